@@ -1,0 +1,542 @@
+// Standalone SpMV harness for the itersolve kernel tables (no Node, no build system).
+//
+//   bench/native/build.sh && bench/out/native/spmv_bench [--quick] [--reps N] [--no-perf] [--no-check]
+//                                                        [--no-blocked] [--n2d N] [--n3d N]
+//
+// 1. Correctness: every available table (scalar / avx2 / avx512) against a naive reference on
+//    random CSR matrices with the awkward cases (0 rows, r0 == r1, empty rows, length-1 rows, one
+//    1e6-nnz row, unaligned pointers, row counts that are not a multiple of the vector width),
+//    |y - ref| <= 1e-12 * sum_j |a_ij x_j| per row, bitwise determinism, rows outside [r0, r1)
+//    untouched, and every array ending right before a PROT_NONE page so that any read past the
+//    end of colIdx / values / rowPtr / x / w (or write past y) faults.
+// 2. Performance: read-bandwidth probe (the `sum` kernel of the widest table over 256 MiB, best
+//    of several runs), then spmv / spmv_dot (one call over all rows, and in 2048-row blocks the way
+//    ops::spmv_dot calls it) on 2D Poisson N=1000 and 3D Poisson 100^3, best of --reps runs,
+//    GB/s counted as 12 B/nnz + 4 B/row pointer + 16 B/row, and the ratio to the probe.
+//
+// Built with -DSPMV_BENCH_AVX512_EMU (build.sh emu) the avx512 table runs on any x86-64 through a
+// scalar emulation of the AVX-512 intrinsics it uses: correctness only, timings are meaningless.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../../native/kernels/kernels.hpp"
+
+using itersolve::CsrView;
+using itersolve::Kernels;
+using itersolve::SimdLevel;
+
+// Optional extra tables linked in for side-by-side experiments (absent in the normal build).
+extern "C" const Kernels* const* spmv_bench_extra_tables(int* n) __attribute__((weak));
+
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guarded allocations: the array's last byte sits right before a PROT_NONE page.
+struct Guarded {
+  void* base = nullptr;
+  size_t mapped = 0;
+  void* ptr = nullptr;
+  Guarded() = default;
+  Guarded(const Guarded&) = delete;
+  Guarded& operator=(const Guarded&) = delete;
+  ~Guarded() {
+    if (base) munmap(base, mapped);
+  }
+  // `bytes` usable bytes ending at the guard page; the start is therefore aligned only to
+  // whatever `bytes` leaves (callers pick sizes/offsets to get odd alignments).
+  void alloc(size_t bytes) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t body = (bytes + page - 1) / page * page;
+    mapped = body + 2 * page;
+    base = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) {
+      std::perror("mmap");
+      std::exit(2);
+    }
+    char* b = static_cast<char*>(base);
+    mprotect(b, page, PROT_NONE);                 // guard before
+    mprotect(b + page + body, page, PROT_NONE);   // guard after
+    ptr = b + page + body - bytes;
+  }
+};
+
+template <class T>
+T* guarded_copy(Guarded& g, const std::vector<T>& v) {
+  g.alloc(v.size() * sizeof(T) + (v.empty() ? 0 : 0));
+  if (!v.empty()) std::memcpy(g.ptr, v.data(), v.size() * sizeof(T));
+  return static_cast<T*>(g.ptr);
+}
+
+// 64-byte aligned heap array (performance runs).
+template <class T>
+struct Aligned {
+  T* p = nullptr;
+  size_t n = 0;
+  explicit Aligned(size_t count) : n(count) {
+    const size_t bytes = ((count * sizeof(T)) + 63) / 64 * 64 + 64;
+    p = static_cast<T*>(std::aligned_alloc(64, bytes));
+    if (!p) std::exit(2);
+  }
+  ~Aligned() { std::free(p); }
+  Aligned(const Aligned&) = delete;
+  T& operator[](size_t i) { return p[i]; }
+};
+
+// ---------------------------------------------------------------------------------------------
+struct Csr {
+  int64_t rows = 0, cols = 0;
+  std::vector<int32_t> rp, ci;
+  std::vector<double> v;
+  int64_t nnz() const { return static_cast<int64_t>(ci.size()); }
+};
+
+Csr poisson2d(int N) {
+  Csr A;
+  const int64_t n = int64_t{N} * N;
+  A.rows = A.cols = n;
+  A.rp.resize(static_cast<size_t>(n) + 1);
+  A.ci.reserve(static_cast<size_t>(5 * n));
+  A.v.reserve(static_cast<size_t>(5 * n));
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < N; ++j) {
+      const int32_t r = i * N + j;
+      A.rp[static_cast<size_t>(r)] = static_cast<int32_t>(A.ci.size());
+      auto put = [&](int32_t c, double val) { A.ci.push_back(c); A.v.push_back(val); };
+      if (i > 0) put(r - N, -1);
+      if (j > 0) put(r - 1, -1);
+      put(r, 4);
+      if (j < N - 1) put(r + 1, -1);
+      if (i < N - 1) put(r + N, -1);
+    }
+  A.rp[static_cast<size_t>(n)] = static_cast<int32_t>(A.ci.size());
+  return A;
+}
+
+Csr poisson3d(int N) {
+  Csr A;
+  const int64_t n = int64_t{N} * N * N;
+  A.rows = A.cols = n;
+  A.rp.resize(static_cast<size_t>(n) + 1);
+  A.ci.reserve(static_cast<size_t>(7 * n));
+  A.v.reserve(static_cast<size_t>(7 * n));
+  const int32_t NN = N * N;
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < N; ++j)
+      for (int k = 0; k < N; ++k) {
+        const int32_t r = (i * N + j) * N + k;
+        A.rp[static_cast<size_t>(r)] = static_cast<int32_t>(A.ci.size());
+        auto put = [&](int32_t c, double val) { A.ci.push_back(c); A.v.push_back(val); };
+        if (i > 0) put(r - NN, -1);
+        if (j > 0) put(r - N, -1);
+        if (k > 0) put(r - 1, -1);
+        put(r, 6);
+        if (k < N - 1) put(r + 1, -1);
+        if (j < N - 1) put(r + N, -1);
+        if (i < N - 1) put(r + NN, -1);
+      }
+  A.rp[static_cast<size_t>(n)] = static_cast<int32_t>(A.ci.size());
+  return A;
+}
+
+// Random CSR with row lengths drawn from `lens` (cycled / sampled).
+Csr random_csr(std::mt19937_64& rng, int64_t rows, int64_t cols, int maxLen, double emptyFrac,
+               int64_t longRow = -1, int64_t longLen = 0) {
+  Csr A;
+  A.rows = rows;
+  A.cols = cols;
+  A.rp.resize(static_cast<size_t>(rows) + 1);
+  std::uniform_real_distribution<double> u(-1.0, 1.0), p(0.0, 1.0);
+  std::uniform_int_distribution<int64_t> col(0, cols > 0 ? cols - 1 : 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    A.rp[static_cast<size_t>(r)] = static_cast<int32_t>(A.ci.size());
+    int64_t len;
+    if (r == longRow) len = longLen;
+    else if (p(rng) < emptyFrac || cols == 0) len = 0;
+    else len = static_cast<int64_t>(rng() % static_cast<uint64_t>(maxLen + 1));
+    if (cols == 0) len = 0;
+    for (int64_t k = 0; k < len; ++k) {
+      A.ci.push_back(static_cast<int32_t>(col(rng)));
+      A.v.push_back(u(rng) * (p(rng) < 0.05 ? 1e6 : 1.0));
+    }
+  }
+  A.rp[static_cast<size_t>(rows)] = static_cast<int32_t>(A.ci.size());
+  return A;
+}
+
+// ---------------------------------------------------------------------------------------------
+struct Table {
+  std::string name;
+  const Kernels* k;
+};
+
+std::vector<Table> available_tables(bool withExtras) {
+  std::vector<Table> t;
+  t.push_back({"scalar", itersolve::kernels_scalar()});
+#if defined(__x86_64__)
+  if (itersolve::simd_supported(SimdLevel::Avx2)) t.push_back({"avx2", itersolve::kernels_avx2()});
+#if defined(SPMV_BENCH_AVX512_EMU)
+  t.push_back({"avx512(emu)", itersolve::kernels_avx512()});
+#else
+  if (itersolve::simd_supported(SimdLevel::Avx512))
+    t.push_back({"avx512", itersolve::kernels_avx512()});
+#endif
+#endif
+  if (withExtras && spmv_bench_extra_tables) {
+    int n = 0;
+    const Kernels* const* ex = spmv_bench_extra_tables(&n);
+    for (int i = 0; i < n; ++i) t.push_back({ex[i]->name, ex[i]});
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Correctness
+int g_failures = 0;
+int g_checks = 0;
+
+void fail(const std::string& what) {
+  ++g_failures;
+  if (g_failures <= 30) std::printf("  FAIL: %s\n", what.c_str());
+}
+
+// One configuration: matrix A (copied to guarded memory at element offsets), rows [r0, r1).
+void check_case(const std::vector<Table>& tables, const Csr& A, int64_t r0, int64_t r1,
+                const std::string& label, std::mt19937_64& rng) {
+  // Guarded copies: each array ends right before an inaccessible page.
+  Guarded grp, gci, gv, gx, gw, gy;
+  const int32_t* rp = guarded_copy(grp, A.rp);
+  const int32_t* ci = guarded_copy(gci, A.ci);
+  const double* v = guarded_copy(gv, A.v);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<double> xh(static_cast<size_t>(A.cols)), wh(static_cast<size_t>(A.rows));
+  for (auto& e : xh) e = u(rng);
+  for (auto& e : wh) e = u(rng);
+  const double* x = guarded_copy(gx, xh);
+  const double* w = guarded_copy(gw, wh);
+  gy.alloc(static_cast<size_t>(A.rows) * sizeof(double));
+  double* y = static_cast<double*>(gy.ptr);
+  CsrView view{A.rows, A.cols, rp, ci, v};
+
+  // Reference and per-row magnitude bound.
+  std::vector<double> ref(static_cast<size_t>(A.rows)), mag(static_cast<size_t>(A.rows));
+  double dref = 0.0, dmag = 0.0;
+  for (int64_t r = r0; r < r1; ++r) {
+    long double s = 0.0L, m = 0.0L;
+    for (int32_t k = A.rp[static_cast<size_t>(r)]; k < A.rp[static_cast<size_t>(r) + 1]; ++k) {
+      const long double t = static_cast<long double>(A.v[static_cast<size_t>(k)]) *
+                            xh[static_cast<size_t>(A.ci[static_cast<size_t>(k)])];
+      s += t;
+      m += std::fabs(t);
+    }
+    ref[static_cast<size_t>(r)] = static_cast<double>(s);
+    mag[static_cast<size_t>(r)] = static_cast<double>(m);
+    dref += wh[static_cast<size_t>(r)] * static_cast<double>(s);
+    dmag += std::fabs(wh[static_cast<size_t>(r)]) * static_cast<double>(m);
+  }
+  const double sentinel = -12345.678;
+  for (const Table& t : tables) {
+    for (int pass = 0; pass < 2; ++pass) {
+      // pass 0: spmv, pass 1: spmv_dot
+      std::vector<double> first;
+      double dfirst = 0.0;
+      for (int rep = 0; rep < 2; ++rep) {
+        for (int64_t i = 0; i < A.rows; ++i) y[i] = sentinel;
+        double d = 0.0;
+        if (pass == 0) t.k->spmv(view, x, y, r0, r1);
+        else d = t.k->spmv_dot(view, x, y, w, r0, r1);
+        ++g_checks;
+        bool ok = true;
+        for (int64_t r = 0; r < A.rows && ok; ++r) {
+          const double got = y[r];
+          if (r < r0 || r >= r1) {
+            if (std::memcmp(&got, &sentinel, sizeof(double)) != 0) {
+              fail(t.name + (pass ? " spmv_dot " : " spmv ") + label + ": row " +
+                   std::to_string(r) + " outside [r0,r1) was written");
+              ok = false;
+            }
+            continue;
+          }
+          const double err = std::fabs(got - ref[static_cast<size_t>(r)]);
+          if (!(err <= 1e-12 * mag[static_cast<size_t>(r)] + 1e-300)) {
+            char buf[256];
+            std::snprintf(buf, sizeof buf, "%s %s %s: row %lld got %.17g ref %.17g (mag %.3g)",
+                          t.name.c_str(), pass ? "spmv_dot" : "spmv", label.c_str(),
+                          static_cast<long long>(r), got, ref[static_cast<size_t>(r)],
+                          mag[static_cast<size_t>(r)]);
+            fail(buf);
+            ok = false;
+          }
+        }
+        if (pass == 1 && !(std::fabs(d - dref) <= 1e-12 * dmag + 1e-300)) {
+          char buf[256];
+          std::snprintf(buf, sizeof buf, "%s spmv_dot %s: dot %.17g ref %.17g (mag %.3g)",
+                        t.name.c_str(), label.c_str(), d, dref, dmag);
+          fail(buf);
+        }
+        std::vector<double> cur(y + r0, y + r1);
+        if (rep == 0) {
+          first = cur;
+          dfirst = d;
+        } else if (std::memcmp(first.data(), cur.data(), cur.size() * sizeof(double)) != 0 ||
+                   std::memcmp(&d, &dfirst, sizeof d) != 0) {
+          fail(t.name + (pass ? " spmv_dot " : " spmv ") + label + ": not deterministic");
+        }
+      }
+    }
+  }
+}
+
+// Same matrix, shifted so that arrays start at odd element offsets (rowPtr[0] stays 0 but the
+// arrays are views into larger buffers), and rows split into arbitrary [r0,r1) ranges.
+void run_checks(const std::vector<Table>& tables, bool quick) {
+  std::printf("== correctness (tables:");
+  for (const Table& t : tables) std::printf(" %s", t.name.c_str());
+  std::printf(")\n");
+  std::mt19937_64 rng(12345);
+  auto full = [&](const Csr& A, const std::string& label) {
+    check_case(tables, A, 0, A.rows, label, rng);
+  };
+  // 0 rows.
+  {
+    Csr A = random_csr(rng, 0, 5, 4, 0.0);
+    full(A, "0 rows");
+  }
+  // r0 == r1.
+  {
+    Csr A = random_csr(rng, 37, 50, 9, 0.2);
+    check_case(tables, A, 0, 0, "r0==r1==0", rng);
+    check_case(tables, A, 17, 17, "r0==r1==17", rng);
+    check_case(tables, A, 37, 37, "r0==r1==rows", rng);
+  }
+  // All rows empty, all rows length 1, cols = 1.
+  {
+    Csr A = random_csr(rng, 45, 10, 0, 0.0);
+    full(A, "all empty");
+    Csr B;
+    B.rows = 61;
+    B.cols = 3;
+    for (int64_t r = 0; r < B.rows; ++r) {
+      B.rp.push_back(static_cast<int32_t>(B.ci.size()));
+      B.ci.push_back(static_cast<int32_t>(r % 3));
+      B.v.push_back(0.5 + static_cast<double>(r));
+    }
+    B.rp.push_back(static_cast<int32_t>(B.ci.size()));
+    full(B, "all length 1");
+    Csr C = random_csr(rng, 23, 1, 3, 0.3);
+    full(C, "one column");
+  }
+  // Every fixed row length 0..40 (all rows the same length), several row counts.
+  for (int len = 0; len <= 40; ++len) {
+    for (int64_t rows : {1, 3, 7, 8, 9, 15, 16, 17, 33}) {
+      Csr A;
+      A.rows = rows;
+      A.cols = 100;
+      std::uniform_int_distribution<int32_t> col(0, 99);
+      std::uniform_real_distribution<double> u(-1.0, 1.0);
+      for (int64_t r = 0; r < rows; ++r) {
+        A.rp.push_back(static_cast<int32_t>(A.ci.size()));
+        for (int k = 0; k < len; ++k) {
+          A.ci.push_back(col(rng));
+          A.v.push_back(u(rng));
+        }
+      }
+      A.rp.push_back(static_cast<int32_t>(A.ci.size()));
+      full(A, "fixed len " + std::to_string(len) + " rows " + std::to_string(rows));
+    }
+  }
+  // Random mixtures, random sub-ranges.
+  const int trials = quick ? 60 : 400;
+  for (int t = 0; t < trials; ++t) {
+    const int64_t rows = static_cast<int64_t>(rng() % 300);
+    const int64_t cols = 1 + static_cast<int64_t>(rng() % 400);
+    const int maxLen = static_cast<int>(rng() % 3 == 0 ? 70 : 12);
+    Csr A = random_csr(rng, rows, cols, maxLen, (rng() % 4) * 0.15);
+    int64_t r0 = rows ? static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1)) : 0;
+    int64_t r1 = rows ? static_cast<int64_t>(rng() % static_cast<uint64_t>(rows + 1)) : 0;
+    if (r0 > r1) std::swap(r0, r1);
+    check_case(tables, A, r0, r1, "random #" + std::to_string(t), rng);
+    check_case(tables, A, 0, rows, "random full #" + std::to_string(t), rng);
+  }
+  // Stencil-like matrices (what the performance runs use), small, with sub-ranges.
+  {
+    Csr P = poisson2d(13);
+    full(P, "poisson2d 13");
+    check_case(tables, P, 5, 150, "poisson2d 13 [5,150)", rng);
+    Csr Q = poisson3d(6);
+    full(Q, "poisson3d 6");
+    check_case(tables, Q, 3, 211, "poisson3d 6 [3,211)", rng);
+  }
+  // One very long row (1e6 nnz) among short ones; and a matrix that is just that row.
+  {
+    Csr A = random_csr(rng, 21, 5000, 6, 0.1, 10, 1000000);
+    full(A, "long row 1e6 in 21 rows");
+    check_case(tables, A, 10, 11, "long row alone [10,11)", rng);
+    Csr B = random_csr(rng, 1, 3000, 0, 0.0, 0, 1000003);
+    full(B, "single row 1000003 nnz");
+  }
+  // Medium-length rows mixed with short ones (exercise per-row path switches).
+  {
+    for (int t = 0; t < (quick ? 4 : 20); ++t) {
+      Csr A = random_csr(rng, 200 + static_cast<int64_t>(rng() % 50), 2000, 300, 0.3);
+      full(A, "mixed up to 300 #" + std::to_string(t));
+    }
+  }
+  std::printf("  %d checks, %d failures\n", g_checks, g_failures);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Performance
+struct Problem {
+  std::string name;
+  int64_t rows, cols, nnz;
+  Aligned<int32_t> rp, ci;
+  Aligned<double> v, x, y, w;
+  Problem(const std::string& nm, const Csr& A)
+      : name(nm), rows(A.rows), cols(A.cols), nnz(A.nnz()), rp(A.rp.size()), ci(A.ci.size()),
+        v(A.v.size()), x(static_cast<size_t>(A.cols)), y(static_cast<size_t>(A.rows)),
+        w(static_cast<size_t>(A.rows)) {
+    std::memcpy(rp.p, A.rp.data(), A.rp.size() * 4);
+    std::memcpy(ci.p, A.ci.data(), A.ci.size() * 4);
+    std::memcpy(v.p, A.v.data(), A.v.size() * 8);
+    for (int64_t i = 0; i < cols; ++i) x[static_cast<size_t>(i)] = 1.0 + 1e-3 * static_cast<double>(i % 97);
+    for (int64_t i = 0; i < rows; ++i) {
+      y[static_cast<size_t>(i)] = 0.0;
+      w[static_cast<size_t>(i)] = 1.0 - 1e-3 * static_cast<double>(i % 89);
+    }
+  }
+  CsrView view() const { return CsrView{rows, cols, rp.p, ci.p, v.p}; }
+  double bytes() const {
+    return 12.0 * static_cast<double>(nnz) + 4.0 * static_cast<double>(rows + 1) +
+           16.0 * static_cast<double>(rows);
+  }
+};
+
+volatile double g_sink = 0.0;
+
+template <class F>
+double best_of(int reps, F&& f) {
+  f();  // warm-up
+  double best = 1e30;
+  for (int i = 0; i < reps; ++i) {
+    const double t0 = now_s();
+    f();
+    const double t = now_s() - t0;
+    if (t < best) best = t;
+  }
+  return best;
+}
+
+double read_probe(const std::vector<Table>& tables, int reps) {
+  // Widest built-in table (the first entries; experiment extras come after them).
+  const Kernels* k = tables.front().k;
+  for (const Table& t : tables)
+    if (static_cast<int>(t.k->level) > static_cast<int>(k->level) && t.name == t.k->name) k = t.k;
+  const size_t n = (size_t{256} << 20) / sizeof(double);
+  Aligned<double> a(n);
+  for (size_t i = 0; i < n; ++i) a[i] = 1.0 + static_cast<double>(i & 7);
+  const double t = best_of(reps, [&] { g_sink = g_sink + k->sum(a.p, static_cast<int64_t>(n)); });
+  const double gbs = static_cast<double>(n) * 8.0 / t / 1e9;
+  std::printf("== read-bandwidth probe: %s sum over 256 MiB, best of %d: %.2f ms  %.2f GB/s\n",
+              k->name, reps, t * 1e3, gbs);
+  return gbs;
+}
+
+// Plain CSR loop, same as /work/shared/anchors/spmv_probe.c (compiled with this file's flags).
+void plain_csr(const CsrView& A, const double* x, double* y) {
+  for (int64_t r = 0; r < A.rows; ++r) {
+    double s = 0;
+    for (int32_t p = A.rowPtr[r]; p < A.rowPtr[r + 1]; ++p) s += A.values[p] * x[A.colIdx[p]];
+    y[r] = s;
+  }
+}
+
+void run_perf(const std::vector<Table>& tables, int reps, double probe, bool blocked, int n2d,
+              int n3d) {
+  std::vector<Problem*> probs;
+  if (n2d > 0) {
+    Csr a = poisson2d(n2d);
+    probs.push_back(new Problem("2D Poisson N=" + std::to_string(n2d), a));
+  }
+  if (n3d > 0) {
+    Csr a = poisson3d(n3d);
+    probs.push_back(new Problem("3D Poisson " + std::to_string(n3d) + "^3", a));
+  }
+  for (Problem* P : probs) {
+    const CsrView A = P->view();
+    std::printf("\n== %s: rows %lld nnz %lld, %.1f MB counted per SpMV\n", P->name.c_str(),
+                static_cast<long long>(P->rows), static_cast<long long>(P->nnz), P->bytes() / 1e6);
+    std::printf("  %-14s %-18s %9s %8s %8s\n", "table", "kernel", "ms", "GB/s", "%probe");
+    auto line = [&](const char* tname, const char* kname, double t) {
+      const double gbs = P->bytes() / t / 1e9;
+      std::printf("  %-14s %-18s %9.3f %8.2f %7.1f%%\n", tname, kname, t * 1e3, gbs,
+                  100.0 * gbs / probe);
+    };
+    line("plain C loop", "spmv", best_of(reps, [&] { plain_csr(A, P->x.p, P->y.p); }));
+    for (const Table& t : tables) {
+      const Kernels* k = t.k;
+      line(t.name.c_str(), "spmv",
+           best_of(reps, [&] { k->spmv(A, P->x.p, P->y.p, 0, P->rows); }));
+      line(t.name.c_str(), "spmv_dot",
+           best_of(reps, [&] { g_sink = g_sink + k->spmv_dot(A, P->x.p, P->y.p, P->w.p, 0, P->rows); }));
+      if (blocked)
+        line(t.name.c_str(), "spmv_dot 2048-blk", best_of(reps, [&] {
+               double s = 0.0;
+               for (int64_t b = 0; b < P->rows; b += 2048)
+                 s += k->spmv_dot(A, P->x.p, P->y.p, P->w.p, b, std::min(P->rows, b + 2048));
+               g_sink = g_sink + s;
+             }));
+    }
+  }
+  for (Problem* P : probs) delete P;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false, perf = true, check = true, blocked = true;
+  int reps = 20, n2d = 1000, n3d = 100;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--quick") quick = true;
+    else if (a == "--no-perf") perf = false;
+    else if (a == "--no-check") check = false;
+    else if (a == "--no-blocked") blocked = false;
+    else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
+    else if (a == "--n2d" && i + 1 < argc) n2d = std::atoi(argv[++i]);
+    else if (a == "--n3d" && i + 1 < argc) n3d = std::atoi(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--no-perf] [--no-check] [--no-blocked] [--n2d N] [--n3d N]\n", argv[0]);
+      return 2;
+    }
+  }
+  std::printf("detected SIMD level: %s\n", itersolve::simd_name(itersolve::detect_simd()));
+  const std::vector<Table> tables = available_tables(true);
+  if (check) run_checks(tables, quick);
+#if defined(SPMV_BENCH_AVX512_EMU)
+  perf = false;  // emulated AVX-512: timings would be meaningless
+#endif
+  if (perf) {
+    std::vector<Table> perfTables = tables;
+    const double probe = read_probe(tables, std::max(5, reps / 2));
+    run_perf(perfTables, reps, probe, blocked, n2d, n3d);
+  }
+  if (check && g_failures) {
+    std::printf("\n%d FAILURES\n", g_failures);
+    return 1;
+  }
+  return 0;
+}

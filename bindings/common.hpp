@@ -1,0 +1,72 @@
+// Shared binding helpers: per-environment instance data, typed-array unpacking that re-checks
+// everything a caller could get wrong when calling the binding directly, and error creation.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "../native/core/ops.hpp"
+#include "../native/core/threadpool.hpp"
+#include "../native/kernels/kernels.hpp"
+
+namespace itersolve {
+namespace binding {
+
+// Everything mutable lives here, one per Node environment (main thread and each worker_thread),
+// stored as instance data: no static mutable state in the addon.
+struct Addon {
+  explicit Addon(int threads) : pool(threads) {}
+  ThreadPool pool;
+  const Kernels* kernels = nullptr;
+  Napi::FunctionReference cancelCtor;
+  Engine engine() { return Engine{kernels, &pool}; }
+};
+
+inline Addon& addon(Napi::Env env) { return *env.GetInstanceData<Addon>(); }
+
+// Throws a JS Error carrying `code` (and `argument` when given).
+[[noreturn]] void throw_error(Napi::Env env, const char* code, const std::string& message,
+                              const char* argument = nullptr);
+Napi::Error make_error(Napi::Env env, const char* code, const std::string& message,
+                       const char* argument = nullptr);
+
+template <class T>
+struct Span {
+  T* data = nullptr;
+  int64_t length = 0;
+};
+
+// Unpacks argument `index` as a Float64Array / Int32Array, naming it `name` in errors. Rejects
+// other kinds, detached buffers, and (with minLength >= 0) views shorter than minLength.
+Span<double> get_f64(const Napi::CallbackInfo& info, size_t index, const char* name,
+                     int64_t minLength = -1);
+Span<int32_t> get_i32(const Napi::CallbackInfo& info, size_t index, const char* name,
+                      int64_t minLength = -1);
+// Same for a value already in hand.
+Span<double> as_f64(Napi::Env env, Napi::Value v, const char* name, int64_t minLength = -1);
+Span<int32_t> as_i32(Napi::Env env, Napi::Value v, const char* name, int64_t minLength = -1);
+
+int64_t get_int(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t lo,
+                int64_t hi);
+double get_number(const Napi::CallbackInfo& info, size_t index, const char* name);
+bool get_bool(const Napi::CallbackInfo& info, size_t index, const char* name);
+std::string get_string(const Napi::CallbackInfo& info, size_t index, const char* name);
+
+// Reads args [i, i+5): rows, cols, rowPtr, colIdx, values and checks their lengths agree
+// (rowPtr = rows+1, colIdx = values = rowPtr[rows] >= 0, rowPtr[0] == 0). Structure inside the
+// arrays (ordering, ranges) is the facade's CsrMatrix check; kernels only rely on these bounds
+// plus the per-entry checks done here cheaply: rowPtr must be monotone and within [0, nnz] and
+// column indices within [0, cols) — without them a direct caller could make a kernel read out
+// of bounds. These O(rows + nnz) scans run only when `checkEntries` is true.
+CsrView get_csr(const Napi::CallbackInfo& info, size_t index, bool checkEntries);
+
+// Whether the ArrayBuffer behind a typed array is detached (false for SharedArrayBuffer).
+bool is_detached(Napi::Env env, Napi::Value typedArray);
+
+Napi::Float64Array new_f64(Napi::Env env, const double* src, size_t n);
+Napi::Int32Array new_i32(Napi::Env env, const int32_t* src, size_t n);
+
+}  // namespace binding
+}  // namespace itersolve

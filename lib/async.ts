@@ -1,0 +1,66 @@
+import { awaitNative } from './errors';
+import { native, NativeJobOptions } from './native';
+import * as v from './validate';
+
+/** Progress report passed to `onProgress` (at most 20 calls a second). */
+export interface Progress {
+  /** Iterations done (bytes read, for readers). */
+  iteration: number;
+  /** Expected total when known (e.g. maxIterations, file size). */
+  total?: number;
+  /** Current figure of merit (residual norm, eigenvalue estimate, …). */
+  value: number;
+  /** Milliseconds since the operation started. */
+  elapsedMs: number;
+}
+
+/** Options every Promise-form operation takes. */
+export interface AsyncOptions {
+  /** Cancels the work; the native loop checks it every iteration. */
+  signal?: AbortSignal;
+  /** Stops the work after this many milliseconds (reason 'time-limit'). */
+  timeLimitMs?: number;
+  /** Called on the main thread with progress, throttled to at most 20 calls a second. */
+  onProgress?: (p: Progress) => void;
+}
+
+function isAbortSignal(s: unknown): s is AbortSignal {
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof (s as AbortSignal).aborted === 'boolean' &&
+    typeof (s as AbortSignal).addEventListener === 'function'
+  );
+}
+
+/** Checks the shared async options (also used by Sync forms for timeLimitMs). */
+export function checkAsyncOptions(o: Partial<AsyncOptions>): void {
+  if (o.signal !== undefined && !isAbortSignal(o.signal)) throw v.invalid('signal', 'an AbortSignal', o.signal);
+  if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
+  v.optFn('onProgress', o.onProgress);
+}
+
+/**
+ * Runs a native job with cancellation, a time budget and progress wired up, and converts its
+ * errors. `start` receives the native options object to hand to the binding.
+ */
+export async function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJobOptions) => Promise<T>): Promise<T> {
+  checkAsyncOptions(o);
+  const cancel = new (native().Cancel)();
+  const signal = o.signal;
+  const onAbort = (): void => cancel.abort();
+  if (signal) {
+    if (signal.aborted) cancel.abort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+  const t0 = performance.now();
+  const user = o.onProgress;
+  const opts: NativeJobOptions = { cancel };
+  if (o.timeLimitMs !== undefined) opts.timeLimitMs = o.timeLimitMs;
+  if (user) opts.onProgress = (p) => user({ ...p, elapsedMs: performance.now() - t0 });
+  try {
+    return await awaitNative(start(opts));
+  } finally {
+    if (signal) signal.removeEventListener('abort', onAbort);
+  }
+}

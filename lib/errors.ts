@@ -1,0 +1,85 @@
+/** Error codes thrown (or rejected with) by itersolve. */
+export type ItersolveErrorCode =
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_DIMENSION_MISMATCH'
+  | 'ERR_INVALID_MATRIX'
+  | 'ERR_PARSE'
+  | 'ERR_IO'
+  | 'ERR_BUFFER_DETACHED'
+  | 'ERR_UNSUPPORTED'
+  | 'ERR_NATIVE_LOAD'
+  | 'ERR_NATIVE'
+  | 'ERR_TIME_LIMIT'
+  | 'ABORT_ERR';
+
+/**
+ * The one error class of itersolve. `code` says what kind of problem it is, `argument` names the
+ * argument at fault (when there is one), and the message says what was expected and what was
+ * received. Non-convergence is never an error: it is reported in a solver's result.
+ */
+export class ItersolveError extends Error {
+  readonly code: ItersolveErrorCode;
+  readonly argument?: string;
+  /** 1-based line of a Matrix Market parse error. */
+  readonly line?: number;
+
+  constructor(
+    code: ItersolveErrorCode,
+    message: string,
+    options: { argument?: string; line?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = code === 'ABORT_ERR' ? 'AbortError' : 'ItersolveError';
+    this.code = code;
+    if (options.argument !== undefined) this.argument = options.argument;
+    if (options.line !== undefined) this.line = options.line;
+  }
+}
+
+const KNOWN = new Set<string>([
+  'ERR_INVALID_ARGUMENT',
+  'ERR_DIMENSION_MISMATCH',
+  'ERR_INVALID_MATRIX',
+  'ERR_PARSE',
+  'ERR_IO',
+  'ERR_BUFFER_DETACHED',
+  'ERR_UNSUPPORTED',
+  'ERR_NATIVE_LOAD',
+  'ERR_NATIVE',
+  'ERR_TIME_LIMIT',
+  'ABORT_ERR',
+]);
+
+/** Converts an error raised by the native binding into an ItersolveError (others pass through). */
+export function fromNative(e: unknown): unknown {
+  if (e instanceof ItersolveError) return e;
+  if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string') {
+    const code = (e as unknown as { code: string }).code;
+    if (KNOWN.has(code)) {
+      const n = e as Error & { argument?: string; line?: number };
+      return new ItersolveError(code as ItersolveErrorCode, e.message, {
+        argument: n.argument,
+        line: n.line,
+      });
+    }
+  }
+  return e;
+}
+
+/** Runs a native call, converting its errors. */
+export function callNative<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Awaits a native promise, converting its rejection. */
+export async function awaitNative<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw fromNative(e);
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * itersolve: native sparse linear algebra for Node.js. A C++/SIMD core behind typed facades
+ * that read the caller's Float64Array / Int32Array buffers in place.
+ */
+export { CsrMatrix } from './csr';
+export type { CsrMatrixOptions, CsrCheckOptions } from './csr';
+export { ItersolveError } from './errors';
+export type { ItersolveErrorCode } from './errors';
+export {
+  readMatrixMarket,
+  readMatrixMarketWithHeader,
+  readMatrixMarketAsync,
+  writeMatrixMarket,
+  matrixMarketString,
+} from './matrixmarket';
+export type { MatrixMarketHeader, ReadMatrixMarketOptions, WriteMatrixMarketOptions } from './matrixmarket';
+export { dot, norm2, axpy, axpby } from './vector';
+export { simd, simdSupported, setSimd, setThreads, getThreads, info } from './runtime';
+export type { SimdPath, RuntimeInfo } from './runtime';
+export { powerIteration, powerIterationSync } from './eigen';
+export type { PowerIterationOptions, PowerIterationResult } from './eigen';
+export { poisson2d, poisson3d, rng } from './problems';
+export type { AsyncOptions, Progress } from './async';
+export type { IterativeResult, StopReason } from './result';

@@ -1,0 +1,133 @@
+import * as path from 'path';
+import { ItersolveError } from './errors';
+
+/** Shape of the compiled addon (bindings/addon.cpp). Internal: use the typed facades. */
+export interface NativeCsr {
+  rows: number;
+  cols: number;
+  rowPtr: Int32Array;
+  colIdx: Int32Array;
+  values: Float64Array;
+}
+
+export interface NativeIterResult {
+  converged: boolean;
+  reason: string;
+  iterations: number;
+  matvecs: number;
+  value: number;
+  change: number;
+  history?: Float64Array;
+  elapsedMs: number;
+}
+
+export interface NativeCancel {
+  abort(): void;
+  readonly aborted: boolean;
+}
+
+export interface NativeJobOptions {
+  cancel?: NativeCancel;
+  timeLimitMs?: number;
+  onProgress?: (p: { iteration: number; total?: number; value: number }) => void;
+}
+
+type M = [rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, trusted: boolean];
+
+export interface NativeBinding {
+  Cancel: new () => NativeCancel;
+  info(): {
+    simd: string;
+    simdSupported: string[];
+    simdDetected: string;
+    threads: number;
+    defaultThreads: number;
+    napiVersion: number;
+  };
+  setSimd(name: string): string;
+  setThreads(n: number): void;
+  getThreads(): number;
+  csrValidate(rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, flags: number): void;
+  csrFromCoo(rows: number, cols: number, rowIdx: Int32Array, colIdx: Int32Array, values: Float64Array): NativeCsr;
+  csrFromDense(rows: number, cols: number, data: Float64Array): NativeCsr;
+  csrToDense(...args: [...M, Float64Array]): Float64Array;
+  csrTranspose(...args: M): NativeCsr;
+  csrDiagonal(...args: [...M, Float64Array]): Float64Array;
+  csrIsSymmetric(...args: [...M, number]): boolean;
+  spmv(...args: [...M, Float64Array, Float64Array]): Float64Array;
+  spmvTranspose(...args: [...M, Float64Array, Float64Array]): Float64Array;
+  dot(x: Float64Array, y: Float64Array): number;
+  nrm2(x: Float64Array): number;
+  sum(x: Float64Array): number;
+  axpy(a: number, x: Float64Array, y: Float64Array): Float64Array;
+  axpby(a: number, x: Float64Array, b: number, y: Float64Array): Float64Array;
+  mmRead(source: string, isText: boolean): NativeCsr & { header: MatrixMarketHeader };
+  mmReadAsync(source: string, isText: boolean, options: NativeJobOptions): Promise<NativeCsr & { header: MatrixMarketHeader }>;
+  mmWrite(
+    path: string | null,
+    rows: number,
+    cols: number,
+    rowPtr: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+    trusted: boolean,
+    symmetric: boolean,
+    comment: string | undefined,
+  ): string | undefined;
+  powerIteration(
+    ...args: [...M, x: Float64Array, maxIterations: number, rtol: number, history: boolean, timeLimitMs: number]
+  ): NativeIterResult;
+  powerIterationAsync(
+    ...args: [...M, x: Float64Array, maxIterations: number, rtol: number, history: boolean, options: NativeJobOptions]
+  ): Promise<NativeIterResult>;
+}
+
+/** Header of a Matrix Market file as read. */
+export interface MatrixMarketHeader {
+  format: 'coordinate' | 'array';
+  field: 'real' | 'integer' | 'pattern';
+  symmetry: 'general' | 'symmetric' | 'skew-symmetric';
+  /** Entries listed in the file (before symmetric expansion). */
+  entries: number;
+}
+
+let cached: NativeBinding | undefined;
+
+/** Root of the installed package: the nearest folder above this file with itersolve's package.json. */
+export const packageRoot: string = (() => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('fs') as typeof import('fs');
+  let dir = __dirname;
+  for (;;) {
+    const pj = path.join(dir, 'package.json');
+    try {
+      if (JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'itersolve') return dir;
+    } catch {
+      /* not here */
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(__dirname, '..', '..');
+    dir = up;
+  }
+})();
+
+/**
+ * The addon, loaded on first use: `ITERSOLVE_ADDON=/path/to/itersolve.node` (debug and sanitizer
+ * builds) or node-gyp-build's search (prebuilds/<platform>-<arch>/ first, then build/Release).
+ */
+export function native(): NativeBinding {
+  if (cached !== undefined) return cached;
+  try {
+    const override = process.env.ITERSOLVE_ADDON;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    cached = (override ? require(path.resolve(override)) : require('node-gyp-build')(packageRoot)) as NativeBinding;
+  } catch (e) {
+    throw new ItersolveError(
+      'ERR_NATIVE_LOAD',
+      `itersolve: could not load the native addon (${(e as Error).message}). ` +
+        'Reinstall to build it from source (needs python3, make and a C++17 compiler), or set ITERSOLVE_ADDON.',
+      { cause: e },
+    );
+  }
+  return cached;
+}

@@ -1,0 +1,79 @@
+// Cooperative control of long-running native work: cancellation flag, time budget and throttled
+// progress. Pure C++; the binding layer fills it in from an AbortSignal, timeLimitMs and a
+// thread-safe JS callback. Native loops call `poll()` once per iteration (cheap: one relaxed load
+// and, every few calls, a clock read).
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace itersolve {
+
+enum class StopReason : int { None = 0, Aborted = 1, TimeLimit = 2 };
+
+struct ProgressInfo {
+  int64_t iteration = 0;   // iterations (or bytes, for parsers) done so far
+  int64_t total = -1;      // expected total when known, else -1
+  double value = 0.0;      // current figure of merit (residual norm, eigenvalue estimate, ...)
+};
+
+class Control {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using ProgressFn = void (*)(void* ctx, const ProgressInfo& info);
+
+  Control() : start_(Clock::now()) {}
+
+  // Up to two flags (the caller's cancellation and the binding's own stop request, e.g. when a
+  // pinned buffer was detached); either one set stops the work as Aborted.
+  void set_abort_flag(const std::atomic<bool>* flag) { abort_ = flag; }
+  void set_stop_flag(const std::atomic<bool>* flag) { stop_ = flag; }
+  void set_time_limit_ms(double ms) {
+    if (ms > 0 && ms < 1e15) {
+      has_deadline_ = true;
+      deadline_ = start_ + std::chrono::microseconds(static_cast<int64_t>(ms * 1000.0));
+    }
+  }
+  void set_progress(ProgressFn fn, void* ctx, double min_interval_ms = 50.0) {
+    progress_ = fn;
+    progress_ctx_ = ctx;
+    progress_interval_ = std::chrono::microseconds(static_cast<int64_t>(min_interval_ms * 1000.0));
+  }
+
+  // Returns why the work must stop now, or None.
+  StopReason poll() {
+    if (abort_ != nullptr && abort_->load(std::memory_order_relaxed)) return StopReason::Aborted;
+    if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) return StopReason::Aborted;
+    if (has_deadline_ && Clock::now() >= deadline_) return StopReason::TimeLimit;
+    return StopReason::None;
+  }
+
+  // Reports progress at most once per interval (default 50 ms: at most 20 calls a second).
+  void progress(const ProgressInfo& info, bool force = false) {
+    if (progress_ == nullptr) return;
+    const auto now = Clock::now();
+    if (!force && now - last_progress_ < progress_interval_) return;
+    last_progress_ = now;
+    progress_(progress_ctx_, info);
+  }
+  bool wants_progress() const { return progress_ != nullptr; }
+
+  double elapsed_ms() const {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+  }
+
+ private:
+  const std::atomic<bool>* abort_ = nullptr;
+  const std::atomic<bool>* stop_ = nullptr;
+  bool has_deadline_ = false;
+  Clock::time_point start_;
+  Clock::time_point deadline_{};
+  ProgressFn progress_ = nullptr;
+  void* progress_ctx_ = nullptr;
+  std::chrono::microseconds progress_interval_{50000};
+  Clock::time_point last_progress_{};
+};
+
+const char* stop_reason_name(StopReason r);
+
+}  // namespace itersolve

@@ -1,0 +1,387 @@
+// Self-test and benchmark for mmio (not part of the library build).
+//   g++ -std=c++17 -O2 -Wall -Wextra -Werror native/formats/mmio.cpp native/formats/mmio_selftest.cpp -o mmio_selftest
+//   ./mmio_selftest                 unit tests
+//   ./mmio_selftest parse FILES...  print "file rows cols nnz(expanded) status"
+//   ./mmio_selftest bench [N] [DIR] write + read a 2D Poisson N*N matrix (random values), MB/s
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "mmio.hpp"
+
+using namespace itersolve;
+using namespace itersolve::mm;
+
+namespace itersolve {
+const char* stop_reason_name(StopReason r) { return r == StopReason::None ? "none" : "stop"; }
+}  // namespace itersolve
+
+static int failures = 0;
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                          \
+    }                                                                      \
+  } while (0)
+
+using Trip = std::tuple<int32_t, int32_t, double>;
+static std::vector<Trip> trips(const Coo& c) {
+  std::vector<Trip> t;
+  for (size_t k = 0; k < c.row.size(); ++k) t.emplace_back(c.row[k], c.col[k], c.val[k]);
+  std::sort(t.begin(), t.end());
+  return t;
+}
+
+static Status parse(const std::string& s, Coo& c, Header& h, Error& e) {
+  return parse_text(s.data(), s.size(), c, h, e, nullptr);
+}
+
+// Feeds s split at every position (2 chunks) and byte by byte; results must match a single feed.
+static void check_split_invariance(const std::string& s) {
+  Coo c0;
+  Header h0;
+  Error e0;
+  const Status s0 = parse(s, c0, h0, e0);
+  auto run = [&](const std::vector<size_t>& cuts) {
+    Parser p;
+    Status st = Status::Ok;
+    size_t prev = 0;
+    for (size_t cut : cuts) {
+      if (st == Status::Ok) st = p.feed(s.data() + prev, cut - prev);
+      prev = cut;
+    }
+    if (st == Status::Ok) st = p.feed(s.data() + prev, s.size() - prev);
+    if (st == Status::Ok) st = p.finish();
+    CHECK(st == s0);
+    if (st != s0 || (st != Status::Ok && p.error().line != e0.line)) {
+      std::fprintf(stderr, "  split mismatch: %d/%d line %lld/%lld '%s' vs '%s'\n", int(st),
+                   int(s0), (long long)p.error().line, (long long)e0.line,
+                   p.error().message.c_str(), e0.message.c_str());
+    }
+    if (st == Status::Ok && s0 == Status::Ok) CHECK(trips(p.coo()) == trips(c0));
+    if (st != Status::Ok && s0 != Status::Ok) CHECK(p.error().message == e0.message);
+  };
+  for (size_t k = 0; k <= s.size(); ++k) run({k});
+  std::vector<size_t> all;
+  for (size_t k = 1; k < s.size(); ++k) all.push_back(k);
+  run(all);
+}
+
+static void expect_error(const std::string& s, int64_t line, const char* substr) {
+  Coo c;
+  Header h;
+  Error e;
+  const Status st = parse(s, c, h, e);
+  CHECK(st == Status::ParseError);
+  const bool ok = st == Status::ParseError && e.line == line &&
+                  e.message.find(substr) != std::string::npos;
+  if (!ok)
+    std::fprintf(stderr, "  expected error at line %lld containing '%s', got status %d line %lld '%s'\n",
+                 (long long)line, substr, int(st), (long long)e.line, e.message.c_str());
+  CHECK(ok);
+  check_split_invariance(s);
+}
+
+static void expect_ok(const std::string& s, int64_t rows, int64_t cols, std::vector<Trip> want) {
+  Coo c;
+  Header h;
+  Error e;
+  const Status st = parse(s, c, h, e);
+  if (st != Status::Ok) std::fprintf(stderr, "  unexpected error line %lld: %s\n", (long long)e.line, e.message.c_str());
+  CHECK(st == Status::Ok);
+  CHECK(c.rows == rows && c.cols == cols);
+  std::sort(want.begin(), want.end());
+  const auto got = trips(c);
+  if (got != want) {
+    std::fprintf(stderr, "  triplets differ:\n");
+    for (auto& t : got) std::fprintf(stderr, "   got %d %d %g\n", std::get<0>(t), std::get<1>(t), std::get<2>(t));
+  }
+  CHECK(got == want);
+  check_split_invariance(s);
+}
+
+static void unit_tests() {
+  const std::string B = "%%MatrixMarket matrix coordinate real general\n";
+  expect_ok(B + "% c\n3 4 2\n1 1 1.5\n3 4 -2e3\n", 3, 4, {{0, 0, 1.5}, {2, 3, -2000}});
+  expect_ok("\xEF\xBB\xBF\n  %%matrixmarket MATRIX Coordinate REAL General  \r\n%x\r\n\r\n 2 2 2 \r\n"
+            " 1\t2  +3.0 \r\n% mid\r\n\r\n2 1 4.5D-01\r\n% end",
+            2, 2, {{0, 1, 3.0}, {1, 0, 0.45}});
+  expect_ok(B + "2 2 1\n2 2 1", 2, 2, {{1, 1, 1.0}});  // no trailing newline
+  expect_ok(B + "0 0 0\n", 0, 0, {});
+  expect_ok("%%MatrixMarket matrix coordinate real symmetric\n3 3 3\n1 1 2\n2 1 -1\n3 2 5\n", 3, 3,
+            {{0, 0, 2}, {1, 0, -1}, {0, 1, -1}, {2, 1, 5}, {1, 2, 5}});
+  expect_ok("%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 2\n2 1 -1\n3 1 5\n", 3, 3,
+            {{1, 0, -1}, {0, 1, 1}, {2, 0, 5}, {0, 2, -5}});
+  expect_ok("%%MatrixMarket matrix coordinate pattern symmetric\n3 3 2\n1 1\n3 2\n", 3, 3,
+            {{0, 0, 1}, {2, 1, 1}, {1, 2, 1}});
+  expect_ok("%%MatrixMarket matrix coordinate integer general\n3 3 2\n1 1 -7\n3 2 +12\n", 3, 3,
+            {{0, 0, -7}, {2, 1, 12}});
+  expect_ok("%%MatrixMarket matrix array real general\n2 3\n1\n0\n0\n4\n5\n-0\n", 2, 3,
+            {{0, 0, 1}, {1, 1, 4}, {0, 2, 5}});
+  expect_ok("%%MatrixMarket matrix array real symmetric\n3 3\n1\n2\n0\n4\n5\n6\n", 3, 3,
+            {{0, 0, 1}, {1, 0, 2}, {0, 1, 2}, {1, 1, 4}, {2, 1, 5}, {1, 2, 5}, {2, 2, 6}});
+  expect_ok("%%MatrixMarket matrix array integer skew-symmetric\n3 3\n1\n2\n3\n", 3, 3,
+            {{1, 0, 1}, {0, 1, -1}, {2, 0, 2}, {0, 2, -2}, {2, 1, 3}, {1, 2, -3}});
+  {  // NaN/Inf accepted, overflow -> inf, underflow -> 0
+    Coo c;
+    Header h;
+    Error e;
+    const std::string s = B + "1 6 6\n1 1 nan\n1 2 -inf\n1 3 1e999\n1 4 -1e-999\n1 5 Infinity\n1 6 4.9e-324\n";
+    CHECK(parse(s, c, h, e) == Status::Ok);
+    CHECK(c.val.size() == 6);
+    if (c.val.size() == 6) {
+      CHECK(std::isnan(c.val[0]));
+      CHECK(std::isinf(c.val[1]) && c.val[1] < 0);
+      CHECK(std::isinf(c.val[2]) && c.val[2] > 0);
+      CHECK(c.val[3] == 0.0 && std::signbit(c.val[3]));
+      CHECK(std::isinf(c.val[4]));
+      CHECK(c.val[5] > 0 && c.val[5] < 1e-323);
+    }
+  }
+
+  // errors
+  expect_error("", 1, "missing %%MatrixMarket banner");
+  expect_error("hello\n", 1, "missing %%MatrixMarket banner");
+  expect_error("% comment\n%%MatrixMarket matrix coordinate real general\n", 1, "missing %%MatrixMarket");
+  expect_error("%%MatrixMarkt matrix coordinate real general\n1 1 0\n", 1, "bad banner");
+  expect_error("%%MatrixMarket matrix coordinate complex general\n1 1 0\n", 1, "unsupported field 'complex'");
+  expect_error("%%MatrixMarket matrix coordinate real hermitian\n1 1 0\n", 1, "unsupported symmetry 'hermitian'");
+  expect_error("%%MatrixMarket vector coordinate real general\n1 1 0\n", 1, "unsupported object");
+  expect_error("%%MatrixMarket matrix sparse real general\n1 1 0\n", 1, "unsupported format");
+  expect_error("%%MatrixMarket matrix coordinate real\n1 1 0\n", 1, "missing symmetry");
+  expect_error("%%MatrixMarket matrix coordinate real general x\n1 1 0\n", 1, "unexpected text");
+  expect_error("%%MatrixMarket matrix array pattern general\n1 1\n", 1, "pattern");
+  expect_error(B, 1, "missing size line");
+  expect_error(B + "%c\n\n", 3, "missing size line");
+  expect_error(B + "3 3\n", 2, "missing entries");
+  expect_error(B + "3 -3 1\n", 2, "negative cols");
+  expect_error(B + "3 3 1 1\n", 2, "unexpected text");
+  expect_error(B + "3 x3 1\n", 2, "not an integer");
+  expect_error(B + "2147483648 3 1\n", 2, "int32");
+  expect_error(B + "3 3 99999999999999999999999\n", 2, "int32");
+  expect_error(B + "3 3 2147483648\n", 2, "int32");
+  expect_error("%%MatrixMarket matrix coordinate real symmetric\n3 2 1\n", 2, "square");
+  expect_error(B + "3 3 2\n1 1 1\n", 3, "too few entries: expected 2, found 1");
+  expect_error(B + "3 3 1\n1 1 1\n2 2 2\n", 4, "too many entries");
+  expect_error(B + "3 3 1\n0 1 1\n", 3, "out of range");
+  expect_error(B + "3 3 1\n4 1 1\n", 3, "row index '4' out of range 1..3");
+  expect_error(B + "3 3 1\n1 4 1\n", 3, "column index '4' out of range");
+  expect_error(B + "3 3 1\n1 -1 1\n", 3, "out of range");
+  expect_error(B + "3 3 1\n1 99999999999999999999999999 1\n", 3, "out of range");
+  expect_error(B + "3 3 1\n1 1.0 1\n", 3, "not a positive integer");
+  expect_error(B + "3 3 1\n1 1 abc\n", 3, "invalid real value 'abc'");
+  expect_error(B + "3 3 1\n1 1 1.5x\n", 3, "invalid real value");
+  expect_error(B + "3 3 1\n1 1 +-1\n", 3, "invalid real value");
+  expect_error(B + "3 3 1\n1 1\n", 3, "missing value");
+  expect_error(B + "3 3 1\n1\n", 3, "missing column index");
+  expect_error(B + "3 3 1\n1 1 1 7\n", 3, "unexpected text after entry");
+  expect_error(B + "3 3 1\n1 1 1 % c\n", 3, "unexpected text after entry");
+  expect_error("%%MatrixMarket matrix coordinate pattern general\n3 3 1\n1 1 1\n", 3, "unexpected text");
+  expect_error("%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 1 1.5\n", 3, "invalid integer value");
+  expect_error("%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 1\n2 2 1\n", 3, "diagonal entry (2, 2)");
+  expect_error("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n", 5, "too few entries: expected 4, found 3");
+  expect_error("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n5\n", 7, "too many entries");
+  expect_error("%%MatrixMarket matrix array real general\n2 2\n1 2\n", 3, "one value per line");
+  {
+    std::string s = B + "1 1 1\n1 1 " + std::string(kMaxLineLength, ' ') + "1\n";
+    expect_error(s, 3, "line too long");
+    // long comments and long blank lines are fine
+    std::string t = B + "%" + std::string(3 * kMaxLineLength, 'x') + "\n" +
+                    std::string(2 * kMaxLineLength, ' ') + "\n1 1 1\n" +
+                    std::string(kMaxLineLength + 5, '\t') + "%" + std::string(kMaxLineLength, 'y') + "\n1 1 2\n%" +
+                    std::string(kMaxLineLength + 7, 'z');
+    Coo c;
+    Header h;
+    Error e;
+    CHECK(parse(t, c, h, e) == Status::Ok);
+    CHECK(c.val.size() == 1 && c.val[0] == 2.0);
+    // chunked at a few positions
+    for (size_t cut : {size_t(10), size_t(60), kMaxLineLength, kMaxLineLength + 60, 3 * kMaxLineLength + 50,
+                       5 * kMaxLineLength + 80, t.size() - 3}) {
+      Parser p;
+      CHECK(p.feed(t.data(), cut) == Status::Ok);
+      CHECK(p.feed(t.data() + cut, t.size() - cut) == Status::Ok);
+      CHECK(p.finish() == Status::Ok);
+      CHECK(p.coo().val.size() == 1 && p.coo().val[0] == 2.0);
+    }
+  }
+  {  // huge declared nnz must not allocate much
+    Coo c;
+    Header h;
+    Error e;
+    const std::string s = B + "2000000000 2000000000 2000000000\n1 1 1\n";
+    CHECK(parse(s, c, h, e) == Status::ParseError);
+    Parser p;
+    CHECK(p.feed(s.data(), s.size()) == Status::Ok);
+    CHECK(p.coo().row.capacity() <= (size_t(1) << 17));
+  }
+  {  // writer round trip, bit exact
+    std::mt19937_64 rng(42);
+    const int n = 300;
+    std::vector<int32_t> rp(n + 1), ci;
+    std::vector<double> v;
+    for (int r = 0; r < n; ++r) {
+      for (int c = 0; c < n; ++c) {
+        if (rng() % 7 == 0) {
+          ci.push_back(c);
+          uint64_t bits = rng();
+          double d;
+          std::memcpy(&d, &bits, 8);
+          if (!std::isfinite(d)) d = 1.0 / 3.0;
+          if (rng() % 5 == 0) d = std::ldexp(double(rng() % 1000), int(rng() % 40) - 20);
+          v.push_back(d);
+        }
+      }
+      rp[r + 1] = int32_t(ci.size());
+    }
+    WriteOptions opt;
+    opt.comment = "line one\nline two";
+    const std::string s = write_string(n, n, rp.data(), ci.data(), v.data(), opt);
+    Coo c;
+    Header h;
+    Error e;
+    CHECK(parse(s, c, h, e) == Status::Ok);
+    CHECK(c.row.size() == ci.size());
+    bool same = c.row.size() == ci.size();
+    for (size_t k = 0; same && k < ci.size(); ++k)
+      same = std::memcmp(&c.val[k], &v[k], 8) == 0 && c.col[k] == ci[k];
+    CHECK(same);
+    // symmetric writer: lower triangle of a symmetric matrix
+    std::vector<int32_t> rp2 = {0, 2, 4, 5}, ci2 = {0, 1, 0, 2, 1};
+    std::vector<double> v2 = {4, -1, -1, 0.1, 0.1};
+    opt.symmetric = true;
+    opt.comment = nullptr;
+    const std::string s2 = write_string(3, 3, rp2.data(), ci2.data(), v2.data(), opt);
+    CHECK(s2 == "%%MatrixMarket matrix coordinate real symmetric\n3 3 3\n1 1 4\n2 1 -1\n3 2 0.1\n");
+    CHECK(parse(s2, c, h, e) == Status::Ok);
+    CHECK(trips(c) == (std::vector<Trip>{{0, 0, 4}, {0, 1, -1}, {1, 0, -1}, {1, 2, 0.1}, {2, 1, 0.1}}));
+    opt.symmetric = false;
+    const std::string s3 = write_string(3, 3, rp2.data(), ci2.data(), nullptr, opt);
+    CHECK(s3 == "%%MatrixMarket matrix coordinate pattern general\n3 3 5\n1 1\n1 2\n2 1\n2 3\n3 2\n");
+    // invalid CSR
+    std::vector<int32_t> bad = {0, 1, 7, 9, 1};
+    std::string out;
+    CHECK(write_to_string(out, 3, 3, rp2.data(), bad.data(), v2.data(), opt, e) == Status::ParseError);
+    CHECK(e.message.find("invalid CSR") == 0);
+    CHECK(write_string(3, 3, rp2.data(), bad.data(), v2.data(), opt).empty());
+    CHECK(write_file("/nonexistent-dir/x.mtx", 3, 3, rp2.data(), ci2.data(), v2.data(), opt, e) == Status::IoError);
+    Coo cc;
+    CHECK(parse_file("/nonexistent-dir/x.mtx", cc, h, e) == Status::IoError);
+    std::printf("io error message: %s\n", e.message.c_str());
+  }
+  {  // abort
+    std::atomic<bool> flag{true};
+    Control ctl;
+    ctl.set_abort_flag(&flag);
+    Coo c;
+    Header h;
+    Error e;
+    const std::string s = B + "1 1 1\n1 1 1\n";
+    CHECK(parse_text(s.data(), s.size(), c, h, e, &ctl) == Status::Aborted);
+  }
+}
+
+static int parse_files(int argc, char** argv) {
+  int bad = 0;
+  for (int k = 0; k < argc; ++k) {
+    Coo c;
+    Header h;
+    Error e;
+    const Status st = parse_file(argv[k], c, h, e, nullptr);
+    std::printf("%s %lld %lld %zu %s%s%s\n", argv[k], (long long)c.rows, (long long)c.cols,
+                c.row.size(), status_name(st), st == Status::Ok ? "" : " ", e.message.c_str());
+    if (st != Status::Ok) ++bad;
+  }
+  return bad ? 1 : 0;
+}
+
+static double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+static int bench(int N, const std::string& dir) {
+  // 2D Poisson 5-point stencil on an N x N grid, random values.
+  const int64_t n = int64_t(N) * N;
+  std::vector<int32_t> rp(n + 1), ci;
+  std::vector<double> v;
+  ci.reserve(5 * n);
+  v.reserve(5 * n);
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<double> U(-1.0, 1.0);
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t x = r % N, y = r / N;
+    auto add = [&](int64_t c) { ci.push_back(int32_t(c)); v.push_back(U(rng)); };
+    if (y > 0) add(r - N);
+    if (x > 0) add(r - 1);
+    add(r);
+    if (x < N - 1) add(r + 1);
+    if (y < N - 1) add(r + N);
+    rp[r + 1] = int32_t(ci.size());
+  }
+  const std::string path = dir + "/mmio_bench.mtx";
+  Error e;
+  WriteOptions opt;
+  double best_w = 1e9;
+  for (int it = 0; it < 3; ++it) {
+    const double t0 = now_s();
+    if (write_file(path, n, n, rp.data(), ci.data(), v.data(), opt, e) != Status::Ok) {
+      std::fprintf(stderr, "write failed: %s\n", e.message.c_str());
+      return 1;
+    }
+    best_w = std::min(best_w, now_s() - t0);
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  std::fseek(f, 0, SEEK_END);
+  const double mb = double(std::ftell(f)) / 1e6;
+  std::fclose(f);
+  double best_s = 1e9, best_f = 1e9;
+  std::string s;
+  {
+    std::FILE* g = std::fopen(path.c_str(), "rb");
+    s.resize(size_t(mb * 1e6));
+    if (std::fread(&s[0], 1, s.size(), g) != s.size()) return 1;
+    std::fclose(g);
+  }
+  for (int it = 0; it < 3; ++it) {
+    Coo c;
+    Header h;
+    double t0 = now_s();
+    if (parse_text(s.data(), s.size(), c, h, e, nullptr) != Status::Ok) {
+      std::fprintf(stderr, "parse failed: %s\n", e.message.c_str());
+      return 1;
+    }
+    best_s = std::min(best_s, now_s() - t0);
+    Coo d;
+    t0 = now_s();
+    if (parse_file(path, d, h, e, nullptr) != Status::Ok) return 1;
+    best_f = std::min(best_f, now_s() - t0);
+    if (d.row.size() != ci.size()) return 1;
+    for (size_t k = 0; k < ci.size(); ++k)
+      if (d.col[k] != ci[k] || std::memcmp(&d.val[k], &v[k], 8) != 0) {
+        std::fprintf(stderr, "round trip mismatch at %zu\n", k);
+        return 1;
+      }
+  }
+  std::printf("file %.1f MB, nnz %zu\n", mb, ci.size());
+  std::printf("write_file  %.3f s  %.0f MB/s\n", best_w, mb / best_w);
+  std::printf("parse_text  %.3f s  %.0f MB/s\n", best_s, mb / best_s);
+  std::printf("parse_file  %.3f s  %.0f MB/s (page cache)\n", best_f, mb / best_f);
+  std::remove(path.c_str());
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], "parse") == 0) return parse_files(argc - 2, argv + 2);
+  if (argc >= 2 && std::strcmp(argv[1], "bench") == 0)
+    return bench(argc >= 3 ? std::atoi(argv[2]) : 1000, argc >= 4 ? argv[3] : "/tmp");
+  unit_tests();
+  std::printf("%s (%d failures)\n", failures ? "FAIL" : "OK", failures);
+  return failures ? 1 : 0;
+}
