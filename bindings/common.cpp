@@ -59,7 +59,7 @@ Span<T> unpack(Napi::Env env, Napi::Value v, const char* name, int64_t minLength
                napi_typedarray_type want, const char* wantName) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want)
     throw_error(env, "ERR_INVALID_ARGUMENT",
-                std::string(name) + ": expected a " + wantName + ", received " + describe(v), name);
+                std::string(name) + ": expected " + wantName + ", received " + describe(v), name);
   napi_typedarray_type type;
   size_t length = 0;
   void* data = nullptr;
@@ -70,7 +70,7 @@ Span<T> unpack(Napi::Env env, Napi::Value v, const char* name, int64_t minLength
   bool detached = false;
   if (napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok && detached)
     throw_error(env, "ERR_BUFFER_DETACHED",
-                std::string(name) + ": expected a " + wantName + " with a live buffer, received one whose ArrayBuffer is detached",
+                std::string(name) + ": expected " + wantName + " with a live buffer, received one whose ArrayBuffer is detached",
                 name);
   if (minLength >= 0 && static_cast<int64_t>(length) < minLength)
     throw_error(env, "ERR_DIMENSION_MISMATCH",
@@ -86,10 +86,10 @@ Span<T> unpack(Napi::Env env, Napi::Value v, const char* name, int64_t minLength
 }  // namespace
 
 Span<double> as_f64(Napi::Env env, Napi::Value v, const char* name, int64_t minLength) {
-  return unpack<double>(env, v, name, minLength, napi_float64_array, "Float64Array");
+  return unpack<double>(env, v, name, minLength, napi_float64_array, "a Float64Array");
 }
 Span<int32_t> as_i32(Napi::Env env, Napi::Value v, const char* name, int64_t minLength) {
-  return unpack<int32_t>(env, v, name, minLength, napi_int32_array, "Int32Array");
+  return unpack<int32_t>(env, v, name, minLength, napi_int32_array, "an Int32Array");
 }
 Span<double> get_f64(const Napi::CallbackInfo& info, size_t index, const char* name,
                      int64_t minLength) {

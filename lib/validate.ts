@@ -33,29 +33,36 @@ export function mismatch(argument: string, expected: string, received: string): 
 function isDetached(v: ArrayBufferView): boolean {
   const buf = v.buffer as ArrayBuffer & { detached?: boolean };
   if (typeof buf.detached === 'boolean') return buf.detached;
-  // Before ArrayBuffer.prototype.detached: a detached buffer has byteLength 0.
-  return buf.byteLength === 0 && !(typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer);
+  if (buf.byteLength !== 0) return false;
+  // Before ArrayBuffer.prototype.detached (Node < 22): a view over a detached buffer cannot be
+  // constructed, while one over an empty live buffer can.
+  try {
+    new Uint8Array(buf);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function checkLive(argument: string, v: ArrayBufferView, kind: string): void {
   if (v.byteLength === 0 && isDetached(v))
     throw new ItersolveError(
       'ERR_BUFFER_DETACHED',
-      `${argument}: expected a ${kind} with a live buffer, received one whose ArrayBuffer is detached`,
+      `${argument}: expected ${kind} with a live buffer, received one whose ArrayBuffer is detached`,
       { argument },
     );
 }
 
 export function f64(argument: string, v: unknown, length?: number): Float64Array {
   if (!(v instanceof Float64Array)) throw invalid(argument, 'a Float64Array', v);
-  checkLive(argument, v, 'Float64Array');
+  checkLive(argument, v, 'a Float64Array');
   if (length !== undefined && v.length !== length) throw mismatch(argument, `length ${length}`, `length ${v.length}`);
   return v;
 }
 
 export function i32(argument: string, v: unknown, length?: number): Int32Array {
   if (!(v instanceof Int32Array)) throw invalid(argument, 'an Int32Array', v);
-  checkLive(argument, v, 'Int32Array');
+  checkLive(argument, v, 'an Int32Array');
   if (length !== undefined && v.length !== length) throw mismatch(argument, `length ${length}`, `length ${v.length}`);
   return v;
 }

@@ -18,10 +18,13 @@ out="${OUT_DIR:-$root/bench/out/native}"  # bench/out/ is git-ignored
 mkdir -p "$out/obj"
 CXX="${CXX:-g++}"
 OPT="${OPT:--O3}"
-common=(-std=c++17 $OPT -g -Wall -Wextra -Wno-uninitialized -Wno-maybe-uninitialized -I"$k")  # GCC 12 headers trip -Wuninitialized
+common=(-std=c++17 $OPT -g -Wall -Wextra -Wno-uninitialized -Wno-maybe-uninitialized -Wno-unused-function -I"$k")
+# (GCC 12 intrinsic headers trip -Wuninitialized; kernels_generic.inc bodies a TU does not use
+# trip -Wunused-function)
 mode="${1:-native}"
 F_AVX2=(-mavx2 -mfma)
 F_AVX512=(-mavx512f -mavx512vl -mavx512dq -mavx2 -mfma)
+VARIANTS=(-DITERSOLVE_BENCH_VARIANTS)  # bench-only alternative spmv tables (see the kernel TUs)
 bin="$out/spmv_bench"
 defs=()
 if [[ "$(uname -m)" != x86_64 ]]; then
@@ -40,8 +43,8 @@ cc() {  # cc OUT SRC FLAGS...
   objs+=("$o")
 }
 cc "$out/obj/kernels_scalar.o" "$k/kernels_scalar.cpp" &
-cc "$out/obj/kernels_avx2.o" "$k/kernels_avx2.cpp" "${F_AVX2[@]}" &
-cc "$out/obj/kernels_avx512_$mode.o" "$k/kernels_avx512.cpp" "${F_AVX512[@]}" &
+cc "$out/obj/kernels_avx2.o" "$k/kernels_avx2.cpp" "${F_AVX2[@]}" "${VARIANTS[@]}" &
+cc "$out/obj/kernels_avx512_$mode.o" "$k/kernels_avx512.cpp" "${F_AVX512[@]}" "${VARIANTS[@]}" &
 cc "$out/obj/dispatch.o" "$k/dispatch.cpp" &
 cc "$out/obj/spmv_bench_$mode.o" "$here/spmv_bench.cpp" "${defs[@]}" &
 wait

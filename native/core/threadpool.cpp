@@ -35,7 +35,8 @@ void ThreadPool::start_workers(int count) {
   stopping_ = false;
   while (static_cast<int>(workers_.size()) < count) {
     const int idx = static_cast<int>(workers_.size()) + 1;
-    workers_.emplace_back([this, idx] { worker_main(idx); });
+    const uint64_t gen = generation_;  // jobs after this one are the worker's to run
+    workers_.emplace_back([this, idx, gen] { worker_main(idx, gen); });
   }
 }
 
@@ -82,12 +83,7 @@ void ThreadPool::run(int ntasks, TaskFn fn, void* ctx) {
   }
 }
 
-void ThreadPool::worker_main(int index) {
-  uint64_t seen = 0;
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    seen = generation_;
-  }
+void ThreadPool::worker_main(int index, uint64_t seen) {
   for (;;) {
     TaskFn fn;
     void* ctx;

@@ -36,7 +36,7 @@ class ThreadPool {
   static int default_threads();
 
  private:
-  void worker_main(int index);
+  void worker_main(int index, uint64_t seen);
   void start_workers(int count);
   void stop_workers();
 

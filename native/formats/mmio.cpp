@@ -328,8 +328,9 @@ Status Parser::finish() {
 }
 
 bool Parser::process_line(const char* b, const char* e, size_t raw_len) {
-  if (line_ == 1 && e - b >= 3 && std::memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;  // UTF-8 BOM
   b = skip_ws(b, e);
+  if (line_ == 1 && e - b >= 3 && std::memcmp(b, "\xEF\xBB\xBF", 3) == 0)  // UTF-8 BOM
+    b = skip_ws(b + 3, e);
   while (e > b && is_ws(e[-1])) --e;
   if (b == e) return true;  // blank line
   if (*b == '%') {

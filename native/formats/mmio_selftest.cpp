@@ -45,6 +45,7 @@ static Status parse(const std::string& s, Coo& c, Header& h, Error& e) {
 
 // Feeds s split at every position (2 chunks) and byte by byte; results must match a single feed.
 static void check_split_invariance(const std::string& s) {
+  if (s.size() > 4096) return;  // quadratic
   Coo c0;
   Header h0;
   Error e0;
@@ -295,8 +296,10 @@ static int parse_files(int argc, char** argv) {
     Header h;
     Error e;
     const Status st = parse_file(argv[k], c, h, e, nullptr);
-    std::printf("%s %lld %lld %zu %s%s%s\n", argv[k], (long long)c.rows, (long long)c.cols,
-                c.row.size(), status_name(st), st == Status::Ok ? "" : " ", e.message.c_str());
+    double sum = 0;
+    for (double x : c.val) sum += x;
+    std::printf("%s %lld %lld %zu %.17g %s%s%s\n", argv[k], (long long)c.rows, (long long)c.cols,
+                c.row.size(), sum, status_name(st), st == Status::Ok ? "" : " ", e.message.c_str());
     if (st != Status::Ok) ++bad;
   }
   return bad ? 1 : 0;

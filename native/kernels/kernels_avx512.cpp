@@ -98,6 +98,108 @@ double v_axpy_nrm2sq(double a, const double* __restrict x, double* __restrict y,
   return _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
 }
 
+#if defined(ITERSOLVE_BENCH_VARIANTS)
+// ---------------------------------------------------------------------------------------------
+// Bench-only alternative SpMV (compiled by bench/native/build.sh, never by the library build):
+// eight rows at a time, each row one zmm of masked products (masked loads of values / colIdx, a
+// masked vgatherdpd of x: no read outside a row, so none past the arrays), the eight row vectors
+// reduced together by a transpose-and-add network (14 shuffles + 7 adds per 8 rows instead of a
+// horizontal sum per row), one store of y per 8 rows. Kept out of the table because it could
+// not be timed on an AVX-512 machine here, and because gathers are slow on Zen 2/3 (2x slower
+// than scalar loads in the AVX2 version) and on Intel parts with the GDS (Downfall) microcode;
+// the scalar-load row kernel (g_spmv) is within ~5 % of a pure-streaming ceiling on large
+// matrices. Run bench/out/native/spmv_bench on an AVX-512 machine to compare.
+inline __mmask8 b_lenmask(int64_t len) {
+  return static_cast<__mmask8>(len >= 8 ? 0xFFu : (0xFFu >> (8 - len)));
+}
+
+// Products of row [k, e) folded into one zmm (lane sums are row partial sums).
+inline __m512d b_row(const double* v, const int32_t* ci, const double* x, int64_t k,
+                     const int64_t e) {
+  __m512d a = _mm512_setzero_pd();
+  for (; k + 8 <= e; k += 8) {
+    const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ci + k));
+    a = _mm512_fmadd_pd(_mm512_loadu_pd(v + k), _mm512_i32gather_pd(idx, x, 8), a);
+  }
+  if (k < e) {
+    const __mmask8 m = b_lenmask(e - k);
+    const __m256i idx = _mm256_maskz_loadu_epi32(m, ci + k);
+    const __m512d xv = _mm512_mask_i32gather_pd(_mm512_setzero_pd(), m, idx, x, 8);
+    a = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m, v + k), xv, a);
+  }
+  return a;
+}
+
+// out[i] = sum of the lanes of a[i], i = 0..7.
+inline __m512d b_reduce8(const __m512d* a) {
+  // pairwise: per 128-bit lane, (sum of a[2j] pair, sum of a[2j+1] pair)
+  const __m512d t01 = _mm512_add_pd(_mm512_unpacklo_pd(a[0], a[1]), _mm512_unpackhi_pd(a[0], a[1]));
+  const __m512d t23 = _mm512_add_pd(_mm512_unpacklo_pd(a[2], a[3]), _mm512_unpackhi_pd(a[2], a[3]));
+  const __m512d t45 = _mm512_add_pd(_mm512_unpacklo_pd(a[4], a[5]), _mm512_unpackhi_pd(a[4], a[5]));
+  const __m512d t67 = _mm512_add_pd(_mm512_unpacklo_pd(a[6], a[7]), _mm512_unpackhi_pd(a[6], a[7]));
+  // 128-bit lanes: [t01.0+t01.1, t01.2+t01.3, t23.0+t23.1, t23.2+t23.3]
+  const __m512d s03 = _mm512_add_pd(_mm512_shuffle_f64x2(t01, t23, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm512_shuffle_f64x2(t01, t23, _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m512d s47 = _mm512_add_pd(_mm512_shuffle_f64x2(t45, t67, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm512_shuffle_f64x2(t45, t67, _MM_SHUFFLE(3, 1, 3, 1)));
+  return _mm512_add_pd(_mm512_shuffle_f64x2(s03, s47, _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_f64x2(s03, s47, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+template <bool kDot>
+double b_spmv8(const itersolve::CsrView& A, const double* x, double* y, const double* w,
+               int64_t r0, int64_t r1) {
+  if (r1 <= r0) return 0.0;
+  const int32_t* rp = A.rowPtr;
+  const int32_t* ci = A.colIdx;
+  const double* v = A.values;
+  __m512d d = _mm512_setzero_pd();
+  int64_t k = rp[r0];
+  int64_t r = r0;
+  __m512d acc[8];
+  for (; r + 8 <= r1; r += 8) {
+    for (int i = 0; i < 8; ++i) {
+      const int64_t e = rp[r + i + 1];
+      acc[i] = b_row(v, ci, x, k, e);
+      k = e;
+    }
+    const __m512d s = b_reduce8(acc);
+    _mm512_storeu_pd(y + r, s);
+    if (kDot) d = _mm512_fmadd_pd(_mm512_loadu_pd(w + r), s, d);
+  }
+  if (r < r1) {
+    const int64_t c = r1 - r;
+    for (int i = 0; i < 8; ++i) {
+      if (i < c) {
+        const int64_t e = rp[r + i + 1];
+        acc[i] = b_row(v, ci, x, k, e);
+        k = e;
+      } else {
+        acc[i] = _mm512_setzero_pd();
+      }
+    }
+    const __mmask8 m = b_lenmask(c);
+    const __m512d s = b_reduce8(acc);
+    _mm512_mask_storeu_pd(y + r, m, s);
+    if (kDot) d = _mm512_fmadd_pd(_mm512_maskz_loadu_pd(m, w + r), s, d);
+  }
+  return kDot ? _mm512_reduce_add_pd(d) : 0.0;
+}
+
+void b_spmv(const itersolve::CsrView& A, const double* x, double* y, int64_t r0, int64_t r1) {
+  b_spmv8<false>(A, x, y, nullptr, r0, r1);
+}
+double b_spmv_dot(const itersolve::CsrView& A, const double* x, double* y, const double* w,
+                  int64_t r0, int64_t r1) {
+  return b_spmv8<true>(A, x, y, w, r0, r1);
+}
+
+const itersolve::Kernels kBenchGather8 = {
+    itersolve::SimdLevel::Avx512, "avx512-gather8", b_spmv, b_spmv_dot, v_dot,
+    v_nrm2sq, g_axpy, g_xpby, g_axpby, v_cg_update, v_axpy_nrm2sq, v_sum,
+};
+#endif  // ITERSOLVE_BENCH_VARIANTS
+
 const itersolve::Kernels kTable = {
     itersolve::SimdLevel::Avx512, "avx512", g_spmv, g_spmv_dot, v_dot,
     v_nrm2sq, g_axpy, g_xpby, g_axpby, v_cg_update, v_axpy_nrm2sq, v_sum,
@@ -107,3 +209,7 @@ const itersolve::Kernels kTable = {
 namespace itersolve {
 const Kernels* kernels_avx512() { return &kTable; }
 }  // namespace itersolve
+
+#if defined(ITERSOLVE_BENCH_VARIANTS)
+extern "C" const itersolve::Kernels* itersolve_bench_variant_avx512() { return &kBenchGather8; }
+#endif
