@@ -352,7 +352,7 @@ class MmReadJob : public Job {
     mm_parse(isText_, src_, out_, &ctl);
     if (out_.status != mm::Status::Ok || out_.tooMany) {
       auto e = mm_error(out_, isText_ ? "<text>" : src_);
-      fail(e.first, e.second);
+      fail(e.first, e.second, out_.status == mm::Status::ParseError ? out_.error.line : 0);
     }
   }
   Napi::Value Result(Napi::Env env) override { return mm_result(env, out_); }
@@ -430,7 +430,7 @@ Napi::Value PowerIteration(const Napi::CallbackInfo& info) {
     throw_error(env, "ERR_DIMENSION_MISMATCH",
                 "A: expected a square matrix, received " + std::to_string(A.rows) + "x" +
                     std::to_string(A.cols), "A");
-  Span<double> x = get_f64(info, 6, "x", A.rows);
+  Span<double> x = get_f64(info, 6, "out", A.rows);
   PowerOptions opt = power_options(info, 7);
   const double tl = get_number(info, 10, "timeLimitMs");
   Control ctl;
@@ -456,7 +456,7 @@ class PowerJob : public Job {
     pin_i32(info[2], "rowPtr");
     pin_i32(info[3], "colIdx");
     pin_f64(info[4], "values");
-    x_ = pin_f64(info[6], "x", A_.rows).data;
+    x_ = pin_f64(info[6], "out", A_.rows).data;
     opt_ = power_options(info, 7);
     work_.resize(static_cast<size_t>(A_.rows));
   }

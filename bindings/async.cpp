@@ -189,8 +189,9 @@ void Job::OnError(const Napi::Error& e) {
     settle_detached(env, name);
     return;
   }
-  deferred_.Reject(
-      make_error(env, errorCode_.empty() ? "ERR_NATIVE" : errorCode_.c_str(), e.Message()).Value());
+  Napi::Error err = make_error(env, errorCode_.empty() ? "ERR_NATIVE" : errorCode_.c_str(), e.Message());
+  if (errorLine_ > 0) err.Set("line", Napi::Number::New(env, static_cast<double>(errorLine_)));
+  deferred_.Reject(err.Value());
 }
 
 }  // namespace binding

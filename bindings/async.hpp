@@ -80,8 +80,9 @@ class Job : public Napi::AsyncWorker {
   // Runs on the main thread after Run, when no buffer was detached.
   virtual Napi::Value Result(Napi::Env env) = 0;
   // Sets an error with a code, reported as a rejection.
-  void fail(const char* code, const std::string& message) {
+  void fail(const char* code, const std::string& message, int64_t line = 0) {
     errorCode_ = code;
+    errorLine_ = line;
     SetError(message);
   }
   Addon& addon_;
@@ -105,6 +106,7 @@ class Job : public Napi::AsyncWorker {
   Tsfn tsfn_;
   bool hasTsfn_ = false;
   std::string errorCode_;
+  int64_t errorLine_ = 0;
   double startedAt_ = 0;
 };
 

@@ -2,15 +2,18 @@ import { AsyncOptions, checkAsyncOptions, runJob } from './async';
 import { CsrMatrix } from './csr';
 import { callNative, ItersolveError } from './errors';
 import { native, NativeIterResult } from './native';
+import { rng } from './problems';
 import { IterativeResult, StopReason } from './result';
 import * as v from './validate';
 
 export interface PowerIterationOptions {
-  /** Start vector (length n); default: a fixed deterministic vector (all ones). Not modified. */
+  /** Start vector (length n); default: seeded pseudo-random entries in [-1, 1). Not modified. */
   x0?: Float64Array;
+  /** Seed of the default start vector. Default 1. */
+  seed?: number;
   /** Where the eigenvector estimate goes (length n). */
   out?: Float64Array;
-  /** Stop when |λₖ − λₖ₋₁| ≤ rtol·|λₖ|. Default 1e-8. */
+  /** Stop when |λₖ − λₖ₋₁| ≤ rtol·|λₖ|. Default 1e-8; 0 runs to maxIterations. */
   rtol?: number;
   /** Default 1000. */
   maxIterations?: number;
@@ -45,7 +48,10 @@ function prepare(A: CsrMatrix, options: unknown) {
     v.f64('x0', o.x0, A.rows);
     if (o.x0 !== x) x.set(o.x0);
   } else {
-    x.fill(1);
+    // A random start is (almost surely) not orthogonal to the dominant eigenvector; a constant
+    // vector can be (e.g. for the Poisson matrix on an even grid).
+    const rand = rng(o.seed === undefined ? 1 : v.int('seed', o.seed, 0, 2 ** 32 - 1));
+    for (let i = 0; i < x.length; i++) x[i] = rand() * 2 - 1;
   }
   return { o, x, rtol, maxIterations, history };
 }

@@ -19,9 +19,9 @@ export type ItersolveErrorCode =
  */
 export class ItersolveError extends Error {
   readonly code: ItersolveErrorCode;
-  readonly argument?: string;
+  declare readonly argument?: string;
   /** 1-based line of a Matrix Market parse error. */
-  readonly line?: number;
+  declare readonly line?: number;
 
   constructor(
     code: ItersolveErrorCode,
@@ -31,8 +31,8 @@ export class ItersolveError extends Error {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = code === 'ABORT_ERR' ? 'AbortError' : 'ItersolveError';
     this.code = code;
-    if (options.argument !== undefined) this.argument = options.argument;
-    if (options.line !== undefined) this.line = options.line;
+    if (options.argument !== undefined) (this as { argument?: string }).argument = options.argument;
+    if (options.line !== undefined) (this as { line?: number }).line = options.line;
   }
 }
 

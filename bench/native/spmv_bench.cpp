@@ -3,6 +3,7 @@
 //   bench/native/build.sh && bench/out/native/spmv_bench [--quick] [--reps N] [--no-perf] [--no-check]
 //                                                        [--no-blocked] [--n2d N] [--n3d N]
 //                                                        [--more: 9/27-point, random, banded]
+//                                                        [--only SUBSTRING-OF-PROBLEM-NAME]
 //
 // 1. Correctness: every available table (scalar / avx2 / avx512) against a naive reference on
 //    random CSR matrices with the awkward cases (0 rows, r0 == r1, empty rows, length-1 rows, one
@@ -14,7 +15,9 @@
 //    of several runs), then spmv / spmv_dot (w = x as in CG's p^T A p: one call over all rows, and
 //    in 2048-row blocks the way ops::spmv_dot calls it; and with a separate w, whose extra 8 B/row
 //    the byte count leaves out) on 2D Poisson N=1000 and 3D Poisson 100^3, best of --reps runs,
-//    GB/s counted as 12 B/nnz + 4 B/row pointer + 16 B/row, and the ratio to the probe.
+//    GB/s counted as 12 B/nnz + 4 B/row pointer + 16 B/row, and the ratio to the probe; plus a
+//    "stream ceiling" (same streams, no indirect x access) and the plain CSR loop of
+//    /work/shared/anchors/spmv_probe.c for reference.
 //
 // Built with -DSPMV_BENCH_AVX512_EMU (build.sh emu) the avx512 table runs on any x86-64 through a
 // scalar emulation of the AVX-512 intrinsics it uses: correctness only, timings are meaningless.
@@ -352,7 +355,8 @@ void check_case(const std::vector<Table>& tables, const Csr& A, int64_t r0, int6
         if (rep == 0) {
           first = cur;
           dfirst = d;
-        } else if (std::memcmp(first.data(), cur.data(), cur.size() * sizeof(double)) != 0 ||
+        } else if ((!cur.empty() &&
+                    std::memcmp(first.data(), cur.data(), cur.size() * sizeof(double)) != 0) ||
                    std::memcmp(&d, &dfirst, sizeof d) != 0) {
           fail(t.name + (pass ? " spmv_dot " : " spmv ") + label + ": not deterministic");
         }
@@ -440,6 +444,21 @@ void run_checks(const std::vector<Table>& tables, bool quick) {
     Csr Q = poisson3d(6);
     full(Q, "poisson3d 6");
     check_case(tables, Q, 3, 211, "poisson3d 6 [3,211)", rng);
+    Csr R = poisson3d(15);
+    full(R, "poisson3d 15");
+    check_case(tables, R, 1001, 2999, "poisson3d 15 [1001,2999)", rng);
+  }
+  // Matrices large enough (>= 24 MiB of traffic) for the prefetching instantiations.
+  {
+    Csr P = poisson2d(700);
+    full(P, "poisson2d 700");
+    check_case(tables, P, 12345, 12345 + 2048, "poisson2d 700 one 2048-row block", rng);
+    check_case(tables, P, P.rows - 2047, P.rows, "poisson2d 700 last rows", rng);
+    Csr Q = poisson3d(70);
+    full(Q, "poisson3d 70");
+    check_case(tables, Q, Q.rows - 3001, Q.rows, "poisson3d 70 last rows", rng);
+    Csr B = random_csr(rng, 300000, 400000, 20, 0.1);
+    full(B, "random 300000 rows len 0..20");
   }
   // One very long row (1e6 nnz) among short ones; and a matrix that is just that row.
   {
@@ -487,6 +506,7 @@ struct Problem {
 };
 
 volatile double g_sink = 0.0;
+std::string g_only;  // --only SUBSTR: time only problems whose name contains it
 
 template <class F>
 double best_of(int reps, F&& f) {
@@ -525,6 +545,37 @@ void plain_csr(const CsrView& A, const double* x, double* y) {
   }
 }
 
+// Streaming ceiling for the same bytes: reads values, colIdx and rowPtr, reads x[r] and writes
+// y[r] in 64-row blocks, all streams concurrently (values/colIdx prefetched like the kernels do),
+// but no indirect x access and no per-row reduction. Not an SpMV (the result is meaningless); it shows what the memory system gives this
+// access pattern on this machine.
+void stream_ceiling(const CsrView& A, const double* x, double* y) {
+  const int32_t* rp = A.rowPtr;
+  const int32_t* ci = A.colIdx;
+  const double* v = A.values;
+  for (int64_t r0 = 0; r0 < A.rows; r0 += 64) {
+    const int64_t r1 = std::min(A.rows, r0 + 64);
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t c = 0;
+    int64_t k = rp[r0];
+    const int64_t e = rp[r1];
+    for (; k + 4 <= e; k += 4) {
+      if ((k & 7) == 0) {
+        __builtin_prefetch(v + std::min(k + 512, e - 1));
+        __builtin_prefetch(ci + std::min(k + 512, e - 1));
+      }
+      s0 += v[k];
+      s1 += v[k + 1];
+      s2 += v[k + 2];
+      s3 += v[k + 3];
+      c += static_cast<int64_t>(ci[k]) + ci[k + 1] + ci[k + 2] + ci[k + 3];
+    }
+    for (; k < e; ++k) s0 += v[k] + ci[k];
+    const double t = (s0 + s1) + (s2 + s3) + static_cast<double>(c);
+    for (int64_t r = r0; r < r1; ++r) y[r] = x[r] * t + rp[r];
+  }
+}
+
 void run_perf(const std::vector<Table>& tables, int reps, double probe, bool blocked, int n2d,
               int n3d, bool more) {
   std::vector<Problem*> probs;
@@ -551,6 +602,7 @@ void run_perf(const std::vector<Table>& tables, int reps, double probe, bool blo
     probs.push_back(new Problem("banded 1e6 rows, len 0..12", b));
   }
   for (Problem* P : probs) {
+    if (!g_only.empty() && P->name.find(g_only) == std::string::npos) continue;
     const CsrView A = P->view();
     std::printf("\n== %s: rows %lld nnz %lld, %.1f MB counted per SpMV\n", P->name.c_str(),
                 static_cast<long long>(P->rows), static_cast<long long>(P->nnz), P->bytes() / 1e6);
@@ -563,6 +615,7 @@ void run_perf(const std::vector<Table>& tables, int reps, double probe, bool blo
       double best = 1e30;
     };
     std::vector<Cand> cands;
+    cands.push_back({"stream ceiling", "(no gather)", [&] { stream_ceiling(A, P->x.p, P->y.p); }});
     cands.push_back({"plain C loop", "spmv", [&] { plain_csr(A, P->x.p, P->y.p); }});
     for (const Table& t : tables) {
       const Kernels* k = t.k;
@@ -614,11 +667,12 @@ int main(int argc, char** argv) {
     else if (a == "--no-check") check = false;
     else if (a == "--no-blocked") blocked = false;
     else if (a == "--more") more = true;
+    else if (a == "--only" && i + 1 < argc) g_only = argv[++i];
     else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
     else if (a == "--n2d" && i + 1 < argc) n2d = std::atoi(argv[++i]);
     else if (a == "--n3d" && i + 1 < argc) n3d = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--no-perf] [--no-check] [--no-blocked] [--n2d N] [--n3d N] [--more]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--no-perf] [--no-check] [--no-blocked] [--n2d N] [--n3d N] [--more] [--only NAME]\n", argv[0]);
       return 2;
     }
   }

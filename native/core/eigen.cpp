@@ -52,7 +52,7 @@ IterResult power_iteration(const Engine& e, const CsrView& A, double* x, double*
     pi.total = opt.max_iterations;
     pi.value = lambda;
     ctl.progress(pi);
-    if (change <= opt.rtol) {
+    if (opt.rtol > 0 && change <= opt.rtol) {
       res.reason = Reason::Rtol;
       break;
     }

@@ -10,7 +10,7 @@ namespace itersolve {
 
 struct PowerOptions {
   int64_t max_iterations = 1000;
-  double rtol = 1e-8;         // stop when |λ_k − λ_{k−1}| ≤ rtol·|λ_k|
+  double rtol = 1e-8;         // stop when |λ_k − λ_{k−1}| ≤ rtol·|λ_k|; 0: run to max_iterations
   bool history = false;
 };
 

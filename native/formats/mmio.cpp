@@ -22,9 +22,8 @@ namespace {
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr size_t kChunk = size_t(2) << 20;  // 2 MiB read chunks
 
-inline bool is_ws(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
+// Space, \t, \v, \f, \r (and \n, which never occurs inside a line).
+inline bool is_ws(char c) { return c == ' ' || static_cast<unsigned>(c - '\t') <= 4u; }
 inline bool is_digit(char c) { return static_cast<unsigned>(c - '0') < 10u; }
 inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -89,6 +88,19 @@ inline NumErr parse_uint(const char*& p, const char* e, uint64_t& out) {
   p = s;
   out = v;
   return ovf ? NumErr::Overflow : NumErr::Ok;
+}
+
+// Fast path for indices: up to 18 plain digits followed by whitespace or e. Returns false (and
+// leaves p alone) for anything else; the caller then uses parse_uint for the exact diagnosis.
+inline bool fast_uint(const char*& p, const char* e, uint64_t& out) {
+  const char* s = p;
+  const char* lim = (e - s > 18) ? s + 18 : e;
+  uint64_t v = 0;
+  while (s < lim && is_digit(*s)) v = v * 10 + static_cast<unsigned>(*s++ - '0');
+  if (s == p || (s < e && !is_ws(*s))) return false;
+  p = s;
+  out = v;
+  return true;
 }
 
 // Value of a decimal token [s, t) that std::from_chars reported out of range: +-inf on overflow,
@@ -507,8 +519,8 @@ bool Parser::parse_coord_entry(const char* b, const char* e) {
       if (p == e) return fail("missing column index");
     }
     const char* s = p;
-    const NumErr r = parse_uint(p, e, ij[k]);
     const int64_t lim = k == 0 ? hdr_.rows : hdr_.cols;
+    const NumErr r = fast_uint(p, e, ij[k]) ? NumErr::Ok : parse_uint(p, e, ij[k]);
     if (r != NumErr::Ok || ij[k] == 0 || ij[k] > static_cast<uint64_t>(lim)) {
       const char* what = k == 0 ? "row index " : "column index ";
       const char* t = token_end(s, e);
@@ -521,12 +533,11 @@ bool Parser::parse_coord_entry(const char* b, const char* e) {
   if (hdr_.field != Field::Pattern) {
     p = skip_ws(p, e);
     if (p == e) return fail("missing value");
-    const char* t = token_end(p, e);
     const bool ok = hdr_.field == Field::Real ? parse_real(p, e, v) : parse_integer_value(p, e, v);
     if (!ok)
       return fail(std::string(hdr_.field == Field::Real ? "invalid real value "
                                                         : "invalid integer value ") +
-                  quote(p, t));
+                  quote(p, token_end(p, e)));
   }
   p = skip_ws(p, e);
   if (p < e) return fail("unexpected text after entry: " + quote(p, e));
@@ -548,12 +559,11 @@ bool Parser::parse_coord_entry(const char* b, const char* e) {
 bool Parser::parse_array_entry(const char* b, const char* e) {
   const char* p = b;
   double v = 0.0;
-  const char* t = token_end(p, e);
   const bool ok = hdr_.field == Field::Real ? parse_real(p, e, v) : parse_integer_value(p, e, v);
   if (!ok)
     return fail(std::string(hdr_.field == Field::Real ? "invalid real value "
                                                       : "invalid integer value ") +
-                quote(p, t));
+                quote(p, token_end(p, e)));
   p = skip_ws(p, e);
   if (p < e)
     return fail("unexpected text after value (array format has one value per line): " +

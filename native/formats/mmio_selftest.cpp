@@ -376,7 +376,7 @@ static int bench(int N, const std::string& dir) {
   std::printf("write_file  %.3f s  %.0f MB/s\n", best_w, mb / best_w);
   std::printf("parse_text  %.3f s  %.0f MB/s\n", best_s, mb / best_s);
   std::printf("parse_file  %.3f s  %.0f MB/s (page cache)\n", best_f, mb / best_f);
-  std::remove(path.c_str());
+  if (!std::getenv("MM_KEEP")) std::remove(path.c_str());
   return 0;
 }
 

@@ -1,0 +1,153 @@
+import * as path from 'path';
+import t from 'tap';
+import { Worker } from 'worker_threads';
+import { CsrMatrix, poisson2d, powerIteration, powerIterationSync } from '../lib/index';
+
+// Largest eigenvalue of the 2D Poisson matrix on an n×n grid: 8·cos²(π/(2(n+1))).
+const lmax = (n: number) => 8 * Math.cos(Math.PI / (2 * (n + 1))) ** 2;
+
+t.test('power iteration: result shape, Sync and Promise forms agree', async (t) => {
+  const A = poisson2d(12);
+  const s = powerIterationSync(A, { rtol: 1e-12, maxIterations: 20000, history: true });
+  t.equal(s.converged, true);
+  t.equal(s.reason, 'rtol');
+  t.ok(Math.abs(s.eigenvalue - lmax(12)) < 1e-6, `λ ≈ ${lmax(12)}: ${s.eigenvalue}`);
+  t.equal(s.vector.length, 144);
+  t.equal(s.history!.length, s.iterations);
+  t.equal(s.matvecs, s.iterations);
+  t.ok(s.elapsedMs >= 0);
+  const a = await powerIteration(A, { rtol: 1e-12, maxIterations: 20000 });
+  t.equal(a.eigenvalue, s.eigenvalue, 'bit-identical to the Sync form');
+  t.equal(a.iterations, s.iterations);
+  t.equal(a.history, undefined);
+  const m = powerIterationSync(A, { maxIterations: 3 });
+  t.same([m.converged, m.reason, m.iterations], [false, 'max-iterations', 3]);
+  const out = new Float64Array(144);
+  const x0 = new Float64Array(144).fill(2);
+  const r = powerIterationSync(A, { x0, out, maxIterations: 5 });
+  t.equal(r.vector, out);
+  t.equal(x0[0], 2, 'x0 untouched');
+  const zero = powerIterationSync(A, { x0: new Float64Array(144) });
+  t.equal(zero.reason, 'breakdown');
+  const nan = new Float64Array(144);
+  nan[3] = NaN;
+  t.equal(powerIterationSync(A, { x0: nan }).reason, 'non-finite');
+  t.throws(() => powerIterationSync(CsrMatrix.fromDense(1, 2, Float64Array.from([1, 2]))), { code: 'ERR_DIMENSION_MISMATCH', argument: 'A' });
+  t.throws(() => powerIterationSync(A, { rtol: -1 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'rtol' });
+  t.throws(() => powerIterationSync(A, { x0: new Float64Array(3) }), { code: 'ERR_DIMENSION_MISMATCH', argument: 'x0' });
+  t.throws(() => powerIterationSync(A, { timeLimitMs: -5 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'timeLimitMs' });
+  await t.rejects(powerIteration(A, { onProgress: 5 as never }), { code: 'ERR_INVALID_ARGUMENT', argument: 'onProgress' });
+  await t.rejects(powerIteration('A' as never), { code: 'ERR_INVALID_ARGUMENT', argument: 'A' });
+});
+
+// A problem big enough to run for seconds when rtol = 0.
+const big = poisson2d(300);
+const forever = { rtol: 0, maxIterations: 1e9 };
+
+t.test('abort mid-run returns the partial result with reason aborted', async (t) => {
+  const ac = new AbortController();
+  const started = Date.now();
+  setTimeout(() => ac.abort(), 150);
+  const r = await powerIteration(big, { ...forever, signal: ac.signal });
+  t.equal(r.reason, 'aborted');
+  t.equal(r.converged, false);
+  t.ok(r.iterations > 0, `${r.iterations} iterations done`);
+  t.ok(Date.now() - started < 2000, 'stops promptly');
+  t.ok(Number.isFinite(r.eigenvalue) && r.eigenvalue > 0, 'partial estimate is usable');
+  // already aborted before the call: no iteration runs
+  const pre = await powerIteration(big, { ...forever, signal: AbortSignal.abort() });
+  t.equal(pre.reason, 'aborted');
+  t.equal(pre.iterations, 0);
+});
+
+t.test('timeLimitMs stops with reason time-limit (Promise and Sync forms)', async (t) => {
+  const r = await powerIteration(big, { ...forever, timeLimitMs: 100 });
+  t.equal(r.reason, 'time-limit');
+  t.ok(r.elapsedMs >= 100 && r.elapsedMs < 1500, `elapsed ${r.elapsedMs} ms`);
+  const s = powerIterationSync(big, { ...forever, timeLimitMs: 50 });
+  t.equal(s.reason, 'time-limit');
+});
+
+t.test('progress is delivered on the main thread at most 20 times a second', async (t) => {
+  const calls: Array<{ iteration: number; elapsedMs: number; value: number; total?: number }> = [];
+  const r = await powerIteration(big, { ...forever, timeLimitMs: 1000, onProgress: (p) => calls.push(p) });
+  t.equal(r.reason, 'time-limit');
+  t.ok(calls.length >= 5, `${calls.length} progress calls`);
+  t.ok(calls.length <= 21, 'throttled to ≤ 20/s');
+  for (let i = 1; i < calls.length; i++) {
+    t.ok(calls[i].iteration > calls[i - 1].iteration, 'iterations increase');
+    t.ok(calls[i].elapsedMs - calls[i - 1].elapsedMs >= 35, 'spaced ≥ ~50 ms apart');
+  }
+  t.equal(calls[0].total, 1e9);
+  t.ok(calls.every((c) => c.value > 0));
+});
+
+t.test('an onProgress that throws stops the work and rejects with its error', async (t) => {
+  const boom = new Error('boom');
+  await t.rejects(
+    powerIteration(big, {
+      ...forever,
+      timeLimitMs: 5000,
+      onProgress: () => {
+        throw boom;
+      },
+    }),
+    boom,
+  );
+});
+
+t.test('a buffer detached while the work runs is detected, never used', async (t) => {
+  const out = new Float64Array(big.rows);
+  const p = powerIteration(big, { ...forever, out, timeLimitMs: 5000 });
+  await new Promise((r) => setTimeout(r, 100));
+  // transfer the output buffer away (detaches it here); keep the moved buffer alive meanwhile
+  const moved = structuredClone(out.buffer, { transfer: [out.buffer] });
+  t.equal(out.length, 0, 'detached in this realm');
+  const started = Date.now();
+  await t.rejects(p, { code: 'ERR_BUFFER_DETACHED', argument: 'out' });
+  t.ok(Date.now() - started < 1000, 'stops within a heartbeat');
+  t.equal(moved.byteLength, big.rows * 8);
+  // a matrix array detached mid-run too
+  const A = poisson2d(200);
+  const values = new Float64Array(A.values);
+  const B = new CsrMatrix(A.rows, A.cols, A.rowPtr, A.colIdx, values);
+  const q = powerIteration(B, { ...forever, timeLimitMs: 5000 });
+  await new Promise((r) => setTimeout(r, 80));
+  const moved2 = structuredClone(values.buffer, { transfer: [values.buffer] });
+  await t.rejects(q, { code: 'ERR_BUFFER_DETACHED', argument: 'values' });
+  t.ok(moved2.byteLength > 0);
+  // detached before the call
+  t.throws(() => B.multiply(new Float64Array(B.cols)), { code: 'ERR_BUFFER_DETACHED' });
+});
+
+t.test('many concurrent async solves: correct results, event loop stays free', async (t) => {
+  const A = poisson2d(60);
+  const expected = powerIterationSync(A, { rtol: 1e-10, maxIterations: 100000 }).eigenvalue;
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const results = await Promise.all(
+    Array.from({ length: 32 }, () => powerIteration(A, { rtol: 1e-10, maxIterations: 100000 })),
+  );
+  clearInterval(timer);
+  for (const r of results) t.equal(r.eigenvalue, expected);
+  t.ok(ticks > 0, `event loop ran ${ticks} timer ticks meanwhile`);
+});
+
+t.test('loads and runs in worker_threads (context-aware addon)', async (t) => {
+  const script = path.join(__dirname, 'fixtures', 'worker.js');
+  const runs = await Promise.all(
+    [0, 1, 2].map(
+      () =>
+        new Promise<{ eigen: number; threads: number }>((resolve, reject) => {
+          const w = new Worker(script);
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
+  );
+  const ref = powerIterationSync(poisson2d(20), { x0: new Float64Array(400).fill(1), rtol: 1e-12, maxIterations: 100000 }).eigenvalue;
+  for (const r of runs) {
+    t.equal(r.eigen, ref);
+    t.equal(r.threads, 1, 'setThreads in a worker is per environment');
+  }
+});
