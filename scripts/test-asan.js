@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+'use strict';
+// Runs the native unit tests and the whole tap suite against the ASan + UBSan build
+// (build-asan/, made by `npm run build:asan`). Node itself is not instrumented, so the sanitizer
+// runtimes are preloaded; leak checking is off because V8 keeps allocations alive until exit.
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const addon = path.join(root, 'build-asan', 'Debug', 'itersolve.node');
+const nativeTests = path.join(root, 'build-asan', 'native_tests');
+for (const f of [addon, nativeTests]) {
+  if (!fs.existsSync(f)) {
+    console.error(`test-asan: ${path.relative(root, f)} is missing; run npm run build:asan first`);
+    process.exit(1);
+  }
+}
+const lib = (name) => execFileSync(process.env.CXX || 'g++', [`-print-file-name=${name}`], { encoding: 'utf8' }).trim();
+const env = {
+  ...process.env,
+  LD_PRELOAD: [lib('libasan.so'), lib('libubsan.so')].join(' '),
+  ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1:halt_on_error=1:allow_user_segv_handler=1:handle_segv=0',
+  UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+  ITERSOLVE_ADDON: addon,
+};
+
+console.log('# native_tests under ASan + UBSan');
+let r = spawnSync(nativeTests, [], { stdio: 'inherit', env: { ...env, LD_PRELOAD: '' } });
+if (r.status !== 0) process.exit(r.status || 1);
+
+console.log('# tap suite against build-asan/Debug/itersolve.node');
+// Coverage is off here: this run is about memory errors, not lines.
+r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), '--disable-coverage', '--timeout=900', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env,
+  cwd: root,
+});
+process.exit(r.status === null ? 1 : r.status);
