@@ -32,27 +32,33 @@ if [[ "$(uname -m)" != x86_64 ]]; then
   exit 1
 fi
 if [[ "$mode" == emu ]]; then
-  F_AVX512=(-mavx2 -mfma -I"$here/emu" -DITERSOLVE_AVX512_EMU -Wno-psabi)
+  F_AVX512=(-mavx2 -mfma -I"$here/emu" -Wno-psabi)
   bin="$out/spmv_bench_emu"
   defs=(-DSPMV_BENCH_AVX512_EMU)
 fi
-objs=()
 cc() {  # cc OUT SRC FLAGS...
   local o="$1" s="$2"; shift 2
+  rm -f "$o"
   "$CXX" "${common[@]}" "$@" -c "$s" -o "$o"
-  objs+=("$o")
 }
-cc "$out/obj/kernels_scalar.o" "$k/kernels_scalar.cpp" &
-cc "$out/obj/kernels_avx2.o" "$k/kernels_avx2.cpp" "${F_AVX2[@]}" "${VARIANTS[@]}" &
-cc "$out/obj/kernels_avx512_$mode.o" "$k/kernels_avx512.cpp" "${F_AVX512[@]}" "${VARIANTS[@]}" &
-cc "$out/obj/dispatch.o" "$k/dispatch.cpp" &
-cc "$out/obj/spmv_bench_$mode.o" "$here/spmv_bench.cpp" "${defs[@]}" &
-wait
 objs=("$out/obj/kernels_scalar.o" "$out/obj/kernels_avx2.o" "$out/obj/kernels_avx512_$mode.o"
       "$out/obj/dispatch.o" "$out/obj/spmv_bench_$mode.o")
+pids=()
+cc "${objs[0]}" "$k/kernels_scalar.cpp" & pids+=($!)
+cc "${objs[1]}" "$k/kernels_avx2.cpp" "${F_AVX2[@]}" "${VARIANTS[@]}" & pids+=($!)
+cc "${objs[2]}" "$k/kernels_avx512.cpp" "${F_AVX512[@]}" "${VARIANTS[@]}" & pids+=($!)
+cc "${objs[3]}" "$k/dispatch.cpp" & pids+=($!)
+cc "${objs[4]}" "$here/spmv_bench.cpp" "${defs[@]}" -pthread & pids+=($!)
+fail=0
+for p in "${pids[@]}"; do wait "$p" || fail=1; done
+if [[ $fail != 0 ]]; then echo "compile failed" >&2; exit 1; fi
 i=0
-for s in ${EXTRA_SRCS_AVX2:-}; do cc "$out/obj/x2_$i.o" "$s" "${F_AVX2[@]}"; i=$((i+1)); done
-for s in ${EXTRA_SRCS_AVX512:-}; do cc "$out/obj/x5_$i.o" "$s" "${F_AVX512[@]}"; i=$((i+1)); done
-for s in ${EXTRA_SRCS:-}; do cc "$out/obj/x0_$i.o" "$s"; i=$((i+1)); done
-"$CXX" "${common[@]}" "${objs[@]}" -o "$bin"
+for s in ${EXTRA_SRCS_AVX2:-}; do
+  cc "$out/obj/x2_$i.o" "$s" "${F_AVX2[@]}"; objs+=("$out/obj/x2_$i.o"); i=$((i+1))
+done
+for s in ${EXTRA_SRCS_AVX512:-}; do
+  cc "$out/obj/x5_$i.o" "$s" "${F_AVX512[@]}"; objs+=("$out/obj/x5_$i.o"); i=$((i+1))
+done
+for s in ${EXTRA_SRCS:-}; do cc "$out/obj/x0_$i.o" "$s"; objs+=("$out/obj/x0_$i.o"); i=$((i+1)); done
+"$CXX" "${common[@]}" "${objs[@]}" -pthread -o "$bin"
 echo "built $bin"

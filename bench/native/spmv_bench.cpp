@@ -4,6 +4,7 @@
 //                                                        [--no-blocked] [--n2d N] [--n3d N]
 //                                                        [--more: 9/27-point, random, banded]
 //                                                        [--only SUBSTRING-OF-PROBLEM-NAME]
+//                                                        [--threads2: also spmv on 2 threads]
 //
 // 1. Correctness: every available table (scalar / avx2 / avx512) against a naive reference on
 //    random CSR matrices with the awkward cases (0 rows, r0 == r1, empty rows, length-1 rows, one
@@ -15,13 +16,15 @@
 //    of several runs), then spmv / spmv_dot (w = x as in CG's p^T A p: one call over all rows, and
 //    in 2048-row blocks the way ops::spmv_dot calls it; and with a separate w, whose extra 8 B/row
 //    the byte count leaves out) on 2D Poisson N=1000 and 3D Poisson 100^3, best of --reps runs,
-//    GB/s counted as 12 B/nnz + 4 B/row pointer + 16 B/row, and the ratio to the probe; plus a
-//    "stream ceiling" (same streams, no indirect x access) and the plain CSR loop of
-//    /work/shared/anchors/spmv_probe.c for reference.
+//    GB/s counted as 12 B/nnz + 4 B/row pointer + 16 B/row, and the ratio to the probe; plus the
+//    plain CSR loop of /work/shared/anchors/spmv_probe.c for reference. A second, informative
+//    probe reads four 64 MiB streams at once (SpMV reads ~5 streams; one stream alone does not
+//    saturate the memory system on every CPU).
 //
 // Built with -DSPMV_BENCH_AVX512_EMU (build.sh emu) the avx512 table runs on any x86-64 through a
 // scalar emulation of the AVX-512 intrinsics it uses: correctness only, timings are meaningless.
 #include <signal.h>
+#include <emmintrin.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -34,6 +37,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../../native/kernels/kernels.hpp"
@@ -351,12 +355,11 @@ void check_case(const std::vector<Table>& tables, const Csr& A, int64_t r0, int6
                         t.name.c_str(), label.c_str(), d, dref, dmag);
           fail(buf);
         }
-        std::vector<double> cur(y + r0, y + r1);
+        const size_t cnt = static_cast<size_t>(r1 - r0);
         if (rep == 0) {
-          first = cur;
+          first.assign(y + r0, y + r1);
           dfirst = d;
-        } else if ((!cur.empty() &&
-                    std::memcmp(first.data(), cur.data(), cur.size() * sizeof(double)) != 0) ||
+        } else if ((cnt > 0 && std::memcmp(first.data(), y + r0, cnt * sizeof(double)) != 0) ||
                    std::memcmp(&d, &dfirst, sizeof d) != 0) {
           fail(t.name + (pass ? " spmv_dot " : " spmv ") + label + ": not deterministic");
         }
@@ -448,6 +451,22 @@ void run_checks(const std::vector<Table>& tables, bool quick) {
     full(R, "poisson3d 15");
     check_case(tables, R, 1001, 2999, "poisson3d 15 [1001,2999)", rng);
   }
+  // Offset views: rowPtr[0] != 0 (the view starts at row m of a larger matrix; colIdx/values
+  // are the full arrays, indexed by the absolute row pointers).
+  for (int t = 0; t < 20; ++t) {
+    Csr A = random_csr(rng, 100 + static_cast<int64_t>(rng() % 100), 300, t % 2 ? 9 : 30, 0.2);
+    const int64_t m = 1 + static_cast<int64_t>(rng() % 50);
+    A.rp.erase(A.rp.begin(), A.rp.begin() + m);
+    A.rows -= m;
+    full(A, "offset view #" + std::to_string(t));
+  }
+  {
+    Csr P = poisson2d(40);
+    const int64_t m = 77;
+    P.rp.erase(P.rp.begin(), P.rp.begin() + m);
+    P.rows -= m;
+    full(P, "poisson2d 40 offset view");
+  }
   // Matrices large enough (>= 24 MiB of traffic) for the prefetching instantiations.
   {
     Csr P = poisson2d(700);
@@ -507,6 +526,7 @@ struct Problem {
 
 volatile double g_sink = 0.0;
 std::string g_only;  // --only SUBSTR: time only problems whose name contains it
+bool g_threads2 = false;  // --threads2: also time spmv on two threads
 
 template <class F>
 double best_of(int reps, F&& f) {
@@ -536,43 +556,43 @@ double read_probe(const std::vector<Table>& tables, int reps) {
   return gbs;
 }
 
+// Four concurrent read streams over the same 256 MiB (SSE2, baseline build).
+double read_probe_4streams(int reps) {
+  const size_t n = (size_t{256} << 20) / sizeof(double), q = n / 4;
+  Aligned<double> a(n);
+  for (size_t i = 0; i < n; ++i) a[i] = 1.0 + static_cast<double>(i & 7);
+  const double* s0 = a.p;
+  const double* s1 = a.p + q;
+  const double* s2 = a.p + 2 * q;
+  const double* s3 = a.p + 3 * q;
+  const double t = best_of(reps, [&] {
+    __m128d c0 = _mm_setzero_pd(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    for (size_t i = 0; i < q; i += 4) {
+      c0 = _mm_add_pd(c0, _mm_load_pd(s0 + i));
+      c1 = _mm_add_pd(c1, _mm_load_pd(s0 + i + 2));
+      c2 = _mm_add_pd(c2, _mm_load_pd(s1 + i));
+      c3 = _mm_add_pd(c3, _mm_load_pd(s1 + i + 2));
+      c4 = _mm_add_pd(c4, _mm_load_pd(s2 + i));
+      c5 = _mm_add_pd(c5, _mm_load_pd(s2 + i + 2));
+      c6 = _mm_add_pd(c6, _mm_load_pd(s3 + i));
+      c7 = _mm_add_pd(c7, _mm_load_pd(s3 + i + 2));
+    }
+    const __m128d c = _mm_add_pd(_mm_add_pd(_mm_add_pd(c0, c1), _mm_add_pd(c2, c3)),
+                                 _mm_add_pd(_mm_add_pd(c4, c5), _mm_add_pd(c6, c7)));
+    g_sink = g_sink + _mm_cvtsd_f64(c);
+  });
+  const double gbs = static_cast<double>(n) * 8.0 / t / 1e9;
+  std::printf("== informative: 4 concurrent read streams over 256 MiB (SSE2), best of %d: %.2f ms  "
+              "%.2f GB/s\n", reps, t * 1e3, gbs);
+  return gbs;
+}
+
 // Plain CSR loop, same as /work/shared/anchors/spmv_probe.c (compiled with this file's flags).
 void plain_csr(const CsrView& A, const double* x, double* y) {
   for (int64_t r = 0; r < A.rows; ++r) {
     double s = 0;
     for (int32_t p = A.rowPtr[r]; p < A.rowPtr[r + 1]; ++p) s += A.values[p] * x[A.colIdx[p]];
     y[r] = s;
-  }
-}
-
-// Streaming ceiling for the same bytes: reads values, colIdx and rowPtr, reads x[r] and writes
-// y[r] in 64-row blocks, all streams concurrently (values/colIdx prefetched like the kernels do),
-// but no indirect x access and no per-row reduction. Not an SpMV (the result is meaningless); it shows what the memory system gives this
-// access pattern on this machine.
-void stream_ceiling(const CsrView& A, const double* x, double* y) {
-  const int32_t* rp = A.rowPtr;
-  const int32_t* ci = A.colIdx;
-  const double* v = A.values;
-  for (int64_t r0 = 0; r0 < A.rows; r0 += 64) {
-    const int64_t r1 = std::min(A.rows, r0 + 64);
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int64_t c = 0;
-    int64_t k = rp[r0];
-    const int64_t e = rp[r1];
-    for (; k + 4 <= e; k += 4) {
-      if ((k & 7) == 0) {
-        __builtin_prefetch(v + std::min(k + 512, e - 1));
-        __builtin_prefetch(ci + std::min(k + 512, e - 1));
-      }
-      s0 += v[k];
-      s1 += v[k + 1];
-      s2 += v[k + 2];
-      s3 += v[k + 3];
-      c += static_cast<int64_t>(ci[k]) + ci[k + 1] + ci[k + 2] + ci[k + 3];
-    }
-    for (; k < e; ++k) s0 += v[k] + ci[k];
-    const double t = (s0 + s1) + (s2 + s3) + static_cast<double>(c);
-    for (int64_t r = r0; r < r1; ++r) y[r] = x[r] * t + rp[r];
   }
 }
 
@@ -615,7 +635,6 @@ void run_perf(const std::vector<Table>& tables, int reps, double probe, bool blo
       double best = 1e30;
     };
     std::vector<Cand> cands;
-    cands.push_back({"stream ceiling", "(no gather)", [&] { stream_ceiling(A, P->x.p, P->y.p); }});
     cands.push_back({"plain C loop", "spmv", [&] { plain_csr(A, P->x.p, P->y.p); }});
     for (const Table& t : tables) {
       const Kernels* k = t.k;
@@ -624,6 +643,15 @@ void run_perf(const std::vector<Table>& tables, int reps, double probe, bool blo
       cands.push_back({t.name, "spmv_dot w=x", [=] {
                          g_sink = g_sink + k->spmv_dot(A, P->x.p, P->y.p, P->x.p, 0, P->rows);
                        }});
+      if (g_threads2) {
+        // Two threads, rows split in half (std::thread started per call: ~0.1 ms overhead).
+        cands.push_back({t.name, "spmv 2 threads", [=] {
+                           const int64_t h = P->rows / 2;
+                           std::thread th([=] { k->spmv(A, P->x.p, P->y.p, h, P->rows); });
+                           k->spmv(A, P->x.p, P->y.p, 0, h);
+                           th.join();
+                         }});
+      }
       if (blocked) {
         cands.push_back({t.name, "spmv_dot w=x 2048", [=] {
                            double s = 0.0;
@@ -667,12 +695,13 @@ int main(int argc, char** argv) {
     else if (a == "--no-check") check = false;
     else if (a == "--no-blocked") blocked = false;
     else if (a == "--more") more = true;
+    else if (a == "--threads2") g_threads2 = true;
     else if (a == "--only" && i + 1 < argc) g_only = argv[++i];
     else if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
     else if (a == "--n2d" && i + 1 < argc) n2d = std::atoi(argv[++i]);
     else if (a == "--n3d" && i + 1 < argc) n3d = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--no-perf] [--no-check] [--no-blocked] [--n2d N] [--n3d N] [--more] [--only NAME]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--no-perf] [--no-check] [--no-blocked] [--n2d N] [--n3d N] [--more] [--only NAME] [--threads2]\n", argv[0]);
       return 2;
     }
   }
@@ -689,6 +718,9 @@ int main(int argc, char** argv) {
   if (perf) {
     std::vector<Table> perfTables = tables;
     const double probe = read_probe(tables, std::max(5, reps / 2));
+    const double probe4 = read_probe_4streams(std::max(5, reps / 2));
+    std::printf("   (%%probe below is against the first probe; x %.3f for the 4-stream one)\n",
+                probe / probe4);
     run_perf(perfTables, reps, probe, blocked, n2d, n3d, more);
   }
   if (check && g_failures) {

@@ -7,6 +7,11 @@
 namespace {
 #include "kernels_generic.inc"
 
+// spmv / spmv_dot: the row kernel of kernels_generic.inc (g_spmv / g_spmv_dot), compiled here with
+// this TU's flags (FMA contraction). It beat every gather-based form measured (see the bench-only
+// variant below and the notes in kernels_generic.inc): SpMV is bound by the values/colIdx
+// streams, and what moves it is prefetching and keeping the per-row work small, not SIMD width.
+
 inline double hsum256(__m256d v) {
   __m128d lo = _mm256_castpd256_pd128(v);
   __m128d hi = _mm256_extractf128_pd(v, 1);

@@ -7,6 +7,13 @@
 namespace {
 #include "kernels_generic.inc"
 
+// spmv / spmv_dot: the row kernel of kernels_generic.inc (g_spmv / g_spmv_dot), compiled here with
+// this TU's flags (FMA contraction), as in the AVX2 table. SpMV is bound by the values/colIdx
+// streams; what moved it was prefetching and keeping the per-row work small, not SIMD width
+// (notes in kernels_generic.inc). The AVX-512 gather form below (bench-only) is checked for
+// correctness through an emulation but could not be timed on AVX-512 hardware yet; it should
+// replace g_spmv here only if bench/native shows it faster on such a machine.
+
 double v_dot(const double* x, const double* y, int64_t n) {
   __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
   __m512d a2 = _mm512_setzero_pd(), a3 = _mm512_setzero_pd();
