@@ -147,7 +147,9 @@ void Job::Execute() {
   ctl.set_stop_flag(&shared_->stop);
   if (timeLimitMs_ > 0) ctl.set_time_limit_ms(timeLimitMs_);
   if (hasTsfn_) ctl.set_progress(&Job::Heartbeat, this, 50.0);
+  addon_.pool.job_started();
   Run(ctl);
+  addon_.pool.job_finished();
   if (hasTsfn_) tsfn_.Release();
 }
 

@@ -40,6 +40,32 @@ export function checkAsyncOptions(o: Partial<AsyncOptions>): void {
   v.optFn('onProgress', o.onProgress);
 }
 
+// Concurrency limit for native jobs: at most getThreads() run at once (the rest wait here, not on
+// libuv's pool, which fs and dns share), so many concurrent solves never use more compute
+// threads than configured. A job alone gets the whole thread pool for its kernels; while several
+// run, each stays on its own thread (see native/core/threadpool.hpp).
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function slot(): Promise<void> {
+  if (running < Math.max(1, native().getThreads())) {
+    running++;
+    return;
+  }
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function releaseSlot(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+/** Jobs started and waiting (for tests and diagnostics). */
+export function jobStats(): { running: number; waiting: number } {
+  return { running, waiting: waiting.length };
+}
+
 /**
  * Runs a native job with cancellation, a time budget and progress wired up, and converts its
  * errors. `start` receives the native options object to hand to the binding.
@@ -58,9 +84,11 @@ export async function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJo
   const opts: NativeJobOptions = { cancel };
   if (o.timeLimitMs !== undefined) opts.timeLimitMs = o.timeLimitMs;
   if (user) opts.onProgress = (p) => user({ ...p, elapsedMs: performance.now() - t0 });
+  await slot();
   try {
     return await awaitNative(start(opts));
   } finally {
+    releaseSlot();
     if (signal) signal.removeEventListener('abort', onAbort);
   }
 }

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import t from 'tap';
 import { Worker } from 'worker_threads';
-import { CsrMatrix, poisson2d, powerIteration, powerIterationSync } from '../lib/index';
+import { jobStats } from '../lib/async';
+import { CsrMatrix, getThreads, poisson2d, powerIteration, powerIterationSync } from '../lib/index';
 
 // Largest eigenvalue of the 2D Poisson matrix on an n×n grid: 8·cos²(π/(2(n+1))).
 const lmax = (n: number) => 8 * Math.cos(Math.PI / (2 * (n + 1))) ** 2;
@@ -124,13 +125,19 @@ t.test('many concurrent async solves: correct results, event loop stays free', a
   const A = poisson2d(60);
   const expected = powerIterationSync(A, { rtol: 1e-10, maxIterations: 100000 }).eigenvalue;
   let ticks = 0;
-  const timer = setInterval(() => ticks++, 5);
-  const results = await Promise.all(
-    Array.from({ length: 32 }, () => powerIteration(A, { rtol: 1e-10, maxIterations: 100000 })),
-  );
+  let maxRunning = 0;
+  const timer = setInterval(() => {
+    ticks++;
+    maxRunning = Math.max(maxRunning, jobStats().running);
+  }, 2);
+  const pending = Array.from({ length: 32 }, () => powerIteration(A, { rtol: 1e-10, maxIterations: 100000 }));
+  t.ok(jobStats().waiting > 0, 'jobs beyond the thread count wait in the facade queue');
+  const results = await Promise.all(pending);
   clearInterval(timer);
   for (const r of results) t.equal(r.eigenvalue, expected);
   t.ok(ticks > 0, `event loop ran ${ticks} timer ticks meanwhile`);
+  t.ok(maxRunning <= getThreads(), `at most getThreads() = ${getThreads()} native jobs at once (saw ${maxRunning})`);
+  t.same(jobStats(), { running: 0, waiting: 0 }, 'every slot released');
 });
 
 t.test('loads and runs in worker_threads (context-aware addon)', async (t) => {

@@ -53,6 +53,7 @@ void ThreadPool::stop_workers() {
 }
 
 int ThreadPool::acquire() {
+  if (jobs_.load(std::memory_order_relaxed) > 1) return 1;
   if (!job_mutex_.try_lock()) return 1;
   const int n = threads();
   if (static_cast<int>(workers_.size()) < n - 1) start_workers(n - 1);

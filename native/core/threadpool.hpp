@@ -27,9 +27,16 @@ class ThreadPool {
   int threads() const { return threads_.load(std::memory_order_relaxed); }
 
   // Tries to take the pool. On success returns the number of tasks the caller should split its
-  // work into (threads()); otherwise returns 1 and the caller runs serially.
-  // Every successful acquire() must be followed by exactly one run() and release() (use Job).
+  // work into (threads()); otherwise returns 1 and the caller runs serially. The pool is not
+  // taken while more than one background job is running (each then stays on its own thread, so
+  // n concurrent jobs use n threads, not n × threads()).
+  // Every acquire() that returns > 1 must be followed by exactly one run() and release().
   int acquire();
+
+  // Background jobs (async solves) register while they run.
+  void job_started() { jobs_.fetch_add(1, std::memory_order_relaxed); }
+  void job_finished() { jobs_.fetch_sub(1, std::memory_order_relaxed); }
+  int jobs() const { return jobs_.load(std::memory_order_relaxed); }
   void run(int ntasks, TaskFn fn, void* ctx);
   void release();
 
@@ -52,6 +59,7 @@ class ThreadPool {
   void* ctx_ = nullptr;
   int ntasks_ = 0;
   std::atomic<int> pending_{0};
+  std::atomic<int> jobs_{0};
 };
 
 // Runs `body(task, ntasks)` over the pool when `parallel` and the pool is free, else serially as
