@@ -390,10 +390,13 @@ Napi::Value MmWrite(const Napi::CallbackInfo& info) {
     comment = get_string(info, 8, "comment");
     opt.comment = comment.c_str();
   }
+  // An empty Float64Array has no data pointer; the writer reads a null `values` as "pattern".
+  static const double kNoValues = 0.0;
+  const double* values = A.values != nullptr ? A.values : &kNoValues;
   if (toString)
-    return Napi::String::New(env, mm::write_string(A.rows, A.cols, A.rowPtr, A.colIdx, A.values, opt));
+    return Napi::String::New(env, mm::write_string(A.rows, A.cols, A.rowPtr, A.colIdx, values, opt));
   mm::Error err;
-  if (mm::write_file(path, A.rows, A.cols, A.rowPtr, A.colIdx, A.values, opt, err) != mm::Status::Ok)
+  if (mm::write_file(path, A.rows, A.cols, A.rowPtr, A.colIdx, values, opt, err) != mm::Status::Ok)
     throw_error(env, "ERR_IO", path + ": " + err.message, "path");
   return env.Undefined();
 }
