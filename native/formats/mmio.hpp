@@ -39,9 +39,11 @@ struct Header {
   int64_t entries = 0;
 };
 
-// 0-based triplets, symmetric/skew parts already expanded to full storage. Duplicates are kept as
-// they appear (not summed); explicit zeros of coordinate files are kept; zeros of array files are
-// dropped.
+// 0-based triplets, symmetric/skew parts already expanded to full storage: each off-diagonal
+// entry (i,j,v) is followed by its mirror (j,i,v) (skew: (j,i,-v)). Entries appear in file order.
+// Duplicates are kept (not summed); upper-triangle entries of symmetric coordinate files are
+// accepted and mirrored like lower ones; explicit zeros of coordinate files are kept; zeros of
+// array files are dropped.
 struct Coo {
   int64_t rows = 0, cols = 0;
   std::vector<int32_t> row, col;
