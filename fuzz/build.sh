@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and runs the Matrix Market parser fuzz target.
+# Builds and runs the fuzz targets: the Matrix Market parser (mmio) and the CSR validator (csr).
 #
 #   fuzz/build.sh                    build, replay the seed corpus, fuzz for $FUZZ_SECONDS (30)
 #   FUZZ_SECONDS=0 fuzz/build.sh     build + replay the corpus only
@@ -21,7 +21,7 @@ mkdir -p "$OUT/artifacts" "$OUT/corpus-mmio"
 
 SRCS=("$ROOT/fuzz/fuzz_mmio.cpp" "$ROOT/native/formats/mmio.cpp")
 COMMON=(-std=c++17 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror
-        -fno-sanitize-recover=all -I"$ROOT/native")
+        -fno-sanitize-recover=all -Wno-unused-function -I"$ROOT/native")
 
 pick_clang() {
   if [[ -n "${CXX:-}" ]]; then
@@ -65,25 +65,64 @@ EOF
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
+# Targets: mmio (the Matrix Market parser) and csr (the CSR validator and every kernel and
+# conversion that trusts it). FUZZ_TARGETS="mmio csr" by default.
+CORE=($(cd "$ROOT" && node scripts/sources.js core))
+AVX2=($(cd "$ROOT" && node scripts/sources.js avx2))
+AVX512=($(cd "$ROOT" && node scripts/sources.js avx512))
+AVX2_FLAGS=($(cd "$ROOT" && node scripts/sources.js avx2 --flags))
+AVX512_FLAGS=($(cd "$ROOT" && node scripts/sources.js avx512 --flags))
+
 if [[ -n "$CLANG" ]]; then
+  CXXC="$CLANG"; SAN=(-fsanitize=fuzzer,address,undefined); DRIVER=()
   echo "[fuzz] building with $CLANG + libFuzzer"
-  "$CLANG" "${COMMON[@]}" -fsanitize=fuzzer,address,undefined "${SRCS[@]}" -o "$BIN"
-  [[ "${FUZZ_BUILD_ONLY:-0}" == 1 ]] && exit 0
-  echo "[fuzz] replaying seed corpus"
-  "$BIN" -runs=0 "$SEEDS"
-  if [[ "$SECS" != 0 ]]; then
-    echo "[fuzz] fuzzing for ${SECS}s"
-    "$BIN" -max_total_time="$SECS" -max_len=65536 -dict="$OUT/mmio.dict" \
-      -artifact_prefix="$OUT/artifacts/" "$OUT/corpus-mmio" "$SEEDS"
-  fi
 else
-  GXX="${CXX:-g++}"
-  echo "[fuzz] clang++ not found; building with $GXX -fsanitize=address,undefined + standalone driver"
-  "$GXX" "${COMMON[@]}" -fsanitize=address,undefined "${SRCS[@]}" \
-    "$ROOT/fuzz/standalone_main.cpp" -o "$BIN"
-  [[ "${FUZZ_BUILD_ONLY:-0}" == 1 ]] && exit 0
-  echo "[fuzz] replaying seed corpus, then random mutation for ${SECS}s"
-  "$BIN" -max_total_time="$SECS" -seed="${FUZZ_SEED:-$RANDOM}" \
-    -artifact_prefix="$OUT/artifacts/" "$SEEDS"
+  CXXC="${CXX:-g++}"; SAN=(-fsanitize=address,undefined); DRIVER=("$ROOT/fuzz/standalone_main.cpp")
+  echo "[fuzz] clang++ not found; building with $CXXC -fsanitize=address,undefined + standalone driver"
 fi
+
+build_target() {  # build_target NAME SOURCES...
+  local name="$1"; shift
+  local objs=()
+  if [[ "$name" == csr && "$(uname -m)" == x86_64 ]]; then
+    # the SIMD translation units keep their own flags, as in the addon build
+    "$CXXC" "${COMMON[@]}" "${SAN[@]/fuzzer,/fuzzer-no-link,}" "${AVX2_FLAGS[@]}" -c "$ROOT/${AVX2[0]}" -o "$OUT/csr_avx2.o"
+    "$CXXC" "${COMMON[@]}" "${SAN[@]/fuzzer,/fuzzer-no-link,}" "${AVX512_FLAGS[@]}" -Wno-uninitialized -c "$ROOT/${AVX512[0]}" -o "$OUT/csr_avx512.o"
+    objs=("$OUT/csr_avx2.o" "$OUT/csr_avx512.o")
+  fi
+  "$CXXC" "${COMMON[@]}" "${SAN[@]}" "$@" "${objs[@]}" "${DRIVER[@]}" -pthread -o "$OUT/fuzz_$name"
+}
+
+run_target() {  # run_target NAME SEEDS
+  local name="$1" seeds="$2"
+  mkdir -p "$OUT/corpus-$name"
+  local dict=()
+  [[ "$name" == mmio ]] && dict=(-dict="$OUT/mmio.dict")
+  if [[ -n "$CLANG" ]]; then
+    echo "[fuzz] $name: replaying seed corpus"
+    "$OUT/fuzz_$name" -runs=0 "$seeds"
+    if [[ "$SECS" != 0 ]]; then
+      echo "[fuzz] $name: fuzzing for ${SECS}s"
+      "$OUT/fuzz_$name" -max_total_time="$SECS" -max_len=65536 "${dict[@]}" \
+        -artifact_prefix="$OUT/artifacts/" "$OUT/corpus-$name" "$seeds"
+    fi
+  else
+    echo "[fuzz] $name: replaying seed corpus, then random mutation for ${SECS}s"
+    "$OUT/fuzz_$name" -max_total_time="$SECS" -seed="${FUZZ_SEED:-$RANDOM}" \
+      -artifact_prefix="$OUT/artifacts/" "$seeds"
+  fi
+}
+
+for target in ${FUZZ_TARGETS:-mmio csr}; do
+  case "$target" in
+    mmio) build_target mmio "${SRCS[@]}"; seeds="$SEEDS" ;;
+    csr)
+      srcs=("$ROOT/fuzz/fuzz_csr.cpp")
+      for f in "${CORE[@]}"; do srcs+=("$ROOT/$f"); done
+      build_target csr "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/csr" ;;
+    *) echo "[fuzz] unknown target $target" >&2; exit 2 ;;
+  esac
+  [[ "${FUZZ_BUILD_ONLY:-0}" == 1 ]] && continue
+  run_target "$target" "$seeds"
+done
 echo "[fuzz] OK"
