@@ -1,0 +1,24 @@
+// Builds the native fuzz targets (Matrix Market parser, CSR validator) under ASan + UBSan and
+// runs each for a few seconds after replaying its seed corpus: libFuzzer when clang is present,
+// otherwise the g++ driver in fuzz/standalone_main.cpp (random mutation, no coverage feedback).
+// Longer campaigns: `FUZZ_SECONDS=600 bash fuzz/build.sh`.
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import t from 'tap';
+
+const root = path.join(__dirname, '..');
+
+t.test('native fuzz targets: zero crashes', { timeout: 600000 }, async (t) => {
+  const r = spawnSync('bash', [path.join(root, 'fuzz', 'build.sh')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, FUZZ_SECONDS: process.env.FUZZ_SECONDS ?? '5', FUZZ_SEED: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const out = `${r.stdout}\n${r.stderr}`;
+  t.equal(r.status, 0, out.split('\n').filter((l) => /ERROR|SUMMARY|error|\[fuzz\]/.test(l)).join('\n'));
+  t.match(out, /\[fuzz\] mmio: /, 'parser target ran');
+  t.match(out, /\[fuzz\] csr: /, 'CSR target ran');
+  t.match(out, /\[fuzz\] OK/);
+  t.notMatch(out, /AddressSanitizer|runtime error:/, 'no sanitizer report');
+});
