@@ -124,7 +124,7 @@ export function native(): NativeBinding {
   } catch (e) {
     throw new ItersolveError(
       'ERR_NATIVE_LOAD',
-      `itersolve: could not load the native addon (${(e as Error).message}). ` +
+      `could not load the native addon (${(e as Error).message}). ` +
         'Reinstall to build it from source (needs python3, make and a C++17 compiler), or set ITERSOLVE_ADDON.',
       { cause: e },
     );
