@@ -10,7 +10,8 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const addon = path.join(root, 'build-asan', 'Debug', 'itersolve.node');
 const nativeTests = path.join(root, 'build-asan', 'native_tests');
-for (const f of [addon, nativeTests]) {
+const mmioTests = path.join(root, 'build-asan', 'mmio_tests');
+for (const f of [addon, nativeTests, mmioTests]) {
   if (!fs.existsSync(f)) {
     console.error(`test-asan: ${path.relative(root, f)} is missing; run npm run build:asan first`);
     process.exit(1);
@@ -25,9 +26,12 @@ const env = {
   ITERSOLVE_ADDON: addon,
 };
 
-console.log('# native_tests under ASan + UBSan');
-let r = spawnSync(nativeTests, [], { stdio: 'inherit', env: { ...env, LD_PRELOAD: '' } });
-if (r.status !== 0) process.exit(r.status || 1);
+let r;
+for (const bin of [nativeTests, mmioTests]) {
+  console.log(`# ${path.basename(bin)} under ASan + UBSan`);
+  r = spawnSync(bin, [], { stdio: 'inherit', env: { ...env, LD_PRELOAD: '' } });
+  if (r.status !== 0) process.exit(r.status || 1);
+}
 
 console.log('# tap suite against build-asan/Debug/itersolve.node');
 // Coverage is off here: this run is about memory errors, not lines.

@@ -1,8 +1,9 @@
-// Self-test and benchmark for mmio (not part of the library build).
-//   g++ -std=c++17 -O2 -Wall -Wextra -Werror native/formats/mmio.cpp native/formats/mmio_selftest.cpp -o mmio_selftest
-//   ./mmio_selftest                 unit tests
-//   ./mmio_selftest parse FILES...  print "file rows cols nnz(expanded) status"
-//   ./mmio_selftest bench [N] [DIR] write + read a 2D Poisson N*N matrix (random values), MB/s
+// Unit tests and a speed check for the Matrix Market reader/writer (native/formats/mmio.cpp).
+// Built by CMakeLists.txt as mmio_tests (ctest; npm run test:native; npm run test:asan).
+//   g++ -std=c++17 -O2 -Wall -Wextra -Werror native/formats/mmio.cpp test/native/mmio_tests.cpp -o mmio_tests
+//   ./mmio_tests                 unit tests
+//   ./mmio_tests parse FILES...  print "file rows cols nnz(expanded) status"
+//   ./mmio_tests bench [N] [DIR] write + read a 2D Poisson N*N matrix (random values), MB/s
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -13,7 +14,7 @@
 #include <tuple>
 #include <vector>
 
-#include "mmio.hpp"
+#include "../../native/formats/mmio.hpp"
 
 using namespace itersolve;
 using namespace itersolve::mm;
