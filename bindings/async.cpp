@@ -119,38 +119,52 @@ void Job::CallJs(Napi::Env env, Napi::Function, std::shared_ptr<JobShared>* ctx,
   if (env == nullptr || ctx == nullptr || info == nullptr) return;
   JobShared& s = **ctx;
   if (s.finished || s.stop.load()) return;
-  std::string name = s.check_detached(env);
-  if (!name.empty()) {
-    s.detachedName = name;
-    s.detached.store(true);
-    s.stop.store(true);
-    return;
-  }
-  if (s.onProgress.IsEmpty()) return;
-  Napi::HandleScope scope(env);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("iteration", Napi::Number::New(env, static_cast<double>(info->iteration)));
-  o.Set("total", info->total >= 0 ? Napi::Number::New(env, static_cast<double>(info->total))
-                                  : env.Undefined());
-  o.Set("value", Napi::Number::New(env, info->value));
+  // No exception may leave a thread-safe function callback: a JS exception from onProgress (or
+  // any Node-API failure while the environment is going away) stops the work instead.
   try {
+    Napi::HandleScope scope(env);
+    std::string name = s.check_detached(env);
+    if (!name.empty()) {
+      s.detachedName = name;
+      s.detached.store(true);
+      s.stop.store(true);
+      return;
+    }
+    if (s.onProgress.IsEmpty()) return;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("iteration", Napi::Number::New(env, static_cast<double>(info->iteration)));
+    o.Set("total", info->total >= 0 ? Napi::Number::New(env, static_cast<double>(info->total))
+                                    : env.Undefined());
+    o.Set("value", Napi::Number::New(env, info->value));
     s.onProgress.Call({o});
   } catch (const Napi::Error& e) {
-    s.callbackError = Napi::Reference<Napi::Value>::New(e.Value(), 1);
+    if (s.callbackError.IsEmpty()) {
+      Napi::Value v = e.Value();
+      if (!v.IsEmpty()) s.callbackError = Napi::Reference<Napi::Value>::New(v, 1);
+    }
+    s.stop.store(true);
+  } catch (...) {
     s.stop.store(true);
   }
 }
 
 void Job::Execute() {
+  if (!addon_.enter_job()) {  // the environment is already shutting down
+    if (hasTsfn_) tsfn_.Release();
+    fail("ABORT_ERR", "The environment is shutting down");
+    return;
+  }
   Control ctl;
   if (cancel_) ctl.set_abort_flag(cancel_.get());
-  ctl.set_stop_flag(&shared_->stop);
+  ctl.add_stop_flag(&shared_->stop);
+  ctl.add_stop_flag(&addon_.closing);
   if (timeLimitMs_ > 0) ctl.set_time_limit_ms(timeLimitMs_);
   if (hasTsfn_) ctl.set_progress(&Job::Heartbeat, this, 50.0);
   addon_.pool.job_started();
   Run(ctl);
   addon_.pool.job_finished();
   if (hasTsfn_) tsfn_.Release();
+  addon_.leave_job();
 }
 
 void Job::settle_detached(Napi::Env env, const std::string& name) {
@@ -162,9 +176,17 @@ void Job::settle_detached(Napi::Env env, const std::string& name) {
 }
 
 void Job::OnOK() {
+  shared_->finished = true;
+  try {
+    settle_ok();
+  } catch (...) {
+    // The environment is being torn down: nobody is left to settle the promise for.
+  }
+}
+
+void Job::settle_ok() {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
-  shared_->finished = true;
   std::string name = shared_->check_detached(env);
   if (name.empty() && shared_->detached.load()) name = shared_->detachedName;
   if (!name.empty()) {
@@ -183,15 +205,23 @@ void Job::OnOK() {
 }
 
 void Job::OnError(const Napi::Error& e) {
+  shared_->finished = true;
+  try {
+    settle_error(e.Message());
+  } catch (...) {
+    // as in OnOK
+  }
+}
+
+void Job::settle_error(const std::string& message) {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
-  shared_->finished = true;
   std::string name = shared_->check_detached(env);
   if (!name.empty()) {
     settle_detached(env, name);
     return;
   }
-  Napi::Error err = make_error(env, errorCode_.empty() ? "ERR_NATIVE" : errorCode_.c_str(), e.Message());
+  Napi::Error err = make_error(env, errorCode_.empty() ? "ERR_NATIVE" : errorCode_.c_str(), message);
   if (errorLine_ > 0) err.Set("line", Napi::Number::New(env, static_cast<double>(errorLine_)));
   deferred_.Reject(err.Value());
 }

@@ -93,6 +93,8 @@ class Job : public Napi::AsyncWorker {
   void OnOK() override;
   void OnError(const Napi::Error& e) override;
   void settle_detached(Napi::Env env, const std::string& name);
+  void settle_ok();
+  void settle_error(const std::string& message);
 
   static void CallJs(Napi::Env env, Napi::Function cb, std::shared_ptr<JobShared>* ctx,
                      ProgressInfo* data);

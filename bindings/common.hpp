@@ -3,8 +3,11 @@
 #pragma once
 #include <napi.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "../native/core/ops.hpp"
@@ -18,9 +21,34 @@ namespace binding {
 // stored as instance data: no static mutable state in the addon.
 struct Addon {
   explicit Addon(int threads) : pool(threads) {}
+  // Runs when the environment is torn down (a worker_thread terminated, the process exiting)
+  // while jobs may still be running on libuv's pool: tell them to stop and wait until they have,
+  // so none outlives the pool and kernels it uses.
+  ~Addon() {
+    closing.store(true);
+    std::unique_lock<std::mutex> lk(jobsMu);
+    jobsCv.wait(lk, [this] { return runningJobs == 0; });
+  }
+  // Called by Job::Execute around its work; false when the environment is closing.
+  bool enter_job() {
+    std::lock_guard<std::mutex> lk(jobsMu);
+    if (closing.load()) return false;
+    ++runningJobs;
+    return true;
+  }
+  void leave_job() {
+    std::lock_guard<std::mutex> lk(jobsMu);
+    --runningJobs;
+    jobsCv.notify_all();
+  }
+
   ThreadPool pool;
   const Kernels* kernels = nullptr;
   Napi::FunctionReference cancelCtor;
+  std::atomic<bool> closing{false};
+  std::mutex jobsMu;
+  std::condition_variable jobsCv;
+  int runningJobs = 0;
   Engine engine() { return Engine{kernels, &pool}; }
 };
 

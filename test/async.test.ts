@@ -158,3 +158,18 @@ t.test('loads and runs in worker_threads (context-aware addon)', async (t) => {
     t.equal(r.threads, 1, 'setThreads in a worker is per environment');
   }
 });
+
+t.test('terminating a worker_thread mid-job stops the job and tears down cleanly', async (t) => {
+  for (let i = 0; i < 3; i++) {
+    const w = new Worker(path.join(__dirname, 'fixtures', 'worker-long.js'));
+    const msg = await new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    t.equal(msg, 'running');
+    const code = await w.terminate();
+    t.equal(code, 1, `worker ${i} terminated`);
+  }
+  // this process is still healthy
+  t.equal(powerIterationSync(poisson2d(4), { maxIterations: 2 }).iterations, 2);
+});

@@ -24,10 +24,13 @@ class Control {
 
   Control() : start_(Clock::now()) {}
 
-  // Up to two flags (the caller's cancellation and the binding's own stop request, e.g. when a
-  // pinned buffer was detached); either one set stops the work as Aborted.
+  // The caller's cancellation flag, plus up to three more stop requests from the binding (a
+  // pinned buffer was detached, a callback threw, the environment is shutting down); any flag
+  // set stops the work as Aborted.
   void set_abort_flag(const std::atomic<bool>* flag) { abort_ = flag; }
-  void set_stop_flag(const std::atomic<bool>* flag) { stop_ = flag; }
+  void add_stop_flag(const std::atomic<bool>* flag) {
+    if (nstop_ < 3) stop_[nstop_++] = flag;
+  }
   void set_time_limit_ms(double ms) {
     if (ms > 0 && ms < 1e15) {
       has_deadline_ = true;
@@ -43,7 +46,8 @@ class Control {
   // Returns why the work must stop now, or None.
   StopReason poll() {
     if (abort_ != nullptr && abort_->load(std::memory_order_relaxed)) return StopReason::Aborted;
-    if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) return StopReason::Aborted;
+    for (int i = 0; i < nstop_; ++i)
+      if (stop_[i]->load(std::memory_order_relaxed)) return StopReason::Aborted;
     if (has_deadline_ && Clock::now() >= deadline_) return StopReason::TimeLimit;
     return StopReason::None;
   }
@@ -64,7 +68,8 @@ class Control {
 
  private:
   const std::atomic<bool>* abort_ = nullptr;
-  const std::atomic<bool>* stop_ = nullptr;
+  const std::atomic<bool>* stop_[3] = {nullptr, nullptr, nullptr};
+  int nstop_ = 0;
   bool has_deadline_ = false;
   Clock::time_point start_;
   Clock::time_point deadline_{};
