@@ -46,5 +46,34 @@ void copy(const Engine& e, const double* x, double* y, int64_t n);
 // parts+1 entries. Boundaries are multiples of `granule` rows (except the last).
 void balance_rows(const CsrView& A, int parts, int64_t granule, std::vector<int64_t>& bounds);
 
+// Building blocks for solvers that fuse their own vector passes, with the same determinism as
+// the functions above.
+// fn(i0, i1) over [0, n), each task taking a run of whole kBlock blocks.
+template <class RangeFn>
+void for_blocks(const Engine& e, int64_t n, RangeFn&& fn) {
+  parallel_run(e.pool, n >= kParallelMin, [&](int task, int ntasks) {
+    const int64_t nblocks = (n + kBlock - 1) / kBlock;
+    const int64_t i0 = nblocks * task / ntasks * kBlock;
+    const int64_t i1 = nblocks * (task + 1) / ntasks * kBlock;
+    if (i0 < n) fn(i0, i1 < n ? i1 : n);
+  });
+}
+// kSums simultaneous sums: fn(i0, i1, acc) adds the contributions of one kBlock block to
+// acc[0..kSums) (zeroed per block); the blocks' partials are added in block order into out.
+template <int kSums, class BlockFn>
+void sum_blocks(const Engine& e, int64_t n, BlockFn&& fn, double* out) {
+  const int64_t nblocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> partial(static_cast<size_t>(nblocks) * kSums, 0.0);
+  parallel_run(e.pool, n >= kParallelMin, [&](int task, int ntasks) {
+    for (int64_t b = nblocks * task / ntasks; b < nblocks * (task + 1) / ntasks; ++b) {
+      const int64_t i0 = b * kBlock, i1 = i0 + kBlock < n ? i0 + kBlock : n;
+      fn(i0, i1, partial.data() + b * kSums);
+    }
+  });
+  for (int s = 0; s < kSums; ++s) out[s] = 0.0;
+  for (int64_t b = 0; b < nblocks; ++b)
+    for (int s = 0; s < kSums; ++s) out[s] += partial[static_cast<size_t>(b * kSums + s)];
+}
+
 }  // namespace ops
 }  // namespace itersolve

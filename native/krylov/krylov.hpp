@@ -1,0 +1,141 @@
+// Krylov solvers, preconditioners and the conjugate-direction method. Pure C++ (no Node).
+//
+// Conventions shared by every solver here:
+//  - x holds the start vector on entry and the solution (or the partial iterate) on exit;
+//  - the stopping test is ‖b − A x‖₂ ≤ tol with tol = max(rtol·‖b‖₂, atol). A recurrence
+//    residual that meets tol is confirmed against the true residual b − A x before the solver
+//    reports convergence; if the true residual misses tol, it replaces the recurrence residual
+//    and the iteration goes on (up to max_iterations);
+//  - ‖b‖ = 0 gives x = 0 and convergence in 0 iterations;
+//  - IterResult.value is the true ‖b − A x‖₂ recomputed at exit; IterResult.history (when
+//    opt.history) has the (recurrence) residual norm after each iteration, history[0] being the
+//    initial residual — so history.size() == iterations + 1;
+//  - ctl.poll() is checked once per iteration: Aborted / TimeLimit stop with the partial x;
+//    ctl.progress({iteration, max_iterations, residual}) once per iteration (Control throttles);
+//  - a non-finite scalar (α, β, ‖r‖, …) stops with Reason::NonFinite; a zero denominator that is
+//    not convergence stops with Reason::Breakdown; CG (and CG-like methods) stop with
+//    Reason::Indefinite when pᵀAp ≤ 0;
+//  - a preconditioner's apply() returning false (a JS callback threw, the job is stopping) stops
+//    the solver with Reason::Aborted and the partial x;
+//  - matvecs counts products with A (including the true-residual checks);
+//  - the caller checked dimensions: A is square (n×n) except for sketch solvers, b and x have
+//    the right lengths; A's arrays passed the CSR bounds checks.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../core/control.hpp"
+#include "../core/ops.hpp"
+#include "../core/result.hpp"
+
+namespace itersolve {
+
+// A failure that is the caller's to fix (zero pivot, bad parameter). `code` is an itersolve error
+// code ("ERR_ZERO_PIVOT", "ERR_INVALID_ARGUMENT", "ERR_NOT_SPD", ...); `row` is the 0-based row
+// it concerns, or -1. The message names the row (e.g. "ic0: non-positive pivot -3.5 at row 17").
+struct SolverError : std::runtime_error {
+  SolverError(const char* code_, const std::string& message, int64_t row_ = -1)
+      : std::runtime_error(message), code(code_), row(row_) {}
+  const char* code;
+  int64_t row;
+};
+
+// z = M⁻¹ r. Implementations must be safe to apply from several threads at once (no mutable
+// state: two concurrent solves may share one preconditioner object), except callback ones.
+class Preconditioner {
+ public:
+  virtual ~Preconditioner() = default;
+  // "identity", "jacobi", "ssor", "ic0", "ilu0" or "callback".
+  virtual const char* kind() const = 0;
+  virtual int64_t size() const = 0;
+  // Returns false when the application failed or must stop (callback threw, job stopping).
+  virtual bool apply(const Engine& e, const double* r, double* z) const = 0;
+};
+
+// Builders. Each throws SolverError naming the row on a zero, non-finite or (ic0) non-positive
+// pivot, and on a missing diagonal entry. They copy what they need from A (the result does not
+// reference A's arrays), so a built preconditioner can outlive A and be reused across solves.
+std::unique_ptr<Preconditioner> make_identity(int64_t n);
+std::unique_ptr<Preconditioner> make_jacobi(const CsrView& A);
+// Symmetric SOR, 0 < omega < 2. CG recognises it (kind() == "ssor") and runs the Eisenstat form.
+std::unique_ptr<Preconditioner> make_ssor(const CsrView& A, double omega);
+// Incomplete Cholesky with zero fill on the lower triangle of a symmetric A.
+std::unique_ptr<Preconditioner> make_ic0(const CsrView& A);
+// Incomplete LU with zero fill (A's pattern; columns must be sorted within rows).
+std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A);
+
+struct SolveOptions {
+  double rtol = 1e-8;
+  double atol = 0.0;
+  int64_t max_iterations = 1000;
+  bool history = false;
+  int64_t true_residual_every = 0;  // recompute r = b − A x every k iterations (0: never)
+  int restart = 30;                 // gmres: Krylov dimension per cycle
+  bool flexible = false;            // gmres: FGMRES (preconditioner may change between steps)
+  int memory = 2;                   // conjugate_direction: directions kept (0 = steepest descent)
+};
+
+// M may be null (no preconditioner). The preconditioned solvers use M as follows:
+//  cg       — PCG (M symmetric positive definite); an "ssor" M runs Eisenstat's trick so one
+//             iteration costs about one SpMV;
+//  bicgstab — right-preconditioned BiCGSTAB; the recurrence residual is the unpreconditioned one;
+//  gmres    — right-preconditioned restarted GMRES(restart), modified Gram–Schmidt, Givens
+//             rotations; flexible = FGMRES (stores M⁻¹v per step). One iteration = one inner step;
+//  minres   — preconditioned MINRES (M SPD); A symmetric, possibly indefinite;
+IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
+              const SolveOptions& opt, Control& ctl);
+IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* x,
+                    const Preconditioner* M, const SolveOptions& opt, Control& ctl);
+IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
+                 const SolveOptions& opt, Control& ctl);
+IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
+                  const SolveOptions& opt, Control& ctl);
+
+// Conjugate-direction method with a direction oracle (DCDM, Kaneda et al. 2023). Each iteration:
+// q = oracle(r/‖r‖) (identity when oracle is null); A-orthogonalise q against the last
+// opt.memory stored (p, A p, pᵀA p); α = qᵀr / qᵀA q; x += α q; r −= α A q; store (q, A q, qᵀA q),
+// evicting the oldest. One matvec per iteration. memory 0 is steepest descent (with an identity
+// oracle). qᵀA q ≤ 0 stops with Reason::Indefinite.
+IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* b, double* x,
+                               const Preconditioner* oracle, const SolveOptions& opt, Control& ctl);
+
+// k right-hand sides at once, B and X column-major n×k (column c at B + c·n). Each column runs
+// its own (P)CG recurrence; the products with A for all active columns share one pass over A.
+// Returns one IterResult per column (history per column when asked); a column stops (and is no
+// longer updated) when it converges or fails. Abort/time limit stop every active column.
+std::vector<IterResult> cg_batch(const Engine& e, const CsrView& A, const double* B, double* X,
+                                 int64_t k, const Preconditioner* M, const SolveOptions& opt,
+                                 Control& ctl);
+
+}  // namespace itersolve
+
+namespace itersolve {
+namespace krylov {
+
+// r = b − A x; returns ‖r‖₂ (one matvec).
+double residual(const Engine& e, const CsrView& A, const double* b, const double* x, double* r);
+// max(rtol·bnorm, atol)
+inline double tolerance(const SolveOptions& opt, double bnorm) {
+  const double t = opt.rtol * bnorm;
+  return t > opt.atol ? t : opt.atol;
+}
+// The converged reason for a residual that met tol: Rtol when the relative test is the binding
+// one, Atol otherwise.
+inline Reason converged_reason(const SolveOptions& opt, double bnorm) {
+  return opt.rtol * bnorm >= opt.atol ? Reason::Rtol : Reason::Atol;
+}
+// Reports progress (iteration, total = max_iterations, value = residual norm).
+inline void report(Control& ctl, const SolveOptions& opt, int64_t it, double rnorm) {
+  if (!ctl.wants_progress()) return;
+  ProgressInfo pi;
+  pi.iteration = it;
+  pi.total = opt.max_iterations;
+  pi.value = rnorm;
+  ctl.progress(pi);
+}
+
+}  // namespace krylov
+}  // namespace itersolve

@@ -1,0 +1,368 @@
+// Built-in preconditioners: identity, Jacobi, SSOR, IC(0), ILU(0). Builders copy what they need
+// from A; apply() is const and keeps no scratch, so one object may serve concurrent solves.
+// Triangular solves run in place in z, rows in order (they are sequential by nature).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "precond_impl.hpp"
+
+namespace itersolve {
+namespace {
+
+using krylov::SsorFactors;
+using krylov::TriFactor;
+using krylov::tri_forward;
+using krylov::tri_backward;
+using krylov::ScaleOne;
+using krylov::ScaleConst;
+using krylov::ScaleVec;
+
+std::string num(double v) {
+  if (std::isnan(v)) return "nan";  // whatever its sign bit
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string at_row(int64_t i) { return " at row " + std::to_string(i); }
+
+void require_square(const char* who, const CsrView& A) {
+  if (A.rows != A.cols)
+    throw SolverError("ERR_INVALID_ARGUMENT", std::string(who) + ": the matrix must be square, received " +
+                                                  std::to_string(A.rows) + "x" + std::to_string(A.cols));
+}
+
+// The diagonal of A (duplicates summed, as a product with A would); throws on a missing, zero or
+// non-finite entry.
+std::vector<double> checked_diagonal(const char* who, const CsrView& A) {
+  const int64_t n = A.rows;
+  std::vector<double> d(n, 0.0);
+  for (int64_t i = 0; i < n; ++i) {
+    bool found = false;
+    for (int32_t k = A.rowPtr[i]; k < A.rowPtr[i + 1]; ++k)
+      if (A.colIdx[k] == i) {
+        d[i] += A.values[k];
+        found = true;
+      }
+    const double v = d[i];
+    if (!found)
+      throw SolverError("ERR_ZERO_PIVOT", std::string(who) + ": row " + std::to_string(i) + " has no diagonal entry", i);
+    if (!std::isfinite(v))
+      throw SolverError("ERR_ZERO_PIVOT", std::string(who) + ": non-finite diagonal entry " + num(v) + at_row(i), i);
+    if (v == 0.0)
+      throw SolverError("ERR_ZERO_PIVOT", std::string(who) + ": zero diagonal entry" + at_row(i), i);
+  }
+  return d;
+}
+
+// Assembles a TriFactor row by row; the adjacent column goes to `adj` (duplicates summed).
+class TriBuilder {
+ public:
+  TriBuilder(int64_t n, bool lower) : lower_(lower) {
+    t_.rowPtr.reserve(n + 1);
+    t_.rowPtr.push_back(0);
+    t_.adj.assign(n, 0.0);
+  }
+  void add(int64_t i, int32_t j, double v) {
+    if (j == (lower_ ? i - 1 : i + 1)) {
+      t_.adj[i] += v;
+      any_adj_ = true;
+    } else {
+      t_.colIdx.push_back(j);
+      t_.values.push_back(v);
+    }
+  }
+  void end_row() { t_.rowPtr.push_back(static_cast<int32_t>(t_.colIdx.size())); }
+  TriFactor finish() {
+    if (!any_adj_) t_.adj = std::vector<double>();
+    t_.colIdx.shrink_to_fit();
+    t_.values.shrink_to_fit();
+    return std::move(t_);
+  }
+
+ private:
+  bool lower_;
+  bool any_adj_ = false;
+  TriFactor t_;
+};
+
+class Identity final : public Preconditioner {
+ public:
+  explicit Identity(int64_t n) : n_(n) {}
+  const char* kind() const override { return "identity"; }
+  int64_t size() const override { return n_; }
+  bool apply(const Engine& e, const double* r, double* z) const override {
+    ops::copy(e, r, z, n_);
+    return true;
+  }
+
+ private:
+  int64_t n_;
+};
+
+class Jacobi final : public Preconditioner {
+ public:
+  explicit Jacobi(std::vector<double> inv) : inv_(std::move(inv)) {}
+  const char* kind() const override { return "jacobi"; }
+  int64_t size() const override { return static_cast<int64_t>(inv_.size()); }
+  bool apply(const Engine& e, const double* r, double* z) const override {
+    const double* d = inv_.data();
+    ops::for_blocks(e, size(), [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) z[i] = d[i] * r[i];
+    });
+    return true;
+  }
+  const std::vector<double>& inverse() const { return inv_; }
+
+ private:
+  std::vector<double> inv_;
+};
+
+class Ssor final : public Preconditioner {
+ public:
+  explicit Ssor(SsorFactors f) : f_(std::move(f)) {}
+  const char* kind() const override { return "ssor"; }
+  int64_t size() const override { return f_.n; }
+  // z = ω(2−ω)·(D+ωU)⁻¹ D (D+ωL)⁻¹ r = (2−ω)·(D̃+U)⁻¹ D̃ (D̃+L)⁻¹ r, which is
+  //   scaled:    (2−ω)·S (I+U_s)⁻¹ (I+L_s)⁻¹ S r
+  //   unscaled:  (2−ω)·(I+D̃⁻¹U)⁻¹ (I+D̃⁻¹L)⁻¹ D̃⁻¹ r  (the constant rides on the backward sweep)
+  bool apply(const Engine& e, const double* r, double* z) const override {
+    const int64_t n = f_.n;
+    const double c = 2.0 - f_.omega;
+    tri_forward(f_.lower, ScaleVec{f_.s.data()}, r, z, n);
+    if (!f_.scaled) {
+      tri_backward(f_.upper, ScaleConst{c}, z, n);
+      return true;
+    }
+    tri_backward(f_.upper, ScaleOne{}, z, n);
+    const double* s = f_.s.data();
+    ops::for_blocks(e, n, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) z[i] *= c * s[i];
+    });
+    return true;
+  }
+  const SsorFactors& factors() const { return f_; }
+
+ private:
+  SsorFactors f_;
+};
+
+// L U with L unit lower (ILU0; IC0 as L̃·(D²L̃ᵀ)) and U's rows scaled by 1/u_ii: the forward
+// sweep z_i = r_i − Σ L_ij z_j, the backward z_i = z_i/u_ii − Σ (u_ij/u_ii) z_j.
+class Triangular final : public Preconditioner {
+ public:
+  Triangular(const char* kind, TriFactor lower, TriFactor upper, std::vector<double> inv_diag)
+      : kind_(kind), lower_(std::move(lower)), upper_(std::move(upper)), inv_(std::move(inv_diag)) {}
+  const char* kind() const override { return kind_; }
+  int64_t size() const override { return static_cast<int64_t>(inv_.size()); }
+  bool apply(const Engine&, const double* r, double* z) const override {
+    tri_forward(lower_, ScaleOne{}, r, z, size());
+    tri_backward(upper_, ScaleVec{inv_.data()}, z, size());
+    return true;
+  }
+
+ private:
+  const char* kind_;
+  TriFactor lower_, upper_;
+  std::vector<double> inv_;
+};
+
+}  // namespace
+
+std::unique_ptr<Preconditioner> make_identity(int64_t n) { return std::make_unique<Identity>(n); }
+
+std::unique_ptr<Preconditioner> make_jacobi(const CsrView& A) {
+  require_square("jacobi", A);
+  std::vector<double> d = checked_diagonal("jacobi", A);
+  for (double& v : d) v = 1.0 / v;
+  return std::make_unique<Jacobi>(std::move(d));
+}
+
+std::unique_ptr<Preconditioner> make_ssor(const CsrView& A, double omega) {
+  if (!(omega > 0.0 && omega < 2.0))
+    throw SolverError("ERR_INVALID_ARGUMENT", "ssor: omega must be in (0, 2), received " + num(omega));
+  require_square("ssor", A);
+  const int64_t n = A.rows;
+  SsorFactors f;
+  f.n = n;
+  f.omega = omega;
+  f.source = krylov::fingerprint(A);
+  f.s = checked_diagonal("ssor", A);
+  f.scaled = std::all_of(f.s.begin(), f.s.end(), [](double d) { return d > 0.0; });
+  for (double& d : f.s) d = f.scaled ? std::sqrt(omega / d) : omega / d;
+  // scaled: a_ij·σ_i·σ_j; else a_ij/d̃_i
+  const double* s = f.s.data();
+  TriBuilder lo(n, true), up(n, false);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int32_t k = A.rowPtr[i]; k < A.rowPtr[i + 1]; ++k) {
+      const int32_t j = A.colIdx[k];
+      const double v = f.scaled ? A.values[k] * s[i] * s[j] : A.values[k] * s[i];
+      if (j < i) lo.add(i, j, v);
+      else if (j > i) up.add(i, j, v);
+    }
+    lo.end_row();
+    up.end_row();
+  }
+  f.lower = lo.finish();
+  f.upper = up.finish();
+  return std::make_unique<Ssor>(std::move(f));
+}
+
+std::unique_ptr<Preconditioner> make_ic0(const CsrView& A) {
+  require_square("ic0", A);
+  const int64_t n = A.rows;
+  // The lower triangle (columns sorted, diagonal last), factored in place row by row:
+  // l_ij = (a_ij − Σ_{m<j} l_im l_jm) / l_jj for j < i in the pattern, l_ii = √(a_ii − Σ l_im²).
+  std::vector<int32_t> rp(n + 1, 0), ci;
+  std::vector<double> v;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int32_t k = A.rowPtr[i]; k < A.rowPtr[i + 1] && A.colIdx[k] <= i; ++k) {
+      ci.push_back(A.colIdx[k]);
+      v.push_back(A.values[k]);
+    }
+    rp[i + 1] = static_cast<int32_t>(ci.size());
+    if (rp[i + 1] == rp[i] || ci.back() != i)
+      throw SolverError("ERR_ZERO_PIVOT", "ic0: row " + std::to_string(i) + " has no diagonal entry", i);
+  }
+  std::vector<int32_t> pos(n, -1);  // column -> entry of the current row
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t s = rp[i], e = rp[i + 1];
+    for (int32_t k = s; k < e; ++k) pos[ci[k]] = k;
+    double diag = v[e - 1];
+    for (int32_t k = s; k < e - 1; ++k) {
+      const int32_t j = ci[k];
+      const int32_t js = rp[j], je = rp[j + 1] - 1;
+      double a = v[k];
+      for (int32_t m = js; m < je; ++m) {
+        const int32_t p = pos[ci[m]];
+        if (p >= 0) a -= v[p] * v[m];
+      }
+      a /= v[je];
+      v[k] = a;
+      diag -= a * a;
+    }
+    if (!std::isfinite(diag))
+      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-finite pivot " + num(diag) + at_row(i), i);
+    if (diag <= 0.0)
+      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-positive pivot " + num(diag) + at_row(i) +
+                                              " (the matrix is not positive definite)", i);
+    v[e - 1] = std::sqrt(diag);
+    for (int32_t k = s; k < e; ++k) pos[ci[k]] = -1;
+  }
+  // As L̃ D² L̃ᵀ with L̃ = L D⁻¹ unit lower, D = diag(l_ii): the forward sweep needs no scale and
+  // the backward one z_i = z_i/l_ii² − Σ_{j>i} l̃_ji z_j.
+  std::vector<double> inv(n);
+  for (int64_t i = 0; i < n; ++i) inv[i] = 1.0 / v[rp[i + 1] - 1];
+  TriBuilder lo(n, true);
+  std::vector<int32_t> cnt(n + 1, 0);  // L̃ᵀ row counts, then row starts
+  for (int64_t i = 0; i < n; ++i) {
+    for (int32_t k = rp[i]; k < rp[i + 1] - 1; ++k) {
+      v[k] *= inv[ci[k]];
+      lo.add(i, ci[k], v[k]);
+      ++cnt[ci[k] + 1];
+    }
+    lo.end_row();
+  }
+  for (int64_t i = 0; i < n; ++i) cnt[i + 1] += cnt[i];
+  // L̃ᵀ in CSR (columns ascending within each row, since rows of L̃ are visited in order).
+  std::vector<int32_t> tci(cnt[n]);
+  std::vector<double> tv(tci.size());
+  std::vector<int32_t> fill(cnt.begin(), cnt.end() - 1);
+  for (int64_t i = 0; i < n; ++i)
+    for (int32_t k = rp[i]; k < rp[i + 1] - 1; ++k) {
+      const int32_t at = fill[ci[k]]++;
+      tci[at] = static_cast<int32_t>(i);
+      tv[at] = v[k];
+    }
+  TriBuilder up(n, false);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int32_t k = cnt[i]; k < cnt[i + 1]; ++k) up.add(i, tci[k], tv[k]);
+    up.end_row();
+  }
+  for (double& d : inv) d *= d;
+  return std::make_unique<Triangular>("ic0", lo.finish(), up.finish(), std::move(inv));
+}
+
+std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A) {
+  require_square("ilu0", A);
+  const int64_t n = A.rows;
+  const int32_t base = A.rowPtr[0];
+  const int32_t nnz = A.rowPtr[n] - base;
+  std::vector<int32_t> rp(n + 1);
+  for (int64_t i = 0; i <= n; ++i) rp[i] = A.rowPtr[i] - base;
+  std::vector<int32_t> ci(A.colIdx + base, A.colIdx + base + nnz);
+  std::vector<double> v(A.values + base, A.values + base + nnz);
+  std::vector<int32_t> diag(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto b = ci.begin() + rp[i], e = ci.begin() + rp[i + 1];
+    const auto it = std::lower_bound(b, e, static_cast<int32_t>(i));
+    if (it == e || *it != i)
+      throw SolverError("ERR_ZERO_PIVOT", "ilu0: row " + std::to_string(i) + " has no diagonal entry", i);
+    diag[i] = static_cast<int32_t>(it - ci.begin());
+  }
+  // IKJ elimination restricted to A's pattern.
+  std::vector<int32_t> pos(n, -1);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t s = rp[i], e = rp[i + 1];
+    for (int32_t k = s; k < e; ++k) pos[ci[k]] = k;
+    for (int32_t k = s; k < diag[i]; ++k) {
+      const int32_t j = ci[k];
+      const double l = v[k] / v[diag[j]];
+      v[k] = l;
+      for (int32_t m = diag[j] + 1; m < rp[j + 1]; ++m) {
+        const int32_t p = pos[ci[m]];
+        if (p >= 0) v[p] -= l * v[m];
+      }
+    }
+    const double piv = v[diag[i]];
+    if (!std::isfinite(piv))
+      throw SolverError("ERR_ZERO_PIVOT", "ilu0: non-finite pivot " + num(piv) + at_row(i), i);
+    if (piv == 0.0) throw SolverError("ERR_ZERO_PIVOT", "ilu0: zero pivot" + at_row(i), i);
+    for (int32_t k = s; k < e; ++k) pos[ci[k]] = -1;
+  }
+  std::vector<double> inv(n);
+  TriBuilder lo(n, true), up(n, false);
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t d = diag[i];
+    const double s = 1.0 / v[d];
+    inv[i] = s;
+    for (int32_t k = rp[i]; k < d; ++k) lo.add(i, ci[k], v[k]);
+    for (int32_t k = d + 1; k < rp[i + 1]; ++k)
+      up.add(i, ci[k], v[k] * s);
+    lo.end_row();
+    up.end_row();
+  }
+  return std::make_unique<Triangular>("ilu0", lo.finish(), up.finish(), std::move(inv));
+}
+
+namespace krylov {
+
+uint64_t fingerprint(const CsrView& A) {
+  // Entry k contributes (bits(a_k) ^ col_k·φ)·(2k+1): position-sensitive, and the sums of
+  // independent terms run at full speed.
+  const int64_t base = A.rowPtr[0], nnz = A.rowPtr[A.rows] - base;
+  uint64_t h = static_cast<uint64_t>(A.rows) * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(nnz);
+  for (int64_t i = 0; i <= A.rows; ++i) h += static_cast<uint64_t>(A.rowPtr[i] - base) * (2 * static_cast<uint64_t>(i) + 1);
+  for (int64_t k = 0; k < nnz; ++k) {
+    uint64_t bits;
+    std::memcpy(&bits, A.values + base + k, sizeof bits);
+    h += (bits ^ (static_cast<uint64_t>(A.colIdx[base + k]) * 0xC2B2AE3D27D4EB4Full)) * (2 * static_cast<uint64_t>(k) + 3);
+  }
+  return h;
+}
+
+const SsorFactors* ssor_factors(const Preconditioner* M) {
+  const auto* s = dynamic_cast<const Ssor*>(M);
+  return s != nullptr ? &s->factors() : nullptr;
+}
+
+const std::vector<double>* jacobi_inverse_diagonal(const Preconditioner* M) {
+  const auto* j = dynamic_cast<const Jacobi*>(M);
+  return j != nullptr ? &j->inverse() : nullptr;
+}
+
+}  // namespace krylov
+}  // namespace itersolve
