@@ -1,0 +1,185 @@
+// Right-preconditioned BiCGSTAB (van der Vorst 1992). The recurrences run on A M⁻¹ with the
+// iterate x = x0 + M⁻¹u, so r and the half-step residual s are residuals of the original system:
+// the stopping test needs no extra work and x is updated with the preconditioned directions.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "krylov.hpp"
+
+namespace itersolve {
+
+IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* x,
+                    const Preconditioner* M, const SolveOptions& opt, Control& ctl) {
+  IterResult res;
+  const int64_t n = A.rows;
+  const double bnorm = ops::nrm2(e, b, n);
+  if (bnorm == 0.0) {
+    std::fill(x, x + n, 0.0);
+    res.reason = krylov::converged_reason(opt, 0.0);
+    if (opt.history) res.history.push_back(0.0);
+    return res;
+  }
+  const double tol = krylov::tolerance(opt, bnorm);
+  const size_t nn = static_cast<size_t>(n);
+  // r holds r_i and, within an iteration, the half-step residual s (r is dead once s exists).
+  std::vector<double> r(nn), rhat(nn), p(nn), v(nn), t(nn), ph, sh;
+  if (M != nullptr) {
+    ph.resize(nn);
+    sh.resize(nn);
+  }
+  double* const php = M != nullptr ? ph.data() : p.data();  // M⁻¹p
+  double* const shp = M != nullptr ? sh.data() : r.data();  // M⁻¹s
+
+  double rnorm = krylov::residual(e, A, b, x, r.data());
+  ++res.matvecs;
+  // The true residual norm of the current x when known (saves the exit matvec).
+  bool known = true;
+  double true_norm = rnorm;
+  // r := b − A x, the true residual; used by the confirmations and true_residual_every.
+  auto replace = [&]() {
+    rnorm = krylov::residual(e, A, b, x, r.data());
+    ++res.matvecs;
+    known = true;
+    true_norm = rnorm;
+  };
+  if (opt.history) res.history.push_back(rnorm);
+  if (!std::isfinite(rnorm) || !std::isfinite(bnorm)) {
+    res.reason = Reason::NonFinite;
+    res.value = rnorm;
+    return res;
+  }
+  if (rnorm <= tol) {
+    res.reason = krylov::converged_reason(opt, bnorm);
+    res.value = rnorm;
+    return res;
+  }
+  ops::copy(e, r.data(), rhat.data(), n);
+
+  double rho_old = 1.0, alpha = 1.0, omega = 1.0;
+  res.reason = Reason::MaxIterations;
+  for (int64_t it = 1; it <= opt.max_iterations; ++it) {
+    const StopReason stop = ctl.poll();
+    if (stop != StopReason::None) {
+      res.reason = reason_from_stop(stop);
+      break;
+    }
+    const double rho = ops::dot(e, rhat.data(), r.data(), n);
+    if (!std::isfinite(rho)) {
+      res.reason = Reason::NonFinite;
+      break;
+    }
+    if (rho == 0.0) {
+      res.reason = Reason::Breakdown;
+      break;
+    }
+    if (it == 1) {
+      ops::copy(e, r.data(), p.data(), n);
+    } else {
+      // p = r + β (p − ω v)
+      const double beta = (rho / rho_old) * (alpha / omega);
+      if (!std::isfinite(beta)) {
+        res.reason = Reason::NonFinite;
+        break;
+      }
+      ops::axpy(e, -omega, v.data(), p.data(), n);
+      ops::xpby(e, r.data(), beta, p.data(), n);
+    }
+    if (M != nullptr && !M->apply(e, p.data(), php)) {
+      res.reason = Reason::Aborted;
+      break;
+    }
+    const double sigma = ops::spmv_dot(e, A, php, v.data(), rhat.data());  // v = A M⁻¹p, r̂ᵀv
+    ++res.matvecs;
+    if (!std::isfinite(sigma)) {
+      res.reason = Reason::NonFinite;
+      break;
+    }
+    if (sigma == 0.0) {
+      res.reason = Reason::Breakdown;
+      break;
+    }
+    alpha = rho / sigma;
+    if (!std::isfinite(alpha)) {
+      res.reason = Reason::NonFinite;
+      break;
+    }
+    // Half step: s = r − α v (in r), x += α M⁻¹p.
+    double snorm = std::sqrt(ops::axpy_nrm2sq(e, -alpha, v.data(), r.data(), n));
+    if (!std::isfinite(snorm)) {
+      res.reason = Reason::NonFinite;
+      break;
+    }
+    ops::axpy(e, alpha, php, x, n);
+    known = false;
+    if (snorm <= tol) {
+      const double recurrence = snorm;
+      replace();
+      snorm = rnorm;
+      if (snorm <= tol) {
+        res.iterations = it;
+        if (opt.history) res.history.push_back(recurrence);
+        krylov::report(ctl, opt, it, recurrence);
+        res.reason = krylov::converged_reason(opt, bnorm);
+        break;
+      }
+      // Missed: go on with the true s.
+    }
+    if (M != nullptr && !M->apply(e, r.data(), shp)) {
+      res.reason = Reason::Aborted;
+      break;
+    }
+    const double ts = ops::spmv_dot(e, A, shp, t.data(), r.data());  // t = A M⁻¹s, tᵀs
+    ++res.matvecs;
+    const double tt = ops::dot(e, t.data(), t.data(), n);
+    if (!std::isfinite(ts) || !std::isfinite(tt)) {
+      res.reason = Reason::NonFinite;
+      break;
+    }
+    if (tt == 0.0) {  // A M⁻¹s = 0 with s ≠ 0: singular operator
+      res.reason = Reason::Breakdown;
+      break;
+    }
+    omega = ts / tt;
+    if (!std::isfinite(omega)) {
+      res.reason = Reason::NonFinite;
+      break;
+    }
+    if (omega == 0.0) {
+      // The half step stands (r = s) but the next β would divide by ω.
+      res.iterations = it;
+      rnorm = snorm;
+      if (opt.history) res.history.push_back(rnorm);
+      res.reason = Reason::Breakdown;
+      break;
+    }
+    ops::axpy(e, omega, shp, x, n);
+    rnorm = std::sqrt(ops::axpy_nrm2sq(e, -omega, t.data(), r.data(), n));  // r = s − ω t
+    known = false;
+    rho_old = rho;
+    res.iterations = it;
+    if (opt.true_residual_every > 0 && it % opt.true_residual_every == 0) replace();
+    if (opt.history) res.history.push_back(rnorm);
+    krylov::report(ctl, opt, it, rnorm);
+    if (!std::isfinite(rnorm)) {
+      res.reason = Reason::NonFinite;
+      break;
+    }
+    if (rnorm <= tol) {
+      if (!known) replace();
+      if (rnorm <= tol) {
+        res.reason = krylov::converged_reason(opt, bnorm);
+        break;
+      }
+      // Missed: r now holds the true residual and the recurrences go on from it.
+    }
+  }
+  if (!known) {
+    true_norm = krylov::residual(e, A, b, x, t.data());
+    ++res.matvecs;
+  }
+  res.value = true_norm;
+  return res;
+}
+
+}  // namespace itersolve
