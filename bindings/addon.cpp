@@ -12,6 +12,7 @@
 #include "../native/formats/mmio.hpp"
 #include "async.hpp"
 #include "common.hpp"
+#include "solvers.hpp"
 
 namespace itersolve {
 namespace binding {
@@ -539,6 +540,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<MmWrite>(env, exports, "mmWrite");
   add<PowerIteration>(env, exports, "powerIteration");
   add<PowerIterationAsync>(env, exports, "powerIterationAsync");
+  init_solvers(env, exports, *a);
   return exports;
 }
 

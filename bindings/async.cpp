@@ -154,6 +154,12 @@ void Job::Execute() {
     fail("ABORT_ERR", "The environment is shutting down");
     return;
   }
+  if (!addon_.enter_compute(cancel_.get())) {
+    if (hasTsfn_) tsfn_.Release();
+    addon_.leave_job();
+    fail("ABORT_ERR", "The environment is shutting down");
+    return;
+  }
   Control ctl;
   if (cancel_) ctl.set_abort_flag(cancel_.get());
   ctl.add_stop_flag(&shared_->stop);
@@ -163,6 +169,7 @@ void Job::Execute() {
   addon_.pool.job_started();
   Run(ctl);
   addon_.pool.job_finished();
+  addon_.leave_compute();
   if (hasTsfn_) tsfn_.Release();
   addon_.leave_job();
 }
@@ -223,6 +230,7 @@ void Job::settle_error(const std::string& message) {
   }
   Napi::Error err = make_error(env, errorCode_.empty() ? "ERR_NATIVE" : errorCode_.c_str(), message);
   if (errorLine_ > 0) err.Set("line", Napi::Number::New(env, static_cast<double>(errorLine_)));
+  if (errorRow_ >= 0) err.Set("row", Napi::Number::New(env, static_cast<double>(errorRow_)));
   deferred_.Reject(err.Value());
 }
 

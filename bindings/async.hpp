@@ -80,11 +80,14 @@ class Job : public Napi::AsyncWorker {
   // Runs on the main thread after Run, when no buffer was detached.
   virtual Napi::Value Result(Napi::Env env) = 0;
   // Sets an error with a code, reported as a rejection.
-  void fail(const char* code, const std::string& message, int64_t line = 0) {
+  void fail(const char* code, const std::string& message, int64_t line = 0, int64_t row = -1) {
     errorCode_ = code;
     errorLine_ = line;
+    errorRow_ = row;
     SetError(message);
   }
+  // State shared with the main thread (pins, stop flag, the error a JS callback threw).
+  const std::shared_ptr<JobShared>& shared() const { return shared_; }
   Addon& addon_;
   Engine engine_;
 
@@ -109,6 +112,7 @@ class Job : public Napi::AsyncWorker {
   bool hasTsfn_ = false;
   std::string errorCode_;
   int64_t errorLine_ = 0;
+  int64_t errorRow_ = -1;
   double startedAt_ = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -41,14 +42,35 @@ struct Addon {
     --runningJobs;
     jobsCv.notify_all();
   }
+  // At most pool.threads() jobs compute at once. The facade hands the binding one job more than
+  // that; it waits here, so the thread of a job that finishes takes the next one at once instead
+  // of idling through a round trip to the event loop. A cancelled job goes through (it stops at
+  // its first check). Returns false when the environment is closing.
+  bool enter_compute(const std::atomic<bool>* cancel) {
+    std::unique_lock<std::mutex> lk(jobsMu);
+    while (computingJobs >= pool.threads()) {
+      if (closing.load()) return false;
+      if (cancel != nullptr && cancel->load()) break;
+      jobsCv.wait_for(lk, std::chrono::milliseconds(20));
+    }
+    ++computingJobs;
+    return true;
+  }
+  void leave_compute() {
+    std::lock_guard<std::mutex> lk(jobsMu);
+    --computingJobs;
+    jobsCv.notify_all();
+  }
 
   ThreadPool pool;
   const Kernels* kernels = nullptr;
   Napi::FunctionReference cancelCtor;
+  Napi::FunctionReference precondCtor;  // NativePreconditioner (bindings/solvers.cpp)
   std::atomic<bool> closing{false};
   std::mutex jobsMu;
   std::condition_variable jobsCv;
   int runningJobs = 0;
+  int computingJobs = 0;
   Engine engine() { return Engine{kernels, &pool}; }
 };
 

@@ -40,15 +40,18 @@ export function checkAsyncOptions(o: Partial<AsyncOptions>): void {
   v.optFn('onProgress', o.onProgress);
 }
 
-// Concurrency limit for native jobs: at most getThreads() run at once (the rest wait here, not on
-// libuv's pool, which fs and dns share), so many concurrent solves never use more compute
-// threads than configured. A job alone gets the whole thread pool for its kernels; while several
-// run, each stays on its own thread (see native/core/threadpool.hpp).
+// Concurrency limit for native jobs: at most getThreads() + 1 are handed to the binding at once
+// (the rest wait here, not on libuv's pool, which fs and dns share). The binding lets
+// getThreads() of them compute and holds the extra one at a gate, so a thread whose job finishes
+// starts the next at once instead of idling through a round trip to the event loop; many
+// concurrent solves never use more compute threads than configured. A job alone gets the whole
+// thread pool for its kernels; while several run, each stays on its own thread (see
+// native/core/threadpool.hpp and Addon::enter_compute in bindings/common.hpp).
 let running = 0;
 const waiting: Array<() => void> = [];
 
 async function slot(): Promise<void> {
-  if (running < Math.max(1, native().getThreads())) {
+  if (running < Math.max(1, native().getThreads()) + 1) {
     running++;
     return;
   }
@@ -72,16 +75,19 @@ export function jobStats(): { running: number; waiting: number } {
  */
 export async function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJobOptions) => Promise<T>): Promise<T> {
   checkAsyncOptions(o);
-  const cancel = new (native().Cancel)();
   const signal = o.signal;
-  const onAbort = (): void => cancel.abort();
+  const opts: NativeJobOptions = {};
+  // The native cancellation flag costs an object per job: only made when there is a signal.
+  let onAbort: (() => void) | undefined;
   if (signal) {
+    const cancel = new (native().Cancel)();
+    opts.cancel = cancel;
+    onAbort = () => cancel.abort();
     if (signal.aborted) cancel.abort();
     else signal.addEventListener('abort', onAbort, { once: true });
   }
   const t0 = performance.now();
   const user = o.onProgress;
-  const opts: NativeJobOptions = { cancel };
   if (o.timeLimitMs !== undefined) opts.timeLimitMs = o.timeLimitMs;
   if (user) opts.onProgress = (p) => user({ ...p, elapsedMs: performance.now() - t0 });
   await slot();
@@ -89,6 +95,6 @@ export async function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJo
     return await awaitNative(start(opts));
   } finally {
     releaseSlot();
-    if (signal) signal.removeEventListener('abort', onAbort);
+    if (signal && onAbort) signal.removeEventListener('abort', onAbort);
   }
 }

@@ -7,6 +7,7 @@ export type ItersolveErrorCode =
   | 'ERR_IO'
   | 'ERR_BUFFER_DETACHED'
   | 'ERR_UNSUPPORTED'
+  | 'ERR_ZERO_PIVOT'
   | 'ERR_NATIVE_LOAD'
   | 'ERR_NATIVE'
   | 'ERR_TIME_LIMIT'
@@ -22,17 +23,20 @@ export class ItersolveError extends Error {
   declare readonly argument?: string;
   /** 1-based line of a Matrix Market parse error. */
   declare readonly line?: number;
+  /** 0-based matrix row of a pivot failure (ERR_ZERO_PIVOT). */
+  declare readonly row?: number;
 
   constructor(
     code: ItersolveErrorCode,
     message: string,
-    options: { argument?: string; line?: number; cause?: unknown } = {},
+    options: { argument?: string; line?: number; row?: number; cause?: unknown } = {},
   ) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = code === 'ABORT_ERR' ? 'AbortError' : 'ItersolveError';
     this.code = code;
     if (options.argument !== undefined) (this as { argument?: string }).argument = options.argument;
     if (options.line !== undefined) (this as { line?: number }).line = options.line;
+    if (options.row !== undefined) (this as { row?: number }).row = options.row;
   }
 }
 
@@ -44,6 +48,7 @@ const KNOWN = new Set<string>([
   'ERR_IO',
   'ERR_BUFFER_DETACHED',
   'ERR_UNSUPPORTED',
+  'ERR_ZERO_PIVOT',
   'ERR_NATIVE_LOAD',
   'ERR_NATIVE',
   'ERR_TIME_LIMIT',
@@ -56,10 +61,11 @@ export function fromNative(e: unknown): unknown {
   if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string') {
     const code = (e as unknown as { code: string }).code;
     if (KNOWN.has(code)) {
-      const n = e as Error & { argument?: string; line?: number };
+      const n = e as Error & { argument?: string; line?: number; row?: number };
       return new ItersolveError(code as ItersolveErrorCode, e.message, {
         argument: n.argument,
         line: n.line,
+        row: n.row,
       });
     }
   }

@@ -19,6 +19,27 @@ export { simd, simdSupported, setSimd, setThreads, getThreads, info } from './ru
 export type { SimdPath, RuntimeInfo } from './runtime';
 export { powerIteration, powerIterationSync } from './eigen';
 export type { PowerIterationOptions, PowerIterationResult } from './eigen';
+export {
+  cg,
+  cgSync,
+  bicgstab,
+  bicgstabSync,
+  gmres,
+  gmresSync,
+  minres,
+  minresSync,
+  conjugateDirection,
+  conjugateDirectionSync,
+  solveBy,
+  solveSyncBy,
+} from './krylov';
+export type { SolveOptions, GmresOptions, ConjugateDirectionOptions, SolveResult, SolverMethod } from './krylov';
+export { Preconditioner } from './preconditioner';
+export type { PreconditionerKind, PreconditionerSpec } from './preconditioner';
+export { cgBatch, cgBatchSync } from './batch';
+export type { CgBatchOptions, CgBatchResult, CgBatchColumn } from './batch';
+export { sketchSolve, sketchSolveSync } from './sketch';
+export type { SketchKind, SketchSolveOptions } from './sketch';
 export { poisson2d, poisson3d, rng } from './problems';
 export type { AsyncOptions, Progress } from './async';
 export type { IterativeResult, StopReason } from './result';

@@ -32,7 +32,36 @@ export interface NativeJobOptions {
   onProgress?: (p: { iteration: number; total?: number; value: number }) => void;
 }
 
+export interface NativePreconditioner {
+  apply(r: Float64Array, z: Float64Array): Float64Array;
+  readonly kind: string;
+  readonly size: number;
+}
+
+type P = unknown; // null | kind string | NativePreconditioner | (r, z) => void
+
 type M = [rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, trusted: boolean];
+
+type BatchArgs = readonly [
+  precond: P,
+  omega: number,
+  rtol: number,
+  atol: number,
+  maxIterations: number,
+  history: boolean,
+  trueResidualEvery: number,
+];
+type SketchArgs = readonly [
+  kind: number,
+  sampling: number,
+  blockSize: number,
+  seed: number,
+  rtol: number,
+  atol: number,
+  maxIterations: number,
+  history: boolean,
+  trueResidualEvery: number,
+];
 
 export interface NativeBinding {
   Cancel: new () => NativeCancel;
@@ -74,6 +103,57 @@ export interface NativeBinding {
     symmetric: boolean,
     comment: string | undefined,
   ): string | undefined;
+  NativePreconditioner: new (kind: string, ...args: [...M, omega: number]) => NativePreconditioner;
+  krylov(
+    ...args: [
+      method: number,
+      ...M,
+      b: Float64Array,
+      x: Float64Array,
+      precond: P,
+      omega: number,
+      rtol: number,
+      atol: number,
+      maxIterations: number,
+      history: boolean,
+      trueResidualEvery: number,
+      restart: number,
+      flexible: boolean,
+      memory: number,
+      stats: Float64Array,
+      timeLimitMs: number,
+    ]
+  ): Float64Array | undefined;
+  krylovAsync(
+    ...args: [
+      method: number,
+      ...M,
+      b: Float64Array,
+      x: Float64Array,
+      precond: P,
+      omega: number,
+      rtol: number,
+      atol: number,
+      maxIterations: number,
+      history: boolean,
+      trueResidualEvery: number,
+      restart: number,
+      flexible: boolean,
+      memory: number,
+      stats: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<Float64Array | undefined>;
+  cgBatch(
+    ...args: [...M, B: Float64Array, X: Float64Array, k: number, ...BatchArgs, stats: Float64Array, timeLimitMs: number]
+  ): Float64Array[] | undefined;
+  cgBatchAsync(
+    ...args: [...M, B: Float64Array, X: Float64Array, k: number, ...BatchArgs, stats: Float64Array, options: NativeJobOptions]
+  ): Promise<Float64Array[] | undefined>;
+  sketchSolve(...args: [...M, b: Float64Array, x: Float64Array, ...SketchArgs, stats: Float64Array, timeLimitMs: number]): Float64Array | undefined;
+  sketchSolveAsync(
+    ...args: [...M, b: Float64Array, x: Float64Array, ...SketchArgs, stats: Float64Array, options: NativeJobOptions]
+  ): Promise<Float64Array | undefined>;
   powerIteration(
     ...args: [...M, x: Float64Array, maxIterations: number, rtol: number, history: boolean, timeLimitMs: number]
   ): NativeIterResult;

@@ -9,9 +9,11 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 const addon = path.join(root, 'build-asan', 'Debug', 'itersolve.node');
-const nativeTests = path.join(root, 'build-asan', 'native_tests');
-const mmioTests = path.join(root, 'build-asan', 'mmio_tests');
-for (const f of [addon, nativeTests, mmioTests]) {
+// The pure C++ test programs CMakeLists.txt builds (test/native/*_tests.cpp).
+const testBins = ['native_tests', 'mmio_tests', 'krylov_cg_tests', 'krylov_more_tests', 'sketch_tests'].map((n) =>
+  path.join(root, 'build-asan', n),
+);
+for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
     console.error(`test-asan: ${path.relative(root, f)} is missing; run npm run build:asan first`);
     process.exit(1);
@@ -27,7 +29,7 @@ const env = {
 };
 
 let r;
-for (const bin of [nativeTests, mmioTests]) {
+for (const bin of testBins) {
   console.log(`# ${path.basename(bin)} under ASan + UBSan`);
   r = spawnSync(bin, [], { stdio: 'inherit', env: { ...env, LD_PRELOAD: '' } });
   if (r.status !== 0) process.exit(r.status || 1);

@@ -136,7 +136,7 @@ t.test('many concurrent async solves: correct results, event loop stays free', a
   clearInterval(timer);
   for (const r of results) t.equal(r.eigenvalue, expected);
   t.ok(ticks > 0, `event loop ran ${ticks} timer ticks meanwhile`);
-  t.ok(maxRunning <= getThreads(), `at most getThreads() = ${getThreads()} native jobs at once (saw ${maxRunning})`);
+  t.ok(maxRunning <= getThreads() + 1, `at most getThreads() + 1 = ${getThreads() + 1} jobs handed to the binding at once, one of them waiting at its gate (saw ${maxRunning})`);
   t.same(jobStats(), { running: 0, waiting: 0 }, 'every slot released');
 });
 

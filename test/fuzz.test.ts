@@ -117,7 +117,8 @@ t.teardown(() => {
 
 t.test('every package export survives random malformed arguments', async (t) => {
   const stats = { ok: 0, err: 0 };
-  const fns = Object.entries(lib).filter(([, v]) => typeof v === 'function' && v !== CsrMatrix && v !== ItersolveError);
+  const classes: unknown[] = [CsrMatrix, ItersolveError, lib.Preconditioner];
+  const fns = Object.entries(lib).filter(([, v]) => typeof v === 'function' && !classes.includes(v));
   t.ok(fns.length >= 15, `${fns.length} functions`);
   for (const [name, fn] of fns) {
     for (let i = 0; i < 300; i++) {
@@ -151,6 +152,11 @@ t.test('every package export survives random malformed arguments', async (t) => 
     await check(t, 'CsrMatrix.fromDense', () => (CsrMatrix.fromDense as (...x: unknown[]) => unknown)(...args()), false, stats);
     const m = pick(['multiply', 'multiplyTranspose', 'toDense', 'diagonal', 'isSymmetric', 'transpose']) as keyof CsrMatrix;
     await check(t, `CsrMatrix#${String(m)}`, () => (good[m] as (...x: unknown[]) => unknown).call(good, ...args()), false, stats);
+    const s = pick(['create', 'jacobi', 'ssor', 'ic0', 'ilu0']) as 'create';
+    const P = lib.Preconditioner as unknown as Record<string, (...x: unknown[]) => unknown>;
+    await check(t, `Preconditioner.${s}`, () => P[s](pick([good, arg()]), ...args()), false, stats);
+    const pj = lib.Preconditioner.jacobi(good);
+    await check(t, 'Preconditioner#apply', () => (pj.apply as (...x: unknown[]) => unknown).call(pj, ...args()), false, stats);
   }
   t.ok(stats.ok > 0 && stats.err > 0, `${stats.ok} calls returned, ${stats.err} threw ItersolveError`);
 });
@@ -158,7 +164,7 @@ t.test('every package export survives random malformed arguments', async (t) => 
 t.test('the native binding re-checks what a caller could bypass', async (t) => {
   const b = native() as unknown as Record<string, (...x: unknown[]) => unknown>;
   const stats = { ok: 0, err: 0 };
-  const names = Object.keys(b).filter((k) => typeof b[k] === 'function' && k !== 'Cancel');
+  const names = Object.keys(b).filter((k) => typeof b[k] === 'function' && k !== 'Cancel' && k !== 'NativePreconditioner');
   t.ok(names.length >= 20, `${names.length} binding functions`);
   for (const name of names) {
     for (let i = 0; i < 400; i++) {
@@ -176,7 +182,7 @@ t.test('the native binding re-checks what a caller could bypass', async (t) => {
       if (name === 'powerIteration' || name === 'powerIterationAsync') a[7] = pick([0, 1, 5]);
       if (name === 'setThreads' && typeof a[0] === 'number' && a[0] > 8) a[0] = 2;
       if (name === 'mmWrite' && typeof a[0] === 'string') a[0] = '/nonexistent-dir/itersolve-fuzz.mtx';
-      if (name === 'mmReadAsync' || name === 'powerIterationAsync') {
+      if (name.endsWith('Async')) {
         const last = a.length - 1;
         if (last >= 0 && typeof a[last] === 'object' && a[last] !== null && !ArrayBuffer.isView(a[last])) {
           const o = a[last] as Record<string, unknown>;
@@ -186,6 +192,14 @@ t.test('the native binding re-checks what a caller could bypass', async (t) => {
       }
       await check(t, `binding.${name}`, () => b[name](...a), true, stats);
     }
+  }
+  // new NativePreconditioner(kind, rows, cols, rowPtr, colIdx, values, trusted, omega)
+  const Ctor = b.NativePreconditioner as unknown as new (...x: unknown[]) => unknown;
+  for (let i = 0; i < 1000; i++) {
+    const rows = pick([0, 1, 4, 16]);
+    const nnz = pick([0, 3, 16]);
+    const a = [pick(['jacobi', 'ssor', 'ic0', 'ilu0', 'identity', 'x', arg()]), rows, pick([rows, 4]), pick([sortedRowPtr(rows, nnz), i32(rows + 1, nnz + 1)]), i32(nnz, rows + 2), f64(nnz), false, pick([1, 1.5, 0, 2, NaN, arg()])];
+    await check(t, 'new NativePreconditioner', () => new Ctor(...a), true, stats);
   }
   t.ok(stats.err > 0, `${stats.ok} returned, ${stats.err} threw coded errors`);
   t.throws(() => (b.spmv as (...x: unknown[]) => unknown)(), { code: 'ERR_INVALID_ARGUMENT' });

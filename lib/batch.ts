@@ -1,0 +1,134 @@
+import { AsyncOptions, runJob } from './async';
+import { CsrMatrix } from './csr';
+import { callNative } from './errors';
+import { REASONS } from './krylov';
+import { native } from './native';
+import { PreconditionerSpec, resolvePreconditioner, squareCheck } from './preconditioner';
+import { StopReason } from './result';
+import * as v from './validate';
+
+export interface CgBatchOptions {
+  /** Start vectors, column-major n×k like B (not modified). Default: zeros. */
+  x0?: Float64Array;
+  /** Where the solutions go (n×k, column-major); may be `x0`. */
+  out?: Float64Array;
+  /** Per column: stop when ‖b_c − A x_c‖₂ ≤ max(rtol·‖b_c‖₂, atol). Default 1e-8. */
+  rtol?: number;
+  atol?: number;
+  /** Default 10·n. */
+  maxIterations?: number;
+  /** A kind or a built Preconditioner (a function is not supported for batches). */
+  preconditioner?: Exclude<PreconditionerSpec, (r: Float64Array, z: Float64Array) => void>;
+  history?: boolean;
+  trueResidualEvery?: number;
+  timeLimitMs?: number;
+}
+
+/** One column's outcome. */
+export interface CgBatchColumn {
+  converged: boolean;
+  reason: StopReason;
+  iterations: number;
+  /** ‖b_c − A x_c‖₂ recomputed at exit. */
+  residualNorm: number;
+  history?: Float64Array;
+}
+
+export interface CgBatchResult {
+  /** Solutions, column-major n×k. */
+  x: Float64Array;
+  /** Every column converged. */
+  converged: boolean;
+  /** 'rtol' when every column converged, else the reason of the first column that did not. */
+  reason: StopReason;
+  /** Most iterations any column ran (= shared passes over A). */
+  iterations: number;
+  /** Largest column residual norm. */
+  residualNorm: number;
+  /** Products with A, counting a shared pass over A for all columns as one per column. */
+  matvecs: number;
+  columns: CgBatchColumn[];
+  elapsedMs: number;
+}
+
+function prepare(A: CsrMatrix, B: Float64Array, options: unknown) {
+  if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
+  squareCheck(A);
+  const n = A.rows;
+  v.f64('B', B);
+  if (n === 0 || B.length === 0 || B.length % n !== 0)
+    throw v.mismatch('B', `a non-empty length that is a multiple of n = ${n} (column-major n×k)`, `length ${B.length}`);
+  const k = B.length / n;
+  const o = v.options<CgBatchOptions & AsyncOptions>('options', options);
+  const rtol = o.rtol === undefined ? 1e-8 : v.num('rtol', o.rtol, { min: 0 });
+  const atol = o.atol === undefined ? 0 : v.num('atol', o.atol, { min: 0 });
+  const maxIterations = o.maxIterations === undefined ? 10 * n : v.int('maxIterations', o.maxIterations, 0, 2 ** 52);
+  const history = o.history === undefined ? false : v.bool('history', o.history);
+  const tre = o.trueResidualEvery === undefined ? 0 : v.int('trueResidualEvery', o.trueResidualEvery, 0, 2 ** 52);
+  const [precond, omega] = resolvePreconditioner('preconditioner', o.preconditioner, n, false);
+  let x: Float64Array;
+  if (o.out === undefined) {
+    x = o.x0 === undefined ? new Float64Array(n * k) : v.f64('x0', o.x0, n * k).slice();
+  } else {
+    x = v.f64('out', o.out, n * k);
+    if (o.x0 === undefined) x.fill(0);
+    else if (v.f64('x0', o.x0, n * k) !== x) x.set(o.x0);
+  }
+  if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
+  const stats = new Float64Array(5 * k);
+  return { o, k, x, stats, history, args: [precond, omega, rtol, atol, maxIterations, history, tre] as const };
+}
+
+function toResult(x: Float64Array, k: number, s: Float64Array, histories: Float64Array[] | undefined): CgBatchResult {
+  const columns: CgBatchColumn[] = [];
+  let iterations = 0;
+  let matvecs = 0;
+  let residualNorm = 0;
+  let reason: StopReason | undefined;
+  for (let c = 0; c < k; c++) {
+    const r = REASONS[s[5 * c]];
+    const col: CgBatchColumn = {
+      converged: r === 'rtol' || r === 'atol',
+      reason: r,
+      iterations: s[5 * c + 1],
+      residualNorm: s[5 * c + 2],
+    };
+    if (histories) col.history = histories[c];
+    if (!col.converged && reason === undefined) reason = r;
+    iterations = Math.max(iterations, col.iterations);
+    matvecs += s[5 * c + 3];
+    residualNorm = Math.max(residualNorm, col.residualNorm);
+    columns.push(col);
+  }
+  return {
+    x,
+    converged: reason === undefined,
+    reason: reason ?? 'rtol',
+    iterations,
+    residualNorm,
+    matvecs,
+    columns,
+    elapsedMs: k > 0 ? s[4] : 0,
+  };
+}
+
+/**
+ * Conjugate gradients on k right-hand sides at once: B holds them column-major (n×k) in one
+ * Float64Array. Every column runs its own CG recurrence (with its own convergence and result),
+ * while the products with A share each pass over A (SpMM), which is what makes it faster than
+ * k separate solves. Runs on the calling thread.
+ */
+export function cgBatchSync(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions): CgBatchResult {
+  const p = prepare(A, B, options);
+  const h = callNative(() =>
+    native().cgBatch(...A.args(), B, p.x, p.k, ...p.args, p.stats, p.o.timeLimitMs ?? 0),
+  );
+  return toResult(p.x, p.k, p.stats, h);
+}
+
+/** Promise form of {@link cgBatchSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
+export async function cgBatch(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions & AsyncOptions): Promise<CgBatchResult> {
+  const p = prepare(A, B, options);
+  const h = await runJob(p.o, (opts) => native().cgBatchAsync(...A.args(), B, p.x, p.k, ...p.args, p.stats, opts));
+  return toResult(p.x, p.k, p.stats, h);
+}
