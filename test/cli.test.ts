@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import t from 'tap';
-import { format, main } from '../lib/cli';
-import { getThreads, info } from '../lib/index';
+import { cgIterationBytes, format, main } from '../lib/cli';
+import { CsrMatrix, getThreads, info, norm2, poisson2d, readMatrixMarket, readMatrixMarketWithHeader, rng, writeMatrixMarket } from '../lib/index';
 import { ProgressBar } from '../lib/progress';
 
 const root = path.join(__dirname, '..');
@@ -114,7 +114,13 @@ t.test('demo --n 60', async (t) => {
   t.ok(Math.abs(lam - want) / want < 5e-3, `power iteration ${lam} close to ${want}`);
   t.ok(lam <= want + 1e-9, 'Rayleigh quotient does not exceed λmax');
   t.match(r.out, /relative error \d\.\de-\d/);
-  t.match(r.out, /solve\s+the CG solve of this system arrives with the Krylov solvers/);
+  const it = Number(/cg\s+(\d+) iterations in [\d.]+ (µs|ms|s) \([\d.]+ (µs|ms) per iteration\), converged \(rtol\)/.exec(r.out)?.[1]);
+  t.ok(it > 10 && it < 400, `cg iterations: ${it}`);
+  const rel = Number(/residual\s+\|b - A x\| \/ \|b\| = (\S+) \(b = ones, rtol 1e-8\)/.exec(r.out)?.[1]);
+  t.ok(rel <= 1e-8, `relative residual ${rel}`);
+  const bytes = cgIterationBytes(n * n, 5 * n * n - 4 * n);
+  t.equal(bytes, 12 * 17760 + 4 * 3601 + 80 * 3600);
+  t.match(r.out, new RegExp(`cg traffic\\s+~[\\d.]+ GB/s \\(estimate: ${format.fmtBytes(bytes).replace('.', '\\.')} per iteration`));
   t.match(r.out, /total\s+[\d.]+ (ms|s)\n$/);
 });
 
@@ -177,6 +183,7 @@ t.test('number formatting', async (t) => {
   t.same([512, 4541, 82.8e6, 1.5e9].map(format.fmtBytes), ['512 B', '4.54 kB', '82.8 MB', '1.50 GB']);
   t.same([0, 999, 1000, 4996000].map(format.fmtInt), ['0', '999', '1,000', '4,996,000']);
   t.same([-3.14159, 42.42, 123.6].map(format.sig), ['-3.14', '42.4', '124']);
+  t.same([1.2345e-9, 0, 31.4, NaN, -Infinity].map(format.fmtSci), ['1.23e-9', '0.00e+0', '3.14e+1', 'NaN', '-Infinity']);
 });
 
 t.test('help and usage errors', async (t) => {
@@ -186,6 +193,9 @@ t.test('help and usage errors', async (t) => {
     t.match(r.out, /^Usage: itersolve <command>/);
     t.match(r.out, /info/);
     t.match(r.out, /spmv <A\.mtx>/);
+    t.match(r.out, /solve <A\.mtx> \[b\.mtx\]/);
+    t.match(r.out, /--method M\s+cg \(default\), bicgstab, gmres, minres or cd/);
+    t.match(r.out, /3 solve stopped without converging/);
     t.match(r.out, /demo/);
     t.equal(r.err, '');
   }
@@ -250,6 +260,10 @@ t.test('interrupted: exit 130', async (t) => {
   const d = await run(['demo', '--n', '10'], { signal: AbortSignal.abort() });
   t.equal(d.code, 130);
   t.equal(d.err, 'itersolve: interrupted\n');
+  const s = await run(['solve', bcsstk01], { signal: AbortSignal.abort() });
+  t.equal(s.code, 130);
+  t.equal(s.err, 'itersolve: interrupted\n');
+  t.equal(s.out, '');
 });
 
 t.test('non-library errors', async (t) => {
@@ -276,6 +290,306 @@ t.test('non-library errors', async (t) => {
   });
   t.equal(bug, 1);
   t.match(err, /^itersolve: internal error: Error: boom\n\s+at /, 'a bug keeps its stack');
+});
+
+// ---------------------------------------------------------------------------------------------
+// solve
+
+/** Tags balanced and nested, one root: enough to tell a truncated or mangled SVG (test/plot.test.ts checks more). */
+function balancedXml(xml: string): boolean {
+  const stack: string[] = [];
+  let roots = 0;
+  for (const m of xml.replace(/<\?[\s\S]*?\?>/g, '').matchAll(/<(\/?)([A-Za-z][\w:-]*)[^>]*?(\/?)>/g)) {
+    if (m[1]) {
+      if (stack.pop() !== m[2]) return false;
+    } else {
+      if (stack.length === 0) roots++;
+      if (!m[3]) stack.push(m[2]);
+    }
+  }
+  return stack.length === 0 && roots === 1;
+}
+
+/** A small SPD system (2D Poisson, 20 x 20 grid = 400 unknowns) as a Matrix Market file. */
+const poisson = path.join(tmp, 'poisson20.mtx');
+writeMatrixMarket(poisson2d(20), poisson);
+
+/** ‖b − A x‖₂ as the CLI computes it. */
+function residualOf(A: CsrMatrix, b: Float64Array, x: Float64Array): number {
+  const r = A.multiply(x);
+  for (let i = 0; i < r.length; i++) r[i] = b[i] - r[i];
+  return norm2(r);
+}
+
+const readVector = (file: string): Float64Array => readMatrixMarket(file).toDense();
+
+t.test('solve: every method on a small Poisson system (--json)', async (t) => {
+  const iterations: Record<string, number> = {};
+  for (const method of ['cg', 'bicgstab', 'gmres', 'minres', 'cd']) {
+    const r = await run(['solve', poisson, '--method', method, '--json']);
+    t.equal(r.code, 0, `${method}: ${r.err}`);
+    t.equal(r.err, '');
+    const o = JSON.parse(r.out);
+    t.same([o.file, o.rows, o.cols, o.nnz, o.rhs, o.method], [poisson, 400, 400, 1920, 'A*ones', method]);
+    t.same([o.converged, o.reason, o.preconditioner], [true, 'rtol', 'none'], method);
+    t.ok(o.iterations > 0 && o.matvecs >= o.iterations, `${method}: ${o.iterations} iterations, ${o.matvecs} matvecs`);
+    t.equal(o.tolerance, 1e-8 * o.bNorm);
+    t.equal(o.maxIterations, 4000, 'default 10 n');
+    // The solver confirmed ‖b − A x‖ <= tol itself; the CLI's recomputation may differ in the last bits.
+    t.ok(o.residualNorm <= o.tolerance * (1 + 1e-10), `${method}: true residual ${o.residualNorm} <= ${o.tolerance}`);
+    t.ok(Math.abs(o.relativeResidual - o.residualNorm / o.bNorm) <= 1e-12 * o.relativeResidual);
+    t.ok(Math.abs(o.solverResidualNorm - o.residualNorm) <= 1e-6 * o.bNorm, 'solver and CLI agree on the residual');
+    t.ok(o.elapsedMs >= 0 && o.msPerIteration === o.elapsedMs / o.iterations);
+    t.same([o.restart, o.memory], [method === 'gmres' ? 30 : null, method === 'cd' ? 2 : null]);
+    t.same([o.plot, o.out, o.timeLimitMs, o.omega], [null, null, null, null]);
+    t.equal(o.threads, getThreads());
+    t.equal(o.simd, info().simd);
+    iterations[method] = o.iterations;
+  }
+  // With the identity oracle and memory >= 1, cd's iterates are CG's in exact arithmetic.
+  t.ok(Math.abs(iterations.cd - iterations.cg) <= Math.max(3, 0.1 * iterations.cg), `cd ${iterations.cd} ≈ cg ${iterations.cg}`);
+  const g = await run(['solve', poisson, '--method', 'gmres', '--restart', '5', '--json']);
+  t.equal(g.code, 0, g.err);
+  t.equal(JSON.parse(g.out).restart, 5);
+  t.ok(JSON.parse(g.out).iterations > iterations.gmres, 'a shorter restart needs more iterations');
+  const sd = await run(['solve', poisson, '--method', 'cd', '--memory', '0', '--max-iterations', '50', '--json']);
+  t.equal(sd.code, 3, 'steepest descent does not converge in 50 iterations');
+  t.same([JSON.parse(sd.out).memory, JSON.parse(sd.out).reason], [0, 'max-iterations']);
+});
+
+t.test('solve: preconditioners', async (t) => {
+  const its: Record<string, number> = {};
+  for (const pre of ['none', 'jacobi', 'ssor', 'ic0', 'ilu0']) {
+    const extra = pre === 'ssor' ? ['--omega', '1.5'] : [];
+    const r = await run(['solve', poisson, '--precond', pre, ...extra, '--json']);
+    t.equal(r.code, 0, `${pre}: ${r.err}`);
+    const o = JSON.parse(r.out);
+    t.same([o.converged, o.preconditioner, o.omega], [true, pre, pre === 'ssor' ? 1.5 : null], pre);
+    t.ok(o.residualNorm <= o.tolerance * (1 + 1e-12), `${pre}: ${o.residualNorm}`);
+    its[pre] = o.iterations;
+  }
+  t.ok(its.ic0 < its.none, `ic0 ${its.ic0} < none ${its.none}`);
+  t.ok(its.ssor < its.none, `ssor ${its.ssor} < none ${its.none}`);
+  const cd = await run(['solve', poisson, '--method', 'cd', '--precond', 'ic0', '--json']);
+  t.equal(cd.code, 0, cd.err);
+  t.ok(JSON.parse(cd.out).iterations < its.none, 'cd with an ic0 oracle');
+  for (const method of ['bicgstab', 'gmres', 'minres']) {
+    const r = await run(['solve', poisson, '--method', method, '--precond', 'ic0', '--json']);
+    t.equal(r.code, 0, `${method} + ic0: ${r.err}`);
+    t.equal(JSON.parse(r.out).converged, true);
+  }
+});
+
+t.test('solve: text summary on bcsstk01 with ic0, --plot and --out', async (t) => {
+  const plot = path.join(tmp, 'conv.svg');
+  const xFile = path.join(tmp, 'x.mtx');
+  const before = getThreads();
+  const r = await run(['solve', bcsstk01, '--precond', 'ic0', '--threads', '1', '--plot', plot, '--out', xFile]);
+  t.equal(r.code, 0, r.err);
+  t.equal(r.err, '', 'no progress output when not a TTY');
+  t.match(r.out, /^matrix\s+.*bcsstk01\.mtx$/m);
+  t.match(r.out, /^size\s+48 x 48, 400 nonzeros \(read in .+\)$/m);
+  t.match(r.out, /^b\s+A \* ones \(no b\.mtx given: the exact solution is all ones\)$/m);
+  t.match(r.out, /^method\s+cg$/m);
+  t.match(r.out, /^preconditioner\s+ic0$/m);
+  t.match(r.out, /^threads\s+1 \(simd \w+\)$/m);
+  t.match(r.out, /^tolerance\s+\S+ = max\(rtol 1e-8 x \|b\| \S+, atol 0\); at most 480 iterations$/m);
+  t.match(r.out, /^outcome\s+converged \(rtol\)$/m);
+  const it = Number(/^iterations\s+(\d+)$/m.exec(r.out)?.[1]);
+  t.ok(it >= 1 && it <= 480, `iterations ${it}`);
+  t.match(r.out, /^matvecs\s+\d+$/m);
+  t.match(r.out, /^residual\s+\|b - A x\| = \d\.\d\de[-+]\d+, relative \d\.\d\de-\d+ \(recomputed from x\)$/m);
+  t.match(r.out, /^time\s+[\d.]+ (µs|ms|s) \([\d.]+ (µs|ms|s) per iteration\)$/m);
+  t.match(r.out, new RegExp(`^plot\\s+.*conv\\.svg \\(residual history, ${it + 1} points\\)$`, 'm'));
+  t.match(r.out, /^solution\s+.*x\.mtx \(Matrix Market array, 48 x 1\)$/m);
+  t.equal(getThreads(), before, 'thread count restored');
+
+  const svg = fs.readFileSync(plot, 'utf8');
+  t.ok(balancedXml(svg), 'plot is well-formed');
+  t.match(svg, /<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  t.match(svg, />cg \+ ic0</, 'legend');
+  t.match(svg, />threshold \d/, 'tolerance line in the legend');
+  t.match(svg, /bcsstk01\.mtx \(n = 48\): cg \+ ic0, converged/, 'title');
+
+  // --out round trip: x read back gives exactly the residual reported
+  const { matrix: X, header } = readMatrixMarketWithHeader(xFile);
+  t.same([header.format, X.rows, X.cols], ['array', 48, 1]);
+  const text = fs.readFileSync(xFile, 'utf8').split('\n');
+  t.equal(text[0], '%%MatrixMarket matrix array real general');
+  t.match(text[1], /^% itersolve solve bcsstk01\.mtx: cg \+ ic0, rtol after \d+ iterations$/);
+  t.equal(text[2], '48 1');
+  const A = readMatrixMarket(bcsstk01);
+  const b = A.multiply(new Float64Array(48).fill(1));
+  const x = readVector(xFile);
+  const j = await run(['solve', bcsstk01, '--precond', 'ic0', '--threads', '1', '--json']);
+  const o = JSON.parse(j.out);
+  t.equal(residualOf(A, b, x), o.residualNorm, 'x round-trips bit for bit');
+  t.ok(x.every((v) => Math.abs(v - 1) < 1e-3), 'x ≈ ones');
+});
+
+t.test('solve: b.mtx as an array and as a coordinate vector', async (t) => {
+  const A = readMatrixMarket(bcsstk01);
+  const rand = rng(7);
+  const b = Float64Array.from({ length: 48 }, () => rand() - 0.5);
+  const arr = path.join(tmp, 'b-array.mtx');
+  fs.writeFileSync(arr, `%%MatrixMarket matrix array real general\n% b\n48 1\n${Array.from(b, String).join('\n')}\n`);
+  const coo = path.join(tmp, 'b-coo.mtx');
+  writeMatrixMarket(CsrMatrix.fromDense(1, 48, b), coo); // 1 x n also counts as a vector
+  const xFile = path.join(tmp, 'xb.mtx');
+  for (const file of [arr, coo]) {
+    const r = await run(['solve', bcsstk01, file, '--precond', 'ic0', '--out', xFile, '--json']);
+    t.equal(r.code, 0, r.err);
+    const o = JSON.parse(r.out);
+    t.equal(o.rhs, file);
+    t.equal(o.bNorm, norm2(b));
+    t.equal(o.converged, true);
+    t.equal(residualOf(A, b, readVector(xFile)), o.residualNorm);
+  }
+  // b = 0: x = 0 at once, relative residual reported as 0
+  const zero = path.join(tmp, 'b-zero.mtx');
+  fs.writeFileSync(zero, `%%MatrixMarket matrix array real general\n48 1\n${'0\n'.repeat(48)}`);
+  const z = await run(['solve', bcsstk01, zero, '--json']);
+  t.equal(z.code, 0, z.err);
+  t.match(JSON.parse(z.out), { converged: true, iterations: 0, bNorm: 0, residualNorm: 0, relativeResidual: 0 });
+  const txt = await run(['solve', bcsstk01, arr, '--precond', 'ic0']);
+  t.match(txt.out, new RegExp(`^b\\s+.*b-array\\.mtx$`, 'm'));
+  // wrong length
+  const short = path.join(tmp, 'b-short.mtx');
+  fs.writeFileSync(short, '%%MatrixMarket matrix array real general\n3 1\n1\n2\n3\n');
+  const w = await run(['solve', bcsstk01, short]);
+  t.equal(w.code, 1);
+  t.match(w.err, /^itersolve: .*b-short\.mtx: expected a vector of length 48 \(an 48 x 1 array or coordinate matrix\), received 3x1\n$/);
+  t.equal(w.out, '');
+});
+
+t.test('solve: not converged exits 3 after the summary', async (t) => {
+  const plot = path.join(tmp, 'partial.svg');
+  const r = await run(['solve', poisson, '--max-iterations', '5', '--plot', plot]);
+  t.equal(r.code, 3);
+  t.equal(r.err, '');
+  t.match(r.out, /^outcome\s+not converged: stopped by max-iterations$/m);
+  t.match(r.out, /^iterations\s+5$/m);
+  t.ok(balancedXml(fs.readFileSync(plot, 'utf8')));
+  t.match(fs.readFileSync(plot, 'utf8'), /stopped: max-iterations/);
+  const j = await run(['solve', poisson, '--max-iterations', '0', '--json']);
+  t.equal(j.code, 3);
+  const o = JSON.parse(j.out);
+  t.same([o.converged, o.reason, o.iterations, o.msPerIteration], [false, 'max-iterations', 0, null]);
+  t.equal(o.relativeResidual, 1, 'x = 0: the residual is b');
+  const z = await run(['solve', poisson, '--max-iterations', '0', '--time-limit', '5000']);
+  t.equal(z.code, 3);
+  t.match(z.out, /^time\s+[\d.]+ (µs|ms)$/m, 'no per-iteration time after 0 iterations');
+  t.match(z.out, /^tolerance\s+.*; at most 0 iterations, 5\.00 s$/m);
+  // atol as the binding tolerance
+  const a = await run(['solve', poisson, '--rtol', '0', '--atol', '1e-3', '--json']);
+  t.equal(a.code, 0, a.err);
+  t.same([JSON.parse(a.out).reason, JSON.parse(a.out).tolerance], ['atol', 1e-3]);
+});
+
+t.test('solve: Ctrl-C stops the solve and prints the partial result', async (t) => {
+  const big = path.join(tmp, 'poisson100.mtx');
+  writeMatrixMarket(poisson2d(100), big);
+  for (const json of [false, true]) {
+    const ac = new AbortController();
+    let out = '';
+    let err = '';
+    // Abort at the first progress report of the solve: the solve is then surely under way.
+    const code = await main(['solve', big, '--rtol', '0', '--max-iterations', '100000000', '--time-limit', '60000', ...(json ? ['--json'] : [])], {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: {
+        write: (s: string) => {
+          err += s;
+          if (s.includes('iteration')) ac.abort();
+        },
+        isTTY: true,
+      },
+      isTTY: true,
+      signal: ac.signal,
+    });
+    t.equal(code, 130, err);
+    t.ok(ac.signal.aborted);
+    t.match(err, /\r\[[#-]+\]\s+\d+% cg {2}iteration [\d,]+, residual \S+/, 'progress bar');
+    t.match(err, /itersolve: interrupted\n$/);
+    if (json) {
+      const o = JSON.parse(out);
+      t.same([o.converged, o.reason], [false, 'aborted']);
+      t.ok(o.iterations >= 0 && o.iterations < 100000000, `stopped after ${o.iterations} iterations`);
+    } else {
+      t.match(out, /^outcome\s+not converged: stopped by aborted$/m);
+    }
+  }
+});
+
+t.test('solve: progress bar on a TTY', async (t) => {
+  const r = await run(['solve', poisson, '--precond', 'jacobi'], { isTTY: true });
+  t.equal(r.code, 0, r.err);
+  t.notMatch(r.err, /\n/, 'never a newline on the progress line');
+  if (r.err.length > 0) {
+    t.match(r.err, /^\r\[[#-]+\]\s+\d+% cg/);
+    t.match(r.err, /\r {10,}\r$/, 'ends by clearing the line');
+  }
+  t.notMatch(r.out, /\r/);
+});
+
+t.test('solve: usage errors exit 2', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['solve'], /solve: missing the Matrix Market file \(itersolve solve A\.mtx \[b\.mtx\]\)/],
+    [['solve', poisson, 'b.mtx', 'c.mtx'], /solve: unexpected argument 'c\.mtx'/],
+    [['solve', poisson, '--method', 'lsqr'], /solve: option '--method' expects one of cg, bicgstab, gmres, minres, cd, received 'lsqr'/],
+    [['solve', poisson, '--precond', 'amg'], /option '--precond' expects one of none, jacobi, ssor, ic0, ilu0, received 'amg'/],
+    [['solve', poisson, '--omega', '1.2'], /option '--omega' needs --precond ssor/],
+    [['solve', poisson, '--precond', 'ssor', '--omega', '2'], /option '--omega' expects a number in \(0, 2\), received '2'/],
+    [['solve', poisson, '--rtol', 'abc'], /option '--rtol' expects a number >= 0, received 'abc'/],
+    [['solve', poisson, '--rtol', '-1e-8'], /option '--rtol' expects a number >= 0, received '-1e-8'/],
+    [['solve', poisson, '--atol', 'Infinity'], /option '--atol' expects a number >= 0/],
+    [['solve', poisson, '--time-limit', '0'], /option '--time-limit' expects a positive number of milliseconds, received '0'/],
+    [['solve', poisson, '--max-iterations', '1.5'], /option '--max-iterations' expects an integer/],
+    [['solve', poisson, '--restart', '10'], /option '--restart' applies only to --method gmres/],
+    [['solve', poisson, '--method', 'gmres', '--restart', '0'], /option '--restart' expects an integer from 1 to 100000/],
+    [['solve', poisson, '--memory', '3'], /option '--memory' applies only to --method cd/],
+    [['solve', poisson, '--plot='], /option '--plot' expects a file name/],
+    [['solve', poisson, '--out'], /option '--out' needs a value/],
+    [['solve', poisson, '--json=1'], /option '--json' takes no value/],
+    [['solve', poisson, '--threads', '0'], /option '--threads' expects an integer from 1 to 256/],
+  ];
+  for (const [argv, msg] of cases) {
+    const r = await run(argv);
+    t.equal(r.code, 2, argv.join(' '));
+    t.match(r.err, /^itersolve: /);
+    t.match(r.err, msg);
+    t.match(r.err, /Run 'itersolve --help' for usage\./);
+    t.equal(r.out, '');
+  }
+});
+
+t.test('solve: failures exit 1 with one line', async (t) => {
+  const missing = path.join(tmp, 'nope', 'A.mtx');
+  const m = await run(['solve', missing]);
+  t.equal(m.code, 1);
+  t.ok(m.err.includes(missing), m.err);
+  const rect = path.join(tmp, 'rect.mtx');
+  fs.writeFileSync(rect, '%%MatrixMarket matrix coordinate real general\n3 2 2\n1 1 1.0\n3 2 2.0\n');
+  const ns = await run(['solve', rect]);
+  t.equal(ns.code, 1);
+  t.match(ns.err, /^itersolve: .*rect\.mtx: expected a square matrix to solve with, received 3x2\n$/);
+  const missingB = await run(['solve', bcsstk01, path.join(tmp, 'no-b.mtx')]);
+  t.equal(missingB.code, 1);
+  t.match(missingB.err, /no-b\.mtx/);
+  // zero pivot: ic0/ilu0 of [[0 1] [1 0]] (symmetric, zero diagonal)
+  const zp = path.join(tmp, 'zero-pivot.mtx');
+  fs.writeFileSync(zp, '%%MatrixMarket matrix coordinate real symmetric\n2 2 3\n1 1 0\n2 1 1\n2 2 0\n');
+  for (const pre of ['ic0', 'ilu0']) {
+    const r = await run(['solve', zp, '--method', 'gmres', '--precond', pre]);
+    t.equal(r.code, 1, pre);
+    t.match(r.err, /^itersolve: .*(pivot|diagonal).*row 0/i, `${pre}: ${r.err}`);
+    t.equal(r.err.trim().split('\n').length, 1, 'a single line');
+    t.ok(noStack(r.err));
+    t.equal(r.out, '');
+  }
+  // an unwritable --plot / --out path: a system error, exit 1
+  const p = await run(['solve', poisson, '--plot', path.join(tmp, 'no-dir', 'p.svg')]);
+  t.equal(p.code, 1);
+  t.match(p.err, /^itersolve: ENOENT/);
 });
 
 const cli = path.join(root, 'dist', 'cjs', 'cli.js');

@@ -1,0 +1,325 @@
+/**
+ * Convergence plots as standalone SVG, with no dependencies: residual (or any positive figure)
+ * per iteration on a log₁₀ y axis. Used by `itersolve solve --plot`, and usable on its own:
+ *
+ *   fs.writeFileSync('conv.svg', convergencePlotSvg([{ label: 'cg', values: r.history! }], { threshold: 1e-8 }));
+ *
+ * Pure TypeScript: it never touches the native addon.
+ */
+import * as v from './validate';
+
+export interface PlotSeries {
+  /** Legend text (escaped for XML). */
+  label: string;
+  /** values[i] is drawn at x = i (the iteration). */
+  values: Float64Array | number[];
+}
+
+export interface ConvergencePlotOptions {
+  title?: string;
+  /** Pixels (default 720, at least 240). */
+  width?: number;
+  /** Pixels (default 440, at least 180). */
+  height?: number;
+  /** Default 'iteration'. */
+  xLabel?: string;
+  /** Default 'residual norm'. */
+  yLabel?: string;
+  /** A dashed horizontal line (e.g. the tolerance); the y range is widened to show it. Ignored unless positive and finite. */
+  threshold?: number;
+}
+
+// Tableau 10: distinct in colour and in lightness, readable on white. Past 10 series the colours
+// repeat with a dash pattern so series stay distinguishable.
+const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const DASHES = ['', '6 3', '2 2', '8 3 2 3'];
+
+/** Escapes text for XML character data and attribute values. */
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' } as Record<string, string>)[c]};`);
+}
+
+/** Coordinates to 0.1 px: plenty for the eye, and keeps long paths short. */
+const px = (x: number): string => String(Math.round(x * 10) / 10);
+
+/** 10^k as a tick label: "1", "10", "1e-8", "1e+12" → "1e12". */
+export function decadeLabel(k: number): string {
+  if (k === 0) return '1';
+  if (k === 1) return '10';
+  return `1e${k}`;
+}
+
+/** A round tick step (1, 2 or 5 × 10^m, at least `min`) giving at most about `maxTicks` ticks over `range`. */
+function niceStep(range: number, maxTicks: number, min: number): number {
+  const raw = Math.max(range / maxTicks, min);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5]) if (m * mag >= raw) return m * mag;
+  return 10 * mag;
+}
+
+/** Iteration tick labels: 950, 1500, 20k, 1.5M. */
+function countLabel(x: number): string {
+  if (x < 10000) return String(x);
+  if (x < 1e6) return `${+(x / 1e3).toPrecision(3)}k`;
+  return `${+(x / 1e6).toPrecision(3)}M`;
+}
+
+/** 3 significant digits, exponent form outside [1e-3, 1e4): 1e-8, 2.5e-6, 0.01, 150. */
+function shortNumber(x: number): string {
+  const r = Number(x.toPrecision(3));
+  return r >= 1e-3 && r < 1e4 ? String(r) : r.toExponential().replace('e+', 'e');
+}
+
+const valid = (y: number): boolean => y > 0 && Number.isFinite(y);
+
+function checkSeries(series: unknown): PlotSeries[] {
+  if (!Array.isArray(series)) throw v.invalid('series', 'an array of { label, values }', series);
+  series.forEach((s: unknown, i) => {
+    const o = v.options<PlotSeries>(`series[${i}]`, s);
+    v.str(`series[${i}].label`, o.label);
+    const vals = o.values as unknown;
+    if (!(vals instanceof Float64Array) && !Array.isArray(vals))
+      throw v.invalid(`series[${i}].values`, 'a Float64Array or an array of numbers', vals);
+  });
+  return series as PlotSeries[];
+}
+
+function dimension(name: string, value: unknown, dflt: number, min: number): number {
+  if (value === undefined) return dflt;
+  const n = v.num(name, value);
+  if (!(n >= min && n <= 100000)) throw v.invalid(name, `a number in [${min}, 100000]`, value);
+  return Math.round(n);
+}
+
+/**
+ * Points of one series to draw, as x-index / value pairs with NaN marking a gap. When the series
+ * has more points than the plot has pixel columns (×2), each column keeps only its first, last,
+ * smallest and largest valid point, in index order ("M4" decimation): the drawn line is the same
+ * to the pixel, spikes included, and the SVG stays small however long the history. Skipped
+ * values then make a gap only where a whole pixel column has nothing to draw.
+ */
+function decimate(values: ArrayLike<number>, columns: number): { xs: number[]; ys: number[] } {
+  const n = values.length;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const gap = (): void => {
+    if (ys.length > 0 && !Number.isNaN(ys[ys.length - 1])) {
+      xs.push(NaN);
+      ys.push(NaN);
+    }
+  };
+  if (n <= 2 * columns) {
+    for (let i = 0; i < n; i++) {
+      const y = values[i];
+      if (typeof y === 'number' && valid(y)) {
+        xs.push(i);
+        ys.push(y);
+      } else gap();
+    }
+    return { xs, ys };
+  }
+  const per = n / columns;
+  for (let c = 0; c < columns; c++) {
+    const lo = Math.floor(c * per);
+    const hi = Math.min(n, Math.floor((c + 1) * per));
+    let first = -1;
+    let last = -1;
+    let iMin = -1;
+    let iMax = -1;
+    for (let i = lo; i < hi; i++) {
+      const y = values[i];
+      if (!(typeof y === 'number' && valid(y))) continue;
+      if (first < 0) first = i;
+      last = i;
+      if (iMin < 0 || y < values[iMin]) iMin = i;
+      if (iMax < 0 || y > values[iMax]) iMax = i;
+    }
+    if (first < 0) {
+      gap();
+      continue;
+    }
+    const keep = [first, iMin, iMax, last].sort((a, b) => a - b);
+    for (let k = 0; k < keep.length; k++) {
+      if (k > 0 && keep[k] === keep[k - 1]) continue;
+      xs.push(keep[k]);
+      ys.push(values[keep[k]]);
+    }
+  }
+  return { xs, ys };
+}
+
+/**
+ * An SVG line plot of convergence histories: one line per series against the iteration, on a
+ * log₁₀ y axis with decade ticks ("1e-8"), round iteration ticks, grid lines, a legend, distinct
+ * colours and an optional title and dashed threshold line.
+ *
+ * Values that are zero, negative, NaN or infinite cannot be placed on a log axis: they are
+ * skipped and the line has a gap there (a residual that reaches exactly 0 simply ends). Series
+ * with no drawable values (empty, or all skipped) still appear in the legend; when nothing at
+ * all is drawable the result is still a valid SVG with axes and a note saying so. Long series are
+ * decimated per pixel column, keeping each column's minimum and maximum, so a 10⁶-point history
+ * gives a file of tens of kB. All text is XML-escaped; the result is a standalone SVG document.
+ */
+export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePlotOptions): string {
+  const list = checkSeries(series);
+  const o = v.options<ConvergencePlotOptions>('options', options);
+  const W = dimension('width', o.width, 720, 240);
+  const H = dimension('height', o.height, 440, 180);
+  const title = o.title === undefined ? undefined : v.str('title', o.title);
+  const xLabel = o.xLabel === undefined ? 'iteration' : v.str('xLabel', o.xLabel);
+  const yLabel = o.yLabel === undefined ? 'residual norm' : v.str('yLabel', o.yLabel);
+  const threshold = o.threshold === undefined ? undefined : typeof o.threshold === 'number' ? o.threshold : v.num('threshold', o.threshold);
+  const thr = threshold !== undefined && valid(threshold) ? threshold : undefined;
+
+  // Plot area.
+  const left = 64;
+  const right = W - 16;
+  const top = title ? 40 : 16;
+  const bottom = H - 48;
+  const pw = right - left;
+  const ph = bottom - top;
+
+  // Data ranges (over drawable values only).
+  let xMax = 0;
+  let yLo = Infinity;
+  let yHi = -Infinity;
+  for (const s of list) {
+    const vals = s.values;
+    xMax = Math.max(xMax, vals.length - 1);
+    for (let i = 0; i < vals.length; i++) {
+      const y = vals[i];
+      if (typeof y === 'number' && valid(y)) {
+        if (y < yLo) yLo = y;
+        if (y > yHi) yHi = y;
+      }
+    }
+  }
+  const empty = !(yLo <= yHi);
+  if (thr !== undefined) {
+    yLo = Math.min(yLo, thr);
+    yHi = Math.max(yHi, thr);
+  }
+  let kLo: number;
+  let kHi: number;
+  if (yLo <= yHi) {
+    kLo = Math.floor(Math.log10(yLo));
+    kHi = Math.ceil(Math.log10(yHi));
+    if (kHi === kLo) {
+      kLo -= 1;
+      kHi += 1;
+    }
+  } else {
+    kLo = -1;
+    kHi = 1;
+  }
+  if (xMax < 1) xMax = 1;
+  // x axis: round iteration counts, the axis ending on a tick.
+  const xStep = niceStep(xMax, Math.max(2, Math.floor(pw / 80)), 1);
+  xMax = Math.ceil(xMax / xStep) * xStep;
+  const X = (x: number): number => left + (x / xMax) * pw;
+  const Y = (y: number): number => bottom - ((Math.log10(y) - kLo) / (kHi - kLo)) * ph;
+
+  const out: string[] = [];
+  out.push('<?xml version="1.0" encoding="UTF-8"?>');
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
+  out.push(`<title>${escapeXml(title ?? 'convergence')}</title>`);
+  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  if (title) out.push(`<text x="${px(W / 2)}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`);
+
+  // y axis: grid and labels per decade (every few decades when the range is wide), with minor
+  // grid lines at 2..9 × 10^k when there is room for them.
+  const decades = kHi - kLo;
+  const kStep = niceStep(decades, Math.max(2, Math.floor(ph / 40)), 1);
+  const grid: string[] = [];
+  const minor: string[] = [];
+  const labels: string[] = [];
+  if (kStep === 1 && ph / decades >= 60) {
+    for (let k = kLo; k < kHi; k++)
+      for (let m = 2; m <= 9; m++) minor.push(`M${left} ${px(Y(m * 10 ** k))}H${right}`);
+  }
+  for (let k = Math.ceil(kLo / kStep) * kStep; k <= kHi; k += kStep) {
+    const y = px(bottom - ((k - kLo) / decades) * ph);
+    grid.push(`M${left} ${y}H${right}`);
+    labels.push(`<text x="${left - 6}" y="${y}" dy="0.32em" text-anchor="end">${decadeLabel(k)}</text>`);
+  }
+  for (let x = 0; x <= xMax; x += xStep) {
+    const xx = px(X(x));
+    grid.push(`M${xx} ${top}V${bottom}`);
+    labels.push(`<text x="${xx}" y="${bottom + 16}" text-anchor="middle">${countLabel(x)}</text>`);
+  }
+  if (minor.length) out.push(`<path d="${minor.join('')}" stroke="#f0f0f0" stroke-width="1" fill="none"/>`);
+  out.push(`<path d="${grid.join('')}" stroke="#dddddd" stroke-width="1" fill="none"/>`);
+  out.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#444444"/>`);
+  out.push(`<g fill="#333333">${labels.join('')}</g>`);
+  out.push(`<text x="${px(left + pw / 2)}" y="${H - 12}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
+  out.push(
+    `<text transform="translate(16 ${px(top + ph / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+  );
+
+  // Threshold under the data.
+  if (thr !== undefined) {
+    out.push(`<path d="M${left} ${px(Y(thr))}H${right}" stroke="#555555" stroke-width="1.2" stroke-dasharray="6 4" fill="none"/>`);
+  }
+
+  // Series, clipped to the plot area.
+  out.push(`<clipPath id="plot-area"><rect x="${left}" y="${top}" width="${pw}" height="${ph}"/></clipPath>`);
+  out.push('<g clip-path="url(#plot-area)" fill="none" stroke-width="1.6" stroke-linejoin="round">');
+  list.forEach((s, i) => {
+    const { xs, ys } = decimate(s.values, Math.max(1, Math.round(pw)));
+    let d = '';
+    let pen = false;
+    let single = '';
+    for (let k = 0; k < xs.length; k++) {
+      if (Number.isNaN(xs[k])) {
+        pen = false;
+        continue;
+      }
+      const p = `${px(X(xs[k]))} ${px(Y(ys[k]))}`;
+      // An isolated point (between gaps) gets a dot: a one-point path would not show.
+      const isolated = !pen && (k + 1 >= xs.length || Number.isNaN(xs[k + 1]));
+      if (isolated) single += `<circle cx="${px(X(xs[k]))}" cy="${px(Y(ys[k]))}" r="2"/>`;
+      d += `${pen ? 'L' : 'M'}${p}`;
+      pen = true;
+    }
+    const color = COLORS[i % COLORS.length];
+    const dash = DASHES[Math.floor(i / COLORS.length) % DASHES.length];
+    if (d) out.push(`<path d="${d}" stroke="${color}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    if (single) out.push(`<g fill="${color}" stroke="none">${single}</g>`);
+  });
+  out.push('</g>');
+
+  if (empty)
+    out.push(
+      `<text x="${px(left + pw / 2)}" y="${px(top + ph / 2)}" text-anchor="middle" fill="#888888">no positive finite values to plot</text>`,
+    );
+
+  // Legend, top right inside the plot area.
+  const entries: Array<{ label: string; color: string; dash: string }> = list.map((s, i) => ({
+    label: s.label,
+    color: COLORS[i % COLORS.length],
+    dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length],
+  }));
+  if (thr !== undefined) entries.push({ label: `threshold ${shortNumber(thr)}`, color: '#555555', dash: '6 4' });
+  if (entries.length > 0) {
+    const lineH = 16;
+    // Text width is estimated (no font metrics here): ~0.6 em per character at 12 px.
+    const textW = Math.max(...entries.map((e) => e.label.length)) * 7;
+    const bw = Math.min(pw - 8, 36 + textW);
+    const bh = 8 + entries.length * lineH;
+    const bx = right - bw - 6;
+    const by = top + 6;
+    const parts = [`<rect x="${px(bx)}" y="${by}" width="${px(bw)}" height="${bh}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`];
+    entries.forEach((e, i) => {
+      const y = by + 4 + lineH * i + lineH / 2;
+      parts.push(
+        `<path d="M${px(bx + 6)} ${px(y)}h22" stroke="${e.color}" stroke-width="2"${e.dash ? ` stroke-dasharray="${e.dash}"` : ''}/>`,
+        `<text x="${px(bx + 32)}" y="${px(y)}" dy="0.32em">${escapeXml(e.label)}</text>`,
+      );
+    });
+    out.push(`<g>${parts.join('')}</g>`);
+  }
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
