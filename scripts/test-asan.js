@@ -10,7 +10,7 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const addon = path.join(root, 'build-asan', 'Debug', 'itersolve.node');
 // The pure C++ test programs CMakeLists.txt builds (test/native/*_tests.cpp).
-const testBins = ['native_tests', 'mmio_tests', 'krylov_cg_tests', 'krylov_more_tests', 'sketch_tests'].map((n) =>
+const testBins = ['native_tests', 'mmio_tests', 'krylov_cg_tests', 'krylov_more_tests', 'sketch_tests', 'ordering_tests'].map((n) =>
   path.join(root, 'build-asan', n),
 );
 for (const f of [addon, ...testBins]) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 
+#include "ordering.hpp"
 #include "precond_impl.hpp"
 
 namespace itersolve {
@@ -288,6 +289,9 @@ std::unique_ptr<Preconditioner> make_ic0(const CsrView& A) {
 
 std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A) {
   require_square("ilu0", A);
+  // A missing or zero diagonal entry would stop plain ILU(0) at once (LP bases such as bp_800
+  // have almost none): reorder and scale for a unit diagonal first (ordering.hpp).
+  if (needs_reordering(A)) return make_ilu0_reordered(A, kIlu0PivotShift);
   const int64_t n = A.rows;
   const int32_t base = A.rowPtr[0];
   const int32_t nnz = A.rowPtr[n] - base;
