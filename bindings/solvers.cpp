@@ -362,26 +362,52 @@ class AsyncCallback : public Preconditioner {
 // ---------------------------------------------------------------------------------------------
 // Argument parsing shared by the sync and async entries.
 //
-// krylov(method, rows, cols, rowPtr, colIdx, values, trusted, b, x, precond, omega, rtol, atol,
-//        maxIterations, history, trueResidualEvery, restart, flexible, memory, stats,
-//        timeLimitMs | jobOptions)
-constexpr size_t kArgB = 7, kArgX = 8, kArgPrecond = 9, kArgOmega = 10, kArgRtol = 11,
-                 kArgStats = 19, kArgLast = 20;
+// krylov(method, rows, cols, rowPtr, colIdx, values, trusted, b, x, precond, params, stats
+//        [, jobOptions])
+// params (Float64Array, read once): omega, rtol, atol, maxIterations, history (0/1),
+// trueResidualEvery, restart, flexible (0/1), memory, timeLimitMs (0: none; sync only).
+// One packed array instead of ten arguments keeps a small solve's call cheap.
+constexpr size_t kArgB = 7, kArgX = 8, kArgPrecond = 9, kArgParams = 10, kArgStats = 11,
+                 kArgLast = 12;
+constexpr int64_t kParams = 10;
 
-SolveOptions solve_options(const Napi::CallbackInfo& info, size_t i) {
-  Napi::Env env = info.Env();
-  SolveOptions opt;
-  opt.rtol = get_number(info, i, "rtol");
-  opt.atol = get_number(info, i + 1, "atol");
-  if (!(opt.rtol >= 0) || !(opt.atol >= 0) || std::isinf(opt.rtol) || std::isinf(opt.atol))
+int64_t param_int(Napi::Env env, double v, const char* name, int64_t lo, int64_t hi) {
+  if (!(v == std::floor(v)) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
+    throw_error(env, "ERR_INVALID_ARGUMENT",
+                std::string(name) + ": expected an integer in [" + std::to_string(lo) + ", " +
+                    std::to_string(hi) + "], received " + std::to_string(v),
+                name);
+  return static_cast<int64_t>(v);
+}
+
+void check_tolerances(Napi::Env env, double rtol, double atol) {
+  if (!(rtol >= 0) || !(atol >= 0) || std::isinf(rtol) || std::isinf(atol))
     throw_error(env, "ERR_INVALID_ARGUMENT", "rtol, atol: expected finite numbers >= 0", "rtol");
-  opt.max_iterations = get_int(info, i + 2, "maxIterations", 0, int64_t{1} << 52);
-  opt.history = get_bool(info, i + 3, "history");
-  opt.true_residual_every = get_int(info, i + 4, "trueResidualEvery", 0, int64_t{1} << 52);
-  opt.restart = static_cast<int>(get_int(info, i + 5, "restart", 1, 100000));
-  opt.flexible = get_bool(info, i + 6, "flexible");
-  opt.memory = static_cast<int>(get_int(info, i + 7, "memory", 0, 100000));
-  return opt;
+}
+
+struct Params {
+  SolveOptions opt;
+  double omega = 1.0;
+  double timeLimitMs = 0.0;
+};
+
+Params solve_params(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double* p = get_f64(info, kArgParams, "params", kParams).data;
+  Params r;
+  r.omega = p[0];
+  r.opt.rtol = p[1];
+  r.opt.atol = p[2];
+  check_tolerances(env, r.opt.rtol, r.opt.atol);
+  r.opt.max_iterations = param_int(env, p[3], "maxIterations", 0, int64_t{1} << 52);
+  r.opt.history = p[4] != 0;
+  r.opt.true_residual_every = param_int(env, p[5], "trueResidualEvery", 0, int64_t{1} << 52);
+  r.opt.restart = static_cast<int>(param_int(env, p[6], "restart", 1, 100000));
+  r.opt.flexible = p[7] != 0;
+  r.opt.memory = static_cast<int>(param_int(env, p[8], "memory", 0, 100000));
+  r.timeLimitMs = p[9];
+  if (!(r.timeLimitMs >= 0)) throw_error(env, "ERR_INVALID_ARGUMENT", "timeLimitMs: expected a number >= 0", "timeLimitMs");
+  return r;
 }
 
 struct PrecondArg {
@@ -391,11 +417,12 @@ struct PrecondArg {
   Napi::Function fn;                             // JS callback (empty = none)
 };
 
-PrecondArg precond_arg(const Napi::CallbackInfo& info, int64_t n) {
+// The preconditioner argument at info[kArgPrecond] (the same position in every entry).
+PrecondArg precond_arg(const Napi::CallbackInfo& info, int64_t n, double omega) {
   Napi::Env env = info.Env();
   PrecondArg p;
   Napi::Value v = info[kArgPrecond];
-  p.omega = get_number(info, kArgOmega, "omega");
+  p.omega = omega;
   if (v.IsNull() || v.IsUndefined()) return p;
   if (v.IsString()) {
     p.kind = v.As<Napi::String>().Utf8Value();
@@ -449,10 +476,11 @@ Napi::Value Krylov(const Napi::CallbackInfo& info) {
   const int64_t n = A.rows;
   Span<double> b = get_f64(info, kArgB, "b", n);
   Span<double> x = get_f64(info, kArgX, "x", n);
-  PrecondArg pa = precond_arg(info, n);
-  SolveOptions opt = solve_options(info, kArgRtol);
+  const Params prm = solve_params(info);
+  const SolveOptions& opt = prm.opt;
+  PrecondArg pa = precond_arg(info, n, prm.omega);
   Span<double> stats = get_f64(info, kArgStats, "stats", kStats);
-  const double tl = get_number(info, kArgLast, "timeLimitMs");
+  const double tl = prm.timeLimitMs;
   Engine e = addon(env).engine();
   for (auto [v, name] : {std::pair<const double*, const char*>{b.data, "b"}, {x.data, "x0"}}) {
     std::string bad = check_finite(e, v, n, name);
@@ -501,8 +529,9 @@ class KrylovJob : public Job {
     pin_f64(info[5], "values");
     b_ = pin_f64(info[kArgB], "b", n).data;
     x_ = pin_f64(info[kArgX], "x", n).data;
-    pa_ = precond_arg(info, n);
-    opt_ = solve_options(info, kArgRtol);
+    const Params prm = solve_params(info);
+    pa_ = precond_arg(info, n, prm.omega);
+    opt_ = prm.opt;
     stats_ = pin_f64(info[kArgStats], "stats", kStats).data;
     if (!pa_.fn.IsEmpty()) {
       state_ = std::make_shared<CallbackState>();
@@ -584,14 +613,14 @@ Napi::Value start_job(const Napi::CallbackInfo& info) {
 //                     atol, maxIterations, history, trueResidualEvery, stats, timeLimitMs | opts)
 // stats: kStats entries per column.
 constexpr size_t kBatchK = 8, kBatchPrecond = 9, kBatchRtol = 11, kBatchStats = 16, kBatchLast = 17;
+static_assert(kBatchPrecond == kArgPrecond, "precond_arg reads the preconditioner at kArgPrecond");
 
 SolveOptions batch_options(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   SolveOptions opt;
   opt.rtol = get_number(info, kBatchRtol, "rtol");
   opt.atol = get_number(info, kBatchRtol + 1, "atol");
-  if (!(opt.rtol >= 0) || !(opt.atol >= 0) || std::isinf(opt.rtol) || std::isinf(opt.atol))
-    throw_error(env, "ERR_INVALID_ARGUMENT", "rtol, atol: expected finite numbers >= 0", "rtol");
+  check_tolerances(env, opt.rtol, opt.atol);
   opt.max_iterations = get_int(info, kBatchRtol + 2, "maxIterations", 0, int64_t{1} << 52);
   opt.history = get_bool(info, kBatchRtol + 3, "history");
   opt.true_residual_every = get_int(info, kBatchRtol + 4, "trueResidualEvery", 0, int64_t{1} << 52);
@@ -639,7 +668,7 @@ Napi::Value CgBatch(const Napi::CallbackInfo& info) {
       PrecondWrap::Unwrap(info[kBatchPrecond]) == nullptr)
     throw_error(env, "ERR_INVALID_ARGUMENT", "preconditioner: expected a kind string or a Preconditioner",
                 "preconditioner");
-  PrecondArg pa = precond_arg(info, a.A.rows);
+  PrecondArg pa = precond_arg(info, a.A.rows, get_number(info, kBatchPrecond + 1, "omega"));
   SolveOptions opt = batch_options(info);
   const double tl = get_number(info, kBatchLast, "timeLimitMs");
   Engine e = addon(env).engine();
@@ -668,7 +697,7 @@ class BatchJob : public Job {
     if (info[kBatchPrecond].IsFunction())
       throw_error(env, "ERR_INVALID_ARGUMENT", "preconditioner: expected a kind string or a Preconditioner",
                   "preconditioner");
-    pa_ = precond_arg(info, a_.A.rows);
+    pa_ = precond_arg(info, a_.A.rows, get_number(info, kBatchPrecond + 1, "omega"));
     opt_ = batch_options(info);
     pin_i32(info[2], "rowPtr");
     pin_i32(info[3], "colIdx");
@@ -727,8 +756,7 @@ SketchArgs sketch_args(const Napi::CallbackInfo& info) {
   a.opt.seed = static_cast<uint64_t>(get_int(info, kSkKind + 3, "seed", 0, int64_t{1} << 53));
   a.opt.rtol = get_number(info, kSkKind + 4, "rtol");
   a.opt.atol = get_number(info, kSkKind + 5, "atol");
-  if (!(a.opt.rtol >= 0) || !(a.opt.atol >= 0) || std::isinf(a.opt.rtol) || std::isinf(a.opt.atol))
-    throw_error(env, "ERR_INVALID_ARGUMENT", "rtol, atol: expected finite numbers >= 0", "rtol");
+  check_tolerances(env, a.opt.rtol, a.opt.atol);
   a.opt.max_iterations = get_int(info, kSkKind + 6, "maxIterations", 1, int64_t{1} << 52);
   a.opt.history = get_bool(info, kSkKind + 7, "history");
   a.opt.true_residual_every = get_int(info, kSkKind + 8, "trueResidualEvery", 0, int64_t{1} << 52);

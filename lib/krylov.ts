@@ -1,6 +1,6 @@
 import { AsyncOptions, runJob } from './async';
 import { CsrMatrix } from './csr';
-import { callNative } from './errors';
+import { fromNative } from './errors';
 import { native } from './native';
 import { PreconditionerSpec, resolvePreconditioner, squareCheck } from './preconditioner';
 import { IterativeResult, StopReason } from './result';
@@ -72,26 +72,18 @@ export const REASONS: readonly StopReason[] = [
 
 type AnyOptions = GmresOptions & ConjugateDirectionOptions & { preconditioner?: PreconditionerSpec };
 
-// The binding's positional arguments after the matrix, b and x (see bindings/solvers.cpp).
+// What the binding takes after the matrix, b and x (see bindings/solvers.cpp): the
+// preconditioner, and the numeric options packed in one Float64Array
+// [omega, rtol, atol, maxIterations, history, trueResidualEvery, restart, flexible, memory,
+//  timeLimitMs] — one argument instead of ten keeps a small solve's call cheap.
 type Prepared = {
   x: Float64Array;
-  args: [
-    precond: unknown,
-    omega: number,
-    rtol: number,
-    atol: number,
-    maxIterations: number,
-    history: boolean,
-    trueResidualEvery: number,
-    restart: number,
-    flexible: boolean,
-    memory: number,
-  ];
+  precond: unknown;
   history: boolean;
   o: Partial<AnyOptions & AsyncOptions>;
 };
 
-function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown): Prepared {
+function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown, params: Float64Array): Prepared {
   if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
   squareCheck(A);
   const n = A.rows;
@@ -125,12 +117,17 @@ function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: u
     else if (v.f64('x0', o.x0, n) !== x) x.set(o.x0);
   }
   if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
-  return {
-    x,
-    args: [precond, omega, rtol, atol, maxIterations, history, tre, restart, flexible, memory],
-    history,
-    o,
-  };
+  params[0] = omega;
+  params[1] = rtol;
+  params[2] = atol;
+  params[3] = maxIterations;
+  params[4] = history ? 1 : 0;
+  params[5] = tre;
+  params[6] = restart;
+  params[7] = flexible ? 1 : 0;
+  params[8] = memory;
+  params[9] = o.timeLimitMs ?? 0;
+  return { x, precond, history, o };
 }
 
 /** Turns the binding's stats (reason, iterations, residual, matvecs, elapsedMs) into a result. */
@@ -142,14 +139,18 @@ export function solveResult(x: Float64Array, s: Float64Array, history: Float64Ar
     : { x, converged, reason, iterations: s[1], residualNorm: s[2], history, matvecs: s[3], elapsedMs: s[4] };
 }
 
-// Reused by every sync solve (the result copies out of it before returning).
+// Reused by every sync solve (read by the binding, or copied into the result, before returning).
 const syncStats = new Float64Array(5);
+const syncParams = new Float64Array(10);
 
 function solveSync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown): SolveResult {
-  const p = prepare(method, A, b, options);
-  const h = callNative(() =>
-    native().krylov(METHOD[method], ...A.args(), b, p.x, ...p.args, syncStats, p.o.timeLimitMs ?? 0),
-  );
+  const p = prepare(method, A, b, options, syncParams);
+  let h: Float64Array | undefined;
+  try {
+    h = native().krylov(METHOD[method], A.rows, A.cols, A.rowPtr, A.colIdx, A.values, true, b, p.x, p.precond, syncParams, syncStats);
+  } catch (e) {
+    throw fromNative(e);
+  }
   return solveResult(p.x, syncStats, h);
 }
 
@@ -159,9 +160,12 @@ async function solveAsync(
   b: Float64Array,
   options: unknown,
 ): Promise<SolveResult> {
-  const p = prepare(method, A, b, options);
+  const params = new Float64Array(10);
+  const p = prepare(method, A, b, options, params);
   const stats = new Float64Array(5);
-  const h = await runJob(p.o, (opts) => native().krylovAsync(METHOD[method], ...A.args(), b, p.x, ...p.args, stats, opts));
+  const h = await runJob(p.o, (opts) =>
+    native().krylovAsync(METHOD[method], ...A.args(), b, p.x, p.precond, params, stats, opts),
+  );
   return solveResult(p.x, stats, h);
 }
 
