@@ -1,14 +1,20 @@
 // libFuzzer target for the CSR validator and everything that trusts it: arbitrary bytes become a
 // (rows, cols, rowPtr, colIdx, values) triple; whatever csr::validate accepts must then be safe
-// for every kernel and conversion (ASan/UBSan catch any out-of-bounds access), and COO input
-// with in-range indices must convert to a CSR matrix that validate accepts.
+// for every kernel and conversion (ASan/UBSan catch any out-of-bounds access), for every
+// preconditioner builder (which may only throw SolverError) and its apply, and for a few
+// iterations of every solver; and COO input with in-range indices must convert to a CSR matrix
+// that validate accepts.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "core/ops.hpp"
 #include "formats/csr.hpp"
+#include "krylov/krylov.hpp"
+#include "sketch/sketch.hpp"
 
 using namespace itersolve;
 
@@ -26,6 +32,64 @@ struct Reader {
     return v;
   }
 };
+// Preconditioners and a few iterations of every solver on a matrix validate accepted (sorted
+// columns: what ic0/ilu0 assume). Any outcome is fine except a crash or a sanitizer report.
+void solve_all(const CsrView& A, ThreadPool& pool) {
+  Engine e{kernels_for(detect_simd()), &pool};
+  const size_t m = static_cast<size_t>(A.rows), n = static_cast<size_t>(A.cols);
+  std::vector<double> b(m, 1.0), x(n, 0.0);
+  SolveOptions opt;
+  opt.max_iterations = 6;
+  opt.restart = 3;
+  opt.history = true;
+  opt.true_residual_every = 2;
+  if (A.rows == A.cols) {
+    std::vector<std::unique_ptr<Preconditioner>> ms;
+    auto build = [&](auto&& f) {
+      try {
+        ms.push_back(f());
+      } catch (const SolverError&) {
+      }
+    };
+    build([&] { return make_jacobi(A); });
+    build([&] { return make_ssor(A, 1.3); });
+    build([&] { return make_ic0(A); });
+    build([&] { return make_ilu0(A); });
+    ms.push_back(nullptr);
+    std::vector<double> z(n);
+    for (const auto& M : ms) {
+      if (M) M->apply(e, b.data(), z.data());
+      for (int method = 0; method < 5; ++method) {
+        std::fill(x.begin(), x.end(), 0.0);
+        Control ctl;
+        switch (method) {
+          case 0: (void)cg(e, A, b.data(), x.data(), M.get(), opt, ctl); break;
+          case 1: (void)bicgstab(e, A, b.data(), x.data(), M.get(), opt, ctl); break;
+          case 2: (void)gmres(e, A, b.data(), x.data(), M.get(), opt, ctl); break;
+          case 3: (void)minres(e, A, b.data(), x.data(), M.get(), opt, ctl); break;
+          default: (void)conjugate_direction(e, A, b.data(), x.data(), M.get(), opt, ctl); break;
+        }
+      }
+    }
+    std::vector<double> B(2 * n, 1.0), X(2 * n, 0.0);
+    Control ctl;
+    (void)cg_batch(e, A, B.data(), X.data(), 2, nullptr, opt, ctl);
+  }
+  for (int kind = 0; kind < 3; ++kind) {
+    SketchOptions so;
+    so.kind = static_cast<SketchKind>(kind);
+    so.block_size = A.rows < 3 ? A.rows : 3;
+    so.max_iterations = 20;
+    so.history = true;
+    std::fill(x.begin(), x.end(), 0.0);
+    Control ctl;
+    try {
+      (void)sketch_solve(e, A, b.data(), x.data(), so, ctl);
+    } catch (const SolverError&) {
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -75,6 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::vector<double> dense(static_cast<size_t>(rows * cols) + 1);
       csr::to_dense(A, dense.data());
       if (flags & csr::kCheckSorted) (void)csr::is_symmetric(A, 1e-12);
+      if ((flags & csr::kCheckSorted) && rows > 0) solve_all(A, pool);
     }
   }
   // COO path: clamp indices into range (the binding checks ranges), convert, re-validate.
