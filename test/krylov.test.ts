@@ -202,9 +202,9 @@ t.test('result shape, options and defaults', async (t) => {
   t.ok(tr.matvecs > r.matvecs, 'residual replacement costs matvecs');
   // time limit
   const big = poisson2d(300);
-  const tl = cgSync(big, new Float64Array(big.rows).fill(1), { timeLimitMs: 5, rtol: 1e-14 });
+  const tl = cgSync(big, new Float64Array(big.rows).fill(1), { timeLimitMs: 50, rtol: 0, maxIterations: 1e9 });
   t.equal(tl.reason, 'time-limit');
-  t.ok(tl.iterations > 0);
+  t.ok(tl.elapsedMs >= 50 && tl.elapsedMs < 5000, `stopped after ${tl.elapsedMs.toFixed(0)} ms`);
 });
 
 t.test('every method solves an SPD system; the by-name entry matches', async (t) => {
