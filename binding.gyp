@@ -7,7 +7,7 @@
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
     "cflags": ["-O3", "-fPIC", "-fno-math-errno", "-Wno-unused-function"],
     "cflags_cc": ["-std=c++17", "-fexceptions"],
-    "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS"],
+    "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",

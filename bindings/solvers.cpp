@@ -262,10 +262,13 @@ struct CallbackState {
 };
 
 void callback_call_js(Napi::Env env, Napi::Function, std::shared_ptr<CallbackState>* ctx, void*) {
-  if (ctx == nullptr) return;
+  // env is null only while the environment is torn down and the thread-safe function empties its
+  // queue after its finalizer already freed ctx: touch nothing. (The native side needs no
+  // wake-up then: it polls `closing` while it waits.)
+  if (env == nullptr || ctx == nullptr) return;
   CallbackState& s = **ctx;
   bool ok = false;
-  if (env != nullptr) {
+  {
     // No exception may leave a thread-safe function callback.
     try {
       Napi::HandleScope scope(env);
