@@ -351,9 +351,7 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
   const Engine& e = pb.e;
   const double bnorm = ops::nrm2(e, pb.b, pb.n);
   if (bnorm == 0.0) {
-    std::fill(pb.x, pb.x + pb.n, 0.0);
-    res.reason = krylov::converged_reason(opt, 0.0);
-    if (opt.history) res.history.push_back(0.0);
+    krylov::solve_zero_rhs(pb.x, pb.n, opt, res);
     return res;
   }
   const double tol = krylov::tolerance(opt, bnorm);

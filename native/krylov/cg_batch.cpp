@@ -100,10 +100,7 @@ class Batch {
     for (int64_t c = 0; c < k; ++c) {
       const double bnorm = ops::nrm2(e_, B_ + c * n_, n_);
       if (bnorm == 0.0) {  // x = 0 solves it exactly
-        IterResult& r = res_[static_cast<size_t>(c)];
-        std::fill(X_ + c * n_, X_ + (c + 1) * n_, 0.0);
-        r.reason = krylov::converged_reason(opt_, 0.0);
-        if (opt_.history) r.history.push_back(0.0);
+        krylov::solve_zero_rhs(X_ + c * n_, n_, opt_, res_[static_cast<size_t>(c)]);
         continue;
       }
       Slot s;

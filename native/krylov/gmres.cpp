@@ -18,9 +18,7 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
   const int64_t n = A.rows;
   const double bnorm = ops::nrm2(e, b, n);
   if (bnorm == 0.0) {
-    std::fill(x, x + n, 0.0);
-    res.reason = krylov::converged_reason(opt, 0.0);
-    if (opt.history) res.history.push_back(0.0);
+    krylov::solve_zero_rhs(x, n, opt, res);
     return res;
   }
   const double tol = krylov::tolerance(opt, bnorm);

@@ -127,6 +127,12 @@ inline double tolerance(const SolveOptions& opt, double bnorm) {
 inline Reason converged_reason(const SolveOptions& opt, double bnorm) {
   return opt.rtol * bnorm >= opt.atol ? Reason::Rtol : Reason::Atol;
 }
+// b = 0: x = 0 solves it exactly. Sets x and res (converged, 0 iterations) for that case.
+inline void solve_zero_rhs(double* x, int64_t n, const SolveOptions& opt, IterResult& res) {
+  for (int64_t i = 0; i < n; ++i) x[i] = 0.0;
+  res.reason = converged_reason(opt, 0.0);
+  if (opt.history) res.history.push_back(0.0);
+}
 // Reports progress (iteration, total = max_iterations, value = residual norm).
 inline void report(Control& ctl, const SolveOptions& opt, int64_t it, double rnorm) {
   if (!ctl.wants_progress()) return;
