@@ -72,8 +72,22 @@ Napi::Value SetSimd(const Napi::CallbackInfo& info) {
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   const int64_t n = get_int(info, 0, "threads", 1, 256);
-  addon(info.Env()).pool.set_threads(static_cast<int>(n));
+  Addon& a = addon(info.Env());
+  a.pool.set_threads(static_cast<int>(n));
+  a.runner->threads_changed();
   return info.Env().Undefined();
+}
+
+// jobStats() -> { running, queued, pending }: Promise-form jobs computing now, waiting for a
+// thread, and submitted but not settled yet.
+Napi::Value JobStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  JobRunner::Stats s = addon(env).runner->stats();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("running", Napi::Number::New(env, s.running));
+  o.Set("queued", Napi::Number::New(env, s.queued));
+  o.Set("pending", Napi::Number::New(env, s.pending));
+  return o;
 }
 
 Napi::Value GetThreads(const Napi::CallbackInfo& info) {
@@ -515,12 +529,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function cancel = Cancel::Define(env);
   a->cancelCtor = Napi::Persistent(cancel);
   env.SetInstanceData<Addon>(a);
+  // Stops the job runner while the environment's thread-safe functions still exist (the hooks
+  // of those, created later, run first and only mark them closing; they are freed afterwards).
+  napi_add_env_cleanup_hook(
+      env, [](void* arg) { static_cast<Addon*>(arg)->shutdown(); }, a);
 
   exports.Set("Cancel", cancel);
   add<Info>(env, exports, "info");
   add<SetSimd>(env, exports, "setSimd");
   add<SetThreads>(env, exports, "setThreads");
   add<GetThreads>(env, exports, "getThreads");
+  add<JobStats>(env, exports, "jobStats");
   add<CsrValidate>(env, exports, "csrValidate");
   add<CsrFromCoo>(env, exports, "csrFromCoo");
   add<CsrFromDense>(env, exports, "csrFromDense");

@@ -1,5 +1,8 @@
 #include "async.hpp"
 
+#include <algorithm>
+#include <new>
+
 namespace itersolve {
 namespace binding {
 
@@ -55,10 +58,10 @@ std::string JobShared::check_detached(Napi::Env env) {
 // ---------------------------------------------------------------------------------------------
 // Job
 
-Job::Job(Napi::Env env, Napi::Object options, const char* resourceName)
-    : Napi::AsyncWorker(env, resourceName),
-      addon_(addon(env)),
+Job::Job(Napi::Env env, Napi::Object options, const char* /*resourceName*/)
+    : addon_(addon(env)),
       engine_(addon_.engine()),
+      env_(env),
       deferred_(Napi::Promise::Deferred::New(env)),
       shared_(std::make_shared<JobShared>()) {
   Napi::Value cancel = options.Get("cancel");
@@ -75,6 +78,7 @@ Job::Job(Napi::Env env, Napi::Object options, const char* resourceName)
     if (!cb.IsFunction())
       throw_error(env, "ERR_INVALID_ARGUMENT", "onProgress: expected a function", "onProgress");
     shared_->onProgress = Napi::Persistent(cb.As<Napi::Function>());
+    hasProgress_ = true;
   }
 }
 
@@ -98,80 +102,46 @@ void Job::pin_value(Napi::Value v) {
   shared_->pins.push_back(JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), nullptr, 0, ""});
 }
 
-void Job::Start() {
-  // The heartbeat TSFN exists for every job: it lets the main thread notice detached buffers
-  // while the work runs, and carries progress to onProgress when there is one.
-  tsfn_ = Tsfn::New(Env(), "itersolve:progress", 0, 1, new std::shared_ptr<JobShared>(shared_),
-                    [](Napi::Env, void*, std::shared_ptr<JobShared>* ctx) { delete ctx; });
-  hasTsfn_ = true;
-  Queue();
-}
+void Job::Start() { addon_.runner->submit(Env(), this); }
 
 void Job::Heartbeat(void* self, const ProgressInfo& info) {
   Job* job = static_cast<Job*>(self);
-  ProgressInfo* copy = new ProgressInfo(info);
-  if (job->tsfn_.NonBlockingCall(copy) != napi_ok) delete copy;
+  job->addon_.runner->post_heartbeat(job, info);
 }
 
-void Job::CallJs(Napi::Env env, Napi::Function, std::shared_ptr<JobShared>* ctx,
-                 ProgressInfo* data) {
-  std::unique_ptr<ProgressInfo> info(data);
-  if (env == nullptr || ctx == nullptr || info == nullptr) return;
-  JobShared& s = **ctx;
-  if (s.finished || s.stop.load()) return;
-  // No exception may leave a thread-safe function callback: a JS exception from onProgress (or
-  // any Node-API failure while the environment is going away) stops the work instead.
-  try {
-    Napi::HandleScope scope(env);
-    std::string name = s.check_detached(env);
-    if (!name.empty()) {
-      s.detachedName = name;
-      s.detached.store(true);
-      s.stop.store(true);
-      return;
-    }
-    if (s.onProgress.IsEmpty()) return;
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("iteration", Napi::Number::New(env, static_cast<double>(info->iteration)));
-    o.Set("total", info->total >= 0 ? Napi::Number::New(env, static_cast<double>(info->total))
-                                    : env.Undefined());
-    o.Set("value", Napi::Number::New(env, info->value));
-    s.onProgress.Call({o});
-  } catch (const Napi::Error& e) {
-    if (s.callbackError.IsEmpty()) {
-      Napi::Value v = e.Value();
-      if (!v.IsEmpty()) s.callbackError = Napi::Reference<Napi::Value>::New(v, 1);
-    }
-    s.stop.store(true);
-  } catch (...) {
-    s.stop.store(true);
-  }
-}
-
-void Job::Execute() {
-  if (!addon_.enter_job()) {  // the environment is already shutting down
-    if (hasTsfn_) tsfn_.Release();
-    fail("ABORT_ERR", "The environment is shutting down");
-    return;
-  }
-  if (!addon_.enter_compute(cancel_.get())) {
-    if (hasTsfn_) tsfn_.Release();
-    addon_.leave_job();
-    fail("ABORT_ERR", "The environment is shutting down");
-    return;
-  }
+void Job::execute() {
+  // A buffer was found detached while the job waited in the queue: do not touch it at all.
+  if (shared_->stop.load()) return;
   Control ctl;
   if (cancel_) ctl.set_abort_flag(cancel_.get());
   ctl.add_stop_flag(&shared_->stop);
   ctl.add_stop_flag(&addon_.closing);
   if (timeLimitMs_ > 0) ctl.set_time_limit_ms(timeLimitMs_);
-  if (hasTsfn_) ctl.set_progress(&Job::Heartbeat, this, 50.0);
+  // The heartbeat lets the main thread notice detached buffers while the work runs, and carries
+  // progress to onProgress when there is one (then the first report goes out at once).
+  ctl.set_progress(&Job::Heartbeat, this, 50.0, !hasProgress_);
   addon_.pool.job_started();
-  Run(ctl);
+  try {
+    Run(ctl);
+  } catch (const std::bad_alloc&) {
+    fail("ERR_NATIVE", "out of memory");
+  } catch (...) {
+    fail("ERR_NATIVE", "unexpected native error");
+  }
   addon_.pool.job_finished();
-  addon_.leave_compute();
-  if (hasTsfn_) tsfn_.Release();
-  addon_.leave_job();
+}
+
+void Job::settle(Napi::Env env) {
+  shared_->finished = true;
+  try {
+    Napi::HandleScope scope(env);
+    if (failed_)
+      settle_error(env);
+    else
+      settle_ok(env);
+  } catch (...) {
+    // The environment is being torn down: nobody is left to settle the promise for.
+  }
 }
 
 void Job::settle_detached(Napi::Env env, const std::string& name) {
@@ -182,18 +152,7 @@ void Job::settle_detached(Napi::Env env, const std::string& name) {
                        .Value());
 }
 
-void Job::OnOK() {
-  shared_->finished = true;
-  try {
-    settle_ok();
-  } catch (...) {
-    // The environment is being torn down: nobody is left to settle the promise for.
-  }
-}
-
-void Job::settle_ok() {
-  Napi::Env env = Env();
-  Napi::HandleScope scope(env);
+void Job::settle_ok(Napi::Env env) {
   std::string name = shared_->check_detached(env);
   if (name.empty() && shared_->detached.load()) name = shared_->detachedName;
   if (!name.empty()) {
@@ -211,27 +170,254 @@ void Job::settle_ok() {
   }
 }
 
-void Job::OnError(const Napi::Error& e) {
-  shared_->finished = true;
-  try {
-    settle_error(e.Message());
-  } catch (...) {
-    // as in OnOK
-  }
-}
-
-void Job::settle_error(const std::string& message) {
-  Napi::Env env = Env();
-  Napi::HandleScope scope(env);
+void Job::settle_error(Napi::Env env) {
   std::string name = shared_->check_detached(env);
   if (!name.empty()) {
     settle_detached(env, name);
     return;
   }
-  Napi::Error err = make_error(env, errorCode_.empty() ? "ERR_NATIVE" : errorCode_.c_str(), message);
+  Napi::Error err =
+      make_error(env, errorCode_.empty() ? "ERR_NATIVE" : errorCode_.c_str(), errorMessage_);
   if (errorLine_ > 0) err.Set("line", Napi::Number::New(env, static_cast<double>(errorLine_)));
   if (errorRow_ >= 0) err.Set("row", Napi::Number::New(env, static_cast<double>(errorRow_)));
   deferred_.Reject(err.Value());
+}
+
+// ---------------------------------------------------------------------------------------------
+// JobRunner
+
+JobRunner::~JobRunner() { shutdown(); }
+
+void JobRunner::submit(Napi::Env env, Job* job) {
+  if (shut_) {  // cannot happen while JS runs; settle at once rather than lose the job
+    job->fail("ABORT_ERR", "The environment is shutting down");
+    job->settle(env);
+    delete job;
+    return;
+  }
+  if (tsfn_ == nullptr) {
+    napi_value name;
+    napi_status st = napi_create_string_utf8(env, "itersolve:jobs", NAPI_AUTO_LENGTH, &name);
+    if (st == napi_ok)
+      st = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr,
+                                           this, &JobRunner::on_message, &tsfn_);
+    if (st != napi_ok) {
+      tsfn_ = nullptr;
+      delete job;
+      throw_error(env, "ERR_NATIVE", "cannot create the job runner's thread-safe function");
+    }
+    refed_ = true;
+  }
+  // Keeps the event loop alive while jobs are pending, as libuv work requests did.
+  if (!refed_) {
+    napi_ref_threadsafe_function(env, tsfn_);
+    refed_ = true;
+  }
+  ++pending_;
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    queue_.push_back(job);
+    const int want = addon_.pool.threads();
+    if (static_cast<int>(threads_.size()) < want) start_threads(want);
+    wake = idle_ > 0 && active_ < want;
+  }
+  if (wake) cv_.notify_one();
+}
+
+void JobRunner::start_threads(int count) {
+  while (static_cast<int>(threads_.size()) < count)
+    threads_.emplace_back([this] { thread_main(); });
+}
+
+void JobRunner::threads_changed() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (stopping_) return;
+    const int want = addon_.pool.threads();
+    if (!queue_.empty() && static_cast<int>(threads_.size()) < want) start_threads(want);
+  }
+  cv_.notify_all();
+}
+
+void JobRunner::thread_main() {
+  std::unique_lock<std::mutex> lk(mu_);
+  for (;;) {
+    while (!stopping_ && (queue_.empty() || active_ >= addon_.pool.threads())) {
+      ++idle_;
+      cv_.wait(lk);
+      --idle_;
+    }
+    if (stopping_) return;
+    Job* job = queue_.front();
+    queue_.pop_front();
+    ++active_;
+    // More work and another idle thread allowed to take it: pass a wake-up on (two notify_one
+    // calls from submit can both land on this thread).
+    const bool more = !queue_.empty() && idle_ > 0 && active_ < addon_.pool.threads();
+    lk.unlock();
+    if (more) cv_.notify_one();
+    job->execute();
+    lk.lock();
+    --active_;
+    done_.push_back(job);
+    if (!wakePosted_) {
+      // The first completion since the main thread last looked wakes it; later ones ride along.
+      wakePosted_ = true;
+      lk.unlock();
+      napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+      lk.lock();
+    }
+    // Loop: take the next queued job at once, without sleeping.
+  }
+}
+
+void JobRunner::post_heartbeat(Job* job, const ProgressInfo& info) {
+  HeartbeatMsg* m = new HeartbeatMsg{job->shared_, info};
+  if (napi_call_threadsafe_function(tsfn_, m, napi_tsfn_nonblocking) != napi_ok) delete m;
+}
+
+void JobRunner::on_message(napi_env env, napi_value, void* ctx, void* data) {
+  if (data != nullptr) {
+    std::unique_ptr<HeartbeatMsg> m(static_cast<HeartbeatMsg*>(data));
+    // env is null when the environment is going away and the queue is being emptied: then the
+    // runner may be gone already, so ctx is not touched; only the message is freed.
+    if (env == nullptr) return;
+    JobRunner* r = static_cast<JobRunner*>(ctx);
+    if (r->shut_) return;
+    deliver_progress(Napi::Env(env), *m->shared, m->info);
+    r->check_queue_head(Napi::Env(env));
+    return;
+  }
+  if (env == nullptr) return;
+  JobRunner* r = static_cast<JobRunner*>(ctx);
+  if (r->shut_) return;
+  r->settle_done(Napi::Env(env));
+}
+
+void JobRunner::settle_done(Napi::Env env) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    wakePosted_ = false;
+    settling_.swap(done_);
+  }
+  for (Job* job : settling_) {
+    job->settle(env);
+    delete job;
+    --pending_;
+  }
+  settling_.clear();
+  check_queue_head(env);
+  if (pending_ == 0 && refed_) {
+    napi_unref_threadsafe_function(env, tsfn_);
+    refed_ = false;
+  }
+}
+
+// Jobs about to start had their buffers checked when they were created; one may wait in the
+// queue for long. Every heartbeat and every batch of completions re-checks the few at the head
+// of the queue (those the threads take next); one found detached is stopped before it starts.
+void JobRunner::check_queue_head(Napi::Env env) {
+  constexpr int kMax = 16;
+  Job* head[kMax];
+  int n = 0;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    const int limit = std::min(kMax, addon_.pool.threads());
+    for (auto it = queue_.begin(); it != queue_.end() && n < limit; ++it) head[n++] = *it;
+  }
+  // A job listed here may start meanwhile; it stays alive (jobs are deleted on this thread only)
+  // and a stop flag set now stops it as a heartbeat would.
+  for (int i = 0; i < n; ++i) {
+    JobShared& s = *head[i]->shared_;
+    if (s.stop.load()) continue;
+    try {
+      Napi::HandleScope scope(env);
+      std::string name = s.check_detached(env);
+      if (!name.empty()) {
+        s.detachedName = name;
+        s.detached.store(true);
+        s.stop.store(true);
+      }
+    } catch (...) {
+    }
+  }
+}
+
+void JobRunner::deliver_progress(Napi::Env env, JobShared& s, const ProgressInfo& info) {
+  if (s.finished || s.stop.load()) return;
+  // No exception may leave a thread-safe function callback: a JS exception from onProgress (or
+  // any Node-API failure while the environment is going away) stops the work instead.
+  try {
+    Napi::HandleScope scope(env);
+    std::string name = s.check_detached(env);
+    if (!name.empty()) {
+      s.detachedName = name;
+      s.detached.store(true);
+      s.stop.store(true);
+      return;
+    }
+    if (s.onProgress.IsEmpty()) return;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("iteration", Napi::Number::New(env, static_cast<double>(info.iteration)));
+    o.Set("total", info.total >= 0 ? Napi::Number::New(env, static_cast<double>(info.total))
+                                   : env.Undefined());
+    o.Set("value", Napi::Number::New(env, info.value));
+    s.onProgress.Call({o});
+  } catch (const Napi::Error& e) {
+    if (s.callbackError.IsEmpty()) {
+      Napi::Value v = e.Value();
+      if (!v.IsEmpty()) s.callbackError = Napi::Reference<Napi::Value>::New(v, 1);
+    }
+    s.stop.store(true);
+  } catch (...) {
+    s.stop.store(true);
+  }
+}
+
+void JobRunner::shutdown() {
+  if (shut_) return;
+  shut_ = true;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  // Running jobs stop at their next check (the caller set addon.closing), JS-callback waits give
+  // up within 20 ms; then each thread files its job under done_ and leaves.
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+  // No thread is left: free what never settled, on this (the main) thread, without calling
+  // into JS (their promises are never settled: the environment is going away).
+  for (Job* job : queue_) delete job;
+  queue_.clear();
+  for (Job* job : done_) delete job;
+  done_.clear();
+  pending_ = 0;
+}
+
+JobRunner::Stats JobRunner::stats() {
+  Stats s;
+  std::lock_guard<std::mutex> lk(mu_);
+  s.running = active_;
+  s.queued = static_cast<int>(queue_.size());
+  s.pending = pending_;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addon
+
+Addon::Addon(int threads) : pool(threads) { runner = std::make_unique<JobRunner>(*this); }
+
+Addon::~Addon() {
+  shutdown();
+  runner.reset();
+}
+
+void Addon::shutdown() {
+  closing.store(true);
+  if (runner) runner->shutdown();
 }
 
 }  // namespace binding

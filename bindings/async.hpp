@@ -1,20 +1,26 @@
-// The one AsyncWorker foundation every long-running native operation uses.
+// The one foundation every long-running native operation's Promise form uses.
 //
 // A Job:
-//  - runs its work on a libuv pool thread and settles a Promise;
+//  - runs its work on one of the addon's job-runner threads (JobRunner, below; never libuv's
+//    pool, so fs and dns are never starved) and settles a Promise on the main thread;
 //  - pins every typed array it reads or writes with a strong reference until it settles, and
-//    records each buffer's identity (data pointer, length) when the work starts;
+//    records each buffer's identity (data pointer, length) when it is created;
 //  - stops when the caller's Cancel flag is set (AbortSignal), when timeLimitMs runs out, or when
 //    a pinned buffer is detached or transferred (checked on the main thread at every progress
-//    heartbeat, at most 20 a second, and again before settling: a detached buffer makes the job
-//    reject with ERR_BUFFER_DETACHED and nothing is written back or read from it afterwards);
-//  - reports progress through a thread-safe function, throttled by Control to one call per 50 ms.
+//    heartbeat, at most 20 a second, for the jobs next in the queue, and again before settling:
+//    a detached buffer makes the job reject with ERR_BUFFER_DETACHED and nothing is written back
+//    or read from it afterwards);
+//  - reports progress to onProgress, throttled by Control to one call per 50 ms.
 #pragma once
 #include <napi.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../native/core/control.hpp"
@@ -37,8 +43,8 @@ class Cancel : public Napi::ObjectWrap<Cancel> {
   std::shared_ptr<std::atomic<bool>> flag_;
 };
 
-// State shared between the job and its progress thread-safe function; touched on the main
-// thread only, except the atomics.
+// State shared between the job and its progress heartbeats (which may arrive after the job is
+// gone); touched on the main thread only, except the atomics.
 struct JobShared {
   struct Pin {
     Napi::Reference<Napi::Value> ref;
@@ -58,33 +64,40 @@ struct JobShared {
   std::string check_detached(Napi::Env env);
 };
 
-class Job : public Napi::AsyncWorker {
+class JobRunner;
+
+class Job {
  public:
   // options: { cancel?: Cancel, timeLimitMs?: number, onProgress?: function }
   Job(Napi::Env env, Napi::Object options, const char* resourceName);
-  ~Job() override;
+  virtual ~Job();
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
 
   Napi::Promise promise() { return deferred_.Promise(); }
+  Napi::Env Env() const { return Napi::Env(env_); }
 
-  // Pins a typed array for the job's lifetime and returns its data. Call before Queue().
+  // Pins a typed array for the job's lifetime and returns its data. Call before Start().
   Span<double> pin_f64(Napi::Value v, const char* name, int64_t minLength = -1);
   Span<int32_t> pin_i32(Napi::Value v, const char* name, int64_t minLength = -1);
   void pin_value(Napi::Value v);  // keeps any JS value alive (e.g. a string)
 
-  // Starts the work (after the subclass set itself up).
+  // Hands the job to the runner (after the subclass set itself up). From then on the runner owns
+  // it: it is deleted on the main thread once settled (or at teardown).
   void Start();
 
  protected:
-  // Runs on a pool thread. Throw nothing; record failures with SetError/ fail().
+  // Runs on a runner thread. Throw nothing; record failures with fail().
   virtual void Run(Control& ctl) = 0;
   // Runs on the main thread after Run, when no buffer was detached.
   virtual Napi::Value Result(Napi::Env env) = 0;
-  // Sets an error with a code, reported as a rejection.
+  // Records an error with a code, reported as a rejection.
   void fail(const char* code, const std::string& message, int64_t line = 0, int64_t row = -1) {
+    failed_ = true;
+    errorMessage_ = message;
     errorCode_ = code;
     errorLine_ = line;
     errorRow_ = row;
-    SetError(message);
   }
   // State shared with the main thread (pins, stop flag, the error a JS callback threw).
   const std::shared_ptr<JobShared>& shared() const { return shared_; }
@@ -92,28 +105,87 @@ class Job : public Napi::AsyncWorker {
   Engine engine_;
 
  private:
-  void Execute() override;
-  void OnOK() override;
-  void OnError(const Napi::Error& e) override;
+  friend class JobRunner;
+  void execute();                 // runner thread: Control set-up around Run
+  void settle(Napi::Env env);     // main thread: resolve or reject, no exception escapes
   void settle_detached(Napi::Env env, const std::string& name);
-  void settle_ok();
-  void settle_error(const std::string& message);
-
-  static void CallJs(Napi::Env env, Napi::Function cb, std::shared_ptr<JobShared>* ctx,
-                     ProgressInfo* data);
-  using Tsfn = Napi::TypedThreadSafeFunction<std::shared_ptr<JobShared>, ProgressInfo, CallJs>;
+  void settle_ok(Napi::Env env);
+  void settle_error(Napi::Env env);
   static void Heartbeat(void* self, const ProgressInfo& info);
 
+  napi_env env_;
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<JobShared> shared_;
   std::shared_ptr<std::atomic<bool>> cancel_;
   double timeLimitMs_ = 0;
-  Tsfn tsfn_;
-  bool hasTsfn_ = false;
+  bool hasProgress_ = false;
+  bool failed_ = false;
+  std::string errorMessage_;
   std::string errorCode_;
   int64_t errorLine_ = 0;
   int64_t errorRow_ = -1;
-  double startedAt_ = 0;
+};
+
+// Runs the jobs of one Node environment.
+//
+// Job::Start() (main thread) appends the job to a FIFO queue. pool.threads() runner threads
+// (started at the first job; more when setThreads raises the count) take jobs from its head; at
+// most pool.threads() jobs run at once (after setThreads lowers the count, the extra threads
+// idle). A thread whose job finishes takes the next queued one at once — it sleeps on the
+// condition variable only when the queue is empty — which is what keeps every core busy with
+// many small solves: waking a sleeping thread costs tens of microseconds or more.
+//
+// Finished jobs go to a `done` list; one thread-safe function per environment (created at the
+// first job) wakes the main thread, which settles every finished job in one go and deletes it.
+// Only the first completion after a wake-up posts a message, so a burst of completions costs one
+// crossing. The same function carries progress heartbeats (a message holding the job's
+// JobShared, so a late one is harmless). It keeps the event loop alive only while jobs are
+// pending.
+class JobRunner {
+ public:
+  explicit JobRunner(Addon& addon) : addon_(addon) {}
+  ~JobRunner();
+
+  void submit(Napi::Env env, Job* job);   // main thread
+  void threads_changed();                 // main thread, after setThreads
+  void shutdown();                        // main thread; joins the threads, frees unsettled jobs
+  struct Stats {
+    int running = 0;  // jobs computing now
+    int queued = 0;   // submitted, not started
+    int pending = 0;  // submitted, not settled yet
+  };
+  Stats stats();                          // main thread
+
+ private:
+  struct HeartbeatMsg {
+    std::shared_ptr<JobShared> shared;
+    ProgressInfo info;
+  };
+  friend class Job;
+  void thread_main();
+  void start_threads(int count);          // main thread, with mu_ held
+  void post_heartbeat(Job* job, const ProgressInfo& info);  // runner thread
+  void settle_done(Napi::Env env);        // main thread
+  void check_queue_head(Napi::Env env);   // main thread
+  static void deliver_progress(Napi::Env env, JobShared& s, const ProgressInfo& info);
+  static void on_message(napi_env env, napi_value, void* ctx, void* data);
+
+  Addon& addon_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job*> queue_;    // submitted, not started (mu_)
+  std::vector<Job*> done_;    // finished, not settled (mu_)
+  bool wakePosted_ = false;   // a completion message is on its way (mu_)
+  bool stopping_ = false;     // (mu_)
+  int active_ = 0;            // jobs computing (mu_)
+  int idle_ = 0;              // threads waiting for work (mu_)
+  std::vector<std::thread> threads_;
+  // main thread only
+  napi_threadsafe_function tsfn_ = nullptr;
+  bool refed_ = false;
+  bool shut_ = false;
+  int pending_ = 0;
+  std::vector<Job*> settling_;
 };
 
 }  // namespace binding

@@ -4,8 +4,6 @@
 #include <napi.h>
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,59 +16,29 @@
 namespace itersolve {
 namespace binding {
 
+class JobRunner;  // bindings/async.hpp
+
 // Everything mutable lives here, one per Node environment (main thread and each worker_thread),
 // stored as instance data: no static mutable state in the addon.
 struct Addon {
-  explicit Addon(int threads) : pool(threads) {}
-  // Runs when the environment is torn down (a worker_thread terminated, the process exiting)
-  // while jobs may still be running on libuv's pool: tell them to stop and wait until they have,
-  // so none outlives the pool and kernels it uses.
-  ~Addon() {
-    closing.store(true);
-    std::unique_lock<std::mutex> lk(jobsMu);
-    jobsCv.wait(lk, [this] { return runningJobs == 0; });
-  }
-  // Called by Job::Execute around its work; false when the environment is closing.
-  bool enter_job() {
-    std::lock_guard<std::mutex> lk(jobsMu);
-    if (closing.load()) return false;
-    ++runningJobs;
-    return true;
-  }
-  void leave_job() {
-    std::lock_guard<std::mutex> lk(jobsMu);
-    --runningJobs;
-    jobsCv.notify_all();
-  }
-  // At most pool.threads() jobs compute at once. The facade hands the binding one job more than
-  // that; it waits here, so the thread of a job that finishes takes the next one at once instead
-  // of idling through a round trip to the event loop. A cancelled job goes through (it stops at
-  // its first check). Returns false when the environment is closing.
-  bool enter_compute(const std::atomic<bool>* cancel) {
-    std::unique_lock<std::mutex> lk(jobsMu);
-    while (computingJobs >= pool.threads()) {
-      if (closing.load()) return false;
-      if (cancel != nullptr && cancel->load()) break;
-      jobsCv.wait_for(lk, std::chrono::milliseconds(20));
-    }
-    ++computingJobs;
-    return true;
-  }
-  void leave_compute() {
-    std::lock_guard<std::mutex> lk(jobsMu);
-    --computingJobs;
-    jobsCv.notify_all();
-  }
+  explicit Addon(int threads);
+  // The environment's teardown (a worker_thread terminated, the process exiting) runs shutdown()
+  // from an environment cleanup hook, while every thread-safe function still exists: it sets
+  // `closing` (running jobs stop at their next check, JS-callback waits give up), joins the job
+  // runner threads and frees the jobs that never settled. The destructor (instance-data
+  // finalizer, later) calls it again in case the hook did not run; it does nothing the second
+  // time. Both are defined in bindings/async.cpp.
+  ~Addon();
+  void shutdown();
 
   ThreadPool pool;
   const Kernels* kernels = nullptr;
   Napi::FunctionReference cancelCtor;
   Napi::FunctionReference precondCtor;  // NativePreconditioner (bindings/solvers.cpp)
   std::atomic<bool> closing{false};
-  std::mutex jobsMu;
-  std::condition_variable jobsCv;
-  int runningJobs = 0;
-  int computingJobs = 0;
+  // Runs the Promise-form jobs: at most pool.threads() at once, on the addon's own threads
+  // (never libuv's pool); see bindings/async.hpp.
+  std::unique_ptr<JobRunner> runner;
   Engine engine() { return Engine{kernels, &pool}; }
 };
 

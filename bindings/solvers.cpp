@@ -1,9 +1,9 @@
 // Bindings of the Krylov solvers, preconditioners, the conjugate-direction method, batched CG and
 // sketching. Every solver has a synchronous entry (runs on the calling thread) and an async one
-// (a Job on libuv's pool). Results travel back through a small caller-allocated `stats`
-// Float64Array the facade turns into the result object (cheaper than building a JS object here,
-// which matters for the many-small-solves use case); the solution is written in place into the
-// caller's `x`.
+// (a Job on the addon's job-runner threads). Results travel back through a small caller-allocated
+// `stats` Float64Array the facade turns into the result object (cheaper than building a JS object
+// here, which matters for the many-small-solves use case); the solution is written in place into
+// the caller's `x`.
 //
 // A preconditioner argument is one of: null (none); a kind string ("jacobi", "ssor", "ic0",
 // "ilu0") built for this solve (inside the Job for async solves, off the event loop); a

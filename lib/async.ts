@@ -40,33 +40,16 @@ export function checkAsyncOptions(o: Partial<AsyncOptions>): void {
   v.optFn('onProgress', o.onProgress);
 }
 
-// Concurrency limit for native jobs: at most getThreads() + 1 are handed to the binding at once
-// (the rest wait here, not on libuv's pool, which fs and dns share). The binding lets
-// getThreads() of them compute and holds the extra one at a gate, so a thread whose job finishes
-// starts the next at once instead of idling through a round trip to the event loop; many
-// concurrent solves never use more compute threads than configured. A job alone gets the whole
-// thread pool for its kernels; while several run, each stays on its own thread (see
-// native/core/threadpool.hpp and Addon::enter_compute in bindings/common.hpp).
-let running = 0;
-const waiting: Array<() => void> = [];
+// Every job goes straight to the binding, which queues it (FIFO) and runs at most getThreads() at
+// once on its own threads, never on libuv's pool (which fs and dns share): a thread whose job
+// finishes takes the next queued one at once, so many small solves keep every core busy. A job
+// alone gets the whole thread pool for its kernels; while several run, each stays on its own
+// thread (see native/core/threadpool.hpp and JobRunner in bindings/async.hpp).
 
-async function slot(): Promise<void> {
-  if (running < Math.max(1, native().getThreads()) + 1) {
-    running++;
-    return;
-  }
-  await new Promise<void>((resolve) => waiting.push(resolve));
-}
-
-function releaseSlot(): void {
-  const next = waiting.shift();
-  if (next) next();
-  else running--;
-}
-
-/** Jobs started and waiting (for tests and diagnostics). */
+/** Native jobs computing now and queued for a thread (for tests and diagnostics). */
 export function jobStats(): { running: number; waiting: number } {
-  return { running, waiting: waiting.length };
+  const s = native().jobStats();
+  return { running: s.running, waiting: s.queued };
 }
 
 /**
@@ -90,11 +73,9 @@ export async function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJo
   const user = o.onProgress;
   if (o.timeLimitMs !== undefined) opts.timeLimitMs = o.timeLimitMs;
   if (user) opts.onProgress = (p) => user({ ...p, elapsedMs: performance.now() - t0 });
-  await slot();
   try {
     return await awaitNative(start(opts));
   } finally {
-    releaseSlot();
     if (signal && onAbort) signal.removeEventListener('abort', onAbort);
   }
 }

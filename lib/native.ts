@@ -76,6 +76,7 @@ export interface NativeBinding {
   setSimd(name: string): string;
   setThreads(n: number): void;
   getThreads(): number;
+  jobStats(): { running: number; queued: number; pending: number };
   csrValidate(rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, flags: number): void;
   csrFromCoo(rows: number, cols: number, rowIdx: Int32Array, colIdx: Int32Array, values: Float64Array): NativeCsr;
   csrFromDense(rows: number, cols: number, data: Float64Array): NativeCsr;

@@ -37,10 +37,15 @@ class Control {
       deadline_ = start_ + std::chrono::microseconds(static_cast<int64_t>(ms * 1000.0));
     }
   }
-  void set_progress(ProgressFn fn, void* ctx, double min_interval_ms = 50.0) {
+  // The first report goes through at once, unless `first_after_interval`: then the first one
+  // waits a whole interval too (a heartbeat that only checks on the caller's buffers need not
+  // cost anything for work that finishes sooner).
+  void set_progress(ProgressFn fn, void* ctx, double min_interval_ms = 50.0,
+                    bool first_after_interval = false) {
     progress_ = fn;
     progress_ctx_ = ctx;
     progress_interval_ = std::chrono::microseconds(static_cast<int64_t>(min_interval_ms * 1000.0));
+    if (first_after_interval) last_progress_ = start_;
   }
 
   // Returns why the work must stop now, or None.
