@@ -1,4 +1,4 @@
-import { awaitNative } from './errors';
+import { fromNative } from './errors';
 import { native, NativeJobOptions } from './native';
 import * as v from './validate';
 
@@ -54,28 +54,58 @@ export function jobStats(): { running: number; waiting: number } {
 
 /**
  * Runs a native job with cancellation, a time budget and progress wired up, and converts its
- * errors. `start` receives the native options object to hand to the binding.
+ * errors. `start` receives the native options object to hand to the binding. (Not an async
+ * function: one `then` on the binding's promise is all a job costs here, which counts when many
+ * small solves are in flight.)
  */
-export async function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJobOptions) => Promise<T>): Promise<T> {
-  checkAsyncOptions(o);
+export function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJobOptions) => Promise<T>): Promise<T> {
+  try {
+    checkAsyncOptions(o);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const signal = o.signal;
   const opts: NativeJobOptions = {};
   // The native cancellation flag costs an object per job: only made when there is a signal.
-  let onAbort: (() => void) | undefined;
+  let done: (() => void) | undefined;
   if (signal) {
     const cancel = new (native().Cancel)();
     opts.cancel = cancel;
-    onAbort = () => cancel.abort();
+    const onAbort = () => cancel.abort();
     if (signal.aborted) cancel.abort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    else {
+      signal.addEventListener('abort', onAbort, { once: true });
+      done = () => signal.removeEventListener('abort', onAbort);
+    }
   }
-  const t0 = performance.now();
   const user = o.onProgress;
   if (o.timeLimitMs !== undefined) opts.timeLimitMs = o.timeLimitMs;
-  if (user) opts.onProgress = (p) => user({ ...p, elapsedMs: performance.now() - t0 });
-  try {
-    return await awaitNative(start(opts));
-  } finally {
-    if (signal && onAbort) signal.removeEventListener('abort', onAbort);
+  if (user) {
+    const t0 = performance.now();
+    opts.onProgress = (p) => user({ ...p, elapsedMs: performance.now() - t0 });
   }
+  let p: Promise<T>;
+  try {
+    p = start(opts);
+  } catch (e) {
+    // argument errors the binding throws before it starts anything
+    if (done) done();
+    return Promise.reject(e);
+  }
+  if (!done) return p.then(undefined, rethrowNative);
+  const cleanup = done;
+  return p.then(
+    (v) => {
+      cleanup();
+      return v;
+    },
+    (e: unknown) => {
+      cleanup();
+      return rethrowNative(e);
+    },
+  );
+}
+
+function rethrowNative(e: unknown): never {
+  throw fromNative(e);
 }

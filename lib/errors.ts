@@ -80,12 +80,3 @@ export function callNative<T>(fn: () => T): T {
     throw fromNative(e);
   }
 }
-
-/** Awaits a native promise, converting its rejection. */
-export async function awaitNative<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    throw fromNative(e);
-  }
-}

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import t from 'tap';
 import { Worker } from 'worker_threads';
-import { jobStats } from '../lib/async';
+import { getEventListeners } from 'events';
+import { jobStats, runJob } from '../lib/async';
 import { CsrMatrix, getThreads, poisson2d, powerIteration, powerIterationSync, setThreads } from '../lib/index';
 
 // Largest eigenvalue of the 2D Poisson matrix on an n×n grid: 8·cos²(π/(2(n+1))).
@@ -174,6 +175,23 @@ t.test('setThreads while jobs are queued: never more than getThreads() compute a
   }
   setThreads(before);
   t.same(jobStats(), { running: 0, waiting: 0 });
+});
+
+t.test('runJob: the abort listener is removed however the job ends', async (t) => {
+  const ac = new AbortController();
+  const err = Object.assign(new Error('bad argument'), { code: 'ERR_INVALID_ARGUMENT' });
+  await t.rejects(
+    runJob({ signal: ac.signal }, () => {
+      throw err;
+    }),
+    err,
+    'a synchronous throw from the binding rejects',
+  );
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'after a synchronous throw');
+  await runJob({ signal: ac.signal }, () => Promise.resolve(1));
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'after success');
+  await t.rejects(runJob({ signal: ac.signal }, () => Promise.reject(err)), { code: 'ERR_INVALID_ARGUMENT' });
+  t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'after a rejection');
 });
 
 t.test('loads and runs in worker_threads (context-aware addon)', async (t) => {
