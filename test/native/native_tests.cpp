@@ -19,16 +19,7 @@
 
 using namespace itersolve;
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                     \
-  do {                                                                  \
-    ++checks;                                                           \
-    if (!(cond)) {                                                      \
-      ++failures;                                                       \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                   \
-  } while (0)
+#include "check.hpp"
 
 struct Mat {
   int64_t rows, cols;
