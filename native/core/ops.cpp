@@ -188,6 +188,13 @@ void scale(const Engine& e, double a, double* x, int64_t n) {
   });
 }
 
+void cg_direction(const Engine& e, double a, const double* z, double b, double* x, double* p,
+                  int64_t n) {
+  blocked_map(e, n, [&](int64_t i0, int64_t i1) {
+    e.k->cg_direction(a, z + i0, b, x + i0, p + i0, i1 - i0);
+  });
+}
+
 void copy(const Engine& e, const double* x, double* y, int64_t n) {
   if (x == y || n <= 0) return;
   blocked_map(e, n, [&](int64_t i0, int64_t i1) {

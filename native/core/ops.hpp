@@ -41,6 +41,9 @@ double sum(const Engine& e, const double* x, int64_t n);
 void scale(const Engine& e, double a, double* x, int64_t n);
 // y = x
 void copy(const Engine& e, const double* x, double* y, int64_t n);
+// x += a p ; p = z + b p
+void cg_direction(const Engine& e, double a, const double* z, double b, double* x, double* p,
+                  int64_t n);
 
 // Splits rows [0, rows) into `parts` contiguous ranges of about equal nnz + rows; bounds has
 // parts+1 entries. Boundaries are multiples of `granule` rows (except the last).

@@ -43,6 +43,9 @@ struct Kernels {
   double (*axpy_nrm2sq)(double a, const double* x, double* y, int64_t n);
   // sum of x[i] (read-bandwidth probe and tests)
   double (*sum)(const double* x, int64_t n);
+  // x += a p ; p = z + b p   (CG's direction update with the pending x update fused: p is read
+  // once for both)
+  void (*cg_direction)(double a, const double* z, double b, double* x, double* p, int64_t n);
 };
 
 // Per-ISA tables. Only those compiled for this architecture exist; the dispatcher knows which.

@@ -168,13 +168,13 @@ double b_spmv_dot(const itersolve::CsrView& A, const double* x, double* y, const
 
 const itersolve::Kernels kBenchGather4 = {
     itersolve::SimdLevel::Avx2, "avx2-gather4", b_spmv, b_spmv_dot, v_dot,
-    v_nrm2sq, g_axpy, g_xpby, g_axpby, v_cg_update, v_axpy_nrm2sq, v_sum,
+    v_nrm2sq, g_axpy, g_xpby, g_axpby, v_cg_update, v_axpy_nrm2sq, v_sum, g_cg_direction,
 };
 #endif  // ITERSOLVE_BENCH_VARIANTS
 
 const itersolve::Kernels kTable = {
     itersolve::SimdLevel::Avx2, "avx2", g_spmv, g_spmv_dot, v_dot,
-    v_nrm2sq, g_axpy, g_xpby, g_axpby, v_cg_update, v_axpy_nrm2sq, v_sum,
+    v_nrm2sq, g_axpy, g_xpby, g_axpby, v_cg_update, v_axpy_nrm2sq, v_sum, g_cg_direction,
 };
 }  // namespace
 

@@ -27,7 +27,7 @@ double v_nrm2sq(const double* x, int64_t n) { return v_dot(x, x, n); }
 
 const itersolve::Kernels kTable = {
     itersolve::SimdLevel::Neon, "neon", g_spmv, g_spmv_dot, v_dot,
-    v_nrm2sq, g_axpy, g_xpby, g_axpby, g_cg_update, g_axpy_nrm2sq, g_sum,
+    v_nrm2sq, g_axpy, g_xpby, g_axpby, g_cg_update, g_axpy_nrm2sq, g_sum, g_cg_direction,
 };
 }  // namespace
 

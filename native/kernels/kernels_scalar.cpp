@@ -6,7 +6,7 @@ namespace {
 
 const itersolve::Kernels kTable = {
     itersolve::SimdLevel::Scalar, "scalar", g_spmv, g_spmv_dot, g_dot,
-    g_nrm2sq, g_axpy, g_xpby, g_axpby, g_cg_update, g_axpy_nrm2sq, g_sum,
+    g_nrm2sq, g_axpy, g_xpby, g_axpby, g_cg_update, g_axpy_nrm2sq, g_sum, g_cg_direction,
 };
 }  // namespace
 

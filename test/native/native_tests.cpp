@@ -104,6 +104,11 @@ static void test_kernels() {
       std::vector<double> yb = y;
       CHECK(std::fabs(ops::axpy_nrm2sq(e, -0.7, x.data(), yb.data(), n) - yn) <= 1e-12 * std::fmax(1.0, yn));
       CHECK(rel(yb, ya) <= 1e-15);
+      // CG direction update: x += a p (old p), then p = z + b p
+      std::vector<double> xd = x, pd = p, xdref = x, pdref = p;
+      for (int64_t i = 0; i < n; ++i) { xdref[i] += 0.3 * p[i]; pdref[i] = q[i] + 0.6 * p[i]; }
+      ops::cg_direction(e, 0.3, q.data(), 0.6, xd.data(), pd.data(), n);
+      CHECK(rel(xd, xdref) <= 1e-15 && rel(pd, pdref) <= 1e-15);
     }
   }
 }
