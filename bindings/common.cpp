@@ -54,21 +54,25 @@ std::string describe(Napi::Value v) {
   return "value";
 }
 
+// One napi_get_typedarray_info call does the type check and the unpacking (it fails on a value
+// that is not a typed array); a small solve's call unpacks several arrays, so this is on the hot
+// path. Telling the element type costs Node a chain of type tests (up to nine for a
+// Float64Array): with `trustedType` (the facade checked it) it is not asked for. A view over a
+// detached ArrayBuffer reads as length 0, so detachment is only looked for then.
 template <class T>
 Span<T> unpack(Napi::Env env, Napi::Value v, const char* name, int64_t minLength,
-               napi_typedarray_type want, const char* wantName) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != want)
-    throw_error(env, "ERR_INVALID_ARGUMENT",
-                std::string(name) + ": expected " + wantName + ", received " + describe(v), name);
-  napi_typedarray_type type;
+               napi_typedarray_type want, const char* wantName, bool trustedType) {
+  napi_typedarray_type type = want;
   size_t length = 0;
   void* data = nullptr;
   napi_value ab;
   size_t offset = 0;
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok)
-    throw_error(env, "ERR_INVALID_ARGUMENT", std::string(name) + ": cannot read typed array", name);
+  if (napi_get_typedarray_info(env, v, trustedType ? nullptr : &type, &length, &data, &ab, &offset) != napi_ok ||
+      type != want)
+    throw_error(env, "ERR_INVALID_ARGUMENT",
+                std::string(name) + ": expected " + wantName + ", received " + describe(v), name);
   bool detached = false;
-  if (napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok && detached)
+  if (length == 0 && napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok && detached)
     throw_error(env, "ERR_BUFFER_DETACHED",
                 std::string(name) + ": expected " + wantName + " with a live buffer, received one whose ArrayBuffer is detached",
                 name);
@@ -85,11 +89,13 @@ Span<T> unpack(Napi::Env env, Napi::Value v, const char* name, int64_t minLength
 
 }  // namespace
 
-Span<double> as_f64(Napi::Env env, Napi::Value v, const char* name, int64_t minLength) {
-  return unpack<double>(env, v, name, minLength, napi_float64_array, "a Float64Array");
+Span<double> as_f64(Napi::Env env, Napi::Value v, const char* name, int64_t minLength,
+                    bool trustedType) {
+  return unpack<double>(env, v, name, minLength, napi_float64_array, "a Float64Array", trustedType);
 }
-Span<int32_t> as_i32(Napi::Env env, Napi::Value v, const char* name, int64_t minLength) {
-  return unpack<int32_t>(env, v, name, minLength, napi_int32_array, "an Int32Array");
+Span<int32_t> as_i32(Napi::Env env, Napi::Value v, const char* name, int64_t minLength,
+                     bool trustedType) {
+  return unpack<int32_t>(env, v, name, minLength, napi_int32_array, "an Int32Array", trustedType);
 }
 Span<double> get_f64(const Napi::CallbackInfo& info, size_t index, const char* name,
                      int64_t minLength) {
@@ -140,14 +146,19 @@ std::string get_string(const Napi::CallbackInfo& info, size_t index, const char*
 }
 
 CsrView get_csr(const Napi::CallbackInfo& info, size_t i, bool checkEntries) {
-  Napi::Env env = info.Env();
   const int64_t maxDim = std::numeric_limits<int32_t>::max();
+  return csr_from(info.Env(), get_int(info, i, "rows", 0, maxDim), get_int(info, i + 1, "cols", 0, maxDim),
+                  info[i + 2], info[i + 3], info[i + 4], checkEntries);
+}
+
+CsrView csr_from(Napi::Env env, int64_t rows, int64_t cols, Napi::Value rowPtr, Napi::Value colIdx,
+                 Napi::Value values, bool checkEntries) {
   CsrView A;
-  A.rows = get_int(info, i, "rows", 0, maxDim);
-  A.cols = get_int(info, i + 1, "cols", 0, maxDim);
-  Span<int32_t> rp = get_i32(info, i + 2, "rowPtr");
-  Span<int32_t> ci = get_i32(info, i + 3, "colIdx");
-  Span<double> v = get_f64(info, i + 4, "values");
+  A.rows = rows;
+  A.cols = cols;
+  Span<int32_t> rp = as_i32(env, rowPtr, "rowPtr", -1, !checkEntries);
+  Span<int32_t> ci = as_i32(env, colIdx, "colIdx", -1, !checkEntries);
+  Span<double> v = as_f64(env, values, "values", -1, !checkEntries);
   if (rp.length != A.rows + 1)
     throw_error(env, "ERR_DIMENSION_MISMATCH",
                 "rowPtr: expected length rows + 1 = " + std::to_string(A.rows + 1) +

@@ -62,9 +62,13 @@ Span<double> get_f64(const Napi::CallbackInfo& info, size_t index, const char* n
                      int64_t minLength = -1);
 Span<int32_t> get_i32(const Napi::CallbackInfo& info, size_t index, const char* name,
                       int64_t minLength = -1);
-// Same for a value already in hand.
-Span<double> as_f64(Napi::Env env, Napi::Value v, const char* name, int64_t minLength = -1);
-Span<int32_t> as_i32(Napi::Env env, Napi::Value v, const char* name, int64_t minLength = -1);
+// Same for a value already in hand. `trustedType`: the caller (the facade, through a trusted
+// flag) guarantees the element type, which is then not tested (the test is most of the cost of
+// unpacking); everything else still is.
+Span<double> as_f64(Napi::Env env, Napi::Value v, const char* name, int64_t minLength = -1,
+                    bool trustedType = false);
+Span<int32_t> as_i32(Napi::Env env, Napi::Value v, const char* name, int64_t minLength = -1,
+                     bool trustedType = false);
 
 int64_t get_int(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t lo,
                 int64_t hi);
@@ -77,8 +81,13 @@ std::string get_string(const Napi::CallbackInfo& info, size_t index, const char*
 // arrays (ordering, ranges) is the facade's CsrMatrix check; kernels only rely on these bounds
 // plus the per-entry checks done here cheaply: rowPtr must be monotone and within [0, nnz] and
 // column indices within [0, cols) — without them a direct caller could make a kernel read out
-// of bounds. These O(rows + nnz) scans run only when `checkEntries` is true.
+// of bounds. These O(rows + nnz) scans, and the arrays' element-type tests, run only when
+// `checkEntries` is true: false is the facade's promise (a validated CsrMatrix), and a direct
+// caller that makes it owns the consequences.
 CsrView get_csr(const Napi::CallbackInfo& info, size_t index, bool checkEntries);
+// The same checks for rows and cols already read (each within [0, 2^31 − 1]) and the three arrays.
+CsrView csr_from(Napi::Env env, int64_t rows, int64_t cols, Napi::Value rowPtr, Napi::Value colIdx,
+                 Napi::Value values, bool checkEntries);
 
 // Whether the ArrayBuffer behind a typed array is detached (false for SharedArrayBuffer).
 bool is_detached(Napi::Env env, Napi::Value typedArray);

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -82,6 +83,17 @@ std::string check_finite(const Engine& e, const double* v, int64_t n, const char
   if (i < 0) return std::string();  // finite entries whose norm overflows
   return std::string(name) + ": expected finite values, received " + std::to_string(v[i]) +
          " at index " + std::to_string(i);
+}
+
+// The solution buffer (nx entries) must not overlap the right-hand side (nb entries): a solver
+// writes x while it still reads b.
+void check_distinct(Napi::Env env, const double* b, int64_t nb, const double* x, int64_t nx,
+                    const char* xname = "out", const char* bname = "b") {
+  if (nb > 0 && nx > 0 && x < b + nb && b < x + nx)
+    throw_error(env, "ERR_INVALID_ARGUMENT",
+                std::string(xname) + ": expected a buffer that does not overlap " + bname +
+                    ", received one that does",
+                xname);
 }
 
 // Pins a typed array argument of a sync call, so a JS callback that detaches it is noticed.
@@ -365,17 +377,23 @@ class AsyncCallback : public Preconditioner {
 // ---------------------------------------------------------------------------------------------
 // Argument parsing shared by the sync and async entries.
 //
-// krylov(method, rows, cols, rowPtr, colIdx, values, trusted, b, x, precond, params, stats
-//        [, jobOptions])
-// params (Float64Array, read once): omega, rtol, atol, maxIterations, history (0/1),
-// trueResidualEvery, restart, flexible (0/1), memory, timeLimitMs (0: none; sync only).
-// One packed array instead of ten arguments keeps a small solve's call cheap.
-constexpr size_t kArgB = 7, kArgX = 8, kArgPrecond = 9, kArgParams = 10, kArgStats = 11,
-                 kArgLast = 12;
-constexpr int64_t kParams = 10;
+// krylov(rowPtr, colIdx, values, b, x, io [, precond])
+// krylovAsync(rowPtr, colIdx, values, b, x, io, precond, jobOptions)
+// io (Float64Array of kParams + kStats) carries every number, read once at the start: method,
+// rows, cols, trusted (0/1: the facade validated the CSR arrays), omega, rtol, atol,
+// maxIterations, history (0/1), trueResidualEvery, restart, flexible (0/1), memory, timeLimitMs
+// (0: none; sync only), zeroStart (0/1: start from x = 0, zeroing x); the stats follow, written
+// at the end (see write_stats). A small solve's call is dominated by unpacking its arguments:
+// numbers read from one array cost nothing, and with at most six arguments node-addon-api keeps
+// them on the stack, so the common sync call (no preconditioner) passes six.
+constexpr size_t kArgRowPtr = 0, kArgB = 3, kArgX = 4, kArgIo = 5, kArgPrecond = 6, kArgLast = 7;
+constexpr int64_t kParams = 15;
+enum : int { kIoMethod = 0, kIoRows, kIoCols, kIoTrusted, kIoOmega };
 
 int64_t param_int(Napi::Env env, double v, const char* name, int64_t lo, int64_t hi) {
-  if (!(v == std::floor(v)) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
+  // the range test first (NaN fails it), so the cast is defined
+  if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) ||
+      static_cast<double>(static_cast<int64_t>(v)) != v)
     throw_error(env, "ERR_INVALID_ARGUMENT",
                 std::string(name) + ": expected an integer in [" + std::to_string(lo) + ", " +
                     std::to_string(hi) + "], received " + std::to_string(v),
@@ -394,9 +412,8 @@ struct Params {
   double timeLimitMs = 0.0;
 };
 
-Params solve_params(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const double* p = get_f64(info, kArgParams, "params", kParams).data;
+// p: the io array's entries from kIoOmega on.
+Params solve_params(Napi::Env env, const double* p) {
   Params r;
   r.omega = p[0];
   r.opt.rtol = p[1];
@@ -409,6 +426,7 @@ Params solve_params(const Napi::CallbackInfo& info) {
   r.opt.flexible = p[7] != 0;
   r.opt.memory = static_cast<int>(param_int(env, p[8], "memory", 0, 100000));
   r.timeLimitMs = p[9];
+  r.opt.zero_start = p[10] != 0;
   if (!(r.timeLimitMs >= 0)) throw_error(env, "ERR_INVALID_ARGUMENT", "timeLimitMs: expected a number >= 0", "timeLimitMs");
   return r;
 }
@@ -420,11 +438,9 @@ struct PrecondArg {
   Napi::Function fn;                             // JS callback (empty = none)
 };
 
-// The preconditioner argument at info[kArgPrecond] (the same position in every entry).
-PrecondArg precond_arg(const Napi::CallbackInfo& info, int64_t n, double omega) {
-  Napi::Env env = info.Env();
+// A preconditioner argument v (undefined when not passed).
+PrecondArg precond_arg(Napi::Env env, Napi::Value v, int64_t n, double omega) {
   PrecondArg p;
-  Napi::Value v = info[kArgPrecond];
   p.omega = omega;
   if (v.IsNull() || v.IsUndefined()) return p;
   if (v.IsString()) {
@@ -464,8 +480,25 @@ IterResult run_method(int method, const Engine& e, const CsrView& A, const doubl
   }
 }
 
-int get_method(const Napi::CallbackInfo& info) {
-  return static_cast<int>(get_int(info, 0, "method", kCg, kConjugateDirection));
+// The matrix and method of a krylov / krylovAsync call, from io and the first three arguments.
+struct KrylovHead {
+  int method = kCg;
+  CsrView A{};
+  bool trusted = false;  // the facade validated A, b and x (their types too)
+};
+
+KrylovHead krylov_head(const Napi::CallbackInfo& info, const double* io) {
+  Napi::Env env = info.Env();
+  const int64_t maxDim = std::numeric_limits<int32_t>::max();
+  KrylovHead h;
+  h.method = static_cast<int>(param_int(env, io[kIoMethod], "method", kCg, kConjugateDirection));
+  const int64_t rows = param_int(env, io[kIoRows], "rows", 0, maxDim);
+  const int64_t cols = param_int(env, io[kIoCols], "cols", 0, maxDim);
+  h.trusted = io[kIoTrusted] == 1;
+  h.A = csr_from(env, rows, cols, info[kArgRowPtr], info[kArgRowPtr + 1], info[kArgRowPtr + 2],
+                 !h.trusted);
+  if (h.A.rows != h.A.cols) throw_error(env, "ERR_DIMENSION_MISMATCH", square_message(h.A), "A");
+  return h;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,19 +506,22 @@ int get_method(const Napi::CallbackInfo& info) {
 
 Napi::Value Krylov(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const int method = get_method(info);
-  const CsrView A = matrix_at(info, 1);
-  if (A.rows != A.cols) throw_error(env, "ERR_DIMENSION_MISMATCH", square_message(A), "A");
+  double* const io = get_f64(info, kArgIo, "io", kParams + kStats).data;
+  const KrylovHead head = krylov_head(info, io);
+  const int method = head.method;
+  const CsrView& A = head.A;
   const int64_t n = A.rows;
-  Span<double> b = get_f64(info, kArgB, "b", n);
-  Span<double> x = get_f64(info, kArgX, "x", n);
-  const Params prm = solve_params(info);
+  Span<double> b = as_f64(env, info[kArgB], "b", n, head.trusted);
+  Span<double> x = as_f64(env, info[kArgX], "x", n, head.trusted);
+  check_distinct(env, b.data, n, x.data, n);
+  const Params prm = solve_params(env, io + kIoOmega);
   const SolveOptions& opt = prm.opt;
-  PrecondArg pa = precond_arg(info, n, prm.omega);
-  Span<double> stats = get_f64(info, kArgStats, "stats", kStats);
+  PrecondArg pa = precond_arg(env, info[kArgPrecond], n, prm.omega);
+  double* const stats = io + kParams;
   const double tl = prm.timeLimitMs;
   Engine e = addon(env).engine();
   for (auto [v, name] : {std::pair<const double*, const char*>{b.data, "b"}, {x.data, "x0"}}) {
+    if (v == x.data && opt.zero_start) continue;
     std::string bad = check_finite(e, v, n, name);
     if (!bad.empty()) throw_error(env, "ERR_INVALID_ARGUMENT", bad, name);
   }
@@ -495,9 +531,9 @@ Napi::Value Krylov(const Napi::CallbackInfo& info) {
   JobShared pins;  // buffers a callback could detach under us
   std::unique_ptr<SyncCallback> cb;
   if (!pa.fn.IsEmpty()) {
-    pin_sync(pins, env, info[3], "rowPtr");
-    pin_sync(pins, env, info[4], "colIdx");
-    pin_sync(pins, env, info[5], "values");
+    pin_sync(pins, env, info[kArgRowPtr], "rowPtr");
+    pin_sync(pins, env, info[kArgRowPtr + 1], "colIdx");
+    pin_sync(pins, env, info[kArgRowPtr + 2], "values");
     pin_sync(pins, env, info[kArgB], "b");
     pin_sync(pins, env, info[kArgX], "x");
     cb = std::make_unique<SyncCallback>(env, pa.fn, n, &pins);
@@ -511,7 +547,7 @@ Napi::Value Krylov(const Napi::CallbackInfo& info) {
     throw_error(env, "ERR_NATIVE", std::string(kMethodNames[method]) + ": out of memory");
   }
   if (cb) cb->rethrow();
-  write_stats(stats.data, r, ctl.elapsed_ms());
+  write_stats(stats, r, ctl.elapsed_ms());
   return history_value(env, r, opt.history);
 }
 
@@ -523,19 +559,21 @@ class KrylovJob : public Job {
   KrylovJob(const Napi::CallbackInfo& info, Napi::Object opts)
       : Job(info.Env(), opts, "itersolve:krylov") {
     Napi::Env env = info.Env();
-    method_ = get_method(info);
-    A_ = matrix_at(info, 1);
-    if (A_.rows != A_.cols) throw_error(env, "ERR_DIMENSION_MISMATCH", square_message(A_), "A");
+    double* const io = pin_f64(info[kArgIo], "io", kParams + kStats).data;
+    const KrylovHead head = krylov_head(info, io);
+    method_ = head.method;
+    A_ = head.A;
     const int64_t n = A_.rows;
-    pin_i32(info[3], "rowPtr");
-    pin_i32(info[4], "colIdx");
-    pin_f64(info[5], "values");
+    pin_i32(info[kArgRowPtr], "rowPtr");
+    pin_i32(info[kArgRowPtr + 1], "colIdx");
+    pin_f64(info[kArgRowPtr + 2], "values");
     b_ = pin_f64(info[kArgB], "b", n).data;
     x_ = pin_f64(info[kArgX], "x", n).data;
-    const Params prm = solve_params(info);
-    pa_ = precond_arg(info, n, prm.omega);
+    check_distinct(env, b_, n, x_, n);
+    const Params prm = solve_params(env, io + kIoOmega);
+    pa_ = precond_arg(env, info[kArgPrecond], n, prm.omega);
     opt_ = prm.opt;
-    stats_ = pin_f64(info[kArgStats], "stats", kStats).data;
+    stats_ = io + kParams;
     if (!pa_.fn.IsEmpty()) {
       state_ = std::make_shared<CallbackState>();
       state_->job = shared();
@@ -559,6 +597,7 @@ class KrylovJob : public Job {
  protected:
   void Run(Control& ctl) override {
     for (auto [v, name] : {std::pair<const double*, const char*>{b_, "b"}, {x_, "x0"}}) {
+      if (v == x_ && opt_.zero_start) continue;
       std::string bad = check_finite(engine_, v, A_.rows, name);
       if (!bad.empty()) return fail("ERR_INVALID_ARGUMENT", bad);
     }
@@ -616,7 +655,6 @@ Napi::Value start_job(const Napi::CallbackInfo& info) {
 //                     atol, maxIterations, history, trueResidualEvery, stats, timeLimitMs | opts)
 // stats: kStats entries per column.
 constexpr size_t kBatchK = 8, kBatchPrecond = 9, kBatchRtol = 11, kBatchStats = 16, kBatchLast = 17;
-static_assert(kBatchPrecond == kArgPrecond, "precond_arg reads the preconditioner at kArgPrecond");
 
 SolveOptions batch_options(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -647,6 +685,7 @@ BatchArgs batch_args(const Napi::CallbackInfo& info) {
     throw_error(env, "ERR_INVALID_ARGUMENT", "k: too many columns", "k");
   a.B = get_f64(info, 6, "B", n * a.k);
   a.X = get_f64(info, 7, "X", n * a.k);
+  check_distinct(env, a.B.data, n * a.k, a.X.data, n * a.k, "out", "B");
   a.stats = get_f64(info, kBatchStats, "stats", kStats * a.k);
   return a;
 }
@@ -671,7 +710,7 @@ Napi::Value CgBatch(const Napi::CallbackInfo& info) {
       PrecondWrap::Unwrap(info[kBatchPrecond]) == nullptr)
     throw_error(env, "ERR_INVALID_ARGUMENT", "preconditioner: expected a kind string or a Preconditioner",
                 "preconditioner");
-  PrecondArg pa = precond_arg(info, a.A.rows, get_number(info, kBatchPrecond + 1, "omega"));
+  PrecondArg pa = precond_arg(env, info[kBatchPrecond], a.A.rows, get_number(info, kBatchPrecond + 1, "omega"));
   SolveOptions opt = batch_options(info);
   const double tl = get_number(info, kBatchLast, "timeLimitMs");
   Engine e = addon(env).engine();
@@ -700,7 +739,7 @@ class BatchJob : public Job {
     if (info[kBatchPrecond].IsFunction())
       throw_error(env, "ERR_INVALID_ARGUMENT", "preconditioner: expected a kind string or a Preconditioner",
                   "preconditioner");
-    pa_ = precond_arg(info, a_.A.rows, get_number(info, kBatchPrecond + 1, "omega"));
+    pa_ = precond_arg(env, info[kBatchPrecond], a_.A.rows, get_number(info, kBatchPrecond + 1, "omega"));
     opt_ = batch_options(info);
     pin_i32(info[2], "rowPtr");
     pin_i32(info[3], "colIdx");
@@ -753,6 +792,7 @@ SketchArgs sketch_args(const Napi::CallbackInfo& info) {
   a.A = matrix_at(info, 0);
   a.b = get_f64(info, kSkB, "b", a.A.rows);
   a.x = get_f64(info, kSkX, "x", a.A.cols);
+  check_distinct(env, a.b.data, a.A.rows, a.x.data, a.A.cols);
   a.opt.kind = static_cast<SketchKind>(get_int(info, kSkKind, "sketch", 0, 2));
   a.opt.sampling = static_cast<RowSampling>(get_int(info, kSkKind + 1, "sampling", 0, 1));
   a.opt.block_size = get_int(info, kSkKind + 2, "blockSize", 1, int64_t{1} << 31);

@@ -72,10 +72,14 @@ export const REASONS: readonly StopReason[] = [
 
 type AnyOptions = GmresOptions & ConjugateDirectionOptions & { preconditioner?: PreconditionerSpec };
 
-// What the binding takes after the matrix, b and x (see bindings/solvers.cpp): the
-// preconditioner, and the numeric options packed in one Float64Array
-// [omega, rtol, atol, maxIterations, history, trueResidualEvery, restart, flexible, memory,
-//  timeLimitMs] — one argument instead of ten keeps a small solve's call cheap.
+// The binding takes (rowPtr, colIdx, values, b, x, io[, preconditioner]) (see
+// bindings/solvers.cpp): one Float64Array `io` carries every number,
+// [method, rows, cols, trusted, omega, rtol, atol, maxIterations, history, trueResidualEvery,
+//  restart, flexible, memory, timeLimitMs, zeroStart], followed by the stats the binding writes
+// back, [reason, iterations, residualNorm, matvecs, elapsedMs]. Numbers in one array instead of
+// a dozen arguments keep a small solve's call cheap.
+const PARAMS = 15;
+const IO_LENGTH = PARAMS + 5;
 type Prepared = {
   x: Float64Array;
   precond: unknown;
@@ -83,7 +87,7 @@ type Prepared = {
   o: Partial<AnyOptions & AsyncOptions>;
 };
 
-function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown, params: Float64Array): Prepared {
+function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown, io: Float64Array): Prepared {
   if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
   squareCheck(A);
   const n = A.rows;
@@ -108,50 +112,61 @@ function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: u
     spec = o.oracle;
   }
   const [precond, omega] = resolvePreconditioner(method === 'conjugateDirection' ? 'oracle' : 'preconditioner', spec, n);
+  // Without x0 the binding zeroes x and starts from r = b (no product with A).
   let x: Float64Array;
   if (o.out === undefined) {
     x = o.x0 === undefined ? new Float64Array(n) : v.f64('x0', o.x0, n).slice();
   } else {
     x = v.f64('out', o.out, n);
-    if (o.x0 === undefined) x.fill(0);
-    else if (v.f64('x0', o.x0, n) !== x) x.set(o.x0);
+    if (o.x0 !== undefined && v.f64('x0', o.x0, n) !== x) x.set(o.x0);
   }
   if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
-  params[0] = omega;
-  params[1] = rtol;
-  params[2] = atol;
-  params[3] = maxIterations;
-  params[4] = history ? 1 : 0;
-  params[5] = tre;
-  params[6] = restart;
-  params[7] = flexible ? 1 : 0;
-  params[8] = memory;
-  params[9] = o.timeLimitMs ?? 0;
+  io[0] = METHOD[method];
+  io[1] = n;
+  io[2] = n;
+  io[3] = 1; // trusted: A is a validated CsrMatrix
+  io[4] = omega;
+  io[5] = rtol;
+  io[6] = atol;
+  io[7] = maxIterations;
+  io[8] = history ? 1 : 0;
+  io[9] = tre;
+  io[10] = restart;
+  io[11] = flexible ? 1 : 0;
+  io[12] = memory;
+  io[13] = o.timeLimitMs ?? 0;
+  io[14] = o.x0 === undefined ? 1 : 0;
   return { x, precond, history, o };
 }
 
-/** Turns the binding's stats (reason, iterations, residual, matvecs, elapsedMs) into a result. */
-export function solveResult(x: Float64Array, s: Float64Array, history: Float64Array | undefined): SolveResult {
-  const reason = REASONS[s[0]];
+/**
+ * Turns the binding's stats (reason, iterations, residual, matvecs, elapsedMs), at s[at..at+5),
+ * into a result.
+ */
+export function solveResult(x: Float64Array, s: Float64Array, history: Float64Array | undefined, at = 0): SolveResult {
+  const reason = REASONS[s[at]];
   const converged = reason === 'rtol' || reason === 'atol';
   return history === undefined
-    ? { x, converged, reason, iterations: s[1], residualNorm: s[2], matvecs: s[3], elapsedMs: s[4] }
-    : { x, converged, reason, iterations: s[1], residualNorm: s[2], history, matvecs: s[3], elapsedMs: s[4] };
+    ? { x, converged, reason, iterations: s[at + 1], residualNorm: s[at + 2], matvecs: s[at + 3], elapsedMs: s[at + 4] }
+    : { x, converged, reason, iterations: s[at + 1], residualNorm: s[at + 2], history, matvecs: s[at + 3], elapsedMs: s[at + 4] };
 }
 
-// Reused by every sync solve (read by the binding, or copied into the result, before returning).
-const syncStats = new Float64Array(5);
-const syncParams = new Float64Array(10);
+// Reused by every sync solve (read by the binding, and copied into the result, before returning).
+const syncIo = new Float64Array(IO_LENGTH);
 
 function solveSync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown): SolveResult {
-  const p = prepare(method, A, b, options, syncParams);
+  const p = prepare(method, A, b, options, syncIo);
   let h: Float64Array | undefined;
   try {
-    h = native().krylov(METHOD[method], A.rows, A.cols, A.rowPtr, A.colIdx, A.values, true, b, p.x, p.precond, syncParams, syncStats);
+    const nat = native();
+    h =
+      p.precond === null
+        ? nat.krylov(A.rowPtr, A.colIdx, A.values, b, p.x, syncIo)
+        : nat.krylov(A.rowPtr, A.colIdx, A.values, b, p.x, syncIo, p.precond);
   } catch (e) {
     throw fromNative(e);
   }
-  return solveResult(p.x, syncStats, h);
+  return solveResult(p.x, syncIo, h, PARAMS);
 }
 
 async function solveAsync(
@@ -160,13 +175,10 @@ async function solveAsync(
   b: Float64Array,
   options: unknown,
 ): Promise<SolveResult> {
-  const params = new Float64Array(10);
-  const p = prepare(method, A, b, options, params);
-  const stats = new Float64Array(5);
-  const h = await runJob(p.o, (opts) =>
-    native().krylovAsync(METHOD[method], ...A.args(), b, p.x, p.precond, params, stats, opts),
-  );
-  return solveResult(p.x, stats, h);
+  const io = new Float64Array(IO_LENGTH);
+  const p = prepare(method, A, b, options, io);
+  const h = await runJob(p.o, (opts) => native().krylovAsync(A.rowPtr, A.colIdx, A.values, b, p.x, io, p.precond, opts));
+  return solveResult(p.x, io, h, PARAMS);
 }
 
 /**

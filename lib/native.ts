@@ -106,21 +106,16 @@ export interface NativeBinding {
   ): string | undefined;
   NativePreconditioner: new (kind: string, ...args: [...M, omega: number]) => NativePreconditioner;
   krylov(
-    method: number,
-    rows: number,
-    cols: number,
     rowPtr: Int32Array,
     colIdx: Int32Array,
     values: Float64Array,
-    trusted: boolean,
     b: Float64Array,
     x: Float64Array,
-    precond: P,
-    params: Float64Array,
-    stats: Float64Array,
+    io: Float64Array,
+    precond?: P,
   ): Float64Array | undefined;
   krylovAsync(
-    ...args: [method: number, ...M, b: Float64Array, x: Float64Array, precond: P, params: Float64Array, stats: Float64Array, options: NativeJobOptions]
+    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array, precond: P, options: NativeJobOptions]
   ): Promise<Float64Array | undefined>;
   cgBatch(
     ...args: [...M, B: Float64Array, X: Float64Array, k: number, ...BatchArgs, stats: Float64Array, timeLimitMs: number]

@@ -80,5 +80,8 @@ t.test('abort and errors', async (t) => {
     argument: 'A',
   });
   t.throws(() => cgBatchSync(A, columns(2, 1), { out: new Float64Array(n) }), { code: 'ERR_DIMENSION_MISMATCH', argument: 'out' });
+  const Bo = columns(2, 1);
+  t.throws(() => cgBatchSync(A, Bo, { out: Bo }), { code: 'ERR_INVALID_ARGUMENT', argument: 'out', message: /overlap B/ });
+  await t.rejects(cgBatch(A, Bo, { out: Bo }), { code: 'ERR_INVALID_ARGUMENT', argument: 'out' });
   await t.rejects(cgBatch(A, columns(2, 1), { rtol: -1 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'rtol' });
 });

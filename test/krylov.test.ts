@@ -188,6 +188,16 @@ t.test('result shape, options and defaults', async (t) => {
   t.same(x0, r.x, 'x0 untouched');
   const same = cgSync(A, b, { x0: out, out });
   t.equal(same.x, out, 'x0 may be out');
+  // Without x0 the solve starts from zero whatever `out` holds (the binding zeroes it and starts
+  // from r = b, saving the product with A that would form b − A·0).
+  const garbage = new Float64Array(A.rows).fill(NaN);
+  const g = cgSync(A, b, { out: garbage, history: true });
+  t.equal(g.converged, true);
+  t.same([g.iterations, g.history], [r.iterations, r.history], 'the same run as from a fresh zero vector');
+  t.same(g.x, r.x);
+  t.equal(g.matvecs, r.matvecs, 'x0 = 0 by default costs no product either');
+  const fromZero = cgSync(A, b, { x0: new Float64Array(A.rows) });
+  t.equal(fromZero.matvecs, r.matvecs + 1, 'an explicit x0 forms b − A x0');
   // maxIterations
   const m = cgSync(A, b, { maxIterations: 3 });
   t.same([m.converged, m.reason, m.iterations], [false, 'max-iterations', 3]);
@@ -277,6 +287,10 @@ t.test('error paths', async (t) => {
     t.throws(() => f(A, b, { atol: NaN }), { code: 'ERR_INVALID_ARGUMENT', argument: 'atol' });
     t.throws(() => f(A, b, { maxIterations: 1.5 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'maxIterations' });
     t.throws(() => f(A, b, { out: new Float64Array(3) }), { code: 'ERR_DIMENSION_MISMATCH', argument: 'out' });
+    t.throws(() => f(A, b, { out: b }), { code: 'ERR_INVALID_ARGUMENT', argument: 'out', message: /overlap b/ }, `${f.name}: out is b`);
+    const both = new Float64Array(2 * n);
+    t.throws(() => f(A, both.subarray(0, n), { out: both.subarray(n - 1, 2 * n - 1) }), { code: 'ERR_INVALID_ARGUMENT', argument: 'out' });
+    t.equal(f(A, both.subarray(0, n).fill(1), { out: both.subarray(n) }).converged, true, 'adjacent views of one buffer are fine');
     t.throws(() => f(A, b, { history: 1 as never }), { code: 'ERR_INVALID_ARGUMENT', argument: 'history' });
     t.throws(() => f(A, b, { trueResidualEvery: -1 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'trueResidualEvery' });
     t.throws(() => f(A, b, 'x' as never), { code: 'ERR_INVALID_ARGUMENT', argument: 'options' });
@@ -289,6 +303,7 @@ t.test('error paths', async (t) => {
     code: 'ERR_DIMENSION_MISMATCH',
     argument: 'preconditioner',
   });
+  await t.rejects(cg(A, b, { out: b }), { code: 'ERR_INVALID_ARGUMENT', argument: 'out' }, 'async: out is b');
   t.throws(() => gmresSync(A, b, { restart: 0 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'restart' });
   t.throws(() => conjugateDirectionSync(A, b, { memory: -1 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'memory' });
   t.throws(() => conjugateDirectionSync(A, b, { preconditioner: 'jacobi' } as never), { code: 'ERR_INVALID_ARGUMENT', argument: 'preconditioner' });

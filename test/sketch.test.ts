@@ -100,6 +100,10 @@ t.test('stops, options and errors', async (t) => {
   t.equal(tl.reason, 'time-limit');
   t.throws(() => sketchSolveSync(A, new Float64Array(100)), { code: 'ERR_DIMENSION_MISMATCH', argument: 'b' });
   t.throws(() => sketchSolveSync(A, b, { x0: new Float64Array(400) }), { code: 'ERR_DIMENSION_MISMATCH', argument: 'x0' });
+  const sq = poisson2d(6);
+  const bs = new Float64Array(sq.rows).fill(1);
+  t.throws(() => sketchSolveSync(sq, bs, { out: bs }), { code: 'ERR_INVALID_ARGUMENT', argument: 'out', message: /overlap b/ });
+  await t.rejects(sketchSolve(sq, bs, { out: bs }), { code: 'ERR_INVALID_ARGUMENT', argument: 'out' });
   t.throws(() => sketchSolveSync(A, b, { sketch: 'srht' as never }), { code: 'ERR_INVALID_ARGUMENT', argument: 'sketch' });
   t.throws(() => sketchSolveSync(A, b, { sampling: 'x' as never }), { code: 'ERR_INVALID_ARGUMENT', argument: 'sampling' });
   t.throws(() => sketchSolveSync(A, b, { blockSize: 401 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'blockSize' });

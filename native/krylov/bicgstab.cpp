@@ -29,8 +29,7 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
   double* const php = M != nullptr ? ph.data() : p.data();  // M⁻¹p
   double* const shp = M != nullptr ? sh.data() : r.data();  // M⁻¹s
 
-  double rnorm = krylov::residual(e, A, b, x, r.data());
-  ++res.matvecs;
+  double rnorm = krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res);
   // The true residual norm of the current x when known (saves the exit matvec).
   bool known = true;
   double true_norm = rnorm;

@@ -32,8 +32,7 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
   std::vector<double> D(static_cast<size_t>(mem));
   int64_t stored = 0, head = 0;
 
-  double rnorm = krylov::residual(e, A, b, x, r.data());
-  ++res.matvecs;
+  double rnorm = krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res);
   bool known = true;  // r is the true residual of the current x
   double true_norm = rnorm;
   auto replace = [&]() {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "krylov.hpp"
@@ -19,13 +20,24 @@
 namespace itersolve {
 namespace {
 
+// Uninitialised storage for n doubles: every vector below is written before it is read, and a
+// zero-filled std::vector would cost a pass that many small solves notice.
+class Scratch {
+ public:
+  explicit Scratch(int64_t n) : p_(n > 0 ? new double[static_cast<size_t>(n)] : nullptr) {}
+  double* data() const { return p_.get(); }
+
+ private:
+  std::unique_ptr<double[]> p_;
+};
+
 struct Problem {
   const Engine& e;
   const CsrView& A;
   const double* b;
   double* x;
   int64_t n;
-  std::vector<double> r;  // b − A x: the recurrence residual, replaced by the true one when known
+  Scratch r;  // b − A x: the recurrence residual, replaced by the true one when known
 };
 
 // Sums of r[i]² and d[i]·r[i]² after r −= a·q, over [i0, i1) (four accumulators each).
@@ -107,15 +119,7 @@ class Standard {
       ops::xpby(pb_.e, z(), beta, p_.data(), pb_.n);
       return true;
     }
-    double* __restrict x = pb_.x;
-    double* __restrict p = p_.data();
-    const double* __restrict z = this->z();
-    ops::for_blocks(pb_.e, pb_.n, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i) {
-        x[i] += alpha * p[i];
-        p[i] = z[i] + beta * p[i];
-      }
-    });
+    ops::cg_direction(pb_.e, alpha, z(), beta, pb_.x, p_.data(), pb_.n);
     return true;
   }
 
@@ -123,7 +127,7 @@ class Standard {
   const double* z() const { return M_ != nullptr ? z_.data() : pb_.r.data(); }
   Problem& pb_;
   const Preconditioner* M_;
-  std::vector<double> p_, q_, z_;
+  Scratch p_, q_, z_;
 };
 
 class JacobiFused {
@@ -355,8 +359,7 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
     return res;
   }
   const double tol = krylov::tolerance(opt, bnorm);
-  double rt = krylov::residual(e, pb.A, pb.b, pb.x, pb.r.data());
-  res.matvecs = 1;
+  double rt = krylov::start_residual(e, pb.A, pb.b, pb.x, pb.r.data(), opt, bnorm, res);
   if (opt.history) res.history.push_back(rt);
   bool have_true = true;    // rt is ‖b − A x‖ for the current x
   bool x_pending = false;   // x is behind the iterate (see sync_x)
@@ -448,7 +451,7 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
 
 IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
               const SolveOptions& opt, Control& ctl) {
-  Problem pb{e, A, b, x, A.rows, std::vector<double>(static_cast<size_t>(A.rows))};
+  Problem pb{e, A, b, x, A.rows, Scratch(A.rows)};
   // Eisenstat's form needs the scaled factors (a positive diagonal) of this very A; otherwise
   // SSOR goes through apply() like any preconditioner.
   const krylov::SsorFactors* f = krylov::ssor_factors(M);

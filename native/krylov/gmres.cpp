@@ -35,8 +35,7 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
   const double eps = std::numeric_limits<double>::epsilon();
 
   // V_0 holds the true residual at the start of every cycle.
-  double rnorm = krylov::residual(e, A, b, x, vec(0));
-  ++res.matvecs;
+  double rnorm = krylov::start_residual(e, A, b, x, vec(0), opt, bnorm, res);
   if (opt.history) res.history.push_back(rnorm);
   if (!std::isfinite(rnorm) || !std::isfinite(bnorm)) {
     res.reason = Reason::NonFinite;

@@ -76,6 +76,8 @@ struct SolveOptions {
   int restart = 30;                 // gmres: Krylov dimension per cycle
   bool flexible = false;            // gmres: FGMRES (preconditioner may change between steps)
   int memory = 2;                   // conjugate_direction: directions kept (0 = steepest descent)
+  bool zero_start = false;          // start from x = 0 whatever x holds (x is zeroed on entry):
+                                    // the initial residual is b itself, no product with A
 };
 
 // M may be null (no preconditioner). The preconditioned solvers use M as follows:
@@ -117,6 +119,11 @@ namespace krylov {
 
 // r = b − A x; returns ‖r‖₂ (one matvec).
 double residual(const Engine& e, const CsrView& A, const double* b, const double* x, double* r);
+// The residual a solve starts from: residual() (counted in res.matvecs), or with
+// opt.zero_start x = 0 and r = b, whose norm is bnorm = ‖b‖₂ (no product: for the many small
+// solves that start from zero, one SpMV of fifteen).
+double start_residual(const Engine& e, const CsrView& A, const double* b, double* x, double* r,
+                      const SolveOptions& opt, double bnorm, IterResult& res);
 // max(rtol·bnorm, atol)
 inline double tolerance(const SolveOptions& opt, double bnorm) {
   const double t = opt.rtol * bnorm;

@@ -36,8 +36,7 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
   double* w1 = wa.data();  // w_{k−2}
   double* w2 = wb.data();  // w_{k−1}
 
-  double rnorm = krylov::residual(e, A, b, x, r_cur);
-  ++res.matvecs;
+  double rnorm = krylov::start_residual(e, A, b, x, r_cur, opt, bnorm, res);
   bool known = true;  // rnorm is the true residual norm of the current x
   if (opt.history) res.history.push_back(rnorm);
   if (!std::isfinite(rnorm) || !std::isfinite(bnorm)) {

@@ -598,6 +598,18 @@ static void test_conventions(const Engine& e) {
       std::printf("  %-28s %s after %lld iterations, %lld matvecs, residual %.3g\n", ctx.c_str(),
                   reason_name(r.reason), (long long)r.iterations, (long long)r.matvecs, r.value / bn);
     }
+    // zero_start: whatever x holds (NaN here), the solve is the one from x = 0, bit for bit,
+    // less the product that formed the initial residual.
+    {
+      ctx = std::string(s.name) + " zero_start";
+      SolveOptions oz = o;
+      oz.zero_start = true;
+      Vec xz(b.size(), std::nan(""));
+      const IterResult r = run(s, e, A, b, xz, M, oz);
+      CHECK(r.reason == base.reason && r.iterations == base.iterations);
+      CHECK(r.matvecs == base.matvecs - 1);
+      CHECK(xz == x && r.history == base.history && r.value == base.value);
+    }
     // x0 is used: from the solution, 0 iterations; from near it, fewer than from 0.
     {
       ctx = std::string(s.name) + " x0";
