@@ -1,7 +1,8 @@
 // Bindings of the Krylov solvers, preconditioners, the conjugate-direction method, batched CG and
 // sketching. Every solver has a synchronous entry (runs on the calling thread) and an async one
 // (a Job on the addon's job-runner threads). Results travel back through a small caller-allocated
-// `stats` Float64Array the facade turns into the result object (cheaper than building a JS object
+// Float64Array of stats (for the Krylov entries, the tail of the `io` array that also brought the
+// numeric options) the facade turns into the result object (cheaper than building a JS object
 // here, which matters for the many-small-solves use case); the solution is written in place into
 // the caller's `x`.
 //
