@@ -37,19 +37,21 @@ Cancel* Cancel::Unwrap(Napi::Value v) {
 // ---------------------------------------------------------------------------------------------
 // JobShared
 
+// One Node-API call per buffer without the element-type test (the pin knows the element size):
+// this runs on the main thread for every job, at settling and while it waits at the queue's head.
+// A detached buffer reads as length 0 and a transferred one is gone from its data pointer.
 std::string JobShared::check_detached(Napi::Env env) {
   for (Pin& p : pins) {
-    Napi::Value v = p.ref.Value();
-    if (!v.IsTypedArray()) continue;  // non-buffer pins (strings) cannot detach
-    if (is_detached(env, v)) return p.name;
-    Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    napi_typedarray_type type;
+    if (p.elementSize == 0) continue;
     size_t length = 0;
     void* data = nullptr;
     napi_value ab;
     size_t offset = 0;
-    if (napi_get_typedarray_info(env, ta, &type, &length, &data, &ab, &offset) != napi_ok ||
-        data != p.data || length * ta.ElementSize() != p.byteLength)
+    if (napi_get_typedarray_info(env, p.ref.Value(), nullptr, &length, &data, &ab, &offset) != napi_ok ||
+        data != p.data || length * p.elementSize != p.byteLength)
+      return p.name;
+    bool detached = false;
+    if (length == 0 && napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok && detached)
       return p.name;
   }
   return std::string();
@@ -87,14 +89,16 @@ Job::~Job() = default;
 Span<double> Job::pin_f64(Napi::Value v, const char* name, int64_t minLength) {
   Span<double> s = as_f64(Env(), v, name, minLength);
   shared_->pins.push_back(JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), s.data,
-                                         static_cast<size_t>(s.length) * sizeof(double), name});
+                                         static_cast<size_t>(s.length) * sizeof(double), name,
+                                         sizeof(double)});
   return s;
 }
 
 Span<int32_t> Job::pin_i32(Napi::Value v, const char* name, int64_t minLength) {
   Span<int32_t> s = as_i32(Env(), v, name, minLength);
   shared_->pins.push_back(JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), s.data,
-                                         static_cast<size_t>(s.length) * sizeof(int32_t), name});
+                                         static_cast<size_t>(s.length) * sizeof(int32_t), name,
+                                         sizeof(int32_t)});
   return s;
 }
 

@@ -51,6 +51,7 @@ struct JobShared {
     const void* data;
     size_t byteLength;
     std::string name;
+    size_t elementSize = 0;  // 0: not a typed array (a string, say), which cannot detach
   };
   std::vector<Pin> pins;
   std::atomic<bool> stop{false};         // set by the binding (detached buffer, callback threw)

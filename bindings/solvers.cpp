@@ -106,7 +106,7 @@ void pin_sync(JobShared& pins, Napi::Env env, Napi::Value v, const char* name) {
   size_t offset = 0;
   if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok) return;
   const size_t elem = type == napi_float64_array ? 8 : 4;
-  pins.pins.push_back(JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), data, length * elem, name});
+  pins.pins.push_back(JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), data, length * elem, name, elem});
 }
 
 // ---------------------------------------------------------------------------------------------
