@@ -270,8 +270,8 @@ async function run({ lib, native, quick, machine, log }) {
   // are summed over the rounds. The async solves' own elapsedMs shows how much slower a solve
   // runs while every core works (shared caches and memory, SMT siblings, turbo): cores × (sync
   // time) / (summed in-solve time) is the speedup this machine allows, the anchor for the ratio.
-  const rounds = count / 250;
-  const perRound = count / rounds;
+  const perRound = 250;
+  const rounds = count / perRound;
   const cores = native.getThreads();
   log(`throughput: ${count} CG solves of ${G.rows} unknowns in ${rounds} rounds (sync loop, then async)...`);
   for (let i = 0; i < 50; i++) lib.cgSync(G, rhs, { out: outs[i] });
