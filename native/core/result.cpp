@@ -12,6 +12,7 @@ const char* reason_name(Reason r) {
     case Reason::NonFinite: return "non-finite";
     case Reason::Aborted: return "aborted";
     case Reason::TimeLimit: return "time-limit";
+    case Reason::Stagnation: return "stagnation";
   }
   return "unknown";
 }

@@ -16,6 +16,7 @@ enum class Reason : int {
   NonFinite,
   Aborted,
   TimeLimit,
+  Stagnation,  // a restarted method stopped improving (GMRES(m) cycles that reduce nothing)
 };
 
 const char* reason_name(Reason r);

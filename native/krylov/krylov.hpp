@@ -53,6 +53,9 @@ class Preconditioner {
   virtual int64_t size() const = 0;
   // Returns false when the application failed or must stop (callback threw, job stopping).
   virtual bool apply(const Engine& e, const double* r, double* z) const = 0;
+  // Diagonal shift α the factorisation needed (IC(0)/ILU(0) of A + α·diag(A), Manteuffel), 0
+  // when it succeeded on A itself or for kinds that never shift.
+  virtual double shift() const { return 0.0; }
 };
 
 // Builders. Each throws SolverError naming the row on a zero, non-finite or (ic0) non-positive
@@ -75,6 +78,7 @@ struct SolveOptions {
   int64_t true_residual_every = 0;  // recompute r = b − A x every k iterations (0: never)
   int restart = 30;                 // gmres: Krylov dimension per cycle
   bool flexible = false;            // gmres: FGMRES (preconditioner may change between steps)
+  int recycle = -1;                 // gcrotmk: k, recycled directions kept (-1: same as restart)
   int memory = 2;                   // conjugate_direction: directions kept (0 = steepest descent)
   bool zero_start = false;          // start from x = 0 whatever x holds (x is zeroed on entry):
                                     // the initial residual is b itself, no product with A
@@ -95,6 +99,12 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
                  const SolveOptions& opt, Control& ctl);
 IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
                   const SolveOptions& opt, Control& ctl);
+
+// GCROT(m, k) (Hicken and Zingg; SciPy's gcrotmk): m = opt.restart inner GMRES steps per cycle,
+// right-preconditioned, recycling the k = opt.recycle (k < 0: k = m) most useful directions
+// across restarts. One iteration = one inner step (one product with A).
+IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x,
+                   const Preconditioner* M, const SolveOptions& opt, Control& ctl);
 
 // Conjugate-direction method with a direction oracle (DCDM, Kaneda et al. 2023). Each iteration:
 // q = oracle(r/‖r‖) (identity when oracle is null); A-orthogonalise q against the last
