@@ -1,17 +1,26 @@
+/**
+ * Every error code of itersolve, in the order the addon exports them (`layout.errorCodes`, from
+ * native/core/errors.hpp's kErrorCodes). Defined once here for lib; test/layout.test.ts checks
+ * that it equals the addon's list.
+ */
+export const ERROR_CODES = [
+  'ERR_INVALID_ARGUMENT',
+  'ERR_DIMENSION_MISMATCH',
+  'ERR_INVALID_MATRIX',
+  'ERR_PARSE',
+  'ERR_IO',
+  'ERR_BUFFER_DETACHED',
+  'ERR_UNSUPPORTED',
+  'ERR_ZERO_PIVOT',
+  'ERR_NOT_SYMMETRIC',
+  'ERR_NATIVE_LOAD',
+  'ERR_NATIVE',
+  'ERR_TIME_LIMIT',
+  'ABORT_ERR',
+] as const;
+
 /** Error codes thrown (or rejected with) by itersolve. */
-export type ItersolveErrorCode =
-  | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_DIMENSION_MISMATCH'
-  | 'ERR_INVALID_MATRIX'
-  | 'ERR_PARSE'
-  | 'ERR_IO'
-  | 'ERR_BUFFER_DETACHED'
-  | 'ERR_UNSUPPORTED'
-  | 'ERR_ZERO_PIVOT'
-  | 'ERR_NATIVE_LOAD'
-  | 'ERR_NATIVE'
-  | 'ERR_TIME_LIMIT'
-  | 'ABORT_ERR';
+export type ItersolveErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * The one error class of itersolve. `code` says what kind of problem it is, `argument` names the
@@ -40,20 +49,7 @@ export class ItersolveError extends Error {
   }
 }
 
-const KNOWN = new Set<string>([
-  'ERR_INVALID_ARGUMENT',
-  'ERR_DIMENSION_MISMATCH',
-  'ERR_INVALID_MATRIX',
-  'ERR_PARSE',
-  'ERR_IO',
-  'ERR_BUFFER_DETACHED',
-  'ERR_UNSUPPORTED',
-  'ERR_ZERO_PIVOT',
-  'ERR_NATIVE_LOAD',
-  'ERR_NATIVE',
-  'ERR_TIME_LIMIT',
-  'ABORT_ERR',
-]);
+const KNOWN: ReadonlySet<string> = new Set<string>(ERROR_CODES);
 
 /** Converts an error raised by the native binding into an ItersolveError (others pass through). */
 export function fromNative(e: unknown): unknown {

@@ -1,0 +1,124 @@
+/**
+ * The call interface between lib/ and the addon, named once on this side (bindings/layout.hpp
+ * names it on the other). Each operation passes its numbers in one Float64Array `io`: the
+ * parameters in `params` order, then (except for batches, whose stats are a separate array of
+ * `stats.length` per column) the stats the binding writes back. Facades index `io` only through
+ * the maps below, never by literal positions; test/layout.test.ts asserts that these lists equal
+ * the addon's exported `layout`, so a slot added on one side only fails the tests.
+ * @internal
+ * @packageDocumentation
+ */
+import { ERROR_CODES } from './errors';
+
+/** Why an iterative method stopped, in the native Reason enum's order (the `reason` slot holds the index). */
+export const REASONS = [
+  'rtol',
+  'atol',
+  'max-iterations',
+  'breakdown',
+  'indefinite',
+  'non-finite',
+  'aborted',
+  'time-limit',
+  'stagnation',
+] as const;
+
+/** Krylov methods, by the index the krylov io's `method` slot holds. */
+export const METHODS = ['cg', 'bicgstab', 'gmres', 'minres', 'conjugateDirection', 'gcrotmk'] as const;
+
+export const KRYLOV_PARAMS = [
+  'method',
+  'rows',
+  'cols',
+  'trusted',
+  'omega',
+  'rtol',
+  'atol',
+  'maxIterations',
+  'history',
+  'trueResidualEvery',
+  'restart',
+  'flexible',
+  'memory',
+  'timeLimitMs',
+  'zeroStart',
+  'recycle',
+] as const;
+
+/** Stats of a Krylov, batch (per column) or sketch solve. */
+export const SOLVE_STATS = ['reason', 'iterations', 'residualNorm', 'matvecs', 'elapsedMs'] as const;
+
+export const BATCH_PARAMS = [
+  'rows',
+  'cols',
+  'trusted',
+  'k',
+  'omega',
+  'rtol',
+  'atol',
+  'maxIterations',
+  'history',
+  'trueResidualEvery',
+  'timeLimitMs',
+] as const;
+
+export const SKETCH_PARAMS = [
+  'rows',
+  'cols',
+  'trusted',
+  'sketch',
+  'sampling',
+  'blockSize',
+  'seed',
+  'rtol',
+  'atol',
+  'maxIterations',
+  'history',
+  'trueResidualEvery',
+  'timeLimitMs',
+] as const;
+
+export const POWER_PARAMS = ['rows', 'cols', 'trusted', 'maxIterations', 'rtol', 'history', 'timeLimitMs'] as const;
+export const POWER_STATS = ['reason', 'iterations', 'eigenvalue', 'change', 'matvecs', 'elapsedMs'] as const;
+
+/** Name → index of a list of slot names. */
+export type IndexOf<L extends readonly string[]> = { readonly [K in L[number]]: number };
+
+function indexOf<const L extends readonly string[]>(list: L): IndexOf<L> {
+  const m: Record<string, number> = {};
+  list.forEach((name, i) => (m[name] = i));
+  return Object.freeze(m) as IndexOf<L>;
+}
+
+/** One operation's slots: `p.x` is parameter x's index in io, `s.y` stat y's index counted from the first stat. */
+export interface Slots<P extends readonly string[], S extends readonly string[]> {
+  readonly params: P;
+  readonly stats: S;
+  readonly p: IndexOf<P>;
+  readonly s: IndexOf<S>;
+}
+
+function slots<const P extends readonly string[], const S extends readonly string[]>(params: P, stats: S): Slots<P, S> {
+  return Object.freeze({ params, stats, p: indexOf(params), s: indexOf(stats) });
+}
+
+export const KRYLOV = slots(KRYLOV_PARAMS, SOLVE_STATS);
+export const BATCH = slots(BATCH_PARAMS, SOLVE_STATS);
+export const SKETCH = slots(SKETCH_PARAMS, SOLVE_STATS);
+export const POWER = slots(POWER_PARAMS, POWER_STATS);
+
+/** Method name → the `method` slot's value. */
+export const METHOD_INDEX = indexOf(METHODS);
+/** Stop reason → the `reason` stat's value. */
+export const REASON_INDEX = indexOf(REASONS);
+
+/** The same object the addon exports as `layout` (what test/layout.test.ts compares). */
+export const LAYOUT = {
+  reasons: REASONS,
+  errorCodes: ERROR_CODES,
+  methods: METHODS,
+  krylov: { params: KRYLOV_PARAMS, stats: SOLVE_STATS },
+  batch: { params: BATCH_PARAMS, stats: SOLVE_STATS },
+  sketch: { params: SKETCH_PARAMS, stats: SOLVE_STATS },
+  power: { params: POWER_PARAMS, stats: POWER_STATS },
+} as const;

@@ -1,0 +1,54 @@
+// lib/layout.ts and lib/errors.ts name the call interface and the error codes on lib's side; the
+// addon exports the same names as `layout`. They must agree list for list: a slot, reason,
+// method or code added on one side only fails here rather than silently shifting every index.
+import t from 'tap';
+import { ERROR_CODES } from '../lib/errors';
+import * as L from '../lib/layout';
+import { native } from '../lib/native';
+
+type NativeLayout = {
+  reasons: string[];
+  errorCodes: string[];
+  methods: string[];
+  krylov: { params: string[]; stats: string[] };
+  batch: { params: string[]; stats: string[] };
+  sketch: { params: string[]; stats: string[] };
+  power: { params: string[]; stats: string[] };
+};
+
+const nat = (native() as unknown as { layout?: NativeLayout }).layout;
+
+t.test('the addon exports its layout', async (t) => {
+  t.type(nat, 'object', 'native().layout is an object');
+});
+
+t.test('reasons, error codes and methods agree with the addon, in order', async (t) => {
+  if (!nat) return t.fail('no native layout');
+  t.strictSame(nat.reasons, [...L.REASONS], 'reasons');
+  t.strictSame(nat.errorCodes, [...ERROR_CODES], 'errorCodes');
+  t.strictSame(nat.methods, [...L.METHODS], 'methods');
+});
+
+t.test('every operation’s params and stats agree with the addon', async (t) => {
+  if (!nat) return t.fail('no native layout');
+  for (const op of ['krylov', 'batch', 'sketch', 'power'] as const) {
+    t.strictSame(nat[op].params, [...L.LAYOUT[op].params], `${op}.params`);
+    t.strictSame(nat[op].stats, [...L.LAYOUT[op].stats], `${op}.stats`);
+  }
+  // the whole object, so a list the addon adds later is noticed too
+  t.strictSame(Object.keys(nat).sort(), Object.keys(L.LAYOUT).sort(), 'the same lists');
+  t.strictSame(JSON.parse(JSON.stringify(nat)), JSON.parse(JSON.stringify(L.LAYOUT)), 'deep equality');
+});
+
+t.test('the name → index maps are the lists’ positions', async (t) => {
+  t.equal(L.KRYLOV.p.method, 0);
+  t.equal(L.KRYLOV.p.recycle, 15);
+  t.equal(L.KRYLOV.params.length, 16);
+  t.equal(L.METHOD_INDEX.gcrotmk, 5);
+  t.equal(L.REASON_INDEX.stagnation, 8);
+  for (const S of [L.KRYLOV, L.BATCH, L.SKETCH, L.POWER]) {
+    S.params.forEach((name, i) => t.equal((S.p as Record<string, number>)[name], i, name));
+    S.stats.forEach((name, i) => t.equal((S.s as Record<string, number>)[name], i, name));
+  }
+  t.ok(Object.isFrozen(L.KRYLOV.p), 'maps are frozen');
+});
