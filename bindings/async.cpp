@@ -60,12 +60,13 @@ std::string JobShared::check_detached(Napi::Env env) {
 // ---------------------------------------------------------------------------------------------
 // Job
 
-Job::Job(Napi::Env env, Napi::Object options, const char* /*resourceName*/)
+Job::Job(Napi::Env env, Napi::Object options, const char* name)
     : addon_(addon(env)),
       engine_(addon_.engine()),
       env_(env),
       deferred_(Napi::Promise::Deferred::New(env)),
-      shared_(std::make_shared<JobShared>()) {
+      shared_(std::make_shared<JobShared>()),
+      name_(name) {
   Napi::Value cancel = options.Get("cancel");
   if (!cancel.IsUndefined() && !cancel.IsNull()) cancel_ = Cancel::Unwrap(cancel)->flag();
   Napi::Value tl = options.Get("timeLimitMs");
@@ -86,20 +87,26 @@ Job::Job(Napi::Env env, Napi::Object options, const char* /*resourceName*/)
 
 Job::~Job() = default;
 
-Span<double> Job::pin_f64(Napi::Value v, const char* name, int64_t minLength) {
-  Span<double> s = as_f64(Env(), v, name, minLength);
+Span<double> Job::pin_f64(Napi::Value v, const char* name, int64_t minLength, bool trustedType) {
+  Span<double> s = as_f64(Env(), v, name, minLength, trustedType);
   shared_->pins.push_back(JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), s.data,
                                          static_cast<size_t>(s.length) * sizeof(double), name,
                                          sizeof(double)});
   return s;
 }
 
-Span<int32_t> Job::pin_i32(Napi::Value v, const char* name, int64_t minLength) {
-  Span<int32_t> s = as_i32(Env(), v, name, minLength);
+Span<int32_t> Job::pin_i32(Napi::Value v, const char* name, int64_t minLength, bool trustedType) {
+  Span<int32_t> s = as_i32(Env(), v, name, minLength, trustedType);
   shared_->pins.push_back(JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), s.data,
                                          static_cast<size_t>(s.length) * sizeof(int32_t), name,
                                          sizeof(int32_t)});
   return s;
+}
+
+void Job::pin_unpacked(Napi::Value v, const void* data, size_t byteLength, const char* name,
+                       size_t elementSize) {
+  shared_->pins.push_back(
+      JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), data, byteLength, name, elementSize});
 }
 
 void Job::pin_value(Napi::Value v) {
@@ -127,10 +134,8 @@ void Job::execute() {
   addon_.pool.job_started();
   try {
     Run(ctl);
-  } catch (const std::bad_alloc&) {
-    fail("ERR_NATIVE", "out of memory");
   } catch (...) {
-    fail("ERR_NATIVE", "unexpected native error");
+    fail(current_failure(name_));  // the same exit the Sync forms take (bindings/errors.hpp)
   }
   addon_.pool.job_finished();
 }
@@ -180,11 +185,7 @@ void Job::settle_error(Napi::Env env) {
     settle_detached(env, name);
     return;
   }
-  Napi::Error err =
-      make_error(env, errorCode_.empty() ? "ERR_NATIVE" : errorCode_.c_str(), errorMessage_);
-  if (errorLine_ > 0) err.Set("line", Napi::Number::New(env, static_cast<double>(errorLine_)));
-  if (errorRow_ >= 0) err.Set("row", Napi::Number::New(env, static_cast<double>(errorRow_)));
-  deferred_.Reject(err.Value());
+  deferred_.Reject(failure_error(env, failure_).Value());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,7 +195,10 @@ JobRunner::~JobRunner() { shutdown(); }
 
 void JobRunner::submit(Napi::Env env, Job* job) {
   if (shut_) {  // cannot happen while JS runs; settle at once rather than lose the job
-    job->fail("ABORT_ERR", "The environment is shutting down");
+    Failure f;
+    f.code = "ABORT_ERR";
+    f.message = "The environment is shutting down";
+    job->fail(std::move(f));
     job->settle(env);
     delete job;
     return;

@@ -25,6 +25,7 @@
 
 #include "../native/core/control.hpp"
 #include "common.hpp"
+#include "errors.hpp"
 
 namespace itersolve {
 namespace binding {
@@ -70,7 +71,8 @@ class JobRunner;
 class Job {
  public:
   // options: { cancel?: Cancel, timeLimitMs?: number, onProgress?: function }
-  Job(Napi::Env env, Napi::Object options, const char* resourceName);
+  // `name` names the operation in messages ("cg: out of memory"); a string literal.
+  Job(Napi::Env env, Napi::Object options, const char* name);
   virtual ~Job();
   Job(const Job&) = delete;
   Job& operator=(const Job&) = delete;
@@ -79,29 +81,35 @@ class Job {
   Napi::Env Env() const { return Napi::Env(env_); }
 
   // Pins a typed array for the job's lifetime and returns its data. Call before Start().
-  Span<double> pin_f64(Napi::Value v, const char* name, int64_t minLength = -1);
-  Span<int32_t> pin_i32(Napi::Value v, const char* name, int64_t minLength = -1);
+  // `trustedType`: as for as_f64 (the facade vouches for the element type).
+  Span<double> pin_f64(Napi::Value v, const char* name, int64_t minLength = -1,
+                       bool trustedType = false);
+  Span<int32_t> pin_i32(Napi::Value v, const char* name, int64_t minLength = -1,
+                        bool trustedType = false);
+  // Pins a typed array already unpacked (data, byteLength, element size).
+  void pin_unpacked(Napi::Value v, const void* data, size_t byteLength, const char* name,
+                    size_t elementSize);
   void pin_value(Napi::Value v);  // keeps any JS value alive (e.g. a string)
 
   // Hands the job to the runner (after the subclass set itself up). From then on the runner owns
   // it: it is deleted on the main thread once settled (or at teardown).
   void Start();
 
+  // State shared with the main thread (pins, stop flag, the error a JS callback threw).
+  const std::shared_ptr<JobShared>& shared() const { return shared_; }
+
  protected:
-  // Runs on a runner thread. Throw nothing; record failures with fail().
+  // Runs on a runner thread. A failure is thrown (SolverError, bad_alloc, ...): execute()
+  // records it through the binding's one error exit (current_failure), and the promise rejects
+  // with the same error the Sync form would throw.
   virtual void Run(Control& ctl) = 0;
   // Runs on the main thread after Run, when no buffer was detached.
   virtual Napi::Value Result(Napi::Env env) = 0;
-  // Records an error with a code, reported as a rejection.
-  void fail(const char* code, const std::string& message, int64_t line = 0, int64_t row = -1) {
+  // Records a failure, reported as a rejection.
+  void fail(Failure f) {
     failed_ = true;
-    errorMessage_ = message;
-    errorCode_ = code;
-    errorLine_ = line;
-    errorRow_ = row;
+    failure_ = std::move(f);
   }
-  // State shared with the main thread (pins, stop flag, the error a JS callback threw).
-  const std::shared_ptr<JobShared>& shared() const { return shared_; }
   Addon& addon_;
   Engine engine_;
 
@@ -120,11 +128,9 @@ class Job {
   std::shared_ptr<std::atomic<bool>> cancel_;
   double timeLimitMs_ = 0;
   bool hasProgress_ = false;
+  const char* name_;
   bool failed_ = false;
-  std::string errorMessage_;
-  std::string errorCode_;
-  int64_t errorLine_ = 0;
-  int64_t errorRow_ = -1;
+  Failure failure_;
 };
 
 // Runs the jobs of one Node environment.

@@ -29,42 +29,33 @@ export interface NativeCancel {
 export interface NativeJobOptions {
   cancel?: NativeCancel;
   timeLimitMs?: number;
-  onProgress?: (p: { iteration: number; total?: number; value: number }) => void;
+  onProgress?: (p: { iteration: number; total?: number; value: number; fraction?: number }) => void;
 }
 
 export interface NativePreconditioner {
   apply(r: Float64Array, z: Float64Array): Float64Array;
   readonly kind: string;
   readonly size: number;
+  /** Diagonal shift α the factorisation used (0: none). */
+  readonly shift: number;
 }
 
 type P = unknown; // null | kind string | NativePreconditioner | (r, z) => void
 
-type M = [rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, trusted: boolean];
-
-type BatchArgs = readonly [
-  precond: P,
-  omega: number,
-  rtol: number,
-  atol: number,
-  maxIterations: number,
-  history: boolean,
-  trueResidualEvery: number,
-];
-type SketchArgs = readonly [
-  kind: number,
-  sampling: number,
-  blockSize: number,
-  seed: number,
-  rtol: number,
-  atol: number,
-  maxIterations: number,
-  history: boolean,
-  trueResidualEvery: number,
-];
+/** The addon's `layout`: slot names of every io array, reason names and error codes (see lib/layout.ts). */
+export interface NativeLayout {
+  reasons: string[];
+  errorCodes: string[];
+  methods: string[];
+  krylov: { params: string[]; stats: string[] };
+  batch: { params: string[]; stats: string[] };
+  sketch: { params: string[]; stats: string[] };
+  power: { params: string[]; stats: string[] };
+}
 
 export interface NativeBinding {
   Cancel: new () => NativeCancel;
+  layout: NativeLayout;
   info(): {
     simd: string;
     simdSupported: string[];
@@ -91,8 +82,8 @@ export interface NativeBinding {
   sum(x: Float64Array): number;
   axpy(a: number, x: Float64Array, y: Float64Array): Float64Array;
   axpby(a: number, x: Float64Array, b: number, y: Float64Array): Float64Array;
-  mmRead(source: string, isText: boolean): NativeCsr & { header: MatrixMarketHeader };
-  mmReadAsync(source: string, isText: boolean, options: NativeJobOptions): Promise<NativeCsr & { header: MatrixMarketHeader }>;
+  mmRead(source: string | Uint8Array, isText: boolean): NativeCsr & { header: MatrixMarketHeader };
+  mmReadAsync(source: string | Uint8Array, isText: boolean, options: NativeJobOptions): Promise<NativeCsr & { header: MatrixMarketHeader }>;
   mmWrite(
     path: string | null,
     rows: number,
@@ -105,34 +96,25 @@ export interface NativeBinding {
     comment: string | undefined,
   ): string | undefined;
   NativePreconditioner: new (kind: string, ...args: [...M, omega: number]) => NativePreconditioner;
-  krylov(
-    rowPtr: Int32Array,
-    colIdx: Int32Array,
-    values: Float64Array,
-    b: Float64Array,
-    x: Float64Array,
-    io: Float64Array,
-    precond?: P,
-  ): Float64Array | undefined;
+  // Solvers: every number travels in one Float64Array `io` (params, then stats) named by `layout`.
+  krylov(rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array, precond?: P): Float64Array | undefined;
   krylovAsync(
     ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array, precond: P, options: NativeJobOptions]
   ): Promise<Float64Array | undefined>;
   cgBatch(
-    ...args: [...M, B: Float64Array, X: Float64Array, k: number, ...BatchArgs, stats: Float64Array, timeLimitMs: number]
+    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, B: Float64Array, X: Float64Array, io: Float64Array, stats: Float64Array, precond?: P]
   ): Float64Array[] | undefined;
   cgBatchAsync(
-    ...args: [...M, B: Float64Array, X: Float64Array, k: number, ...BatchArgs, stats: Float64Array, options: NativeJobOptions]
+    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, B: Float64Array, X: Float64Array, io: Float64Array, stats: Float64Array, precond: P, options: NativeJobOptions]
   ): Promise<Float64Array[] | undefined>;
-  sketchSolve(...args: [...M, b: Float64Array, x: Float64Array, ...SketchArgs, stats: Float64Array, timeLimitMs: number]): Float64Array | undefined;
+  sketchSolve(rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array): Float64Array | undefined;
   sketchSolveAsync(
-    ...args: [...M, b: Float64Array, x: Float64Array, ...SketchArgs, stats: Float64Array, options: NativeJobOptions]
+    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array, options: NativeJobOptions]
   ): Promise<Float64Array | undefined>;
-  powerIteration(
-    ...args: [...M, x: Float64Array, maxIterations: number, rtol: number, history: boolean, timeLimitMs: number]
-  ): NativeIterResult;
+  powerIteration(rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, x: Float64Array, io: Float64Array): Float64Array | undefined;
   powerIterationAsync(
-    ...args: [...M, x: Float64Array, maxIterations: number, rtol: number, history: boolean, options: NativeJobOptions]
-  ): Promise<NativeIterResult>;
+    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, x: Float64Array, io: Float64Array, options: NativeJobOptions]
+  ): Promise<Float64Array | undefined>;
 }
 
 /** Header of a Matrix Market file as read. */

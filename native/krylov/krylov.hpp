@@ -28,20 +28,13 @@
 #include <vector>
 
 #include "../core/control.hpp"
+#include "../core/errors.hpp"
 #include "../core/ops.hpp"
 #include "../core/result.hpp"
 
 namespace itersolve {
 
-// A failure that is the caller's to fix (zero pivot, bad parameter). `code` is an itersolve error
-// code ("ERR_ZERO_PIVOT", "ERR_INVALID_ARGUMENT", "ERR_NOT_SPD", ...); `row` is the 0-based row
-// it concerns, or -1. The message names the row (e.g. "ic0: non-positive pivot -3.5 at row 17").
-struct SolverError : std::runtime_error {
-  SolverError(const char* code_, const std::string& message, int64_t row_ = -1)
-      : std::runtime_error(message), code(code_), row(row_) {}
-  const char* code;
-  int64_t row;
-};
+// SolverError (code, message, row, argument, line): ../core/errors.hpp.
 
 // z = M⁻¹ r. Implementations must be safe to apply from several threads at once (no mutable
 // state: two concurrent solves may share one preconditioner object), except callback ones.
@@ -134,6 +127,10 @@ double residual(const Engine& e, const CsrView& A, const double* b, const double
 // solves that start from zero, one SpMV of fifteen).
 double start_residual(const Engine& e, const CsrView& A, const double* b, double* x, double* r,
                       const SolveOptions& opt, double bnorm, IterResult& res);
+// Every solver's last step before returning: a returned x with a NaN or ±Inf entry always reports
+// Reason::NonFinite (whatever stopped the iteration: max-iterations, abort, …), because no other
+// reason describes such an x honestly. Returns true when it changed the reason.
+bool flag_nonfinite(const double* x, int64_t n, IterResult& res);
 // max(rtol·bnorm, atol)
 inline double tolerance(const SolveOptions& opt, double bnorm) {
   const double t = opt.rtol * bnorm;

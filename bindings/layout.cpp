@@ -1,0 +1,65 @@
+#include "layout.hpp"
+
+#include <initializer_list>
+#include <string>
+
+#include "../native/core/errors.hpp"
+#include "../native/core/result.hpp"
+
+namespace itersolve {
+namespace binding {
+namespace layout {
+
+namespace {
+
+#define ITERSOLVE_NAME_ITEM(n) #n,
+const char* const kKrylovParams[] = {ITERSOLVE_KRYLOV_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kSolveStats[] = {ITERSOLVE_SOLVE_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kBatchParams[] = {ITERSOLVE_BATCH_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kSketchParams[] = {ITERSOLVE_SKETCH_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kPowerParams[] = {ITERSOLVE_POWER_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kPowerStats[] = {ITERSOLVE_POWER_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kMethods[] = {ITERSOLVE_METHODS(ITERSOLVE_NAME_ITEM)};
+#undef ITERSOLVE_NAME_ITEM
+
+template <size_t N>
+Napi::Array names(Napi::Env env, const char* const (&list)[N]) {
+  Napi::Array a = Napi::Array::New(env, N);
+  for (size_t i = 0; i < N; ++i) a.Set(static_cast<uint32_t>(i), Napi::String::New(env, list[i]));
+  return a;
+}
+
+template <size_t P, size_t S>
+Napi::Object slots(Napi::Env env, const char* const (&params)[P], const char* const (&stats)[S]) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("params", names(env, params));
+  o.Set("stats", names(env, stats));
+  return o;
+}
+
+}  // namespace
+
+const char* method_name(int m) { return m >= 0 && m < method::kCount ? kMethods[m] : "solver"; }
+
+Napi::Object make_layout(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array reasons = Napi::Array::New(env);
+  // Every Reason value, in enum order (the stats' `reason` slot holds the index).
+  for (int r = 0;; ++r) {
+    const char* name = reason_name(static_cast<Reason>(r));
+    if (std::string(name) == "unknown") break;
+    reasons.Set(static_cast<uint32_t>(r), Napi::String::New(env, name));
+  }
+  o.Set("reasons", reasons);
+  o.Set("errorCodes", names(env, kErrorCodes));
+  o.Set("methods", names(env, kMethods));
+  o.Set("krylov", slots(env, kKrylovParams, kSolveStats));
+  o.Set("batch", slots(env, kBatchParams, kSolveStats));
+  o.Set("sketch", slots(env, kSketchParams, kSolveStats));
+  o.Set("power", slots(env, kPowerParams, kPowerStats));
+  return o;
+}
+
+}  // namespace layout
+}  // namespace binding
+}  // namespace itersolve

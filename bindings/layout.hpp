@@ -1,0 +1,51 @@
+// The call interface between lib/ and the addon, named once. Each operation takes its numbers in
+// one Float64Array `io` (cheap to pass: a small solve's call is dominated by argument unpacking),
+// its parameters first and the stats the binding writes back after them. The slot names below
+// are the only place their order is defined on this side; the addon exports them as `layout`
+// (with the reason names and error codes) and lib/layout.ts holds the same lists, which
+// test/layout.test.ts compares. Add a slot by adding its name to a list here and in lib/layout.ts.
+#pragma once
+#include <napi.h>
+
+namespace itersolve {
+namespace binding {
+namespace layout {
+
+// X(name) lists. The enum gives the index, the string the exported name.
+#define ITERSOLVE_KRYLOV_PARAMS(X)                                                             \
+  X(method) X(rows) X(cols) X(trusted) X(omega) X(rtol) X(atol) X(maxIterations) X(history)    \
+  X(trueResidualEvery) X(restart) X(flexible) X(memory) X(timeLimitMs) X(zeroStart) X(recycle)
+#define ITERSOLVE_SOLVE_STATS(X) X(reason) X(iterations) X(residualNorm) X(matvecs) X(elapsedMs)
+#define ITERSOLVE_BATCH_PARAMS(X)                                                              \
+  X(rows) X(cols) X(trusted) X(k) X(omega) X(rtol) X(atol) X(maxIterations) X(history)         \
+  X(trueResidualEvery) X(timeLimitMs)
+#define ITERSOLVE_SKETCH_PARAMS(X)                                                             \
+  X(rows) X(cols) X(trusted) X(sketch) X(sampling) X(blockSize) X(seed) X(rtol) X(atol)        \
+  X(maxIterations) X(history) X(trueResidualEvery) X(timeLimitMs)
+#define ITERSOLVE_POWER_PARAMS(X) \
+  X(rows) X(cols) X(trusted) X(maxIterations) X(rtol) X(history) X(timeLimitMs)
+#define ITERSOLVE_POWER_STATS(X) \
+  X(reason) X(iterations) X(eigenvalue) X(change) X(matvecs) X(elapsedMs)
+// Krylov methods, by the index the io `method` slot holds.
+#define ITERSOLVE_METHODS(X) X(cg) X(bicgstab) X(gmres) X(minres) X(conjugateDirection) X(gcrotmk)
+
+#define ITERSOLVE_ENUM_ITEM(n) n,
+namespace krylov { enum : int { ITERSOLVE_KRYLOV_PARAMS(ITERSOLVE_ENUM_ITEM) kParams }; }
+namespace solve_stats { enum : int { ITERSOLVE_SOLVE_STATS(ITERSOLVE_ENUM_ITEM) kStats }; }
+namespace batch { enum : int { ITERSOLVE_BATCH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams }; }
+namespace sketch { enum : int { ITERSOLVE_SKETCH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams }; }
+namespace power { enum : int { ITERSOLVE_POWER_PARAMS(ITERSOLVE_ENUM_ITEM) kParams }; }
+namespace power_stats { enum : int { ITERSOLVE_POWER_STATS(ITERSOLVE_ENUM_ITEM) kStats }; }
+namespace method { enum : int { ITERSOLVE_METHODS(ITERSOLVE_ENUM_ITEM) kCount }; }
+#undef ITERSOLVE_ENUM_ITEM
+
+// Name of method m (0 <= m < method::kCount).
+const char* method_name(int m);
+
+// The exported `layout` object: { reasons, errorCodes, methods, krylov: { params, stats },
+// batch, sketch, power }.
+Napi::Object make_layout(Napi::Env env);
+
+}  // namespace layout
+}  // namespace binding
+}  // namespace itersolve
