@@ -1,0 +1,507 @@
+/**
+ * The one table of options: every option of every operation, with its kind, default, range,
+ * which operations take it, whether only the Promise forms take it, a doc line and its CLI flag.
+ * The facades resolve their options through {@link checkOptions} (so defaults such as rtol 1e-8
+ * and maxIterations 10·n live here only), and the CLI builds its flags and usage text from
+ * {@link OPTIONS}. Unknown keys, keys the operation does not take, and `signal` / `onProgress`
+ * given to a Sync form are ERR_INVALID_ARGUMENT errors naming the key (an unknown one with the
+ * closest known name).
+ */
+import { ItersolveError } from './errors';
+import { METHODS } from './layout';
+import * as v from './validate';
+
+/** A Krylov method's name (its index in the krylov io's `method` slot is its position in METHODS). */
+export type SolverMethod = (typeof METHODS)[number];
+
+/** Every operation that takes an options object. */
+export type Operation = SolverMethod | 'cgBatch' | 'sketchSolve' | 'powerIteration' | 'preconditioner';
+
+/** The public names of an operation's Sync and Promise forms (for messages). */
+export const OPERATION_NAMES: { readonly [O in Operation]: { readonly sync: string; readonly async?: string } } = {
+  cg: { sync: 'cgSync', async: 'cg' },
+  bicgstab: { sync: 'bicgstabSync', async: 'bicgstab' },
+  gmres: { sync: 'gmresSync', async: 'gmres' },
+  minres: { sync: 'minresSync', async: 'minres' },
+  conjugateDirection: { sync: 'conjugateDirectionSync', async: 'conjugateDirection' },
+  gcrotmk: { sync: 'gcrotmkSync', async: 'gcrotmk' },
+  cgBatch: { sync: 'cgBatchSync', async: 'cgBatch' },
+  sketchSolve: { sync: 'sketchSolveSync', async: 'sketchSolve' },
+  powerIteration: { sync: 'powerIterationSync', async: 'powerIteration' },
+  preconditioner: { sync: 'Preconditioner.create' },
+};
+
+/** What a default or a range bound may depend on. */
+export interface OptionContext {
+  /** Unknowns (A's columns). */
+  n: number;
+  /** Equations (A's rows). */
+  m: number;
+  /** The options resolved so far (table order), e.g. `restart` for `recycle`'s default. */
+  values: Readonly<Record<string, unknown>>;
+}
+
+type Computed<T> = T | ((c: OptionContext) => T);
+
+/**
+ * - number: a finite number in [min, max] ((min, max) with `exclusive`)
+ * - integer: an integer in [min, max]
+ * - boolean, enum (one of `values`)
+ * - vector: a Float64Array (the facade checks its length)
+ * - preconditioner: a PreconditionerSpec (resolved by the facade, which knows n)
+ * - signal: an AbortSignal; function: a function
+ */
+export type OptionKind = 'number' | 'integer' | 'boolean' | 'enum' | 'vector' | 'preconditioner' | 'signal' | 'function';
+
+/** What may differ per operation. */
+export interface OptionVariant {
+  default?: Computed<number | boolean | string>;
+  /** The default as the usage text shows it, when it is computed (e.g. '10·n'). */
+  defaultText?: string;
+  min?: Computed<number>;
+  max?: Computed<number>;
+  doc?: string;
+}
+
+export interface OptionSpec extends OptionVariant {
+  key: string;
+  kind: OptionKind;
+  /** `min`/`max` are excluded (number kind). */
+  exclusive?: boolean;
+  /** enum kind: the accepted values. */
+  values?: readonly string[];
+  /** Operations that take it. */
+  ops: readonly Operation[];
+  /** Only the Promise forms take it (rejected by Sync forms). */
+  asyncOnly?: boolean;
+  /** One line for docs and usage text. */
+  doc: string;
+  /** The CLI's flag (`--max-iterations`), or null when the CLI does not expose it. */
+  flag: string | null;
+  /** Per-operation default, range or doc (e.g. restart 30 for gmres, 20 for gcrotmk). */
+  per?: Partial<Record<Operation, OptionVariant>>;
+  /** "Did you mean" for an operation that takes another key instead (conjugateDirection: oracle). */
+  instead?: Partial<Record<Operation, string>>;
+}
+
+const KRYLOV: readonly Operation[] = METHODS;
+const PRECONDITIONED: readonly Operation[] = ['cg', 'bicgstab', 'gmres', 'minres', 'gcrotmk', 'cgBatch'];
+const SOLVERS: readonly Operation[] = [...METHODS, 'cgBatch', 'sketchSolve'];
+const ITERATIVE: readonly Operation[] = [...SOLVERS, 'powerIteration'];
+const MAX_INT = 2 ** 52;
+
+/** Every option of every operation, in the order they are checked. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'x0',
+    kind: 'vector',
+    ops: ITERATIVE,
+    doc: 'Start vector (not modified). Default: zeros.',
+    flag: null,
+    per: {
+      cgBatch: { doc: 'Start vectors, column-major n×k like B (not modified). Default: zeros.' },
+      powerIteration: { doc: 'Start vector (not modified). Default: seeded pseudo-random entries in [-1, 1).' },
+    },
+  },
+  {
+    key: 'out',
+    kind: 'vector',
+    ops: ITERATIVE,
+    doc: 'Where the solution goes; it may be `x0`. Default: a new array.',
+    flag: null,
+    per: { powerIteration: { doc: 'Where the eigenvector estimate goes. Default: a new array.' } },
+  },
+  {
+    key: 'sketch',
+    kind: 'enum',
+    values: ['kaczmarz', 'block-kaczmarz', 'gaussian'],
+    default: 'kaczmarz',
+    ops: ['sketchSolve'],
+    doc: 'Randomized Kaczmarz, block Kaczmarz or Gaussian sketch-and-project.',
+    flag: '--sketch',
+  },
+  {
+    key: 'sampling',
+    kind: 'enum',
+    values: ['norm', 'uniform'],
+    default: 'norm',
+    ops: ['sketchSolve'],
+    doc: 'How Kaczmarz rows are drawn: ∝ ‖a_i‖² (norm) or uniformly.',
+    flag: '--sampling',
+  },
+  {
+    key: 'blockSize',
+    kind: 'integer',
+    default: (c) => Math.min(8, c.m),
+    defaultText: 'min(8, m)',
+    min: 1,
+    max: (c) => c.m,
+    ops: ['sketchSolve'],
+    doc: "Rows per block ('block-kaczmarz') or sketch size ('gaussian').",
+    flag: '--block-size',
+  },
+  {
+    key: 'seed',
+    kind: 'integer',
+    default: 1,
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    ops: ['sketchSolve', 'powerIteration'],
+    doc: 'Seed of the random choices; the same seed gives the same run.',
+    flag: '--seed',
+    per: { powerIteration: { max: 2 ** 32 - 1, doc: 'Seed of the default (random) start vector.' } },
+  },
+  {
+    key: 'preconditioner',
+    kind: 'preconditioner',
+    ops: PRECONDITIONED,
+    doc: "'none' (default), 'jacobi', 'ic0', 'ilu0', { type: 'ssor', omega }, a Preconditioner or a function (r, z) => void.",
+    flag: '--precond',
+    per: { cgBatch: { doc: "'none' (default), a kind or a built Preconditioner (no functions)." } },
+    instead: { conjugateDirection: 'oracle' },
+  },
+  {
+    key: 'oracle',
+    kind: 'preconditioner',
+    ops: ['conjugateDirection'],
+    doc: 'Direction oracle q = oracle(r / ‖r‖): any preconditioner or a (nonlinear) function (r, out) => void. Default: identity.',
+    flag: '--precond',
+    instead: { cg: 'preconditioner', bicgstab: 'preconditioner', gmres: 'preconditioner', minres: 'preconditioner', gcrotmk: 'preconditioner', cgBatch: 'preconditioner' },
+  },
+  {
+    key: 'omega',
+    kind: 'number',
+    default: 1,
+    min: 0,
+    max: 2,
+    exclusive: true,
+    ops: ['preconditioner'],
+    doc: "SSOR's relaxation factor ω.",
+    flag: '--omega',
+  },
+  {
+    key: 'rtol',
+    kind: 'number',
+    default: 1e-8,
+    min: 0,
+    ops: ITERATIVE,
+    doc: 'Stop when ‖b − A x‖₂ ≤ max(rtol·‖b‖₂, atol).',
+    flag: '--rtol',
+    per: { powerIteration: { doc: 'Stop when |λₖ − λₖ₋₁| ≤ rtol·|λₖ|; 0 runs to maxIterations.' } },
+  },
+  {
+    key: 'atol',
+    kind: 'number',
+    default: 0,
+    min: 0,
+    ops: SOLVERS,
+    doc: 'Absolute residual tolerance (see rtol).',
+    flag: '--atol',
+  },
+  {
+    key: 'maxIterations',
+    kind: 'integer',
+    default: (c) => 10 * c.n,
+    defaultText: '10·n',
+    min: 0,
+    max: MAX_INT,
+    ops: ITERATIVE,
+    doc: 'Iteration limit (reason max-iterations).',
+    flag: '--max-iterations',
+    per: {
+      sketchSolve: {
+        default: (c) => Math.max(1, c.values.sketch === 'kaczmarz' ? 100 * c.m : 100 * Math.ceil(c.m / (c.values.blockSize as number))),
+        defaultText: "100·m ('kaczmarz'), 100·⌈m / blockSize⌉ otherwise",
+        min: 1,
+        doc: 'Projection steps.',
+      },
+      powerIteration: { default: 1000, defaultText: undefined },
+    },
+  },
+  {
+    key: 'restart',
+    kind: 'integer',
+    min: 1,
+    max: 100000,
+    ops: ['gmres', 'gcrotmk'],
+    doc: 'Krylov subspace dimension per cycle.',
+    flag: '--restart',
+    per: { gmres: { default: 30 }, gcrotmk: { default: 20, doc: 'm: inner GMRES steps per cycle (as SciPy).' } },
+  },
+  {
+    key: 'recycle',
+    kind: 'integer',
+    default: (c) => c.values.restart as number,
+    defaultText: 'restart',
+    min: 0,
+    max: 100000,
+    ops: ['gcrotmk'],
+    doc: 'k: directions carried from cycle to cycle.',
+    flag: '--recycle',
+  },
+  {
+    key: 'flexible',
+    kind: 'boolean',
+    default: false,
+    ops: ['gmres'],
+    doc: 'FGMRES: the preconditioner may change from step to step.',
+    flag: '--flexible',
+  },
+  {
+    key: 'memory',
+    kind: 'integer',
+    default: 2,
+    min: 0,
+    max: 100000,
+    ops: ['conjugateDirection'],
+    doc: 'Past directions each new one is A-orthogonalised against; 0 = steepest descent.',
+    flag: '--memory',
+  },
+  {
+    key: 'checkSymmetry',
+    kind: 'boolean',
+    default: false,
+    ops: ['minres'],
+    doc: 'Throw ERR_NOT_SYMMETRIC (argument A) unless A is symmetric to within 1e-12 (relative).',
+    flag: '--check-symmetry',
+  },
+  {
+    key: 'history',
+    kind: 'boolean',
+    default: false,
+    ops: ITERATIVE,
+    doc: 'Record the residual norm per iteration (history[0] is the initial one).',
+    flag: null,
+    per: { powerIteration: { doc: 'Record the eigenvalue estimate per iteration.' } },
+  },
+  {
+    key: 'trueResidualEvery',
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: MAX_INT,
+    ops: SOLVERS,
+    doc: 'Recompute the residual as b − A x every k iterations (0: never).',
+    flag: '--true-residual-every',
+  },
+  {
+    key: 'timeLimitMs',
+    kind: 'number',
+    min: 0,
+    exclusive: true,
+    ops: ITERATIVE,
+    doc: "Stop after this many milliseconds (reason 'time-limit').",
+    flag: '--time-limit',
+  },
+  {
+    key: 'signal',
+    kind: 'signal',
+    ops: ITERATIVE,
+    asyncOnly: true,
+    doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
+    flag: null,
+  },
+  {
+    key: 'onProgress',
+    kind: 'function',
+    ops: ITERATIVE,
+    asyncOnly: true,
+    doc: 'Called on the main thread with progress, at most 20 times a second.',
+    flag: null,
+  },
+];
+
+const BY_KEY: ReadonlyMap<string, OptionSpec> = new Map(OPTIONS.map((o) => [o.key, o]));
+
+/** The options an operation takes (in check order); `sync` leaves out the Promise-only ones. */
+export function optionsOf(op: Operation, sync = false): OptionSpec[] {
+  return OPTIONS.filter((o) => o.ops.includes(op) && !(sync && o.asyncOnly));
+}
+
+/** An option's default, range and doc for one operation (its per-operation variant applied). */
+export function variantOf(spec: OptionSpec, op: Operation): OptionSpec {
+  const p = spec.per?.[op];
+  return p ? { ...spec, ...p } : spec;
+}
+
+// Per (operation, form): the specs it takes with their variants applied, computed once.
+type Plan = { specs: readonly OptionSpec[]; takes: ReadonlySet<string> };
+const plans = new Map<string, Plan>();
+function plan(op: Operation, sync: boolean): Plan {
+  const id = `${op}/${sync ? 's' : 'a'}`;
+  let p = plans.get(id);
+  if (!p) {
+    const specs = optionsOf(op, sync).map((s) => variantOf(s, op));
+    p = { specs, takes: new Set(specs.map((s) => s.key)) };
+    plans.set(id, p);
+  }
+  return p;
+}
+
+/** Resolved options: defaults applied. Read only the keys the operation takes. */
+export interface ResolvedOptions {
+  x0?: Float64Array;
+  out?: Float64Array;
+  sketch: 'kaczmarz' | 'block-kaczmarz' | 'gaussian';
+  sampling: 'norm' | 'uniform';
+  blockSize: number;
+  seed: number;
+  preconditioner?: unknown;
+  oracle?: unknown;
+  omega: number;
+  rtol: number;
+  atol: number;
+  maxIterations: number;
+  restart: number;
+  recycle: number;
+  flexible: boolean;
+  memory: number;
+  checkSymmetry: boolean;
+  history: boolean;
+  trueResidualEvery: number;
+  timeLimitMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: never) => void;
+}
+
+function bound(b: Computed<number> | undefined, c: OptionContext): number | undefined {
+  return typeof b === 'function' ? b(c) : b;
+}
+
+function isAbortSignal(s: unknown): s is AbortSignal {
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof (s as AbortSignal).aborted === 'boolean' &&
+    typeof (s as AbortSignal).addEventListener === 'function'
+  );
+}
+
+function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
+  switch (s.kind) {
+    case 'number': {
+      const lo = bound(s.min, c);
+      const hi = bound(s.max, c);
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw v.invalid(s.key, 'a finite number', value);
+      if (s.exclusive) {
+        if ((lo !== undefined && !(value > lo)) || (hi !== undefined && !(value < hi)))
+          throw v.invalid(s.key, hi === undefined ? (lo === 0 ? 'a positive number' : `a number > ${lo}`) : `a number in (${lo}, ${hi})`, value);
+      } else if ((lo !== undefined && value < lo) || (hi !== undefined && value > hi)) {
+        throw v.invalid(s.key, hi === undefined ? `a number >= ${lo}` : `a number in [${lo}, ${hi}]`, value);
+      }
+      return value;
+    }
+    case 'integer':
+      return v.int(s.key, value, bound(s.min, c) ?? 0, bound(s.max, c) ?? MAX_INT);
+    case 'boolean':
+      return v.bool(s.key, value);
+    case 'enum':
+      if (typeof value !== 'string' || !s.values!.includes(value))
+        throw v.invalid(s.key, s.values!.map((x) => `'${x}'`).join(', ').replace(/, ([^,]*)$/, ' or $1'), value);
+      return value;
+    case 'vector':
+      return v.f64(s.key, value);
+    case 'signal':
+      if (!isAbortSignal(value)) throw v.invalid(s.key, 'an AbortSignal', value);
+      return value;
+    case 'function':
+      if (typeof value !== 'function') throw v.invalid(s.key, 'a function', value);
+      return value;
+    case 'preconditioner':
+      return value; // resolved by the facade (resolvePreconditioner), which knows n
+  }
+}
+
+/** Normalised for "did you mean": case and separators do not count. */
+function norm(s: string): string {
+  return s.toLowerCase().replace(/[-_ ]/g, '');
+}
+
+/** Optimal string alignment distance (edits incl. adjacent transpositions). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) d.push([i]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let x = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) x = Math.min(x, d[i - 2][j - 2] + 1);
+      d[i][j] = x;
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The known key closest to `key`, or undefined when none is close: the same apart from case and
+ * separators, a prefix of at least 3 letters either way (`maxIter`, `precond`), or within about a
+ * third of the longer name's length in edits (`rtoll`, `restrat`).
+ */
+export function closest(key: string, candidates: Iterable<string>): string | undefined {
+  const k = norm(key);
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    const n = norm(c);
+    let score: number;
+    if (n === k) score = 0;
+    else if (Math.min(n.length, k.length) >= 3 && (n.startsWith(k) || k.startsWith(n))) score = 0.5;
+    else {
+      const d = editDistance(k, n);
+      score = d <= Math.max(1, Math.floor(Math.max(k.length, n.length) / 3)) ? d : Infinity;
+    }
+    if (score < bestScore) {
+      bestScore = score;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function list(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** The error for a key `op` does not take (unknown, of other operations, or Promise-only on a Sync form). */
+function notAnOption(op: Operation, sync: boolean, key: string, value: unknown): ItersolveError {
+  const names = OPERATION_NAMES[op];
+  const spec = BY_KEY.get(key);
+  let why: string;
+  if (spec && spec.ops.includes(op) && spec.asyncOnly && sync) {
+    why = `${key}: not an option of ${names.sync} (the Promise form ${names.async ?? op} takes it)`;
+  } else if (spec) {
+    // The Promise form's name for both forms: the same mistake reads the same in each.
+    const subject = names.async ?? names.sync;
+    const takers = [...new Set(spec.ops.map((o) => OPERATION_NAMES[o].async ?? OPERATION_NAMES[o].sync))];
+    const alt = spec.instead?.[op];
+    why = `${key}: not an option of ${subject}` + (alt ? ` (did you mean '${alt}'?)` : ` (${list(takers)} take${takers.length === 1 ? 's' : ''} it)`);
+  } else {
+    const subject = names.async ?? names.sync;
+    const guess = closest(key, plan(op, sync).takes);
+    why = `${key}: unknown option of ${subject}` + (guess ? ` (did you mean '${guess}'?)` : '');
+  }
+  void value;
+  return new ItersolveError('ERR_INVALID_ARGUMENT', why, { argument: key });
+}
+
+/**
+ * Checks an options object for `op` and applies the defaults: the value of every key `op` takes
+ * (in table order), its default when absent (`undefined` counts as absent), and an error for any
+ * other key. `n`/`m` are A's columns and rows, for defaults such as maxIterations = 10·n.
+ */
+export function checkOptions(op: Operation, options: unknown, sync: boolean, n: number, m = n): ResolvedOptions {
+  const o = v.options<Record<string, unknown>>('options', options);
+  const p = plan(op, sync);
+  for (const key in o) {
+    if (o[key] !== undefined && !p.takes.has(key)) throw notAnOption(op, sync, key, o[key]);
+  }
+  const values: Record<string, unknown> = {};
+  const c: OptionContext = { n, m, values };
+  for (const s of p.specs) {
+    const given = o[s.key];
+    if (given !== undefined) values[s.key] = checkValue(s, given, c);
+    else if (s.default !== undefined) values[s.key] = typeof s.default === 'function' ? s.default(c) : s.default;
+  }
+  return values as unknown as ResolvedOptions;
+}
