@@ -25,10 +25,27 @@ double v_dot(const double* x, const double* y, int64_t n) {
 }
 double v_nrm2sq(const double* x, int64_t n) { return v_dot(x, x, n); }
 
-const itersolve::Kernels kTable = {
-    itersolve::SimdLevel::Neon, "neon", g_spmv, g_spmv_dot, v_dot,
-    v_nrm2sq, g_axpy, g_xpby, g_axpby, g_cg_update, g_axpy_nrm2sq, g_sum, g_cg_direction,
-};
+// Filled field by field, by name (C++17 has no designated initialisers): a positional list
+// cannot tell nrm2sq from sum, which share a signature.
+constexpr itersolve::Kernels make_table() {
+  itersolve::Kernels t{};
+  t.level = itersolve::SimdLevel::Neon;
+  t.name = "neon";
+  t.spmv = g_spmv;
+  t.spmv_dot = g_spmv_dot;
+  t.dot = v_dot;
+  t.nrm2sq = v_nrm2sq;
+  t.axpy = g_axpy;
+  t.xpby = g_xpby;
+  t.axpby = g_axpby;
+  t.cg_update = g_cg_update;
+  t.axpy_nrm2sq = g_axpy_nrm2sq;
+  t.sum = g_sum;
+  t.cg_direction = g_cg_direction;
+  return t;
+}
+constexpr itersolve::Kernels kTable = make_table();
+static_assert(g_table_complete(kTable), "every kernel of kTable is set");
 }  // namespace
 
 namespace itersolve {

@@ -4,10 +4,27 @@
 namespace {
 #include "kernels_generic.inc"
 
-const itersolve::Kernels kTable = {
-    itersolve::SimdLevel::Scalar, "scalar", g_spmv, g_spmv_dot, g_dot,
-    g_nrm2sq, g_axpy, g_xpby, g_axpby, g_cg_update, g_axpy_nrm2sq, g_sum, g_cg_direction,
-};
+// Filled field by field, by name (C++17 has no designated initialisers): a positional list
+// cannot tell nrm2sq from sum, which share a signature.
+constexpr itersolve::Kernels make_table() {
+  itersolve::Kernels t{};
+  t.level = itersolve::SimdLevel::Scalar;
+  t.name = "scalar";
+  t.spmv = g_spmv;
+  t.spmv_dot = g_spmv_dot;
+  t.dot = g_dot;
+  t.nrm2sq = g_nrm2sq;
+  t.axpy = g_axpy;
+  t.xpby = g_xpby;
+  t.axpby = g_axpby;
+  t.cg_update = g_cg_update;
+  t.axpy_nrm2sq = g_axpy_nrm2sq;
+  t.sum = g_sum;
+  t.cg_direction = g_cg_direction;
+  return t;
+}
+constexpr itersolve::Kernels kTable = make_table();
+static_assert(g_table_complete(kTable), "every kernel of kTable is set");
 }  // namespace
 
 namespace itersolve {
