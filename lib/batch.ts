@@ -1,8 +1,9 @@
 import { AsyncOptions, runJob } from './async';
 import { CsrMatrix } from './csr';
 import { callNative } from './errors';
-import { REASONS } from './krylov';
+import { BATCH, REASONS } from './layout';
 import { native } from './native';
+import { checkOptions } from './options';
 import { PreconditionerSpec, resolvePreconditioner, squareCheck } from './preconditioner';
 import { StopReason } from './result';
 import * as v from './validate';
@@ -51,7 +52,14 @@ export interface CgBatchResult {
   elapsedMs: number;
 }
 
-function prepare(A: CsrMatrix, B: Float64Array, options: unknown) {
+// The binding takes (rowPtr, colIdx, values, B, X, io, stats[, preconditioner])
+// (bindings/batch.cpp): io holds the layout's batch params, stats gets the solve stats of every
+// column (SOLVE_STATS, one after another).
+const P = BATCH.p;
+const S = BATCH.s;
+const NSTATS = BATCH.stats.length;
+
+function prepare(A: CsrMatrix, B: Float64Array, options: unknown, sync: boolean) {
   if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
   squareCheck(A);
   const n = A.rows;
@@ -59,12 +67,7 @@ function prepare(A: CsrMatrix, B: Float64Array, options: unknown) {
   if (n === 0 || B.length === 0 || B.length % n !== 0)
     throw v.mismatch('B', `a non-empty length that is a multiple of n = ${n} (column-major n×k)`, `length ${B.length}`);
   const k = B.length / n;
-  const o = v.options<CgBatchOptions & AsyncOptions>('options', options);
-  const rtol = o.rtol === undefined ? 1e-8 : v.num('rtol', o.rtol, { min: 0 });
-  const atol = o.atol === undefined ? 0 : v.num('atol', o.atol, { min: 0 });
-  const maxIterations = o.maxIterations === undefined ? 10 * n : v.int('maxIterations', o.maxIterations, 0, 2 ** 52);
-  const history = o.history === undefined ? false : v.bool('history', o.history);
-  const tre = o.trueResidualEvery === undefined ? 0 : v.int('trueResidualEvery', o.trueResidualEvery, 0, 2 ** 52);
+  const o = checkOptions('cgBatch', options, sync, n);
   const [precond, omega] = resolvePreconditioner('preconditioner', o.preconditioner, n, false);
   let x: Float64Array;
   if (o.out === undefined) {
@@ -74,9 +77,19 @@ function prepare(A: CsrMatrix, B: Float64Array, options: unknown) {
     if (o.x0 === undefined) x.fill(0);
     else if (v.f64('x0', o.x0, n * k) !== x) x.set(o.x0);
   }
-  if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
-  const stats = new Float64Array(5 * k);
-  return { o, k, x, stats, history, args: [precond, omega, rtol, atol, maxIterations, history, tre] as const };
+  const io = new Float64Array(BATCH.params.length);
+  io[P.rows] = n;
+  io[P.cols] = n;
+  io[P.trusted] = 1; // A is a validated CsrMatrix
+  io[P.k] = k;
+  io[P.omega] = omega;
+  io[P.rtol] = o.rtol;
+  io[P.atol] = o.atol;
+  io[P.maxIterations] = o.maxIterations;
+  io[P.history] = o.history ? 1 : 0;
+  io[P.trueResidualEvery] = o.trueResidualEvery;
+  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  return { o, k, x, io, precond, stats: new Float64Array(NSTATS * k) };
 }
 
 function toResult(x: Float64Array, k: number, s: Float64Array, histories: Float64Array[] | undefined): CgBatchResult {
@@ -86,17 +99,18 @@ function toResult(x: Float64Array, k: number, s: Float64Array, histories: Float6
   let residualNorm = 0;
   let reason: StopReason | undefined;
   for (let c = 0; c < k; c++) {
-    const r = REASONS[s[5 * c]];
-    const col: CgBatchColumn = {
+    const at = NSTATS * c;
+    const r = REASONS[s[at + S.reason]];
+    const col = {
       converged: r === 'rtol' || r === 'atol',
       reason: r,
-      iterations: s[5 * c + 1],
-      residualNorm: s[5 * c + 2],
-    };
+      iterations: s[at + S.iterations],
+      residualNorm: s[at + S.residualNorm],
+    } as CgBatchColumn;
     if (histories) col.history = histories[c];
     if (!col.converged && reason === undefined) reason = r;
     iterations = Math.max(iterations, col.iterations);
-    matvecs += s[5 * c + 3];
+    matvecs += s[at + S.matvecs];
     residualNorm = Math.max(residualNorm, col.residualNorm);
     columns.push(col);
   }
@@ -108,8 +122,8 @@ function toResult(x: Float64Array, k: number, s: Float64Array, histories: Float6
     residualNorm,
     matvecs,
     columns,
-    elapsedMs: k > 0 ? s[4] : 0,
-  };
+    elapsedMs: k > 0 ? s[S.elapsedMs] : 0,
+  } as CgBatchResult;
 }
 
 /**
@@ -119,16 +133,20 @@ function toResult(x: Float64Array, k: number, s: Float64Array, histories: Float6
  * k separate solves. Runs on the calling thread.
  */
 export function cgBatchSync(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions): CgBatchResult {
-  const p = prepare(A, B, options);
+  const p = prepare(A, B, options, true);
   const h = callNative(() =>
-    native().cgBatch(...A.args(), B, p.x, p.k, ...p.args, p.stats, p.o.timeLimitMs ?? 0),
+    p.precond === null
+      ? native().cgBatch(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats)
+      : native().cgBatch(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats, p.precond),
   );
   return toResult(p.x, p.k, p.stats, h);
 }
 
 /** Promise form of {@link cgBatchSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
 export async function cgBatch(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions & AsyncOptions): Promise<CgBatchResult> {
-  const p = prepare(A, B, options);
-  const h = await runJob(p.o, (opts) => native().cgBatchAsync(...A.args(), B, p.x, p.k, ...p.args, p.stats, opts));
+  const p = prepare(A, B, options, false);
+  const h = await runJob(p.o, (opts) =>
+    native().cgBatchAsync(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats, p.precond, opts),
+  );
   return toResult(p.x, p.k, p.stats, h);
 }

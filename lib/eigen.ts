@@ -1,9 +1,12 @@
-import { AsyncOptions, checkAsyncOptions, runJob } from './async';
+import { AsyncOptions, runJob } from './async';
 import { CsrMatrix } from './csr';
-import { callNative, ItersolveError } from './errors';
-import { native, NativeIterResult } from './native';
+import { callNative } from './errors';
+import { POWER, REASONS } from './layout';
+import { native } from './native';
+import { checkOptions } from './options';
+import { squareCheck } from './preconditioner';
 import { rng } from './problems';
-import { IterativeResult, StopReason } from './result';
+import { IterativeResult } from './result';
 import * as v from './validate';
 
 export interface PowerIterationOptions {
@@ -33,41 +36,52 @@ export interface PowerIterationResult extends IterativeResult {
   matvecs: number;
 }
 
-function prepare(A: CsrMatrix, options: unknown) {
+// The binding takes (rowPtr, colIdx, values, x, io) (bindings/eigen.cpp): io holds the layout's
+// power params followed by its stats; x is the start vector and receives the eigenvector.
+const P = POWER.p;
+const S = POWER.s;
+const STATS = POWER.params.length;
+
+function prepare(A: CsrMatrix, options: unknown, sync: boolean) {
   if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
-  if (A.rows !== A.cols)
-    throw new ItersolveError('ERR_DIMENSION_MISMATCH', `A: expected a square matrix, received ${A.rows}x${A.cols}`, {
-      argument: 'A',
-    });
-  const o = v.options<PowerIterationOptions & AsyncOptions>('options', options);
-  const rtol = o.rtol === undefined ? 1e-8 : v.num('rtol', o.rtol, { min: 0 });
-  const maxIterations = o.maxIterations === undefined ? 1000 : v.int('maxIterations', o.maxIterations, 0, 2 ** 52);
-  const history = o.history === undefined ? false : v.bool('history', o.history);
-  const x = v.outF64('out', o.out, A.rows);
+  squareCheck(A);
+  const n = A.rows;
+  const o = checkOptions('powerIteration', options, sync, n);
+  const x = o.out === undefined ? new Float64Array(n) : v.f64('out', o.out, n);
   if (o.x0 !== undefined) {
-    v.f64('x0', o.x0, A.rows);
+    v.f64('x0', o.x0, n);
     if (o.x0 !== x) x.set(o.x0);
   } else {
     // A random start is (almost surely) not orthogonal to the dominant eigenvector; a constant
     // vector can be (e.g. for the Poisson matrix on an even grid).
-    const rand = rng(o.seed === undefined ? 1 : v.int('seed', o.seed, 0, 2 ** 32 - 1));
+    const rand = rng(o.seed);
     for (let i = 0; i < x.length; i++) x[i] = rand() * 2 - 1;
   }
-  return { o, x, rtol, maxIterations, history };
+  const io = new Float64Array(STATS + POWER.stats.length);
+  io[P.rows] = n;
+  io[P.cols] = n;
+  io[P.trusted] = 1; // A is a validated CsrMatrix
+  io[P.maxIterations] = o.maxIterations;
+  io[P.rtol] = o.rtol;
+  io[P.history] = o.history ? 1 : 0;
+  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  return { o, x, io };
 }
 
-function toResult(r: NativeIterResult, x: Float64Array, history: boolean): PowerIterationResult {
-  const res: PowerIterationResult = {
-    converged: r.converged,
-    reason: r.reason as StopReason,
-    iterations: r.iterations,
-    eigenvalue: r.value,
+/** @internal */
+export function powerResult(x: Float64Array, io: Float64Array, history: Float64Array | undefined, wanted: boolean): PowerIterationResult {
+  const reason = REASONS[io[STATS + S.reason]];
+  const res = {
+    converged: reason === 'rtol' || reason === 'atol',
+    reason,
+    iterations: io[STATS + S.iterations],
+    eigenvalue: io[STATS + S.eigenvalue],
     vector: x,
-    change: r.change,
-    matvecs: r.matvecs,
-    elapsedMs: r.elapsedMs,
-  };
-  if (history) res.history = r.history ?? new Float64Array(0);
+    change: io[STATS + S.change],
+    matvecs: io[STATS + S.matvecs],
+    elapsedMs: io[STATS + S.elapsedMs],
+  } as PowerIterationResult;
+  if (wanted) res.history = history ?? new Float64Array(0);
   return res;
 }
 
@@ -76,10 +90,9 @@ function toResult(r: NativeIterResult, x: Float64Array, history: boolean): Power
  * symmetric matrices, e.g. to bound a spectrum). Runs on the calling thread.
  */
 export function powerIterationSync(A: CsrMatrix, options?: PowerIterationOptions): PowerIterationResult {
-  const { o, x, rtol, maxIterations, history } = prepare(A, options);
-  checkAsyncOptions({ timeLimitMs: o.timeLimitMs });
-  const r = callNative(() => native().powerIteration(...A.args(), x, maxIterations, rtol, history, o.timeLimitMs ?? 0));
-  return toResult(r, x, history);
+  const { o, x, io } = prepare(A, options, true);
+  const h = callNative(() => native().powerIteration(A.rowPtr, A.colIdx, A.values, x, io));
+  return powerResult(x, io, h, o.history);
 }
 
 /** Promise form of powerIterationSync: runs off the event loop; takes signal, timeLimitMs, onProgress. */
@@ -87,7 +100,7 @@ export async function powerIteration(
   A: CsrMatrix,
   options?: PowerIterationOptions & AsyncOptions,
 ): Promise<PowerIterationResult> {
-  const { o, x, rtol, maxIterations, history } = prepare(A, options);
-  const r = await runJob(o, (opts) => native().powerIterationAsync(...A.args(), x, maxIterations, rtol, history, opts));
-  return toResult(r, x, history);
+  const { o, x, io } = prepare(A, options, false);
+  const h = await runJob(o, (opts) => native().powerIterationAsync(A.rowPtr, A.colIdx, A.values, x, io, opts));
+  return powerResult(x, io, h, o.history);
 }

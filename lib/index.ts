@@ -30,10 +30,20 @@ export {
   minresSync,
   conjugateDirection,
   conjugateDirectionSync,
+  gcrotmk,
+  gcrotmkSync,
   solveBy,
   solveSyncBy,
 } from './krylov';
-export type { SolveOptions, GmresOptions, ConjugateDirectionOptions, SolveResult, SolverMethod } from './krylov';
+export type {
+  SolveOptions,
+  GmresOptions,
+  GcrotmkOptions,
+  MinresOptions,
+  ConjugateDirectionOptions,
+  SolveResult,
+  SolverMethod,
+} from './krylov';
 export { Preconditioner } from './preconditioner';
 export type { PreconditionerKind, PreconditionerSpec } from './preconditioner';
 export { cgBatch, cgBatchSync } from './batch';

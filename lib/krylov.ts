@@ -1,9 +1,11 @@
 import { AsyncOptions, runJob } from './async';
 import { CsrMatrix } from './csr';
-import { fromNative } from './errors';
+import { fromNative, ItersolveError } from './errors';
+import { KRYLOV, METHOD_INDEX, METHODS, REASONS } from './layout';
 import { native } from './native';
+import { checkOptions, SolverMethod } from './options';
 import { PreconditionerSpec, resolvePreconditioner, squareCheck } from './preconditioner';
-import { IterativeResult, StopReason } from './result';
+import { IterativeResult } from './result';
 import * as v from './validate';
 
 /** Options every Krylov solver takes. */
@@ -35,6 +37,22 @@ export interface GmresOptions extends SolveOptions {
   flexible?: boolean;
 }
 
+export interface GcrotmkOptions extends SolveOptions {
+  /** m: inner GMRES steps per cycle. Default 20 (as SciPy's gcrotmk). */
+  restart?: number;
+  /** k: directions carried from cycle to cycle (an integer ≥ 0). Default: `restart`. */
+  recycle?: number;
+}
+
+export interface MinresOptions extends SolveOptions {
+  /**
+   * Check that A is symmetric first (to within ε^(1/3) ≈ 6e-6 relative, SciPy's tolerance) and
+   * throw ERR_NOT_SYMMETRIC (argument 'A') when it is not. Default false. A built preconditioner
+   * is not checked.
+   */
+  checkSymmetry?: boolean;
+}
+
 export interface ConjugateDirectionOptions extends Omit<SolveOptions, 'preconditioner'> {
   /**
    * Direction oracle q = oracle(r / ‖r‖): any preconditioner, or a function `(r, out) => void`
@@ -55,63 +73,39 @@ export interface SolveResult extends IterativeResult {
   matvecs: number;
 }
 
-export type SolverMethod = 'cg' | 'bicgstab' | 'gmres' | 'minres' | 'conjugateDirection';
-const METHOD: Record<SolverMethod, number> = { cg: 0, bicgstab: 1, gmres: 2, minres: 3, conjugateDirection: 4 };
+export type { SolverMethod };
+export { REASONS };
 
-/** Native Reason enum order (native/core/result.hpp). */
-export const REASONS: readonly StopReason[] = [
-  'rtol',
-  'atol',
-  'max-iterations',
-  'breakdown',
-  'indefinite',
-  'non-finite',
-  'aborted',
-  'time-limit',
-];
+type AnyOptions = GmresOptions & GcrotmkOptions & MinresOptions & ConjugateDirectionOptions & { preconditioner?: PreconditionerSpec };
 
-type AnyOptions = GmresOptions & ConjugateDirectionOptions & { preconditioner?: PreconditionerSpec };
-
-// The binding takes (rowPtr, colIdx, values, b, x, io[, preconditioner]) (see
-// bindings/solvers.cpp): one Float64Array `io` carries every number,
-// [method, rows, cols, trusted, omega, rtol, atol, maxIterations, history, trueResidualEvery,
-//  restart, flexible, memory, timeLimitMs, zeroStart], followed by the stats the binding writes
-// back, [reason, iterations, residualNorm, matvecs, elapsedMs]. Numbers in one array instead of
-// a dozen arguments keep a small solve's call cheap.
-const PARAMS = 15;
-const IO_LENGTH = PARAMS + 5;
+// The binding takes (rowPtr, colIdx, values, b, x, io[, preconditioner]) (bindings/krylov.cpp):
+// one Float64Array `io` carries every number, the layout's krylov params (lib/layout.ts) followed
+// by the stats the binding writes back. Numbers in one array instead of a dozen arguments keep a
+// small solve's call cheap.
+const P = KRYLOV.p;
+const STATS = KRYLOV.params.length;
+const IO_LENGTH = STATS + KRYLOV.stats.length;
 type Prepared = {
   x: Float64Array;
   precond: unknown;
   history: boolean;
-  o: Partial<AnyOptions & AsyncOptions>;
+  o: Partial<AsyncOptions>;
 };
 
-function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown, io: Float64Array): Prepared {
+/**
+ * SciPy's minres(check=True) tolerance: A counts as symmetric when every pair of entries agrees
+ * to within ε^(1/3) ≈ 6e-6 relative.
+ */
+export const SYMMETRY_TOLERANCE = Number.EPSILON ** (1 / 3);
+
+function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown, io: Float64Array, sync: boolean): Prepared {
   if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
   squareCheck(A);
   const n = A.rows;
   v.f64('b', b, n);
-  const o = v.options<AnyOptions & AsyncOptions>('options', options);
-  const rtol = o.rtol === undefined ? 1e-8 : v.num('rtol', o.rtol, { min: 0 });
-  const atol = o.atol === undefined ? 0 : v.num('atol', o.atol, { min: 0 });
-  const maxIterations = o.maxIterations === undefined ? 10 * n : v.int('maxIterations', o.maxIterations, 0, 2 ** 52);
-  const history = o.history === undefined ? false : v.bool('history', o.history);
-  const tre = o.trueResidualEvery === undefined ? 0 : v.int('trueResidualEvery', o.trueResidualEvery, 0, 2 ** 52);
-  let restart = 30;
-  let flexible = false;
-  let memory = 2;
-  let spec: unknown = o.preconditioner;
-  if (method === 'gmres') {
-    if (o.restart !== undefined) restart = v.int('restart', o.restart, 1, 100000);
-    if (o.flexible !== undefined) flexible = v.bool('flexible', o.flexible);
-  }
-  if (method === 'conjugateDirection') {
-    if (o.preconditioner !== undefined) throw v.invalid('preconditioner', 'no preconditioner (conjugateDirection takes `oracle`)', o.preconditioner);
-    if (o.memory !== undefined) memory = v.int('memory', o.memory, 0, 100000);
-    spec = o.oracle;
-  }
-  const [precond, omega] = resolvePreconditioner(method === 'conjugateDirection' ? 'oracle' : 'preconditioner', spec, n);
+  const o = checkOptions(method, options, sync, n);
+  const cd = method === 'conjugateDirection';
+  const [precond, omega] = resolvePreconditioner(cd ? 'oracle' : 'preconditioner', cd ? o.oracle : o.preconditioner, n);
   // Without x0 the binding zeroes x and starts from r = b (no product with A).
   let x: Float64Array;
   if (o.out === undefined) {
@@ -120,42 +114,57 @@ function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: u
     x = v.f64('out', o.out, n);
     if (o.x0 !== undefined && v.f64('x0', o.x0, n) !== x) x.set(o.x0);
   }
-  if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
-  io[0] = METHOD[method];
-  io[1] = n;
-  io[2] = n;
-  io[3] = 1; // trusted: A is a validated CsrMatrix
-  io[4] = omega;
-  io[5] = rtol;
-  io[6] = atol;
-  io[7] = maxIterations;
-  io[8] = history ? 1 : 0;
-  io[9] = tre;
-  io[10] = restart;
-  io[11] = flexible ? 1 : 0;
-  io[12] = memory;
-  io[13] = o.timeLimitMs ?? 0;
-  io[14] = o.x0 === undefined ? 1 : 0;
-  return { x, precond, history, o };
+  if (o.checkSymmetry && !A.isSymmetric(SYMMETRY_TOLERANCE))
+    throw new ItersolveError(
+      'ERR_NOT_SYMMETRIC',
+      `A: expected a symmetric matrix (|a_ij − a_ji| ≤ ${SYMMETRY_TOLERANCE.toPrecision(2)}·max(|a_ij|, |a_ji|)), received a nonsymmetric one`,
+      { argument: 'A' },
+    );
+  io[P.method] = METHOD_INDEX[method];
+  io[P.rows] = n;
+  io[P.cols] = n;
+  io[P.trusted] = 1; // A is a validated CsrMatrix, b and x checked Float64Arrays
+  io[P.omega] = omega;
+  io[P.rtol] = o.rtol;
+  io[P.atol] = o.atol;
+  io[P.maxIterations] = o.maxIterations;
+  io[P.history] = o.history ? 1 : 0;
+  io[P.trueResidualEvery] = o.trueResidualEvery;
+  // Slots of options this method does not take get values the binding accepts and ignores.
+  io[P.restart] = o.restart ?? 1;
+  io[P.flexible] = o.flexible ? 1 : 0;
+  io[P.memory] = o.memory ?? 0;
+  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  io[P.zeroStart] = o.x0 === undefined ? 1 : 0;
+  io[P.recycle] = o.recycle ?? -1;
+  return { x, precond, history: o.history, o };
 }
 
+const S = KRYLOV.s;
+
 /**
- * Turns the binding's stats (reason, iterations, residual, matvecs, elapsedMs), at s[at..at+5),
- * into a result.
+ * Turns the binding's solve stats (layout's SOLVE_STATS), at s[at..], into a result.
+ * @internal
  */
 export function solveResult(x: Float64Array, s: Float64Array, history: Float64Array | undefined, at = 0): SolveResult {
-  const reason = REASONS[s[at]];
+  const reason = REASONS[s[at + S.reason]];
   const converged = reason === 'rtol' || reason === 'atol';
-  return history === undefined
-    ? { x, converged, reason, iterations: s[at + 1], residualNorm: s[at + 2], matvecs: s[at + 3], elapsedMs: s[at + 4] }
-    : { x, converged, reason, iterations: s[at + 1], residualNorm: s[at + 2], history, matvecs: s[at + 3], elapsedMs: s[at + 4] };
+  const iterations = s[at + S.iterations];
+  const residualNorm = s[at + S.residualNorm];
+  const matvecs = s[at + S.matvecs];
+  const elapsedMs = s[at + S.elapsedMs];
+  return (
+    history === undefined
+      ? { x, converged, reason, iterations, residualNorm, matvecs, elapsedMs }
+      : { x, converged, reason, iterations, residualNorm, history, matvecs, elapsedMs }
+  ) as SolveResult;
 }
 
 // Reused by every sync solve (read by the binding, and copied into the result, before returning).
 const syncIo = new Float64Array(IO_LENGTH);
 
 function solveSync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown): SolveResult {
-  const p = prepare(method, A, b, options, syncIo);
+  const p = prepare(method, A, b, options, syncIo, true);
   let h: Float64Array | undefined;
   try {
     const nat = native();
@@ -166,7 +175,7 @@ function solveSync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options:
   } catch (e) {
     throw fromNative(e);
   }
-  return solveResult(p.x, syncIo, h, PARAMS);
+  return solveResult(p.x, syncIo, h, STATS);
 }
 
 async function solveAsync(
@@ -176,9 +185,9 @@ async function solveAsync(
   options: unknown,
 ): Promise<SolveResult> {
   const io = new Float64Array(IO_LENGTH);
-  const p = prepare(method, A, b, options, io);
+  const p = prepare(method, A, b, options, io, false);
   const h = await runJob(p.o, (opts) => native().krylovAsync(A.rowPtr, A.colIdx, A.values, b, p.x, io, p.precond, opts));
-  return solveResult(p.x, io, h, PARAMS);
+  return solveResult(p.x, io, h, STATS);
 }
 
 /**
@@ -215,13 +224,30 @@ export function gmres(A: CsrMatrix, b: Float64Array, options?: GmresOptions & As
   return solveAsync('gmres', A, b, options);
 }
 
-/** MINRES for symmetric (possibly indefinite) A, with an optional SPD preconditioner. */
-export function minresSync(A: CsrMatrix, b: Float64Array, options?: SolveOptions): SolveResult {
+/**
+ * MINRES for symmetric (possibly indefinite) A, with an optional SPD preconditioner.
+ * `checkSymmetry: true` verifies A's symmetry first (ERR_NOT_SYMMETRIC).
+ */
+export function minresSync(A: CsrMatrix, b: Float64Array, options?: MinresOptions): SolveResult {
   return solveSync('minres', A, b, options);
 }
 /** Promise form of {@link minresSync}. */
-export function minres(A: CsrMatrix, b: Float64Array, options?: SolveOptions & AsyncOptions): Promise<SolveResult> {
+export function minres(A: CsrMatrix, b: Float64Array, options?: MinresOptions & AsyncOptions): Promise<SolveResult> {
   return solveAsync('minres', A, b, options);
+}
+
+/**
+ * GCROT(m, k) (Hicken and Zingg; SciPy's gcrotmk) for general square A, right-preconditioned:
+ * GMRES cycles of m = `restart` inner steps (default 20) that keep the k = `recycle` most useful
+ * directions (default m) from cycle to cycle, where plain restarted GMRES would discard them.
+ * One iteration is one inner step (one product with A).
+ */
+export function gcrotmkSync(A: CsrMatrix, b: Float64Array, options?: GcrotmkOptions): SolveResult {
+  return solveSync('gcrotmk', A, b, options);
+}
+/** Promise form of {@link gcrotmkSync}. */
+export function gcrotmk(A: CsrMatrix, b: Float64Array, options?: GcrotmkOptions & AsyncOptions): Promise<SolveResult> {
+  return solveAsync('gcrotmk', A, b, options);
 }
 
 /**
@@ -245,12 +271,12 @@ export function conjugateDirection(
 }
 
 function isMethod(m: unknown): m is SolverMethod {
-  return typeof m === 'string' && Object.prototype.hasOwnProperty.call(METHOD, m);
+  return typeof m === 'string' && (METHODS as readonly string[]).includes(m);
 }
 
 /** Runs any solver by name (for tools such as the CLI). */
 export function solveSyncBy(method: SolverMethod, A: CsrMatrix, b: Float64Array, options?: AnyOptions): SolveResult {
-  if (!isMethod(method)) throw v.invalid('method', Object.keys(METHOD).join(', '), method);
+  if (!isMethod(method)) throw v.invalid('method', METHODS.join(', '), method);
   return solveSync(method, A, b, options);
 }
 /** Promise form of {@link solveSyncBy}. */
@@ -260,7 +286,7 @@ export function solveBy(
   b: Float64Array,
   options?: AnyOptions & AsyncOptions,
 ): Promise<SolveResult> {
-  if (!isMethod(method)) return Promise.reject(v.invalid('method', Object.keys(METHOD).join(', '), method));
+  if (!isMethod(method)) return Promise.reject(v.invalid('method', METHODS.join(', '), method));
   return solveAsync(method, A, b, options);
 }
 

@@ -7,6 +7,7 @@
  * given to a Sync form are ERR_INVALID_ARGUMENT errors naming the key (an unknown one with the
  * closest known name).
  */
+import type { Progress } from './async';
 import { ItersolveError } from './errors';
 import { METHODS } from './layout';
 import * as v from './validate';
@@ -361,7 +362,7 @@ export interface ResolvedOptions {
   trueResidualEvery: number;
   timeLimitMs?: number;
   signal?: AbortSignal;
-  onProgress?: (p: never) => void;
+  onProgress?: (p: Progress) => void;
 }
 
 function bound(b: Computed<number> | undefined, c: OptionContext): number | undefined {

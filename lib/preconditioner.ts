@@ -1,6 +1,7 @@
 import { CsrMatrix } from './csr';
 import { callNative, ItersolveError } from './errors';
 import { native, NativePreconditioner } from './native';
+import { checkOptions } from './options';
 import * as v from './validate';
 
 /** A preconditioner's kind. */
@@ -39,6 +40,15 @@ export class Preconditioner {
   /** Number of unknowns. */
   readonly size: number;
 
+  /**
+   * The diagonal shift α the factorisation used: IC(0)/ILU(0) of A + α·diag(A) when the
+   * factorisation of A itself broke down (Manteuffel's shift); 0 when none was needed and for
+   * kinds that never shift.
+   */
+  get shift(): number {
+    return this.handle.shift;
+  }
+
   private constructor(handle: NativePreconditioner) {
     this.handle = handle;
     this.kind = handle.kind as PreconditionerKind;
@@ -50,9 +60,8 @@ export class Preconditioner {
     if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
     if (typeof kind !== 'string' || !KINDS.has(kind))
       throw v.invalid('kind', "'jacobi', 'ssor', 'ic0' or 'ilu0'", kind);
-    const o = v.options<{ omega?: number }>('options', options);
-    const omega = o.omega === undefined ? 1 : checkOmega(o.omega);
     squareCheck(A);
+    const { omega } = checkOptions('preconditioner', options, true, A.rows);
     const Ctor = native().NativePreconditioner;
     return new Preconditioner(callNative(() => new Ctor(kind, ...A.args(), omega)));
   }

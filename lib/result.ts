@@ -1,13 +1,11 @@
-/** Why an iterative method stopped. */
-export type StopReason =
-  | 'rtol'
-  | 'atol'
-  | 'max-iterations'
-  | 'breakdown'
-  | 'indefinite'
-  | 'non-finite'
-  | 'aborted'
-  | 'time-limit';
+import type { REASONS } from './layout';
+
+/**
+ * Why an iterative method stopped: 'rtol' / 'atol' (converged), 'max-iterations', 'breakdown',
+ * 'indefinite', 'non-finite', 'aborted' (only on an AbortError's `result`), 'time-limit' or
+ * 'stagnation' (a restarted method stopped making progress).
+ */
+export type StopReason = (typeof REASONS)[number];
 
 /** The result shape every iterative method shares. */
 export interface IterativeResult {

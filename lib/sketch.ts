@@ -2,7 +2,9 @@ import { AsyncOptions, runJob } from './async';
 import { CsrMatrix } from './csr';
 import { callNative } from './errors';
 import { SolveResult, solveResult } from './krylov';
+import { SKETCH } from './layout';
 import { native } from './native';
+import { checkOptions } from './options';
 import * as v from './validate';
 
 export type SketchKind = 'kaczmarz' | 'block-kaczmarz' | 'gaussian';
@@ -31,29 +33,24 @@ export interface SketchSolveOptions {
   timeLimitMs?: number;
 }
 
+// The sketch kinds and samplings by the values the io's `sketch` and `sampling` slots hold
+// (native/sketch/sketch.hpp).
 const KIND: Record<SketchKind, number> = { kaczmarz: 0, 'block-kaczmarz': 1, gaussian: 2 };
+const SAMPLING = { norm: 0, uniform: 1 } as const;
 
-function prepare(A: CsrMatrix, b: Float64Array, options: unknown) {
+// The binding takes (rowPtr, colIdx, values, b, x, io) (bindings/sketch.cpp): io holds the
+// layout's sketch params followed by the solve stats.
+const P = SKETCH.p;
+const STATS = SKETCH.params.length;
+
+function prepare(A: CsrMatrix, b: Float64Array, options: unknown, sync: boolean) {
   if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
   const m = A.rows;
   const n = A.cols;
   v.f64('b', b, m);
-  const o = v.options<SketchSolveOptions & AsyncOptions>('options', options);
-  const sketch = o.sketch ?? 'kaczmarz';
-  if (typeof sketch !== 'string' || !Object.prototype.hasOwnProperty.call(KIND, sketch)) throw v.invalid('sketch', "'kaczmarz', 'block-kaczmarz' or 'gaussian'", sketch);
-  const sampling = o.sampling ?? 'norm';
-  if (sampling !== 'norm' && sampling !== 'uniform') throw v.invalid('sampling', "'norm' or 'uniform'", sampling);
+  // before the options: blockSize's default and range depend on m
   if (m === 0) throw v.invalid('A', 'a matrix with at least one row', `${m}x${n}`);
-  const blockSize = o.blockSize === undefined ? Math.min(8, m) : v.int('blockSize', o.blockSize, 1, m);
-  const seed = o.seed === undefined ? 1 : v.int('seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
-  const rtol = o.rtol === undefined ? 1e-8 : v.num('rtol', o.rtol, { min: 0 });
-  const atol = o.atol === undefined ? 0 : v.num('atol', o.atol, { min: 0 });
-  const maxIterations =
-    o.maxIterations === undefined
-      ? Math.max(1, sketch === 'kaczmarz' ? 100 * m : 100 * Math.ceil(m / blockSize))
-      : v.int('maxIterations', o.maxIterations, 1, 2 ** 52);
-  const history = o.history === undefined ? false : v.bool('history', o.history);
-  const tre = o.trueResidualEvery === undefined ? 0 : v.int('trueResidualEvery', o.trueResidualEvery, 0, 2 ** 52);
+  const o = checkOptions('sketchSolve', options, sync, n, m);
   let x: Float64Array;
   if (o.out === undefined) {
     x = o.x0 === undefined ? new Float64Array(n) : v.f64('x0', o.x0, n).slice();
@@ -62,9 +59,21 @@ function prepare(A: CsrMatrix, b: Float64Array, options: unknown) {
     if (o.x0 === undefined) x.fill(0);
     else if (v.f64('x0', o.x0, n) !== x) x.set(o.x0);
   }
-  if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
-  const args = [KIND[sketch], sampling === 'norm' ? 0 : 1, blockSize, seed, rtol, atol, maxIterations, history, tre] as const;
-  return { o, x, args, stats: new Float64Array(5) };
+  const io = new Float64Array(STATS + SKETCH.stats.length);
+  io[P.rows] = m;
+  io[P.cols] = n;
+  io[P.trusted] = 1; // A is a validated CsrMatrix
+  io[P.sketch] = KIND[o.sketch];
+  io[P.sampling] = SAMPLING[o.sampling];
+  io[P.blockSize] = o.blockSize;
+  io[P.seed] = o.seed;
+  io[P.rtol] = o.rtol;
+  io[P.atol] = o.atol;
+  io[P.maxIterations] = o.maxIterations;
+  io[P.history] = o.history ? 1 : 0;
+  io[P.trueResidualEvery] = o.trueResidualEvery;
+  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  return { o, x, io };
 }
 
 /**
@@ -75,9 +84,9 @@ function prepare(A: CsrMatrix, b: Float64Array, options: unknown) {
  * `seed`. Runs on the calling thread.
  */
 export function sketchSolveSync(A: CsrMatrix, b: Float64Array, options?: SketchSolveOptions): SolveResult {
-  const p = prepare(A, b, options);
-  const h = callNative(() => native().sketchSolve(...A.args(), b, p.x, ...p.args, p.stats, p.o.timeLimitMs ?? 0));
-  return solveResult(p.x, p.stats, h);
+  const p = prepare(A, b, options, true);
+  const h = callNative(() => native().sketchSolve(A.rowPtr, A.colIdx, A.values, b, p.x, p.io));
+  return solveResult(p.x, p.io, h, STATS);
 }
 
 /** Promise form of {@link sketchSolveSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
@@ -86,7 +95,7 @@ export async function sketchSolve(
   b: Float64Array,
   options?: SketchSolveOptions & AsyncOptions,
 ): Promise<SolveResult> {
-  const p = prepare(A, b, options);
-  const h = await runJob(p.o, (opts) => native().sketchSolveAsync(...A.args(), b, p.x, ...p.args, p.stats, opts));
-  return solveResult(p.x, p.stats, h);
+  const p = prepare(A, b, options, false);
+  const h = await runJob(p.o, (opts) => native().sketchSolveAsync(A.rowPtr, A.colIdx, A.values, b, p.x, p.io, opts));
+  return solveResult(p.x, p.io, h, STATS);
 }
