@@ -152,11 +152,18 @@ class Ssor final : public Preconditioner {
 };
 
 // L U with L unit lower (ILU0; IC0 as L̃·(D²L̃ᵀ)) and U's rows scaled by 1/u_ii: the forward
-// sweep z_i = r_i − Σ L_ij z_j, the backward z_i = z_i/u_ii − Σ (u_ij/u_ii) z_j.
+// sweep z_i = r_i − Σ L_ij z_j, the backward z_i = z_i/u_ii − Σ (u_ij/u_ii) z_j. `shift` is the α
+// of the factored A + α·diag(A), `factorisations` how many attempts building it took.
 class Triangular final : public Preconditioner {
  public:
-  Triangular(const char* kind, TriFactor lower, TriFactor upper, std::vector<double> inv_diag)
-      : kind_(kind), lower_(std::move(lower)), upper_(std::move(upper)), inv_(std::move(inv_diag)) {}
+  Triangular(const char* kind, TriFactor lower, TriFactor upper, std::vector<double> inv_diag,
+             double shift, int factorisations)
+      : kind_(kind),
+        lower_(std::move(lower)),
+        upper_(std::move(upper)),
+        inv_(std::move(inv_diag)),
+        shift_(shift),
+        factorisations_(factorisations) {}
   const char* kind() const override { return kind_; }
   int64_t size() const override { return static_cast<int64_t>(inv_.size()); }
   bool apply(const Engine&, const double* r, double* z) const override {
@@ -164,12 +171,185 @@ class Triangular final : public Preconditioner {
     tri_backward(upper_, ScaleVec{inv_.data()}, z, size());
     return true;
   }
+  double shift() const override { return shift_; }
+  int factorisations() const { return factorisations_; }
 
  private:
   const char* kind_;
   TriFactor lower_, upper_;
   std::vector<double> inv_;
+  double shift_;
+  int factorisations_;
 };
+
+// ---- Manteuffel's shift (precond_impl.hpp) ----
+
+// A pivot is taken as broken down when it is not finite or |pivot| ≤ kTinyPivot·(the scale of
+// its row in A + α·diag(A)): below that it holds little but the rounding error of the
+// cancellation that produced it, and dividing by it would blow the factors up. IC(0) also stops
+// on any pivot ≤ 0 (no square root).
+constexpr double kTinyPivot = 1e-12;
+
+struct Breakdown {
+  int64_t row = -1;
+  double pivot = 0.0;
+};
+
+// Runs attempt(α) -> Breakdown (row −1: factored) along the schedule, the retries capped at
+// alphaSafe (where success is guaranteed in exact arithmetic; +inf when unknown). Returns the α
+// that worked, and the number of attempts in `count`; throws ERR_ZERO_PIVOT naming the row of
+// the last breakdown when the schedule runs out.
+template <class Attempt>
+double search_shift(const char* who, bool positive, const krylov::ShiftSchedule& s,
+                    double alphaSafe, Attempt attempt, int& count) {
+  double alpha = s.start;
+  count = 0;
+  for (int k = 0;; ++k) {
+    if (k > 0 && alpha >= alphaSafe) alpha = alphaSafe;
+    const bool last = k >= s.retries || (k > 0 && alpha >= alphaSafe);
+    ++count;
+    const Breakdown b = attempt(alpha);
+    if (b.row < 0) return alpha;
+    if (last) {
+      const char* what = !std::isfinite(b.pivot) ? "non-finite"
+                         : positive && b.pivot <= 0.0 ? "non-positive"
+                         : b.pivot == 0.0 ? "zero" : "tiny";
+      std::string msg = std::string(who) + ": " + what + " pivot " + num(b.pivot) + at_row(b.row);
+      if (count == 1 && alpha == 0.0)
+        msg += " (no diagonal shift tried)";
+      else if (count == 1)
+        msg += " with the diagonal shift α = " + num(alpha) + " (factoring A + α·diag(A))";
+      else
+        msg += " even with the diagonal shift α = " + num(alpha) + ", the largest of " +
+               std::to_string(count) + " factorisations of A + α·diag(A) tried from α = " + num(s.start);
+      if (k > 0 && alpha >= alphaSafe)
+        msg += "; A + α·diag(A) is diagonally dominant there, so rounding broke it down (A's "
+               "entries span too wide a range)";
+      throw SolverError("ERR_ZERO_PIVOT", msg, b.row);
+    }
+    alpha = k == 0 ? (s.first > alpha ? s.first : alpha * s.growth) : alpha * s.growth;
+  }
+}
+
+// ---- IC(0) ----
+
+// The lower triangle of a symmetric A, columns ascending and the diagonal last in each row,
+// checked for what no shift can cure: a missing, non-positive or non-finite diagonal entry (a_ii
+// = e_iᵀ A e_i ≤ 0 shows that A is not positive definite) and a non-finite entry.
+struct LowerTriangle {
+  std::vector<int32_t> rp, ci;
+  std::vector<double> v;
+};
+
+LowerTriangle ic0_lower(const CsrView& A) {
+  const int64_t n = A.rows;
+  LowerTriangle L;
+  L.rp.assign(n + 1, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int32_t k = A.rowPtr[i]; k < A.rowPtr[i + 1] && A.colIdx[k] <= i; ++k) {
+      L.ci.push_back(A.colIdx[k]);
+      L.v.push_back(A.values[k]);
+    }
+    const int32_t s = L.rp[i], e = static_cast<int32_t>(L.ci.size());
+    L.rp[i + 1] = e;
+    if (e == s || L.ci.back() != i)
+      throw SolverError("ERR_ZERO_PIVOT", "ic0: row " + std::to_string(i) + " has no diagonal entry", i);
+    for (int32_t k = s; k < e - 1; ++k)
+      if (!std::isfinite(L.v[k]))
+        throw SolverError("ERR_ZERO_PIVOT", "ic0: non-finite entry " + num(L.v[k]) + at_row(i) + ", column " +
+                                                std::to_string(L.ci[k]), i);
+    const double d = L.v[e - 1];
+    if (!std::isfinite(d))
+      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-finite diagonal entry " + num(d) + at_row(i), i);
+    if (d <= 0.0)
+      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-positive pivot " + num(d) + at_row(i) +
+                                              ": A's own diagonal entry, so A is not positive definite", i);
+  }
+  return L;
+}
+
+// The α beyond which A + α·diag(A) is strictly diagonally dominant, both triangles counted from
+// the lower one: max_i Σ_{j≠i} |a_ij| / √(a_ii a_jj) − 1, with a 0.1 % margin on the diagonal.
+double ic0_safe_shift(const LowerTriangle& L) {
+  const int64_t n = static_cast<int64_t>(L.rp.size()) - 1;
+  std::vector<double> sum(n, 0.0), root(n);
+  for (int64_t i = 0; i < n; ++i) root[i] = std::sqrt(L.v[L.rp[i + 1] - 1]);
+  for (int64_t i = 0; i < n; ++i)
+    for (int32_t k = L.rp[i]; k < L.rp[i + 1] - 1; ++k) {
+      const double a = std::fabs(L.v[k]) / (root[i] * root[L.ci[k]]);
+      sum[i] += a;
+      sum[L.ci[k]] += a;
+    }
+  double m = 0.0;
+  for (double x : sum) m = std::max(m, x);
+  return std::max(0.0, 1.001 * m - 1.0);
+}
+
+// IC(0) of A + α·diag(A) on L's pattern into f, row by row:
+//   l_ij = (a_ij − Σ_{m<j} l_im l_jm) / l_jj  (j < i in the pattern),
+//   l_ii = √((1+α)·a_ii − Σ_{m<i} l_im²).
+// pos: n entries of −1 (left so).
+Breakdown ic0_factor(const LowerTriangle& L, double alpha, std::vector<double>& f, std::vector<int32_t>& pos) {
+  const int64_t n = static_cast<int64_t>(L.rp.size()) - 1;
+  const int32_t* rp = L.rp.data();
+  const int32_t* ci = L.ci.data();
+  f = L.v;
+  double* v = f.data();
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t s = rp[i], e = rp[i + 1];
+    for (int32_t k = s; k < e; ++k) pos[ci[k]] = k;
+    const double aii = (1.0 + alpha) * v[e - 1];
+    double diag = aii;
+    for (int32_t k = s; k < e - 1; ++k) {
+      const int32_t j = ci[k];
+      const int32_t js = rp[j], je = rp[j + 1] - 1;
+      double a = v[k];
+      for (int32_t m = js; m < je; ++m) {
+        const int32_t p = pos[ci[m]];
+        if (p >= 0) a -= v[p] * v[m];
+      }
+      a /= v[je];
+      v[k] = a;
+      diag -= a * a;
+    }
+    for (int32_t k = s; k < e; ++k) pos[ci[k]] = -1;
+    if (!(diag > kTinyPivot * aii) || !std::isfinite(diag)) return Breakdown{i, diag};
+    v[e - 1] = std::sqrt(diag);
+  }
+  return Breakdown{};
+}
+
+// ---- ILU(0) ----
+
+// IKJ ILU(0) of A + α·diag(A) restricted to A's pattern, into f (A's values, then the factors in
+// place). diag[i]: the entry of a_ii; scale[i] = max_{j≠i} |a_ij| (the row's scale with
+// (1+α)|a_ii|). pos: n entries of −1 (left so).
+Breakdown ilu0_factor(int64_t n, const std::vector<int32_t>& rp, const std::vector<int32_t>& ci,
+                      const std::vector<double>& a, const std::vector<int32_t>& diag,
+                      const std::vector<double>& scale, double alpha, std::vector<double>& f,
+                      std::vector<int32_t>& pos) {
+  f = a;
+  double* v = f.data();
+  for (int64_t i = 0; i < n; ++i) v[diag[i]] *= 1.0 + alpha;
+  for (int64_t i = 0; i < n; ++i) {
+    const int32_t s = rp[i], e = rp[i + 1];
+    for (int32_t k = s; k < e; ++k) pos[ci[k]] = k;
+    for (int32_t k = s; k < diag[i]; ++k) {
+      const int32_t j = ci[k];
+      const double l = v[k] / v[diag[j]];
+      v[k] = l;
+      for (int32_t m = diag[j] + 1; m < rp[j + 1]; ++m) {
+        const int32_t p = pos[ci[m]];
+        if (p >= 0) v[p] -= l * v[m];
+      }
+    }
+    for (int32_t k = s; k < e; ++k) pos[ci[k]] = -1;
+    const double piv = v[diag[i]];
+    const double rowScale = std::max(scale[i], (1.0 + alpha) * std::fabs(a[diag[i]]));
+    if (!(std::fabs(piv) > kTinyPivot * rowScale)) return Breakdown{i, piv};  // also NaN
+  }
+  return Breakdown{};
+}
 
 }  // namespace
 
@@ -212,47 +392,28 @@ std::unique_ptr<Preconditioner> make_ssor(const CsrView& A, double omega) {
   return std::make_unique<Ssor>(std::move(f));
 }
 
-std::unique_ptr<Preconditioner> make_ic0(const CsrView& A) {
+namespace krylov {
+
+ShiftSchedule default_shift_schedule() {
+  ShiftSchedule s;
+  s.start = 0.0;
+  s.first = kShiftFirst;
+  s.growth = kShiftGrowth;
+  s.retries = kShiftRetries;
+  return s;
+}
+
+std::unique_ptr<Preconditioner> make_ic0(const CsrView& A, const ShiftSchedule& schedule) {
   require_square("ic0", A);
   const int64_t n = A.rows;
-  // The lower triangle (columns sorted, diagonal last), factored in place row by row:
-  // l_ij = (a_ij − Σ_{m<j} l_im l_jm) / l_jj for j < i in the pattern, l_ii = √(a_ii − Σ l_im²).
-  std::vector<int32_t> rp(n + 1, 0), ci;
+  const LowerTriangle L = ic0_lower(A);
   std::vector<double> v;
-  for (int64_t i = 0; i < n; ++i) {
-    for (int32_t k = A.rowPtr[i]; k < A.rowPtr[i + 1] && A.colIdx[k] <= i; ++k) {
-      ci.push_back(A.colIdx[k]);
-      v.push_back(A.values[k]);
-    }
-    rp[i + 1] = static_cast<int32_t>(ci.size());
-    if (rp[i + 1] == rp[i] || ci.back() != i)
-      throw SolverError("ERR_ZERO_PIVOT", "ic0: row " + std::to_string(i) + " has no diagonal entry", i);
-  }
-  std::vector<int32_t> pos(n, -1);  // column -> entry of the current row
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t s = rp[i], e = rp[i + 1];
-    for (int32_t k = s; k < e; ++k) pos[ci[k]] = k;
-    double diag = v[e - 1];
-    for (int32_t k = s; k < e - 1; ++k) {
-      const int32_t j = ci[k];
-      const int32_t js = rp[j], je = rp[j + 1] - 1;
-      double a = v[k];
-      for (int32_t m = js; m < je; ++m) {
-        const int32_t p = pos[ci[m]];
-        if (p >= 0) a -= v[p] * v[m];
-      }
-      a /= v[je];
-      v[k] = a;
-      diag -= a * a;
-    }
-    if (!std::isfinite(diag))
-      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-finite pivot " + num(diag) + at_row(i), i);
-    if (diag <= 0.0)
-      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-positive pivot " + num(diag) + at_row(i) +
-                                              " (the matrix is not positive definite)", i);
-    v[e - 1] = std::sqrt(diag);
-    for (int32_t k = s; k < e; ++k) pos[ci[k]] = -1;
-  }
+  std::vector<int32_t> pos(n, -1);
+  int count = 0;
+  const double alpha = search_shift("ic0", true, schedule, ic0_safe_shift(L),
+                                    [&](double a) { return ic0_factor(L, a, v, pos); }, count);
+  const std::vector<int32_t>& rp = L.rp;
+  const std::vector<int32_t>& ci = L.ci;
   // As L̃ D² L̃ᵀ with L̃ = L D⁻¹ unit lower, D = diag(l_ii): the forward sweep needs no scale and
   // the backward one z_i = z_i/l_ii² − Σ_{j>i} l̃_ji z_j.
   std::vector<double> inv(n);
@@ -284,10 +445,10 @@ std::unique_ptr<Preconditioner> make_ic0(const CsrView& A) {
     up.end_row();
   }
   for (double& d : inv) d *= d;
-  return std::make_unique<Triangular>("ic0", lo.finish(), up.finish(), std::move(inv));
+  return std::make_unique<Triangular>("ic0", lo.finish(), up.finish(), std::move(inv), alpha, count);
 }
 
-std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A) {
+std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A, const ShiftSchedule& schedule) {
   require_square("ilu0", A);
   // A missing or zero diagonal entry would stop plain ILU(0) at once (LP bases such as bp_800
   // have almost none): reorder and scale for a unit diagonal first (ordering.hpp).
@@ -298,35 +459,34 @@ std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A) {
   std::vector<int32_t> rp(n + 1);
   for (int64_t i = 0; i <= n; ++i) rp[i] = A.rowPtr[i] - base;
   std::vector<int32_t> ci(A.colIdx + base, A.colIdx + base + nnz);
-  std::vector<double> v(A.values + base, A.values + base + nnz);
+  std::vector<double> a(A.values + base, A.values + base + nnz);
   std::vector<int32_t> diag(n);
+  std::vector<double> scale(n, 0.0);  // max_{j≠i} |a_ij|
+  double alphaSafe = 0.0;             // max_i Σ_{j≠i} |a_ij| / |a_ii| − 1 (row dominance)
   for (int64_t i = 0; i < n; ++i) {
     const auto b = ci.begin() + rp[i], e = ci.begin() + rp[i + 1];
     const auto it = std::lower_bound(b, e, static_cast<int32_t>(i));
     if (it == e || *it != i)
       throw SolverError("ERR_ZERO_PIVOT", "ilu0: row " + std::to_string(i) + " has no diagonal entry", i);
     diag[i] = static_cast<int32_t>(it - ci.begin());
-  }
-  // IKJ elimination restricted to A's pattern.
-  std::vector<int32_t> pos(n, -1);
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t s = rp[i], e = rp[i + 1];
-    for (int32_t k = s; k < e; ++k) pos[ci[k]] = k;
-    for (int32_t k = s; k < diag[i]; ++k) {
-      const int32_t j = ci[k];
-      const double l = v[k] / v[diag[j]];
-      v[k] = l;
-      for (int32_t m = diag[j] + 1; m < rp[j + 1]; ++m) {
-        const int32_t p = pos[ci[m]];
-        if (p >= 0) v[p] -= l * v[m];
-      }
+    double sum = 0.0;
+    for (int32_t k = rp[i]; k < rp[i + 1]; ++k) {
+      if (!std::isfinite(a[k]))
+        throw SolverError("ERR_ZERO_PIVOT", "ilu0: non-finite " + std::string(k == diag[i] ? "pivot " : "entry ") +
+                                                num(a[k]) + at_row(i) +
+                                                (k == diag[i] ? "" : ", column " + std::to_string(ci[k])), i);
+      if (k == diag[i]) continue;
+      scale[i] = std::max(scale[i], std::fabs(a[k]));
+      sum += std::fabs(a[k]);
     }
-    const double piv = v[diag[i]];
-    if (!std::isfinite(piv))
-      throw SolverError("ERR_ZERO_PIVOT", "ilu0: non-finite pivot " + num(piv) + at_row(i), i);
-    if (piv == 0.0) throw SolverError("ERR_ZERO_PIVOT", "ilu0: zero pivot" + at_row(i), i);
-    for (int32_t k = s; k < e; ++k) pos[ci[k]] = -1;
+    alphaSafe = std::max(alphaSafe, 1.001 * sum / std::fabs(a[diag[i]]) - 1.0);
   }
+  std::vector<double> v;
+  std::vector<int32_t> pos(n, -1);
+  int count = 0;
+  const double alpha = search_shift("ilu0", false, schedule, alphaSafe,
+                                    [&](double al) { return ilu0_factor(n, rp, ci, a, diag, scale, al, v, pos); },
+                                    count);
   std::vector<double> inv(n);
   TriBuilder lo(n, true), up(n, false);
   for (int64_t i = 0; i < n; ++i) {
@@ -339,7 +499,22 @@ std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A) {
     lo.end_row();
     up.end_row();
   }
-  return std::make_unique<Triangular>("ilu0", lo.finish(), up.finish(), std::move(inv));
+  return std::make_unique<Triangular>("ilu0", lo.finish(), up.finish(), std::move(inv), alpha, count);
+}
+
+int factorisations(const Preconditioner* M) {
+  const auto* t = dynamic_cast<const Triangular*>(M);
+  return t != nullptr ? t->factorisations() : 0;
+}
+
+}  // namespace krylov
+
+std::unique_ptr<Preconditioner> make_ic0(const CsrView& A) {
+  return krylov::make_ic0(A, krylov::default_shift_schedule());
+}
+
+std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A) {
+  return krylov::make_ilu0(A, krylov::default_shift_schedule());
 }
 
 namespace krylov {
