@@ -1,4 +1,4 @@
-import { fromNative } from './errors';
+import { AbortError, fromNative } from './errors';
 import { native, NativeJobOptions } from './native';
 import * as v from './validate';
 
@@ -16,7 +16,11 @@ export interface Progress {
 
 /** Options every Promise-form operation takes. */
 export interface AsyncOptions {
-  /** Cancels the work; the native loop checks it every iteration. */
+  /**
+   * Cancels the work (the native loop checks it every iteration): the promise rejects with an
+   * {@link AbortError} (name 'AbortError', code 'ABORT_ERR', `cause` the signal's reason) whose
+   * `result` is the partial result; at once, without starting, when the signal is already aborted.
+   */
   signal?: AbortSignal;
   /** Stops the work after this many milliseconds (reason 'time-limit'). */
   timeLimitMs?: number;
@@ -53,18 +57,36 @@ export function jobStats(): { running: number; waiting: number } {
 }
 
 /**
- * Runs a native job with cancellation, a time budget and progress wired up, and converts its
- * errors. `start` receives the native options object to hand to the binding. (Not an async
- * function: one `then` on the binding's promise is all a job costs here, which counts when many
- * small solves are in flight.)
+ * The rejection for an aborted signal: an AbortError whose cause is the signal's reason, with the
+ * partial result when there is one.
+ * @internal
  */
-export function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJobOptions) => Promise<T>): Promise<T> {
+export function abortError<R>(signal: AbortSignal | undefined, result?: R): AbortError<R> {
+  return new AbortError<R>('The operation was aborted', { cause: signal?.reason, result });
+}
+
+/**
+ * Runs a native job with cancellation, a time budget and progress wired up, and converts its
+ * errors. `start` receives the native options object to hand to the binding; `finish` turns what
+ * the binding resolved with into the result. A signal that is already aborted rejects at once
+ * with an AbortError, without starting anything; a job that stopped because of the signal
+ * (finish's result has reason 'aborted', or the binding rejected with ABORT_ERR) rejects with an
+ * AbortError carrying the partial result. (Not an async function: one `then` on the binding's
+ * promise is all a job costs here, which counts when many small solves are in flight.)
+ * @internal
+ */
+export function runJob<T, R = T>(
+  o: Partial<AsyncOptions>,
+  start: (opts: NativeJobOptions) => Promise<T>,
+  finish?: (v: T) => R,
+): Promise<R> {
   try {
     checkAsyncOptions(o);
   } catch (e) {
     return Promise.reject(e);
   }
   const signal = o.signal;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
   const opts: NativeJobOptions = {};
   // The native cancellation flag costs an object per job: only made when there is a signal.
   let done: (() => void) | undefined;
@@ -72,11 +94,8 @@ export function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJobOptio
     const cancel = new (native().Cancel)();
     opts.cancel = cancel;
     const onAbort = () => cancel.abort();
-    if (signal.aborted) cancel.abort();
-    else {
-      signal.addEventListener('abort', onAbort, { once: true });
-      done = () => signal.removeEventListener('abort', onAbort);
-    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    done = () => signal.removeEventListener('abort', onAbort);
   }
   const user = o.onProgress;
   if (o.timeLimitMs !== undefined) opts.timeLimitMs = o.timeLimitMs;
@@ -90,22 +109,22 @@ export function runJob<T>(o: Partial<AsyncOptions>, start: (opts: NativeJobOptio
   } catch (e) {
     // argument errors the binding throws before it starts anything
     if (done) done();
-    return Promise.reject(e);
+    return Promise.reject(fromNative(e));
   }
-  if (!done) return p.then(undefined, rethrowNative);
   const cleanup = done;
   return p.then(
     (v) => {
-      cleanup();
-      return v;
+      if (cleanup) cleanup();
+      const r = finish ? finish(v) : (v as unknown as R);
+      // The native loop stops with reason 'aborted' and leaves the iterate it reached.
+      if (signal && (r as { reason?: unknown } | undefined)?.reason === 'aborted') throw abortError(signal, r);
+      return r;
     },
     (e: unknown) => {
-      cleanup();
-      return rethrowNative(e);
+      if (cleanup) cleanup();
+      const err = fromNative(e);
+      if (signal && (err as { code?: unknown }).code === 'ABORT_ERR' && !(err instanceof AbortError)) throw abortError(signal);
+      throw err;
     },
   );
-}
-
-function rethrowNative(e: unknown): never {
-  throw fromNative(e);
 }

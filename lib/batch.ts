@@ -143,10 +143,16 @@ export function cgBatchSync(A: CsrMatrix, B: Float64Array, options?: CgBatchOpti
 }
 
 /** Promise form of {@link cgBatchSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
-export async function cgBatch(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions & AsyncOptions): Promise<CgBatchResult> {
-  const p = prepare(A, B, options, false);
-  const h = await runJob(p.o, (opts) =>
-    native().cgBatchAsync(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats, p.precond, opts),
+export function cgBatch(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions & AsyncOptions): Promise<CgBatchResult> {
+  let p: ReturnType<typeof prepare>;
+  try {
+    p = prepare(A, B, options, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().cgBatchAsync(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats, p.precond, opts),
+    (h) => toResult(p.x, p.k, p.stats, h),
   );
-  return toResult(p.x, p.k, p.stats, h);
 }

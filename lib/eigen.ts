@@ -96,11 +96,16 @@ export function powerIterationSync(A: CsrMatrix, options?: PowerIterationOptions
 }
 
 /** Promise form of powerIterationSync: runs off the event loop; takes signal, timeLimitMs, onProgress. */
-export async function powerIteration(
-  A: CsrMatrix,
-  options?: PowerIterationOptions & AsyncOptions,
-): Promise<PowerIterationResult> {
-  const { o, x, io } = prepare(A, options, false);
-  const h = await runJob(o, (opts) => native().powerIterationAsync(A.rowPtr, A.colIdx, A.values, x, io, opts));
-  return powerResult(x, io, h, o.history);
+export function powerIteration(A: CsrMatrix, options?: PowerIterationOptions & AsyncOptions): Promise<PowerIterationResult> {
+  let p: ReturnType<typeof prepare>;
+  try {
+    p = prepare(A, options, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().powerIterationAsync(A.rowPtr, A.colIdx, A.values, p.x, p.io, opts),
+    (h) => powerResult(p.x, p.io, h, p.o.history),
+  );
 }

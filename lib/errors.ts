@@ -49,6 +49,23 @@ export class ItersolveError extends Error {
   }
 }
 
+/**
+ * The rejection of an aborted Promise-form operation, as `fs`, `timers/promises` and `fetch`
+ * reject: name 'AbortError', code 'ABORT_ERR', `cause` the signal's reason. It is an
+ * ItersolveError too. `result` holds the partial result of work that had started (the iterate
+ * reached, with reason 'aborted'); it is absent when the signal was aborted before the start.
+ */
+export class AbortError<R = unknown> extends ItersolveError {
+  declare readonly code: 'ABORT_ERR';
+  /** The partial result (reason 'aborted'), when the work had started. */
+  declare readonly result?: R;
+
+  constructor(message = 'The operation was aborted', options: { cause?: unknown; result?: R } = {}) {
+    super('ABORT_ERR', message, { cause: options.cause });
+    if (options.result !== undefined) (this as { result?: R }).result = options.result;
+  }
+}
+
 const KNOWN: ReadonlySet<string> = new Set<string>(ERROR_CODES);
 
 /** Converts an error raised by the native binding into an ItersolveError (others pass through). */

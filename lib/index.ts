@@ -4,7 +4,7 @@
  */
 export { CsrMatrix } from './csr';
 export type { CsrMatrixOptions, CsrCheckOptions } from './csr';
-export { ItersolveError } from './errors';
+export { ItersolveError, AbortError, ERROR_CODES } from './errors';
 export type { ItersolveErrorCode } from './errors';
 export {
   readMatrixMarket,

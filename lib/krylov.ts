@@ -178,16 +178,19 @@ function solveSync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options:
   return solveResult(p.x, syncIo, h, STATS);
 }
 
-async function solveAsync(
-  method: SolverMethod,
-  A: CsrMatrix,
-  b: Float64Array,
-  options: unknown,
-): Promise<SolveResult> {
+function solveAsync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown): Promise<SolveResult> {
   const io = new Float64Array(IO_LENGTH);
-  const p = prepare(method, A, b, options, io, false);
-  const h = await runJob(p.o, (opts) => native().krylovAsync(A.rowPtr, A.colIdx, A.values, b, p.x, io, p.precond, opts));
-  return solveResult(p.x, io, h, STATS);
+  let p: Prepared;
+  try {
+    p = prepare(method, A, b, options, io, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().krylovAsync(A.rowPtr, A.colIdx, A.values, b, p.x, io, p.precond, opts),
+    (h) => solveResult(p.x, io, h, STATS),
+  );
 }
 
 /**

@@ -90,12 +90,16 @@ export function sketchSolveSync(A: CsrMatrix, b: Float64Array, options?: SketchS
 }
 
 /** Promise form of {@link sketchSolveSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
-export async function sketchSolve(
-  A: CsrMatrix,
-  b: Float64Array,
-  options?: SketchSolveOptions & AsyncOptions,
-): Promise<SolveResult> {
-  const p = prepare(A, b, options, false);
-  const h = await runJob(p.o, (opts) => native().sketchSolveAsync(A.rowPtr, A.colIdx, A.values, b, p.x, p.io, opts));
-  return solveResult(p.x, p.io, h, STATS);
+export function sketchSolve(A: CsrMatrix, b: Float64Array, options?: SketchSolveOptions & AsyncOptions): Promise<SolveResult> {
+  let p: ReturnType<typeof prepare>;
+  try {
+    p = prepare(A, b, options, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().sketchSolveAsync(A.rowPtr, A.colIdx, A.values, b, p.x, p.io, opts),
+    (h) => solveResult(p.x, p.io, h, STATS),
+  );
 }

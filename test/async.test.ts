@@ -3,7 +3,17 @@ import t from 'tap';
 import { Worker } from 'worker_threads';
 import { getEventListeners } from 'events';
 import { jobStats, runJob } from '../lib/async';
-import { CsrMatrix, getThreads, poisson2d, powerIteration, powerIterationSync, setThreads } from '../lib/index';
+import {
+  AbortError,
+  CsrMatrix,
+  getThreads,
+  ItersolveError,
+  poisson2d,
+  powerIteration,
+  powerIterationSync,
+  setThreads,
+} from '../lib/index';
+import type { PowerIterationResult } from '../lib/index';
 
 // Largest eigenvalue of the 2D Poisson matrix on an n×n grid: 8·cos²(π/(2(n+1))).
 const lmax = (n: number) => 8 * Math.cos(Math.PI / (2 * (n + 1))) ** 2;
@@ -46,21 +56,43 @@ t.test('power iteration: result shape, Sync and Promise forms agree', async (t) 
 const big = poisson2d(300);
 const forever = { rtol: 0, maxIterations: 1e9 };
 
-t.test('abort mid-run returns the partial result with reason aborted', async (t) => {
+t.test('abort mid-run rejects with an AbortError carrying the partial result', async (t) => {
   const ac = new AbortController();
   const started = Date.now();
   // Abort once the work is seen running (its first progress report), not after a fixed delay:
   // on a slow or busy machine a timer can fire before the first iteration.
-  const r = await powerIteration(big, { ...forever, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort() });
+  const why = new Error('user cancelled');
+  const err = await powerIteration(big, { ...forever, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort(why) }).then(
+    () => t.fail('resolved'),
+    (e: unknown) => e,
+  );
+  t.ok(err instanceof AbortError, 'an AbortError');
+  t.ok(err instanceof ItersolveError, 'also an ItersolveError');
+  t.match(err, { name: 'AbortError', code: 'ABORT_ERR', message: 'The operation was aborted' });
+  t.equal((err as AbortError).cause, why, 'cause is the signal’s reason');
+  const r = (err as AbortError<PowerIterationResult>).result!;
   t.equal(r.reason, 'aborted');
   t.equal(r.converged, false);
   t.ok(r.iterations > 0, `${r.iterations} iterations done`);
   t.ok(Date.now() - started < 2000, 'stops promptly');
   t.ok(Number.isFinite(r.eigenvalue) && r.eigenvalue > 0, 'partial estimate is usable');
-  // already aborted before the call: no iteration runs
-  const pre = await powerIteration(big, { ...forever, signal: AbortSignal.abort() });
-  t.equal(pre.reason, 'aborted');
-  t.equal(pre.iterations, 0);
+  t.equal(r.vector.length, big.rows);
+  // already aborted before the call: rejects at once, no native work starts
+  const pre = AbortSignal.abort();
+  const p = powerIteration(big, { ...forever, signal: pre });
+  t.same(jobStats(), { running: 0, waiting: 0 }, 'nothing started');
+  const e2 = await p.then(
+    () => t.fail('resolved'),
+    (e: unknown) => e,
+  );
+  t.match(e2, { name: 'AbortError', code: 'ABORT_ERR' });
+  t.equal((e2 as AbortError).cause, pre.reason);
+  t.equal((e2 as AbortError).result, undefined, 'no partial result: nothing ran');
+  // a job that finishes before the abort resolves normally
+  const ac3 = new AbortController();
+  const ok = await powerIteration(poisson2d(4), { maxIterations: 3, signal: ac3.signal });
+  ac3.abort();
+  t.equal(ok.reason, 'max-iterations');
 });
 
 t.test('timeLimitMs stops with reason time-limit (Promise and Sync forms)', async (t) => {

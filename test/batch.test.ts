@@ -1,6 +1,7 @@
 // cgBatch: k right-hand sides sharing each pass over A, with per-column convergence.
 import t from 'tap';
-import { cgBatch, cgBatchSync, cgSync, CsrMatrix, poisson2d, Preconditioner } from '../lib/index';
+import { AbortError, cgBatch, cgBatchSync, cgSync, CsrMatrix, poisson2d, Preconditioner } from '../lib/index';
+import type { CgBatchResult } from '../lib/index';
 import { randomVector } from './helpers';
 
 const A = poisson2d(30);
@@ -63,9 +64,17 @@ t.test('abort and errors', async (t) => {
   const big = poisson2d(300);
   const B = new Float64Array(big.rows * 3).fill(1);
   const ac = new AbortController();
-  const r = await cgBatch(big, B, { rtol: 0, maxIterations: 1e9, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort() });
+  const err = (await cgBatch(big, B, { rtol: 0, maxIterations: 1e9, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort() }).then(
+    () => t.fail('resolved'),
+    (e: unknown) => e,
+  )) as AbortError<CgBatchResult>;
+  t.match(err, { name: 'AbortError', code: 'ABORT_ERR' });
+  t.equal(err.cause, ac.signal.reason);
+  const r = err.result!;
   t.equal(r.reason, 'aborted');
+  t.equal(r.x.length, big.rows * 3);
   t.ok(r.columns.every((c) => c.reason === 'aborted' && c.iterations > 0));
+  await t.rejects(cgBatch(big, B, { signal: AbortSignal.abort() }), { name: 'AbortError', code: 'ABORT_ERR' });
   t.throws(() => cgBatchSync(A, new Float64Array(n + 1)), { code: 'ERR_DIMENSION_MISMATCH', argument: 'B' });
   t.throws(() => cgBatchSync(A, new Float64Array(0)), { code: 'ERR_DIMENSION_MISMATCH', argument: 'B' });
   const nan = columns(2, 1);

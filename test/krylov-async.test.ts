@@ -5,6 +5,7 @@ import t from 'tap';
 import { Worker } from 'worker_threads';
 import { jobStats } from '../lib/async';
 import {
+  AbortError,
   bicgstab,
   cg,
   cgSync,
@@ -12,11 +13,13 @@ import {
   conjugateDirectionSync,
   gmres,
   gmresSync,
+  ItersolveError,
   minres,
   poisson2d,
   rng,
   solveBy,
 } from '../lib/index';
+import type { SolveResult } from '../lib/index';
 
 function randomVector(n: number, seed: number): Float64Array {
   const r = rng(seed);
@@ -45,12 +48,19 @@ t.test('Promise forms agree bit for bit with the Sync forms', async (t) => {
   await t.rejects(cg(A, new Float64Array(3)), { code: 'ERR_DIMENSION_MISMATCH', argument: 'b' }, 'validation errors reject');
 });
 
-t.test('abort mid-solve returns the partial x with reason aborted', async (t) => {
+t.test('abort mid-solve rejects with an AbortError whose result is the partial x', async (t) => {
   for (const solve of [cg, bicgstab, gmres, minres, conjugateDirection]) {
     const ac = new AbortController();
     const started = Date.now();
     // aborted from its first progress report: certainly mid-run, whatever the machine's speed
-    const r = await solve(big, bigB, { ...forever, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort() });
+    const err = (await solve(big, bigB, { ...forever, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort() }).then(
+      () => t.fail(`${solve.name}: resolved`),
+      (e: unknown) => e,
+    )) as AbortError<SolveResult>;
+    t.ok(err instanceof AbortError && err instanceof ItersolveError, `${solve.name}: an AbortError`);
+    t.match(err, { name: 'AbortError', code: 'ABORT_ERR' });
+    t.equal(err.cause, ac.signal.reason, 'cause is the signal’s reason');
+    const r = err.result!;
     t.equal(r.reason, 'aborted', `${solve.name}: aborted`);
     t.equal(r.converged, false);
     t.ok(r.iterations > 0, `${solve.name}: ${r.iterations} iterations done`);
@@ -62,8 +72,13 @@ t.test('abort mid-solve returns the partial x with reason aborted', async (t) =>
     for (let i = 0; i < Ax.length; i++) s += (bigB[i] - Ax[i]) ** 2;
     t.ok(Math.abs(Math.sqrt(s) - r.residualNorm) <= 1e-9 * norm(bigB), `${solve.name}: residualNorm is b − A x of the partial x`);
   }
-  const pre = await cg(big, bigB, { signal: AbortSignal.abort() });
-  t.same([pre.reason, pre.iterations], ['aborted', 0]);
+  // Already aborted: rejects without starting (the out buffer is never written).
+  const out = new Float64Array(big.rows).fill(3);
+  const reason = new Error('stop');
+  await t.rejects(cg(big, bigB, { out, signal: AbortSignal.abort(reason) }), { name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+  t.ok(out.every((v) => v === 3), 'nothing ran');
+  // argument errors still come first, as in fetch
+  await t.rejects(cg(big, new Float64Array(3), { signal: AbortSignal.abort() }), { code: 'ERR_DIMENSION_MISMATCH', argument: 'b' });
   t.same(jobStats(), { running: 0, waiting: 0 });
 });
 
@@ -164,7 +179,7 @@ t.test('a callback that detaches a buffer the solver uses', async (t) => {
       cgSync(A, b, {
         preconditioner: (r, z) => {
           z.set(r);
-          structuredClone(z.buffer, { transfer: [z.buffer] });
+          structuredClone(z.buffer, { transfer: [z.buffer as ArrayBuffer] });
         },
       }),
     { code: 'ERR_BUFFER_DETACHED' },
@@ -183,7 +198,12 @@ t.test('abort while the native loop waits on a JS callback', async (t) => {
       for (let i = 0; i < r.length; i++) z[i] = r[i] / 4;
     },
   });
-  const r = await p;
+  const err = (await p.then(
+    () => t.fail('resolved'),
+    (e: unknown) => e,
+  )) as AbortError<SolveResult>;
+  t.equal(err.code, 'ABORT_ERR');
+  const r = err.result!;
   t.equal(r.reason, 'aborted');
   t.ok(r.iterations >= 19 && r.iterations <= 22, `stopped right after the abort (${r.iterations})`);
 });

@@ -1,6 +1,7 @@
 // Randomized iterative sketching for consistent (rectangular, indefinite) systems.
 import t from 'tap';
-import { CsrMatrix, cgSync, poisson2d, sketchSolve, sketchSolveSync } from '../lib/index';
+import { AbortError, CsrMatrix, cgSync, poisson2d, sketchSolve, sketchSolveSync } from '../lib/index';
+import type { SolveResult } from '../lib/index';
 import { naiveSpmv, randomCsr, randomVector } from './helpers';
 
 const kinds = ['kaczmarz', 'block-kaczmarz', 'gaussian'] as const;
@@ -93,9 +94,15 @@ t.test('stops, options and errors', async (t) => {
   const big = randomCsr(20000, 2000, 13, { density: 0.002 });
   const bb = naiveSpmv(big, randomVector(2000, 1));
   const ac = new AbortController();
-  const ab = await sketchSolve(big, bb, { rtol: 0, maxIterations: 1e12, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort() });
+  const abErr = (await sketchSolve(big, bb, { rtol: 0, maxIterations: 1e12, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort() }).then(
+    () => t.fail('resolved'),
+    (e: unknown) => e,
+  )) as AbortError<SolveResult>;
+  t.match(abErr, { name: 'AbortError', code: 'ABORT_ERR' });
+  const ab = abErr.result!;
   t.equal(ab.reason, 'aborted');
   t.ok(ab.iterations > 0);
+  t.equal(ab.x.length, 2000);
   const tl = sketchSolveSync(big, bb, { rtol: 0, maxIterations: 1e12, timeLimitMs: 30 });
   t.equal(tl.reason, 'time-limit');
   t.throws(() => sketchSolveSync(A, new Float64Array(100)), { code: 'ERR_DIMENSION_MISMATCH', argument: 'b' });
