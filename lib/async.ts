@@ -37,7 +37,10 @@ function isAbortSignal(s: unknown): s is AbortSignal {
   );
 }
 
-/** Checks the shared async options (also used by Sync forms for timeLimitMs). */
+/**
+ * Checks the shared async options (also used by Sync forms for timeLimitMs).
+ * @internal
+ */
 export function checkAsyncOptions(o: Partial<AsyncOptions>): void {
   if (o.signal !== undefined && !isAbortSignal(o.signal)) throw v.invalid('signal', 'an AbortSignal', o.signal);
   if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
@@ -50,7 +53,10 @@ export function checkAsyncOptions(o: Partial<AsyncOptions>): void {
 // alone gets the whole thread pool for its kernels; while several run, each stays on its own
 // thread (see native/core/threadpool.hpp and JobRunner in bindings/async.hpp).
 
-/** Native jobs computing now and queued for a thread (for tests and diagnostics). */
+/**
+ * Native jobs computing now and queued for a thread (for tests and diagnostics).
+ * @internal
+ */
 export function jobStats(): { running: number; waiting: number } {
   const s = native().jobStats();
   return { running: s.running, waiting: s.queued };

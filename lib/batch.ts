@@ -5,7 +5,7 @@ import { BATCH, REASONS } from './layout';
 import { native } from './native';
 import { checkOptions } from './options';
 import { PreconditionerSpec, resolvePreconditioner, squareCheck } from './preconditioner';
-import { StopReason } from './result';
+import { Outcome, StopReason } from './result';
 import * as v from './validate';
 
 export interface CgBatchOptions {
@@ -25,23 +25,23 @@ export interface CgBatchOptions {
   timeLimitMs?: number;
 }
 
-/** One column's outcome. */
-export interface CgBatchColumn {
-  converged: boolean;
-  reason: StopReason;
+/** One column's outcome (`converged` narrows `reason`, as in every result). */
+export type CgBatchColumn = Outcome & {
   iterations: number;
   /** ‖b_c − A x_c‖₂ recomputed at exit. */
   residualNorm: number;
   history?: Float64Array;
-}
+};
 
-export interface CgBatchResult {
+/**
+ * `converged`: every column converged (then `reason` is 'rtol'); otherwise `reason` is that of
+ * the first column that did not.
+ */
+export type CgBatchResult = Outcome & CgBatchFields;
+
+export interface CgBatchFields {
   /** Solutions, column-major n×k. */
   x: Float64Array;
-  /** Every column converged. */
-  converged: boolean;
-  /** 'rtol' when every column converged, else the reason of the first column that did not. */
-  reason: StopReason;
   /** Most iterations any column ran (= shared passes over A). */
   iterations: number;
   /** Largest column residual norm. */

@@ -6,7 +6,7 @@ import { native } from './native';
 import { checkOptions } from './options';
 import { squareCheck } from './preconditioner';
 import { rng } from './problems';
-import { IterativeResult } from './result';
+import { IterativeFields, Outcome } from './result';
 import * as v from './validate';
 
 export interface PowerIterationOptions {
@@ -26,7 +26,7 @@ export interface PowerIterationOptions {
   timeLimitMs?: number;
 }
 
-export interface PowerIterationResult extends IterativeResult {
+export interface PowerIterationFields extends IterativeFields {
   /** Rayleigh-quotient estimate of the dominant eigenvalue. */
   eigenvalue: number;
   /** Unit-norm eigenvector estimate. */
@@ -35,6 +35,9 @@ export interface PowerIterationResult extends IterativeResult {
   change: number;
   matvecs: number;
 }
+
+/** Power iteration's result: `converged` (reason 'rtol') narrows `reason` as in every result. */
+export type PowerIterationResult = PowerIterationFields & Outcome;
 
 // The binding takes (rowPtr, colIdx, values, x, io) (bindings/eigen.cpp): io holds the layout's
 // power params followed by its stats; x is the start vector and receives the eigenvector.

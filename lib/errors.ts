@@ -68,7 +68,10 @@ export class AbortError<R = unknown> extends ItersolveError {
 
 const KNOWN: ReadonlySet<string> = new Set<string>(ERROR_CODES);
 
-/** Converts an error raised by the native binding into an ItersolveError (others pass through). */
+/**
+ * Converts an error raised by the native binding into an ItersolveError (others pass through).
+ * @internal
+ */
 export function fromNative(e: unknown): unknown {
   if (e instanceof ItersolveError) return e;
   if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string') {
@@ -85,7 +88,10 @@ export function fromNative(e: unknown): unknown {
   return e;
 }
 
-/** Runs a native call, converting its errors. */
+/**
+ * Runs a native call, converting its errors.
+ * @internal
+ */
 export function callNative<T>(fn: () => T): T {
   try {
     return fn();

@@ -18,7 +18,7 @@ export { dot, norm2, axpy, axpby } from './vector';
 export { simd, simdSupported, setSimd, setThreads, getThreads, info } from './runtime';
 export type { SimdPath, RuntimeInfo } from './runtime';
 export { powerIteration, powerIterationSync } from './eigen';
-export type { PowerIterationOptions, PowerIterationResult } from './eigen';
+export type { PowerIterationOptions, PowerIterationResult, PowerIterationFields } from './eigen';
 export {
   cg,
   cgSync,
@@ -42,14 +42,16 @@ export type {
   MinresOptions,
   ConjugateDirectionOptions,
   SolveResult,
+  SolveFields,
   SolverMethod,
 } from './krylov';
 export { Preconditioner } from './preconditioner';
 export type { PreconditionerKind, PreconditionerSpec } from './preconditioner';
 export { cgBatch, cgBatchSync } from './batch';
-export type { CgBatchOptions, CgBatchResult, CgBatchColumn } from './batch';
+export type { CgBatchOptions, CgBatchResult, CgBatchColumn, CgBatchFields } from './batch';
 export { sketchSolve, sketchSolveSync } from './sketch';
 export type { SketchKind, SketchSolveOptions } from './sketch';
 export { poisson2d, poisson3d, rng } from './problems';
 export type { AsyncOptions, Progress } from './async';
-export type { IterativeResult, StopReason } from './result';
+export type { IterativeResult, IterativeFields, Outcome, StopReason, ConvergedReason, NotConvergedReason } from './result';
+export { REASONS, METHODS } from './layout';

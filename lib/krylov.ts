@@ -5,7 +5,7 @@ import { KRYLOV, METHOD_INDEX, METHODS, REASONS } from './layout';
 import { native } from './native';
 import { checkOptions, SolverMethod } from './options';
 import { PreconditionerSpec, resolvePreconditioner, squareCheck } from './preconditioner';
-import { IterativeResult } from './result';
+import { IterativeFields, Outcome } from './result';
 import * as v from './validate';
 
 /** Options every Krylov solver takes. */
@@ -63,8 +63,8 @@ export interface ConjugateDirectionOptions extends Omit<SolveOptions, 'precondit
   memory?: number;
 }
 
-/** The result of every solver. */
-export interface SolveResult extends IterativeResult {
+/** What every solver reports besides its outcome. */
+export interface SolveFields extends IterativeFields {
   /** The solution (the caller's `out` when given). */
   x: Float64Array;
   /** ‖b − A x‖₂ recomputed from x at exit. */
@@ -73,8 +73,14 @@ export interface SolveResult extends IterativeResult {
   matvecs: number;
 }
 
+/**
+ * The result of every solver: `if (r.converged)` narrows `r.reason` to 'rtol' | 'atol'; otherwise
+ * it is 'max-iterations', 'breakdown', 'indefinite', 'non-finite', 'time-limit', 'stagnation'
+ * (or 'aborted', on an AbortError's `result`).
+ */
+export type SolveResult = SolveFields & Outcome;
+
 export type { SolverMethod };
-export { REASONS };
 
 type AnyOptions = GmresOptions & GcrotmkOptions & MinresOptions & ConjugateDirectionOptions & { preconditioner?: PreconditionerSpec };
 
@@ -95,6 +101,7 @@ type Prepared = {
 /**
  * SciPy's minres(check=True) tolerance: A counts as symmetric when every pair of entries agrees
  * to within ε^(1/3) ≈ 6e-6 relative.
+ * @internal
  */
 export const SYMMETRY_TOLERANCE = Number.EPSILON ** (1 / 3);
 

@@ -4,9 +4,8 @@
  * parameters in `params` order, then (except for batches, whose stats are a separate array of
  * `stats.length` per column) the stats the binding writes back. Facades index `io` only through
  * the maps below, never by literal positions; test/layout.test.ts asserts that these lists equal
- * the addon's exported `layout`, so a slot added on one side only fails the tests.
- * @internal
- * @packageDocumentation
+ * the addon's exported `layout`, so a slot added on one side only fails the tests. Only REASONS
+ * and METHODS are public (exported from the package); the rest is marked @internal.
  */
 import { ERROR_CODES } from './errors';
 
@@ -26,6 +25,7 @@ export const REASONS = [
 /** Krylov methods, by the index the krylov io's `method` slot holds. */
 export const METHODS = ['cg', 'bicgstab', 'gmres', 'minres', 'conjugateDirection', 'gcrotmk'] as const;
 
+/** @internal */
 export const KRYLOV_PARAMS = [
   'method',
   'rows',
@@ -45,9 +45,13 @@ export const KRYLOV_PARAMS = [
   'recycle',
 ] as const;
 
-/** Stats of a Krylov, batch (per column) or sketch solve. */
+/**
+ * Stats of a Krylov, batch (per column) or sketch solve.
+ * @internal
+ */
 export const SOLVE_STATS = ['reason', 'iterations', 'residualNorm', 'matvecs', 'elapsedMs'] as const;
 
+/** @internal */
 export const BATCH_PARAMS = [
   'rows',
   'cols',
@@ -62,6 +66,7 @@ export const BATCH_PARAMS = [
   'timeLimitMs',
 ] as const;
 
+/** @internal */
 export const SKETCH_PARAMS = [
   'rows',
   'cols',
@@ -78,10 +83,15 @@ export const SKETCH_PARAMS = [
   'timeLimitMs',
 ] as const;
 
+/** @internal */
 export const POWER_PARAMS = ['rows', 'cols', 'trusted', 'maxIterations', 'rtol', 'history', 'timeLimitMs'] as const;
+/** @internal */
 export const POWER_STATS = ['reason', 'iterations', 'eigenvalue', 'change', 'matvecs', 'elapsedMs'] as const;
 
-/** Name → index of a list of slot names. */
+/**
+ * Name → index of a list of slot names.
+ * @internal
+ */
 export type IndexOf<L extends readonly string[]> = { readonly [K in L[number]]: number };
 
 function indexOf<const L extends readonly string[]>(list: L): IndexOf<L> {
@@ -90,7 +100,10 @@ function indexOf<const L extends readonly string[]>(list: L): IndexOf<L> {
   return Object.freeze(m) as IndexOf<L>;
 }
 
-/** One operation's slots: `p.x` is parameter x's index in io, `s.y` stat y's index counted from the first stat. */
+/**
+ * One operation's slots: `p.x` is parameter x's index in io, `s.y` stat y's index counted from the first stat.
+ * @internal
+ */
 export interface Slots<P extends readonly string[], S extends readonly string[]> {
   readonly params: P;
   readonly stats: S;
@@ -102,17 +115,30 @@ function slots<const P extends readonly string[], const S extends readonly strin
   return Object.freeze({ params, stats, p: indexOf(params), s: indexOf(stats) });
 }
 
+/** @internal */
 export const KRYLOV = slots(KRYLOV_PARAMS, SOLVE_STATS);
+/** @internal */
 export const BATCH = slots(BATCH_PARAMS, SOLVE_STATS);
+/** @internal */
 export const SKETCH = slots(SKETCH_PARAMS, SOLVE_STATS);
+/** @internal */
 export const POWER = slots(POWER_PARAMS, POWER_STATS);
 
-/** Method name → the `method` slot's value. */
+/**
+ * Method name → the `method` slot's value.
+ * @internal
+ */
 export const METHOD_INDEX = indexOf(METHODS);
-/** Stop reason → the `reason` stat's value. */
+/**
+ * Stop reason → the `reason` stat's value.
+ * @internal
+ */
 export const REASON_INDEX = indexOf(REASONS);
 
-/** The same object the addon exports as `layout` (what test/layout.test.ts compares). */
+/**
+ * The same object the addon exports as `layout` (what test/layout.test.ts compares).
+ * @internal
+ */
 export const LAYOUT = {
   reasons: REASONS,
   errorCodes: ERROR_CODES,

@@ -339,7 +339,10 @@ function plan(op: Operation, sync: boolean): Plan {
   return p;
 }
 
-/** Resolved options: defaults applied. Read only the keys the operation takes. */
+/**
+ * Resolved options: defaults applied. Read only the keys the operation takes.
+ * @internal
+ */
 export interface ResolvedOptions {
   x0?: Float64Array;
   out?: Float64Array;
@@ -418,7 +421,10 @@ function norm(s: string): string {
   return s.toLowerCase().replace(/[-_ ]/g, '');
 }
 
-/** Optimal string alignment distance (edits incl. adjacent transpositions). */
+/**
+ * Optimal string alignment distance (edits incl. adjacent transpositions).
+ * @internal
+ */
 export function editDistance(a: string, b: string): number {
   const d: number[][] = [];
   for (let i = 0; i <= a.length; i++) d.push([i]);
@@ -438,6 +444,7 @@ export function editDistance(a: string, b: string): number {
  * The known key closest to `key`, or undefined when none is close: the same apart from case and
  * separators, a prefix of at least 3 letters either way (`maxIter`, `precond`), or within about a
  * third of the longer name's length in edits (`rtoll`, `restrat`).
+ * @internal
  */
 export function closest(key: string, candidates: Iterable<string>): string | undefined {
   const k = norm(key);
@@ -490,6 +497,7 @@ function notAnOption(op: Operation, sync: boolean, key: string, value: unknown):
  * Checks an options object for `op` and applies the defaults: the value of every key `op` takes
  * (in table order), its default when absent (`undefined` counts as absent), and an error for any
  * other key. `n`/`m` are A's columns and rows, for defaults such as maxIterations = 10·n.
+ * @internal
  */
 export function checkOptions(op: Operation, options: unknown, sync: boolean, n: number, m = n): ResolvedOptions {
   const o = v.options<Record<string, unknown>>('options', options);

@@ -92,6 +92,7 @@ function checkOmega(omega: unknown): number {
   return w;
 }
 
+/** @internal */
 export function squareCheck(A: CsrMatrix, name = 'A'): void {
   if (A.rows !== A.cols)
     throw new ItersolveError('ERR_DIMENSION_MISMATCH', `${name}: expected a square matrix, received ${A.rows}x${A.cols}`, {
@@ -99,10 +100,16 @@ export function squareCheck(A: CsrMatrix, name = 'A'): void {
     });
 }
 
-/** What the binding takes for a preconditioner: null, a kind string, a built object or a function. */
+/**
+ * What the binding takes for a preconditioner: null, a kind string, a built object or a function.
+ * @internal
+ */
 export type NativePrecondArg = null | string | NativePreconditioner | ((r: Float64Array, z: Float64Array) => void);
 
-/** Resolves a PreconditionerSpec into the binding's (precond, omega) pair. */
+/**
+ * Resolves a PreconditionerSpec into the binding's (precond, omega) pair.
+ * @internal
+ */
 export function resolvePreconditioner(
   argument: string,
   spec: unknown,

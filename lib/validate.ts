@@ -1,6 +1,9 @@
 import { ItersolveError } from './errors';
 
-/** Short description of a received value for error messages. */
+/**
+ * Short description of a received value for error messages.
+ * @internal
+ */
 export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
@@ -18,12 +21,14 @@ export function describe(v: unknown): string {
   return (v as object).constructor?.name ?? 'object';
 }
 
+/** @internal */
 export function invalid(argument: string, expected: string, received: unknown): ItersolveError {
   return new ItersolveError('ERR_INVALID_ARGUMENT', `${argument}: expected ${expected}, received ${describe(received)}`, {
     argument,
   });
 }
 
+/** @internal */
 export function mismatch(argument: string, expected: string, received: string): ItersolveError {
   return new ItersolveError('ERR_DIMENSION_MISMATCH', `${argument}: expected ${expected}, received ${received}`, {
     argument,
@@ -53,6 +58,7 @@ function checkLive(argument: string, v: ArrayBufferView, kind: string): void {
     );
 }
 
+/** @internal */
 export function f64(argument: string, v: unknown, length?: number): Float64Array {
   if (!(v instanceof Float64Array)) throw invalid(argument, 'a Float64Array', v);
   checkLive(argument, v, 'a Float64Array');
@@ -60,6 +66,7 @@ export function f64(argument: string, v: unknown, length?: number): Float64Array
   return v;
 }
 
+/** @internal */
 export function i32(argument: string, v: unknown, length?: number): Int32Array {
   if (!(v instanceof Int32Array)) throw invalid(argument, 'an Int32Array', v);
   checkLive(argument, v, 'an Int32Array');
@@ -67,18 +74,23 @@ export function i32(argument: string, v: unknown, length?: number): Int32Array {
   return v;
 }
 
-/** Output buffer: the caller's `out` (checked) or a new one. */
+/**
+ * Output buffer: the caller's `out` (checked) or a new one.
+ * @internal
+ */
 export function outF64(argument: string, out: unknown, length: number): Float64Array {
   if (out === undefined || out === null) return new Float64Array(length);
   return f64(argument, out, length);
 }
 
+/** @internal */
 export function int(argument: string, v: unknown, min = 0, max = 2147483647): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     throw invalid(argument, `an integer in [${min}, ${max}]`, v);
   return v;
 }
 
+/** @internal */
 export function num(argument: string, v: unknown, opts: { min?: number; positive?: boolean } = {}): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(argument, 'a finite number', v);
   if (opts.positive && !(v > 0)) throw invalid(argument, 'a positive number', v);
@@ -86,22 +98,26 @@ export function num(argument: string, v: unknown, opts: { min?: number; positive
   return v;
 }
 
+/** @internal */
 export function bool(argument: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw invalid(argument, 'a boolean', v);
   return v;
 }
 
+/** @internal */
 export function str(argument: string, v: unknown): string {
   if (typeof v !== 'string') throw invalid(argument, 'a string', v);
   return v;
 }
 
+/** @internal */
 export function options<T extends object>(argument: string, v: unknown): Partial<T> {
   if (v === undefined || v === null) return {};
   if (typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) throw invalid(argument, 'an options object', v);
   return v as Partial<T>;
 }
 
+/** @internal */
 export function optFn<F extends (...args: never[]) => unknown>(argument: string, v: unknown): F | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'function') throw invalid(argument, 'a function', v);

@@ -1,0 +1,161 @@
+// Type-level checks of the published declarations: compiles lib/ with the package's tsconfig into
+// a temporary folder (as `npm run build:ts` does into dist/cjs), then type-checks a small consumer
+// against the emitted .d.ts files. The consumer's `// @ts-expect-error` lines must each be an
+// error (tsc reports an unused directive otherwise) and its narrowings must compile. Also checks
+// that @internal declarations are stripped and that the source maps carry their sources.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import t from 'tap';
+
+const root = path.join(__dirname, '..');
+const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'itersolve-types-'));
+t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+
+function run(args: string[]): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [tsc, ...args], { cwd: root, encoding: 'utf8' });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+const dist = path.join(out, 'dist');
+const build = run(['-p', 'tsconfig.json', '--outDir', dist]);
+
+t.test('lib/ compiles with the package tsconfig', async (t) => {
+  t.equal(build.status, 0, build.output || 'no diagnostics');
+});
+
+t.test('@internal declarations are stripped from the .d.ts files', async (t) => {
+  const dts = (f: string) => fs.readFileSync(path.join(dist, f), 'utf8');
+  t.notMatch(dts('preconditioner.d.ts'), /\bhandle\b/, 'Preconditioner#handle');
+  t.notMatch(dts('preconditioner.d.ts'), /resolvePreconditioner/);
+  t.notMatch(dts('csr.d.ts'), /\bargs\(\)/, 'CsrMatrix#args');
+  t.notMatch(dts('krylov.d.ts'), /solveResult/);
+  t.notMatch(dts('async.d.ts'), /runJob|checkAsyncOptions|jobStats/);
+  t.notMatch(dts('errors.d.ts'), /fromNative|callNative/);
+  t.notMatch(dts('validate.d.ts'), /export declare function/);
+  t.notMatch(dts('layout.d.ts'), /KRYLOV|LAYOUT|METHOD_INDEX/);
+  t.match(dts('layout.d.ts'), /REASONS/, 'public REASONS stays');
+  t.notMatch(dts('options.d.ts'), /checkOptions|ResolvedOptions/);
+  t.match(dts('preconditioner.d.ts'), /get shift\(\): number;/);
+});
+
+t.test('source maps carry their sources (lib/ is not shipped)', async (t) => {
+  for (const f of ['index.js.map', 'krylov.js.map', 'async.js.map']) {
+    const map = JSON.parse(fs.readFileSync(path.join(dist, f), 'utf8')) as { sources: string[]; sourcesContent?: string[] };
+    t.equal(map.sourcesContent?.length, map.sources.length, `${f}: sourcesContent`);
+    const src = fs.readFileSync(path.join(root, 'lib', f.replace(/\.js\.map$/, '.ts')), 'utf8');
+    t.equal(map.sourcesContent![0], src, `${f}: the TypeScript source itself`);
+  }
+});
+
+// The consumer, compiled against the emitted declarations (./dist/index).
+const consumer = `
+import {
+  AbortError, cg, cgBatchSync, cgSync, gcrotmkSync, gmresSync, ItersolveError, minresSync,
+  poisson2d, powerIterationSync, Preconditioner, sketchSolveSync, conjugateDirectionSync,
+} from './dist/index';
+import type { ConvergedReason, NotConvergedReason, SolveResult, StopReason } from './dist/index';
+
+const A = poisson2d(4);
+const b = new Float64Array(16);
+
+// Discriminated results: converged narrows reason.
+const r = cgSync(A, b);
+if (r.converged) {
+  const c: 'rtol' | 'atol' = r.reason;
+  void c;
+} else {
+  const nc: NotConvergedReason = r.reason;
+  // @ts-expect-error a run that did not converge has no 'rtol' reason
+  const bad: ConvergedReason = r.reason;
+  void nc, bad;
+}
+const batch = cgBatchSync(A, b);
+if (batch.converged) {
+  const c: ConvergedReason = batch.reason;
+  void c;
+}
+for (const col of batch.columns) {
+  if (!col.converged) {
+    const nc: NotConvergedReason = col.reason;
+    void nc;
+  }
+}
+const p = powerIterationSync(A);
+if (p.converged) {
+  const c: ConvergedReason = p.reason;
+  void c;
+}
+// @ts-expect-error converged: true with a non-converged reason is not a result
+const wrong: SolveResult = { x: b, converged: true, reason: 'max-iterations', iterations: 0, residualNorm: 0, matvecs: 0, elapsedMs: 0 };
+void wrong;
+const reasons: StopReason[] = ['stagnation', 'time-limit', 'aborted'];
+void reasons;
+
+// Options: the Sync forms take no signal/onProgress, each method only its own options.
+// @ts-expect-error signal is a Promise-form option
+cgSync(A, b, { signal: new AbortController().signal });
+// @ts-expect-error onProgress is a Promise-form option
+cgSync(A, b, { onProgress: () => {} });
+// @ts-expect-error restart is not an option of cg
+cgSync(A, b, { restart: 3 });
+// @ts-expect-error unknown option
+cgSync(A, b, { maxIter: 3 });
+// @ts-expect-error conjugateDirection takes oracle, not preconditioner
+conjugateDirectionSync(A, b, { preconditioner: 'jacobi' });
+// @ts-expect-error recycle is gcrotmk's
+gmresSync(A, b, { recycle: 2 });
+// @ts-expect-error checkSymmetry is minres's
+cgSync(A, b, { checkSymmetry: true });
+// @ts-expect-error sketch kinds are a closed set
+sketchSolveSync(A, b, { sketch: 'srht' });
+gmresSync(A, b, { restart: 3, flexible: true });
+gcrotmkSync(A, b, { restart: 10, recycle: 5 });
+minresSync(A, b, { checkSymmetry: true });
+void cg(A, b, { signal: AbortSignal.timeout(10), onProgress: (q) => void q.elapsedMs, timeLimitMs: 5 });
+
+// Errors: AbortError is an ItersolveError with a typed partial result.
+cg(A, b).catch((e: unknown) => {
+  if (e instanceof AbortError) {
+    const code: 'ABORT_ERR' = e.code;
+    const partial = (e as AbortError<SolveResult>).result;
+    if (partial) void partial.x;
+    void code;
+  }
+  if (e instanceof ItersolveError) void e.argument;
+});
+const shift: number = Preconditioner.ic0(A).shift;
+void shift;
+// @ts-expect-error shift is read-only
+Preconditioner.ic0(A).shift = 1;
+// @ts-expect-error internal: not in the declarations
+void Preconditioner.ic0(A).handle;
+// @ts-expect-error internal: not in the declarations
+void A.args();
+`;
+
+t.test('the declarations type a consumer as documented', async (t) => {
+  if (build.status !== 0) return t.fail('lib/ did not compile');
+  const file = path.join(out, 'consumer.ts');
+  fs.writeFileSync(file, consumer);
+  const r = run([
+    '--noEmit',
+    '--strict',
+    '--target',
+    'ES2022',
+    '--module',
+    'commonjs',
+    '--moduleResolution',
+    'node',
+    '--lib',
+    'ES2022',
+    '--types',
+    'node',
+    '--typeRoots',
+    path.join(root, 'node_modules', '@types'),
+    file,
+  ]);
+  t.equal(r.status, 0, r.output || 'compiles, every @ts-expect-error is an error');
+});
