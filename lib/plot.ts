@@ -148,10 +148,128 @@ function decimate(values: ArrayLike<number>, columns: number): { xs: number[]; y
   return { xs, ys };
 }
 
+/** A rectangle in pixels. */
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The plot area and what is drawn in it, in pixels. */
+interface Frame {
+  right: number;
+  bottom: number;
+  left: number;
+  top: number;
+  pw: number;
+  ph: number;
+  /** The x axis's end (a round tick) and tick step, in iterations. */
+  xMax: number;
+  xStep: number;
+  X: (x: number) => number;
+  Y: (y: number) => number;
+  /** Per series, its unbroken runs as flat [x0, y0, x1, y1, …] pixel lists (a run of one point is a dot). */
+  lines: number[][][];
+}
+
+/** Lays out the plot area [left, right] x [top, bottom] and places every series in it. */
+function frame(list: PlotSeries[], left: number, right: number, top: number, bottom: number, xMaxData: number, kLo: number, kHi: number): Frame {
+  const pw = right - left;
+  const ph = bottom - top;
+  // x axis: round iteration counts, the axis ending on a tick.
+  const xData = Math.max(1, xMaxData);
+  const xStep = niceStep(xData, Math.max(2, Math.floor(pw / 80)), 1);
+  const xMax = Math.ceil(xData / xStep) * xStep;
+  const X = (x: number): number => left + (x / xMax) * pw;
+  const Y = (y: number): number => bottom - ((Math.log10(y) - kLo) / (kHi - kLo)) * ph;
+  const lines = list.map((s) => {
+    const { xs, ys } = decimate(s.values, Math.max(1, Math.round(pw)));
+    const runs: number[][] = [];
+    let run: number[] | undefined;
+    for (let k = 0; k < xs.length; k++) {
+      if (Number.isNaN(xs[k])) {
+        run = undefined;
+        continue;
+      }
+      if (run === undefined) {
+        run = [];
+        runs.push(run);
+      }
+      run.push(X(xs[k]), Y(ys[k]));
+    }
+    return runs;
+  });
+  return { left, right, top, bottom, pw, ph, xMax, xStep, X, Y, lines };
+}
+
+/** Whether the segment (x0, y0)–(x1, y1) meets the box (Liang–Barsky clipping). */
+export function segmentHitsBox(x0: number, y0: number, x1: number, y1: number, b: Box): boolean {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  const edges: Array<[number, number]> = [
+    [-dx, x0 - b.x],
+    [dx, b.x + b.w - x0],
+    [-dy, y0 - b.y],
+    [dy, b.y + b.h - y0],
+  ];
+  for (const [p, q] of edges) {
+    if (p === 0) {
+      if (q < 0) return false; // parallel to this edge and outside it
+    } else {
+      const r = q / p;
+      if (p < 0) t0 = Math.max(t0, r);
+      else t1 = Math.min(t1, r);
+      if (t0 > t1) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether any drawn line or dot of the frame comes within `pad` px of the box. */
+function covers(L: Frame, b: Box, pad: number): boolean {
+  const g: Box = { x: b.x - pad, y: b.y - pad, w: b.w + 2 * pad, h: b.h + 2 * pad };
+  for (const runs of L.lines)
+    for (const run of runs) {
+      if (run.length === 2 && segmentHitsBox(run[0], run[1], run[0], run[1], g)) return true;
+      for (let k = 2; k < run.length; k += 2) if (segmentHitsBox(run[k - 2], run[k - 1], run[k], run[k + 1], g)) return true;
+    }
+  return false;
+}
+
+/**
+ * A corner of the plot area for a w x h legend that no series passes through, tried in the order
+ * top right, bottom left, top left, bottom right (a converging residual runs from top left to
+ * bottom right, leaving the first two free); with `avoidThreshold`, one the threshold line at
+ * `thrY` misses too. Undefined when none is free or the legend does not fit inside.
+ */
+function legendCorner(L: Frame, w: number, h: number, thrY: number | undefined, avoidThreshold: boolean): Box | undefined {
+  const m = 6;
+  if (w > L.pw - 2 * m || h > L.ph - 2 * m) return undefined;
+  const xr = L.right - w - m;
+  const xl = L.left + m;
+  const yt = L.top + m;
+  const yb = L.bottom - h - m;
+  for (const [x, y] of [
+    [xr, yt],
+    [xl, yb],
+    [xl, yt],
+    [xr, yb],
+  ]) {
+    const b = { x, y, w, h };
+    if (avoidThreshold && thrY !== undefined && thrY >= y - 3 && thrY <= y + h + 3) continue;
+    if (!covers(L, b, 3)) return b;
+  }
+  return undefined;
+}
+
 /**
  * An SVG line plot of convergence histories: one line per series against the iteration, on a
  * log₁₀ y axis with decade ticks ("1e-8"), round iteration ticks, grid lines, a legend, distinct
- * colours and an optional title and dashed threshold line.
+ * colours and an optional title and dashed threshold line. The legend goes in a corner of the
+ * plot that no line or point passes through; when there is none, beside or below the plot.
  *
  * Values that are zero, negative, NaN or infinite cannot be placed on a log axis: they are
  * skipped and the line has a gap there (a residual that reaches exactly 0 simply ends). Series
@@ -171,21 +289,25 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
   const threshold = o.threshold === undefined ? undefined : typeof o.threshold === 'number' ? o.threshold : v.num('threshold', o.threshold);
   const thr = threshold !== undefined && valid(threshold) ? threshold : undefined;
 
-  // Plot area.
-  const left = 64;
-  const right = W - 16;
-  const top = title ? 40 : 16;
-  const bottom = H - 48;
-  const pw = right - left;
-  const ph = bottom - top;
+  // Legend entries and the size of their box. Text width is estimated (no font metrics here):
+  // ~0.6 em per character at 12 px.
+  const entries: Array<{ label: string; color: string; dash: string }> = list.map((s, i) => ({
+    label: s.label,
+    color: COLORS[i % COLORS.length],
+    dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length],
+  }));
+  if (thr !== undefined) entries.push({ label: `threshold ${shortNumber(thr)}`, color: '#555555', dash: '6 4' });
+  const lineH = 16;
+  const legendW = entries.length > 0 ? 36 + Math.max(...entries.map((e) => e.label.length)) * 7 : 0;
+  const legendH = 8 + entries.length * lineH;
 
   // Data ranges (over drawable values only).
-  let xMax = 0;
+  let xMaxData = 0;
   let yLo = Infinity;
   let yHi = -Infinity;
   for (const s of list) {
     const vals = s.values;
-    xMax = Math.max(xMax, vals.length - 1);
+    xMaxData = Math.max(xMaxData, vals.length - 1);
     for (let i = 0; i < vals.length; i++) {
       const y = vals[i];
       if (typeof y === 'number' && valid(y)) {
@@ -212,12 +334,34 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
     kLo = -1;
     kHi = 1;
   }
-  if (xMax < 1) xMax = 1;
-  // x axis: round iteration counts, the axis ending on a tick.
-  const xStep = niceStep(xMax, Math.max(2, Math.floor(pw / 80)), 1);
-  xMax = Math.ceil(xMax / xStep) * xStep;
-  const X = (x: number): number => left + (x / xMax) * pw;
-  const Y = (y: number): number => bottom - ((Math.log10(y) - kLo) / (kHi - kLo)) * ph;
+
+  // The plot area, first as large as the picture allows, with the legend in a corner of it that
+  // no line or point passes through (the threshold line too, when possible). When every corner is
+  // taken, the plot area shrinks and the legend goes beside it (or below it, when it is wide):
+  // the legend never covers the data.
+  const left = 64;
+  const top = title ? 40 : 16;
+  let L = frame(list, left, W - 16, top, H - 48, xMaxData, kLo, kHi);
+  let box: Box | undefined;
+  if (entries.length > 0) {
+    const thrY = thr === undefined ? undefined : L.Y(thr);
+    box = legendCorner(L, legendW, legendH, thrY, true) ?? legendCorner(L, legendW, legendH, thrY, false);
+    if (box === undefined) {
+      const beside = W - 16 - legendW - 12 - left;
+      const below = H - 48 - legendH - 12 - top;
+      if (beside >= 160 && (legendW <= 0.4 * W || below < 80)) {
+        L = frame(list, left, W - 16 - legendW - 12, top, H - 48, xMaxData, kLo, kHi);
+        box = { x: L.right + 12, y: top, w: legendW, h: legendH };
+      } else if (below >= 80) {
+        L = frame(list, left, W - 16, top, H - 48 - legendH - 12, xMaxData, kLo, kHi);
+        box = { x: left, y: L.bottom + 44, w: Math.min(legendW, W - 16 - left), h: legendH };
+      } else {
+        // No room anywhere (a tiny picture with a long legend): top right, over the data.
+        box = { x: L.right - Math.min(legendW, L.pw - 8) - 6, y: top + 6, w: Math.min(legendW, L.pw - 8), h: legendH };
+      }
+    }
+  }
+  const { right, bottom, pw, ph, xMax, xStep, X, Y } = L;
 
   const out: string[] = [];
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
@@ -253,7 +397,7 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
   out.push(`<path d="${grid.join('')}" stroke="#dddddd" stroke-width="1" fill="none"/>`);
   out.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#444444"/>`);
   out.push(`<g fill="#333333">${labels.join('')}</g>`);
-  out.push(`<text x="${px(left + pw / 2)}" y="${H - 12}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
+  out.push(`<text x="${px(left + pw / 2)}" y="${bottom + 36}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
   out.push(
     `<text transform="translate(16 ${px(top + ph / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
   );
@@ -266,22 +410,13 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
   // Series, clipped to the plot area.
   out.push(`<clipPath id="plot-area"><rect x="${left}" y="${top}" width="${pw}" height="${ph}"/></clipPath>`);
   out.push('<g clip-path="url(#plot-area)" fill="none" stroke-width="1.6" stroke-linejoin="round">');
-  list.forEach((s, i) => {
-    const { xs, ys } = decimate(s.values, Math.max(1, Math.round(pw)));
+  L.lines.forEach((runs, i) => {
     let d = '';
-    let pen = false;
     let single = '';
-    for (let k = 0; k < xs.length; k++) {
-      if (Number.isNaN(xs[k])) {
-        pen = false;
-        continue;
-      }
-      const p = `${px(X(xs[k]))} ${px(Y(ys[k]))}`;
+    for (const run of runs) {
       // An isolated point (between gaps) gets a dot: a one-point path would not show.
-      const isolated = !pen && (k + 1 >= xs.length || Number.isNaN(xs[k + 1]));
-      if (isolated) single += `<circle cx="${px(X(xs[k]))}" cy="${px(Y(ys[k]))}" r="2"/>`;
-      d += `${pen ? 'L' : 'M'}${p}`;
-      pen = true;
+      if (run.length === 2) single += `<circle cx="${px(run[0])}" cy="${px(run[1])}" r="2"/>`;
+      for (let k = 0; k < run.length; k += 2) d += `${k === 0 ? 'M' : 'L'}${px(run[k])} ${px(run[k + 1])}`;
     }
     const color = COLORS[i % COLORS.length];
     const dash = DASHES[Math.floor(i / COLORS.length) % DASHES.length];
@@ -295,30 +430,17 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
       `<text x="${px(left + pw / 2)}" y="${px(top + ph / 2)}" text-anchor="middle" fill="#888888">no positive finite values to plot</text>`,
     );
 
-  // Legend, top right inside the plot area.
-  const entries: Array<{ label: string; color: string; dash: string }> = list.map((s, i) => ({
-    label: s.label,
-    color: COLORS[i % COLORS.length],
-    dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length],
-  }));
-  if (thr !== undefined) entries.push({ label: `threshold ${shortNumber(thr)}`, color: '#555555', dash: '6 4' });
-  if (entries.length > 0) {
-    const lineH = 16;
-    // Text width is estimated (no font metrics here): ~0.6 em per character at 12 px.
-    const textW = Math.max(...entries.map((e) => e.label.length)) * 7;
-    const bw = Math.min(pw - 8, 36 + textW);
-    const bh = 8 + entries.length * lineH;
-    const bx = right - bw - 6;
-    const by = top + 6;
-    const parts = [`<rect x="${px(bx)}" y="${by}" width="${px(bw)}" height="${bh}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`];
+  if (box !== undefined) {
+    const b = box;
+    const parts = [`<rect x="${px(b.x)}" y="${px(b.y)}" width="${px(b.w)}" height="${px(b.h)}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`];
     entries.forEach((e, i) => {
-      const y = by + 4 + lineH * i + lineH / 2;
+      const y = b.y + 4 + lineH * i + lineH / 2;
       parts.push(
-        `<path d="M${px(bx + 6)} ${px(y)}h22" stroke="${e.color}" stroke-width="2"${e.dash ? ` stroke-dasharray="${e.dash}"` : ''}/>`,
-        `<text x="${px(bx + 32)}" y="${px(y)}" dy="0.32em">${escapeXml(e.label)}</text>`,
+        `<path d="M${px(b.x + 6)} ${px(y)}h22" stroke="${e.color}" stroke-width="2"${e.dash ? ` stroke-dasharray="${e.dash}"` : ''}/>`,
+        `<text x="${px(b.x + 32)}" y="${px(y)}" dy="0.32em">${escapeXml(e.label)}</text>`,
       );
     });
-    out.push(`<g>${parts.join('')}</g>`);
+    out.push(`<g class="legend">${parts.join('')}</g>`);
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;

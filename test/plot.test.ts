@@ -1,5 +1,6 @@
 import t from 'tap';
-import { convergencePlotSvg, decadeLabel, escapeXml } from '../lib/plot';
+import { convergencePlotSvg, decadeLabel, escapeXml, segmentHitsBox } from '../lib/plot';
+import { rng } from '../lib/problems';
 
 /**
  * A small well-formedness check for the XML the plotter writes: one root element, tags balanced
@@ -234,6 +235,171 @@ t.test('many series: colours then dash patterns', async (t) => {
   const colors = new Set([...svg.matchAll(/<path d="M[^"]*" stroke="(#[0-9a-f]{6})"/g)].map((m) => m[1]));
   t.ok(colors.size >= 10, `${colors.size} distinct colours`);
   t.match(svg, /stroke="#4e79a7" stroke-dasharray="6 3"/, 'the 11th series is dashed');
+});
+
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The legend's box, as drawn. */
+function legendBox(svg: string): Rect | undefined {
+  const m = /<g class="legend"><rect x="([-\d.]+)" y="([-\d.]+)" width="([-\d.]+)" height="([-\d.]+)"/.exec(svg);
+  return m ? { x: Number(m[1]), y: Number(m[2]), w: Number(m[3]), h: Number(m[4]) } : undefined;
+}
+
+/** The plot area (the framed rectangle after the grid). */
+function plotArea(svg: string): Rect {
+  const m = /<rect x="([-\d.]+)" y="([-\d.]+)" width="([-\d.]+)" height="([-\d.]+)" fill="none" stroke="#444444"\/>/.exec(svg)!;
+  return { x: Number(m[1]), y: Number(m[2]), w: Number(m[3]), h: Number(m[4]) };
+}
+
+/**
+ * Every drawn series point and every point along its segments (sampled every 0.25 px) that lies
+ * inside the box: independent of the plotter's own segment test.
+ */
+function pointsInside(svg: string, box: Rect): Array<[number, number]> {
+  const inside = (x: number, y: number) => x >= box.x && x <= box.x + box.w && y >= box.y && y <= box.y + box.h;
+  const hits: Array<[number, number]> = [];
+  const area = svg.slice(svg.indexOf('<g clip-path="url(#plot-area)"'), svg.indexOf('</g>', svg.indexOf('<g clip-path')));
+  for (const m of area.matchAll(/<path d="([^"]*)"/g)) {
+    let prev: [number, number] | undefined;
+    for (const seg of m[1].matchAll(/([ML])([-\d.]+) ([-\d.]+)/g)) {
+      const p: [number, number] = [Number(seg[2]), Number(seg[3])];
+      if (seg[1] === 'L' && prev) {
+        const len = Math.hypot(p[0] - prev[0], p[1] - prev[1]);
+        const steps = Math.max(1, Math.ceil(len * 4));
+        for (let k = 0; k <= steps; k++) {
+          const x = prev[0] + ((p[0] - prev[0]) * k) / steps;
+          const y = prev[1] + ((p[1] - prev[1]) * k) / steps;
+          if (inside(x, y)) hits.push([x, y]);
+        }
+      } else if (inside(p[0], p[1])) hits.push(p);
+      prev = p;
+    }
+  }
+  for (const c of area.matchAll(/<circle cx="([-\d.]+)" cy="([-\d.]+)"/g)) if (inside(Number(c[1]), Number(c[2]))) hits.push([Number(c[1]), Number(c[2])]);
+  return hits;
+}
+
+const within = (b: Rect, a: Rect) => b.x >= a.x && b.y >= a.y && b.x + b.w <= a.x + a.w && b.y + b.h <= a.y + a.h;
+
+t.test('the legend does not cover the curve', async (t) => {
+  // A converging residual runs from top left to bottom right: the legend stays top right, inside.
+  const conv = convergencePlotSvg([{ label: 'cg + ic0', values: history(200, 0.9) }], { threshold: 1e-8 });
+  const a = plotArea(conv);
+  const b = legendBox(conv)!;
+  t.ok(b, 'a legend');
+  t.ok(within(b, a), 'inside the plot area');
+  t.ok(b.x + b.w > a.x + a.w - 20 && b.y < a.y + 20, `top right: ${JSON.stringify(b)}`);
+  t.same(pointsInside(conv, b), []);
+
+  // A residual that stalls near its start for most of the run passes through the top right
+  // corner: the legend moves to a free corner.
+  const stall = Float64Array.from({ length: 300 }, (_, i) => (i < 290 ? 1 - i / 1000 : 0.71 * 0.2 ** (i - 290)));
+  const s = convergencePlotSvg([{ label: 'stalled', values: stall }]);
+  const sb = legendBox(s)!;
+  t.ok(within(sb, plotArea(s)), 'still inside');
+  t.notOk(sb.x + sb.w > plotArea(s).x + plotArea(s).w - 20 && sb.y < plotArea(s).y + 20, 'not top right');
+  t.same(pointsInside(s, sb), []);
+
+  // Lines through all four corners (an X, and a frame around it): the legend goes beside the
+  // plot, which narrows to make room.
+  const n = 100;
+  const down = history(n, 0.8);
+  const up = Float64Array.from(down).reverse();
+  const flatHi = new Float64Array(n).fill(1);
+  const flatLo = new Float64Array(n).fill(down[n - 1]);
+  const x = convergencePlotSvg([
+    { label: 'down', values: down },
+    { label: 'up', values: up },
+    { label: 'high', values: flatHi },
+    { label: 'low', values: flatLo },
+  ]);
+  const xa = plotArea(x);
+  const xb = legendBox(x)!;
+  t.ok(xb.x >= xa.x + xa.w, `beside the plot: legend at x ${xb.x}, plot ends at ${xa.x + xa.w}`);
+  t.ok(xb.x + xb.w <= 720, 'inside the picture');
+  t.ok(xa.w < 720 - 64 - 16, 'the plot narrowed');
+  t.same(pointsInside(x, xb), []);
+  t.same(checkXml(x).errors, []);
+
+  // Same with labels too long to sit beside: below the plot, which gets shorter.
+  const long = convergencePlotSvg(
+    ['down', 'up', 'high', 'low'].map((l, i) => ({ label: `${l} ${'x'.repeat(50)}`, values: [down, up, flatHi, flatLo][i] })),
+  );
+  const la = plotArea(long);
+  const lb = legendBox(long)!;
+  t.ok(lb.y >= la.y + la.h + 30, `below the plot and its tick labels: ${lb.y} vs ${la.y + la.h}`);
+  t.ok(lb.y + lb.h <= 440, 'inside the picture');
+  t.same(pointsInside(long, lb), []);
+  t.same(checkXml(long).errors, []);
+
+  // A picture too small for the legend beside or below: top right, the one place left.
+  const tiny = convergencePlotSvg(
+    ['down', 'up'].map((l, i) => ({ label: `${l} ${'x'.repeat(40)}`, values: [down, up][i] })),
+    { width: 240, height: 180 },
+  );
+  const ya = plotArea(tiny);
+  const yb = legendBox(tiny)!;
+  t.ok(within(yb, ya), 'inside the plot area');
+  t.equal(yb.w, ya.w - 8, 'as wide as the plot allows');
+  t.same(checkXml(tiny).errors, []);
+
+  // The threshold line is avoided too when a free corner allows it: a threshold right below
+  // the start puts the top corners off limits, and the bottom left is free.
+  const thr = convergencePlotSvg([{ label: 'cg', values: history(100, 0.8) }], { threshold: 0.5 });
+  const ta = plotArea(thr);
+  const tb = legendBox(thr)!;
+  const thrY = Number(/<path d="M[\d.]+ ([\d.]+)H[\d.]+" stroke="#555555" stroke-width="1\.2"/.exec(thr)![1]);
+  t.ok(thrY < tb.y || thrY > tb.y + tb.h, `threshold at y ${thrY} misses the legend ${JSON.stringify(tb)}`);
+  t.ok(within(tb, ta));
+  t.same(pointsInside(thr, tb), []);
+});
+
+t.test('the legend does not cover the curve: random histories', async (t) => {
+  const rand = rng(2024);
+  let inside = 0;
+  for (let trial = 0; trial < 60; trial++) {
+    const k = 1 + Math.floor(rand() * 4);
+    const series = Array.from({ length: k }, (_, i) => {
+      const n = 2 + Math.floor(rand() * 400);
+      let y = 10 ** (rand() * 4 - 2);
+      const values = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        values[j] = y;
+        y *= 10 ** ((rand() - 0.6) * 0.2); // a noisy, mostly falling walk
+      }
+      return { label: `series ${i}`, values };
+    });
+    const width = 240 + Math.floor(rand() * 600);
+    const height = 180 + Math.floor(rand() * 400);
+    const svg = convergencePlotSvg(series, { width, height, threshold: rand() < 0.5 ? 1e-3 : undefined });
+    const box = legendBox(svg)!;
+    const hits = pointsInside(svg, box);
+    // Only a picture too small for the legend anywhere may put it over the data.
+    const area = plotArea(svg);
+    if (within(box, area)) inside++;
+    if (hits.length > 0) t.ok(width - 16 - box.w - 12 - 64 < 160 && height - 48 - box.h - 12 - 16 < 80, `trial ${trial}: covered only when there is no room`);
+    else t.pass(`trial ${trial}: nothing under the legend`);
+    t.ok(box.x >= 0 && box.y >= 0 && box.x + box.w <= width && box.y + box.h <= height, `trial ${trial}: legend inside the picture`);
+  }
+  t.ok(inside > 30, `the legend sits inside the plot area most of the time (${inside} of 60)`);
+});
+
+t.test('segmentHitsBox', async (t) => {
+  const b = { x: 10, y: 10, w: 10, h: 10 };
+  t.equal(segmentHitsBox(0, 0, 30, 30, b), true, 'through the middle');
+  t.equal(segmentHitsBox(12, 12, 13, 13, b), true, 'inside');
+  t.equal(segmentHitsBox(0, 0, 5, 5, b), false, 'short of it');
+  t.equal(segmentHitsBox(0, 25, 25, 25, b), false, 'below, parallel');
+  t.equal(segmentHitsBox(0, 15, 25, 15, b), true, 'across, horizontal');
+  t.equal(segmentHitsBox(15, 0, 15, 5, b), false, 'above, vertical');
+  t.equal(segmentHitsBox(0, 21, 21, 0, b), true, 'clips the corner');
+  t.equal(segmentHitsBox(0, 19, 19, 0, b), false, 'misses the corner');
+  t.equal(segmentHitsBox(15, 15, 15, 15, b), true, 'a point inside');
 });
 
 t.test('helpers and argument checks', async (t) => {
