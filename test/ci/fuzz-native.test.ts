@@ -1,3 +1,5 @@
+// CI-only (.ci/run runs it as its own step; not part of `npm test`, which it would slow by
+// about two minutes): `npx tap --disable-coverage test/ci/fuzz-native.test.ts`.
 // Builds the native fuzz targets (Matrix Market parser, CSR validator) under ASan + UBSan and
 // runs each for a few seconds after replaying its seed corpus: libFuzzer when clang is present,
 // otherwise the g++ driver in fuzz/standalone_main.cpp (random mutation, no coverage feedback).
@@ -6,7 +8,7 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import t from 'tap';
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 
 t.test('native fuzz targets: zero crashes', { timeout: 600000 }, async (t) => {
   const r = spawnSync('bash', [path.join(root, 'fuzz', 'build.sh')], {
