@@ -249,23 +249,48 @@ void JobRunner::threads_changed() {
 }
 
 void JobRunner::thread_main() {
+  // This thread's scratch vectors, kept between the jobs it runs (native/core/workspace.hpp).
+  Workspace workspace;
+  ThreadPool& pool = addon_.pool;
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
-    while (!stopping_ && (queue_.empty() || active_ >= addon_.pool.threads())) {
+    // Work this thread may take: a queued job no other thread is claiming, within the cap.
+    while (!stopping_ && (static_cast<int>(queue_.size()) <= claiming_ ||
+                          active_ + claiming_ >= pool.threads())) {
       ++idle_;
       cv_.wait(lk);
       --idle_;
     }
     if (stopping_) return;
+    // A compute slot of the process-wide pool first (at most as many threads compute at once as
+    // the process has cores, over every environment); the job stays queued meanwhile, so the
+    // queue stays FIFO and `running` counts only jobs that compute.
+    ++claiming_;
+    lk.unlock();
+    const bool entered = pool.enter_compute(&addon_.closing);
+    lk.lock();
+    --claiming_;
+    if (!entered || stopping_ || queue_.empty() || active_ >= pool.threads()) {
+      if (entered) {
+        lk.unlock();
+        pool.leave_compute();
+        lk.lock();
+      }
+      if (stopping_ || !entered) return;
+      continue;
+    }
     Job* job = queue_.front();
     queue_.pop_front();
     ++active_;
     // More work and another idle thread allowed to take it: pass a wake-up on (two notify_one
     // calls from submit can both land on this thread).
-    const bool more = !queue_.empty() && idle_ > 0 && active_ < addon_.pool.threads();
+    const bool more = static_cast<int>(queue_.size()) > claiming_ && idle_ > 0 &&
+                      active_ + claiming_ < pool.threads();
     lk.unlock();
     if (more) cv_.notify_one();
+    job->engine_.ws = &workspace;
     job->execute();
+    pool.leave_compute();
     lk.lock();
     --active_;
     done_.push_back(job);
@@ -371,6 +396,8 @@ void JobRunner::deliver_progress(Napi::Env env, JobShared& s, const ProgressInfo
     o.Set("total", info.total >= 0 ? Napi::Number::New(env, static_cast<double>(info.total))
                                    : env.Undefined());
     o.Set("value", Napi::Number::New(env, info.value));
+    // Estimated fraction done in [0, 1], where the native side can tell (iterative solvers).
+    if (info.fraction >= 0) o.Set("fraction", Napi::Number::New(env, info.fraction));
     s.onProgress.Call({o});
   } catch (const Napi::Error& e) {
     if (s.callbackError.IsEmpty()) {
@@ -391,6 +418,7 @@ void JobRunner::shutdown() {
     stopping_ = true;
   }
   cv_.notify_all();
+  addon_.pool.wake_compute();  // threads waiting for a compute slot see `closing` and leave
   // Running jobs stop at their next check (the caller set addon.closing), JS-callback waits give
   // up within 20 ms; then each thread files its job under done_ and leaves.
   for (std::thread& t : threads_) t.join();
@@ -411,6 +439,28 @@ JobRunner::Stats JobRunner::stats() {
   s.queued = static_cast<int>(queue_.size());
   s.pending = pending_;
   return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// poolStats([resetMax]) -> { limit, workers, computing, maxConcurrent, waiting, environments }:
+// the process-wide compute pool (native/core/threadpool.hpp), shared by every environment:
+// limit = cores this process may use (the most threads that compute at once), workers = pool
+// threads started, computing = threads computing now (job runners running a job, helpers, Sync
+// callers using helpers), maxConcurrent = the most seen at once (reset to `computing` when
+// resetMax is true), waiting = runner threads waiting for a core, environments = addon
+// instances attached.
+Napi::Value PoolStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool reset = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+  const ComputePool::Stats s = addon(env).pool.shared().stats(reset);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("limit", Napi::Number::New(env, s.limit));
+  o.Set("workers", Napi::Number::New(env, s.workers));
+  o.Set("computing", Napi::Number::New(env, s.computing));
+  o.Set("maxConcurrent", Napi::Number::New(env, s.maxConcurrent));
+  o.Set("waiting", Napi::Number::New(env, s.waiting));
+  o.Set("environments", Napi::Number::New(env, s.users));
+  return o;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -186,6 +186,7 @@ class JobRunner {
   bool stopping_ = false;     // (mu_)
   int active_ = 0;            // jobs computing (mu_)
   int idle_ = 0;              // threads waiting for work (mu_)
+  int claiming_ = 0;          // threads waiting for a compute slot to take a job (mu_)
   std::vector<std::thread> threads_;
   // main thread only
   napi_threadsafe_function tsfn_ = nullptr;
@@ -194,6 +195,9 @@ class JobRunner {
   int pending_ = 0;
   std::vector<Job*> settling_;
 };
+
+// poolStats([resetMax]): the process-wide compute pool's figures (bindings/async.cpp).
+Napi::Value PoolStats(const Napi::CallbackInfo& info);
 
 }  // namespace binding
 }  // namespace itersolve

@@ -39,7 +39,11 @@ struct Addon {
   // Runs the Promise-form jobs: at most pool.threads() at once, on the addon's own threads
   // (never libuv's pool); see bindings/async.hpp.
   std::unique_ptr<JobRunner> runner;
-  Engine engine() { return Engine{kernels, &pool}; }
+  // Scratch vectors of the Sync entries (this environment's JS thread), kept between solves so
+  // a warm solve touches no fresh memory (native/core/workspace.hpp). Jobs use their runner
+  // thread's own workspace instead (JobRunner::thread_main sets it in the job's Engine).
+  Workspace workspace;
+  Engine engine() { return Engine{kernels, &pool, &workspace}; }
 };
 
 inline Addon& addon(Napi::Env env) { return *env.GetInstanceData<Addon>(); }

@@ -15,6 +15,10 @@ struct ProgressInfo {
   int64_t iteration = 0;   // iterations (or bytes, for parsers) done so far
   int64_t total = -1;      // expected total when known, else -1
   double value = 0.0;      // current figure of merit (residual norm, eigenvalue estimate, ...)
+  // Estimated fraction of the work done, in [0, 1], or -1 when unknown. Iterative solvers
+  // estimate it from the residual on a log scale (krylov::progress_fraction): the distance
+  // covered from the initial residual towards the tolerance.
+  double fraction = -1.0;
 };
 
 class Control {

@@ -8,15 +8,23 @@
 
 #include "../kernels/kernels.hpp"
 #include "threadpool.hpp"
+#include "workspace.hpp"
 
 namespace itersolve {
 
 struct Engine {
   const Kernels* k = nullptr;
   ThreadPool* pool = nullptr;  // may be null: serial
+  // Scratch vectors kept between solves (see workspace.hpp); may be null: each solve allocates
+  // its own. The binding passes the Addon's (sync calls) or the job-runner thread's (async jobs).
+  Workspace* ws = nullptr;
 };
 
 namespace ops {
+
+// n doubles of uninitialised scratch, from e.ws when there is one: a solver's work vectors. The
+// lease ends with the ScratchVec (the buffer goes back to the workspace for the next solve).
+inline ScratchVec scratch(const Engine& e, int64_t n) { return ScratchVec(e.ws, n); }
 
 constexpr int64_t kBlock = 8192;          // elements per reduction block
 constexpr int64_t kRowBlock = 2048;       // rows per SpMV reduction block

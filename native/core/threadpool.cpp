@@ -1,8 +1,208 @@
 #include "threadpool.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 namespace itersolve {
+namespace {
+
+// Whether this thread holds a compute slot. Per-thread state of the pool (set by enter()/leave()
+// on runner threads, by a worker around the tasks it runs, by a Sync caller around a kernel it
+// runs with helpers); nothing is shared through it.
+thread_local bool t_holds_slot = false;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// ComputePool
+
+struct ComputePool::Group {
+  TaskFn fn;
+  void* ctx;
+  int ntasks;
+  std::atomic<int> next{1};    // next task index to claim (the caller runs task 0)
+  int tickets = 0;             // helpers that may still join (mu_)
+  std::atomic<int> joined{0};  // helpers inside (changed under mu_)
+};
+
+std::shared_ptr<ComputePool> ComputePool::instance() {
+  // The one process-wide object of the addon (the issue asks for exactly one compute pool per
+  // process, shared by every environment). It is reference-counted by the environments' ThreadPools:
+  // this only remembers the current one weakly, under a mutex, so the first environment creates it
+  // and the last one's teardown destroys it (joining its workers). Both statics are created on
+  // first use and deliberately never destroyed, so an environment torn down during process exit,
+  // after static destructors may have run, still finds them valid.
+  static std::mutex* const mu = new std::mutex;
+  static std::weak_ptr<ComputePool>* const current = new std::weak_ptr<ComputePool>;
+  std::lock_guard<std::mutex> lk(*mu);
+  std::shared_ptr<ComputePool> p = current->lock();
+  if (!p) {
+    p = std::make_shared<ComputePool>(available_cores());
+    *current = p;
+  }
+  return p;
+}
+
+int ComputePool::available_cores() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n >= 1) return std::min(n, 256);
+  }
+#endif
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : static_cast<int>(std::min(hc, 256u));
+}
+
+ComputePool::ComputePool(int limit) : limit_(limit < 1 ? 1 : limit) {}
+
+ComputePool::~ComputePool() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  slot_cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+bool ComputePool::holds_slot() { return t_holds_slot; }
+
+void ComputePool::computing_changed_locked(int delta) {
+  computing_ += delta;
+  if (computing_ > max_computing_) max_computing_ = computing_;
+}
+
+bool ComputePool::enter(const std::atomic<bool>* stop) {
+  std::unique_lock<std::mutex> lk(mu_);
+  ++waiting_;
+  slot_cv_.wait(lk, [&] { return (stop != nullptr && stop->load()) || used_ < limit_; });
+  --waiting_;
+  if (stop != nullptr && stop->load()) return false;
+  ++used_;
+  computing_changed_locked(+1);
+  t_holds_slot = true;
+  return true;
+}
+
+void ComputePool::leave() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    --used_;
+    computing_changed_locked(-1);
+  }
+  t_holds_slot = false;
+  slot_cv_.notify_one();
+}
+
+void ComputePool::wake() {
+  { std::lock_guard<std::mutex> lk(mu_); }  // a waiter between its test and its wait sees the flag
+  slot_cv_.notify_all();
+}
+
+int ComputePool::try_reserve(int want) {
+  if (want <= 0) return 0;
+  std::lock_guard<std::mutex> lk(mu_);
+  if (waiting_ > 0) return 0;  // a job waits for a core: it goes first
+  const int got = std::min(want, limit_ - used_);
+  if (got <= 0) return 0;
+  used_ += got;
+  return got;
+}
+
+void ComputePool::unreserve(int n) {
+  if (n <= 0) return;
+  bool waiters;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    used_ -= n;
+    waiters = waiting_ > 0;
+  }
+  if (waiters) slot_cv_.notify_all();
+}
+
+void ComputePool::start_workers_locked(int count) {
+  while (static_cast<int>(workers_.size()) < count) workers_.emplace_back([this] { worker_main(); });
+}
+
+void ComputePool::run(int ntasks, int helpers, TaskFn fn, void* ctx) {
+  Group g;
+  g.fn = fn;
+  g.ctx = ctx;
+  g.ntasks = ntasks;
+  g.tickets = helpers;
+  if (helpers > 0) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      start_workers_locked(limit_ - 1);
+      groups_.push_back(&g);
+    }
+    if (helpers == 1) work_cv_.notify_one();
+    else work_cv_.notify_all();
+  }
+  fn(ctx, 0, ntasks);
+  for (int t; (t = g.next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) fn(ctx, t, ntasks);
+  if (helpers <= 0) return;
+  // Every task is claimed; wait for the helpers still running one. Balanced kernels end at about
+  // the same time on every thread, so spin briefly before sleeping.
+  for (int spin = 0; spin < 4000 && g.joined.load(std::memory_order_acquire) > 0; ++spin)
+    std::this_thread::yield();
+  std::unique_lock<std::mutex> lk(mu_);
+  auto it = std::find(groups_.begin(), groups_.end(), &g);
+  if (it != groups_.end()) groups_.erase(it);  // no helper joins from now on
+  done_cv_.wait(lk, [&] { return g.joined.load(std::memory_order_acquire) == 0; });
+}
+
+void ComputePool::worker_main() {
+  std::unique_lock<std::mutex> lk(mu_);
+  for (;;) {
+    Group* g = nullptr;
+    work_cv_.wait(lk, [&] {
+      if (stopping_) return true;
+      for (Group* c : groups_)
+        if (c->tickets > 0 && c->next.load(std::memory_order_relaxed) < c->ntasks) {
+          g = c;
+          return true;
+        }
+      return false;
+    });
+    if (g == nullptr) return;  // stopping
+    if (--g->tickets == 0) groups_.erase(std::find(groups_.begin(), groups_.end(), g));
+    g->joined.fetch_add(1, std::memory_order_relaxed);
+    computing_changed_locked(+1);
+    lk.unlock();
+    t_holds_slot = true;
+    for (int t; (t = g->next.fetch_add(1, std::memory_order_relaxed)) < g->ntasks;)
+      g->fn(g->ctx, t, g->ntasks);
+    t_holds_slot = false;
+    lk.lock();
+    computing_changed_locked(-1);
+    // The caller may return (and its Group go away) as soon as this reaches 0 under the lock.
+    if (g->joined.fetch_sub(1, std::memory_order_acq_rel) == 1) done_cv_.notify_all();
+  }
+}
+
+ComputePool::Stats ComputePool::stats(bool reset_max) {
+  std::lock_guard<std::mutex> lk(mu_);
+  Stats s;
+  s.limit = limit_;
+  s.workers = static_cast<int>(workers_.size());
+  s.computing = computing_;
+  s.maxConcurrent = max_computing_;
+  s.waiting = waiting_;
+  s.users = users_;
+  if (reset_max) max_computing_ = computing_;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ThreadPool
 
 int ThreadPool::default_threads() {
   if (const char* env = std::getenv("ITERSOLVE_THREADS")) {
@@ -16,96 +216,64 @@ int ThreadPool::default_threads() {
   return static_cast<int>(hc);
 }
 
-ThreadPool::ThreadPool(int threads) { threads_.store(threads < 1 ? 1 : threads); }
+ThreadPool::ThreadPool(int threads) : shared_(ComputePool::instance()) {
+  threads_.store(threads < 1 ? 1 : threads);
+  std::lock_guard<std::mutex> lk(shared_->mu_);
+  ++shared_->users_;
+}
 
 ThreadPool::~ThreadPool() {
-  std::lock_guard<std::mutex> job(job_mutex_);
-  stop_workers();
-}
-
-void ThreadPool::set_threads(int n) {
-  if (n < 1) n = 1;
-  std::lock_guard<std::mutex> job(job_mutex_);
-  if (static_cast<int>(workers_.size()) > n - 1) stop_workers();
-  threads_.store(n);
-}
-
-void ThreadPool::start_workers(int count) {
-  std::lock_guard<std::mutex> lk(mu_);
-  stopping_ = false;
-  while (static_cast<int>(workers_.size()) < count) {
-    const int idx = static_cast<int>(workers_.size()) + 1;
-    const uint64_t gen = generation_;  // jobs after this one are the worker's to run
-    workers_.emplace_back([this, idx, gen] { worker_main(idx, gen); });
-  }
-}
-
-void ThreadPool::stop_workers() {
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    stopping_ = true;
-  }
-  cv_work_.notify_all();
-  for (auto& t : workers_) t.join();
-  workers_.clear();
-  std::lock_guard<std::mutex> lk(mu_);
-  stopping_ = false;
+  std::lock_guard<std::mutex> lk(shared_->mu_);
+  --shared_->users_;
 }
 
 int ThreadPool::acquire() {
-  if (jobs_.load(std::memory_order_relaxed) > 1) return 1;
-  if (!job_mutex_.try_lock()) return 1;
-  const int n = threads();
-  if (static_cast<int>(workers_.size()) < n - 1) start_workers(n - 1);
-  return n;
+  const int cap = threads();
+  if (cap <= 1) return 1;
+  // A job's runner thread already holds a slot; a Sync caller needs one for itself as well.
+  const bool self = !ComputePool::holds_slot();
+  std::lock_guard<std::mutex> lk(mu_);
+  // This environment's threads now: its running jobs (or the Sync caller) and the helpers its
+  // kernels hold; the new helpers keep the total within cap.
+  const int busy = jobs() + (self ? 1 : 0) + helpers_;
+  const int helpers = cap - busy;
+  if (helpers <= 0) return 1;
+  const int want = helpers + (self ? 1 : 0);
+  const int got = shared_->try_reserve(want);
+  const int ntasks = self ? got : got + 1;
+  if (ntasks <= 1) {
+    shared_->unreserve(got);
+    return 1;
+  }
+  helpers_ += got;
+  return ntasks;
 }
-
-void ThreadPool::release() { job_mutex_.unlock(); }
 
 void ThreadPool::run(int ntasks, TaskFn fn, void* ctx) {
-  const int helpers = ntasks - 1;
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    fn_ = fn;
-    ctx_ = ctx;
-    ntasks_ = ntasks;
-    pending_.store(helpers, std::memory_order_relaxed);
-    ++generation_;
+  const bool self = !ComputePool::holds_slot();
+  ComputePool& cp = *shared_;
+  if (self) {
+    {
+      std::lock_guard<std::mutex> lk(cp.mu_);
+      cp.computing_changed_locked(+1);
+    }
+    t_holds_slot = true;
   }
-  cv_work_.notify_all();
-  fn(ctx, 0, ntasks);
-  // Short spin: most jobs are balanced, so helpers finish at about the same time as the caller.
-  for (int spin = 0; spin < 4000 && pending_.load(std::memory_order_acquire) > 0; ++spin) {
-    std::this_thread::yield();
-  }
-  if (pending_.load(std::memory_order_acquire) > 0) {
-    std::unique_lock<std::mutex> lk(mu_);
-    cv_done_.wait(lk, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+  cp.run(ntasks, ntasks - 1, fn, ctx);
+  if (self) {
+    t_holds_slot = false;
+    std::lock_guard<std::mutex> lk(cp.mu_);
+    cp.computing_changed_locked(-1);
   }
 }
 
-void ThreadPool::worker_main(int index, uint64_t seen) {
-  for (;;) {
-    TaskFn fn;
-    void* ctx;
-    int ntasks;
-    {
-      std::unique_lock<std::mutex> lk(mu_);
-      cv_work_.wait(lk, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      fn = fn_;
-      ctx = ctx_;
-      ntasks = ntasks_;
-    }
-    if (index < ntasks) {
-      fn(ctx, index, ntasks);
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> lk(mu_);
-        cv_done_.notify_one();
-      }
-    }
+void ThreadPool::release(int ntasks) {
+  const int got = ComputePool::holds_slot() ? ntasks - 1 : ntasks;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    helpers_ -= got;
   }
+  shared_->unreserve(got);
 }
 
 }  // namespace itersolve

@@ -20,25 +20,17 @@
 namespace itersolve {
 namespace {
 
-// Uninitialised storage for n doubles: every vector below is written before it is read, and a
-// zero-filled std::vector would cost a pass that many small solves notice.
-class Scratch {
- public:
-  explicit Scratch(int64_t n) : p_(n > 0 ? new double[static_cast<size_t>(n)] : nullptr) {}
-  double* data() const { return p_.get(); }
-
- private:
-  std::unique_ptr<double[]> p_;
-};
-
 struct Problem {
   const Engine& e;
   const CsrView& A;
   const double* b;
   double* x;
   int64_t n;
-  Scratch r;  // b − A x: the recurrence residual, replaced by the true one when known
+  ScratchVec r;  // b − A x: the recurrence residual, replaced by the true one when known
 };
+
+// Every work vector below is uninitialised scratch from the Engine's workspace (kept between
+// solves: a warm solve touches no fresh memory) and is written before it is read.
 
 // Sums of r[i]² and d[i]·r[i]² after r −= a·q, over [i0, i1) (four accumulators each).
 void jacobi_update(double a, const double* __restrict q, const double* __restrict d,
@@ -93,7 +85,9 @@ class Standard {
   static constexpr int kMatvecs = 1;
 
   Standard(Problem& pb, const Preconditioner* M)
-      : pb_(pb), M_(M), p_(pb.n), q_(pb.n), z_(M != nullptr ? pb.n : 0) {}
+      : pb_(pb), M_(M), p_(ops::scratch(pb.e, pb.n)), q_(ops::scratch(pb.e, pb.n)) {
+    if (M != nullptr) z_ = ops::scratch(pb.e, pb.n);
+  }
 
   bool start(double rr, double& rz) {
     if (!refresh(rr, true, rz)) return false;
@@ -127,14 +121,15 @@ class Standard {
   const double* z() const { return M_ != nullptr ? z_.data() : pb_.r.data(); }
   Problem& pb_;
   const Preconditioner* M_;
-  Scratch p_, q_, z_;
+  ScratchVec p_, q_, z_;
 };
 
 class JacobiFused {
  public:
   static constexpr int kMatvecs = 1;
 
-  JacobiFused(Problem& pb, const double* inv_diag) : pb_(pb), d_(inv_diag), p_(pb.n), q_(pb.n) {}
+  JacobiFused(Problem& pb, const double* inv_diag)
+      : pb_(pb), d_(inv_diag), p_(ops::scratch(pb.e, pb.n)), q_(ops::scratch(pb.e, pb.n)) {}
 
   bool start(double, double& rz) {
     rz = weighted_norm2(pb_.e, d_, pb_.r.data(), pb_.n);
@@ -180,7 +175,7 @@ class JacobiFused {
  private:
   Problem& pb_;
   const double* d_;
-  std::vector<double> p_, q_;
+  ScratchVec p_, q_;
 };
 
 // Eisenstat's trick, on the scaled SSOR factors (every a_ii > 0). With S = D̃^(−1/2) and
@@ -203,18 +198,22 @@ class Eisenstat {
   static constexpr int kMatvecs = 0;
 
   Eisenstat(Problem& pb, const krylov::SsorFactors& f)
-      : pb_(pb), f_(f), kappa_(f.omega - 2.0), y_(pb.n), inv_s_(pb.n), rh_(pb.n), p_(pb.n), t_(pb.n),
-        w_(pb.n), g_(pb.n) {}
+      : pb_(pb), f_(f), kappa_(f.omega - 2.0), y_(ops::scratch(pb.e, pb.n)),
+        inv_s_(ops::scratch(pb.e, pb.n)), rh_(ops::scratch(pb.e, pb.n)), p_(ops::scratch(pb.e, pb.n)),
+        t_(ops::scratch(pb.e, pb.n)), w_(ops::scratch(pb.e, pb.n)), g_(ops::scratch(pb.e, pb.n)) {}
 
   bool start(double rr, double& rz) {
     const double* __restrict s = f_.s.data();
     const double* __restrict x = pb_.x;
     double* __restrict y = y_.data();
     double* __restrict is = inv_s_.data();
+    double* __restrict p = p_.data();
+    // p̂ = 0 too: the first backward sweep reads β·p̂ with β = 0, and scratch may hold NaNs.
     ops::for_blocks(pb_.e, pb_.n, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
         is[i] = 1.0 / s[i];
         y[i] = x[i] * is[i];
+        p[i] = 0.0;
       }
     });
     beta_ = 0.0;
@@ -346,7 +345,7 @@ class Eisenstat {
   const krylov::SsorFactors& f_;
   double kappa_;
   double beta_ = 0.0;
-  std::vector<double> y_, inv_s_, rh_, p_, t_, w_, g_;
+  ScratchVec y_, inv_s_, rh_, p_, t_, w_, g_;
 };
 
 template <class V>
@@ -360,7 +359,10 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
   }
   const double tol = krylov::tolerance(opt, bnorm);
   double rt = krylov::start_residual(e, pb.A, pb.b, pb.x, pb.r.data(), opt, bnorm, res);
+  const double r0 = rt;
   if (opt.history) res.history.push_back(rt);
+  // Iteration 0 goes out before the variant's set-up (a preconditioner application, scaling).
+  krylov::report(ctl, opt, 0, rt, r0, tol);
   bool have_true = true;    // rt is ‖b − A x‖ for the current x
   bool x_pending = false;   // x is behind the iterate (see sync_x)
   double alpha = 0.0, rz = 0.0;
@@ -400,7 +402,7 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
       x_pending = true;
       const double rn = std::sqrt(rr);
       if (opt.history) res.history.push_back(rn);
-      krylov::report(ctl, opt, it, rn);
+      krylov::report(ctl, opt, it, rn, r0, tol);
       if (!std::isfinite(rn)) {
         res.reason = Reason::NonFinite;
         break;
@@ -451,7 +453,7 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
 
 IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
               const SolveOptions& opt, Control& ctl) {
-  Problem pb{e, A, b, x, A.rows, Scratch(A.rows)};
+  Problem pb{e, A, b, x, A.rows, ops::scratch(e, A.rows)};
   // Eisenstat's form needs the scaled factors (a positive diagonal) of this very A; otherwise
   // SSOR goes through apply() like any preconditioner.
   const krylov::SsorFactors* f = krylov::ssor_factors(M);

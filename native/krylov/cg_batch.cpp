@@ -114,15 +114,17 @@ class Batch {
 
   std::vector<IterResult> run() {
     if (w_ == 0) return std::move(res_);
-    const size_t len = static_cast<size_t>(n_) * static_cast<size_t>(w_);
-    x_.resize(len);
-    r_.resize(len);
-    p_.resize(len);
-    q_.resize(len);
+    // Uninitialised scratch from the Engine's workspace (kept between solves); each array is
+    // written before it is read.
+    const int64_t len = n_ * w_;
+    x_ = ops::scratch(e_, len);
+    r_ = ops::scratch(e_, len);
+    p_ = ops::scratch(e_, len);
+    q_ = ops::scratch(e_, len);
     if (M_ != nullptr) {
-      z_.resize(len);
-      cm_r_.resize(len);
-      cm_z_.resize(len);
+      z_ = ops::scratch(e_, len);
+      cm_r_ = ops::scratch(e_, len);
+      cm_z_ = ops::scratch(e_, len);
     }
     const int w = w_;
     ops::for_blocks(e_, n_, [&](int64_t i0, int64_t i1) {
@@ -134,8 +136,11 @@ class Batch {
     // r = b − A x for every slot, which may already meet its tolerance.
     for (Slot& s : slots_) s.confirm = true;
     true_residuals();
-    for (Slot& s : slots_)
+    for (Slot& s : slots_) {
+      s.r0 = s.rt;
       if (opt_.history) result(s).history.push_back(s.rt);
+    }
+    report(0);
     resolve(0);
     if (w_ > 0 && precondition()) {
       for (Slot& s : slots_) check_rz(s);
@@ -157,6 +162,7 @@ class Batch {
     double rr = 0;               // ‖r‖²: recurrence, or true after a replacement
     double rz = 0, rz_next = 0;  // rᵀM⁻¹r
     double rt = 0;               // last true residual norm
+    double r0 = 0;               // initial residual norm (progress fraction)
     bool have_true = false;      // rt belongs to the current x
     bool confirm = false;        // test rt this iteration (r is replaced by the true residual)
     bool failing = false;        // stops with `why` once its rt is known
@@ -165,6 +171,26 @@ class Batch {
   };
 
   IterResult& result(const Slot& s) { return res_[static_cast<size_t>(s.col)]; }
+
+  // Progress: value = the largest residual norm of the running columns, fraction = the least
+  // done of them (krylov::progress_fraction of each column's own r0 and tolerance).
+  void report(int64_t it) {
+    if (!ctl_.wants_progress() || slots_.empty()) return;
+    double worst = 0.0, fraction = 1.0;
+    for (const Slot& s : slots_) {
+      if (s.done || s.failing) continue;
+      const double rn = it == 0 ? s.rt : std::sqrt(s.rr);
+      worst = std::max(worst, rn);
+      const double f = krylov::progress_fraction(s.r0, rn, s.tol);
+      fraction = f < 0.0 || fraction < 0.0 ? -1.0 : std::min(fraction, f);
+    }
+    ProgressInfo pi;
+    pi.iteration = it;
+    pi.total = opt_.max_iterations;
+    pi.value = worst;
+    pi.fraction = fraction;
+    ctl_.progress(pi);
+  }
   const double* z() const { return M_ != nullptr ? z_.data() : r_.data(); }
   int64_t work() const { return (static_cast<int64_t>(A_.rowPtr[n_] - A_.rowPtr[0]) + n_) * w_; }
 
@@ -215,7 +241,6 @@ class Batch {
             acc[s] += r[m] * r[m];
           }
       });
-      double worst = 0.0;
       for (int s = 0; s < w; ++s) {
         Slot& sl = slots_[static_cast<size_t>(s)];
         if (sl.failing) continue;
@@ -225,13 +250,12 @@ class Batch {
         res.iterations = it;
         const double rn = std::sqrt(sl.rr);
         if (opt_.history) res.history.push_back(rn);
-        worst = std::max(worst, rn);
         if (!std::isfinite(rn)) fail(sl, Reason::NonFinite);
         else if (rn <= sl.tol || (opt_.true_residual_every > 0 && it % opt_.true_residual_every == 0))
           sl.confirm = true;
         else if (it >= opt_.max_iterations) fail(sl, Reason::MaxIterations);
       }
-      krylov::report(ctl_, opt_, it, worst);
+      report(it);
       resolve(it);
       if (w_ == 0 || !precondition()) return;
       for (Slot& sl : slots_) check_rz(sl);
@@ -367,7 +391,7 @@ class Batch {
     const int w = static_cast<int>(keep.size());
     if (w == w_) return;
     // In place, rows ascending: element (i, keep[s]) moves to i·w + s ≤ i·w_ + keep[s].
-    for (std::vector<double>* v : {&x_, &r_, &p_, &z_}) {
+    for (ScratchVec* v : {&x_, &r_, &p_, &z_}) {
       if (v->empty()) continue;  // z_ without M
       double* a = v->data();
       for (int64_t i = 0; i < n_; ++i)
@@ -391,7 +415,8 @@ class Batch {
   std::vector<Slot> slots_;
   int w_ = 0;
   Reason reason_ = Reason::MaxIterations;
-  std::vector<double> x_, r_, p_, q_, z_, cm_r_, cm_z_, partial_;
+  ScratchVec x_, r_, p_, q_, z_, cm_r_, cm_z_;
+  std::vector<double> partial_;
 };
 
 }  // namespace

@@ -21,6 +21,7 @@
 //  - the caller checked dimensions: A is square (n×n) except for sketch solvers, b and x have
 //    the right lengths; A's arrays passed the CSR bounds checks.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -147,6 +148,17 @@ inline void solve_zero_rhs(double* x, int64_t n, const SolveOptions& opt, IterRe
   res.reason = converged_reason(opt, 0.0);
   if (opt.history) res.history.push_back(0.0);
 }
+// The fraction of a solve done, estimated on a log scale: log(r0/r) / log(r0/tol) clamped to
+// [0, 1] (r0: the initial residual norm, r: the current one, tol: the stopping tolerance);
+// Krylov residuals fall roughly geometrically, so this grows about linearly with the iterations.
+// -1 (unknown) when tol or r0 is not positive or a norm is not finite.
+inline double progress_fraction(double r0, double r, double tol) {
+  if (!(tol > 0.0) || !(r0 > 0.0) || !std::isfinite(r0) || !std::isfinite(r) || !std::isfinite(tol))
+    return -1.0;
+  if (r <= tol || r0 <= tol) return 1.0;
+  const double f = std::log(r0 / r) / std::log(r0 / tol);
+  return f < 0.0 ? 0.0 : (f > 1.0 ? 1.0 : f);
+}
 // Reports progress (iteration, total = max_iterations, value = residual norm).
 inline void report(Control& ctl, const SolveOptions& opt, int64_t it, double rnorm) {
   if (!ctl.wants_progress()) return;
@@ -154,6 +166,31 @@ inline void report(Control& ctl, const SolveOptions& opt, int64_t it, double rno
   pi.iteration = it;
   pi.total = opt.max_iterations;
   pi.value = rnorm;
+  ctl.progress(pi);
+}
+// The same with the fraction done (progress_fraction(r0, rnorm, tol)). Solvers call it with
+// it = 0 and rnorm = r0 as soon as the initial residual is known, before any other set-up, so
+// the first report is not held back by the set-up.
+inline void report(Control& ctl, const SolveOptions& opt, int64_t it, double rnorm, double r0,
+                   double tol) {
+  if (!ctl.wants_progress()) return;
+  ProgressInfo pi;
+  pi.iteration = it;
+  pi.total = opt.max_iterations;
+  pi.value = rnorm;
+  pi.fraction = progress_fraction(r0, rnorm, tol);
+  ctl.progress(pi);
+}
+// For the binding, before a slow set-up it runs itself (building a preconditioner): reports
+// iteration 0 with value r0 (the initial residual norm when known, e.g. ‖b‖ for a zero start;
+// NaN when not) and fraction 0, so the first report comes at once.
+inline void report_start(Control& ctl, const SolveOptions& opt, double r0) {
+  if (!ctl.wants_progress()) return;
+  ProgressInfo pi;
+  pi.iteration = 0;
+  pi.total = opt.max_iterations;
+  pi.value = r0;
+  pi.fraction = 0.0;
   ctl.progress(pi);
 }
 
