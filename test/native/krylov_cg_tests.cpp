@@ -855,6 +855,118 @@ static void test_batch(const Engine& e) {
   CHECK(cg_batch(e, A.view(), nullptr, nullptr, 0, nullptr, opt, none).empty());
 }
 
+// CG and batched CG with the Engine's scratch workspace: the same bits as without one, even when
+// the reused buffers hold NaNs from before (every vector is written before it is read); a warm
+// solve allocates nothing; the leases are all returned.
+static void test_workspace(const Engine& e) {
+  const Mat A = poisson2d(40);
+  const Vec b = random_vec(A.n, 11);
+  SolveOptions opt;
+  opt.rtol = 1e-8;
+  opt.max_iterations = 2000;
+  opt.history = true;
+  Workspace ws;
+  Engine ew{e.k, e.pool, &ws};
+  auto poison = [&] {
+    std::vector<ScratchVec> held;
+    for (int i = 0; i < 12; ++i) {
+      held.push_back(ws.take(A.n * 3));
+      for (int64_t j = 0; j < A.n * 3; ++j) held.back()[j] = std::nan("");
+    }
+  };
+  std::unique_ptr<Preconditioner> Ms[] = {nullptr, make_jacobi(A.view()), make_ssor(A.view(), 1.4),
+                                          make_ic0(A.view())};
+  for (const auto& M : Ms) {
+    for (bool zero : {false, true}) {
+      SolveOptions o = opt;
+      o.zero_start = zero;
+      Vec x0(static_cast<size_t>(A.n), 0.0), x1 = x0, x2 = x0;
+      const IterResult r0 = solve(e, A, b, x0, M.get(), o);
+      poison();
+      const IterResult r1 = solve(ew, A, b, x1, M.get(), o);
+      const uint64_t allocs = ws.stats().allocations;
+      const IterResult r2 = solve(ew, A, b, x2, M.get(), o);
+      CHECK(r0.reason == Reason::Rtol && r1.reason == r0.reason && r2.reason == r0.reason);
+      CHECK(r1.iterations == r0.iterations && r2.iterations == r0.iterations);
+      CHECK(x1 == x0 && x2 == x0 && r1.history == r0.history && r1.value == r0.value);
+      CHECK(ws.stats().allocations == allocs);  // warm: no new buffer
+      CHECK(ws.stats().held == 0);
+    }
+  }
+  // batched CG, with and without M
+  const int64_t k = 3, n = A.n;
+  Vec B(static_cast<size_t>(n * k));
+  for (size_t i = 0; i < B.size(); ++i) B[i] = std::sin(0.13 * double(i));
+  for (const auto& M : {std::unique_ptr<Preconditioner>(), make_ic0(A.view())}) {
+    Vec X0(B.size(), 0.0), X1 = X0;
+    Control c0, c1;
+    auto r0 = cg_batch(e, A.view(), B.data(), X0.data(), k, M.get(), opt, c0);
+    poison();
+    auto r1 = cg_batch(ew, A.view(), B.data(), X1.data(), k, M.get(), opt, c1);
+    CHECK(X1 == X0);
+    for (int64_t c = 0; c < k; ++c)
+      CHECK(r1[c].reason == Reason::Rtol && r1[c].iterations == r0[c].iterations && r1[c].history == r0[c].history);
+    CHECK(ws.stats().held == 0);
+  }
+}
+
+// Progress: iteration 0 comes first (value = the initial residual, fraction 0), every fraction
+// is in [0, 1], and a converged solve's last report has fraction 1.
+static void test_progress_fraction(const Engine& e) {
+  CHECK(krylov::progress_fraction(1.0, 1e-4, 1e-8) == 0.5);
+  CHECK(krylov::progress_fraction(1.0, 2.0, 1e-8) == 0.0);
+  CHECK(krylov::progress_fraction(1.0, 1e-9, 1e-8) == 1.0);
+  CHECK(krylov::progress_fraction(1.0, 0.5, 0.0) == -1.0);
+  CHECK(krylov::progress_fraction(0.0, 0.0, 1e-8) == -1.0);
+  CHECK(krylov::progress_fraction(1.0, std::nan(""), 1e-8) == -1.0);
+  const Mat A = poisson2d(40);
+  const Vec b = random_vec(A.n, 12);
+  struct Log {
+    std::vector<ProgressInfo> reports;
+  };
+  for (int variant = 0; variant < 3; ++variant) {
+    auto M = variant == 1 ? make_ssor(A.view(), 1.5) : variant == 2 ? make_ic0(A.view()) : nullptr;
+    SolveOptions opt;
+    opt.rtol = 1e-8;
+    opt.max_iterations = 2000;
+    opt.zero_start = true;
+    Log log;
+    Control ctl;
+    ctl.set_progress([](void* c, const ProgressInfo& info) { static_cast<Log*>(c)->reports.push_back(info); }, &log, 0.0);
+    Vec x(static_cast<size_t>(A.n), 0.0);
+    const IterResult r = solve(e, A, b, x, M.get(), opt, &ctl);
+    CHECK(r.reason == Reason::Rtol);
+    CHECK(log.reports.size() == static_cast<size_t>(r.iterations) + 1);
+    CHECK(log.reports.front().iteration == 0 && log.reports.front().fraction == 0.0);
+    CHECK(std::fabs(log.reports.front().value - norm(b)) <= 1e-12 * norm(b));
+    CHECK(log.reports.front().total == opt.max_iterations);
+    bool in_range = true;
+    for (const ProgressInfo& p : log.reports) in_range = in_range && p.fraction >= 0.0 && p.fraction <= 1.0;
+    CHECK(in_range);
+    CHECK(log.reports.back().iteration == r.iterations && log.reports.back().fraction == 1.0);
+    // about halfway in log-residual terms, the fraction is about a half
+    const ProgressInfo& mid = log.reports[log.reports.size() / 2];
+    CHECK(mid.fraction > 0.2 && mid.fraction < 0.8);
+  }
+  // batched: iteration 0 first, fraction 0; the last report of a converged batch is the least
+  // done column's fraction, in (0, 1]
+  {
+    const int64_t k = 2, n = A.n;
+    Vec B(static_cast<size_t>(n * k)), X(B.size(), 0.0);
+    for (size_t i = 0; i < B.size(); ++i) B[i] = std::cos(0.21 * double(i));
+    SolveOptions opt;
+    Log log;
+    Control ctl;
+    ctl.set_progress([](void* c, const ProgressInfo& info) { static_cast<Log*>(c)->reports.push_back(info); }, &log, 0.0);
+    auto rs = cg_batch(e, A.view(), B.data(), X.data(), k, nullptr, opt, ctl);
+    CHECK(rs[0].reason == Reason::Rtol && rs[1].reason == Reason::Rtol);
+    CHECK(!log.reports.empty() && log.reports.front().iteration == 0 && log.reports.front().fraction == 0.0);
+    bool in_range = true;
+    for (const ProgressInfo& p : log.reports) in_range = in_range && p.fraction >= 0.0 && p.fraction <= 1.0;
+    CHECK(in_range && log.reports.back().fraction > 0.5);
+  }
+}
+
 int main() {
   std::printf("krylov_cg_tests (detected SIMD: %s)\n", simd_name(detect_simd()));
   ThreadPool pool(2);
@@ -868,6 +980,8 @@ int main() {
   test_pcg(e);
   test_threads();
   test_batch(e);
+  test_workspace(e);
+  test_progress_fraction(e);
   std::printf("krylov_cg_tests: %d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -3,6 +3,7 @@
 // CMakeLists.txt (target native_tests; run by `npm run test:native` and under ASan+UBSan by
 // `npm run test:asan`).
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -153,6 +154,125 @@ static void test_pool_contention() {
   work();
 }
 
+// Every ISA's table is filled by name: each kernel does what its field says (nrm2sq and sum share
+// a signature, so a positional table could swap them unnoticed), and none is left unset.
+static void test_kernel_tables() {
+  for (SimdLevel lvl : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
+    const Kernels* k = kernels_for(lvl);
+    if (k == nullptr) continue;
+    CHECK(k->level == lvl && std::strcmp(k->name, simd_name(lvl)) == 0);
+    CHECK(k->spmv && k->spmv_dot && k->dot && k->nrm2sq && k->axpy && k->xpby && k->axpby &&
+          k->cg_update && k->axpy_nrm2sq && k->sum && k->cg_direction);
+    std::vector<double> x(37), y(37);
+    for (int i = 0; i < 37; ++i) x[i] = (i % 5) - 2.0, y[i] = 0.5 * i;
+    double sq = 0, s = 0, d = 0;
+    for (int i = 0; i < 37; ++i) sq += x[i] * x[i], s += x[i], d += x[i] * y[i];
+    CHECK(k->nrm2sq(x.data(), 37) == sq);
+    CHECK(k->sum(x.data(), 37) == s);
+    CHECK(k->dot(x.data(), y.data(), 37) == d);
+    std::vector<double> z = y;
+    k->axpy(2.0, x.data(), z.data(), 37);  // z = y + 2x
+    std::vector<double> w = y;
+    k->xpby(x.data(), 2.0, w.data(), 37);  // w = x + 2y
+    for (int i = 0; i < 37; ++i) CHECK(z[i] == y[i] + 2 * x[i] && w[i] == x[i] + 2 * y[i]);
+  }
+}
+
+// The scratch workspace: buffers reused between leases, nested leases distinct, growth, trim,
+// alignment, and the private allocation without a workspace.
+static void test_workspace() {
+  Workspace ws;
+  double* first = nullptr;
+  {
+    ScratchVec a = ws.take(1000), b = ws.take(300000);  // a small and a mapped (≥ 1 MiB) buffer
+    CHECK(a.data() != nullptr && b.data() != nullptr && a.data() != b.data());
+    CHECK(reinterpret_cast<uintptr_t>(a.data()) % 64 == 0 && reinterpret_cast<uintptr_t>(b.data()) % 64 == 0);
+    for (int64_t i = 0; i < 300000; ++i) b[i] = double(i);
+    CHECK(b[299999] == 299999.0);
+    first = b.data();
+    Workspace::Stats st = ws.stats();
+    CHECK(st.buffers == 2 && st.held == 2 && st.allocations == 2);
+  }
+  CHECK(ws.stats().held == 0 && ws.stats().buffers == 2);
+  {
+    // warm: the same sizes again allocate nothing; the smallest fitting buffer is chosen
+    ScratchVec b = ws.take(300000), a = ws.take(1000);
+    CHECK(b.data() == first && ws.stats().allocations == 2);
+    // nested lease while both are held: a third buffer
+    ScratchVec c = ws.take(10);
+    CHECK(c.data() != a.data() && c.data() != b.data() && ws.stats().buffers == 3);
+    ScratchVec moved = std::move(c);
+    CHECK(c.data() == nullptr && moved.data() != nullptr && ws.stats().held == 3);
+    moved.reset();
+    CHECK(ws.stats().held == 2);
+  }
+  {
+    // larger than any free buffer: the largest free one grows (no fourth buffer)
+    ScratchVec big = ws.take(600000);
+    CHECK(ws.stats().buffers == 3 && ws.stats().allocations == 4);
+    big[599999] = 1.0;
+    ws.trim();  // frees the free ones only
+    CHECK(ws.stats().buffers == 1 && ws.stats().held == 1);
+  }
+  ws.trim();
+  CHECK(ws.stats().buffers == 0 && ws.stats().bytes == 0);
+  ScratchVec own(nullptr, 5000);  // no workspace: a private allocation
+  own[4999] = 2.0;
+  CHECK(own.size() == 5000 && own[4999] == 2.0);
+}
+
+// One compute pool per process: every ThreadPool attaches to it; threads inside enter()/leave()
+// and helpers never exceed limit(); a stop flag releases a waiter.
+static void test_compute_pool() {
+  ThreadPool p1(4), p2(4);
+  ComputePool& cp = p1.shared();
+  CHECK(&cp == &p2.shared());
+  CHECK(cp.limit() == ComputePool::available_cores());
+  CHECK(cp.stats().users >= 2);
+  cp.stats(true);
+  // limit + 2 "runner threads", each computing with kernels that ask for helpers
+  const int nthreads = cp.limit() + 2;
+  std::vector<double> x(1 << 20, 1.0);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < nthreads; ++t)
+    ts.emplace_back([&, t] {
+      ThreadPool& pool = t % 2 ? p1 : p2;
+      if (!pool.enter_compute(nullptr)) return;
+      pool.job_started();
+      Engine e{kernels_scalar(), &pool};
+      bool good = true;
+      for (int i = 0; i < 20; ++i) good = good && ops::sum(e, x.data(), static_cast<int64_t>(x.size())) == double(x.size());
+      pool.job_finished();
+      pool.leave_compute();
+      if (good) ++ok;
+    });
+  for (std::thread& t : ts) t.join();
+  ComputePool::Stats st = cp.stats();
+  CHECK(ok == nthreads);
+  CHECK(st.maxConcurrent >= 1 && st.maxConcurrent <= cp.limit());
+  CHECK(st.computing == 0 && st.waiting == 0);
+  CHECK(st.workers <= cp.limit() - 1);
+  // every slot taken: a waiter leaves when its stop flag is raised
+  for (int i = 0; i < cp.limit(); ++i) CHECK(cp.enter(nullptr));
+  CHECK(cp.try_reserve(1) == 0);
+  std::atomic<bool> stop{false};
+  std::atomic<int> entered{-1};
+  std::thread waiter([&] { entered = cp.enter(&stop) ? 1 : 0; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(entered == -1 && cp.stats().waiting == 1);
+  stop = true;
+  cp.wake();
+  waiter.join();
+  CHECK(entered == 0 && cp.stats().waiting == 0);
+  for (int i = 0; i < cp.limit(); ++i) cp.leave();
+  CHECK(cp.stats().computing == 0);
+  // a Sync caller (no slot) with the pool free uses helpers; results are the same
+  Engine e{kernels_scalar(), &p1};
+  CHECK(ops::sum(e, x.data(), static_cast<int64_t>(x.size())) == double(x.size()));
+  CHECK(cp.stats().maxConcurrent <= cp.limit());
+}
+
 static void test_csr() {
   std::vector<int32_t> rp = {0, 2, 3}, ci = {1, 0, 1};
   std::vector<double> v = {1, 2, 3};
@@ -238,6 +358,9 @@ int main() {
   test_kernels();
   test_determinism();
   test_pool_contention();
+  test_kernel_tables();
+  test_workspace();
+  test_compute_pool();
   test_csr();
   test_mm();
   test_power();
