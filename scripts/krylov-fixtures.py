@@ -6,7 +6,7 @@ Regenerate everything with (from the repository root):
     /usr/bin/python3 scripts/krylov-fixtures.py
 
 Needs NumPy and SciPy (Debian: `apt-get install python3-scipy`; made with SciPy 1.10.1, NumPy 1.24.2).
-Reads test/fixtures/matrices/*.mtx and writes (overwriting) four JSON files in test/fixtures/krylov/:
+Reads test/fixtures/matrices/*.mtx and writes (overwriting) six JSON files in test/fixtures/krylov/:
 
   spd.json       every symmetric positive definite matrix of test/fixtures/matrices: n, nnz,
                  b = A @ ones(n), eigenvalue extremes, and SciPy Jacobi-PCG (tol 1e-8) outcome
@@ -19,6 +19,16 @@ Reads test/fixtures/matrices/*.mtx and writes (overwriting) four JSON files in t
                  b_i = sin(i+1): SciPy MINRES (tol 1e-10) outcome, the spsolve solution x, and the
                  eigenvalue count below zero.
   poisson64.json 2D Poisson 64x64, b_i = sin(i+1): SciPy CG iterations at tol 1e-6 and 1e-8.
+  gcrotmk.json   SciPy gcrotmk (GCROT(m,k), truncate 'oldest') reference runs: SciPy's test_truncate
+                 problem (np.random.seed(1234); A = rand(30,30) + I, b = rand(30); A and b stored) with
+                 GMRES(10) for comparison, and a set of matrices of test/fixtures/matrices (b = A @ ones(n)),
+                 unpreconditioned and Jacobi (right) preconditioned: inner steps, outer cycles, relres.
+  robust.json    small singular / defective systems (GMRES on diag(2,3,4) with a rank-deficient
+                 preconditioner; the nilpotent 4x4 upper-triangular ones matrix): SciPy's results and the
+                 least-squares optima (numpy.linalg.lstsq) a robust GMRES must return.
+
+`/usr/bin/python3 scripts/krylov-fixtures.py gcrotmk robust` rebuilds only the files named
+(spd, general, minres, poisson64, gcrotmk, robust); no argument rebuilds all of them.
 
 Everything is deterministic: no timings, no random numbers. Floats are written with Python's
 shortest round-trip repr (at most 17 significant digits). The TypeScript tests only read these
@@ -318,13 +328,140 @@ def build_poisson64():
     })
 
 
+# ----------------------------------------------------------------------------------------------
+GCROT_TOL = 1e-8
+GCROT_MAXITER = 1000       # SciPy's gcrotmk maxiter counts outer cycles
+# Matrices of test/fixtures/matrices on which SciPy's GCROT(20, 20) converges within a few hundred
+# steps both ways (the ill-conditioned ones would make step counts depend on rounding).
+GCROT_MATRICES = ['arc130', 'bcsstk02', 'bcsstk05', 'bcsstk09', 'bcsstk22', 'bcsstm07', '662_bus', '685_bus']
+GCROT_RUNS = [  # (m, k, preconditioner)
+    (20, None, None), (20, None, 'jacobi'), (10, 5, 'jacobi'),
+]
+
+
+def counted(n, apply=None):
+    """A LinearOperator for SciPy's right preconditioner that counts its applications: gcrotmk
+    applies it exactly once per inner (FGMRES) step, so the count is the number of inner steps
+    (a product with A each) without the residual recomputations."""
+    c = [0]
+
+    def mv(v):
+        c[0] += 1
+        return v.copy() if apply is None else apply(v)
+    return c, spla.LinearOperator((n, n), matvec=mv, dtype=np.float64)
+
+
+def scipy_gcrotmk(A, b, m, k, tol, M_apply=None, maxiter=GCROT_MAXITER):
+    n = A.shape[0]
+    steps, M = counted(n, M_apply)
+    outer = [0]
+
+    def cb(_):
+        outer[0] += 1
+    x, info = spla.gcrotmk(A, b, m=m, k=k, tol=tol, atol=0, maxiter=maxiter, M=M, callback=cb,
+                           truncate='oldest')
+    return {'m': m, 'k': m if k is None else k, 'tol': tol, 'atol': 0, 'maxiterCycles': maxiter,
+            'innerSteps': steps[0], 'outerCallbacks': outer[0], 'info': int(info), 'relres': relres(A, b, x)}
+
+
+def build_gcrotmk():
+    # SciPy's own test (scipy/sparse/linalg/_isolve/tests/test_gcrotmk.py, test_truncate).
+    np.random.seed(1234)
+    At = np.random.rand(30, 30) + np.eye(30)
+    bt = np.random.rand(30)
+    trunc = {'seed': 1234, 'n': 30, 'A': [vec(row) for row in At], 'b': vec(bt), 'bNorm2': f(np.linalg.norm(bt)),
+             'cond2': f(np.linalg.cond(At)), 'gcrotmk': []}
+    for tol in (1e-4, 1e-10):
+        g = scipy_gcrotmk(At, bt, 10, 10, tol, maxiter=200)
+        trunc['gcrotmk'].append(g)
+        print(f'truncate 30x30 gcrotmk(10,10) tol={tol:g}: inner steps {g["innerSteps"]} info={g["info"]} relres={g["relres"]:.3e}')
+    its, cb = counter()
+    xg, infog = spla.gmres(At, bt, tol=1e-4, atol=0, restart=10, maxiter=100, callback=cb, callback_type='pr_norm')
+    trunc['gmres'] = {'restart': 10, 'tol': 1e-4, 'atol': 0, 'maxiterCycles': 100, 'innerIterations': its[0],
+                      'info': int(infog), 'relres': relres(At, bt, xg)}
+    print(f'truncate 30x30 GMRES(10): its {its[0]} info={infog} relres={trunc["gmres"]["relres"]:.4f} (stalls)')
+    mats = []
+    for name in GCROT_MATRICES:
+        A = load(name)
+        n = A.shape[0]
+        b = A @ np.ones(n)
+        d = A.diagonal()
+        runs = []
+        for m, k, pre in GCROT_RUNS:
+            g = scipy_gcrotmk(A, b, m, k, GCROT_TOL, (lambda v, d=d: v / d) if pre == 'jacobi' else None)
+            g['preconditioner'] = pre
+            runs.append(g)
+        mats.append({'name': name, 'n': int(n), 'nnz': int(A.nnz), 'bNorm2': f(np.linalg.norm(b)), 'runs': runs})
+        print(f'{name:10s} n={n:5d} gcrotmk inner steps: ' +
+              ', '.join(f'({r["m"]},{r["k"]},{r["preconditioner"]}) {r["innerSteps"]} info={r["info"]} relres={r["relres"]:.2e}'
+                        for r in runs))
+    write('gcrotmk.json', {
+        'generator': generator(),
+        'description': 'scipy.sparse.linalg.gcrotmk(A, b, m, k, tol, atol=0, maxiter=cycles, M, truncate="oldest"), '
+                       'x0 = 0. M is a LinearOperator (identity or Jacobi z = r/diag(A)) that counts its applications: '
+                       'SciPy applies it once per inner FGMRES step, so innerSteps is the number of inner steps (products '
+                       'with A in the Arnoldi process; SciPy also recomputes b - A x when the recurrence residual meets '
+                       'the tolerance). outerCallbacks = callback count (outer cycles started). relres = ||b - A x||/||b|| '
+                       'recomputed. truncate: SciPy test_truncate (np.random.seed(1234); A = np.random.rand(30, 30) + '
+                       'np.eye(30), row-major; b = np.random.rand(30), drawn after A), with GMRES(10) (callback_type '
+                       '"pr_norm") stalling on it. matrices: b = A @ ones(n).',
+        'truncate': trunc,
+        'matrices': mats,
+    })
+
+
+def build_robust():
+    # GMRES, A = diag(2, 3, 4), b = (0, 1, 1), x0 = (1, 0, 0), right preconditioner z = (r0, r1, 0):
+    # the operator A M^-1 = diag(2, 3, 0) is singular; the best reachable x is (0, 1/3, 0), residual 1.
+    A = np.diag([2.0, 3.0, 4.0])
+    b = np.array([0.0, 1.0, 1.0])
+    x0 = np.array([1.0, 0.0, 0.0])
+    P = np.diag([1.0, 1.0, 0.0])
+    M = spla.LinearOperator((3, 3), matvec=lambda r: P @ r, dtype=np.float64)
+    xs, info = spla.gmres(A, b, x0=x0, M=M, tol=1e-15, atol=0)
+    y, *_ = np.linalg.lstsq(A @ P, b - A @ x0, rcond=None)
+    xl = x0 + P @ y
+    diag = {'A': vec(np.diag(A)), 'b': vec(b), 'x0': vec(x0), 'preconditioner': 'z = (r0, r1, 0)', 'rtol': 1e-15,
+            'scipyGmres': {'x': vec(xs), 'info': int(info), 'residual': f(np.linalg.norm(b - A @ xs))},
+            'lstsq': {'x': vec(xl), 'residual': f(np.linalg.norm(b - A @ xl))}}
+    print(f'diag(2,3,4) singular M: SciPy gmres x={xs} info={info}; lstsq x={xl} residual {diag["lstsq"]["residual"]}')
+    # The nilpotent 4x4 strictly upper-triangular ones matrix, b = ones: GMRES(4) for 4 steps spans R^4,
+    # the least-squares optimum over it is ||b - N x|| = 1 at x = (t, 0, 0, 1).
+    N = np.triu(np.ones((4, 4)), 1)
+    bn = np.ones(4)
+    xs, info = spla.gmres(N, bn, restart=4, maxiter=1, tol=1e-10, atol=0)
+    xl, *_ = np.linalg.lstsq(N, bn, rcond=None)
+    nil = {'A': [vec(r) for r in N], 'b': vec(bn), 'restart': 4, 'maxIterations': 4,
+           'scipyGmres': {'x': vec(xs), 'info': int(info), 'residual': f(np.linalg.norm(bn - N @ xs))},
+           'lstsq': {'xMinNorm': vec(xl), 'residual': f(np.linalg.norm(bn - N @ xl))}}
+    xb, infob = spla.bicgstab(N, np.array([1.0, 1.0, 1.0, 0.0]), tol=1e-10, atol=0)
+    nil['scipyBicgstabB1110'] = {'b': [1.0, 1.0, 1.0, 0.0], 'info': int(infob),
+                                 'xFinite': bool(np.all(np.isfinite(xb)))}
+    print(f'nilpotent 4x4: SciPy gmres residual {nil["scipyGmres"]["residual"]:.4f} x0={xs[0]:.3e}; lstsq residual '
+          f'{nil["lstsq"]["residual"]}; SciPy bicgstab b=(1,1,1,0) info={infob} finite={nil["scipyBicgstabB1110"]["xFinite"]}')
+    write('robust.json', {
+        'generator': generator(),
+        'description': 'Singular / defective systems for GMRES robustness. diag: A = diag(2,3,4), b = (0,1,1), '
+                       'x0 = (1,0,0), right preconditioner z = (r0, r1, 0) (so A M^-1 = diag(2,3,0)), SciPy gmres tol 1e-15, '
+                       'and the least-squares optimum x0 + P y, y = lstsq(A P, b - A x0). nilpotent: N = strictly upper '
+                       'triangular ones (4x4), b = ones, SciPy GMRES(4) for one cycle (its x blows up), the least-squares '
+                       'optimum lstsq(N, b) (min-norm x; every x = (t, 0, 0, 1) is optimal, residual 1), and SciPy '
+                       'bicgstab on b = (1,1,1,0) (returns non-finite x).',
+        'diag': diag,
+        'nilpotent': nil,
+    })
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     print(f'scipy {scipy.__version__}, numpy {np.__version__}')
-    build_spd()
-    build_general()
-    build_minres()
-    build_poisson64()
+    builders = {'spd': build_spd, 'general': build_general, 'minres': build_minres, 'poisson64': build_poisson64,
+                'gcrotmk': build_gcrotmk, 'robust': build_robust}
+    names = sys.argv[1:] or list(builders)
+    for name in names:
+        if name not in builders:
+            raise SystemExit(f'unknown fixture {name!r}; known: {", ".join(builders)}')
+        builders[name]()
 
 
 if __name__ == '__main__':

@@ -49,6 +49,7 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
   if (rnorm <= tol) {
     res.reason = krylov::converged_reason(opt, bnorm);
     res.value = rnorm;
+    krylov::flag_nonfinite(x, n, res);  // x0 may hold ±Inf where A has no entries
     return res;
   }
   ops::copy(e, r.data(), rhat.data(), n);
@@ -176,6 +177,7 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
     ++res.matvecs;
   }
   res.value = true_norm;
+  krylov::flag_nonfinite(x, n, res);
   return res;
 }
 

@@ -50,6 +50,7 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
   if (rnorm <= tol) {
     res.reason = krylov::converged_reason(opt, bnorm);
     res.value = rnorm;
+    krylov::flag_nonfinite(x, n, res);  // x0 may hold ±Inf where A has no entries
     return res;
   }
 
@@ -126,6 +127,7 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
     ++res.matvecs;
   }
   res.value = true_norm;
+  krylov::flag_nonfinite(x, n, res);
   return res;
 }
 

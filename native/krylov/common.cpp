@@ -24,5 +24,17 @@ double start_residual(const Engine& e, const CsrView& A, const double* b, double
   return residual(e, A, b, x, r);
 }
 
+bool flag_nonfinite(const double* x, int64_t n, IterResult& res) {
+  // x·0 is 0 for every finite x and NaN for NaN and ±Inf; the sum of those cannot overflow (a sum
+  // of the x themselves could, on finite values), and the loop vectorises. Serial on purpose: one
+  // pass over x per solve is noise next to the solve.
+  double acc = 0.0;
+  for (int64_t i = 0; i < n; ++i) acc += x[i] * 0.0;
+  if (acc == 0.0) return false;
+  const bool changed = res.reason != Reason::NonFinite;
+  res.reason = Reason::NonFinite;
+  return changed;
+}
+
 }  // namespace krylov
 }  // namespace itersolve

@@ -3,14 +3,45 @@
 // Gram–Schmidt (CGS2 was measured slower: GMRES's h_{j+1,j} is small next to ‖A v_j‖, so the
 // reorthogonalisation pass is nearly always due), Givens rotations. FGMRES keeps z_j = M⁻¹v_j, so
 // M may change between steps.
+//
+// Singular and defective operators. When A M⁻¹ is singular on the Krylov space built so far, the
+// rotated diagonal R_jj of the Hessenberg factor is zero in exact arithmetic but rounding noise in
+// floating point; dividing by it gives a spurious residual estimate (below what is reachable) and
+// a huge, wrong update. A column whose R_jj is below kRankTol·‖A M⁻¹‖ (estimated by the largest
+// column seen) is numerically dependent: A z_j lies in the span of the earlier A z_i. Its h_{j+1,j}
+// is then negligible too (R_jj ≥ h_{j+1,j}), so the space is invariant; the first j columns have
+// nonzero subdiagonals, hence full rank, and span the whole range of the Hessenberg matrix. So
+// the column is dropped and the cycle's update is the least-squares minimiser over the Krylov
+// space actually built (the minimum of ‖b − A x‖ over x ∈ x₀ + M⁻¹K, not just a small residual).
+// No restart can then reduce the residual (the next Krylov space lies inside this invariant one
+// and the new residual is orthogonal to its image), so the solve stops with Reason::Breakdown;
+// FGMRES goes on, since a changing M changes the space.
+//
+// Reasons at the end of a cycle, in this order: converged (true residual confirmed); rank loss →
+// Breakdown (a definite diagnosis, even when the budget ran out in the same step); the iteration
+// budget spent → MaxIterations (also when the budget cut the cycle short); a cycle that reduced the true residual by less than a relative kStagnation →
+// Stagnation (GMRES(m) from an unchanged residual repeats the same cycle, so a cycle that cannot
+// reduce it marks the fixed point restarted GMRES converges to).
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "krylov.hpp"
+#include "rank.hpp"
 
 namespace itersolve {
+
+namespace {
+// R_jj ≤ kRankTol·‖A M⁻¹‖ is numerical rank loss. Rounding leaves R_jj ≈ a few ε·‖A M⁻¹‖ on an
+// exactly singular Krylov space; a nonsingular operator gives R_jj ≥ σ_min(A M⁻¹), so only
+// operators with condition number beyond 1/kRankTol ≈ 7e13 could be misjudged.
+constexpr double kRankTol = 64 * std::numeric_limits<double>::epsilon();
+// A cycle that reduces ‖b − A x‖ by less than this relative amount has stagnated: at that rate a
+// single digit would take more than 1e8 cycles. √ε: the cycle changed at most the last half of
+// the residual's digits.
+constexpr double kStagnation = 1.4901161193847656e-08;
+}  // namespace
 
 IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
                  const SolveOptions& opt, Control& ctl) {
@@ -33,6 +64,8 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
   std::vector<double> H(ld * static_cast<size_t>(m)), cs(ld), sn(ld), g(ld), y(ld);
   auto vec = [&](int64_t j) { return V.data() + static_cast<size_t>(j) * nn; };
   const double eps = std::numeric_limits<double>::epsilon();
+  krylov::IncrementalSigmaMin sigma_min(ld);
+  double hmax = 0.0;  // largest ‖A M⁻¹ v_j‖ seen: a lower bound on ‖A M⁻¹‖, the rank test's scale
 
   // V_0 holds the true residual at the start of every cycle.
   double rnorm = krylov::start_residual(e, A, b, x, vec(0), opt, bnorm, res);
@@ -45,6 +78,7 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
   if (rnorm <= tol) {
     res.reason = krylov::converged_reason(opt, bnorm);
     res.value = rnorm;
+    krylov::flag_nonfinite(x, n, res);  // x0 may hold ±Inf where A has no entries
     return res;
   }
 
@@ -56,11 +90,13 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
     }
     ops::scale(e, 1.0 / rnorm, vec(0), n);
     std::fill(g.begin(), g.end(), 0.0);
+    sigma_min.reset();
     g[0] = rnorm;
     double est = rnorm;
     int64_t k = 0;            // columns of the least-squares problem usable for the update
     bool stopped = false;     // res.reason is final
     bool can_update = true;   // the cycle's update may be applied
+    bool rank_loss = false;   // the cycle ended on a numerically dependent column (dropped)
     for (int64_t j = 0; j < m && it < opt.max_iterations; ++j) {
       const StopReason stop = ctl.poll();
       if (stop != StopReason::None) {
@@ -97,6 +133,8 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
         can_update = false;
         break;
       }
+      const double colnorm = std::sqrt(hsq + hnext * hnext);  // ‖A M⁻¹ v_j‖ (to rounding)
+      hmax = std::max(hmax, colnorm);
       h[j + 1] = hnext;
       for (int64_t i = 0; i < j; ++i) {
         const double t = cs[i] * h[i] + sn[i] * h[i + 1];
@@ -105,12 +143,17 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
       }
       const double rr = std::hypot(h[j], h[j + 1]);
       ++it;
-      if (rr == 0.0) {
-        // A z_j lies in span(v_0..v_{j−1}) and adds nothing: the cycle ends without this column.
+      // σ_min of R with this column (≤ rr): small means A z_j is numerically dependent.
+      const double smin = hmax > 0.0 ? sigma_min.trial(h, rr, hmax) : 0.0;
+      if (smin <= kRankTol * hmax) {
+        // A z_j lies (numerically) in span(A z_0..A z_{j−1}) and adds nothing: the cycle ends
+        // without this column, on the least-squares minimiser of the columns before it.
+        rank_loss = true;
         if (opt.history) res.history.push_back(est);
         krylov::report(ctl, opt, it, est);
         break;
       }
+      sigma_min.commit(smin);
       cs[j] = h[j] / rr;
       sn[j] = h[j + 1] / rr;
       h[j] = rr;
@@ -123,7 +166,7 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
       krylov::report(ctl, opt, it, est);
       if (est <= tol) break;
       // Lucky breakdown: what is left of A z_j is rounding noise, the Krylov space is invariant.
-      if (hnext <= eps * std::sqrt(hsq + hnext * hnext)) break;
+      if (hnext <= eps * colnorm) break;
       if (j + 1 < m && it < opt.max_iterations) ops::scale(e, 1.0 / hnext, w, n);
     }
 
@@ -159,7 +202,8 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
       }
     }
     if (!updated) {
-      // x is unchanged, so is its residual: a cycle that cannot move x would repeat itself.
+      // x is unchanged, so is its residual (rnorm stays exact). Without a stop, the cycle could
+      // not use even its first column: A M⁻¹ r is (numerically) zero, no restart can help.
       if (!stopped) res.reason = Reason::Breakdown;
       break;
     }
@@ -175,13 +219,23 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
       res.reason = krylov::converged_reason(opt, bnorm);
       break;
     }
-    if (rnorm == prev) {  // no progress at all in a whole cycle (stagnation)
+    if (rank_loss && !flexible) {
+      // x is the least-squares solution over an invariant Krylov space (see the top).
       res.reason = Reason::Breakdown;
+      break;
+    }
+    if (it >= opt.max_iterations) {
+      res.reason = Reason::MaxIterations;
+      break;
+    }
+    if (rnorm > prev * (1.0 - kStagnation)) {
+      res.reason = Reason::Stagnation;
       break;
     }
   }
   res.iterations = it;
   res.value = rnorm;
+  krylov::flag_nonfinite(x, n, res);
   return res;
 }
 

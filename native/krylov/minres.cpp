@@ -47,6 +47,7 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
   if (rnorm <= tol) {
     res.reason = krylov::converged_reason(opt, bnorm);
     res.value = rnorm;
+    krylov::flag_nonfinite(x, n, res);  // x0 may hold ±Inf where A has no entries
     return res;
   }
 
@@ -187,6 +188,7 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
     ++res.matvecs;
   }
   res.value = rnorm;
+  krylov::flag_nonfinite(x, n, res);
   return res;
 }
 

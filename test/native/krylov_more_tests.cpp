@@ -318,6 +318,7 @@ static const Solver kSolvers[] = {
     {"bicgstab", bicgstab, 30, false, false},  {"gmres(30)", gmres, 30, false, false},
     {"gmres(5)", gmres, 5, false, false},      {"fgmres(10)", gmres, 10, true, false},
     {"minres", minres, 30, false, true},       {"cdir(m=2)", conjugate_direction, 30, false, true},
+    {"gcrotmk(10,k=10)", gcrotmk, 10, false, false},
 };
 
 static SolveOptions opts_for(const Solver& s, double rtol, int64_t maxit) {
