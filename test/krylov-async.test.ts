@@ -11,6 +11,7 @@ import {
   cgSync,
   conjugateDirection,
   conjugateDirectionSync,
+  gcrotmk,
   gmres,
   gmresSync,
   ItersolveError,
@@ -36,7 +37,7 @@ const forever = { rtol: 0, maxIterations: 1e9 };
 t.test('Promise forms agree bit for bit with the Sync forms', async (t) => {
   const A = poisson2d(30);
   const b = randomVector(A.rows, 2);
-  for (const m of ['cg', 'bicgstab', 'gmres', 'minres', 'conjugateDirection'] as const) {
+  for (const m of ['cg', 'bicgstab', 'gmres', 'minres', 'conjugateDirection', 'gcrotmk'] as const) {
     const opts = m === 'conjugateDirection' ? { history: true } : { history: true, preconditioner: 'jacobi' as const };
     const a = await solveBy(m, A, b, opts);
     const s = (await import('../lib/krylov')).solveSyncBy(m, A, b, opts);
@@ -49,7 +50,7 @@ t.test('Promise forms agree bit for bit with the Sync forms', async (t) => {
 });
 
 t.test('abort mid-solve rejects with an AbortError whose result is the partial x', async (t) => {
-  for (const solve of [cg, bicgstab, gmres, minres, conjugateDirection]) {
+  for (const solve of [cg, bicgstab, gmres, minres, conjugateDirection, gcrotmk]) {
     const ac = new AbortController();
     const started = Date.now();
     // aborted from its first progress report: certainly mid-run, whatever the machine's speed

@@ -317,19 +317,32 @@ t.test('error paths', async (t) => {
     await t.rejects(cg(Z, b, { preconditioner: pre }), { code: 'ERR_ZERO_PIVOT', row: 17 }, `${JSON.stringify(pre)}: async`);
   }
   t.throws(() => Preconditioner.jacobi(Z), { code: 'ERR_ZERO_PIVOT', row: 17 });
-  // ILU(0) updates the pivot before using it (row 17's becomes non-zero); an exact zero pivot:
-  // [[1, 1, 0], [1, 1, 1], [0, 1, 1]] gives u₁₁ = 1 − 1·1 = 0.
+  // ILU(0) updates the pivot before using it (row 17's becomes non-zero). An exact zero pivot,
+  // [[1, 1, 0], [1, 1, 1], [0, 1, 1]] (u₁₁ = 1 − 1·1 = 0), no longer stops it: the factorisation
+  // of A + α·diag(A) with the first α that works is used, and reported as `shift`.
   const S = CsrMatrix.fromDense(3, 3, Float64Array.from([1, 1, 0, 1, 1, 1, 0, 1, 1]));
-  t.throws(() => Preconditioner.ilu0(S), { code: 'ERR_ZERO_PIVOT', row: 1, message: /row 1/ });
-  t.throws(() => gmresSync(S, Float64Array.from([1, 2, 3]), { preconditioner: 'ilu0' }), { code: 'ERR_ZERO_PIVOT', row: 1 });
+  const SM = Preconditioner.ilu0(S);
+  t.ok(SM.shift > 0, `ILU(0) past a zero pivot: shift ${SM.shift}`);
+  t.equal(Preconditioner.ilu0(A).shift, 0, 'no shift when none is needed');
+  t.equal(Preconditioner.jacobi(A).shift, 0, 'kinds that never shift: 0');
+  t.equal(gmresSync(S, Float64Array.from([1, 2, 3]), { preconditioner: SM }).converged, true, 'and it preconditions');
   const nanM = A.values.slice();
   nanM[0] = NaN;
   t.throws(() => Preconditioner.jacobi(new CsrMatrix(n, n, A.rowPtr, A.colIdx, nanM, { validate: { finite: false } })), {
     code: 'ERR_ZERO_PIVOT',
     row: 0,
   });
-  // IC(0) of an indefinite matrix: a non-positive pivot, named.
-  t.throws(() => Preconditioner.ic0(shiftedPoisson(8, 3)), { code: 'ERR_ZERO_PIVOT', message: /row \d+/ });
+  // IC(0) of an indefinite matrix with a positive diagonal: shifted until it factors.
+  t.ok(Preconditioner.ic0(shiftedPoisson(8, 3)).shift > 0, 'IC(0) of an indefinite matrix shifts');
+  // A non-positive diagonal entry shows that A is not positive definite: no shift, the row named.
+  const neg = A.values.slice();
+  for (let k = A.rowPtr[9]; k < A.rowPtr[10]; k++) if (A.colIdx[k] === 9) neg[k] = -1;
+  t.throws(() => Preconditioner.ic0(new CsrMatrix(n, n, A.rowPtr, A.colIdx, neg)), {
+    code: 'ERR_ZERO_PIVOT',
+    argument: 'A',
+    row: 9,
+    message: /row 9.*not positive definite/,
+  });
 });
 
 t.test('results do not depend on the thread count', async (t) => {
