@@ -117,7 +117,7 @@ t.teardown(() => {
 
 t.test('every package export survives random malformed arguments', async (t) => {
   const stats = { ok: 0, err: 0 };
-  const classes: unknown[] = [CsrMatrix, ItersolveError, lib.Preconditioner];
+  const classes: unknown[] = [CsrMatrix, ItersolveError, lib.AbortError, lib.Preconditioner];
   const fns = Object.entries(lib).filter(([, v]) => typeof v === 'function' && !classes.includes(v));
   t.ok(fns.length >= 15, `${fns.length} functions`);
   for (const [name, fn] of fns) {
