@@ -17,9 +17,9 @@
 // confirmed against b − A x, and a miss replaces r by the true residual, re-projected against C
 // (x += U Cᵀr, r −= C Cᵀr) so the invariant r ⊥ C holds again.
 //
-// Rank loss in the projected Hessenberg matrix is handled as in gmres.cpp: a column whose
-// rotated diagonal is below kRankTol·‖A M⁻¹‖ is dropped and ends the cycle, so the update is the
-// least-squares minimiser over the space built. A cycle whose first column is already negligible
+// Rank loss in the projected Hessenberg matrix is handled as in gmres.cpp: a column with which
+// the σ_min(R) estimate (rank.hpp) falls below kRankTol·‖A M⁻¹‖ is dropped and ends the cycle, so
+// the update is the least-squares minimiser over the space built. A cycle whose first column is already negligible
 // cannot move x (Reason::Breakdown: the next cycle would be the same one). Stagnation: unlike
 // GMRES(m), a cycle that gains nothing still changes the next one (its c joins the recycled set,
 // the oldest pair leaves), and progress can resume once the recycled set has turned over (seen

@@ -5,23 +5,26 @@
 // M may change between steps.
 //
 // Singular and defective operators. When A M⁻¹ is singular on the Krylov space built so far, the
-// rotated diagonal R_jj of the Hessenberg factor is zero in exact arithmetic but rounding noise in
-// floating point; dividing by it gives a spurious residual estimate (below what is reachable) and
-// a huge, wrong update. A column whose R_jj is below kRankTol·‖A M⁻¹‖ (estimated by the largest
-// column seen) is numerically dependent: A z_j lies in the span of the earlier A z_i. Its h_{j+1,j}
-// is then negligible too (R_jj ≥ h_{j+1,j}), so the space is invariant; the first j columns have
-// nonzero subdiagonals, hence full rank, and span the whole range of the Hessenberg matrix. So
-// the column is dropped and the cycle's update is the least-squares minimiser over the Krylov
-// space actually built (the minimum of ‖b − A x‖ over x ∈ x₀ + M⁻¹K, not just a small residual).
-// No restart can then reduce the residual (the next Krylov space lies inside this invariant one
-// and the new residual is orthogonal to its image), so the solve stops with Reason::Breakdown;
-// FGMRES goes on, since a changing M changes the space.
+// triangular factor R of the Hessenberg matrix is singular in exact arithmetic but only nearly so
+// in floating point; solving with it gives a spurious residual estimate (below what is reachable)
+// and a huge, wrong update. Each new column is therefore tested before it is used: if the
+// incremental estimate of σ_min(R) with it (rank.hpp; ≤ its rotated diagonal R_jj) is below
+// kRankTol·‖A M⁻¹‖ (‖A M⁻¹‖ estimated by the largest column seen), A z_j is numerically in the
+// span of the earlier A z_i. The column is dropped and ends the cycle, and the update is the
+// least-squares minimiser over the columns kept: when the dependency shows in R_jj itself (the
+// usual case: h_{j+1,j} ≤ R_jj is negligible too, the space is invariant, and the first j columns,
+// with nonzero subdiagonals, span the range of the whole Hessenberg matrix) that is the minimum
+// of ‖b − A x‖ over x ∈ x₀ + M⁻¹K, not just a small residual. No restart can then reduce the
+// residual (the next Krylov space lies inside this invariant one and the new residual is
+// orthogonal to its image), so the solve stops with Reason::Breakdown; FGMRES goes on, since a
+// changing M changes the space.
 //
 // Reasons at the end of a cycle, in this order: converged (true residual confirmed); rank loss →
 // Breakdown (a definite diagnosis, even when the budget ran out in the same step); the iteration
-// budget spent → MaxIterations (also when the budget cut the cycle short); a cycle that reduced the true residual by less than a relative kStagnation →
-// Stagnation (GMRES(m) from an unchanged residual repeats the same cycle, so a cycle that cannot
-// reduce it marks the fixed point restarted GMRES converges to).
+// budget spent → MaxIterations (also when the budget cut the cycle short); a cycle that reduced
+// the true residual by less than a relative kStagnation → Stagnation (GMRES(m) from an unchanged
+// residual repeats the same cycle, so a cycle that cannot reduce it marks the fixed point
+// restarted GMRES converges to).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -33,8 +36,9 @@
 namespace itersolve {
 
 namespace {
-// R_jj ≤ kRankTol·‖A M⁻¹‖ is numerical rank loss. Rounding leaves R_jj ≈ a few ε·‖A M⁻¹‖ on an
-// exactly singular Krylov space; a nonsingular operator gives R_jj ≥ σ_min(A M⁻¹), so only
+// σ_min(R) ≤ kRankTol·‖A M⁻¹‖ is numerical rank loss. Rounding leaves a few ε·‖A M⁻¹‖ on an
+// exactly singular Krylov space (2–4 ε on the cases); a nonsingular operator gives
+// σ_min(R) ≥ σ_min(A M⁻¹) (V orthonormal) and the estimate is never below σ_min(R), so only
 // operators with condition number beyond 1/kRankTol ≈ 7e13 could be misjudged.
 constexpr double kRankTol = 64 * std::numeric_limits<double>::epsilon();
 // A cycle that reduces ‖b − A x‖ by less than this relative amount has stagnated: at that rate a

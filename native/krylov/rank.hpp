@@ -22,13 +22,13 @@ class IncrementalSigmaMin {
   void reset() { j_ = 0; sigma_ = 0.0; }
   double sigma() const { return sigma_; }
   // σ_min estimate of R with the column [v; gamma] appended (not committed). `scale` (> 0) is any
-  // figure of R's size (values are scaled by it, so squares neither overflow nor underflow).
+  // figure of R's size (values are scaled by it, so squares neither overflow nor underflow). The
+  // signs of v and gamma matter (they decide w'), not only their sizes.
   double trial(const double* v, double gamma, double scale) {
-    gamma = std::fabs(gamma);
     if (j_ == 0) {
       pending_s_ = 0.0;
       pending_c_ = 1.0;
-      return gamma;
+      return std::fabs(gamma);
     }
     double alpha = 0.0;
     for (size_t i = 0; i < j_; ++i) alpha += w_[i] * v[i];
@@ -62,7 +62,7 @@ class IncrementalSigmaMin {
     }
     pending_s_ = -e2;
     pending_c_ = e1;
-    return scale * (s * g / std::sqrt(lmax));
+    return scale * (s * std::fabs(g) / std::sqrt(lmax));
   }
   // Keeps the column last passed to trial(), whose estimate was `sigma`.
   void commit(double sigma) {

@@ -23,6 +23,7 @@
 
 #include "../../native/formats/mmio.hpp"
 #include "../../native/krylov/krylov.hpp"
+#include "../../native/krylov/rank.hpp"
 
 using namespace itersolve;
 
@@ -463,6 +464,67 @@ static void test_flag_nonfinite() {
     CHECK(krylov::flag_nonfinite(y.data(), 1000, q) && q.reason == Reason::NonFinite);
   }
   CHECK(!krylov::flag_nonfinite(nullptr, 0, r));
+}
+
+// The incremental σ_min estimate (rank.hpp) on upper-triangular R built column by column: never
+// below σ_min (≥ 1/‖R⁻¹‖_F), never above the smallest diagonal entry, close to σ_min on random
+// matrices, exact on diagonal ones, and ~ε‖R‖ when a column is a combination of the others.
+static void test_sigma_min() {
+  ctx = "IncrementalSigmaMin";
+  std::mt19937_64 g(77);
+  std::uniform_real_distribution<double> u(-1, 1);
+  int within = 0, trials = 0;
+  for (int n : {1, 2, 5, 12, 30}) {
+    for (int rep = 0; rep < 20; ++rep) {
+      Vec R(static_cast<size_t>(n * n), 0.0);  // column-major, upper triangle
+      for (int j = 0; j < n; ++j)
+        for (int i = 0; i <= j; ++i) R[j * n + i] = u(g) * (i == j ? std::pow(10.0, -3 * u(g) - 1) : 1.0);
+      krylov::IncrementalSigmaMin est(static_cast<size_t>(n));
+      double mindiag = kInf;
+      for (int j = 0; j < n; ++j) {
+        const double s = est.trial(&R[j * n], R[j * n + j], 1.0);
+        est.commit(s);
+        mindiag = std::min(mindiag, std::fabs(R[j * n + j]));
+      }
+      // ‖R⁻¹‖_F by back substitution on the unit vectors.
+      double fro = 0;
+      for (int c = 0; c < n; ++c) {
+        Vec x(static_cast<size_t>(n), 0.0);
+        for (int i = n - 1; i >= 0; --i) {
+          double t = i == c ? 1.0 : 0.0;
+          for (int l = i + 1; l < n; ++l) t -= R[l * n + i] * x[l];
+          x[i] = t / R[i * n + i];
+        }
+        for (double xi : x) fro += xi * xi;
+      }
+      const double lower = 1.0 / std::sqrt(fro);  // ≤ σ_min ≤ √n · lower
+      CHECK(est.sigma() >= lower * (1 - 1e-12));
+      CHECK(est.sigma() <= mindiag * (1 + 1e-12));
+      ++trials;
+      if (est.sigma() <= 10.0 * std::sqrt(double(n)) * lower) ++within;
+    }
+  }
+  CHECK(within >= trials * 9 / 10);
+  // Diagonal R: exactly the smallest entry.
+  {
+    krylov::IncrementalSigmaMin est(4);
+    const double d[4] = {3.0, -0.5, 2.0, 0.75};
+    const double zero[4] = {0, 0, 0, 0};
+    for (double dj : d) est.commit(est.trial(zero, dj, 1.0));
+    CHECK(est.sigma() == 0.5);
+  }
+  // A dependent column: R = Q·[a b a+b] has σ_min ≈ 0 even though no diagonal entry is small.
+  {
+    const double c0[1] = {0}, c1[2] = {1.0, 0}, c2[3] = {2.0, 1.0, 0};
+    (void)c0;
+    krylov::IncrementalSigmaMin est(3);
+    est.commit(est.trial(nullptr, 1.0, 1.0));      // column (1)
+    est.commit(est.trial(c1, 1.0, 1.0));           // column (1, 1)
+    // Column (2, 1, γ) with γ → 0 is (1,0,0) + (1,1,0): dependent.
+    CHECK(est.trial(c2, 0.0, 1.0) == 0.0);
+    CHECK(est.trial(c2, 1e-17, 1.0) <= 1e-16);
+    CHECK(est.trial(c2, 0.5, 1.0) > 0.1);
+  }
 }
 
 // GMRES, A = diag(2,3,4), b = (0,1,1), x0 = (1,0,0), M⁻¹ = diag(1,1,0): A M⁻¹ = diag(2,3,0) is
@@ -955,6 +1017,7 @@ int main() {
   CHECK(load_json("robust.json", robust));
   CHECK(load_json("gcrotmk.json", gfx));
   test_flag_nonfinite();
+  test_sigma_min();
   test_singular_preconditioner(e, robust);
   test_nilpotent(e, robust);
   test_singular_laplacian(e);
