@@ -7,7 +7,7 @@
  * solve of a process is the one that pays for fresh memory (first touch costs ~4 ms per MB on the
  * project's VM, about 60× a second pass).
  *
- *   node bench/fixedcost.js [--n 1000] [--reps 15] [--json]
+ *   node bench/fixedcost.js [--n 1000] [--reps 15] [--threads k] [--json]
  *   ITERSOLVE_ADDON=$PWD/build-h5-rel/Release/itersolve.node node bench/fixedcost.js
  *
  * Rows: first call and warm calls, with and without `out` (a caller-provided solution buffer,
@@ -24,6 +24,7 @@ function arg(name, dflt) {
 }
 const N = Number(arg('--n', 1000));
 const REPS = Number(arg('--reps', 15));
+const THREADS = Number(arg('--threads', 0)); // 0: the default (every core)
 
 // The facade: dist/cjs (npm run build), or ITERSOLVE_LIB=<folder with index.js> (a private
 // `tsc --outDir` build of lib/ matching a private addon build).
@@ -49,22 +50,27 @@ function rhs(n) {
   return b;
 }
 
+let spmvX;
+let spmvY;
+function timeSpmv(A) {
+  const t0 = now();
+  A.multiply(spmvX, spmvY);
+  return now() - t0;
+}
+
 function warmSpmv(A) {
-  const x = rhs(A.cols);
-  const y = new Float64Array(A.rows);
-  for (let i = 0; i < 3; ++i) A.multiply(x, y);
+  spmvX = rhs(A.cols);
+  spmvY = new Float64Array(A.rows);
+  for (let i = 0; i < 3; ++i) A.multiply(spmvX, spmvY);
   const t = [];
-  for (let i = 0; i < 20; ++i) {
-    const t0 = now();
-    A.multiply(x, y);
-    t.push(now() - t0);
-  }
+  for (let i = 0; i < 20; ++i) t.push(timeSpmv(A));
   return median(t);
 }
 
 // One child: builds the problem, measures the warm SpMV, then the scenario.
 async function child(mode) {
-  const { poisson2d, cgSync, cg } = lib();
+  const { poisson2d, cgSync, cg, setThreads } = lib();
+  if (THREADS > 0) setThreads(THREADS);
   const A = poisson2d(N);
   const b = rhs(A.rows);
   const spmv = warmSpmv(A);
@@ -77,25 +83,32 @@ async function child(mode) {
     const r = cgSync(A, b, opts(withOut));
     res.firstMs = now() - t0;
     res.matvecs = r.matvecs;
+    // Warm calls interleaved with SpMVs, so a drift in the machine's speed hits both alike.
     const warm = [];
+    const spmvs = [];
     for (let i = 0; i < REPS; ++i) {
+      spmvs.push(timeSpmv(A));
       t0 = now();
       cgSync(A, b, opts(withOut));
       warm.push(now() - t0);
     }
     res.warmMs = median(warm);
+    res.spmvMs = median([spmv, ...spmvs]);
   } else if (mode === 'async' || mode === 'async-out') {
     const withOut = mode === 'async-out';
     let t0 = now();
     await cg(A, b, opts(withOut));
     res.firstMs = now() - t0;
     const warm = [];
+    const spmvs = [];
     for (let i = 0; i < REPS; ++i) {
+      spmvs.push(timeSpmv(A));
       t0 = now();
       await cg(A, b, opts(withOut));
       warm.push(now() - t0);
     }
     res.warmMs = median(warm);
+    res.spmvMs = median([spmv, ...spmvs]);
   } else if (mode === 'touch') {
     const t = [];
     for (let i = 0; i < REPS; ++i) {
@@ -130,7 +143,7 @@ async function child(mode) {
 }
 
 function runChild(mode) {
-  const r = spawnSync(process.execPath, [__filename, '--child', mode, '--n', String(N), '--reps', String(REPS)], {
+  const r = spawnSync(process.execPath, [__filename, '--child', mode, '--n', String(N), '--reps', String(REPS), '--threads', String(THREADS)], {
     env: process.env,
     encoding: 'utf8',
   });

@@ -106,6 +106,39 @@ double spmv_dot(const Engine& e, const CsrView& A, const double* x, double* y, c
   return s;
 }
 
+double residual(const Engine& e, const CsrView& A, const double* b, const double* x, double* r) {
+  const int64_t rows = A.rows;
+  auto block = [&](int64_t r0, int64_t r1) {
+    e.k->spmv(A, x, r, r0, r1);
+    e.k->axpby(1.0, b + r0, -1.0, r + r0, r1 - r0);  // r = b − r, on rows still in cache
+    return e.k->nrm2sq(r + r0, r1 - r0);
+  };
+  const int64_t nblocks = (rows + kRowBlock - 1) / kRowBlock;
+  if (nblocks <= 1) return rows > 0 ? std::sqrt(block(0, rows)) : 0.0;
+  double stackbuf[512];
+  std::vector<double> heap;
+  double* partial = stackbuf;
+  if (nblocks > 512) {
+    heap.resize(static_cast<size_t>(nblocks));
+    partial = heap.data();
+  }
+  const int64_t work = static_cast<int64_t>(A.rowPtr[rows] - A.rowPtr[0]) + rows;
+  parallel_run(e.pool, work >= kParallelMin, [&](int task, int ntasks) {
+    int64_t r0 = 0, r1 = rows;
+    if (ntasks > 1) {
+      std::vector<int64_t> bounds;
+      balance_rows(A, ntasks, kRowBlock, bounds);
+      r0 = bounds[static_cast<size_t>(task)];
+      r1 = bounds[static_cast<size_t>(task) + 1];
+    }
+    for (int64_t b0 = r0; b0 < r1; b0 += kRowBlock)
+      partial[b0 / kRowBlock] = block(b0, std::min(r1, b0 + kRowBlock));
+  });
+  double s = 0.0;
+  for (int64_t i = 0; i < nblocks; ++i) s += partial[i];  // block order: thread-count independent
+  return std::sqrt(s);
+}
+
 void spmv_transpose(const Engine& e, const CsrView& A, const double* x, double* y) {
   // Scatter: each task accumulates its rows into a private buffer; buffers are added in task
   // order (deterministic for a given thread count).

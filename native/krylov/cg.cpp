@@ -72,6 +72,8 @@ double weighted_norm2(const Engine& e, const double* d, const double* r, int64_t
 
 // The interface run() expects of a variant:
 //   kMatvecs       products with A per product();
+//   zero_start()   with opt.zero_start: set x = 0 and r = b itself (possibly fused with its own
+//                  set-up); false to leave it to krylov::start_residual;
 //   start(rr, rz)  set up the first direction from r; rz = rᵀM⁻¹r; false if M failed;
 //   product(pq)    q = (preconditioned) A p, pq = pᵀq;
 //   step(α, rz)    r −= αq; returns ‖r‖²; may give the next rᵀM⁻¹r in rz; x is then pending;
@@ -89,9 +91,27 @@ class Standard {
     if (M != nullptr) z_ = ops::scratch(pb.e, pb.n);
   }
 
+  // Zero start without a preconditioner: x = 0, r = b and p = r in one pass (instead of a fill,
+  // a copy and another copy). Returns false when it does not apply.
+  bool zero_start() {
+    if (M_ != nullptr) return false;
+    const double* __restrict b = pb_.b;
+    double* __restrict x = pb_.x;
+    double* __restrict r = pb_.r.data();
+    double* __restrict p = p_.data();
+    ops::for_blocks(pb_.e, pb_.n, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        x[i] = 0.0;
+        r[i] = b[i];
+        p[i] = b[i];
+      }
+    });
+    p_ready_ = true;
+    return true;
+  }
   bool start(double rr, double& rz) {
     if (!refresh(rr, true, rz)) return false;
-    ops::copy(pb_.e, z(), p_.data(), pb_.n);
+    if (!p_ready_) ops::copy(pb_.e, z(), p_.data(), pb_.n);
     return true;
   }
   void product(double& pq) { pq = ops::spmv_dot(pb_.e, pb_.A, p_.data(), q_.data(), p_.data()); }
@@ -122,11 +142,14 @@ class Standard {
   Problem& pb_;
   const Preconditioner* M_;
   ScratchVec p_, q_, z_;
+  bool p_ready_ = false;  // zero_start() already set p = r
 };
 
 class JacobiFused {
  public:
   static constexpr int kMatvecs = 1;
+
+  bool zero_start() { return false; }
 
   JacobiFused(Problem& pb, const double* inv_diag)
       : pb_(pb), d_(inv_diag), p_(ops::scratch(pb.e, pb.n)), q_(ops::scratch(pb.e, pb.n)) {}
@@ -196,6 +219,8 @@ class JacobiFused {
 class Eisenstat {
  public:
   static constexpr int kMatvecs = 0;
+
+  bool zero_start() { return false; }
 
   Eisenstat(Problem& pb, const krylov::SsorFactors& f)
       : pb_(pb), f_(f), kappa_(f.omega - 2.0), y_(ops::scratch(pb.e, pb.n)),
@@ -358,7 +383,10 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
     return res;
   }
   const double tol = krylov::tolerance(opt, bnorm);
-  double rt = krylov::start_residual(e, pb.A, pb.b, pb.x, pb.r.data(), opt, bnorm, res);
+  // r = b − A x (or, from zero, b: no product with A)
+  double rt = opt.zero_start && v.zero_start()
+                  ? bnorm
+                  : krylov::start_residual(e, pb.A, pb.b, pb.x, pb.r.data(), opt, bnorm, res);
   const double r0 = rt;
   if (opt.history) res.history.push_back(rt);
   // Iteration 0 goes out before the variant's set-up (a preconditioner application, scaling).
@@ -411,7 +439,7 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
       if (rn <= tol || (opt.true_residual_every > 0 && it % opt.true_residual_every == 0)) {
         if (x_pending) v.sync_x(alpha);
         x_pending = false;
-        rt = krylov::residual(e, pb.A, pb.b, pb.x, pb.r.data());
+        rt = ops::residual(e, pb.A, pb.b, pb.x, pb.r.data());
         ++res.matvecs;
         have_true = true;
         if (rt <= tol) {
@@ -442,7 +470,7 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
     }
   if (x_pending) v.sync_x(alpha);
   if (!have_true) {
-    rt = krylov::residual(e, pb.A, pb.b, pb.x, pb.r.data());
+    rt = ops::residual(e, pb.A, pb.b, pb.x, pb.r.data());
     ++res.matvecs;
   }
   res.value = rt;

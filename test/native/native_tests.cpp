@@ -273,6 +273,33 @@ static void test_compute_pool() {
   CHECK(cp.stats().maxConcurrent <= cp.limit());
 }
 
+// ops::residual (r = b − A x and ‖r‖ in one pass): the same r as spmv + axpby, the norm of it,
+// and the same bits for any number of threads.
+static void test_residual() {
+  const Mat m = random_csr(20000, 20000, 0.0004, 21);
+  std::vector<double> x(20000), b(20000), r(20000), ref(20000);
+  std::mt19937_64 g(5);
+  std::uniform_real_distribution<double> u(-1, 1);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = u(g), b[i] = u(g);
+  const Kernels* k = kernels_for(detect_simd());
+  ThreadPool p1(1), p2(2);
+  Engine e1{k, &p1}, e2{k, &p2};
+  ops::spmv(e1, m.view(), x.data(), ref.data());
+  ops::axpby(e1, 1.0, b.data(), -1.0, ref.data(), 20000);
+  const double want = ops::nrm2(e1, ref.data(), 20000);
+  const double got = ops::residual(e1, m.view(), b.data(), x.data(), r.data());
+  CHECK(r == ref);
+  CHECK(std::fabs(got - want) <= 1e-13 * want);
+  std::vector<double> r2(20000);
+  CHECK(ops::residual(e2, m.view(), b.data(), x.data(), r2.data()) == got && r2 == r);
+  const Mat tiny = random_csr(3, 3, 1.0, 6);
+  std::vector<double> xt = {1, 2, 3}, bt = {0, 0, 0}, rt(3), yt(3);
+  ops::spmv(e1, tiny.view(), xt.data(), yt.data());
+  const double nt = ops::residual(e1, tiny.view(), bt.data(), xt.data(), rt.data());
+  CHECK(rt[0] == -yt[0] && rt[2] == -yt[2]);
+  CHECK(std::fabs(nt - std::sqrt(yt[0] * yt[0] + yt[1] * yt[1] + yt[2] * yt[2])) <= 1e-14 * nt);
+}
+
 static void test_csr() {
   std::vector<int32_t> rp = {0, 2, 3}, ci = {1, 0, 1};
   std::vector<double> v = {1, 2, 3};
@@ -361,6 +388,7 @@ int main() {
   test_kernel_tables();
   test_workspace();
   test_compute_pool();
+  test_residual();
   test_csr();
   test_mm();
   test_power();
