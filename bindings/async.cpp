@@ -1,6 +1,7 @@
 #include "async.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <new>
 
 namespace itersolve {
@@ -258,7 +259,9 @@ void JobRunner::thread_main() {
     while (!stopping_ && (static_cast<int>(queue_.size()) <= claiming_ ||
                           active_ + claiming_ >= pool.threads())) {
       ++idle_;
-      cv_.wait(lk);
+      // Idle for a while: give this thread's scratch memory back (a big solve's vectors need
+      // not stay for good); the next job allocates afresh.
+      if (cv_.wait_for(lk, std::chrono::seconds(5)) == std::cv_status::timeout) workspace.trim();
       --idle_;
     }
     if (stopping_) return;
