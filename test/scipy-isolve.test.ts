@@ -319,6 +319,9 @@ function problems(c: Case, run: Run, runs: Map<string, Run>): string[] {
       case 'oneIteration': // test_maxiter: exactly one callback, info == 1
         if (r.iterations !== 1) out.push(`maxIterations 1: ${r.iterations} iterations (${r.reason})`);
         break;
+      case 'reason': // SciPy's test asserts info == maxiter: the iteration limit, not a breakdown (info < 0)
+        if (r.reason !== args[0]) out.push(`reason ${r.reason} after ${r.iterations} iterations, expected ${args[0]} (SciPy info ${c.scipy.info})`);
+        break;
       case 'iterationsExactly':
         if (r.iterations !== a0) out.push(`${r.iterations} iterations, expected ${a0}`);
         break;
