@@ -259,10 +259,16 @@ const wantsHistory = (c: Case) =>
 interface Run {
   r?: SolveResult;
   error?: unknown;
+  /** SciPy's tests assert x0 is not overwritten (assert_array_equal(x0, 0*b)). */
+  x0Modified?: boolean;
 }
 function runSync(c: Case): Run {
+  const opts = optionsOf(c, wantsHistory(c));
+  const x0 = opts.x0 as Float64Array | undefined;
+  const before = x0?.slice();
   try {
-    return { r: (SYNC[c.solver] as (A: CsrMatrix, b: Float64Array, o: unknown) => SolveResult)(matrix(c.matrix), vector(c.b), optionsOf(c, wantsHistory(c))) };
+    const r = (SYNC[c.solver] as (A: CsrMatrix, b: Float64Array, o: unknown) => SolveResult)(matrix(c.matrix), vector(c.b), opts);
+    return { r, x0Modified: x0 !== undefined && !x0.every((v, i) => Object.is(v, before![i])) };
   } catch (error) {
     return { error };
   }
@@ -285,6 +291,7 @@ function problems(c: Case, run: Run, runs: Map<string, Run>): string[] {
   const b = vector(c.b);
   const n = A.rows;
   if (r.x.length !== n) out.push(`x has length ${r.x.length}, expected ${n}`);
+  if (run.x0Modified) out.push('x0 was modified');
   const Ax = spmv(A, r.x);
   const res = sub(b, Ax);
   const rTrue = norm(res);
