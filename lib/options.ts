@@ -325,16 +325,66 @@ export function variantOf(spec: OptionSpec, op: Operation): OptionSpec {
   return p ? { ...spec, ...p } : spec;
 }
 
-// Per (operation, form): the specs it takes with their variants applied, computed once.
-type Plan = { specs: readonly OptionSpec[]; takes: ReadonlySet<string> };
-const plans = new Map<string, Plan>();
+// Per (operation, form), computed once: a resolver specialised to the keys that form takes. A
+// small solve's call costs a few microseconds, and a loop over the table reading `options[key]`
+// with a varying key (megamorphic loads and stores) cost over a microsecond of it; the generated
+// resolver reads and writes each option by name, like hand-written code, in table order:
+//
+//   x = o.rtol; if (x !== undefined) { given++; v.rtol = check(S[3], x, c); } else v.rtol = S[3].default;
+//
+// and counts the keys it recognised: when that differs from the object's own key count, a slow
+// scan finds the key this form does not take (keys whose value is undefined count as absent).
+type Resolver = (o: Record<string, unknown>, c: OptionContext) => Record<string, unknown>;
+type Plan = { specs: readonly OptionSpec[]; takes: ReadonlySet<string>; resolve: Resolver };
+const plans: Partial<Record<Operation, { sync?: Plan; async?: Plan }>> = {};
+
+function compile(op: Operation, sync: boolean, specs: readonly OptionSpec[]): Resolver {
+  const lines = ['"use strict";', 'let given = 0;'];
+  specs.forEach((s, i) => {
+    if (!/^[A-Za-z_$][\w$]*$/.test(s.key)) throw new Error(`options table: key ${s.key} is not an identifier`);
+    lines.push(`if (o.${s.key} !== undefined) given++;`);
+  });
+  lines.push('if (Object.keys(o).length !== given) unknown(o);');
+  lines.push(`const v = { ${specs.map((s) => `${s.key}: undefined`).join(', ')} };`, 'c.values = v;', 'let x;');
+  specs.forEach((s, i) => {
+    const absent =
+      s.default === undefined ? '' : typeof s.default === 'function' ? ` else v.${s.key} = S[${i}].default(c);` : ` else v.${s.key} = S[${i}].default;`;
+    lines.push(`x = o.${s.key}; if (x !== undefined) v.${s.key} = check(S[${i}], x, c);${absent}`);
+  });
+  lines.push('return v;');
+  const takes = new Set(specs.map((s) => s.key));
+  const unknown = (o: Record<string, unknown>) => {
+    for (const key of Object.keys(o)) if (o[key] !== undefined && !takes.has(key)) throw notAnOption(op, sync, key);
+  };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const body = new Function('S', 'check', 'unknown', `return function resolve(o, c) {\n${lines.join('\n')}\n};`);
+    return body(specs, checkValue, unknown) as Resolver;
+  } catch {
+    // Code generation disallowed (node --disallow-code-generation-from-strings): the same steps
+    // as a loop over the table.
+    return (o, c) => {
+      unknown(o);
+      const v: Record<string, unknown> = {};
+      c.values = v;
+      for (const s of specs) {
+        const x = o[s.key];
+        if (x !== undefined) v[s.key] = checkValue(s, x, c);
+        else if (s.default !== undefined) v[s.key] = typeof s.default === 'function' ? s.default(c) : s.default;
+      }
+      return v;
+    };
+  }
+}
+
 function plan(op: Operation, sync: boolean): Plan {
-  const id = `${op}/${sync ? 's' : 'a'}`;
-  let p = plans.get(id);
+  const forms = plans[op] ?? (plans[op] = {});
+  let p = sync ? forms.sync : forms.async;
   if (!p) {
     const specs = optionsOf(op, sync).map((s) => variantOf(s, op));
-    p = { specs, takes: new Set(specs.map((s) => s.key)) };
-    plans.set(id, p);
+    p = { specs, takes: new Set(specs.map((s) => s.key)), resolve: compile(op, sync, specs) };
+    if (sync) forms.sync = p;
+    else forms.async = p;
   }
   return p;
 }
@@ -472,7 +522,7 @@ function list(names: readonly string[]): string {
 }
 
 /** The error for a key `op` does not take (unknown, of other operations, or Promise-only on a Sync form). */
-function notAnOption(op: Operation, sync: boolean, key: string, value: unknown): ItersolveError {
+function notAnOption(op: Operation, sync: boolean, key: string): ItersolveError {
   const names = OPERATION_NAMES[op];
   const spec = BY_KEY.get(key);
   let why: string;
@@ -489,28 +539,19 @@ function notAnOption(op: Operation, sync: boolean, key: string, value: unknown):
     const guess = closest(key, plan(op, sync).takes);
     why = `${key}: unknown option of ${subject}` + (guess ? ` (did you mean '${guess}'?)` : '');
   }
-  void value;
   return new ItersolveError('ERR_INVALID_ARGUMENT', why, { argument: key });
 }
 
+// Replaced by the resolver before any default reads it.
+const NONE: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /**
- * Checks an options object for `op` and applies the defaults: the value of every key `op` takes
- * (in table order), its default when absent (`undefined` counts as absent), and an error for any
- * other key. `n`/`m` are A's columns and rows, for defaults such as maxIterations = 10·n.
+ * Checks an options object for `op` and applies the defaults: the value of every key `op` takes,
+ * in table order, its default when absent (`undefined` counts as absent), and an error for any
+ * other key (checked first). `n`/`m` are A's columns and rows, for defaults such as maxIterations = 10·n.
  * @internal
  */
 export function checkOptions(op: Operation, options: unknown, sync: boolean, n: number, m = n): ResolvedOptions {
   const o = v.options<Record<string, unknown>>('options', options);
-  const p = plan(op, sync);
-  for (const key in o) {
-    if (o[key] !== undefined && !p.takes.has(key)) throw notAnOption(op, sync, key, o[key]);
-  }
-  const values: Record<string, unknown> = {};
-  const c: OptionContext = { n, m, values };
-  for (const s of p.specs) {
-    const given = o[s.key];
-    if (given !== undefined) values[s.key] = checkValue(s, given, c);
-    else if (s.default !== undefined) values[s.key] = typeof s.default === 'function' ? s.default(c) : s.default;
-  }
-  return values as unknown as ResolvedOptions;
+  return plan(op, sync).resolve(o, { n, m, values: NONE }) as unknown as ResolvedOptions;
 }
