@@ -98,6 +98,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   export_fn<SetThreads>(env, exports, "setThreads");
   export_fn<GetThreads>(env, exports, "getThreads");
   export_fn<JobStats>(env, exports, "jobStats");
+  export_fn<PoolStats>(env, exports, "poolStats");
   init_csr(env, exports);
   init_mmio(env, exports);
   init_eigen(env, exports);

@@ -68,6 +68,8 @@ export interface NativeBinding {
   setThreads(n: number): void;
   getThreads(): number;
   jobStats(): { running: number; queued: number; pending: number };
+  /** The process-wide compute pool: thread limit, workers, threads computing now and the most seen (reset with true), waiting jobs, environments sharing it. */
+  poolStats(resetMax?: boolean): { limit: number; workers: number; computing: number; maxConcurrent: number; waiting: number; environments: number };
   csrValidate(rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, flags: number): void;
   csrFromCoo(rows: number, cols: number, rowIdx: Int32Array, colIdx: Int32Array, values: Float64Array): NativeCsr;
   csrFromDense(rows: number, cols: number, data: Float64Array): NativeCsr;
