@@ -263,7 +263,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'boolean',
     default: false,
     ops: ['minres'],
-    doc: 'Throw ERR_NOT_SYMMETRIC (argument A) unless A is symmetric to within 1e-12 (relative).',
+    doc: 'Throw ERR_NOT_SYMMETRIC (argument A) unless A is symmetric to within ε^(1/3) ≈ 6e-6, relative (SciPy’s minres check).',
     flag: '--check-symmetry',
   },
   {
