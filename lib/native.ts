@@ -10,17 +10,6 @@ export interface NativeCsr {
   values: Float64Array;
 }
 
-export interface NativeIterResult {
-  converged: boolean;
-  reason: string;
-  iterations: number;
-  matvecs: number;
-  value: number;
-  change: number;
-  history?: Float64Array;
-  elapsedMs: number;
-}
-
 export interface NativeCancel {
   abort(): void;
   readonly aborted: boolean;
@@ -41,6 +30,8 @@ export interface NativePreconditioner {
 }
 
 type P = unknown; // null | kind string | NativePreconditioner | (r, z) => void
+
+type M = [rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, trusted: boolean];
 
 /** The addon's `layout`: slot names of every io array, reason names and error codes (see lib/layout.ts). */
 export interface NativeLayout {
