@@ -1,10 +1,12 @@
 // Matrix Market: mmRead(source, isText), mmReadAsync(source, isText, jobOptions) and
 // mmWrite(path | null, rows, cols, rowPtr, colIdx, values, trusted, symmetric, comment).
 // `source` is a path, the text itself (isText), or a Uint8Array holding the file's bytes (e.g.
-// gunzipped by lib/matrixmarket.ts; read in place, pinned while an async read runs).
+// gunzipped by lib/matrixmarket.ts; read in place, pinned while an async read runs). Files are
+// mapped, parsed in parallel on the addon's pool (mm::read_csr) straight into the result's typed
+// arrays, which the constructor creates from a look at the header.
 #include <string>
 
-#include "../native/formats/csr.hpp"
+#include "../native/core/threadpool.hpp"
 #include "../native/formats/mmio.hpp"
 #include "areas.hpp"
 #include "operation.hpp"
@@ -27,6 +29,94 @@ const char* symmetry_name(mm::Symmetry s) {
     default: return "general";
   }
 }
+
+// The addon's ThreadPool as the reader's Runner: the pool when it is free (a lone read uses every
+// thread), else the calling thread alone (concurrent jobs each keep to one).
+class PoolRunner : public mm::Runner {
+ public:
+  explicit PoolRunner(ThreadPool* pool) : pool_(pool) {}
+  int threads() const override { return pool_ != nullptr ? pool_->threads() : 1; }
+  void run(void (*fn)(void*, int, int), void* ctx) override {
+    parallel_run(pool_, true, [&](int task, int ntasks) { fn(ctx, task, ntasks); });
+  }
+
+ private:
+  ThreadPool* pool_;
+};
+
+// The result arrays. The constructor (main thread) reads the header and creates the JS typed
+// arrays the reader then fills in place, from whichever thread runs it; when the header could
+// not be read up front, or the file changed in between, the reader gets arrays of its own and
+// result() copies them.
+class JsCsrSink : public mm::CsrSink {
+ public:
+  // `bytes`: the input's size, which bounds what a header may claim: an entry line takes at least
+  // 4 bytes, and a header promising far more rows than the input could describe is left to the
+  // reader (which checks the entries before it sizes anything).
+  void prepare(Napi::Env env, const mm::Header& h, int64_t bytes) {
+    if (h.format != mm::Format::Coordinate) return;  // dense files: capacity rows*cols
+    int64_t cap = mm::capacity_for(h);
+    const int64_t most = (h.symmetry == mm::Symmetry::General ? 1 : 2) * (bytes / 4 + 1);
+    if (cap > most) cap = most;
+    if (cap > kMaxDim || h.rows > kMaxDim || h.rows / 16 > bytes + (int64_t(1) << 20)) return;
+    Napi::Int32Array rp = Napi::Int32Array::New(env, static_cast<size_t>(h.rows) + 1);
+    Napi::Int32Array ci = Napi::Int32Array::New(env, static_cast<size_t>(cap));
+    Napi::Float64Array v = Napi::Float64Array::New(env, static_cast<size_t>(cap));
+    rows_ = h.rows;
+    cap_ = cap;
+    rpData_ = rp.Data();
+    ciData_ = ci.Data();
+    vData_ = v.Data();
+    rp_ = Napi::Persistent(rp);
+    ci_ = Napi::Persistent(ci);
+    v_ = Napi::Persistent(v);
+  }
+  bool allocate(int64_t rows, int64_t cols, int64_t capacity) override {
+    if (!rp_.IsEmpty() && rows == rows_ && capacity <= cap_) {
+      js_ = true;
+      rowPtr = rpData_;
+      colIdx = ciData_;
+      values = vData_;
+      return true;
+    }
+    js_ = false;
+    if (!own_.allocate(rows, cols, capacity)) return false;
+    rowPtr = own_.rowPtr;
+    colIdx = own_.colIdx;
+    values = own_.values;
+    return true;
+  }
+  // { rows, cols, rowPtr, colIdx, values }; views of the first nnz entries of the prepared arrays.
+  Napi::Object object(Napi::Env env, int64_t rows, int64_t cols, int64_t nnz) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("rows", Napi::Number::New(env, static_cast<double>(rows)));
+    o.Set("cols", Napi::Number::New(env, static_cast<double>(cols)));
+    const size_t n = static_cast<size_t>(nnz);
+    if (js_) {
+      Napi::Int32Array ci = ci_.Value();
+      Napi::Float64Array v = v_.Value();
+      o.Set("rowPtr", rp_.Value());
+      o.Set("colIdx", n == ci.ElementLength() ? ci : Napi::Int32Array::New(env, n, ci.ArrayBuffer(), 0));
+      o.Set("values", n == v.ElementLength() ? v : Napi::Float64Array::New(env, n, v.ArrayBuffer(), 0));
+    } else {
+      o.Set("rowPtr", new_i32(env, rowPtr, static_cast<size_t>(rows) + 1));
+      o.Set("colIdx", new_i32(env, colIdx, n));
+      o.Set("values", new_f64(env, values, n));
+    }
+    return o;
+  }
+
+ private:
+  static constexpr int64_t kMaxDim = 2147483647;
+  int64_t rows_ = -1, cap_ = -1;
+  int32_t* rpData_ = nullptr;
+  int32_t* ciData_ = nullptr;
+  double* vData_ = nullptr;
+  Napi::Reference<Napi::Int32Array> rp_, ci_;
+  Napi::Reference<Napi::Float64Array> v_;
+  bool js_ = false;
+  mm::OwnedCsrSink own_;
+};
 
 class MmReadOp {
  public:
@@ -56,17 +146,33 @@ class MmReadOp {
       text_ = src.As<Napi::String>().Utf8Value();
       where_ = isText_ ? "<text>" : text_;
     }
+    // The header sizes the result arrays, created here on the main thread for either form.
+    mm::Header h;
+    int64_t size = 0;
+    bool known;
+    if (bytes_ != nullptr) {
+      known = mm::peek_header(bytes_, bytesLength_, h);
+      size = static_cast<int64_t>(bytesLength_);
+    } else if (isText_) {
+      known = mm::peek_header(text_.data(), text_.size(), h);
+      size = static_cast<int64_t>(text_.size());
+    } else {
+      known = mm::peek_header_file(text_, h, &size);
+    }
+    if (known) sink_.prepare(env, h, size);
   }
 
-  void run(const Engine&, Control& ctl) {
-    mm::Coo coo;
+  void run(const Engine& e, Control& ctl) {
+    PoolRunner runner(e.pool);
+    mm::ReadOptions opt;
+    opt.runner = &runner;
     mm::Status st;
     if (bytes_ != nullptr)
-      st = mm::parse_text(bytes_, bytesLength_, coo, header_, error_, &ctl);
+      st = mm::read_csr(bytes_, bytesLength_, sink_, res_, error_, opt, &ctl);
     else if (isText_)
-      st = mm::parse_text(text_.data(), text_.size(), coo, header_, error_, &ctl);
+      st = mm::read_csr(text_.data(), text_.size(), sink_, res_, error_, opt, &ctl);
     else
-      st = mm::parse_file(text_, coo, header_, error_, &ctl);
+      st = mm::read_csr_file(text_, sink_, res_, error_, opt, &ctl);
     switch (st) {
       case mm::Status::Ok: break;
       case mm::Status::ParseError:
@@ -80,19 +186,23 @@ class MmReadOp {
         throw SolverError("ERR_TIME_LIMIT", where_ + ": time limit reached while reading");
       default: throw SolverError("ERR_PARSE", where_ + ": unknown error");
     }
-    if (!csr::from_coo(coo.rows, coo.cols, static_cast<int64_t>(coo.val.size()), coo.row.data(),
-                       coo.col.data(), coo.val.data(), csr_))
-      throw SolverError("ERR_PARSE", where_ + ": more than 2^31-1 entries after expansion");
   }
 
+  // { rows, cols, rowPtr, colIdx, values, header, nonFiniteLine?, nonFiniteText? }: the first
+  // NaN / Inf value's line and text, which the facade turns into ERR_PARSE unless asked not to.
   Napi::Value result(Napi::Env env) {
-    Napi::Object r = csr_object(env, csr_);
+    const mm::Header& hd = res_.header;
+    Napi::Object r = sink_.object(env, hd.rows, hd.cols, res_.nnz);
     Napi::Object h = Napi::Object::New(env);
-    h.Set("format", Napi::String::New(env, header_.format == mm::Format::Array ? "array" : "coordinate"));
-    h.Set("field", Napi::String::New(env, field_name(header_.field)));
-    h.Set("symmetry", Napi::String::New(env, symmetry_name(header_.symmetry)));
-    h.Set("entries", Napi::Number::New(env, static_cast<double>(header_.entries)));
+    h.Set("format", Napi::String::New(env, hd.format == mm::Format::Array ? "array" : "coordinate"));
+    h.Set("field", Napi::String::New(env, field_name(hd.field)));
+    h.Set("symmetry", Napi::String::New(env, symmetry_name(hd.symmetry)));
+    h.Set("entries", Napi::Number::New(env, static_cast<double>(hd.entries)));
     r.Set("header", h);
+    if (res_.nonfinite_line > 0) {
+      r.Set("nonFiniteLine", Napi::Number::New(env, static_cast<double>(res_.nonfinite_line)));
+      r.Set("nonFiniteText", Napi::String::New(env, res_.nonfinite_text));
+    }
     return r;
   }
   double time_limit_ms() const { return 0; }
@@ -108,9 +218,9 @@ class MmReadOp {
   size_t bytesLength_ = 0;
   bool isText_ = false;
   std::string where_;
-  mm::Header header_{};
+  mm::ReadResult res_;
   mm::Error error_;
-  csr::Owned csr_;
+  JsCsrSink sink_;
 };
 
 // mmWrite(path|null, rows, cols, rowPtr, colIdx, values, trusted, symmetric, comment)

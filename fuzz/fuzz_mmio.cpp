@@ -2,8 +2,11 @@
 // Checks, besides "no crash / no sanitizer report":
 //  * results are in range (0 <= row < rows, 0 <= col < cols, equal array lengths);
 //  * feeding the input in small chunks gives exactly the same result / error as one feed;
-//  * for accepted inputs, write_string -> parse_text reproduces the matrix exactly.
+//  * for accepted inputs, write_string -> parse_text reproduces the matrix exactly;
+//  * read_csr (3 threads, chunk boundaries everywhere) gives the same status, error and
+//    non-finite line, and the CSR of the streaming parser's COO bit for bit.
 // Built by fuzz/build.sh (clang: -fsanitize=fuzzer; g++: with fuzz/standalone_main.cpp).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -92,6 +95,50 @@ void check_round_trip(const Coo& c) {
         die("round trip entry differs");
 }
 
+// CSR of a COO: stable by (row, column), duplicates summed in order (what read_csr promises).
+void check_read_csr(const char* text, size_t size, Status st0, const Coo& c0, const Error& e0) {
+  ThreadRunner tr(3);
+  ReadOptions o;
+  o.runner = &tr;
+  o.min_chunk_bytes = 1 + size % 17;
+  o.chunks_per_thread = 2;
+  OwnedCsrSink sink;
+  ReadResult res;
+  Error e;
+  const Status st = read_csr(text, size, sink, res, e, o);
+  if (st != st0) die("read_csr status differs", &e);
+  if (st != Status::Ok) {
+    if (e.line != e0.line || e.message != e0.message) die("read_csr error differs", &e);
+    return;
+  }
+  const size_t n = c0.row.size();
+  std::vector<size_t> idx(n);
+  for (size_t k = 0; k < n; ++k) idx[k] = k;
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    return c0.row[a] != c0.row[b] ? c0.row[a] < c0.row[b] : c0.col[a] < c0.col[b];
+  });
+  std::vector<int32_t> rp(static_cast<size_t>(c0.rows) + 1, 0), ci;
+  std::vector<double> v;
+  int32_t lr = -1, lc = -1;
+  for (size_t k : idx) {
+    if (c0.row[k] == lr && c0.col[k] == lc) {
+      v.back() += c0.val[k];
+    } else {
+      ci.push_back(c0.col[k]);
+      v.push_back(c0.val[k]);
+      ++rp[static_cast<size_t>(c0.row[k]) + 1];
+      lr = c0.row[k];
+      lc = c0.col[k];
+    }
+  }
+  for (size_t r = 0; r + 1 < rp.size(); ++r) rp[r + 1] += rp[r];
+  if (res.nnz != static_cast<int64_t>(ci.size())) die("read_csr nnz differs");
+  for (size_t r = 0; r < rp.size(); ++r)
+    if (sink.rowPtr[r] != rp[r]) die("read_csr rowPtr differs");
+  for (size_t k = 0; k < ci.size(); ++k)
+    if (sink.colIdx[k] != ci[k] || !same_value(sink.values[k], v[k])) die("read_csr entry differs");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -108,6 +155,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     die("unexpected status", &e);
   }
   check_split(text, size, st, c, e);
+  check_read_csr(text, size, st, c, e);
   if (st == Status::Ok) check_round_trip(c);
   return 0;
 }

@@ -5,8 +5,18 @@
 // general|symmetric|skew-symmetric`. Keywords are case-insensitive; comment lines (`%...`), blank
 // lines, CRLF and leading/trailing whitespace are tolerated. The result is 0-based COO with the
 // symmetric / skew-symmetric half already expanded to full storage. Complex and hermitian files are
-// rejected as unsupported. NaN/Inf values are accepted (the caller validates). Errors carry the
-// 1-based line number.
+// rejected as unsupported. NaN/Inf values are accepted, and the first one's line is recorded
+// (nonfinite_line()); read_csr can reject them as a parse error. Errors carry the 1-based line
+// number.
+//
+// read_csr: the whole-input reader behind readMatrixMarket. The input is one contiguous buffer (a
+// file is mapped, not copied); after the header, the data lines are split into chunks at line
+// boundaries and parsed in parallel on a caller-supplied Runner, then scattered straight into
+// CSR arrays that the caller may own (CsrSink: the binding hands it the JS typed arrays), so no
+// COO copy of the whole matrix is kept and nothing is copied afterwards. The result is bit for
+// bit what Parser + a stable COO -> CSR conversion gives (sorted columns, duplicates summed in
+// file order, symmetric halves expanded), for any thread count; on any error it re-reads the
+// input with Parser, so errors (message and line) are exactly the streaming parser's.
 //
 // Writer: CSR in, `coordinate real general|symmetric` out, 1-based, values in shortest round-trip
 // form (std::to_chars), so write -> read is exact.
@@ -16,6 +26,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -77,6 +88,16 @@ class Parser {
   const Header& header() const { return hdr_; }
   const Error& error() const { return err_; }
   Coo& coo() { return coo_; }                 // result after finish() == Ok
+  // First line holding a NaN or an infinite value (overflowing literals such as 1e999 included),
+  // 0 if none so far; nonfinite_text() is that value as written.
+  int64_t nonfinite_line() const { return nonfinite_line_; }
+  const std::string& nonfinite_text() const { return nonfinite_text_; }
+  // Parses only the banner, comments and size line at the start of `data` (a fresh Parser).
+  // Returns the byte offset just past the size line, or -1: a parse error (error(), Status via
+  // feed semantics) or, if !error_set(), not enough input for the whole header. `at_end`: data
+  // is the whole input, so a last line without '\n' counts.
+  int64_t parse_header(const char* data, size_t len, bool at_end);
+  bool failed() const { return state_ == State::Failed; }
   int64_t bytes() const { return bytes_; }    // bytes consumed so far
   int64_t lines() const { return line_; }     // complete lines processed so far
   bool header_done() const { return state_ == State::Data || state_ == State::Done; }
@@ -109,12 +130,101 @@ class Parser {
   std::string carry_;        // partial line (leading whitespace stripped) straddling chunks
   size_t carry_len_ = 0;     // logical length of the partial line including stripped whitespace
   bool skip_comment_ = false;  // inside a long comment line: discard until '\n'
+  int64_t nonfinite_line_ = 0;
+  std::string nonfinite_text_;
+  void note_value(double v, const char* b, const char* e);
 };
 
 Status parse_file(const std::string& path, Coo& out, Header& hdr, Error& err,
                   Control* ctl = nullptr);
 Status parse_text(const char* text, size_t len, Coo& out, Header& hdr, Error& err,
                   Control* ctl = nullptr);
+
+// ------------------------------------------------------------------------------------------------
+// Whole-input reader straight to CSR
+
+// Runs parallel work for read_csr: run() calls fn(ctx, task, ntasks) once for every task in
+// [0, ntasks), possibly concurrently, and returns when all have returned; ntasks >= 1 is the
+// runner's choice at each call (a busy pool may answer 1). threads() is the most it will use.
+// The binding adapts the addon's ThreadPool; ThreadRunner starts std::threads.
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  virtual int threads() const = 0;
+  virtual void run(void (*fn)(void* ctx, int task, int ntasks), void* ctx) = 0;
+};
+
+// Starts threads()-1 std::threads per run() call (tests, tools; the addon uses its pool).
+class ThreadRunner : public Runner {
+ public:
+  explicit ThreadRunner(int threads) : threads_(threads < 1 ? 1 : threads) {}
+  int threads() const override { return threads_; }
+  void run(void (*fn)(void* ctx, int task, int ntasks), void* ctx) override;
+
+ private:
+  int threads_;
+};
+
+// Where read_csr puts the matrix. allocate() is called on the calling thread with the number of
+// rows and an upper bound `capacity` on the stored entries (never more than capacity_for(header),
+// and no more than the input's lines or entries can fill); it sets rowPtr (rows+1 entries),
+// colIdx and values (capacity entries each; may be null when capacity is 0) and returns false
+// when it cannot (out of memory). It may be called a second time when the fast path hands over
+// to the streaming one: the last call's arrays hold the result. The final entry count is
+// rowPtr[rows] <= capacity; entries past it are never written (untouched memory stays free).
+class CsrSink {
+ public:
+  virtual ~CsrSink() = default;
+  virtual bool allocate(int64_t rows, int64_t cols, int64_t capacity) = 0;
+  int32_t* rowPtr = nullptr;
+  int32_t* colIdx = nullptr;
+  double* values = nullptr;
+};
+
+// A sink that owns its arrays (uninitialised allocations: pages are first touched by the parse).
+class OwnedCsrSink : public CsrSink {
+ public:
+  bool allocate(int64_t rows, int64_t cols, int64_t capacity) override;
+  int64_t rows = 0, cols = 0, capacity = 0;
+  std::unique_ptr<int32_t[]> rowPtrBuf, colIdxBuf;
+  std::unique_ptr<double[]> valuesBuf;
+};
+
+// Upper bound on the stored entries of a matrix with this header: entries, twice that for a
+// symmetric or skew-symmetric file (its mirrored halves), capped at int64 overflow.
+int64_t capacity_for(const Header& h);
+
+struct ReadOptions {
+  Runner* runner = nullptr;          // null: one thread (the caller's)
+  bool reject_non_finite = false;    // NaN / Inf value: ParseError naming its line
+  // Smallest chunk of data lines one task parses (fewer chunks than threads below that). Tests
+  // set 1 to put chunk boundaries everywhere; the result never depends on it.
+  size_t min_chunk_bytes = size_t(256) << 10;
+  // Chunks per thread (tests: more chunks than threads).
+  int chunks_per_thread = 1;
+};
+
+struct ReadResult {
+  Header header;
+  int64_t nnz = 0;                   // rowPtr[rows]
+  int64_t nonfinite_line = 0;        // first line with a NaN/Inf value (0: none)
+  std::string nonfinite_text;        // that value as written
+  bool fast = false;                 // the parallel path ran (false: the streaming fallback)
+};
+
+// Reads `len` bytes at `data` (the whole file), or a file (mapped when possible). Status as for
+// parse_text; on success the sink holds the CSR arrays. The sink is allocated after the header
+// parsed, before any entry is.
+Status read_csr(const char* data, size_t len, CsrSink& sink, ReadResult& res, Error& err,
+                const ReadOptions& opt = ReadOptions(), Control* ctl = nullptr);
+Status read_csr_file(const std::string& path, CsrSink& sink, ReadResult& res, Error& err,
+                     const ReadOptions& opt = ReadOptions(), Control* ctl = nullptr);
+
+// Reads the header only (the first up to 1 MiB of a file, or of `data`): what the binding needs to
+// size the result arrays before a read starts. Returns false when the header is malformed or
+// longer than that (the read itself then reports the error, or sizes its own arrays).
+bool peek_header(const char* data, size_t len, Header& h);
+bool peek_header_file(const std::string& path, Header& h, int64_t* file_bytes = nullptr);
 
 struct WriteOptions {
   bool symmetric = false;  // write lower triangle (col <= row) + 'symmetric' header; caller

@@ -5,12 +5,14 @@
 //   ./mmio_tests parse FILES...  print "file rows cols nnz(expanded) status"
 //   ./mmio_tests bench [N] [DIR] write + read a 2D Poisson N*N matrix (random values), MB/s
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -76,6 +78,87 @@ static void check_split_invariance(const std::string& s) {
   run(all);
 }
 
+// Reference CSR of the streaming parser's COO: a stable sort by (row, column), duplicates summed
+// in file order. read_csr must give exactly this, bit for bit.
+struct RefCsr {
+  std::vector<int32_t> rp, ci;
+  std::vector<double> v;
+};
+static RefCsr ref_csr(const Coo& c) {
+  RefCsr r;
+  std::vector<size_t> idx(c.row.size());
+  for (size_t k = 0; k < idx.size(); ++k) idx[k] = k;
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    return c.row[a] != c.row[b] ? c.row[a] < c.row[b] : c.col[a] < c.col[b];
+  });
+  r.rp.assign(static_cast<size_t>(c.rows) + 1, 0);
+  int32_t lr = -1, lc = -1;
+  for (size_t k : idx) {
+    if (c.row[k] == lr && c.col[k] == lc) {
+      r.v.back() += c.val[k];
+    } else {
+      r.ci.push_back(c.col[k]);
+      r.v.push_back(c.val[k]);
+      ++r.rp[static_cast<size_t>(c.row[k]) + 1];
+      lr = c.row[k];
+      lc = c.col[k];
+    }
+  }
+  for (size_t q = 0; q + 1 < r.rp.size(); ++q) r.rp[q + 1] += r.rp[q];
+  return r;
+}
+
+static bool same_bits(const double* a, const double* b, size_t n) {
+  return n == 0 || std::memcmp(a, b, n * sizeof(double)) == 0;
+}
+
+// read_csr with 1..5 threads, chunk boundaries everywhere (min_chunk_bytes 1, several chunks per
+// thread) and at the default size: same status, error (message and line), non-finite line and
+// CSR as the streaming Parser plus the reference conversion.
+static int read_csr_runs = 0;
+static void check_read_csr(const std::string& s) {
+  Parser p;
+  Status s0 = p.feed(s.data(), s.size());
+  if (s0 == Status::Ok) s0 = p.finish();
+  RefCsr ref;
+  if (s0 == Status::Ok) ref = ref_csr(p.coo());
+  const size_t chunks[] = {1, 5, 64, size_t(256) << 10};
+  for (int threads = 1; threads <= 5; threads += (s.size() > 100000 ? 2 : 1)) {
+    for (size_t mc : chunks) {
+      for (int cpt : {1, 3}) {
+        ThreadRunner tr(threads);
+        ReadOptions o;
+        o.runner = &tr;
+        o.min_chunk_bytes = mc;
+        o.chunks_per_thread = cpt;
+        OwnedCsrSink sink;
+        ReadResult res;
+        Error e;
+        const Status st = read_csr(s.data(), s.size(), sink, res, e, o);
+        ++read_csr_runs;
+        bool ok = st == s0;
+        if (ok && st != Status::Ok) ok = e.line == p.error().line && e.message == p.error().message;
+        if (ok && st == Status::Ok) {
+          const int64_t rows = p.coo().rows;
+          ok = res.nnz == static_cast<int64_t>(ref.ci.size()) &&
+               std::memcmp(sink.rowPtr, ref.rp.data(), (static_cast<size_t>(rows) + 1) * 4) == 0 &&
+               (ref.ci.empty() || std::memcmp(sink.colIdx, ref.ci.data(), ref.ci.size() * 4) == 0) &&
+               same_bits(sink.values, ref.v.data(), ref.v.size()) &&
+               res.nonfinite_line == p.nonfinite_line() && res.nonfinite_text == p.nonfinite_text() &&
+               res.header.rows == rows;
+        }
+        if (!ok) {
+          std::fprintf(stderr, "  read_csr mismatch (threads %d, min chunk %zu, %d/thread): status %d/%d line %lld/%lld '%s' vs '%s'\n",
+                       threads, mc, cpt, int(st), int(s0), (long long)e.line, (long long)p.error().line,
+                       e.message.c_str(), p.error().message.c_str());
+          CHECK(ok);
+          return;
+        }
+      }
+    }
+  }
+}
+
 static void expect_error(const std::string& s, int64_t line, const char* substr) {
   Coo c;
   Header h;
@@ -89,6 +172,7 @@ static void expect_error(const std::string& s, int64_t line, const char* substr)
                  (long long)line, substr, int(st), (long long)e.line, e.message.c_str());
   CHECK(ok);
   check_split_invariance(s);
+  check_read_csr(s);
 }
 
 static void expect_ok(const std::string& s, int64_t rows, int64_t cols, std::vector<Trip> want) {
@@ -107,6 +191,91 @@ static void expect_ok(const std::string& s, int64_t rows, int64_t cols, std::vec
   }
   CHECK(got == want);
   check_split_invariance(s);
+  check_read_csr(s);
+}
+
+// A file built to put chunk boundaries in awkward places: comment and blank lines, CRLF, leading
+// and trailing blanks, tabs, signs, Fortran exponents, unsorted entries and duplicates.
+static std::string messy_file(uint64_t seed, const char* symmetry, const char* field, int n, int entries) {
+  std::mt19937_64 rng(seed);
+  std::string s = std::string("%%MatrixMarket matrix coordinate ") + field + " " + symmetry + "\n% messy\n";
+  s += std::to_string(n) + " " + std::to_string(n) + " " + std::to_string(entries) + "\n";
+  const bool sym = std::strcmp(symmetry, "general") != 0;
+  const bool skew = std::strcmp(symmetry, "skew-symmetric") == 0;
+  for (int k = 0; k < entries; ++k) {
+    switch (rng() % 9) {
+      case 0: s += "% a comment line " + std::to_string(k) + "\n"; break;
+      case 1: s += "\n"; break;
+      case 2: s += "   \t\r\n"; break;
+      default: break;
+    }
+    int i = int(rng() % n) + 1, j = int(rng() % n) + 1;
+    if (sym && i < j) std::swap(i, j);
+    if (skew && i == j) i = i % n + 1 == j ? (i == n ? 1 : i + 1) : i % n + 1;
+    if (skew && i < j) std::swap(i, j);
+    if (skew && i == j) { i = 2; j = 1; }
+    if (k % 5 == 0 && k > 0 && !skew) { i = 1; j = 1; }  // duplicates
+    std::string line = (rng() % 7 == 0 ? " " : "") + std::to_string(i) + (rng() % 5 == 0 ? "\t" : " ") + std::to_string(j);
+    if (std::strcmp(field, "real") == 0) {
+      const uint64_t r = rng() % 6;
+      char buf[64];
+      if (r == 0) std::snprintf(buf, sizeof buf, "%.17g", std::ldexp(double(rng() % 100000), int(rng() % 60) - 30));
+      else if (r == 1) std::snprintf(buf, sizeof buf, "+%d.5", int(rng() % 100));
+      else if (r == 2) std::snprintf(buf, sizeof buf, "%dD-2", int(rng() % 1000));
+      else if (r == 3) std::snprintf(buf, sizeof buf, "%d", int(rng() % 9) - 4);
+      else std::snprintf(buf, sizeof buf, "%.17g", double(int64_t(rng() % 2000001) - 1000000) / 997.0);
+      line += std::string(" ") + buf;
+    } else if (std::strcmp(field, "integer") == 0) {
+      line += " " + std::to_string(int(rng() % 200) - 100);
+    }
+    if (rng() % 4 == 0) line += "  ";
+    s += line + (rng() % 3 == 0 ? "\r\n" : "\n");
+  }
+  if (rng() % 2) s += "% trailing comment\n\n";
+  return s;
+}
+
+static void chunk_boundary_tests() {
+  const char* syms[] = {"general", "symmetric", "skew-symmetric"};
+  const char* fields[] = {"real", "integer", "pattern"};
+  int seed = 1;
+  for (const char* sym : syms)
+    for (const char* field : fields) {
+      if (std::strcmp(field, "pattern") == 0 && std::strcmp(sym, "skew-symmetric") == 0) continue;
+      for (int size : {3, 40, 700}) check_read_csr(messy_file(uint64_t(seed++), sym, field, 1 + size / 3, size));
+    }
+  // A sorted general file (the direct path) with comment and blank lines at chunk ends, and a
+  // large one so the default chunk size splits it too.
+  {
+    std::string s = "%%MatrixMarket matrix coordinate real general\n40 40 80\n";
+    for (int r = 1; r <= 40; ++r) {
+      s += std::to_string(r) + " " + std::to_string(r) + " " + std::to_string(r) + ".25\n";
+      if (r % 7 == 0) s += "% gap\n\n";
+      s += std::to_string(r) + " " + std::to_string(r % 40 + 1 > r ? r % 40 + 1 : 40) + " -0\r\n";
+    }
+    check_read_csr(s);
+  }
+  {
+    std::string s = "%%MatrixMarket matrix coordinate real general\n30000 30000 90000\n";
+    std::mt19937_64 rng(9);
+    for (int r = 1; r <= 30000; ++r)
+      for (int c : {r > 1 ? r - 1 : 30000, r, r < 30000 ? r + 1 : 1}) {
+        if (r == 1 && c == 30000) continue;
+        if (r == 30000 && c == 1) continue;
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%d %d %.17g\n", r, c, double(rng() % 1000000) / 7.0);
+        s += buf;
+      }
+    s += "1 30000 1\n30000 1 2\n";  // out of order at the end: the generic path after all
+    check_read_csr(s);
+    ThreadRunner tr(3);
+    ReadOptions o;
+    o.runner = &tr;
+    OwnedCsrSink sink;
+    ReadResult res;
+    Error e;
+    CHECK(read_csr(s.data(), s.size(), sink, res, e, o) == Status::Ok && res.fast && res.nnz == 90000);
+  }
 }
 
 static void unit_tests() {
@@ -138,6 +307,28 @@ static void unit_tests() {
     const std::string s = B + "1 6 6\n1 1 nan\n1 2 -inf\n1 3 1e999\n1 4 -1e-999\n1 5 Infinity\n1 6 4.9e-324\n";
     CHECK(parse(s, c, h, e) == Status::Ok);
     CHECK(c.val.size() == 6);
+    check_read_csr(s);
+    {  // the first non-finite value's line; rejected on request, naming it
+      OwnedCsrSink sink;
+      ReadResult res;
+      ReadOptions o;
+      CHECK(read_csr(s.data(), s.size(), sink, res, e, o) == Status::Ok);
+      CHECK(res.nonfinite_line == 3 && res.nonfinite_text == "'nan'");
+      o.reject_non_finite = true;
+      CHECK(read_csr(s.data(), s.size(), sink, res, e, o) == Status::ParseError);
+      CHECK(e.line == 3 && e.message.find("non-finite value 'nan'") != std::string::npos);
+      const std::string t = B + "2 2 3\n1 1 1\n% c\n\n2 2 -inf\n2 1 1e999\n";
+      CHECK(read_csr(t.data(), t.size(), sink, res, e, o) == Status::ParseError);
+      CHECK(e.line == 6 && e.message.find("'-inf'") != std::string::npos);
+      const std::string u = B + "2 2 2\n1 1 1e999\n2 2 x\n";  // the NaN comes first
+      CHECK(read_csr(u.data(), u.size(), sink, res, e, o) == Status::ParseError);
+      CHECK(e.line == 3 && e.message.find("'1e999'") != std::string::npos);
+      o.reject_non_finite = false;
+      CHECK(read_csr(u.data(), u.size(), sink, res, e, o) == Status::ParseError);
+      CHECK(e.line == 4 && e.message.find("invalid real value 'x'") != std::string::npos);
+      const std::string w = "%%MatrixMarket matrix array real general\n2 1\n1\nNaN\n";
+      CHECK(read_csr(w.data(), w.size(), sink, res, e, o) == Status::Ok && res.nonfinite_line == 4);
+    }
     if (c.val.size() == 6) {
       CHECK(std::isnan(c.val[0]));
       CHECK(std::isinf(c.val[1]) && c.val[1] < 0);
@@ -223,6 +414,7 @@ static void unit_tests() {
     Parser p;
     CHECK(p.feed(s.data(), s.size()) == Status::Ok);
     CHECK(p.coo().row.capacity() <= (size_t(1) << 17));
+    check_read_csr(s);  // nothing sized from the header before the entries proved valid
   }
   {  // writer round trip, bit exact
     std::mt19937_64 rng(42);
@@ -386,6 +578,8 @@ int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "bench") == 0)
     return bench(argc >= 3 ? std::atoi(argv[2]) : 1000, argc >= 4 ? argv[3] : "/tmp");
   unit_tests();
+  chunk_boundary_tests();
+  std::printf("read_csr compared with the streaming parser in %d configurations\n", read_csr_runs);
   std::printf("%s (%d failures)\n", failures ? "FAIL" : "OK", failures);
   return failures ? 1 : 0;
 }
