@@ -338,7 +338,7 @@ type Resolver = (o: Record<string, unknown>, c: OptionContext) => Record<string,
 type Plan = { specs: readonly OptionSpec[]; takes: ReadonlySet<string>; resolve: Resolver };
 const plans: Partial<Record<Operation, { sync?: Plan; async?: Plan }>> = {};
 
-function compile(op: Operation, sync: boolean, specs: readonly OptionSpec[]): Resolver {
+function compile(op: Operation, sync: boolean, specs: readonly OptionSpec[], generate = true): Resolver {
   const lines = ['"use strict";', 'let given = 0;'];
   specs.forEach((s, i) => {
     if (!/^[A-Za-z_$][\w$]*$/.test(s.key)) throw new Error(`options table: key ${s.key} is not an identifier`);
@@ -357,6 +357,7 @@ function compile(op: Operation, sync: boolean, specs: readonly OptionSpec[]): Re
     for (const key of Object.keys(o)) if (o[key] !== undefined && !takes.has(key)) throw notAnOption(op, sync, key);
   };
   try {
+    if (!generate) throw new EvalError('code generation not wanted');
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const body = new Function('S', 'check', 'unknown', `return function resolve(o, c) {\n${lines.join('\n')}\n};`);
     return body(specs, checkValue, unknown) as Resolver;
@@ -540,6 +541,17 @@ function notAnOption(op: Operation, sync: boolean, key: string): ItersolveError 
     why = `${key}: unknown option of ${subject}` + (guess ? ` (did you mean '${guess}'?)` : '');
   }
   return new ItersolveError('ERR_INVALID_ARGUMENT', why, { argument: key });
+}
+
+/**
+ * The resolver of an operation's form: generated (the default) or the loop fallback (tests
+ * compare the two).
+ * @internal
+ */
+export function resolverFor(op: Operation, sync: boolean, generate = true): (o: Record<string, unknown>, n: number, m?: number) => Record<string, unknown> {
+  const specs = optionsOf(op, sync).map((s) => variantOf(s, op));
+  const r = compile(op, sync, specs, generate);
+  return (o, n, m = n) => r(o, { n, m, values: NONE });
 }
 
 // Replaced by the resolver before any default reads it.

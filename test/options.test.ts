@@ -26,7 +26,7 @@ import {
   sketchSolve,
   sketchSolveSync,
 } from '../lib/index';
-import { checkOptions, closest, editDistance, Operation, OPERATION_NAMES, OPTIONS, optionsOf, variantOf } from '../lib/options';
+import { checkOptions, closest, editDistance, Operation, OPERATION_NAMES, OPTIONS, optionsOf, resolverFor, variantOf } from '../lib/options';
 import { METHODS } from '../lib/layout';
 
 const A = poisson2d(6);
@@ -95,6 +95,48 @@ t.test('defaults live in the table', async (t) => {
   t.equal(variantOf(OPTIONS.find((o) => o.key === 'restart')!, 'gcrotmk').default, 20);
   // undefined counts as absent, for keys of any operation
   t.equal(checkOptions('cg', { rtol: undefined, restart: undefined, nonsense: undefined }, true, 5).rtol, 1e-8);
+});
+
+t.test('the generated resolver and the loop fallback agree', async (t) => {
+  const inputs: Array<Record<string, unknown>> = [
+    {},
+    { rtol: 1e-3, maxIterations: 7 },
+    { restart: 5 },
+    { restart: 5, recycle: 0, flexible: true, memory: 1 },
+    { sketch: 'gaussian', blockSize: 3, seed: 9 },
+    { sampling: 'uniform' },
+    { rtol: undefined, atol: 1e-12, history: true, trueResidualEvery: 3, timeLimitMs: 10 },
+    { omega: 1.5 },
+    { checkSymmetry: true },
+    { rtol: -1 },
+    { maxIter: 3 },
+    { restart: 2.5 },
+    { signal: AbortSignal.abort() },
+    { onProgress: () => {} },
+    { sketch: 'x' },
+    { seed: 1, x0: new Float64Array(2), out: new Float64Array(2) },
+  ];
+  const outcome = (f: () => unknown) => {
+    try {
+      return { value: f() };
+    } catch (e) {
+      return { error: (e as Error).message, argument: (e as ItersolveError).argument };
+    }
+  };
+  for (const op of Object.keys(OPERATION_NAMES) as Operation[]) {
+    for (const sync of [true, false]) {
+      const gen = resolverFor(op, sync);
+      const loop = resolverFor(op, sync, false);
+      for (const o of inputs) {
+        const a = outcome(() => gen(o, 20, 30));
+        const b = outcome(() => loop(o, 20, 30));
+        // the generated resolver lists every key (undefined when absent without a default)
+        const defined = (r: { value?: unknown }) =>
+          r.value ? Object.fromEntries(Object.entries(r.value as object).filter(([, x]) => x !== undefined)) : r;
+        t.strictSame(defined(a), defined(b), `${op}/${sync ? 'sync' : 'async'} ${JSON.stringify(o)}`);
+      }
+    }
+  }
 });
 
 t.test('the facades use the table’s defaults', async (t) => {
