@@ -85,7 +85,6 @@ export interface OptionSpec extends OptionVariant {
   instead?: Partial<Record<Operation, string>>;
 }
 
-const KRYLOV: readonly Operation[] = METHODS;
 const PRECONDITIONED: readonly Operation[] = ['cg', 'bicgstab', 'gmres', 'minres', 'gcrotmk', 'cgBatch'];
 const SOLVERS: readonly Operation[] = [...METHODS, 'cgBatch', 'sketchSolve'];
 const ITERATIVE: readonly Operation[] = [...SOLVERS, 'powerIteration'];
@@ -340,7 +339,7 @@ const plans: Partial<Record<Operation, { sync?: Plan; async?: Plan }>> = {};
 
 function compile(op: Operation, sync: boolean, specs: readonly OptionSpec[], generate = true): Resolver {
   const lines = ['"use strict";', 'let given = 0;'];
-  specs.forEach((s, i) => {
+  specs.forEach((s) => {
     if (!/^[A-Za-z_$][\w$]*$/.test(s.key)) throw new Error(`options table: key ${s.key} is not an identifier`);
     lines.push(`if (o.${s.key} !== undefined) given++;`);
   });
