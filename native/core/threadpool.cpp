@@ -1,6 +1,7 @@
 #include "threadpool.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 
 #if defined(__linux__)
@@ -147,16 +148,35 @@ void ComputePool::run(int ntasks, int helpers, TaskFn fn, void* ctx) {
     else work_cv_.notify_all();
   }
   fn(ctx, 0, ntasks);
-  for (int t; (t = g.next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) fn(ctx, t, ntasks);
-  if (helpers <= 0) return;
-  // Every task is claimed; wait for the helpers still running one. Balanced kernels end at about
-  // the same time on every thread, so spin briefly before sleeping.
-  for (int spin = 0; spin < 4000 && g.joined.load(std::memory_order_acquire) > 0; ++spin)
-    std::this_thread::yield();
+  if (helpers <= 0) {
+    for (int t; (t = g.next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) fn(ctx, t, ntasks);
+    return;
+  }
+  // Tasks 1.. are the helpers': a reserved slot means a worker is idle or about to be, and it
+  // comes. Waiting for it (briefly spinning, as balanced kernels end at about the same time on
+  // every thread) is what makes the kernel parallel: a caller that took the helpers' tasks itself
+  // whenever they were slow to wake would run most kernels serially. Safety net: a task still
+  // unclaimed after 2 ms runs here.
+  auto finished = [&] {
+    return g.next.load(std::memory_order_acquire) >= ntasks && g.joined.load(std::memory_order_acquire) == 0;
+  };
+  for (int spin = 0; spin < 4000 && !finished(); ++spin) std::this_thread::yield();
   std::unique_lock<std::mutex> lk(mu_);
-  auto it = std::find(groups_.begin(), groups_.end(), &g);
-  if (it != groups_.end()) groups_.erase(it);  // no helper joins from now on
-  done_cv_.wait(lk, [&] { return g.joined.load(std::memory_order_acquire) == 0; });
+  for (;;) {
+    if (g.next.load(std::memory_order_acquire) >= ntasks) {
+      // Every task is claimed: no helper may join from now on; wait for those inside.
+      auto it = std::find(groups_.begin(), groups_.end(), &g);
+      if (it != groups_.end()) groups_.erase(it);
+      done_cv_.wait(lk, [&] { return g.joined.load(std::memory_order_acquire) == 0; });
+      return;
+    }
+    if (done_cv_.wait_for(lk, std::chrono::milliseconds(2)) == std::cv_status::timeout &&
+        g.next.load(std::memory_order_acquire) < ntasks) {
+      lk.unlock();
+      for (int t; (t = g.next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) fn(ctx, t, ntasks);
+      lk.lock();
+    }
+  }
 }
 
 void ComputePool::worker_main() {
