@@ -31,12 +31,27 @@ export interface ConvergencePlotOptions {
 
 // Tableau 10: distinct in colour and in lightness, readable on white. Past 10 series the colours
 // repeat with a dash pattern so series stay distinguishable.
-const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 const DASHES = ['', '6 3', '2 2', '8 3 2 3'];
 
 /** Escapes text for XML character data and attribute values. */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' } as Record<string, string>)[c]};`);
+  return s.replace(
+    /[&<>"']/g,
+    (c) =>
+      `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' } as Record<string, string>)[c]};`,
+  );
 }
 
 /** Coordinates to 0.1 px: plenty for the eye, and keeps long paths short. */
@@ -174,7 +189,16 @@ interface Frame {
 }
 
 /** Lays out the plot area [left, right] x [top, bottom] and places every series in it. */
-function frame(list: PlotSeries[], left: number, right: number, top: number, bottom: number, xMaxData: number, kLo: number, kHi: number): Frame {
+function frame(
+  list: PlotSeries[],
+  left: number,
+  right: number,
+  top: number,
+  bottom: number,
+  xMaxData: number,
+  kLo: number,
+  kHi: number,
+): Frame {
   const pw = right - left;
   const ph = bottom - top;
   // x axis: round iteration counts, the axis ending on a tick.
@@ -234,7 +258,8 @@ function covers(L: Frame, b: Box, pad: number): boolean {
   for (const runs of L.lines)
     for (const run of runs) {
       if (run.length === 2 && segmentHitsBox(run[0], run[1], run[0], run[1], g)) return true;
-      for (let k = 2; k < run.length; k += 2) if (segmentHitsBox(run[k - 2], run[k - 1], run[k], run[k + 1], g)) return true;
+      for (let k = 2; k < run.length; k += 2)
+        if (segmentHitsBox(run[k - 2], run[k - 1], run[k], run[k + 1], g)) return true;
     }
   return false;
 }
@@ -245,7 +270,13 @@ function covers(L: Frame, b: Box, pad: number): boolean {
  * bottom right, leaving the first two free); with `avoidThreshold`, one the threshold line at
  * `thrY` misses too. Undefined when none is free or the legend does not fit inside.
  */
-function legendCorner(L: Frame, w: number, h: number, thrY: number | undefined, avoidThreshold: boolean): Box | undefined {
+function legendCorner(
+  L: Frame,
+  w: number,
+  h: number,
+  thrY: number | undefined,
+  avoidThreshold: boolean,
+): Box | undefined {
   const m = 6;
   if (w > L.pw - 2 * m || h > L.ph - 2 * m) return undefined;
   const xr = L.right - w - m;
@@ -286,7 +317,12 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
   const title = o.title === undefined ? undefined : v.str('title', o.title);
   const xLabel = o.xLabel === undefined ? 'iteration' : v.str('xLabel', o.xLabel);
   const yLabel = o.yLabel === undefined ? 'residual norm' : v.str('yLabel', o.yLabel);
-  const threshold = o.threshold === undefined ? undefined : typeof o.threshold === 'number' ? o.threshold : v.num('threshold', o.threshold);
+  const threshold =
+    o.threshold === undefined
+      ? undefined
+      : typeof o.threshold === 'number'
+        ? o.threshold
+        : v.num('threshold', o.threshold);
   const thr = threshold !== undefined && valid(threshold) ? threshold : undefined;
 
   // Legend entries and the size of their box. Text width is estimated (no font metrics here):
@@ -296,7 +332,8 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
     color: COLORS[i % COLORS.length],
     dash: DASHES[Math.floor(i / COLORS.length) % DASHES.length],
   }));
-  if (thr !== undefined) entries.push({ label: `threshold ${shortNumber(thr)}`, color: '#555555', dash: '6 4' });
+  if (thr !== undefined)
+    entries.push({ label: `threshold ${shortNumber(thr)}`, color: '#555555', dash: '6 4' });
   const lineH = 16;
   const legendW = entries.length > 0 ? 36 + Math.max(...entries.map((e) => e.label.length)) * 7 : 0;
   const legendH = 8 + entries.length * lineH;
@@ -345,7 +382,9 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
   let box: Box | undefined;
   if (entries.length > 0) {
     const thrY = thr === undefined ? undefined : L.Y(thr);
-    box = legendCorner(L, legendW, legendH, thrY, true) ?? legendCorner(L, legendW, legendH, thrY, false);
+    box =
+      legendCorner(L, legendW, legendH, thrY, true) ??
+      legendCorner(L, legendW, legendH, thrY, false);
     if (box === undefined) {
       const beside = W - 16 - legendW - 12 - left;
       const below = H - 48 - legendH - 12 - top;
@@ -357,7 +396,12 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
         box = { x: left, y: L.bottom + 44, w: Math.min(legendW, W - 16 - left), h: legendH };
       } else {
         // No room anywhere (a tiny picture with a long legend): top right, over the data.
-        box = { x: L.right - Math.min(legendW, L.pw - 8) - 6, y: top + 6, w: Math.min(legendW, L.pw - 8), h: legendH };
+        box = {
+          x: L.right - Math.min(legendW, L.pw - 8) - 6,
+          y: top + 6,
+          w: Math.min(legendW, L.pw - 8),
+          h: legendH,
+        };
       }
     }
   }
@@ -370,7 +414,10 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
   );
   out.push(`<title>${escapeXml(title ?? 'convergence')}</title>`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  if (title) out.push(`<text x="${px(W / 2)}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`);
+  if (title)
+    out.push(
+      `<text x="${px(W / 2)}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+    );
 
   // y axis: grid and labels per decade (every few decades when the range is wide), with minor
   // grid lines at 2..9 × 10^k when there is room for them.
@@ -386,41 +433,56 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
   for (let k = Math.ceil(kLo / kStep) * kStep; k <= kHi; k += kStep) {
     const y = px(bottom - ((k - kLo) / decades) * ph);
     grid.push(`M${left} ${y}H${right}`);
-    labels.push(`<text x="${left - 6}" y="${y}" dy="0.32em" text-anchor="end">${decadeLabel(k)}</text>`);
+    labels.push(
+      `<text x="${left - 6}" y="${y}" dy="0.32em" text-anchor="end">${decadeLabel(k)}</text>`,
+    );
   }
   for (let x = 0; x <= xMax; x += xStep) {
     const xx = px(X(x));
     grid.push(`M${xx} ${top}V${bottom}`);
     labels.push(`<text x="${xx}" y="${bottom + 16}" text-anchor="middle">${countLabel(x)}</text>`);
   }
-  if (minor.length) out.push(`<path d="${minor.join('')}" stroke="#f0f0f0" stroke-width="1" fill="none"/>`);
+  if (minor.length)
+    out.push(`<path d="${minor.join('')}" stroke="#f0f0f0" stroke-width="1" fill="none"/>`);
   out.push(`<path d="${grid.join('')}" stroke="#dddddd" stroke-width="1" fill="none"/>`);
-  out.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#444444"/>`);
+  out.push(
+    `<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#444444"/>`,
+  );
   out.push(`<g fill="#333333">${labels.join('')}</g>`);
-  out.push(`<text x="${px(left + pw / 2)}" y="${bottom + 36}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
+  out.push(
+    `<text x="${px(left + pw / 2)}" y="${bottom + 36}" text-anchor="middle">${escapeXml(xLabel)}</text>`,
+  );
   out.push(
     `<text transform="translate(16 ${px(top + ph / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
   );
 
   // Threshold under the data.
   if (thr !== undefined) {
-    out.push(`<path d="M${left} ${px(Y(thr))}H${right}" stroke="#555555" stroke-width="1.2" stroke-dasharray="6 4" fill="none"/>`);
+    out.push(
+      `<path d="M${left} ${px(Y(thr))}H${right}" stroke="#555555" stroke-width="1.2" stroke-dasharray="6 4" fill="none"/>`,
+    );
   }
 
   // Series, clipped to the plot area.
-  out.push(`<clipPath id="plot-area"><rect x="${left}" y="${top}" width="${pw}" height="${ph}"/></clipPath>`);
-  out.push('<g clip-path="url(#plot-area)" fill="none" stroke-width="1.6" stroke-linejoin="round">');
+  out.push(
+    `<clipPath id="plot-area"><rect x="${left}" y="${top}" width="${pw}" height="${ph}"/></clipPath>`,
+  );
+  out.push(
+    '<g clip-path="url(#plot-area)" fill="none" stroke-width="1.6" stroke-linejoin="round">',
+  );
   L.lines.forEach((runs, i) => {
     let d = '';
     let single = '';
     for (const run of runs) {
       // An isolated point (between gaps) gets a dot: a one-point path would not show.
       if (run.length === 2) single += `<circle cx="${px(run[0])}" cy="${px(run[1])}" r="2"/>`;
-      for (let k = 0; k < run.length; k += 2) d += `${k === 0 ? 'M' : 'L'}${px(run[k])} ${px(run[k + 1])}`;
+      for (let k = 0; k < run.length; k += 2)
+        d += `${k === 0 ? 'M' : 'L'}${px(run[k])} ${px(run[k + 1])}`;
     }
     const color = COLORS[i % COLORS.length];
     const dash = DASHES[Math.floor(i / COLORS.length) % DASHES.length];
-    if (d) out.push(`<path d="${d}" stroke="${color}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+    if (d)
+      out.push(`<path d="${d}" stroke="${color}"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
     if (single) out.push(`<g fill="${color}" stroke="none">${single}</g>`);
   });
   out.push('</g>');
@@ -432,7 +494,9 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
 
   if (box !== undefined) {
     const b = box;
-    const parts = [`<rect x="${px(b.x)}" y="${px(b.y)}" width="${px(b.w)}" height="${px(b.h)}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`];
+    const parts = [
+      `<rect x="${px(b.x)}" y="${px(b.y)}" width="${px(b.w)}" height="${px(b.h)}" fill="#ffffff" fill-opacity="0.85" stroke="#bbbbbb"/>`,
+    ];
     entries.forEach((e, i) => {
       const y = b.y + 4 + lineH * i + lineH / 2;
       parts.push(

@@ -50,7 +50,8 @@ function onPath(names) {
 /** The build tools node-gyp needs that cannot be found. */
 function missingTools() {
   const missing = [];
-  if (!onPath([process.env.PYTHON, process.env.npm_config_python, 'python3', 'python'])) missing.push('python3');
+  if (!onPath([process.env.PYTHON, process.env.npm_config_python, 'python3', 'python']))
+    missing.push('python3');
   if (!onPath(['make'])) missing.push('make');
   const cxx = process.env.CXX ? process.env.CXX.trim().split(/\s+/)[0] : undefined;
   if (!onPath([cxx, 'c++', 'g++', 'clang++'])) missing.push('a C++17 compiler (g++ or clang++)');
@@ -64,9 +65,13 @@ if (!fromSource && problem === undefined) process.exit(0);
 const needs = 'python3, make and a C++17 compiler (g++ or clang++)';
 const missing = missingTools();
 if (missing.length > 0) {
-  say(`${fromSource ? 'building from source was asked for' : problem}, so the native addon must be built from source, which needs ${needs}.`);
+  say(
+    `${fromSource ? 'building from source was asked for' : problem}, so the native addon must be built from source, which needs ${needs}.`,
+  );
   say(`Not found on PATH: ${missing.join(', ')}.`);
-  say('Install them (Debian/Ubuntu: apt-get install python3 make g++; macOS: xcode-select --install), then run npm install again.');
+  say(
+    'Install them (Debian/Ubuntu: apt-get install python3 make g++; macOS: xcode-select --install), then run npm install again.',
+  );
   process.exit(1);
 }
 
@@ -78,7 +83,11 @@ const r = spawnSync(process.execPath, [bin], {
   env: { ...process.env, npm_config_build_from_source: 'true' },
 });
 if (r.status !== 0) {
-  say(`building the native addon from source failed (node-gyp's output is above); ${problem ?? 'a build from source was asked for'}.`);
-  say(`The build needs ${needs}, and Node's headers (node-gyp downloads them, or set npm_config_nodedir).`);
+  say(
+    `building the native addon from source failed (node-gyp's output is above); ${problem ?? 'a build from source was asked for'}.`,
+  );
+  say(
+    `The build needs ${needs}, and Node's headers (node-gyp downloads them, or set npm_config_nodedir).`,
+  );
   process.exit(r.status || 1);
 }

@@ -40,7 +40,10 @@ function strip(file) {
   if (process.platform !== 'linux' && process.platform !== 'darwin') return;
   const args = process.platform === 'darwin' ? [file, '-Sx'] : [file, '--strip-all'];
   const r = spawnSync('strip', args, { stdio: 'inherit' });
-  if (r.error || r.status !== 0) log(`strip failed (${r.error ? r.error.message : `exit ${r.status}`}); keeping the unstripped binary`);
+  if (r.error || r.status !== 0)
+    log(
+      `strip failed (${r.error ? r.error.message : `exit ${r.status}`}); keeping the unstripped binary`,
+    );
 }
 
 const newest = newestSource();
@@ -54,14 +57,19 @@ if (fresh(dest, newest)) {
 } else {
   log(`building ${path.relative(root, dest)} with prebuildify --napi --strip`);
   const bin = path.join(root, 'node_modules', 'prebuildify', 'bin.js');
-  const r = spawnSync(process.execPath, [bin, '--napi', '--strip'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [bin, '--napi', '--strip'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
     log(`prebuildify failed (exit ${r.status}); the package would have no binary for ${target}`);
     process.exit(1);
   }
 }
 
-const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(dest)})`], { encoding: 'utf8' });
+const check = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(dest)})`], {
+  encoding: 'utf8',
+});
 if (check.status !== 0) {
   log(`${path.relative(root, dest)} does not load: ${check.stderr.trim().split('\n')[0]}`);
   process.exit(1);

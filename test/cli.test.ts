@@ -7,7 +7,17 @@ import { cgIterationBytes, EXIT, format, main, USAGE } from '../lib/cli';
 import { METHODS, SOLVE_FLAGS } from '../lib/cli/solve';
 import { OPTIONS } from '../lib/options';
 import * as lib from '../lib/index';
-import { CsrMatrix, getThreads, info, norm2, poisson2d, readMatrixMarket, readMatrixMarketWithHeader, rng, writeMatrixMarket } from '../lib/index';
+import {
+  CsrMatrix,
+  getThreads,
+  info,
+  norm2,
+  poisson2d,
+  readMatrixMarket,
+  readMatrixMarketWithHeader,
+  rng,
+  writeMatrixMarket,
+} from '../lib/index';
 import { ProgressBar } from '../lib/progress';
 
 const root = path.join(__dirname, '..');
@@ -22,7 +32,10 @@ interface Run {
 }
 
 /** main() in-process with captured streams. */
-async function run(argv: string[], o: { isTTY?: boolean; signal?: AbortSignal } = {}): Promise<Run> {
+async function run(
+  argv: string[],
+  o: { isTTY?: boolean; signal?: AbortSignal } = {},
+): Promise<Run> {
   let out = '';
   let err = '';
   const code = await main(argv, {
@@ -42,7 +55,12 @@ t.test('info: text and --json', async (t) => {
   t.equal(txt.code, 0);
   t.equal(txt.err, '');
   t.match(txt.out, new RegExp(`^itersolve ${i.version.replace(/\./g, '\\.')}\n`));
-  t.match(txt.out, new RegExp(`simd\\s+${i.simd} \\(detected ${i.simdDetected}; supported: ${i.simdSupported.join(', ')}\\)`));
+  t.match(
+    txt.out,
+    new RegExp(
+      `simd\\s+${i.simd} \\(detected ${i.simdDetected}; supported: ${i.simdSupported.join(', ')}\\)`,
+    ),
+  );
   t.match(txt.out, new RegExp(`threads\\s+${i.threads} \\(default ${i.defaultThreads}\\)`));
   t.match(txt.out, /node-api\s+\d+ \(addon\), node supports \d+/);
   t.match(txt.out, new RegExp(`platform\\s+${process.platform}-${process.arch}`));
@@ -77,7 +95,10 @@ t.test('spmv on bcsstk01 --repeat 3 --json', async (t) => {
   t.ok(o.bestMs > 0 && o.bestMs <= o.medianMs, `best ${o.bestMs} <= median ${o.medianMs}`);
   t.equal(o.bytesPerSpmv, 12 * 400 + 4 * 49 + 16 * 48, '12 B/nnz + 4 B/row pointer + 16 B/row');
   t.ok(o.gbPerS > 0);
-  t.ok(Math.abs(o.gbPerS - o.bytesPerSpmv / (o.bestMs * 1e-3) / 1e9) <= 1e-9 * o.gbPerS, 'GB/s from the best time');
+  t.ok(
+    Math.abs(o.gbPerS - o.bytesPerSpmv / (o.bestMs * 1e-3) / 1e9) <= 1e-9 * o.gbPerS,
+    'GB/s from the best time',
+  );
 });
 
 t.test('spmv text output; --threads applies and is restored', async (t) => {
@@ -117,13 +138,24 @@ t.test('demo --n 60', async (t) => {
   t.ok(Math.abs(lam - want) / want < 5e-3, `power iteration ${lam} close to ${want}`);
   t.ok(lam <= want + 1e-9, 'Rayleigh quotient does not exceed λmax');
   t.match(r.out, /relative error \d\.\de-\d/);
-  const it = Number(/cg\s+(\d+) iterations in [\d.]+ (µs|ms|s) \([\d.]+ (µs|ms) per iteration\), converged \(rtol\)/.exec(r.out)?.[1]);
+  const it = Number(
+    /cg\s+(\d+) iterations in [\d.]+ (µs|ms|s) \([\d.]+ (µs|ms) per iteration\), converged \(rtol\)/.exec(
+      r.out,
+    )?.[1],
+  );
   t.ok(it > 10 && it < 400, `cg iterations: ${it}`);
-  const rel = Number(/residual\s+\|b - A x\| \/ \|b\| = (\S+) \(b = ones, rtol 1e-8\)/.exec(r.out)?.[1]);
+  const rel = Number(
+    /residual\s+\|b - A x\| \/ \|b\| = (\S+) \(b = ones, rtol 1e-8\)/.exec(r.out)?.[1],
+  );
   t.ok(rel <= 1e-8, `relative residual ${rel}`);
   const bytes = cgIterationBytes(n * n, 5 * n * n - 4 * n);
   t.equal(bytes, 12 * 17760 + 4 * 3601 + 80 * 3600);
-  t.match(r.out, new RegExp(`cg traffic\\s+~[\\d.]+ GB/s \\(estimate: ${format.fmtBytes(bytes).replace('.', '\\.')} per iteration`));
+  t.match(
+    r.out,
+    new RegExp(
+      `cg traffic\\s+~[\\d.]+ GB/s \\(estimate: ${format.fmtBytes(bytes).replace('.', '\\.')} per iteration`,
+    ),
+  );
   t.match(r.out, /total\s+[\d.]+ (ms|s)\n$/);
 });
 
@@ -148,10 +180,14 @@ t.test('progress bar', async (t) => {
   bar.update(0.52, '1 MB');
   t.equal(writes.length, 1, 'unchanged line is not redrawn');
   bar.update(2);
-  t.equal(writes[1], '\r[##########] 100% reading      ', 'clamped; pads over the longer previous line');
+  t.equal(
+    writes[1],
+    '\r[##########] 100% reading      ',
+    'clamped; pads over the longer previous line',
+  );
   bar.setLabel('x');
   bar.update(NaN);
-  t.match(writes[2], /^\r\[----------\]   0% x/);
+  t.match(writes[2], /^\r\[----------\] {3}0% x/);
   bar.done();
   t.match(writes[3], /^\r {5,}\r$/);
   bar.done();
@@ -160,7 +196,10 @@ t.test('progress bar', async (t) => {
   t.equal(bar.active, false);
 
   const narrow: string[] = [];
-  const nb = new ProgressBar({ write: (s: string) => narrow.push(s), isTTY: true, columns: 20 }, 'a long label here');
+  const nb = new ProgressBar(
+    { write: (s: string) => narrow.push(s), isTTY: true, columns: 20 },
+    'a long label here',
+  );
   nb.update(0.1);
   t.equal(narrow[0].length, 1 + 19, 'cut to the terminal width');
 
@@ -179,14 +218,28 @@ t.test('progress bar', async (t) => {
 });
 
 t.test('number formatting', async (t) => {
-  t.same(
-    [0.0042, 0.5, 12.345, 999, 2500].map(format.fmtTime),
-    ['4.20 µs', '500 µs', '12.3 ms', '999 ms', '2.50 s'],
-  );
-  t.same([512, 4541, 82.8e6, 1.5e9].map(format.fmtBytes), ['512 B', '4.54 kB', '82.8 MB', '1.50 GB']);
+  t.same([0.0042, 0.5, 12.345, 999, 2500].map(format.fmtTime), [
+    '4.20 µs',
+    '500 µs',
+    '12.3 ms',
+    '999 ms',
+    '2.50 s',
+  ]);
+  t.same([512, 4541, 82.8e6, 1.5e9].map(format.fmtBytes), [
+    '512 B',
+    '4.54 kB',
+    '82.8 MB',
+    '1.50 GB',
+  ]);
   t.same([0, 999, 1000, 4996000].map(format.fmtInt), ['0', '999', '1,000', '4,996,000']);
   t.same([-3.14159, 42.42, 123.6].map(format.sig), ['-3.14', '42.4', '124']);
-  t.same([1.2345e-9, 0, 31.4, NaN, -Infinity].map(format.fmtSci), ['1.23e-9', '0.00e+0', '3.14e+1', 'NaN', '-Infinity']);
+  t.same([1.2345e-9, 0, 31.4, NaN, -Infinity].map(format.fmtSci), [
+    '1.23e-9',
+    '0.00e+0',
+    '3.14e+1',
+    'NaN',
+    '-Infinity',
+  ]);
 });
 
 t.test('help and usage errors', async (t) => {
@@ -197,9 +250,15 @@ t.test('help and usage errors', async (t) => {
     t.match(r.out, /info/);
     t.match(r.out, /spmv <A\.mtx>/);
     t.match(r.out, /solve <A\.mtx> \[b\.mtx\]/);
-    t.match(r.out, /--method M\s+cg, bicgstab, gmres, minres, cd, gcrotmk \(cd: conjugate directions\)\.\s+Default: cg\./);
+    t.match(
+      r.out,
+      /--method M\s+cg, bicgstab, gmres, minres, cd, gcrotmk \(cd: conjugate directions\)\.\s+Default: cg\./,
+    );
     t.match(r.out, /^ {2}3 {4}solve stopped without converging/m);
-    t.match(r.out, /^ {2}4 {4}solve finished \(summary printed\) but --plot or --out could not be written/m);
+    t.match(
+      r.out,
+      /^ {2}4 {4}solve finished \(summary printed\) but --plot or --out could not be written/m,
+    );
     t.equal(r.out, USAGE);
     t.match(r.out, /demo/);
     t.equal(r.err, '');
@@ -216,13 +275,22 @@ t.test('help and usage errors', async (t) => {
     [['info', '--json=yes'], /option '--json' takes no value/],
     [['spmv'], /spmv: missing the Matrix Market file/],
     [['spmv', bcsstk01, '--repeat'], /option '--repeat' needs a value/],
-    [['spmv', bcsstk01, '--threads', 'abc'], /option '--threads' expects an integer from 1 to 256, received 'abc'/],
+    [
+      ['spmv', bcsstk01, '--threads', 'abc'],
+      /option '--threads' expects an integer from 1 to 256, received 'abc'/,
+    ],
     [['spmv', bcsstk01, '--threads', '0'], /'--threads'.*received '0'/],
     [['spmv', bcsstk01, '--threads=1.5'], /'--threads'.*received '1\.5'/],
-    [['spmv', bcsstk01, '--repeat', '-3'], /option '--repeat' expects an integer from 1 to 10000000, received '-3'/],
+    [
+      ['spmv', bcsstk01, '--repeat', '-3'],
+      /option '--repeat' expects an integer from 1 to 10000000, received '-3'/,
+    ],
     [['spmv', bcsstk01, 'other.mtx'], /spmv: unexpected argument 'other\.mtx'/],
     [['demo', '--n', '0'], /demo: option '--n' expects an integer/],
-    [['demo', '--threads', '999'], /demo: option '--threads' expects an integer from 1 to 256, received '999'/],
+    [
+      ['demo', '--threads', '999'],
+      /demo: option '--threads' expects an integer from 1 to 256, received '999'/,
+    ],
     [['--version', 'x'], /unexpected argument 'x'/],
   ];
   for (const [argv, msg] of cases) {
@@ -256,17 +324,29 @@ t.test('library errors: exit 1, one line, no stack', async (t) => {
   t.match(p.err, /^itersolve: .*bad\.mtx.*(:3:|line 3)/, 'names the file and line');
   t.ok(noStack(p.err));
   // --json: the error is also a JSON document on stdout, the same message as the stderr line
-  t.same(JSON.parse(p.out), { error: { code: 'ERR_PARSE', message: p.err.replace(/^itersolve: /, '').trim() } });
+  t.same(JSON.parse(p.out), {
+    error: { code: 'ERR_PARSE', message: p.err.replace(/^itersolve: /, '').trim() },
+  });
 });
 
 t.test('--json errors: usage, interrupt and internal errors as JSON on stdout', async (t) => {
   const u = await run(['spmv', bcsstk01, '--repeat', '0', '--json']);
   t.equal(u.code, EXIT.usage);
-  t.match(u.err, /^itersolve: spmv: option '--repeat' expects an integer from 1 to 10000000, received '0'\n/);
-  t.same(JSON.parse(u.out), { error: { code: 'ERR_USAGE', message: "spmv: option '--repeat' expects an integer from 1 to 10000000, received '0'" } });
+  t.match(
+    u.err,
+    /^itersolve: spmv: option '--repeat' expects an integer from 1 to 10000000, received '0'\n/,
+  );
+  t.same(JSON.parse(u.out), {
+    error: {
+      code: 'ERR_USAGE',
+      message: "spmv: option '--repeat' expects an integer from 1 to 10000000, received '0'",
+    },
+  });
   const d = await run(['demo', '--json']);
   t.equal(d.code, EXIT.usage, 'demo has no --json, but the error still comes as JSON');
-  t.same(JSON.parse(d.out), { error: { code: 'ERR_USAGE', message: "demo: unknown option '--json'" } });
+  t.same(JSON.parse(d.out), {
+    error: { code: 'ERR_USAGE', message: "demo: unknown option '--json'" },
+  });
   const a = await run(['spmv', bcsstk01, '--json'], { signal: AbortSignal.abort() });
   t.equal(a.code, EXIT.interrupted);
   t.same(JSON.parse(a.out), { error: { code: 'ABORT_ERR', message: 'interrupted' } });
@@ -308,7 +388,7 @@ t.test('--json errors: usage, interrupt and internal errors as JSON on stdout', 
 t.test('usage text: the solve options come from the option table', async (t) => {
   // Each entry of the Solve options block, its wrapped lines joined.
   const block = USAGE.slice(USAGE.indexOf('Solve options:\n'), USAGE.indexOf('\nExit codes:'));
-  const entries = block.split(/\n(?=  --)/).map((e) => e.replace(/\s+/g, ' ').trim());
+  const entries = block.split(/\n(?= {2}--)/).map((e) => e.replace(/\s+/g, ' ').trim());
   for (const f of SOLVE_FLAGS) {
     const head = `${f.flag}${f.meta ? ` ${f.meta}` : ''} `;
     const entry = entries.find((e) => e.startsWith(head));
@@ -320,10 +400,14 @@ t.test('usage text: the solve options come from the option table', async (t) => 
     t.ok(entry, `${f.flag} has a usage entry`);
     if (!entry) continue;
     t.ok(entry.includes(f.doc.replace(/\s+/g, ' ')), `${f.flag}: doc`);
-    if (f.default !== undefined) t.ok(entry.endsWith(`Default: ${f.default}.`), `${f.flag}: default ${f.default}`);
+    if (f.default !== undefined)
+      t.ok(entry.endsWith(`Default: ${f.default}.`), `${f.flag}: default ${f.default}`);
     if (f.methods) t.ok(entry.includes(`${f.methods.join(', ')} only: `), `${f.flag}: methods`);
   }
-  t.ok(USAGE.split('\n').every((l) => l.length <= 100), 'usage lines fit 100 columns');
+  t.ok(
+    USAGE.split('\n').every((l) => l.length <= 100),
+    'usage lines fit 100 columns',
+  );
   // Rows made from lib/options.ts carry its ranges, defaults and methods.
   const byFlag = new Map(SOLVE_FLAGS.map((f) => [f.flag, f]));
   t.same(byFlag.get('--rtol'), {
@@ -340,7 +424,11 @@ t.test('usage text: the solve options come from the option table', async (t) => 
   t.equal(byFlag.get('--restart')!.default, '30 (gmres), 20 (gcrotmk)');
   t.same(byFlag.get('--memory')!.methods, ['cd']);
   t.same(byFlag.get('--flexible')!.spec, { kind: 'bool' });
-  t.equal(byFlag.get('--precond')!.methods, undefined, 'every method takes --precond (cd as its oracle)');
+  t.equal(
+    byFlag.get('--precond')!.methods,
+    undefined,
+    'every method takes --precond (cd as its oracle)',
+  );
   t.same(byFlag.get('--omega')!.needs, { flag: '--precond', value: 'ssor' });
   t.equal(byFlag.get('--omega')!.default, '1');
   t.equal(byFlag.get('--max-iterations')!.default, '10·n');
@@ -349,7 +437,8 @@ t.test('usage text: the solve options come from the option table', async (t) => 
     if (o.flag !== null && o.ops.some((op) => (Object.values(METHODS) as string[]).includes(op)))
       t.ok(cliFlags.has(o.flag), `${o.key}: its flag ${o.flag} is a solve option`);
   t.same(EXIT, { ok: 0, failure: 1, usage: 2, notConverged: 3, outputFailed: 4, interrupted: 130 });
-  for (const [, code] of Object.entries(EXIT)) t.match(USAGE, new RegExp(`^  ${code} +\\S`, 'm'), `exit code ${code} documented`);
+  for (const [, code] of Object.entries(EXIT))
+    t.match(USAGE, new RegExp(`^  ${code} +\\S`, 'm'), `exit code ${code} documented`);
 });
 
 t.test('interrupted: exit 130', async (t) => {
@@ -398,7 +487,9 @@ t.test('non-library errors', async (t) => {
 function balancedXml(xml: string): boolean {
   const stack: string[] = [];
   let roots = 0;
-  for (const m of xml.replace(/<\?[\s\S]*?\?>/g, '').matchAll(/<(\/?)([A-Za-z][\w:-]*)[^>]*?(\/?)>/g)) {
+  for (const m of xml
+    .replace(/<\?[\s\S]*?\?>/g, '')
+    .matchAll(/<(\/?)([A-Za-z][\w:-]*)[^>]*?(\/?)>/g)) {
     if (m[1]) {
       if (stack.pop() !== m[2]) return false;
     } else {
@@ -425,30 +516,47 @@ const readVector = (file: string): Float64Array => readMatrixMarket(file).toDens
 t.test('solve: every method on a small Poisson system (--json)', async (t) => {
   const iterations: Record<string, number> = {};
   // gcrotmk: once its facade has landed (lib/krylov.ts exports it).
-  const methods = Object.keys(METHODS).filter((m) => m !== 'gcrotmk' || typeof (lib as Record<string, unknown>).gcrotmk === 'function');
+  const methods = Object.keys(METHODS).filter(
+    (m) => m !== 'gcrotmk' || typeof (lib as Record<string, unknown>).gcrotmk === 'function',
+  );
   t.ok(methods.length >= 5);
   for (const method of methods) {
     const r = await run(['solve', poisson, '--method', method, '--json']);
     t.equal(r.code, 0, `${method}: ${r.err}`);
     t.equal(r.err, '');
     const o = JSON.parse(r.out);
-    t.same([o.file, o.rows, o.cols, o.nnz, o.rhs, o.method], [poisson, 400, 400, 1920, 'A*ones', method]);
+    t.same(
+      [o.file, o.rows, o.cols, o.nnz, o.rhs, o.method],
+      [poisson, 400, 400, 1920, 'A*ones', method],
+    );
     t.same([o.converged, o.reason, o.preconditioner], [true, 'rtol', 'none'], method);
-    t.ok(o.iterations > 0 && o.matvecs >= o.iterations, `${method}: ${o.iterations} iterations, ${o.matvecs} matvecs`);
+    t.ok(
+      o.iterations > 0 && o.matvecs >= o.iterations,
+      `${method}: ${o.iterations} iterations, ${o.matvecs} matvecs`,
+    );
     t.equal(o.tolerance, 1e-8 * o.bNorm);
     t.equal(o.maxIterations, 4000, 'default 10 n');
     // The solver confirmed ‖b − A x‖ <= tol itself; the CLI's recomputation may differ in the last bits.
-    t.ok(o.residualNorm <= o.tolerance * (1 + 1e-10), `${method}: true residual ${o.residualNorm} <= ${o.tolerance}`);
+    t.ok(
+      o.residualNorm <= o.tolerance * (1 + 1e-10),
+      `${method}: true residual ${o.residualNorm} <= ${o.tolerance}`,
+    );
     t.ok(Math.abs(o.relativeResidual - o.residualNorm / o.bNorm) <= 1e-12 * o.relativeResidual);
-    t.ok(Math.abs(o.solverResidualNorm - o.residualNorm) <= 1e-6 * o.bNorm, 'solver and CLI agree on the residual');
+    t.ok(
+      Math.abs(o.solverResidualNorm - o.residualNorm) <= 1e-6 * o.bNorm,
+      'solver and CLI agree on the residual',
+    );
     t.ok(o.elapsedMs >= 0 && o.msPerIteration === o.elapsedMs / o.iterations);
     // Every setting with a flag, with its default where the method takes it, else null.
-    t.same([o.restart, o.memory, o.flexible, o.recycle], [
-      method === 'gmres' ? 30 : method === 'gcrotmk' ? 20 : null,
-      method === 'cd' ? 2 : null,
-      method === 'gmres' ? false : null,
-      method === 'gcrotmk' ? 20 : null,
-    ]);
+    t.same(
+      [o.restart, o.memory, o.flexible, o.recycle],
+      [
+        method === 'gmres' ? 30 : method === 'gcrotmk' ? 20 : null,
+        method === 'cd' ? 2 : null,
+        method === 'gmres' ? false : null,
+        method === 'gcrotmk' ? 20 : null,
+      ],
+    );
     t.same([o.rtol, o.atol, o.trueResidualEvery], [1e-8, 0, 0]);
     t.same([o.plot, o.out, o.timeLimitMs, o.omega], [null, null, null, null]);
     t.equal(o.threads, getThreads());
@@ -456,16 +564,37 @@ t.test('solve: every method on a small Poisson system (--json)', async (t) => {
     iterations[method] = o.iterations;
   }
   // With the identity oracle and memory >= 1, cd's iterates are CG's in exact arithmetic.
-  t.ok(Math.abs(iterations.cd - iterations.cg) <= Math.max(3, 0.1 * iterations.cg), `cd ${iterations.cd} ≈ cg ${iterations.cg}`);
+  t.ok(
+    Math.abs(iterations.cd - iterations.cg) <= Math.max(3, 0.1 * iterations.cg),
+    `cd ${iterations.cd} ≈ cg ${iterations.cg}`,
+  );
   const g = await run(['solve', poisson, '--method', 'gmres', '--restart', '5', '--json']);
   t.equal(g.code, 0, g.err);
   t.equal(JSON.parse(g.out).restart, 5);
   t.ok(JSON.parse(g.out).iterations > iterations.gmres, 'a shorter restart needs more iterations');
-  const sd = await run(['solve', poisson, '--method', 'cd', '--memory', '0', '--max-iterations', '50', '--json']);
+  const sd = await run([
+    'solve',
+    poisson,
+    '--method',
+    'cd',
+    '--memory',
+    '0',
+    '--max-iterations',
+    '50',
+    '--json',
+  ]);
   t.equal(sd.code, 3, 'steepest descent does not converge in 50 iterations');
   t.same([JSON.parse(sd.out).memory, JSON.parse(sd.out).reason], [0, 'max-iterations']);
   // flags with no CLI code of their own: they come from the option table and reach the solver
-  const fg = await run(['solve', poisson, '--method', 'gmres', '--flexible', '--precond', 'jacobi']);
+  const fg = await run([
+    'solve',
+    poisson,
+    '--method',
+    'gmres',
+    '--flexible',
+    '--precond',
+    'jacobi',
+  ]);
   t.equal(fg.code, 0, fg.err);
   t.match(fg.out, /^method\s+gmres \(restart 30, flexible\)$/m);
   const tr = await run(['solve', poisson, '--true-residual-every', '7', '--json']);
@@ -473,7 +602,11 @@ t.test('solve: every method on a small Poisson system (--json)', async (t) => {
   t.equal(JSON.parse(tr.out).trueResidualEvery, 7);
   const trText = await run(['solve', poisson, '--method', 'cd', '--true-residual-every', '7']);
   t.match(trText.out, /^method\s+cd \(memory 2, true-residual-every 7\)$/m);
-  t.match((await run(['solve', poisson])).out, /^method\s+cg$/m, 'nothing to add for cg by default');
+  t.match(
+    (await run(['solve', poisson])).out,
+    /^method\s+cg$/m,
+    'nothing to add for cg by default',
+  );
 });
 
 t.test('solve: preconditioners', async (t) => {
@@ -503,7 +636,18 @@ t.test('solve: text summary on bcsstk01 with ic0, --plot and --out', async (t) =
   const plot = path.join(tmp, 'conv.svg');
   const xFile = path.join(tmp, 'x.mtx');
   const before = getThreads();
-  const r = await run(['solve', bcsstk01, '--precond', 'ic0', '--threads', '1', '--plot', plot, '--out', xFile]);
+  const r = await run([
+    'solve',
+    bcsstk01,
+    '--precond',
+    'ic0',
+    '--threads',
+    '1',
+    '--plot',
+    plot,
+    '--out',
+    xFile,
+  ]);
   t.equal(r.code, 0, r.err);
   t.equal(r.err, '', 'no progress output when not a TTY');
   t.match(r.out, /^matrix\s+.*bcsstk01\.mtx$/m);
@@ -512,14 +656,23 @@ t.test('solve: text summary on bcsstk01 with ic0, --plot and --out', async (t) =
   t.match(r.out, /^method\s+cg$/m);
   t.match(r.out, /^preconditioner\s+ic0$/m);
   t.match(r.out, /^threads\s+1 \(simd \w+\)$/m);
-  t.match(r.out, /^tolerance\s+\S+ = max\(rtol 1e-8 x \|b\| \S+, atol 0\); at most 480 iterations$/m);
+  t.match(
+    r.out,
+    /^tolerance\s+\S+ = max\(rtol 1e-8 x \|b\| \S+, atol 0\); at most 480 iterations$/m,
+  );
   t.match(r.out, /^outcome\s+converged \(rtol\)$/m);
   const it = Number(/^iterations\s+(\d+)$/m.exec(r.out)?.[1]);
   t.ok(it >= 1 && it <= 480, `iterations ${it}`);
   t.match(r.out, /^matvecs\s+\d+$/m);
-  t.match(r.out, /^residual\s+\|b - A x\| = \d\.\d\de[-+]\d+, relative \d\.\d\de-\d+ \(recomputed from x\)$/m);
+  t.match(
+    r.out,
+    /^residual\s+\|b - A x\| = \d\.\d\de[-+]\d+, relative \d\.\d\de-\d+ \(recomputed from x\)$/m,
+  );
   t.match(r.out, /^time\s+[\d.]+ (µs|ms|s) \([\d.]+ (µs|ms|s) per iteration\)$/m);
-  t.match(r.out, new RegExp(`^plot\\s+.*conv\\.svg \\(residual history, ${it + 1} points\\)$`, 'm'));
+  t.match(
+    r.out,
+    new RegExp(`^plot\\s+.*conv\\.svg \\(residual history, ${it + 1} points\\)$`, 'm'),
+  );
   t.match(r.out, /^solution\s+.*x\.mtx \(Matrix Market array, 48 x 1\)$/m);
   t.equal(getThreads(), before, 'thread count restored');
 
@@ -543,7 +696,10 @@ t.test('solve: text summary on bcsstk01 with ic0, --plot and --out', async (t) =
   const j = await run(['solve', bcsstk01, '--precond', 'ic0', '--threads', '1', '--json']);
   const o = JSON.parse(j.out);
   t.equal(residualOf(A, b, x), o.residualNorm, 'x round-trips bit for bit');
-  t.ok(x.every((v) => Math.abs(v - 1) < 1e-3), 'x ≈ ones');
+  t.ok(
+    x.every((v) => Math.abs(v - 1) < 1e-3),
+    'x ≈ ones',
+  );
 });
 
 t.test('solve: b.mtx as an array and as a coordinate vector', async (t) => {
@@ -551,7 +707,10 @@ t.test('solve: b.mtx as an array and as a coordinate vector', async (t) => {
   const rand = rng(7);
   const b = Float64Array.from({ length: 48 }, () => rand() - 0.5);
   const arr = path.join(tmp, 'b-array.mtx');
-  fs.writeFileSync(arr, `%%MatrixMarket matrix array real general\n% b\n48 1\n${Array.from(b, String).join('\n')}\n`);
+  fs.writeFileSync(
+    arr,
+    `%%MatrixMarket matrix array real general\n% b\n48 1\n${Array.from(b, String).join('\n')}\n`,
+  );
   const coo = path.join(tmp, 'b-coo.mtx');
   writeMatrixMarket(CsrMatrix.fromDense(1, 48, b), coo); // 1 x n also counts as a vector
   const xFile = path.join(tmp, 'xb.mtx');
@@ -569,7 +728,13 @@ t.test('solve: b.mtx as an array and as a coordinate vector', async (t) => {
   fs.writeFileSync(zero, `%%MatrixMarket matrix array real general\n48 1\n${'0\n'.repeat(48)}`);
   const z = await run(['solve', bcsstk01, zero, '--json']);
   t.equal(z.code, 0, z.err);
-  t.match(JSON.parse(z.out), { converged: true, iterations: 0, bNorm: 0, residualNorm: 0, relativeResidual: 0 });
+  t.match(JSON.parse(z.out), {
+    converged: true,
+    iterations: 0,
+    bNorm: 0,
+    residualNorm: 0,
+    relativeResidual: 0,
+  });
   const txt = await run(['solve', bcsstk01, arr, '--precond', 'ic0']);
   t.match(txt.out, new RegExp(`^b\\s+.*b-array\\.mtx$`, 'm'));
   // wrong length
@@ -577,7 +742,10 @@ t.test('solve: b.mtx as an array and as a coordinate vector', async (t) => {
   fs.writeFileSync(short, '%%MatrixMarket matrix array real general\n3 1\n1\n2\n3\n');
   const w = await run(['solve', bcsstk01, short]);
   t.equal(w.code, 1);
-  t.match(w.err, /^itersolve: .*b-short\.mtx: expected a vector of length 48 \(an 48 x 1 array or coordinate matrix\), received 3x1\n$/);
+  t.match(
+    w.err,
+    /^itersolve: .*b-short\.mtx: expected a vector of length 48 \(an 48 x 1 array or coordinate matrix\), received 3x1\n$/,
+  );
   t.equal(w.out, '');
 });
 
@@ -593,7 +761,10 @@ t.test('solve: not converged exits 3 after the summary', async (t) => {
   const j = await run(['solve', poisson, '--max-iterations', '0', '--json']);
   t.equal(j.code, 3);
   const o = JSON.parse(j.out);
-  t.same([o.converged, o.reason, o.iterations, o.msPerIteration], [false, 'max-iterations', 0, null]);
+  t.same(
+    [o.converged, o.reason, o.iterations, o.msPerIteration],
+    [false, 'max-iterations', 0, null],
+  );
   t.equal(o.relativeResidual, 1, 'x = 0: the residual is b');
   const z = await run(['solve', poisson, '--max-iterations', '0', '--time-limit', '5000']);
   t.equal(z.code, 3);
@@ -613,18 +784,31 @@ t.test('solve: Ctrl-C stops the solve and prints the partial result', async (t) 
     let out = '';
     let err = '';
     // Abort at the first progress report of the solve: the solve is then surely under way.
-    const code = await main(['solve', big, '--rtol', '0', '--max-iterations', '100000000', '--time-limit', '60000', ...(json ? ['--json'] : [])], {
-      stdout: { write: (s: string) => (out += s) },
-      stderr: {
-        write: (s: string) => {
-          err += s;
-          if (s.includes('iteration')) ac.abort();
+    const code = await main(
+      [
+        'solve',
+        big,
+        '--rtol',
+        '0',
+        '--max-iterations',
+        '100000000',
+        '--time-limit',
+        '60000',
+        ...(json ? ['--json'] : []),
+      ],
+      {
+        stdout: { write: (s: string) => (out += s) },
+        stderr: {
+          write: (s: string) => {
+            err += s;
+            if (s.includes('iteration')) ac.abort();
+          },
+          isTTY: true,
         },
         isTTY: true,
+        signal: ac.signal,
       },
-      isTTY: true,
-      signal: ac.signal,
-    });
+    );
     t.equal(code, 130, err);
     t.ok(ac.signal.aborted);
     t.match(err, /\r\[[#-]+\]\s+\d+% cg {2}iteration [\d,]+, residual \S+/, 'progress bar');
@@ -632,7 +816,10 @@ t.test('solve: Ctrl-C stops the solve and prints the partial result', async (t) 
     if (json) {
       const o = JSON.parse(out);
       t.same([o.converged, o.reason], [false, 'aborted']);
-      t.ok(o.iterations >= 0 && o.iterations < 100000000, `stopped after ${o.iterations} iterations`);
+      t.ok(
+        o.iterations >= 0 && o.iterations < 100000000,
+        `stopped after ${o.iterations} iterations`,
+      );
     } else {
       t.match(out, /^outcome\s+not converged: stopped by aborted$/m);
     }
@@ -654,17 +841,35 @@ t.test('solve: usage errors exit 2', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [['solve'], /solve: missing the Matrix Market file \(itersolve solve A\.mtx \[b\.mtx\]\)/],
     [['solve', poisson, 'b.mtx', 'c.mtx'], /solve: unexpected argument 'c\.mtx'/],
-    [['solve', poisson, '--method', 'lsqr'], /solve: option '--method' expects one of cg, bicgstab, gmres, minres, cd, gcrotmk, received 'lsqr'/],
-    [['solve', poisson, '--precond', 'amg'], /option '--precond' expects one of none, jacobi, ssor, ic0, ilu0, received 'amg'/],
+    [
+      ['solve', poisson, '--method', 'lsqr'],
+      /solve: option '--method' expects one of cg, bicgstab, gmres, minres, cd, gcrotmk, received 'lsqr'/,
+    ],
+    [
+      ['solve', poisson, '--precond', 'amg'],
+      /option '--precond' expects one of none, jacobi, ssor, ic0, ilu0, received 'amg'/,
+    ],
     [['solve', poisson, '--omega', '1.2'], /option '--omega' needs --precond ssor/],
-    [['solve', poisson, '--precond', 'ssor', '--omega', '2'], /option '--omega' expects a number in \(0, 2\), received '2'/],
+    [
+      ['solve', poisson, '--precond', 'ssor', '--omega', '2'],
+      /option '--omega' expects a number in \(0, 2\), received '2'/,
+    ],
     [['solve', poisson, '--rtol', 'abc'], /option '--rtol' expects a number >= 0, received 'abc'/],
-    [['solve', poisson, '--rtol', '-1e-8'], /option '--rtol' expects a number >= 0, received '-1e-8'/],
+    [
+      ['solve', poisson, '--rtol', '-1e-8'],
+      /option '--rtol' expects a number >= 0, received '-1e-8'/,
+    ],
     [['solve', poisson, '--atol', 'Infinity'], /option '--atol' expects a number >= 0/],
-    [['solve', poisson, '--time-limit', '0'], /option '--time-limit' expects a positive number, received '0'/],
+    [
+      ['solve', poisson, '--time-limit', '0'],
+      /option '--time-limit' expects a positive number, received '0'/,
+    ],
     [['solve', poisson, '--max-iterations', '1.5'], /option '--max-iterations' expects an integer/],
     [['solve', poisson, '--restart', '10'], /option '--restart' applies only to --method gmres/],
-    [['solve', poisson, '--method', 'gmres', '--restart', '0'], /option '--restart' expects an integer from 1 to 100000/],
+    [
+      ['solve', poisson, '--method', 'gmres', '--restart', '0'],
+      /option '--restart' expects an integer from 1 to 100000/,
+    ],
     [['solve', poisson, '--memory', '3'], /option '--memory' applies only to --method cd/],
     [['solve', poisson, '--plot='], /option '--plot' expects a file name/],
     [['solve', poisson, '--out'], /option '--out' needs a value/],
@@ -687,10 +892,16 @@ t.test('solve: failures exit 1 with one line', async (t) => {
   t.equal(m.code, 1);
   t.ok(m.err.includes(missing), m.err);
   const rect = path.join(tmp, 'rect.mtx');
-  fs.writeFileSync(rect, '%%MatrixMarket matrix coordinate real general\n3 2 2\n1 1 1.0\n3 2 2.0\n');
+  fs.writeFileSync(
+    rect,
+    '%%MatrixMarket matrix coordinate real general\n3 2 2\n1 1 1.0\n3 2 2.0\n',
+  );
   const ns = await run(['solve', rect]);
   t.equal(ns.code, 1);
-  t.match(ns.err, /^itersolve: .*rect\.mtx: expected a square matrix to solve with, received 3x2\n$/);
+  t.match(
+    ns.err,
+    /^itersolve: .*rect\.mtx: expected a square matrix to solve with, received 3x2\n$/,
+  );
   const missingB = await run(['solve', bcsstk01, path.join(tmp, 'no-b.mtx')]);
   t.equal(missingB.code, 1);
   t.match(missingB.err, /no-b\.mtx/);
@@ -698,10 +909,19 @@ t.test('solve: failures exit 1 with one line', async (t) => {
   // (a matching puts the ones on the diagonal), but [[1 1 0] [1 1 1] [0 1 1]] has a full diagonal
   // and its pivot u₁₁ = 1 − 1·1 vanishes at row 1.
   const zp = path.join(tmp, 'zero-pivot.mtx');
-  fs.writeFileSync(zp, '%%MatrixMarket matrix coordinate real symmetric\n2 2 3\n1 1 0\n2 1 1\n2 2 0\n');
+  fs.writeFileSync(
+    zp,
+    '%%MatrixMarket matrix coordinate real symmetric\n2 2 3\n1 1 0\n2 1 1\n2 2 0\n',
+  );
   const zp3 = path.join(tmp, 'zero-pivot-3.mtx');
-  fs.writeFileSync(zp3, '%%MatrixMarket matrix coordinate real symmetric\n3 3 5\n1 1 1\n2 1 1\n2 2 1\n3 2 1\n3 3 1\n');
-  for (const [pre, file, row] of [['ic0', zp, 0], ['ilu0', zp3, 1]] as const) {
+  fs.writeFileSync(
+    zp3,
+    '%%MatrixMarket matrix coordinate real symmetric\n3 3 5\n1 1 1\n2 1 1\n2 2 1\n3 2 1\n3 3 1\n',
+  );
+  for (const [pre, file, row] of [
+    ['ic0', zp, 0],
+    ['ilu0', zp3, 1],
+  ] as const) {
     const r = await run(['solve', file, '--method', 'gmres', '--precond', pre]);
     t.equal(r.code, 1, pre);
     t.match(r.err, new RegExp(`^itersolve: .*pivot.*row ${row}`, 'i'), `${pre}: ${r.err}`);
@@ -715,15 +935,27 @@ t.test('solve: --plot and --out paths are checked before solving (exit 1, ERR_IO
   const noDir = path.join(tmp, 'no-dir', 'p.svg');
   const p = await run(['solve', poisson, '--plot', noDir]);
   t.equal(p.code, EXIT.failure);
-  t.equal(p.err, `itersolve: option '--plot': cannot write '${noDir}': the folder '${path.dirname(noDir)}' does not exist\n`);
+  t.equal(
+    p.err,
+    `itersolve: option '--plot': cannot write '${noDir}': the folder '${path.dirname(noDir)}' does not exist\n`,
+  );
   t.equal(p.out, '', 'nothing solved, nothing printed');
   const j = await run(['solve', poisson, '--out', tmp, '--json']);
   t.equal(j.code, EXIT.failure);
-  t.same(JSON.parse(j.out), { error: { code: 'ERR_IO', message: `option '--out': cannot write '${tmp}': it is a folder`, argument: '--out' } });
+  t.same(JSON.parse(j.out), {
+    error: {
+      code: 'ERR_IO',
+      message: `option '--out': cannot write '${tmp}': it is a folder`,
+      argument: '--out',
+    },
+  });
   const underFile = path.join(bcsstk01, 'x.mtx'); // a path through a regular file
   const f = await run(['solve', poisson, '--out', underFile]);
   t.equal(f.code, EXIT.failure);
-  t.match(f.err, /^itersolve: option '--out': cannot write '.*bcsstk01\.mtx\/x\.mtx': '.*bcsstk01\.mtx' is not a folder\n$/);
+  t.match(
+    f.err,
+    /^itersolve: option '--out': cannot write '.*bcsstk01\.mtx\/x\.mtx': '.*bcsstk01\.mtx' is not a folder\n$/,
+  );
   // the solve never started: the matrix is not even read (a missing A with a bad --out fails on --out)
   const both = await run(['solve', path.join(tmp, 'missing-A.mtx'), '--plot', noDir]);
   t.match(both.err, /option '--plot'/);
@@ -735,9 +967,18 @@ t.test('solve: --plot and --out paths are checked before solving (exit 1, ERR_IO
   t.match(fs.readFileSync(existing, 'utf8'), /^%%MatrixMarket matrix array real general\n/);
   // outputs that would overwrite an input, or each other: usage errors
   for (const [argv, msg] of [
-    [['solve', poisson, '--out', poisson], /option '--out' would overwrite the input '.*poisson20\.mtx'/],
-    [['solve', bcsstk01, existing, '--plot', existing], /option '--plot' would overwrite the input/],
-    [['solve', poisson, '--plot', existing, '--out', existing], /options '--plot' and '--out' name the same file/],
+    [
+      ['solve', poisson, '--out', poisson],
+      /option '--out' would overwrite the input '.*poisson20\.mtx'/,
+    ],
+    [
+      ['solve', bcsstk01, existing, '--plot', existing],
+      /option '--plot' would overwrite the input/,
+    ],
+    [
+      ['solve', poisson, '--plot', existing, '--out', existing],
+      /options '--plot' and '--out' name the same file/,
+    ],
   ] as Array<[string[], RegExp]>) {
     const r = await run(argv);
     t.equal(r.code, EXIT.usage, argv.join(' '));
@@ -750,61 +991,94 @@ t.test('solve: --plot and --out paths are checked before solving (exit 1, ERR_IO
   }
 });
 
-t.test('solve: a write that fails after the solve keeps the summary (exit 4, ERR_IO)', { skip: fs.existsSync('/dev/full') ? false : 'no /dev/full' }, async (t) => {
-  // /dev/full passes the pre-check (an existing, writable file) and fails every write with ENOSPC.
-  const xFile = path.join(tmp, 'x-kept.mtx');
-  fs.rmSync(xFile, { force: true });
-  const r = await run(['solve', poisson, '--plot', '/dev/full', '--out', xFile]);
-  t.equal(r.code, EXIT.outputFailed);
-  t.match(r.out, /^outcome\s+converged \(rtol\)$/m, 'the summary is printed');
-  t.match(r.out, /^plot\s+\/dev\/full NOT written \(error below\)$/m);
-  t.match(r.out, /^solution\s+.*x-kept\.mtx \(Matrix Market array, 400 x 1\)$/m);
-  t.equal(r.err, "itersolve: option '--plot': cannot write '/dev/full': ENOSPC: no space left on device, write (the solve itself finished)\n");
-  t.equal(readMatrixMarket(xFile).rows, 400, 'the other output is still written');
+t.test(
+  'solve: a write that fails after the solve keeps the summary (exit 4, ERR_IO)',
+  { skip: fs.existsSync('/dev/full') ? false : 'no /dev/full' },
+  async (t) => {
+    // /dev/full passes the pre-check (an existing, writable file) and fails every write with ENOSPC.
+    const xFile = path.join(tmp, 'x-kept.mtx');
+    fs.rmSync(xFile, { force: true });
+    const r = await run(['solve', poisson, '--plot', '/dev/full', '--out', xFile]);
+    t.equal(r.code, EXIT.outputFailed);
+    t.match(r.out, /^outcome\s+converged \(rtol\)$/m, 'the summary is printed');
+    t.match(r.out, /^plot\s+\/dev\/full NOT written \(error below\)$/m);
+    t.match(r.out, /^solution\s+.*x-kept\.mtx \(Matrix Market array, 400 x 1\)$/m);
+    t.equal(
+      r.err,
+      "itersolve: option '--plot': cannot write '/dev/full': ENOSPC: no space left on device, write (the solve itself finished)\n",
+    );
+    t.equal(readMatrixMarket(xFile).rows, 400, 'the other output is still written');
 
-  const full2 = path.join(tmp, 'full2'); // a second name for /dev/full
-  fs.symlinkSync('/dev/full', full2);
-  const j = await run(['solve', poisson, '--plot', '/dev/full', '--out', full2, '--json']);
-  t.equal(j.code, EXIT.outputFailed);
-  const o = JSON.parse(j.out); // one document: the summary with the error in it
-  t.same([o.converged, o.plot, o.out], [true, '/dev/full', full2]);
-  t.equal(o.error.code, 'ERR_IO');
-  t.equal(o.error.argument, '--plot', 'names the first flag that failed');
-  t.match(o.error.message, /^option '--plot': cannot write '\/dev\/full': ENOSPC.*; option '--out': cannot write '.*full2': ENOSPC/);
-  t.equal(j.err, `itersolve: ${o.error.message}\n`);
+    const full2 = path.join(tmp, 'full2'); // a second name for /dev/full
+    fs.symlinkSync('/dev/full', full2);
+    const j = await run(['solve', poisson, '--plot', '/dev/full', '--out', full2, '--json']);
+    t.equal(j.code, EXIT.outputFailed);
+    const o = JSON.parse(j.out); // one document: the summary with the error in it
+    t.same([o.converged, o.plot, o.out], [true, '/dev/full', full2]);
+    t.equal(o.error.code, 'ERR_IO');
+    t.equal(o.error.argument, '--plot', 'names the first flag that failed');
+    t.match(
+      o.error.message,
+      /^option '--plot': cannot write '\/dev\/full': ENOSPC.*; option '--out': cannot write '.*full2': ENOSPC/,
+    );
+    t.equal(j.err, `itersolve: ${o.error.message}\n`);
 
-  // not converged and not written: 4 (the missing file is the more urgent news)
-  const nc = await run(['solve', poisson, '--max-iterations', '2', '--out', '/dev/full']);
-  t.equal(nc.code, EXIT.outputFailed);
-  t.match(nc.out, /^outcome\s+not converged: stopped by max-iterations$/m);
-  t.match(nc.out, /^solution\s+\/dev\/full NOT written \(error below\)$/m);
-});
+    // not converged and not written: 4 (the missing file is the more urgent news)
+    const nc = await run(['solve', poisson, '--max-iterations', '2', '--out', '/dev/full']);
+    t.equal(nc.code, EXIT.outputFailed);
+    t.match(nc.out, /^outcome\s+not converged: stopped by max-iterations$/m);
+    t.match(nc.out, /^solution\s+\/dev\/full NOT written \(error below\)$/m);
+  },
+);
 
 // The package's `bin` (ITERSOLVE_CLI overrides it, e.g. for a private tsc build of lib/).
-const cli = process.env.ITERSOLVE_CLI ?? path.join(root, JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.itersolve);
-t.test('built CLI as a child process', { skip: fs.existsSync(cli) ? false : `${cli} not built` }, async (t) => {
-  t.match(fs.readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'shebang');
-  const r = spawnSync(process.execPath, [cli, 'info'], { encoding: 'utf8', timeout: 60000 });
-  t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /^itersolve \d+\.\d+\.\d+/);
-  t.match(r.stdout, /simd\s+\w+/);
-  t.equal(r.stderr, '');
-  const u = spawnSync(process.execPath, [cli, 'bogus'], { encoding: 'utf8', timeout: 60000 });
-  t.equal(u.status, 2);
-  t.match(u.stderr, /unknown command 'bogus'/);
-  const m = spawnSync(process.execPath, [cli, 'spmv', path.join(tmp, 'missing.mtx')], { encoding: 'utf8', timeout: 60000 });
-  t.equal(m.status, 1);
-  t.match(m.stderr, /^itersolve: .*missing\.mtx/);
-  t.ok(noStack(m.stderr));
-  if (fs.existsSync('/dev/full')) {
-    const w = spawnSync(process.execPath, [cli, 'solve', bcsstk01, '--out', '/dev/full', '--json'], { encoding: 'utf8', timeout: 60000 });
-    t.equal(w.status, 4, 'exit 4: solved, --out not written');
-    t.same([JSON.parse(w.stdout).converged, JSON.parse(w.stdout).error.argument], [true, '--out']);
-  }
-  // requiring it (not the entry module) runs nothing
-  const q = spawnSync(process.execPath, ['-e', `const c = require(${JSON.stringify(cli)}); process.stdout.write(typeof c.main)`], {
-    encoding: 'utf8',
-    timeout: 60000,
-  });
-  t.equal(q.stdout, 'function');
-});
+const cli =
+  process.env.ITERSOLVE_CLI ??
+  path.join(
+    root,
+    JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin.itersolve,
+  );
+t.test(
+  'built CLI as a child process',
+  { skip: fs.existsSync(cli) ? false : `${cli} not built` },
+  async (t) => {
+    t.match(fs.readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'shebang');
+    const r = spawnSync(process.execPath, [cli, 'info'], { encoding: 'utf8', timeout: 60000 });
+    t.equal(r.status, 0, r.stderr);
+    t.match(r.stdout, /^itersolve \d+\.\d+\.\d+/);
+    t.match(r.stdout, /simd\s+\w+/);
+    t.equal(r.stderr, '');
+    const u = spawnSync(process.execPath, [cli, 'bogus'], { encoding: 'utf8', timeout: 60000 });
+    t.equal(u.status, 2);
+    t.match(u.stderr, /unknown command 'bogus'/);
+    const m = spawnSync(process.execPath, [cli, 'spmv', path.join(tmp, 'missing.mtx')], {
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    t.equal(m.status, 1);
+    t.match(m.stderr, /^itersolve: .*missing\.mtx/);
+    t.ok(noStack(m.stderr));
+    if (fs.existsSync('/dev/full')) {
+      const w = spawnSync(
+        process.execPath,
+        [cli, 'solve', bcsstk01, '--out', '/dev/full', '--json'],
+        { encoding: 'utf8', timeout: 60000 },
+      );
+      t.equal(w.status, 4, 'exit 4: solved, --out not written');
+      t.same(
+        [JSON.parse(w.stdout).converged, JSON.parse(w.stdout).error.argument],
+        [true, '--out'],
+      );
+    }
+    // requiring it (not the entry module) runs nothing
+    const q = spawnSync(
+      process.execPath,
+      ['-e', `const c = require(${JSON.stringify(cli)}); process.stdout.write(typeof c.main)`],
+      {
+        encoding: 'utf8',
+        timeout: 60000,
+      },
+    );
+    t.equal(q.stdout, 'function');
+  },
+);

@@ -7,13 +7,18 @@ import { rng } from '../lib/problems';
  * and properly nested, attributes `name="value"` once each, no raw `<` or stray `&` in text or
  * values. Returns the problems found (empty when fine) and the elements seen.
  */
-function checkXml(xml: string): { errors: string[]; elements: Map<string, number>; texts: string[] } {
+function checkXml(xml: string): {
+  errors: string[];
+  elements: Map<string, number>;
+  texts: string[];
+} {
   const errors: string[] = [];
   const elements = new Map<string, number>();
   const texts: string[] = [];
   const stack: string[] = [];
   let roots = 0;
-  const entityOk = (s: string): boolean => !/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(s);
+  const entityOk = (s: string): boolean =>
+    !/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(s);
   let i = 0;
   if (xml.startsWith('<?xml')) {
     const e = xml.indexOf('?>');
@@ -24,7 +29,8 @@ function checkXml(xml: string): { errors: string[]; elements: Map<string, number
     const lt = xml.indexOf('<', i);
     const text = xml.slice(i, lt < 0 ? xml.length : lt);
     if (text.trim()) {
-      if (stack.length === 0) errors.push(`text outside the root: ${JSON.stringify(text.slice(0, 30))}`);
+      if (stack.length === 0)
+        errors.push(`text outside the root: ${JSON.stringify(text.slice(0, 30))}`);
       if (!entityOk(text)) errors.push(`bad entity in text ${JSON.stringify(text)}`);
       if (text.includes('>')) errors.push(`raw '>' in text ${JSON.stringify(text)}`);
       texts.push(text);
@@ -66,7 +72,8 @@ function checkXml(xml: string): { errors: string[]; elements: Map<string, number
     for (let a = attr.exec(rest); a; a = attr.exec(rest)) {
       if (seen.has(a[1])) errors.push(`duplicate attribute ${a[1]} on <${name}>`);
       seen.add(a[1]);
-      if (a[2].includes('<') || !entityOk(a[2])) errors.push(`bad attribute value ${a[1]}="${a[2]}"`);
+      if (a[2].includes('<') || !entityOk(a[2]))
+        errors.push(`bad attribute value ${a[1]}="${a[2]}"`);
       rest = rest.slice(a[0].length);
     }
     if (rest.trim()) errors.push(`bad attributes in <${name}>: ${JSON.stringify(rest)}`);
@@ -81,7 +88,10 @@ function checkXml(xml: string): { errors: string[]; elements: Map<string, number
 
 /** The decoded texts of all <text> elements. */
 const unescape = (s: string): string =>
-  s.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e] as string);
+  s.replace(
+    /&(amp|lt|gt|quot|apos);/g,
+    (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e] as string,
+  );
 
 function history(n: number, rate: number, start = 1): Float64Array {
   const h = new Float64Array(n);
@@ -91,10 +101,13 @@ function history(n: number, rate: number, start = 1): Float64Array {
 
 /** Path `d` data of the series lines (stroke colour given), as [x, y] pairs with NaN at moves. */
 function seriesPoints(svg: string, color: string): Array<[number, number, 'M' | 'L']> {
-  const m = new RegExp(`<path d="([^"]*)" stroke="${color}"(?: stroke-dasharray="[^"]*")?/>`).exec(svg);
+  const m = new RegExp(`<path d="([^"]*)" stroke="${color}"(?: stroke-dasharray="[^"]*")?/>`).exec(
+    svg,
+  );
   if (!m) return [];
   const pts: Array<[number, number, 'M' | 'L']> = [];
-  for (const seg of m[1].matchAll(/([ML])([-\d.]+) ([-\d.]+)/g)) pts.push([Number(seg[2]), Number(seg[3]), seg[1] as 'M' | 'L']);
+  for (const seg of m[1].matchAll(/([ML])([-\d.]+) ([-\d.]+)/g))
+    pts.push([Number(seg[2]), Number(seg[3]), seg[1] as 'M' | 'L']);
   return pts;
 }
 
@@ -117,14 +130,19 @@ t.test('a basic plot: well-formed, labelled, log axis', async (t) => {
   );
   const x = checkXml(svg);
   t.same(x.errors, []);
-  t.match(svg, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="720" height="440" viewBox="0 0 720 440"/);
+  t.match(
+    svg,
+    /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="720" height="440" viewBox="0 0 720 440"/,
+  );
   t.ok(svg.endsWith('</svg>\n'));
   const texts = x.texts.map(unescape);
   t.ok(texts.includes('bcsstk01 <test> & "quotes"'), 'title escaped and present');
   t.ok(svg.includes('bcsstk01 &lt;test&gt; &amp; &quot;quotes&quot;'));
-  for (const s of ['cg', 'cg + ic0', 'iterations', '‖r‖₂', 'threshold 1e-8']) t.ok(texts.includes(s), `text ${s}`);
+  for (const s of ['cg', 'cg + ic0', 'iterations', '‖r‖₂', 'threshold 1e-8'])
+    t.ok(texts.includes(s), `text ${s}`);
   // 0.9^199 ≈ 8e-10: decades 1e-10 .. 1 (the threshold 1e-8 lies inside)
-  for (const k of ['1', '1e-2', '1e-4', '1e-8', '1e-10']) t.ok(texts.includes(k), `decade label ${k}`);
+  for (const k of ['1', '1e-2', '1e-4', '1e-8', '1e-10'])
+    t.ok(texts.includes(k), `decade label ${k}`);
   t.notOk(texts.includes('1e-11'));
   for (const k of ['0', '50', '100', '150', '200']) t.ok(texts.includes(k), `x tick ${k}`);
   t.equal(x.elements.get('svg'), 1);
@@ -134,7 +152,10 @@ t.test('a basic plot: well-formed, labelled, log axis', async (t) => {
   const b = seriesPoints(svg, '#f28e2b');
   t.equal(a.length, 200, 'short series drawn point for point');
   t.equal(b.length, 60);
-  t.ok(a.every(([, , c], i) => (i === 0 ? c === 'M' : c === 'L')), 'one unbroken line');
+  t.ok(
+    a.every(([, , c], i) => (i === 0 ? c === 'M' : c === 'L')),
+    'one unbroken line',
+  );
   // monotone data → monotone y (SVG y grows downwards)
   t.ok(a.every(([, y], i) => i === 0 || y >= a[i - 1][1]));
   t.ok(a[0][0] < a[199][0]);
@@ -149,13 +170,19 @@ t.test('options: size, defaults, no title', async (t) => {
   t.match(svg, /<title>convergence<\/title>/);
   // 61 points, 8 ticks at most: a step of 10
   const ticks = checkXml(convergencePlotSvg([{ label: 'x', values: history(61, 0.8) }])).texts;
-  t.ok(['0', '10', '20', '30', '40', '50', '60'].every((k) => ticks.includes(k)), 'x ticks every 10');
+  t.ok(
+    ['0', '10', '20', '30', '40', '50', '60'].every((k) => ticks.includes(k)),
+    'x ticks every 10',
+  );
   const noThr = convergencePlotSvg([{ label: 'x', values: [1, 0.5] }], { threshold: 0 });
   t.notMatch(noThr, /threshold/, 'a non-positive threshold is ignored');
   t.match(convergencePlotSvg([], { threshold: 2.5e-6 }), />threshold 2\.5e-6</);
   t.match(convergencePlotSvg([], { threshold: 0.0123456 }), />threshold 0\.0123</);
   t.match(convergencePlotSvg([], { threshold: 123456 }), />threshold 1\.23e5</);
-  t.same(checkXml(convergencePlotSvg([{ label: 'x', values: [1, 0.5] }], { threshold: NaN })).errors, []);
+  t.same(
+    checkXml(convergencePlotSvg([{ label: 'x', values: [1, 0.5] }], { threshold: NaN })).errors,
+    [],
+  );
 });
 
 t.test('zeros, negatives, NaN and Infinity are skipped as gaps', async (t) => {
@@ -177,7 +204,11 @@ t.test('zeros, negatives, NaN and Infinity are skipped as gaps', async (t) => {
 });
 
 t.test('empty and all-invalid series: valid SVG with a note', async (t) => {
-  for (const series of [[], [{ label: 'none', values: new Float64Array(0) }], [{ label: 'zeros', values: [0, 0, NaN, -2] }]]) {
+  for (const series of [
+    [],
+    [{ label: 'none', values: new Float64Array(0) }],
+    [{ label: 'zeros', values: [0, 0, NaN, -2] }],
+  ]) {
     const svg = convergencePlotSvg(series, { title: 'nothing' });
     const x = checkXml(svg);
     t.same(x.errors, [], JSON.stringify(series));
@@ -210,9 +241,15 @@ t.test('long histories are decimated, spikes kept', async (t) => {
   h[700_000] = 0; // a zero
   for (let i = 800_000; i < 810_000; i++) h[i] = NaN; // a stretch of NaN
   const t0 = Date.now();
-  const svg = convergencePlotSvg([{ label: 'long', values: h }, { label: 'long too', values: h.subarray(0, n / 2) }], {
-    threshold: 1e-8,
-  });
+  const svg = convergencePlotSvg(
+    [
+      { label: 'long', values: h },
+      { label: 'long too', values: h.subarray(0, n / 2) },
+    ],
+    {
+      threshold: 1e-8,
+    },
+  );
   const ms = Date.now() - t0;
   t.ok(svg.length < 150_000, `small: ${svg.length} bytes`);
   t.ok(ms < 5000, `quick: ${ms} ms`);
@@ -229,10 +266,15 @@ t.test('long histories are decimated, spikes kept', async (t) => {
 });
 
 t.test('many series: colours then dash patterns', async (t) => {
-  const series = Array.from({ length: 12 }, (_, i) => ({ label: `s${i}`, values: history(20, 0.5 + i / 30) }));
+  const series = Array.from({ length: 12 }, (_, i) => ({
+    label: `s${i}`,
+    values: history(20, 0.5 + i / 30),
+  }));
   const svg = convergencePlotSvg(series);
   t.same(checkXml(svg).errors, []);
-  const colors = new Set([...svg.matchAll(/<path d="M[^"]*" stroke="(#[0-9a-f]{6})"/g)].map((m) => m[1]));
+  const colors = new Set(
+    [...svg.matchAll(/<path d="M[^"]*" stroke="(#[0-9a-f]{6})"/g)].map((m) => m[1]),
+  );
   t.ok(colors.size >= 10, `${colors.size} distinct colours`);
   t.match(svg, /stroke="#4e79a7" stroke-dasharray="6 3"/, 'the 11th series is dashed');
 });
@@ -246,13 +288,19 @@ interface Rect {
 
 /** The legend's box, as drawn. */
 function legendBox(svg: string): Rect | undefined {
-  const m = /<g class="legend"><rect x="([-\d.]+)" y="([-\d.]+)" width="([-\d.]+)" height="([-\d.]+)"/.exec(svg);
+  const m =
+    /<g class="legend"><rect x="([-\d.]+)" y="([-\d.]+)" width="([-\d.]+)" height="([-\d.]+)"/.exec(
+      svg,
+    );
   return m ? { x: Number(m[1]), y: Number(m[2]), w: Number(m[3]), h: Number(m[4]) } : undefined;
 }
 
 /** The plot area (the framed rectangle after the grid). */
 function plotArea(svg: string): Rect {
-  const m = /<rect x="([-\d.]+)" y="([-\d.]+)" width="([-\d.]+)" height="([-\d.]+)" fill="none" stroke="#444444"\/>/.exec(svg)!;
+  const m =
+    /<rect x="([-\d.]+)" y="([-\d.]+)" width="([-\d.]+)" height="([-\d.]+)" fill="none" stroke="#444444"\/>/.exec(
+      svg,
+    )!;
   return { x: Number(m[1]), y: Number(m[2]), w: Number(m[3]), h: Number(m[4]) };
 }
 
@@ -261,9 +309,13 @@ function plotArea(svg: string): Rect {
  * inside the box: independent of the plotter's own segment test.
  */
 function pointsInside(svg: string, box: Rect): Array<[number, number]> {
-  const inside = (x: number, y: number) => x >= box.x && x <= box.x + box.w && y >= box.y && y <= box.y + box.h;
+  const inside = (x: number, y: number) =>
+    x >= box.x && x <= box.x + box.w && y >= box.y && y <= box.y + box.h;
   const hits: Array<[number, number]> = [];
-  const area = svg.slice(svg.indexOf('<g clip-path="url(#plot-area)"'), svg.indexOf('</g>', svg.indexOf('<g clip-path')));
+  const area = svg.slice(
+    svg.indexOf('<g clip-path="url(#plot-area)"'),
+    svg.indexOf('</g>', svg.indexOf('<g clip-path')),
+  );
   for (const m of area.matchAll(/<path d="([^"]*)"/g)) {
     let prev: [number, number] | undefined;
     for (const seg of m[1].matchAll(/([ML])([-\d.]+) ([-\d.]+)/g)) {
@@ -280,15 +332,19 @@ function pointsInside(svg: string, box: Rect): Array<[number, number]> {
       prev = p;
     }
   }
-  for (const c of area.matchAll(/<circle cx="([-\d.]+)" cy="([-\d.]+)"/g)) if (inside(Number(c[1]), Number(c[2]))) hits.push([Number(c[1]), Number(c[2])]);
+  for (const c of area.matchAll(/<circle cx="([-\d.]+)" cy="([-\d.]+)"/g))
+    if (inside(Number(c[1]), Number(c[2]))) hits.push([Number(c[1]), Number(c[2])]);
   return hits;
 }
 
-const within = (b: Rect, a: Rect) => b.x >= a.x && b.y >= a.y && b.x + b.w <= a.x + a.w && b.y + b.h <= a.y + a.h;
+const within = (b: Rect, a: Rect) =>
+  b.x >= a.x && b.y >= a.y && b.x + b.w <= a.x + a.w && b.y + b.h <= a.y + a.h;
 
 t.test('the legend does not cover the curve', async (t) => {
   // A converging residual runs from top left to bottom right: the legend stays top right, inside.
-  const conv = convergencePlotSvg([{ label: 'cg + ic0', values: history(200, 0.9) }], { threshold: 1e-8 });
+  const conv = convergencePlotSvg([{ label: 'cg + ic0', values: history(200, 0.9) }], {
+    threshold: 1e-8,
+  });
   const a = plotArea(conv);
   const b = legendBox(conv)!;
   t.ok(b, 'a legend');
@@ -298,11 +354,16 @@ t.test('the legend does not cover the curve', async (t) => {
 
   // A residual that stalls near its start for most of the run passes through the top right
   // corner: the legend moves to a free corner.
-  const stall = Float64Array.from({ length: 300 }, (_, i) => (i < 290 ? 1 - i / 1000 : 0.71 * 0.2 ** (i - 290)));
+  const stall = Float64Array.from({ length: 300 }, (_, i) =>
+    i < 290 ? 1 - i / 1000 : 0.71 * 0.2 ** (i - 290),
+  );
   const s = convergencePlotSvg([{ label: 'stalled', values: stall }]);
   const sb = legendBox(s)!;
   t.ok(within(sb, plotArea(s)), 'still inside');
-  t.notOk(sb.x + sb.w > plotArea(s).x + plotArea(s).w - 20 && sb.y < plotArea(s).y + 20, 'not top right');
+  t.notOk(
+    sb.x + sb.w > plotArea(s).x + plotArea(s).w - 20 && sb.y < plotArea(s).y + 20,
+    'not top right',
+  );
   t.same(pointsInside(s, sb), []);
 
   // Lines through all four corners (an X, and a frame around it): the legend goes beside the
@@ -328,7 +389,10 @@ t.test('the legend does not cover the curve', async (t) => {
 
   // Same with labels too long to sit beside: below the plot, which gets shorter.
   const long = convergencePlotSvg(
-    ['down', 'up', 'high', 'low'].map((l, i) => ({ label: `${l} ${'x'.repeat(50)}`, values: [down, up, flatHi, flatLo][i] })),
+    ['down', 'up', 'high', 'low'].map((l, i) => ({
+      label: `${l} ${'x'.repeat(50)}`,
+      values: [down, up, flatHi, flatLo][i],
+    })),
   );
   const la = plotArea(long);
   const lb = legendBox(long)!;
@@ -353,8 +417,13 @@ t.test('the legend does not cover the curve', async (t) => {
   const thr = convergencePlotSvg([{ label: 'cg', values: history(100, 0.8) }], { threshold: 0.5 });
   const ta = plotArea(thr);
   const tb = legendBox(thr)!;
-  const thrY = Number(/<path d="M[\d.]+ ([\d.]+)H[\d.]+" stroke="#555555" stroke-width="1\.2"/.exec(thr)![1]);
-  t.ok(thrY < tb.y || thrY > tb.y + tb.h, `threshold at y ${thrY} misses the legend ${JSON.stringify(tb)}`);
+  const thrY = Number(
+    /<path d="M[\d.]+ ([\d.]+)H[\d.]+" stroke="#555555" stroke-width="1\.2"/.exec(thr)![1],
+  );
+  t.ok(
+    thrY < tb.y || thrY > tb.y + tb.h,
+    `threshold at y ${thrY} misses the legend ${JSON.stringify(tb)}`,
+  );
   t.ok(within(tb, ta));
   t.same(pointsInside(thr, tb), []);
 });
@@ -376,15 +445,26 @@ t.test('the legend does not cover the curve: random histories', async (t) => {
     });
     const width = 240 + Math.floor(rand() * 600);
     const height = 180 + Math.floor(rand() * 400);
-    const svg = convergencePlotSvg(series, { width, height, threshold: rand() < 0.5 ? 1e-3 : undefined });
+    const svg = convergencePlotSvg(series, {
+      width,
+      height,
+      threshold: rand() < 0.5 ? 1e-3 : undefined,
+    });
     const box = legendBox(svg)!;
     const hits = pointsInside(svg, box);
     // Only a picture too small for the legend anywhere may put it over the data.
     const area = plotArea(svg);
     if (within(box, area)) inside++;
-    if (hits.length > 0) t.ok(width - 16 - box.w - 12 - 64 < 160 && height - 48 - box.h - 12 - 16 < 80, `trial ${trial}: covered only when there is no room`);
+    if (hits.length > 0)
+      t.ok(
+        width - 16 - box.w - 12 - 64 < 160 && height - 48 - box.h - 12 - 16 < 80,
+        `trial ${trial}: covered only when there is no room`,
+      );
     else t.pass(`trial ${trial}: nothing under the legend`);
-    t.ok(box.x >= 0 && box.y >= 0 && box.x + box.w <= width && box.y + box.h <= height, `trial ${trial}: legend inside the picture`);
+    t.ok(
+      box.x >= 0 && box.y >= 0 && box.x + box.w <= width && box.y + box.h <= height,
+      `trial ${trial}: legend inside the picture`,
+    );
   }
   t.ok(inside > 30, `the legend sits inside the plot area most of the time (${inside} of 60)`);
 });
@@ -408,7 +488,11 @@ t.test('helpers and argument checks', async (t) => {
   const bad: Array<[unknown, unknown, RegExp]> = [
     [null, undefined, /series: expected an array/],
     [[{ label: 1, values: [] }], undefined, /series\[0\]\.label: expected a string/],
-    [[{ label: 'a', values: 'x' }], undefined, /series\[0\]\.values: expected a Float64Array or an array/],
+    [
+      [{ label: 'a', values: 'x' }],
+      undefined,
+      /series\[0\]\.values: expected a Float64Array or an array/,
+    ],
     [[], { width: 10 }, /width: expected a number in \[240, 100000\]/],
     [[], { height: Infinity }, /height: expected a finite number/],
     [[], { title: 3 }, /title: expected a string/],
@@ -416,5 +500,8 @@ t.test('helpers and argument checks', async (t) => {
     [[], 'x', /options: expected an options object/],
   ];
   for (const [s, o, msg] of bad)
-    t.throws(() => convergencePlotSvg(s as never, o as never), { code: 'ERR_INVALID_ARGUMENT', message: msg });
+    t.throws(() => convergencePlotSvg(s as never, o as never), {
+      code: 'ERR_INVALID_ARGUMENT',
+      message: msg,
+    });
 });

@@ -31,7 +31,12 @@ export interface Parsed {
  * Splits `args` into flags (from `table`; `--name value` or `--name=value`) and positional
  * operands (at most `maxPositional`). Everything after `--` is an operand; `-` alone is one too.
  */
-export function parseArgs(cmd: string, args: string[], table: FlagTable, maxPositional: number): Parsed {
+export function parseArgs(
+  cmd: string,
+  args: string[],
+  table: FlagTable,
+  maxPositional: number,
+): Parsed {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -58,15 +63,22 @@ export function parseArgs(cmd: string, args: string[], table: FlagTable, maxPosi
       positional.push(a);
     }
   }
-  if (positional.length > maxPositional) throw new UsageError(`${cmd}: unexpected argument '${positional[maxPositional]}'`);
+  if (positional.length > maxPositional)
+    throw new UsageError(`${cmd}: unexpected argument '${positional[maxPositional]}'`);
   return { cmd, table, flags, positional };
 }
 
 /** What a number flag accepts, in words: 'a number in (0, 2)', 'a number >= 0'. */
-export function numberExpected(s: { min?: number; max?: number; exclusive?: boolean; expected?: string }): string {
+export function numberExpected(s: {
+  min?: number;
+  max?: number;
+  exclusive?: boolean;
+  expected?: string;
+}): string {
   if (s.expected !== undefined) return s.expected;
   const { min, max, exclusive } = s;
-  if (min !== undefined && max !== undefined) return exclusive ? `a number in (${min}, ${max})` : `a number in [${min}, ${max}]`;
+  if (min !== undefined && max !== undefined)
+    return exclusive ? `a number in (${min}, ${max})` : `a number in [${min}, ${max}]`;
   if (min !== undefined) return `a number ${exclusive ? '>' : '>='} ${min}`;
   if (max !== undefined) return `a number ${exclusive ? '<' : '<='} ${max}`;
   return 'a number';
@@ -90,7 +102,8 @@ export function flag(p: Parsed, name: string): string | number | true | undefine
       return true;
     case 'int': {
       const n = typeof s === 'string' && /^\d+$/.test(s) ? Number(s) : NaN;
-      if (!(n >= spec.min && n <= spec.max)) throw bad(`an integer from ${spec.min} to ${spec.max}`);
+      if (!(n >= spec.min && n <= spec.max))
+        throw bad(`an integer from ${spec.min} to ${spec.max}`);
       return n;
     }
     case 'number': {
@@ -104,7 +117,8 @@ export function flag(p: Parsed, name: string): string | number | true | undefine
       if (typeof s === 'string' && spec.choices.includes(s)) return s;
       throw bad(`one of ${spec.choices.join(', ')}`);
     case 'path':
-      if (typeof s !== 'string' || s === '') throw new UsageError(`${p.cmd}: option '${name}' expects a file name`);
+      if (typeof s !== 'string' || s === '')
+        throw new UsageError(`${p.cmd}: option '${name}' expects a file name`);
       return s;
   }
 }

@@ -36,8 +36,15 @@ export const EXIT = {
 } as const;
 
 /** The JSON form of an error, as every `--json` failure prints it: `{ "error": errorJson(e) }`. */
-export function errorJson(e: { code?: unknown; message: string; argument?: unknown }): { code: string; message: string; argument?: string } {
-  const o: { code: string; message: string; argument?: string } = { code: String(e.code), message: e.message.replace(/^itersolve: /, '') };
+export function errorJson(e: { code?: unknown; message: string; argument?: unknown }): {
+  code: string;
+  message: string;
+  argument?: string;
+} {
+  const o: { code: string; message: string; argument?: string } = {
+    code: String(e.code),
+    message: e.message.replace(/^itersolve: /, ''),
+  };
   if (typeof e.argument === 'string') o.argument = e.argument;
   return o;
 }
@@ -49,7 +56,10 @@ export function checkAborted(signal: AbortSignal | undefined): void {
 }
 
 /** Runs `fn` with the thread count set to `threads` (when given), restoring it afterwards. */
-export async function withThreads<T>(threads: number | undefined, fn: () => Promise<T>): Promise<T> {
+export async function withThreads<T>(
+  threads: number | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   if (threads === undefined) return fn();
   const before = getThreads();
   setThreads(threads);
@@ -72,7 +82,10 @@ export function fileSize(file: string): number | undefined {
 /** Bar fed by a byte-count progress report (Matrix Market readers). */
 export function readProgress(bar: ProgressBar): (p: Progress) => void {
   return (p) =>
-    bar.update(p.total ? p.iteration / p.total : 0, p.total ? `${fmtBytes(p.iteration)} / ${fmtBytes(p.total)}` : fmtBytes(p.iteration));
+    bar.update(
+      p.total ? p.iteration / p.total : 0,
+      p.total ? `${fmtBytes(p.iteration)} / ${fmtBytes(p.total)}` : fmtBytes(p.iteration),
+    );
 }
 
 /**
@@ -91,7 +104,8 @@ export function solveProgress(
   return (q) => {
     let f = maxIterations > 0 ? q.iteration / maxIterations : 0;
     if (timeLimitMs !== undefined) f = Math.max(f, q.elapsedMs / timeLimitMs);
-    if (span > 0 && Number.isFinite(span) && q.value > 0) f = Math.max(f, Math.log(bNorm / q.value) / span);
+    if (span > 0 && Number.isFinite(span) && q.value > 0)
+      f = Math.max(f, Math.log(bNorm / q.value) / span);
     bar.update(f, `iteration ${fmtInt(q.iteration)}, residual ${fmtSci(q.value)}`);
   };
 }

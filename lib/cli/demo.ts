@@ -6,12 +6,29 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cg, CsrMatrix, getThreads, info, poisson2d, powerIteration, readMatrixMarketAsync, writeMatrixMarket } from '../index';
+import {
+  cg,
+  CsrMatrix,
+  getThreads,
+  info,
+  poisson2d,
+  powerIteration,
+  readMatrixMarketAsync,
+  writeMatrixMarket,
+} from '../index';
 import type { PowerIterationResult, SolveResult } from '../index';
 import { ProgressBar } from '../progress';
 import { numFlag, parseArgs, THREADS } from './args';
 import type { FlagTable } from './args';
-import { checkAborted, EXIT, now, readProgress, solveProgress, trueResidual, withThreads } from './common';
+import {
+  checkAborted,
+  EXIT,
+  now,
+  readProgress,
+  solveProgress,
+  trueResidual,
+  withThreads,
+} from './common';
 import type { CommandIO } from './common';
 import { fmtBytes, fmtInt, fmtSci, fmtTime, Out, sig } from './format';
 import { spmvSummary, timeSpmv } from './spmv';
@@ -35,13 +52,22 @@ export function cgIterationBytes(rows: number, nnz: number): number {
 function sameBits(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return (
     a.byteLength === b.byteLength &&
-    Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
   );
 }
 
 /** Same shape, and rowPtr, colIdx and values equal bit for bit. */
 function identical(A: CsrMatrix, B: CsrMatrix): boolean {
-  return A.rows === B.rows && A.cols === B.cols && sameBits(A.rowPtr, B.rowPtr) && sameBits(A.colIdx, B.colIdx) && sameBits(A.values, B.values);
+  return (
+    A.rows === B.rows &&
+    A.cols === B.cols &&
+    sameBits(A.rowPtr, B.rowPtr) &&
+    sameBits(A.colIdx, B.colIdx) &&
+    sameBits(A.values, B.values)
+  );
 }
 
 export async function cmdDemo(args: string[], io: CommandIO): Promise<number> {
@@ -55,12 +81,18 @@ export async function cmdDemo(args: string[], io: CommandIO): Promise<number> {
   return withThreads(threads, async () => {
     const tStart = now();
     let status: number = EXIT.ok;
-    out.line(`itersolve demo: 2D Poisson problem on a ${n} x ${n} grid (simd ${info().simd}, ${getThreads()} threads)`);
+    out.line(
+      `itersolve demo: 2D Poisson problem on a ${n} x ${n} grid (simd ${info().simd}, ${getThreads()} threads)`,
+    );
 
     // 1. Build the system.
     let t = now();
     const A = poisson2d(n);
-    out.row('problem', `${fmtInt(A.rows)} unknowns, ${fmtInt(A.nnz)} nonzeros, built in ${fmtTime(now() - t)}`, ind);
+    out.row(
+      'problem',
+      `${fmtInt(A.rows)} unknowns, ${fmtInt(A.nnz)} nonzeros, built in ${fmtTime(now() - t)}`,
+      ind,
+    );
 
     // 2. SpMV.
     const s = timeSpmv(A, undefined);
@@ -87,7 +119,11 @@ export async function cmdDemo(args: string[], io: CommandIO): Promise<number> {
       }
       const readMs = now() - t;
       const same = identical(A, B);
-      out.row('mm read', `${fmtBytes(bytes)} in ${fmtTime(readMs)}, ${mbps(readMs)}, round trip ${same ? 'identical' : 'DIFFERS'}`, ind);
+      out.row(
+        'mm read',
+        `${fmtBytes(bytes)} in ${fmtTime(readMs)}, ${mbps(readMs)}, round trip ${same ? 'identical' : 'DIFFERS'}`,
+        ind,
+      );
       if (!same) status = EXIT.failure;
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -106,7 +142,10 @@ export async function cmdDemo(args: string[], io: CommandIO): Promise<number> {
         timeLimitMs,
         signal,
         onProgress: (q) =>
-          bar.update(Math.max(q.iteration / maxIterations, q.elapsedMs / timeLimitMs), `λ ≈ ${q.value.toPrecision(8)}`),
+          bar.update(
+            Math.max(q.iteration / maxIterations, q.elapsedMs / timeLimitMs),
+            `λ ≈ ${q.value.toPrecision(8)}`,
+          ),
       });
     } finally {
       bar.done();
@@ -114,8 +153,16 @@ export async function cmdDemo(args: string[], io: CommandIO): Promise<number> {
     checkAborted(signal);
     const exact = 8 * Math.cos(Math.PI / (2 * (n + 1))) ** 2;
     const rel = Math.abs(r.eigenvalue - exact) / exact;
-    out.row('eigenvalue', `${r.eigenvalue.toPrecision(10)} (power iteration: ${fmtInt(r.iterations)} iterations in ${fmtTime(r.elapsedMs)}, stopped by ${r.reason})`, ind);
-    out.row('exact', `${exact.toPrecision(10)} = 8 cos²(π/(2(n+1))), relative error ${rel.toExponential(1)}`, ind);
+    out.row(
+      'eigenvalue',
+      `${r.eigenvalue.toPrecision(10)} (power iteration: ${fmtInt(r.iterations)} iterations in ${fmtTime(r.elapsedMs)}, stopped by ${r.reason})`,
+      ind,
+    );
+    out.row(
+      'exact',
+      `${exact.toPrecision(10)} = 8 cos²(π/(2(n+1))), relative error ${rel.toExponential(1)}`,
+      ind,
+    );
 
     // 5. Solve A x = ones by CG (Promise form, progress bar on a TTY). At n = 1000 that is
     //    ~1850 iterations of ~150 MB of memory traffic each (the GB/s figure uses that estimated
@@ -151,7 +198,11 @@ export async function cmdDemo(args: string[], io: CommandIO): Promise<number> {
       ind,
     );
     out.row('residual', `|b - A x| / |b| = ${fmtSci(res / bNorm)} (b = ones, rtol ${rtol})`, ind);
-    out.row('cg traffic', `~${sig(bytes / (perIt * 1e-3) / 1e9)} GB/s (estimate: ${fmtBytes(bytes)} per iteration = A + ~10 vector passes)`, ind);
+    out.row(
+      'cg traffic',
+      `~${sig(bytes / (perIt * 1e-3) / 1e9)} GB/s (estimate: ${fmtBytes(bytes)} per iteration = A + ~10 vector passes)`,
+      ind,
+    );
     if (!c.converged && c.reason !== 'time-limit') status = EXIT.failure;
 
     out.row('total', fmtTime(now() - tStart), ind);

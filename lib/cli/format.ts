@@ -71,7 +71,10 @@ function mmNumber(v: number): string {
 export function writeVectorMarket(file: string, x: Float64Array, comment: string): void {
   const fd = fs.openSync(file, 'w');
   try {
-    fs.writeSync(fd, `%%MatrixMarket matrix array real general\n% ${comment.replace(/[\r\n]+/g, ' ')}\n${x.length} 1\n`);
+    fs.writeSync(
+      fd,
+      `%%MatrixMarket matrix array real general\n% ${comment.replace(/[\r\n]+/g, ' ')}\n${x.length} 1\n`,
+    );
     const chunk = 1 << 16;
     for (let i = 0; i < x.length; i += chunk) {
       const end = Math.min(x.length, i + chunk);

@@ -28,7 +28,13 @@ export { EXIT } from './common';
 export { cgIterationBytes, spmvBytes };
 
 /** @internal the formatters, for tests */
-export const format = { sig: fmt.sig, fmtTime: fmt.fmtTime, fmtBytes: fmt.fmtBytes, fmtInt: fmt.fmtInt, fmtSci: fmt.fmtSci };
+export const format = {
+  sig: fmt.sig,
+  fmtTime: fmt.fmtTime,
+  fmtBytes: fmt.fmtBytes,
+  fmtInt: fmt.fmtInt,
+  fmtSci: fmt.fmtSci,
+};
 
 export const USAGE = `Usage: itersolve <command> [options]
 
@@ -90,7 +96,13 @@ function reportError(e: unknown, json: boolean, io: CliIO): number {
   }
   if (json) {
     try {
-      writeJson(io.stdout, { error: errorJson({ code, message, argument: (e as { argument?: unknown } | null)?.argument }) });
+      writeJson(io.stdout, {
+        error: errorJson({
+          code,
+          message,
+          argument: (e as { argument?: unknown } | null)?.argument,
+        }),
+      });
     } catch {
       // stdout itself is what failed (EPIPE): the stderr line is all there is.
     }
@@ -132,7 +144,9 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
       case 'demo':
         return await cmdDemo(rest, full);
       default:
-        throw new UsageError(cmd.startsWith('-') ? `unknown option '${cmd}'` : `unknown command '${cmd}'`);
+        throw new UsageError(
+          cmd.startsWith('-') ? `unknown option '${cmd}'` : `unknown command '${cmd}'`,
+        );
     }
   } catch (e) {
     return reportError(e, wantsJson(argv), full);

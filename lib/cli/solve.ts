@@ -10,7 +10,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CsrMatrix, getThreads, info, ItersolveError, norm2, readMatrixMarketAsync, solveBy } from '../index';
+import {
+  CsrMatrix,
+  getThreads,
+  info,
+  ItersolveError,
+  norm2,
+  readMatrixMarketAsync,
+  solveBy,
+} from '../index';
 import type { PreconditionerSpec, SolveResult } from '../index';
 import { METHODS as LAYOUT_METHODS } from '../layout';
 import { checkOptions, OPTIONS, variantOf } from '../options';
@@ -19,7 +27,17 @@ import { convergencePlotSvg } from '../plot';
 import { ProgressBar } from '../progress';
 import { flag, JSON_FLAG, numFlag, parseArgs, strFlag, THREADS, UsageError } from './args';
 import type { FlagSpec, FlagTable } from './args';
-import { checkAborted, errorJson, EXIT, fileSize, now, readProgress, solveProgress, trueResidual, withThreads } from './common';
+import {
+  checkAborted,
+  errorJson,
+  EXIT,
+  fileSize,
+  now,
+  readProgress,
+  solveProgress,
+  trueResidual,
+  withThreads,
+} from './common';
 import type { CommandIO } from './common';
 import { fmtInt, fmtSci, fmtTime, Out, writeJson, writeVectorMarket } from './format';
 
@@ -30,7 +48,9 @@ import { fmtInt, fmtSci, fmtTime, Out, writeJson, writeVectorMarket } from './fo
 const CLI_NAME: Partial<Record<SolverMethod, string>> = { conjugateDirection: 'cd' };
 
 /** CLI method names -> the API's, in the layout's order (cg first: the default). */
-export const METHODS: Readonly<Record<string, SolverMethod>> = Object.fromEntries(LAYOUT_METHODS.map((m) => [CLI_NAME[m] ?? m, m]));
+export const METHODS: Readonly<Record<string, SolverMethod>> = Object.fromEntries(
+  LAYOUT_METHODS.map((m) => [CLI_NAME[m] ?? m, m]),
+);
 const METHOD_NAMES = Object.keys(METHODS);
 const cliName = (m: Operation): string => CLI_NAME[m as SolverMethod] ?? m;
 
@@ -81,7 +101,6 @@ const CLI_DOC: Record<string, string> = {
   '--omega': "SSOR's relaxation factor, with --precond ssor.",
 };
 
-
 /** The parse rule for an option of the table, with the bounds of its variant for `op`. */
 function specOf(o: OptionSpec): FlagSpec {
   const num = (b: OptionSpec['min']): number | undefined => (typeof b === 'number' ? b : undefined);
@@ -90,7 +109,13 @@ function specOf(o: OptionSpec): FlagSpec {
       const min = num(o.min);
       const max = num(o.max);
       const positive = o.exclusive && min === 0 && max === undefined;
-      return { kind: 'number', min, max, exclusive: o.exclusive, expected: positive ? 'a positive number' : undefined };
+      return {
+        kind: 'number',
+        min,
+        max,
+        exclusive: o.exclusive,
+        expected: positive ? 'a positive number' : undefined,
+      };
     }
     case 'integer':
       return { kind: 'int', min: num(o.min) ?? 0, max: num(o.max) ?? 2 ** 52 };
@@ -110,10 +135,15 @@ function defaultOf(o: OptionSpec, ops: readonly Operation[]): string | undefined
   const texts = ops.map((op) => {
     const w = variantOf(o, op);
     if (w.defaultText !== undefined) return w.defaultText;
-    return w.default === undefined || typeof w.default === 'function' ? undefined : String(w.default);
+    return w.default === undefined || typeof w.default === 'function'
+      ? undefined
+      : String(w.default);
   });
   if (texts.every((t) => t === texts[0])) return texts[0];
-  return texts.map((t, i) => (t === undefined ? undefined : `${t} (${cliName(ops[i])})`)).filter(Boolean).join(', ');
+  return texts
+    .map((t, i) => (t === undefined ? undefined : `${t} (${cliName(ops[i])})`))
+    .filter(Boolean)
+    .join(', ');
 }
 
 /** The solver options' flags, from OPTIONS: every option with a flag that a Krylov method (or its preconditioner) takes. */
@@ -135,7 +165,10 @@ function solverFlags(): SolveFlag[] {
     const spec = specOf(o);
     rows.push({
       flag: o.flag,
-      meta: spec.kind === 'bool' ? undefined : (META[o.flag] ?? (spec.kind === 'int' ? 'N' : spec.kind === 'number' ? 'X' : 'NAME')),
+      meta:
+        spec.kind === 'bool'
+          ? undefined
+          : (META[o.flag] ?? (spec.kind === 'int' ? 'N' : spec.kind === 'number' ? 'X' : 'NAME')),
       spec,
       doc: CLI_DOC[o.flag] ?? o.doc,
       default: defaultOf(o, forPreconditioner ? ['preconditioner'] : ops),
@@ -157,9 +190,24 @@ export const SOLVE_FLAGS: readonly SolveFlag[] = [
   },
   ...solverFlags(),
   { flag: '--threads', meta: 'N', spec: THREADS, doc: 'Threads one kernel may use.', shared: true },
-  { flag: '--plot', meta: 'FILE', spec: { kind: 'path' }, doc: 'Write the residual history as an SVG plot (log scale, tolerance line).' },
-  { flag: '--out', meta: 'FILE', spec: { kind: 'path' }, doc: 'Write x as a Matrix Market array (n x 1).' },
-  { flag: '--json', spec: JSON_FLAG, doc: 'The summary as JSON on stdout (errors too).', shared: true },
+  {
+    flag: '--plot',
+    meta: 'FILE',
+    spec: { kind: 'path' },
+    doc: 'Write the residual history as an SVG plot (log scale, tolerance line).',
+  },
+  {
+    flag: '--out',
+    meta: 'FILE',
+    spec: { kind: 'path' },
+    doc: 'Write x as a Matrix Market array (n x 1).',
+  },
+  {
+    flag: '--json',
+    spec: JSON_FLAG,
+    doc: 'The summary as JSON on stdout (errors too).',
+    shared: true,
+  },
 ];
 
 const FLAGS: FlagTable = Object.fromEntries(SOLVE_FLAGS.map((f) => [f.flag, f.spec]));
@@ -234,12 +282,18 @@ export function parseSolve(args: string[]): SolveCommand {
   for (const f of SOLVE_FLAGS) {
     if (!p.flags.has(f.flag)) continue;
     if (f.methods && !f.methods.includes(method))
-      throw new UsageError(`${cmd}: option '${f.flag}' applies only to ${f.methods.map((m) => `--method ${m}`).join(' or ')}`);
-    if (f.needs && (f.needs.flag === '--precond' ? precond : strFlag(p, f.needs.flag)) !== f.needs.value)
+      throw new UsageError(
+        `${cmd}: option '${f.flag}' applies only to ${f.methods.map((m) => `--method ${m}`).join(' or ')}`,
+      );
+    if (
+      f.needs &&
+      (f.needs.flag === '--precond' ? precond : strFlag(p, f.needs.flag)) !== f.needs.value
+    )
       throw new UsageError(`${cmd}: option '${f.flag}' needs ${f.needs.flag} ${f.needs.value}`);
   }
   const [file, bFile] = p.positional;
-  if (file === undefined) throw new UsageError(`${cmd}: missing the Matrix Market file (itersolve solve A.mtx [b.mtx])`);
+  if (file === undefined)
+    throw new UsageError(`${cmd}: missing the Matrix Market file (itersolve solve A.mtx [b.mtx])`);
   const given: Record<string, number | boolean | string> = {};
   for (const f of SOLVE_FLAGS) {
     if (f.key === undefined || f.flag === '--precond' || f.flag === '--omega') continue; // those two make the preconditioner
@@ -260,22 +314,33 @@ export function parseSolve(args: string[]): SolveCommand {
     json: p.flags.has('--json'),
   };
   // An output that would overwrite an input or the other output is a mistake, not a request.
-  const inputs = [file, bFile].filter((f): f is string => f !== undefined).map((f) => path.resolve(f));
+  const inputs = [file, bFile]
+    .filter((f): f is string => f !== undefined)
+    .map((f) => path.resolve(f));
   const outputs: Array<[string, string | undefined]> = [
     ['--plot', c.plotFile],
     ['--out', c.outFile],
   ];
   for (const [name, f] of outputs)
-    if (f !== undefined && inputs.includes(path.resolve(f))) throw new UsageError(`${cmd}: option '${name}' would overwrite the input '${f}'`);
+    if (f !== undefined && inputs.includes(path.resolve(f)))
+      throw new UsageError(`${cmd}: option '${name}' would overwrite the input '${f}'`);
   // (Both may be /dev/null, or any other existing non-regular file.)
-  if (c.plotFile !== undefined && c.outFile !== undefined && path.resolve(c.plotFile) === path.resolve(c.outFile) && !isSpecial(c.outFile))
+  if (
+    c.plotFile !== undefined &&
+    c.outFile !== undefined &&
+    path.resolve(c.plotFile) === path.resolve(c.outFile) &&
+    !isSpecial(c.outFile)
+  )
     throw new UsageError(`${cmd}: options '--plot' and '--out' name the same file '${c.plotFile}'`);
   return c;
 }
 
 /** ERR_IO naming the flag: `option '--out': cannot write 'x.mtx': <why>`. */
 function ioError(flagName: string, file: string, why: string, cause?: unknown): ItersolveError {
-  return new ItersolveError('ERR_IO', `option '${flagName}': cannot write '${file}': ${why}`, { argument: flagName, cause });
+  return new ItersolveError('ERR_IO', `option '${flagName}': cannot write '${file}': ${why}`, {
+    argument: flagName,
+    cause,
+  });
 }
 
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -344,7 +409,10 @@ export interface SolveRun {
   simd: string;
 }
 
-async function readSystem(c: SolveCommand, io: CommandIO): Promise<{ A: CsrMatrix; b: Float64Array; readMs: number }> {
+async function readSystem(
+  c: SolveCommand,
+  io: CommandIO,
+): Promise<{ A: CsrMatrix; b: Float64Array; readMs: number }> {
   const size = fileSize(c.file);
   const rbar = new ProgressBar(io.stderr, `reading ${path.basename(c.file)}`, {
     enabled: io.isTTY && size !== undefined && size >= 1 << 20,
@@ -358,7 +426,10 @@ async function readSystem(c: SolveCommand, io: CommandIO): Promise<{ A: CsrMatri
   }
   const readMs = now() - t0;
   if (A.rows !== A.cols)
-    throw new ItersolveError('ERR_DIMENSION_MISMATCH', `${c.file}: expected a square matrix to solve with, received ${A.rows}x${A.cols}`);
+    throw new ItersolveError(
+      'ERR_DIMENSION_MISMATCH',
+      `${c.file}: expected a square matrix to solve with, received ${A.rows}x${A.cols}`,
+    );
   const n = A.rows;
   if (c.bFile === undefined) return { A, b: A.multiply(new Float64Array(n).fill(1)), readMs };
   const B = await readMatrixMarketAsync(c.bFile, { signal: io.signal });
@@ -379,7 +450,8 @@ export async function runSolve(c: SolveCommand, io: CommandIO): Promise<SolveRun
   // the progress bar and the report.
   const resolved = checkOptions(c.op, c.given, false, n) as unknown as Record<string, unknown>;
   const settings: Record<string, unknown> = {};
-  for (const f of SOLVE_FLAGS) if (f.key !== undefined && f.key in resolved) settings[f.key] = resolved[f.key];
+  for (const f of SOLVE_FLAGS)
+    if (f.key !== undefined && f.key in resolved) settings[f.key] = resolved[f.key];
   const rtol = resolved.rtol as number;
   const atol = resolved.atol as number;
   const maxIterations = resolved.maxIterations as number;
@@ -387,7 +459,11 @@ export async function runSolve(c: SolveCommand, io: CommandIO): Promise<SolveRun
   const bNorm = norm2(b);
   const target = Math.max(rtol * bNorm, atol);
   const spec: PreconditionerSpec | undefined =
-    c.precond === 'none' ? undefined : c.precond === 'ssor' ? { type: 'ssor', omega: c.omega ?? 1 } : c.precond;
+    c.precond === 'none'
+      ? undefined
+      : c.precond === 'ssor'
+        ? { type: 'ssor', omega: c.omega ?? 1 }
+        : c.precond;
   const bar = new ProgressBar(io.stderr, c.method, { enabled: io.isTTY });
   let result: SolveResult;
   try {
@@ -395,7 +471,11 @@ export async function runSolve(c: SolveCommand, io: CommandIO): Promise<SolveRun
       ...c.given,
       history: c.plotFile !== undefined,
       // cd takes any preconditioner as its direction oracle, under its own option name.
-      ...(spec === undefined ? {} : c.op === 'conjugateDirection' ? { oracle: spec } : { preconditioner: spec }),
+      ...(spec === undefined
+        ? {}
+        : c.op === 'conjugateDirection'
+          ? { oracle: spec }
+          : { preconditioner: spec }),
       signal: io.signal,
       onProgress: solveProgress(bar, bNorm, target, maxIterations, timeLimitMs),
     });
@@ -451,12 +531,15 @@ export function writeOutputs(c: SolveCommand, run: SolveRun): WriteOutcome {
   const failures: ItersolveError[] = [];
   if (c.plotFile !== undefined) {
     try {
-      const svg = convergencePlotSvg([{ label: label(c), values: r.history ?? new Float64Array(0) }], {
-        title: `${path.basename(c.file)} (n = ${fmtInt(run.rows)}): ${label(c)}, ${r.converged ? 'converged' : `stopped: ${r.reason}`}`,
-        xLabel: 'iteration',
-        yLabel: 'residual norm',
-        threshold: run.target > 0 ? run.target : undefined,
-      });
+      const svg = convergencePlotSvg(
+        [{ label: label(c), values: r.history ?? new Float64Array(0) }],
+        {
+          title: `${path.basename(c.file)} (n = ${fmtInt(run.rows)}): ${label(c)}, ${r.converged ? 'converged' : `stopped: ${r.reason}`}`,
+          xLabel: 'iteration',
+          yLabel: 'residual norm',
+          threshold: run.target > 0 ? run.target : undefined,
+        },
+      );
       fs.writeFileSync(c.plotFile, svg);
     } catch (e) {
       failures.push(ioError('--plot', c.plotFile, `${errText(e)} (the solve itself finished)`, e));
@@ -464,7 +547,11 @@ export function writeOutputs(c: SolveCommand, run: SolveRun): WriteOutcome {
   }
   if (c.outFile !== undefined) {
     try {
-      writeVectorMarket(c.outFile, r.x, `itersolve solve ${path.basename(c.file)}: ${label(c)}, ${r.reason} after ${r.iterations} iterations`);
+      writeVectorMarket(
+        c.outFile,
+        r.x,
+        `itersolve solve ${path.basename(c.file)}: ${label(c)}, ${r.reason} after ${r.iterations} iterations`,
+      );
     } catch (e) {
       failures.push(ioError('--out', c.outFile, `${errText(e)} (the solve itself finished)`, e));
     }
@@ -473,7 +560,10 @@ export function writeOutputs(c: SolveCommand, run: SolveRun): WriteOutcome {
   if (failures.length <= 1) return { failed, error: failures[0] };
   return {
     failed,
-    error: new ItersolveError('ERR_IO', failures.map((f) => f.message).join('; '), { argument: failed[0], cause: failures[0] }),
+    error: new ItersolveError('ERR_IO', failures.map((f) => f.message).join('; '), {
+      argument: failed[0],
+      cause: failures[0],
+    }),
   };
 }
 
@@ -491,7 +581,9 @@ const PRECOND_FLAGS = ['--precond', '--omega'];
 /** Every solver setting with a flag, in table order: its value in effect, or null when the method does not take it. */
 function solverSettings(run: SolveRun): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const f of SOLVE_FLAGS) if (f.key !== undefined && !PRECOND_FLAGS.includes(f.flag)) o[f.key] = run.settings[f.key] ?? null;
+  for (const f of SOLVE_FLAGS)
+    if (f.key !== undefined && !PRECOND_FLAGS.includes(f.flag))
+      o[f.key] = run.settings[f.key] ?? null;
   return o;
 }
 
@@ -502,7 +594,8 @@ function solverSettings(run: SolveRun): Record<string, unknown> {
 function methodDetails(c: SolveCommand, run: SolveRun): string {
   const parts: string[] = [];
   for (const f of SOLVE_FLAGS) {
-    if (f.key === undefined || PRECOND_FLAGS.includes(f.flag) || TOLERANCE_KEYS.includes(f.key)) continue;
+    if (f.key === undefined || PRECOND_FLAGS.includes(f.flag) || TOLERANCE_KEYS.includes(f.key))
+      continue;
     const v = run.settings[f.key];
     if (v === undefined || (f.methods === undefined && !(f.key in c.given))) continue;
     const name = f.flag.replace(/^--/, '');
@@ -514,7 +607,12 @@ function methodDetails(c: SolveCommand, run: SolveRun): string {
 }
 
 /** Prints the summary (text or JSON), then the write error if any; returns the exit code. */
-export function reportSolve(c: SolveCommand, run: SolveRun, written: WriteOutcome, io: CommandIO): number {
+export function reportSolve(
+  c: SolveCommand,
+  run: SolveRun,
+  written: WriteOutcome,
+  io: CommandIO,
+): number {
   const r = run.result;
   const writeError = written.error;
   const status = exitCode(r, writeError);
@@ -554,7 +652,10 @@ export function reportSolve(c: SolveCommand, run: SolveRun, written: WriteOutcom
   } else {
     const out = new Out(io.stdout, 16);
     out.row('matrix', c.file);
-    out.row('size', `${fmtInt(run.rows)} x ${fmtInt(run.cols)}, ${fmtInt(run.nnz)} nonzeros (read in ${fmtTime(run.readMs)})`);
+    out.row(
+      'size',
+      `${fmtInt(run.rows)} x ${fmtInt(run.cols)}, ${fmtInt(run.nnz)} nonzeros (read in ${fmtTime(run.readMs)})`,
+    );
     out.row('b', c.bFile ?? 'A * ones (no b.mtx given: the exact solution is all ones)');
     const details = methodDetails(c, run);
     out.row('method', details ? `${c.method} (${details})` : c.method);
@@ -565,15 +666,34 @@ export function reportSolve(c: SolveCommand, run: SolveRun, written: WriteOutcom
       `${fmtSci(run.target)} = max(rtol ${run.rtol} x |b| ${fmtSci(run.bNorm)}, atol ${run.atol}); at most ${fmtInt(run.maxIterations)} iterations` +
         (run.timeLimitMs === undefined ? '' : `, ${fmtTime(run.timeLimitMs)}`),
     );
-    out.row('outcome', r.converged ? `converged (${r.reason})` : `not converged: stopped by ${r.reason}`);
+    out.row(
+      'outcome',
+      r.converged ? `converged (${r.reason})` : `not converged: stopped by ${r.reason}`,
+    );
     out.row('iterations', fmtInt(r.iterations));
     out.row('matvecs', fmtInt(r.matvecs));
-    out.row('residual', `|b - A x| = ${fmtSci(run.residual)}, relative ${fmtSci(run.relative)} (recomputed from x)`);
-    out.row('time', `${fmtTime(r.elapsedMs)}${msPerIteration === null ? '' : ` (${fmtTime(msPerIteration)} per iteration)`}`);
+    out.row(
+      'residual',
+      `|b - A x| = ${fmtSci(run.residual)}, relative ${fmtSci(run.relative)} (recomputed from x)`,
+    );
+    out.row(
+      'time',
+      `${fmtTime(r.elapsedMs)}${msPerIteration === null ? '' : ` (${fmtTime(msPerIteration)} per iteration)`}`,
+    );
     if (c.plotFile !== undefined)
-      out.row('plot', failed('--plot') ? `${c.plotFile} NOT written (error below)` : `${c.plotFile} (residual history, ${fmtInt(r.history?.length ?? 0)} points)`);
+      out.row(
+        'plot',
+        failed('--plot')
+          ? `${c.plotFile} NOT written (error below)`
+          : `${c.plotFile} (residual history, ${fmtInt(r.history?.length ?? 0)} points)`,
+      );
     if (c.outFile !== undefined)
-      out.row('solution', failed('--out') ? `${c.outFile} NOT written (error below)` : `${c.outFile} (Matrix Market array, ${fmtInt(run.rows)} x 1)`);
+      out.row(
+        'solution',
+        failed('--out')
+          ? `${c.outFile} NOT written (error below)`
+          : `${c.outFile} (Matrix Market array, ${fmtInt(run.rows)} x 1)`,
+      );
   }
   if (writeError) io.stderr.write(`itersolve: ${writeError.message}\n`);
   return status;

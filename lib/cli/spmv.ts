@@ -11,7 +11,11 @@ import { fmtBytes, fmtInt, fmtTime, Out, sig, writeJson } from './format';
 export const SPMV_USAGE = `  spmv <A.mtx> [--threads N] [--repeat K] [--json]
                              read a Matrix Market file, time y = A x, report GB/s`;
 
-const FLAGS: FlagTable = { '--threads': THREADS, '--repeat': { kind: 'int', min: 1, max: 1e7 }, '--json': JSON_FLAG };
+const FLAGS: FlagTable = {
+  '--threads': THREADS,
+  '--repeat': { kind: 'int', min: 1, max: 1e7 },
+  '--json': JSON_FLAG,
+};
 
 /** Bytes one SpMV moves: 12 B per nonzero (value + column), 4 B per row pointer, 16 B per row (x and y). */
 export function spmvBytes(rows: number, nnz: number): number {
@@ -52,7 +56,12 @@ export function timeSpmv(A: CsrMatrix, repeat: number | undefined, budgetMs = 50
   const list: number[] = [];
   const start = now();
   for (;;) {
-    if (repeat !== undefined ? list.length >= repeat : list.length >= 5 && (now() - start >= budgetMs || list.length >= 1e5)) break;
+    if (
+      repeat !== undefined
+        ? list.length >= repeat
+        : list.length >= 5 && (now() - start >= budgetMs || list.length >= 1e5)
+    )
+      break;
     t = now();
     for (let b = 0; b < batch; b++) A.multiply(x, y);
     list.push((now() - t) / batch);
@@ -63,11 +72,21 @@ export function timeSpmv(A: CsrMatrix, repeat: number | undefined, budgetMs = 50
   const bestMs = Math.max(times[0], 1e-9);
   const medianMs = runs % 2 ? times[(runs - 1) / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
   const bytesPerSpmv = spmvBytes(A.rows, A.nnz);
-  return { runs, callsPerRun: batch, bestMs, medianMs, bytesPerSpmv, gbPerS: bytesPerSpmv / (bestMs * 1e-3) / 1e9 };
+  return {
+    runs,
+    callsPerRun: batch,
+    bestMs,
+    medianMs,
+    bytesPerSpmv,
+    gbPerS: bytesPerSpmv / (bestMs * 1e-3) / 1e9,
+  };
 }
 
 export function spmvSummary(s: SpmvTiming): string {
-  const runs = s.callsPerRun > 1 ? `${fmtInt(s.runs)} x ${fmtInt(s.callsPerRun)} calls` : `${fmtInt(s.runs)} runs`;
+  const runs =
+    s.callsPerRun > 1
+      ? `${fmtInt(s.runs)} x ${fmtInt(s.callsPerRun)} calls`
+      : `${fmtInt(s.runs)} runs`;
   return `best ${fmtTime(s.bestMs)}, median ${fmtTime(s.medianMs)} (${runs}), ${sig(s.gbPerS)} GB/s`;
 }
 
@@ -76,7 +95,8 @@ export async function cmdSpmv(args: string[], io: CommandIO): Promise<number> {
   const threads = numFlag(p, '--threads');
   const repeat = numFlag(p, '--repeat');
   const file = p.positional[0];
-  if (file === undefined) throw new UsageError('spmv: missing the Matrix Market file (itersolve spmv A.mtx)');
+  if (file === undefined)
+    throw new UsageError('spmv: missing the Matrix Market file (itersolve spmv A.mtx)');
   const size = fileSize(file);
   return withThreads(threads, async () => {
     const bar = new ProgressBar(io.stderr, `reading ${path.basename(file)}`, {
@@ -95,19 +115,38 @@ export async function cmdSpmv(args: string[], io: CommandIO): Promise<number> {
     const { simd } = info();
     const nt = getThreads();
     if (p.flags.has('--json')) {
-      writeJson(io.stdout, { file, fileBytes: size ?? null, readMs, rows: A.rows, cols: A.cols, nnz: A.nnz, threads: nt, simd, ...s });
+      writeJson(io.stdout, {
+        file,
+        fileBytes: size ?? null,
+        readMs,
+        rows: A.rows,
+        cols: A.cols,
+        nnz: A.nnz,
+        threads: nt,
+        simd,
+        ...s,
+      });
       return EXIT.ok;
     }
     const out = new Out(io.stdout);
-    out.row('file', `${file} (${size === undefined ? '?' : fmtBytes(size)}, read in ${fmtTime(readMs)})`);
+    out.row(
+      'file',
+      `${file} (${size === undefined ? '?' : fmtBytes(size)}, read in ${fmtTime(readMs)})`,
+    );
     out.row('rows', fmtInt(A.rows));
     out.row('cols', fmtInt(A.cols));
     out.row('nnz', fmtInt(A.nnz));
     out.row('threads', `${nt} (simd ${simd})`);
-    out.row('runs', s.callsPerRun > 1 ? `${fmtInt(s.runs)} x ${fmtInt(s.callsPerRun)} calls` : fmtInt(s.runs));
+    out.row(
+      'runs',
+      s.callsPerRun > 1 ? `${fmtInt(s.runs)} x ${fmtInt(s.callsPerRun)} calls` : fmtInt(s.runs),
+    );
     out.row('best', fmtTime(s.bestMs));
     out.row('median', fmtTime(s.medianMs));
-    out.row('bandwidth', `${sig(s.gbPerS)} GB/s (${fmtBytes(s.bytesPerSpmv)} per SpMV at the best time)`);
+    out.row(
+      'bandwidth',
+      `${sig(s.gbPerS)} GB/s (${fmtBytes(s.bytesPerSpmv)} per SpMV at the best time)`,
+    );
     return EXIT.ok;
   });
 }

@@ -16,11 +16,23 @@ t.test('native fuzz targets: zero crashes', { timeout: 600000 }, async (t) => {
     encoding: 'utf8',
     // LD_PRELOAD is cleared: under npm run test:asan it holds GCC's sanitizer runtimes, which must
     // not leak into the compilers and the (separately instrumented) fuzz binaries.
-    env: { ...process.env, LD_PRELOAD: '', FUZZ_SECONDS: process.env.FUZZ_SECONDS ?? '5', FUZZ_SEED: '1' },
+    env: {
+      ...process.env,
+      LD_PRELOAD: '',
+      FUZZ_SECONDS: process.env.FUZZ_SECONDS ?? '5',
+      FUZZ_SEED: '1',
+    },
     maxBuffer: 64 * 1024 * 1024,
   });
   const out = `${r.stdout}\n${r.stderr}`;
-  t.equal(r.status, 0, out.split('\n').filter((l) => /ERROR|SUMMARY|error|\[fuzz\]/.test(l)).join('\n'));
+  t.equal(
+    r.status,
+    0,
+    out
+      .split('\n')
+      .filter((l) => /ERROR|SUMMARY|error|\[fuzz\]/.test(l))
+      .join('\n'),
+  );
   t.match(out, /\[fuzz\] mmio: /, 'parser target ran');
   t.match(out, /\[fuzz\] csr: /, 'CSR target ran');
   t.match(out, /\[fuzz\] OK/);
