@@ -113,6 +113,12 @@ function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: u
   const o = checkOptions(method, options, sync, n);
   const cd = method === 'conjugateDirection';
   const [precond, omega] = resolvePreconditioner(cd ? 'oracle' : 'preconditioner', cd ? o.oracle : o.preconditioner, n);
+  if (o.checkSymmetry && !A.isSymmetric(SYMMETRY_TOLERANCE))
+    throw new ItersolveError(
+      'ERR_NOT_SYMMETRIC',
+      `A: expected a symmetric matrix (|a_ij − a_ji| ≤ ${SYMMETRY_TOLERANCE.toPrecision(2)}·max(|a_ij|, |a_ji|)), received a nonsymmetric one`,
+      { argument: 'A' },
+    );
   // Without x0 the binding zeroes x and starts from r = b (no product with A).
   let x: Float64Array;
   if (o.out === undefined) {
@@ -121,12 +127,6 @@ function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: u
     x = v.f64('out', o.out, n);
     if (o.x0 !== undefined && v.f64('x0', o.x0, n) !== x) x.set(o.x0);
   }
-  if (o.checkSymmetry && !A.isSymmetric(SYMMETRY_TOLERANCE))
-    throw new ItersolveError(
-      'ERR_NOT_SYMMETRIC',
-      `A: expected a symmetric matrix (|a_ij − a_ji| ≤ ${SYMMETRY_TOLERANCE.toPrecision(2)}·max(|a_ij|, |a_ji|)), received a nonsymmetric one`,
-      { argument: 'A' },
-    );
   io[P.method] = METHOD_INDEX[method];
   io[P.rows] = n;
   io[P.cols] = n;
