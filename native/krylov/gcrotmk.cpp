@@ -19,14 +19,16 @@
 //
 // Rank loss in the projected Hessenberg matrix is handled as in gmres.cpp: a column with which
 // the σ_min(R) estimate (rank.hpp) falls below kRankTol·‖A M⁻¹‖ is dropped and ends the cycle, so
-// the update is the least-squares minimiser over the space built. A cycle whose first column is already negligible
-// cannot move x (Reason::Breakdown: the next cycle would be the same one). Stagnation: unlike
-// GMRES(m), a cycle that gains nothing still changes the next one (its c joins the recycled set,
-// the oldest pair leaves), and progress can resume once the recycled set has turned over (seen
-// on bp_1600: five flat cycles while the set filled up, steady progress after). So the solve
-// stops with Reason::Stagnation only after k + kStagnationCycles cycles in a row that each
-// reduced ‖r‖ by less than a relative kStagnation: every recycled pair has then been replaced by
-// one from a cycle that gained nothing.
+// the update is the least-squares minimiser over the space built. A cycle that cannot move x
+// leaves r, C and U as they were, so the next cycle would be the same one: its first column
+// already negligible → Reason::Breakdown; a least-squares step y = 0 (H̄ y = 0, no pair to add)
+// → Reason::Stagnation, as in GMRES(m) (MaxIterations when the budget cut the cycle short).
+// Stagnation otherwise: unlike GMRES(m), a cycle that gains little still changes the next one
+// (its c joins the recycled set, the oldest pair leaves), and progress can resume once the
+// recycled set has turned over (seen on bp_1600: five flat cycles while the set filled up,
+// steady progress after). So the solve stops with Reason::Stagnation only after
+// k + kStagnationCycles cycles in a row that each reduced ‖r‖ by less than a relative
+// kStagnation: every recycled pair has then been replaced by one from a cycle that gained nothing.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -260,8 +262,12 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
     }
     if (stopped) break;
     if (!updated) {
-      // Not even the first column was usable: the next cycle would be this one again.
-      res.reason = Reason::Breakdown;
+      // x cannot move, and r, C, U are unchanged. Not even the first column was usable (k = 0:
+      // (I − CCᵀ) A M⁻¹ r is numerically zero): Breakdown. Otherwise the least-squares step is
+      // y = 0 (H̄ y = 0, no pair to add): a cycle cut short by the budget says MaxIterations; a
+      // whole cycle that gains nothing would repeat itself: Stagnation, as in GMRES(m).
+      res.reason = k == 0 ? Reason::Breakdown
+                          : it >= opt.max_iterations ? Reason::MaxIterations : Reason::Stagnation;
       break;
     }
     if (!std::isfinite(rnorm)) {

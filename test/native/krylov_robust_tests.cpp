@@ -709,15 +709,20 @@ static void test_reasons(const Engine& e) {
     check_contract(r, S, b, x, o);
   }
   {
-    // GCROT(4,4)'s first cycle has 8 steps, still < 16: H̄ y = 0, x cannot move.
+    // GCROT(4,4)'s first cycle has 8 steps, still < 16: H̄ y = 0, x cannot move; the cycle
+    // would repeat itself (as GMRES(4)'s does).
     ctx = "gcrotmk(4,4) cyclic shift";
     Vec x(16, 0.0);
     const SolveOptions o = opts(1e-8, 100, 4, 4);
     const IterResult r = solve(gcrotmk, e, S, b, x, nullptr, o);
-    CHECK(r.reason == Reason::Breakdown);
+    CHECK(r.reason == Reason::Stagnation);
     CHECK(r.iterations == 8);
     CHECK(norm(x) == 0.0 && r.value == 1.0);
     check_contract(r, S, b, x, o);
+    // Cut short by the budget (3 of 8 steps): max-iterations.
+    Vec x3(16, 0.0);
+    const IterResult r3 = solve(gcrotmk, e, S, b, x3, nullptr, opts(1e-8, 3, 4, 4));
+    CHECK(r3.reason == Reason::MaxIterations && r3.iterations == 3 && norm(x3) == 0.0);
     // With 16 steps available the first cycle spans everything and solves it.
     Vec x2(16, 0.0);
     const IterResult r2 = solve(gcrotmk, e, S, b, x2, nullptr, opts(1e-12, 100, 8, 8));
