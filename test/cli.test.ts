@@ -905,30 +905,29 @@ t.test('solve: failures exit 1 with one line', async (t) => {
   const missingB = await run(['solve', bcsstk01, path.join(tmp, 'no-b.mtx')]);
   t.equal(missingB.code, 1);
   t.match(missingB.err, /no-b\.mtx/);
-  // zero pivots: ic0 of [[0 1] [1 0]] (zero diagonal) fails at row 0; ilu0 reorders that one
-  // (a matching puts the ones on the diagonal), but [[1 1 0] [1 1 1] [0 1 1]] has a full diagonal
-  // and its pivot u₁₁ = 1 − 1·1 vanishes at row 1.
+  // A zero diagonal: ic0 of [[0 1] [1 0]] cannot be shifted into a factorisation (a shift is a
+  // multiple of the diagonal) and fails at row 0, in one line.
   const zp = path.join(tmp, 'zero-pivot.mtx');
   fs.writeFileSync(
     zp,
     '%%MatrixMarket matrix coordinate real symmetric\n2 2 3\n1 1 0\n2 1 1\n2 2 0\n',
   );
+  const r = await run(['solve', zp, '--method', 'gmres', '--precond', 'ic0']);
+  t.equal(r.code, 1);
+  t.match(r.err, /^itersolve: .*row 0/i, r.err);
+  t.equal(r.err.trim().split('\n').length, 1, 'a single line');
+  t.ok(noStack(r.err));
+  t.equal(r.out, '');
+  // [[1 1 0] [1 1 1] [0 1 1]] has a full diagonal and its ILU(0) pivot u₁₁ = 1 − 1·1 vanishes at
+  // row 1: the factorisation is shifted past it and the solve goes on.
   const zp3 = path.join(tmp, 'zero-pivot-3.mtx');
   fs.writeFileSync(
     zp3,
     '%%MatrixMarket matrix coordinate real symmetric\n3 3 5\n1 1 1\n2 1 1\n2 2 1\n3 2 1\n3 3 1\n',
   );
-  for (const [pre, file, row] of [
-    ['ic0', zp, 0],
-    ['ilu0', zp3, 1],
-  ] as const) {
-    const r = await run(['solve', file, '--method', 'gmres', '--precond', pre]);
-    t.equal(r.code, 1, pre);
-    t.match(r.err, new RegExp(`^itersolve: .*pivot.*row ${row}`, 'i'), `${pre}: ${r.err}`);
-    t.equal(r.err.trim().split('\n').length, 1, 'a single line');
-    t.ok(noStack(r.err));
-    t.equal(r.out, '');
-  }
+  const s3 = await run(['solve', zp3, '--method', 'gmres', '--precond', 'ilu0', '--json']);
+  t.equal(s3.code, 0, s3.err);
+  t.equal(JSON.parse(s3.out).converged, true);
 });
 
 t.test('solve: --plot and --out paths are checked before solving (exit 1, ERR_IO)', async (t) => {

@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  AbortError,
   CsrMatrix,
   getThreads,
   info,
@@ -479,6 +480,12 @@ export async function runSolve(c: SolveCommand, io: CommandIO): Promise<SolveRun
       signal: io.signal,
       onProgress: solveProgress(bar, bNorm, target, maxIterations, timeLimitMs),
     });
+  } catch (e) {
+    // Ctrl-C during the solve: the AbortError carries the partial result, which is reported like
+    // any other (reason 'aborted', exit 130). Before the solve started there is none to report.
+    const partial = e instanceof AbortError ? (e.result as SolveResult | undefined) : undefined;
+    if (partial === undefined) throw e;
+    result = partial;
   } finally {
     bar.done();
   }
