@@ -1,78 +1,154 @@
 'use strict';
 /**
- * Matrix Market I/O: readMatrixMarket (sync), readMatrixMarketAsync and writeMatrixMarket on a
- * generated 2D Poisson N=1000 file with random values (~170 MB, 5·10⁶ entries), best of a few
- * runs, in MB/s (1 MB = 1e6 B of file). Target: reading at ≥ 50 MB/s. When /usr/bin/python3 has
- * SciPy, scipy.io.mmread of the same file is timed alongside (ratio = itersolve / SciPy time).
+ * Matrix Market I/O: readMatrixMarket (sync), readMatrixMarketAsync and writeMatrixMarket on two
+ * files of the 2D Poisson N=1000 structure (10⁶ rows, 4 996 000 entries), as writeMatrixMarket
+ * writes them:
+ *   - poisson: the matrix itself (values 4 and -1; ~83 MB),
+ *   - random:  the same pattern with random values in (-1, 1) (17-digit values; ~168 MB),
+ * plus the poisson file gzip-compressed (.mtx.gz: read through node:zlib).
+ * SciPy's scipy.io.mmread on the same files is timed in the same run by bench/scipy_mm.py with
+ * every interpreter found: `python3` on PATH (the newest SciPy, fast_matrix_market since 1.12) and
+ * /usr/bin/python3 (Debian's SciPy 1.10). Rounds alternate itersolve and SciPy so both see the
+ * same moments of a busy machine; best of the rounds. Ratio = itersolve / newest SciPy mmread
+ * (< 1: itersolve faster). SciPy's mmread returns COO; "mmread+tocsr" is the like-for-like figure
+ * (itersolve returns CSR with sorted columns and summed duplicates).
+ *   ITERSOLVE_BENCH_PYTHON      the Debian interpreter (default /usr/bin/python3)
+ *   ITERSOLVE_BENCH_PYTHON_NEW  the newest one (default: python3 on PATH)
  */
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 
-const PY = process.env.ITERSOLVE_BENCH_PYTHON || '/usr/bin/python3';
+const HELPER = path.join(__dirname, 'scipy_mm.py');
 
-function scipyRead(file, reps) {
-  if (!fs.existsSync(PY)) return { skipped: `${PY} not found` };
-  const code = [
-    'import sys, time, json',
-    'import scipy, scipy.io',
-    'f = sys.argv[1]; reps = int(sys.argv[2]); best = 1e9',
-    'for _ in range(reps):',
-    '    t = time.perf_counter(); A = scipy.io.mmread(f); best = min(best, time.perf_counter() - t)',
-    'print(json.dumps({"bestMs": best * 1e3, "nnz": int(A.nnz), "scipy": scipy.__version__}))',
-  ].join('\n');
-  const r = spawnSync(PY, ['-c', code, file, String(reps)], { encoding: 'utf8', timeout: 600000 });
-  if (r.status !== 0) return { skipped: (r.stderr || 'SciPy unavailable').trim().split('\n').pop() };
+function interpreters() {
+  const list = [];
+  const seen = new Set();
+  for (const py of [process.env.ITERSOLVE_BENCH_PYTHON_NEW || 'python3', process.env.ITERSOLVE_BENCH_PYTHON || '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import sys, scipy; print(sys.executable); print(scipy.__version__)'], { encoding: 'utf8', timeout: 60000 });
+    if (r.status !== 0) {
+      list.push({ py, skipped: (r.stderr || r.error?.message || 'no SciPy').trim().split('\n').pop() });
+      continue;
+    }
+    const [exe, version] = r.stdout.trim().split('\n');
+    const real = fs.realpathSync(exe);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    list.push({ py, exe, version });
+  }
+  // newest SciPy first
+  const key = (v) => (v.version || '0').split('.').map((x) => parseInt(x, 10) || 0);
+  list.sort((a, b) => {
+    const x = key(a), y = key(b);
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return y[i] - x[i];
+    return 0;
+  });
+  return list;
+}
+
+function scipyRound(py, files) {
+  const r = spawnSync(py.py, [HELPER, '--runs', '1', ...files], { encoding: 'utf8', timeout: 600000, maxBuffer: 1 << 20 });
+  if (r.status !== 0) return { skipped: (r.stderr || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout);
 }
 
-async function best(reps, fn) {
-  let b = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    b = Math.min(b, Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return b;
+async function time(fn) {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+function sameMatrix(A, B) {
+  const eq = (x, y) => x.length === y.length && Buffer.compare(Buffer.from(x.buffer, x.byteOffset, x.byteLength), Buffer.from(y.buffer, y.byteOffset, y.byteLength)) === 0;
+  return A.rows === B.rows && eq(A.rowPtr, B.rowPtr) && eq(A.colIdx, B.colIdx) && eq(A.values, B.values);
 }
 
 async function run({ lib, quick, log }) {
   const n = quick ? 500 : 1000;
-  const reps = quick ? 2 : 3;
-  const A = lib.poisson2d(n);
+  const rounds = quick ? 2 : 4;
+  const threads = lib.getThreads();
+  const P = lib.poisson2d(n);
+  const R = lib.poisson2d(n);
   const rand = lib.rng(42);
-  for (let k = 0; k < A.values.length; k++) A.values[k] = rand() * 2 - 1;
+  for (let k = 0; k < R.values.length; k++) R.values[k] = rand() * 2 - 1;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'itersolve-bench-mm-'));
-  const file = path.join(dir, `poisson2d-${n}.mtx`);
+  const files = { poisson: path.join(dir, `poisson2d-${n}.mtx`), random: path.join(dir, `poisson2d-${n}-random.mtx`) };
+  const gzFile = path.join(dir, `poisson2d-${n}.mtx.gz`);
+  const mats = { poisson: P, random: R };
+  const t = { readSync: {}, readAsync: {}, write: {}, scipy: {}, scipyCsr: {} };
+  const pys = interpreters();
   try {
-    log(`  writing ${file} ...`);
-    const writeMs = await best(reps, () => lib.writeMatrixMarket(A, file));
-    const bytes = fs.statSync(file).size;
-    const mb = bytes / 1e6;
-    let B;
-    const readMs = await best(reps, () => {
-      B = lib.readMatrixMarket(file);
-    });
-    const asyncMs = await best(reps, async () => {
-      B = await lib.readMatrixMarketAsync(file);
-    });
-    if (B.nnz !== A.nnz || B.values[12345] !== A.values[12345]) throw new Error('round trip mismatch');
-    log(`  ${mb.toFixed(1)} MB: read ${(mb / (readMs / 1e3)).toFixed(0)} MB/s, write ${(mb / (writeMs / 1e3)).toFixed(0)} MB/s`);
-    const sp = scipyRead(file, quick ? 1 : 2);
-    const label = `poisson2d(${n}) ${mb.toFixed(0)} MB`;
-    const target = (ms) => (mb / (ms / 1e3) >= 50 ? 'PASS' : 'MISS');
-    const rows = [
-      { problem: `mm read ${label}`, threads: 1, bestMs: readMs, gbps: mb / readMs, scipyMs: sp.bestMs, ratio: sp.bestMs ? readMs / sp.bestMs : undefined, target: target(readMs) },
-      { problem: `mm readAsync ${label}`, threads: 1, bestMs: asyncMs, gbps: mb / asyncMs, target: target(asyncMs) },
-      { problem: `mm write ${label}`, threads: 1, bestMs: writeMs, gbps: mb / writeMs },
-    ];
-    const notes = [
-      `file ${bytes} bytes, ${A.nnz} entries; MB/s: read ${(mb / (readMs / 1e3)).toFixed(0)} (sync), ${(mb / (asyncMs / 1e3)).toFixed(0)} (async), write ${(mb / (writeMs / 1e3)).toFixed(0)}`,
-      'read = parse + sort into CSR + copy into the result typed arrays; target: read >= 50 MB/s',
-      sp.skipped ? `SciPy mmread skipped: ${sp.skipped}` : `SciPy ${sp.scipy} scipy.io.mmread: ${sp.bestMs.toFixed(0)} ms (${(mb / (sp.bestMs / 1e3)).toFixed(0)} MB/s)`,
-    ];
-    return { rows, notes, data: { bytes, nnz: A.nnz, readMs, asyncMs, writeMs, scipy: sp } };
+    log(`writing ${files.poisson}, ${files.random}, ${gzFile} ...`);
+    for (const k of Object.keys(files)) {
+      t.write[k] = [];
+      for (let i = 0; i < 2; i++) t.write[k].push(await time(() => lib.writeMatrixMarket(mats[k], files[k])));
+      t.readSync[k] = [];
+      t.readAsync[k] = [];
+    }
+    const gzWrite = await time(() => lib.writeMatrixMarket(P, gzFile));
+    t.readSync.gz = [];
+    t.readAsync.gz = [];
+    const bytes = { poisson: fs.statSync(files.poisson).size, random: fs.statSync(files.random).size, gz: fs.statSync(gzFile).size };
+    for (const py of pys) if (!py.skipped) {
+      t.scipy[py.version] = { poisson: [], random: [] };
+      t.scipyCsr[py.version] = { poisson: [], random: [] };
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const k of Object.keys(files)) {
+        let B;
+        t.readSync[k].push(await time(() => { B = lib.readMatrixMarket(files[k]); }));
+        if (!sameMatrix(B, mats[k])) throw new Error(`${k}: round trip mismatch`);
+        t.readAsync[k].push(await time(async () => { B = await lib.readMatrixMarketAsync(files[k]); }));
+        if (!sameMatrix(B, mats[k])) throw new Error(`${k}: async round trip mismatch`);
+      }
+      let G;
+      t.readSync.gz.push(await time(() => { G = lib.readMatrixMarket(gzFile); }));
+      t.readAsync.gz.push(await time(async () => { G = await lib.readMatrixMarketAsync(gzFile); }));
+      if (!sameMatrix(G, P)) throw new Error('gz round trip mismatch');
+      for (const py of pys) {
+        if (py.skipped) continue;
+        const res = scipyRound(py, [files.poisson, files.random]);
+        if (res.skipped) { py.skipped = res.skipped; continue; }
+        py.fastMatrixMarket = res.fastMatrixMarket;
+        py.python = res.python;
+        for (const [k, r] of [['poisson', res.results[0]], ['random', res.results[1]]]) {
+          if (r.nnz !== mats[k].nnz) log(`warning: SciPy ${py.version} read nnz ${r.nnz} from ${k}, expected ${mats[k].nnz}`);
+          t.scipy[py.version][k].push(r.best_ms);
+          t.scipyCsr[py.version][k].push(r.best_tocsr_ms);
+        }
+      }
+      log(`round ${round + 1}/${rounds} done`);
+    }
+    const best = (a) => Math.min(...a);
+    const mbps = (k, ms) => bytes[k] / 1e3 / ms;
+    const live = pys.filter((p) => !p.skipped);
+    const newest = live[0];
+    const rows = [];
+    const notes = [];
+    for (const k of ['poisson', 'random']) {
+      const label = `${k} ${(bytes[k] / 1e6).toFixed(0)} MB`;
+      const sp = newest ? best(t.scipy[newest.version][k]) : undefined;
+      const rs = best(t.readSync[k]);
+      const ra = best(t.readAsync[k]);
+      rows.push({ problem: `mm read ${label}`, threads, bestMs: rs, gbps: bytes[k] / 1e6 / rs, scipyMs: sp, ratio: sp ? rs / sp : undefined });
+      rows.push({ problem: `mm readAsync ${label}`, threads, bestMs: ra, gbps: bytes[k] / 1e6 / ra, scipyMs: sp, ratio: sp ? ra / sp : undefined });
+      for (const py of live) {
+        rows.push({ problem: `  SciPy ${py.version} mmread ${k}`, bestMs: best(t.scipy[py.version][k]), gbps: bytes[k] / 1e6 / best(t.scipy[py.version][k]) });
+        rows.push({ problem: `  SciPy ${py.version} mmread+tocsr ${k}`, bestMs: best(t.scipyCsr[py.version][k]) });
+      }
+      rows.push({ problem: `mm write ${label}`, threads: 1, bestMs: best(t.write[k]), gbps: bytes[k] / 1e6 / best(t.write[k]) });
+      notes.push(`${k}: ${bytes[k]} bytes; MB/s read ${mbps(k, rs).toFixed(0)} sync, ${mbps(k, ra).toFixed(0)} async, write ${mbps(k, best(t.write[k])).toFixed(0)}` +
+        live.map((py) => `; SciPy ${py.version} ${mbps(k, best(t.scipy[py.version][k])).toFixed(0)}`).join(''));
+    }
+    rows.push({ problem: `mm read poisson .mtx.gz ${(bytes.gz / 1e6).toFixed(0)} MB`, threads, bestMs: best(t.readSync.gz) });
+    rows.push({ problem: `mm readAsync poisson .mtx.gz`, threads, bestMs: best(t.readAsync.gz) });
+    rows.push({ problem: `mm write poisson .mtx.gz`, threads: 1, bestMs: gzWrite });
+    notes.push('GB/s column = GB of file per second; ratio = itersolve / newest SciPy mmread (COO); read = parse + CSR (sorted, duplicates summed) in typed arrays');
+    for (const py of pys)
+      notes.push(py.skipped ? `SciPy via ${py.py}: skipped (${py.skipped})` : `SciPy ${py.version} (${py.exe}, Python ${py.python}${py.fastMatrixMarket ? ', fast_matrix_market' : ''})`);
+    notes.push(`${rounds} rounds, itersolve and SciPy alternating; best of the rounds`);
+    return { rows, notes, data: { bytes, nnz: P.nnz, threads, rounds, timesMs: t, interpreters: pys } };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -857,12 +857,114 @@ struct TempBuf {
 // Whitespace inside a line (everything is_ws accepts but the line end).
 inline bool is_blank(char c) { return c != '\n' && is_ws(c); }
 
+#ifdef __SIZEOF_INT128__
+#define ITERSOLVE_MMIO_INT128 1
+using u128 = unsigned __int128;
+
+// (m + f) * 2^e2 rounded to the nearest double, ties to even, where 0 <= f < 1 is nonzero iff
+// `sticky`; m > 0 and the result a normal number (callers keep |value| within 1e-45..1e45).
+inline double round_to_double(u128 m, int e2, bool sticky) {
+  const uint64_t hi = static_cast<uint64_t>(m >> 64);
+  const int bits = hi ? 128 - __builtin_clzll(hi) : 64 - __builtin_clzll(static_cast<uint64_t>(m));
+  if (bits <= 53) return std::ldexp(static_cast<double>(static_cast<uint64_t>(m)), e2);
+  const int shift = bits - 53;
+  uint64_t mant = static_cast<uint64_t>(m >> shift);
+  const u128 rem = m & ((u128(1) << shift) - 1);
+  const u128 half = u128(1) << (shift - 1);
+  if (rem > half || (rem == half && (sticky || (mant & 1)))) {
+    if (++mant == (uint64_t(1) << 53)) return std::ldexp(1.0, e2 + shift + 53);
+  }
+  return std::ldexp(static_cast<double>(mant), e2 + shift);
+}
+
+// w * 10^q correctly rounded for 2^53 < w < 2^64 and |q| <= 22, in integer arithmetic:
+// 10^q = 5^q * 2^q with 5^22 < 2^52, so w * 5^q is exact in 128 bits, and w / 5^-q is a 128-bit
+// quotient of 75 or more bits plus a sticky remainder. The same bits as std::from_chars.
+inline double wide_decimal(uint64_t w, int q) {
+  static const uint64_t kPow5[23] = {1ull,
+                                     5ull,
+                                     25ull,
+                                     125ull,
+                                     625ull,
+                                     3125ull,
+                                     15625ull,
+                                     78125ull,
+                                     390625ull,
+                                     1953125ull,
+                                     9765625ull,
+                                     48828125ull,
+                                     244140625ull,
+                                     1220703125ull,
+                                     6103515625ull,
+                                     30517578125ull,
+                                     152587890625ull,
+                                     762939453125ull,
+                                     3814697265625ull,
+                                     19073486328125ull,
+                                     95367431640625ull,
+                                     476837158203125ull,
+                                     2384185791015625ull};
+  if (q >= 0) return round_to_double(u128(w) * kPow5[q], q, false);
+  const uint64_t d = kPow5[-q];
+  const int s = 127 - (64 - __builtin_clzll(w));  // numerator w << s just below 2^127
+  const u128 n = u128(w) << s;
+  const u128 quo = n / d;
+  return round_to_double(quo, q - s, quo * d != n);
+}
+#endif
+
 // Clinger's fast path: a decimal [-]digits[.digits][(e|E)[+-]digits] of at most 19 digits whose
 // integer mantissa w <= 2^53 and power of ten |q| <= 22 is w * 10^q (or w / 10^-q) in one
-// correctly rounded operation, exactly what std::from_chars returns. Anything else (longer
-// mantissas, inf/nan, '+', Fortran exponents, errors) returns false and goes to from_chars.
-// The token must end at whitespace (a '\n' guarantees the scan stops).
-inline bool fast_decimal(const char*& p0, double& out) {
+// correctly rounded operation, exactly what std::from_chars returns; larger mantissas (the
+// 17-digit shortest forms of arbitrary doubles) take wide_decimal where 128-bit integers exist.
+// Anything else (more digits, inf/nan, '+', Fortran exponents, errors) returns false and goes to
+// from_chars.
+// The token must end at whitespace (a '\n' before lim guarantees the scan stops; 8-byte loads
+// stay below lim).
+// Eight ASCII digits at p (little-endian load) as their value; is_eight_digits checks them first.
+inline uint64_t load8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline bool is_eight_digits(uint64_t v) {
+  return (((v & 0xF0F0F0F0F0F0F0F0ull) |
+           (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
+          0x3333333333333333ull);
+}
+inline uint32_t eight_digits_value(uint64_t v) {
+  // byte order of a little-endian load; on big-endian targets the loop below does it digit by digit
+  v -= 0x3030303030303030ull;
+  v = (v * 10) + (v >> 8);
+  v = (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+       (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+  return static_cast<uint32_t>(v);
+}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+constexpr bool kSwarDigits = true;
+#else
+constexpr bool kSwarDigits = false;
+#endif
+
+// Digits at p (no further than lim - 8 for the 8-at-a-time loads) appended to w.
+inline const char* scan_digits(const char* p, const char* lim, uint64_t& w, int& count) {
+  if (kSwarDigits) {
+    while (p + 8 <= lim) {
+      const uint64_t v = load8(p);
+      if (!is_eight_digits(v)) break;
+      w = w * 100000000ull + eight_digits_value(v);  // wraps past 19 digits: rejected by the caller
+      p += 8;
+      count += 8;
+    }
+  }
+  while (is_digit(*p)) {
+    w = w * 10 + static_cast<unsigned>(*p++ - '0');
+    ++count;
+  }
+  return p;
+}
+
+inline bool fast_decimal(const char*& p0, const char* lim, double& out) {
   static const double kPow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -871,17 +973,12 @@ inline bool fast_decimal(const char*& p0, double& out) {
   if (neg) ++p;
   uint64_t w = 0;
   int digits = 0, q = 0;
-  while (is_digit(*p)) {
-    w = w * 10 + static_cast<unsigned>(*p++ - '0');
-    ++digits;
-  }
+  p = scan_digits(p, lim, w, digits);
   if (*p == '.') {
-    ++p;
-    while (is_digit(*p)) {
-      w = w * 10 + static_cast<unsigned>(*p++ - '0');
-      ++digits;
-      --q;
-    }
+    int frac = 0;
+    p = scan_digits(p + 1, lim, w, frac);
+    digits += frac;
+    q = -frac;
   }
   if (digits == 0 || digits > 19) return false;
   if (*p == 'e' || *p == 'E') {
@@ -896,10 +993,19 @@ inline bool fast_decimal(const char*& p0, double& out) {
     if (xd == 0) return false;
     q += eneg ? -x : x;
   }
-  if (!is_ws(*p) || w > (uint64_t(1) << 53) || q > 22 || q < -22) return false;
-  double v = static_cast<double>(w);
-  if (q > 0) v *= kPow10[q];
-  else if (q < 0) v /= kPow10[-q];
+  if (!is_ws(*p) || q > 22 || q < -22) return false;
+  double v;
+  if (w <= (uint64_t(1) << 53)) {
+    v = static_cast<double>(w);
+    if (q > 0) v *= kPow10[q];
+    else if (q < 0) v /= kPow10[-q];
+  } else {
+#ifdef ITERSOLVE_MMIO_INT128
+    v = wide_decimal(w, q);
+#else
+    return false;
+#endif
+  }
   out = neg ? -v : v;
   p0 = p;
   return true;
@@ -1034,7 +1140,7 @@ void parse_chunk(ReadCtx& cx, Chunk& c, int task) {
         do ++q; while (is_blank(*q));
         vb = q;
         if (F == Field::Real) {
-          if (!fast_decimal(q, v)) {
+          if (!fast_decimal(q, safe, v)) {
             if (*q == '+') goto slow;  // from_chars takes no '+'
             const auto r = std::from_chars(q, safe, v, std::chars_format::general);
             if (r.ec != std::errc()) goto slow;

@@ -235,6 +235,33 @@ static std::string messy_file(uint64_t seed, const char* symmetry, const char* f
   return s;
 }
 
+// Decimal values for the reader's own conversion (short mantissas: one multiply or divide; up to
+// 19 digits: 128-bit integers) against std::from_chars, which the streaming parser uses:
+// random digit strings, every decimal point position and exponent within +-22, and ties.
+static void decimal_tests() {
+  std::mt19937_64 rng(2024);
+  const int n = 20000;
+  std::string s = "%%MatrixMarket matrix coordinate real general\n1 " + std::to_string(n + 8) + " " +
+                  std::to_string(n + 8) + "\n";
+  const char* fixed[] = {"9007199254740993", "9007199254740995", "-9007199254740997", "18014398509481985",
+                         "0.30000000000000004", "1.7976931348623157e22", "4.9406564584124654e-22",
+                         "123456789012345678.9e-22"};
+  int col = 1;
+  for (const char* f : fixed) s += "1 " + std::to_string(col++) + " " + f + "\n";
+  for (int k = 0; k < n; ++k) {
+    const int digits = 1 + int(rng() % 19);
+    std::string m;
+    for (int d = 0; d < digits; ++d) m += char('0' + rng() % 10);
+    const int point = int(rng() % (digits + 2)) - 1;  // -1: none
+    if (point >= 0 && point <= digits) m.insert(size_t(point), ".");
+    if (m == ".") m = "0";
+    if (rng() % 3 == 0) m += (rng() % 2 ? "e" : "E") + std::to_string(int(rng() % 45) - 22);
+    if (rng() % 2) m = "-" + m;
+    s += "1 " + std::to_string(col++) + " " + m + "\n";
+  }
+  check_read_csr(s);
+}
+
 static void chunk_boundary_tests() {
   const char* syms[] = {"general", "symmetric", "skew-symmetric"};
   const char* fields[] = {"real", "integer", "pattern"};
@@ -579,6 +606,7 @@ int main(int argc, char** argv) {
     return bench(argc >= 3 ? std::atoi(argv[2]) : 1000, argc >= 4 ? argv[3] : "/tmp");
   unit_tests();
   chunk_boundary_tests();
+  decimal_tests();
   std::printf("read_csr compared with the streaming parser in %d configurations\n", read_csr_runs);
   std::printf("%s (%d failures)\n", failures ? "FAIL" : "OK", failures);
   return failures ? 1 : 0;
