@@ -11,7 +11,8 @@
  * /usr/bin/python3 (Debian's SciPy 1.10). Rounds alternate itersolve and SciPy so both see the
  * same moments of a busy machine; best of the rounds. Ratio = itersolve / newest SciPy mmread
  * (< 1: itersolve faster). SciPy's mmread returns COO; "mmread+tocsr" is the like-for-like figure
- * (itersolve returns CSR with sorted columns and summed duplicates).
+ * (itersolve returns CSR with sorted columns and summed duplicates). SciPy's mmwrite of the
+ * matrix it read is timed once per file (round 1).
  *   ITERSOLVE_BENCH_PYTHON      the Debian interpreter (default /usr/bin/python3)
  *   ITERSOLVE_BENCH_PYTHON_NEW  the newest one (default: python3 on PATH)
  */
@@ -47,16 +48,25 @@ function interpreters() {
   return list;
 }
 
-function scipyRound(py, files) {
-  const r = spawnSync(py.py, [HELPER, '--runs', '1', ...files], { encoding: 'utf8', timeout: 600000, maxBuffer: 1 << 20 });
+function scipyRound(py, files, writeDir) {
+  const args = [HELPER, '--runs', '1', ...(writeDir ? ['--write', writeDir] : []), ...files];
+  const r = spawnSync(py.py, args, { encoding: 'utf8', timeout: 600000, maxBuffer: 1 << 20 });
   if (r.status !== 0) return { skipped: (r.stderr || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout);
 }
 
-async function time(fn) {
+// Wall time in ms; the CPU time of every thread of the process goes to cpu[] when given (on a
+// shared machine the wall time of a parallel read depends on what else runs, its CPU time less).
+async function time(fn, cpu) {
+  const c = process.cpuUsage();
   const t = process.hrtime.bigint();
   await fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
+  const wall = Number(process.hrtime.bigint() - t) / 1e6;
+  if (cpu) {
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1e3);
+  }
+  return wall;
 }
 
 function sameMatrix(A, B) {
@@ -76,7 +86,7 @@ async function run({ lib, quick, log }) {
   const files = { poisson: path.join(dir, `poisson2d-${n}.mtx`), random: path.join(dir, `poisson2d-${n}-random.mtx`) };
   const gzFile = path.join(dir, `poisson2d-${n}.mtx.gz`);
   const mats = { poisson: P, random: R };
-  const t = { readSync: {}, readAsync: {}, write: {}, scipy: {}, scipyCsr: {} };
+  const t = { readSync: {}, readAsync: {}, write: {}, scipy: {}, scipyCsr: {}, scipyWrite: {}, cpuSync: {}, scipyCpu: {} };
   const pys = interpreters();
   try {
     log(`writing ${files.poisson}, ${files.random}, ${gzFile} ...`);
@@ -85,6 +95,7 @@ async function run({ lib, quick, log }) {
       for (let i = 0; i < 2; i++) t.write[k].push(await time(() => lib.writeMatrixMarket(mats[k], files[k])));
       t.readSync[k] = [];
       t.readAsync[k] = [];
+      t.cpuSync[k] = [];
     }
     const gzWrite = await time(() => lib.writeMatrixMarket(P, gzFile));
     t.readSync.gz = [];
@@ -93,11 +104,13 @@ async function run({ lib, quick, log }) {
     for (const py of pys) if (!py.skipped) {
       t.scipy[py.version] = { poisson: [], random: [] };
       t.scipyCsr[py.version] = { poisson: [], random: [] };
+      t.scipyWrite[py.version] = { poisson: [], random: [] };
+      t.scipyCpu[py.version] = { poisson: [], random: [] };
     }
     for (let round = 0; round < rounds; round++) {
       for (const k of Object.keys(files)) {
         let B;
-        t.readSync[k].push(await time(() => { B = lib.readMatrixMarket(files[k]); }));
+        t.readSync[k].push(await time(() => { B = lib.readMatrixMarket(files[k]); }, t.cpuSync[k]));
         if (!sameMatrix(B, mats[k])) throw new Error(`${k}: round trip mismatch`);
         t.readAsync[k].push(await time(async () => { B = await lib.readMatrixMarketAsync(files[k]); }));
         if (!sameMatrix(B, mats[k])) throw new Error(`${k}: async round trip mismatch`);
@@ -108,7 +121,8 @@ async function run({ lib, quick, log }) {
       if (!sameMatrix(G, P)) throw new Error('gz round trip mismatch');
       for (const py of pys) {
         if (py.skipped) continue;
-        const res = scipyRound(py, [files.poisson, files.random]);
+        // mmwrite once (round 1): Debian's SciPy takes tens of seconds per file
+        const res = scipyRound(py, [files.poisson, files.random], round === 0 ? dir : undefined);
         if (res.skipped) { py.skipped = res.skipped; continue; }
         py.fastMatrixMarket = res.fastMatrixMarket;
         py.python = res.python;
@@ -116,6 +130,8 @@ async function run({ lib, quick, log }) {
           if (r.nnz !== mats[k].nnz) log(`warning: SciPy ${py.version} read nnz ${r.nnz} from ${k}, expected ${mats[k].nnz}`);
           t.scipy[py.version][k].push(r.best_ms);
           t.scipyCsr[py.version][k].push(r.best_tocsr_ms);
+          if (r.write_ms !== undefined) t.scipyWrite[py.version][k].push(r.write_ms);
+          t.scipyCpu[py.version][k].push(r.best_cpu_ms);
         }
       }
       log(`round ${round + 1}/${rounds} done`);
@@ -137,14 +153,20 @@ async function run({ lib, quick, log }) {
         rows.push({ problem: `  SciPy ${py.version} mmread ${k}`, bestMs: best(t.scipy[py.version][k]), gbps: bytes[k] / 1e6 / best(t.scipy[py.version][k]) });
         rows.push({ problem: `  SciPy ${py.version} mmread+tocsr ${k}`, bestMs: best(t.scipyCsr[py.version][k]) });
       }
-      rows.push({ problem: `mm write ${label}`, threads: 1, bestMs: best(t.write[k]), gbps: bytes[k] / 1e6 / best(t.write[k]) });
+      const spw = newest && t.scipyWrite[newest.version][k].length ? best(t.scipyWrite[newest.version][k]) : undefined;
+      rows.push({ problem: `mm write ${label}`, threads: 1, bestMs: best(t.write[k]), gbps: bytes[k] / 1e6 / best(t.write[k]), scipyMs: spw, ratio: spw ? best(t.write[k]) / spw : undefined });
+      for (const py of live)
+        if (t.scipyWrite[py.version][k].length) rows.push({ problem: `  SciPy ${py.version} mmwrite ${k}`, bestMs: best(t.scipyWrite[py.version][k]) });
       notes.push(`${k}: ${bytes[k]} bytes; MB/s read ${mbps(k, rs).toFixed(0)} sync, ${mbps(k, ra).toFixed(0)} async, write ${mbps(k, best(t.write[k])).toFixed(0)}` +
         live.map((py) => `; SciPy ${py.version} ${mbps(k, best(t.scipy[py.version][k])).toFixed(0)}`).join(''));
+      notes.push(`${k}: CPU ms of a read (all threads, best): itersolve ${best(t.cpuSync[k]).toFixed(0)}` +
+        live.map((py) => `, SciPy ${py.version} mmread ${best(t.scipyCpu[py.version][k]).toFixed(0)}`).join('') +
+        (newest ? ` (ratio ${(best(t.cpuSync[k]) / best(t.scipyCpu[newest.version][k])).toFixed(2)})` : ''));
     }
     rows.push({ problem: `mm read poisson .mtx.gz ${(bytes.gz / 1e6).toFixed(0)} MB`, threads, bestMs: best(t.readSync.gz) });
     rows.push({ problem: `mm readAsync poisson .mtx.gz`, threads, bestMs: best(t.readAsync.gz) });
     rows.push({ problem: `mm write poisson .mtx.gz`, threads: 1, bestMs: gzWrite });
-    notes.push('GB/s column = GB of file per second; ratio = itersolve / newest SciPy mmread (COO); read = parse + CSR (sorted, duplicates summed) in typed arrays');
+    notes.push('GB/s column = GB of file per second; ratio = itersolve / newest SciPy (read: mmread, which returns COO; write: mmwrite, timed once); read = parse + CSR (sorted, duplicates summed) in typed arrays');
     for (const py of pys)
       notes.push(py.skipped ? `SciPy via ${py.py}: skipped (${py.skipped})` : `SciPy ${py.version} (${py.exe}, Python ${py.python}${py.fastMatrixMarket ? ', fast_matrix_market' : ''})`);
     notes.push(`${rounds} rounds, itersolve and SciPy alternating; best of the rounds`);

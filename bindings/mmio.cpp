@@ -67,6 +67,10 @@ class JsCsrSink : public mm::CsrSink {
     rpData_ = rp.Data();
     ciData_ = ci.Data();
     vData_ = v.Data();
+    // fresh, untouched memory the parse writes once: huge pages make its first touch cheaper
+    mm::advise_hugepages(rpData_, (static_cast<size_t>(h.rows) + 1) * sizeof(int32_t));
+    mm::advise_hugepages(ciData_, static_cast<size_t>(cap) * sizeof(int32_t));
+    mm::advise_hugepages(vData_, static_cast<size_t>(cap) * sizeof(double));
     rp_ = Napi::Persistent(rp);
     ci_ = Napi::Persistent(ci);
     v_ = Napi::Persistent(v);

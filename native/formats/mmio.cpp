@@ -819,6 +819,21 @@ void ThreadRunner::run(void (*fn)(void* ctx, int task, int ntasks), void* ctx) {
   for (auto& t : ts) t.join();
 }
 
+void advise_hugepages(void* p, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  // Only large arrays, and only whole 2 MiB pages inside them: first touches of fresh memory
+  // cost several times less in huge pages (fewer faults, one zeroing each).
+  constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+  if (bytes < 4 * kHuge) return;
+  const uintptr_t b = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t e = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
+  if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 bool OwnedCsrSink::allocate(int64_t r, int64_t c, int64_t cap) {
   rows = r;
   cols = c;
@@ -832,6 +847,9 @@ bool OwnedCsrSink::allocate(int64_t r, int64_t c, int64_t cap) {
   rowPtr = rowPtrBuf.get();
   colIdx = colIdxBuf.get();
   values = valuesBuf.get();
+  advise_hugepages(rowPtr, (static_cast<size_t>(r) + 1) * sizeof(int32_t));
+  advise_hugepages(colIdx, static_cast<size_t>(cap) * sizeof(int32_t));
+  advise_hugepages(values, static_cast<size_t>(cap) * sizeof(double));
   return true;
 }
 
@@ -849,6 +867,7 @@ struct TempBuf {
   std::unique_ptr<T[]> p;
   bool alloc(size_t n) {
     p.reset(n > 0 ? new (std::nothrow) T[n] : nullptr);
+    if (p) advise_hugepages(p.get(), n * sizeof(T));
     return n == 0 || p != nullptr;
   }
   T* get() const { return p.get(); }

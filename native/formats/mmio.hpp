@@ -190,6 +190,11 @@ class OwnedCsrSink : public CsrSink {
   std::unique_ptr<double[]> valuesBuf;
 };
 
+// Asks the kernel for transparent huge pages on the whole 2 MiB pages inside [p, p + bytes) of
+// a large fresh allocation (Linux; no-op elsewhere and below 8 MiB). The binding applies it to the
+// JS arrays it hands the reader.
+void advise_hugepages(void* p, size_t bytes);
+
 // Upper bound on the stored entries of a matrix with this header: entries, twice that for a
 // symmetric or skew-symmetric file (its mirrored halves), capped at int64 overflow.
 int64_t capacity_for(const Header& h);
