@@ -3,6 +3,7 @@
 // B and X are n x k column-major; io holds the layout::batch params; stats gets
 // layout::solve_stats per column. The preconditioner is a kind string or a built one (one
 // preconditioner serves every column; a JS function is not accepted here).
+#include <cmath>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -57,6 +58,7 @@ class BatchOp {
   void run(const Engine& e, Control& ctl) {
     require_finite(e, B_, A_.rows * k_, "B");
     require_finite(e, X_, A_.rows * k_, "x0");
+    krylov::report_start(ctl, opt_, std::nan(""));  // before the preconditioner build
     std::shared_ptr<const Preconditioner> pc = resolve_precond(pa_, A_);
     rs_ = cg_batch(e, A_, B_, X_, k_, pc.get(), opt_, ctl);
     const double ms = ctl.elapsed_ms();

@@ -7,6 +7,7 @@
 // one array cost nothing, and with at most six arguments node-addon-api keeps them on the stack,
 // so the common sync call (no preconditioner) passes six. With `trusted` the facade vouches for
 // A (a validated CsrMatrix) and for the element types of b and x.
+#include <cmath>
 #include <limits>
 #include <memory>
 
@@ -93,8 +94,11 @@ class KrylovOp {
         if (js) js->end();
       }
     } end{js_.get()};
-    require_finite(e, b_, A_.rows, "b");
+    const double bnorm = require_finite(e, b_, A_.rows, "b");
     if (!opt_.zero_start) require_finite(e, x_, A_.rows, "x0");
+    // The first progress report goes out before the preconditioner is built (an IC(0) build can
+    // take longer than the 50 ms a caller waits for it); its value is ‖r0‖ when known.
+    krylov::report_start(ctl, opt_, opt_.zero_start ? bnorm : std::nan(""));
     std::shared_ptr<const Preconditioner> pc = resolve_precond(pa_, A_);
     const Preconditioner* use = js_ ? js_->begin(*addon_) : pc.get();
     res_ = run_method(method_, e, A_, b_, x_, use, opt_, ctl);

@@ -34,15 +34,16 @@ double param_time_limit(Napi::Env env, double v) {
   return v;
 }
 
-void require_finite(const Engine& e, const double* v, int64_t n, const char* name) {
-  if (std::isfinite(ops::nrm2(e, v, n))) return;
+double require_finite(const Engine& e, const double* v, int64_t n, const char* name) {
+  const double norm = ops::nrm2(e, v, n);
+  if (std::isfinite(norm)) return norm;
   for (int64_t i = 0; i < n; ++i)
     if (!std::isfinite(v[i]))
       throw SolverError("ERR_INVALID_ARGUMENT",
                         std::string(name) + ": expected finite values, received " +
                             std::to_string(v[i]) + " at index " + std::to_string(i),
                         -1, name);
-  // finite entries whose norm overflows: fine
+  return norm;  // finite entries whose norm overflows: fine
 }
 
 void check_distinct(Napi::Env env, const double* b, int64_t nb, const double* x, int64_t nx,

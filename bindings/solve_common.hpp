@@ -23,7 +23,8 @@ double param_time_limit(Napi::Env env, double v);
 
 // Throws SolverError(ERR_INVALID_ARGUMENT, argument `name`) when v has a non-finite entry,
 // naming its index (one fast pass; the index is looked for only on failure).
-void require_finite(const Engine& e, const double* v, int64_t n, const char* name);
+// Returns ‖v‖₂ (finite entries whose norm overflows give +inf and pass).
+double require_finite(const Engine& e, const double* v, int64_t n, const char* name);
 
 // The solution buffer (nx entries) must not overlap the right-hand side (nb entries): a solver
 // writes x while it still reads b.

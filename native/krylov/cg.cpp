@@ -474,6 +474,7 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
     ++res.matvecs;
   }
   res.value = rt;
+  krylov::flag_nonfinite(pb.x, pb.n, res);  // a non-finite entry in x is always 'non-finite'
   return res;
 }
 

@@ -426,7 +426,9 @@ std::vector<IterResult> cg_batch(const Engine& e, const CsrView& A, const double
                                  Control& ctl) {
   if (k <= 0) return {};
   Batch b(e, A, B, X, k, M, opt, ctl);
-  return b.run();
+  std::vector<IterResult> out = b.run();
+  for (int64_t c = 0; c < k; ++c) krylov::flag_nonfinite(X + c * A.rows, A.rows, out[c]);
+  return out;
 }
 
 }  // namespace itersolve
