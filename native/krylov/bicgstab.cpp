@@ -10,7 +10,8 @@
 namespace itersolve {
 
 IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* x,
-                    const Preconditioner* M, const SolveOptions& opt, Control& ctl) {
+                    const Preconditioner* M, const SolveOptions& options, Control& ctl) {
+  const SolveOptions opt = krylov::resolved(options, A.rows);
   IterResult res;
   const int64_t n = A.rows;
   const double bnorm = ops::nrm2(e, b, n);

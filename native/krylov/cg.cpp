@@ -481,7 +481,8 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
 }  // namespace
 
 IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-              const SolveOptions& opt, Control& ctl) {
+              const SolveOptions& options, Control& ctl) {
+  const SolveOptions opt = krylov::resolved(options, A.rows);
   Problem pb{e, A, b, x, A.rows, ops::scratch(e, A.rows)};
   // Eisenstat's form needs the scaled factors (a positive diagonal) of this very A; otherwise
   // SSOR goes through apply() like any preconditioner.

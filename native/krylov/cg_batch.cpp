@@ -422,8 +422,9 @@ class Batch {
 }  // namespace
 
 std::vector<IterResult> cg_batch(const Engine& e, const CsrView& A, const double* B, double* X,
-                                 int64_t k, const Preconditioner* M, const SolveOptions& opt,
+                                 int64_t k, const Preconditioner* M, const SolveOptions& options,
                                  Control& ctl) {
+  const SolveOptions opt = krylov::resolved(options, A.rows);
   if (k <= 0) return {};
   Batch b(e, A, B, X, k, M, opt, ctl);
   std::vector<IterResult> out = b.run();

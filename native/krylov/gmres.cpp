@@ -48,7 +48,8 @@ constexpr double kStagnation = 1.4901161193847656e-08;
 }  // namespace
 
 IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-                 const SolveOptions& opt, Control& ctl) {
+                 const SolveOptions& options, Control& ctl) {
+  const SolveOptions opt = krylov::resolved(options, A.rows);
   IterResult res;
   const int64_t n = A.rows;
   const double bnorm = ops::nrm2(e, b, n);

@@ -67,7 +67,7 @@ std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A);
 struct SolveOptions {
   double rtol = 1e-8;
   double atol = 0.0;
-  int64_t max_iterations = 1000;
+  int64_t max_iterations = -1;     // -1: 10·n, the facade's default (krylov::resolved)
   bool history = false;
   int64_t true_residual_every = 0;  // recompute r = b − A x every k iterations (0: never)
   int restart = 30;                 // gmres: Krylov dimension per cycle
@@ -132,6 +132,13 @@ double start_residual(const Engine& e, const CsrView& A, const double* b, double
 // Reason::NonFinite (whatever stopped the iteration: max-iterations, abort, …), because no other
 // reason describes such an x honestly. Returns true when it changed the reason.
 bool flag_nonfinite(const double* x, int64_t n, IterResult& res);
+// The options a solver runs with: max_iterations < 0 becomes 10·n, the one default the facade
+// (lib/options.ts) documents, so a direct native caller gets the same limit as a JS one.
+inline SolveOptions resolved(const SolveOptions& o, int64_t n) {
+  SolveOptions r = o;
+  if (r.max_iterations < 0) r.max_iterations = 10 * n;
+  return r;
+}
 // max(rtol·bnorm, atol)
 inline double tolerance(const SolveOptions& opt, double bnorm) {
   const double t = opt.rtol * bnorm;

@@ -16,7 +16,8 @@
 namespace itersolve {
 
 IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-                  const SolveOptions& opt, Control& ctl) {
+                  const SolveOptions& options, Control& ctl) {
+  const SolveOptions opt = krylov::resolved(options, A.rows);
   IterResult res;
   const int64_t n = A.rows;
   const double bnorm = ops::nrm2(e, b, n);
