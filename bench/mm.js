@@ -154,7 +154,7 @@ async function run({ lib, quick, log }) {
         rows.push({ problem: `  SciPy ${py.version} mmread+tocsr ${k}`, bestMs: best(t.scipyCsr[py.version][k]) });
       }
       const spw = newest && t.scipyWrite[newest.version][k].length ? best(t.scipyWrite[newest.version][k]) : undefined;
-      rows.push({ problem: `mm write ${label}`, threads: 1, bestMs: best(t.write[k]), gbps: bytes[k] / 1e6 / best(t.write[k]), scipyMs: spw, ratio: spw ? best(t.write[k]) / spw : undefined });
+      rows.push({ problem: `mm write ${label}`, threads, bestMs: best(t.write[k]), gbps: bytes[k] / 1e6 / best(t.write[k]), scipyMs: spw, ratio: spw ? best(t.write[k]) / spw : undefined });
       for (const py of live)
         if (t.scipyWrite[py.version][k].length) rows.push({ problem: `  SciPy ${py.version} mmwrite ${k}`, bestMs: best(t.scipyWrite[py.version][k]) });
       notes.push(`${k}: ${bytes[k]} bytes; MB/s read ${mbps(k, rs).toFixed(0)} sync, ${mbps(k, ra).toFixed(0)} async, write ${mbps(k, best(t.write[k])).toFixed(0)}` +

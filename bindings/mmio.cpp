@@ -236,6 +236,8 @@ Napi::Value MmWrite(const Napi::CallbackInfo& info) {
   CsrView A = get_csr(info, 1, !trusted);
   mm::WriteOptions opt;
   opt.symmetric = get_bool(info, 7, "symmetric");
+  PoolRunner runner(addon(env).engine().pool);
+  opt.runner = &runner;
   std::string comment;
   if (!info[8].IsUndefined() && !info[8].IsNull()) {
     comment = get_string(info, 8, "comment");

@@ -327,6 +327,14 @@ t.test('multi-threaded parse: identical to one thread, chunk boundaries in awkwa
         t.ok(same, `${name}: ${threads} threads (${how}) bit-identical to 1 thread`);
       }
     }
+    // the writer formats rows in parallel: the same bytes for any thread count
+    setThreads(1);
+    const one = matrixMarketString(ref);
+    setThreads(3);
+    t.equal(matrixMarketString(ref), one, `${name}: text written with 3 threads = 1 thread`);
+    const w3 = path.join(tmp, `threads-${name.split(' ')[0]}-w3.mtx`);
+    writeMatrixMarket(ref, w3);
+    t.equal(fs.readFileSync(w3, 'latin1'), one, `${name}: file written with 3 threads = 1 thread`);
     // an error late in the file: same line whatever the thread count
     const broken = text.replace(/\n([^\n]*)\n$/, '\n$1 extra\n');
     const lines = broken.split('\n').length - 1;

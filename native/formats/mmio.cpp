@@ -1953,6 +1953,64 @@ bool check_csr(int64_t rows, int64_t cols, const int32_t* rowPtr, const int32_t*
   return true;
 }
 
+// One entry line; at most kOutSlack bytes.
+inline char* format_entry(char* p, char* cap, int64_t r, int32_t c, const double* values, int32_t k) {
+  p = std::to_chars(p, cap, r + 1).ptr;
+  *p++ = ' ';
+  p = std::to_chars(p, cap, int64_t(c) + 1).ptr;
+  if (values) {
+    *p++ = ' ';
+    p = std::to_chars(p, cap, values[k]).ptr;
+  }
+  *p++ = '\n';
+  return p;
+}
+
+// Parallel formatting: rows in slices of about kSliceEntries entries, 2 slices per thread and
+// round, each formatted into its own (reused) buffer by whichever task takes it; the caller then
+// writes the buffers in order. The text is byte for byte the serial writer's.
+constexpr int64_t kSliceEntries = int64_t(1) << 16;
+
+struct WriteSlices {
+  const int32_t* rowPtr;
+  const int32_t* colIdx;
+  const double* values;
+  bool symmetric;
+  std::vector<int64_t> bounds;  // slice s: rows [bounds[s], bounds[s+1])
+  std::vector<std::vector<char>> bufs;
+  std::vector<size_t> used;
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+};
+
+void format_slices(void* ctx, int, int) {
+  WriteSlices& w = *static_cast<WriteSlices*>(ctx);
+  const int ns = static_cast<int>(w.bounds.size()) - 1;
+  for (;;) {
+    const int sl = w.next.fetch_add(1, std::memory_order_relaxed);
+    if (sl >= ns) return;
+    const int64_t r0 = w.bounds[static_cast<size_t>(sl)], r1 = w.bounds[static_cast<size_t>(sl) + 1];
+    // longest entry line: 10 + 1 + 10 + 1 + 24 (shortest double) + 1 = 47 bytes
+    const size_t need = static_cast<size_t>(w.rowPtr[r1] - w.rowPtr[r0]) * 48 + kOutSlack;
+    std::vector<char>& b = w.bufs[static_cast<size_t>(sl)];
+    try {
+      if (b.size() < need) b.resize(need);
+    } catch (const std::exception&) {
+      w.failed.store(true);
+      return;
+    }
+    char* p = b.data();
+    char* const cap = b.data() + b.size();
+    for (int64_t r = r0; r < r1; ++r)
+      for (int32_t k = w.rowPtr[r]; k < w.rowPtr[r + 1]; ++k) {
+        const int32_t c = w.colIdx[k];
+        if (w.symmetric && c > r) continue;
+        p = format_entry(p, cap, r, c, w.values, k);
+      }
+    w.used[static_cast<size_t>(sl)] = static_cast<size_t>(p - b.data());
+  }
+}
+
 template <class Flush>
 bool write_body(std::vector<char>& buf, Flush&& flush, int64_t rows, int64_t cols,
                 const int32_t* rowPtr, const int32_t* colIdx, const double* values,
@@ -1993,6 +2051,35 @@ bool write_body(std::vector<char>& buf, Flush&& flush, int64_t rows, int64_t col
   head += num(rows) + " " + num(cols) + " " + num(nnz) + "\n";
   if (!put(head.data(), head.size())) return false;
 
+  if (opt.runner != nullptr && opt.runner->threads() > 1 && nnz > 2 * kSliceEntries) {
+    if (p > base && !flush(base, static_cast<size_t>(p - base))) return false;
+    const int per_round = 2 * opt.runner->threads();
+    WriteSlices w;
+    w.rowPtr = rowPtr;
+    w.colIdx = colIdx;
+    w.values = values;
+    w.symmetric = opt.symmetric;
+    w.bufs.resize(static_cast<size_t>(per_round));
+    w.used.resize(static_cast<size_t>(per_round));
+    int64_t r = 0;
+    while (r < rows) {
+      w.bounds.assign(1, r);
+      for (int sl = 0; sl < per_round && r < rows; ++sl) {
+        const int64_t target = int64_t(rowPtr[r]) + kSliceEntries;
+        int64_t e = std::upper_bound(rowPtr + r + 1, rowPtr + rows + 1, target) - rowPtr - 1;
+        if (e <= r) e = r + 1;
+        r = e;
+        w.bounds.push_back(r);
+      }
+      w.next.store(0);
+      opt.runner->run(format_slices, &w);
+      if (w.failed.load()) throw std::bad_alloc();
+      for (size_t sl = 0; sl + 1 < w.bounds.size(); ++sl)
+        if (w.used[sl] > 0 && !flush(w.bufs[sl].data(), w.used[sl])) return false;
+    }
+    return true;
+  }
+
   for (int64_t r = 0; r < rows; ++r) {
     const int32_t k0 = rowPtr[r], k1 = rowPtr[r + 1];
     for (int32_t k = k0; k < k1; ++k) {
@@ -2002,14 +2089,7 @@ bool write_body(std::vector<char>& buf, Flush&& flush, int64_t rows, int64_t col
         if (!flush(base, static_cast<size_t>(p - base))) return false;
         p = base;
       }
-      p = std::to_chars(p, cap, r + 1).ptr;
-      *p++ = ' ';
-      p = std::to_chars(p, cap, int64_t(c) + 1).ptr;
-      if (values) {
-        *p++ = ' ';
-        p = std::to_chars(p, cap, values[k]).ptr;
-      }
-      *p++ = '\n';
+      p = format_entry(p, cap, r, c, values, k);
     }
   }
   if (p > base && !flush(base, static_cast<size_t>(p - base))) return false;

@@ -235,6 +235,7 @@ struct WriteOptions {
   bool symmetric = false;  // write lower triangle (col <= row) + 'symmetric' header; caller
                            // guarantees symmetry; requires rows == cols
   const char* comment = nullptr;  // optional; each line is written as a '%' comment line
+  Runner* runner = nullptr;       // format rows in parallel (same bytes); null: one thread
 };
 
 // CSR input: rowPtr has rows+1 entries, nondecreasing, rowPtr[0] >= 0 (entries of row r are

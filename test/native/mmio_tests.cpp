@@ -262,6 +262,49 @@ static void decimal_tests() {
   check_read_csr(s);
 }
 
+// The parallel writer's text is byte for byte the serial one's (general, symmetric, pattern).
+static void parallel_write_tests() {
+  std::mt19937_64 rng(77);
+  const int n = 60000;
+  std::vector<int32_t> rp(n + 1, 0), ci;
+  std::vector<double> v;
+  for (int r = 0; r < n; ++r) {
+    if (rng() % 5 != 0)  // some empty rows
+      for (int c = 0; c < n; c += 1 + int(rng() % 9000)) {
+        ci.push_back(c);
+        v.push_back(rng() % 3 == 0 ? double(int(rng() % 9) - 4) : double(rng() % 1000000007) / 7e5);
+      }
+    rp[r + 1] = int32_t(ci.size());
+  }
+  CHECK(ci.size() > 4 * 65536);
+  for (int mode = 0; mode < 3; ++mode) {
+    WriteOptions o;
+    o.symmetric = mode == 1;  // writes the lower triangle only: enough for the byte comparison
+    o.comment = "parallel";
+    const double* vals = mode == 2 ? nullptr : v.data();
+    const std::string serial = write_string(n, n, rp.data(), ci.data(), vals, o);
+    for (int threads : {2, 3, 8}) {
+      ThreadRunner tr(threads);
+      o.runner = &tr;
+      CHECK(write_string(n, n, rp.data(), ci.data(), vals, o) == serial);
+      Error e;
+      const std::string path = "/tmp/itersolve-mmio-parallel-" + std::to_string(threads) + ".mtx";
+      CHECK(write_file(path, n, n, rp.data(), ci.data(), vals, o, e) == Status::Ok);
+      std::FILE* f = std::fopen(path.c_str(), "rb");
+      std::string back;
+      if (f) {
+        char tmp[1 << 16];
+        size_t got;
+        while ((got = std::fread(tmp, 1, sizeof tmp, f)) > 0) back.append(tmp, got);
+        std::fclose(f);
+      }
+      std::remove(path.c_str());
+      CHECK(back == serial);
+      o.runner = nullptr;
+    }
+  }
+}
+
 static void chunk_boundary_tests() {
   const char* syms[] = {"general", "symmetric", "skew-symmetric"};
   const char* fields[] = {"real", "integer", "pattern"};
@@ -607,6 +650,7 @@ int main(int argc, char** argv) {
   unit_tests();
   chunk_boundary_tests();
   decimal_tests();
+  parallel_write_tests();
   std::printf("read_csr compared with the streaming parser in %d configurations\n", read_csr_runs);
   std::printf("%s (%d failures)\n", failures ? "FAIL" : "OK", failures);
   return failures ? 1 : 0;
