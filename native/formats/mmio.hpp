@@ -11,15 +11,18 @@
 //
 // read_csr: the whole-input reader behind readMatrixMarket. The input is one contiguous buffer (a
 // file is mapped, not copied); after the header, the data lines are split into chunks at line
-// boundaries and parsed in parallel on a caller-supplied Runner, then scattered straight into
-// CSR arrays that the caller may own (CsrSink: the binding hands it the JS typed arrays), so no
-// COO copy of the whole matrix is kept and nothing is copied afterwards. The result is bit for
-// bit what Parser + a stable COO -> CSR conversion gives (sorted columns, duplicates summed in
+// boundaries and parsed in parallel on a caller-supplied Runner into CSR arrays the caller may
+// own (CsrSink: the binding hands it the JS typed arrays, so nothing is copied afterwards). A
+// general file sorted by row then column (what CSR writers produce) is parsed straight into its
+// final slots; any other (symmetric, column-major, duplicates) goes through per-chunk COO
+// buffers, per-row counts and a scatter, then a stable per-row sort and merge. The result is bit
+// for bit what Parser + a stable COO -> CSR conversion gives (sorted columns, duplicates summed in
 // file order, symmetric halves expanded), for any thread count; on any error it re-reads the
 // input with Parser, so errors (message and line) are exactly the streaming parser's.
 //
 // Writer: CSR in, `coordinate real general|symmetric` out, 1-based, values in shortest round-trip
-// form (std::to_chars), so write -> read is exact.
+// form (std::to_chars), so write -> read is exact; rows are formatted in parallel when
+// WriteOptions::runner is set (the same bytes).
 //
 // Thread safety: no mutable globals; distinct Parser objects may be used on different threads.
 // No exception escapes the API (std::bad_alloc is reported as Status::IoError "out of memory").
