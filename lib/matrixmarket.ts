@@ -167,6 +167,11 @@ export interface WriteMatrixMarketOptions {
   symmetric?: boolean;
   /** A comment line written after the banner. */
   comment?: string;
+  /**
+   * zlib compression level of a `.gz` path, 1 (fastest: about 10x faster, 1.5x larger) to 9
+   * (smallest); default 6, gzip's own default.
+   */
+  gzipLevel?: number;
 }
 
 function writeArgs(A: CsrMatrix, o: Partial<WriteMatrixMarketOptions>): [boolean, string | undefined] {
@@ -188,11 +193,13 @@ function writeArgs(A: CsrMatrix, o: Partial<WriteMatrixMarketOptions>): [boolean
  */
 export function writeMatrixMarket(A: CsrMatrix, path: string, options?: WriteMatrixMarketOptions): void {
   v.str('path', path);
-  const [symmetric, comment] = writeArgs(A, v.options<WriteMatrixMarketOptions>('options', options));
+  const o = v.options<WriteMatrixMarketOptions>('options', options);
+  const [symmetric, comment] = writeArgs(A, o);
+  const level = o.gzipLevel === undefined ? 6 : v.int('options.gzipLevel', o.gzipLevel, 1, 9);
   if (isGzipPath(path)) {
     // `.gz`: the native writer's text, compressed by node:zlib (no zlib linked into the addon).
     const text = callNative(() => native().mmWrite(null, A.rows, A.cols, A.rowPtr, A.colIdx, A.values, true, symmetric, comment)) as string;
-    const gz = zlib.gzipSync(Buffer.from(text, 'latin1'));
+    const gz = zlib.gzipSync(Buffer.from(text, 'latin1'), { level });
     try {
       fs.writeFileSync(path, gz);
     } catch (e) {

@@ -264,6 +264,11 @@ t.test('.mtx.gz and Uint8Array sources: read and written through zlib, sync and 
   t.throws(() => readMatrixMarket(path.join(tmp, 'missing.mtx.gz')), { code: 'ERR_IO' });
   await t.rejects(readMatrixMarketAsync(path.join(tmp, 'missing.mtx.gz')), { code: 'ERR_IO' });
   t.throws(() => writeMatrixMarket(S, path.join(tmp, 'no', 'such', 'x.mtx.gz')), { code: 'ERR_IO' });
+  const fast = path.join(tmp, 'fast.mtx.gz');
+  writeMatrixMarket(S, fast, { gzipLevel: 1 });
+  t.same(readMatrixMarket(fast).values, S.values, 'gzipLevel 1 round trip');
+  t.throws(() => writeMatrixMarket(S, fast, { gzipLevel: 0 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'options.gzipLevel' });
+  t.throws(() => writeMatrixMarket(S, fast, { gzipLevel: 1.5 }), { code: 'ERR_INVALID_ARGUMENT' });
   t.throws(() => readMatrixMarket(new Uint16Array(3) as never), { code: 'ERR_INVALID_ARGUMENT' });
 });
 
