@@ -75,8 +75,9 @@ export interface NativeBinding {
   sum(x: Float64Array): number;
   axpy(a: number, x: Float64Array, y: Float64Array): Float64Array;
   axpby(a: number, x: Float64Array, b: number, y: Float64Array): Float64Array;
-  mmRead(source: string | Uint8Array, isText: boolean): NativeCsr & { header: MatrixMarketHeader };
-  mmReadAsync(source: string | Uint8Array, isText: boolean, options: NativeJobOptions): Promise<NativeCsr & { header: MatrixMarketHeader }>;
+  /** `nonFiniteLine`/`nonFiniteText`: the first NaN/Inf value's line and text, when the file has one. */
+  mmRead(source: string | Uint8Array, isText: boolean): NativeMmResult;
+  mmReadAsync(source: string | Uint8Array, isText: boolean, options: NativeJobOptions): Promise<NativeMmResult>;
   mmWrite(
     path: string | null,
     rows: number,
@@ -109,6 +110,9 @@ export interface NativeBinding {
     ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, x: Float64Array, io: Float64Array, options: NativeJobOptions]
   ): Promise<Float64Array | undefined>;
 }
+
+/** What mmRead returns. */
+export type NativeMmResult = NativeCsr & { header: MatrixMarketHeader; nonFiniteLine?: number; nonFiniteText?: string };
 
 /** Header of a Matrix Market file as read. */
 export interface MatrixMarketHeader {
