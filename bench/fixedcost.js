@@ -30,7 +30,7 @@ const THREADS = Number(arg('--threads', 0)); // 0: the default (every core)
 // `tsc --outDir` build of lib/ matching a private addon build).
 function lib() {
   const dir = process.env.ITERSOLVE_LIB || path.resolve(__dirname, '..', 'dist', 'cjs');
-  // eslint-disable-next-line global-require
+
   return require(path.resolve(dir, 'index.js'));
 }
 
@@ -143,10 +143,24 @@ async function child(mode) {
 }
 
 function runChild(mode) {
-  const r = spawnSync(process.execPath, [__filename, '--child', mode, '--n', String(N), '--reps', String(REPS), '--threads', String(THREADS)], {
-    env: process.env,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      __filename,
+      '--child',
+      mode,
+      '--n',
+      String(N),
+      '--reps',
+      String(REPS),
+      '--threads',
+      String(THREADS),
+    ],
+    {
+      env: process.env,
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`child ${mode} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -158,22 +172,35 @@ async function main() {
     return;
   }
   const rows = [];
-  for (const mode of ['sync', 'sync-out', 'async', 'async-out', 'touch', 'progress']) rows.push(runChild(mode));
+  for (const mode of ['sync', 'sync-out', 'async', 'async-out', 'touch', 'progress'])
+    rows.push(runChild(mode));
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ n: N * N, reps: REPS, addon: process.env.ITERSOLVE_ADDON || 'default', rows }, null, 2));
+    console.log(
+      JSON.stringify(
+        { n: N * N, reps: REPS, addon: process.env.ITERSOLVE_ADDON || 'default', rows },
+        null,
+        2,
+      ),
+    );
     return;
   }
-  console.log(`cgSync(poisson2d(${N}), b, { maxIterations: 1 }), ${REPS} warm reps; addon: ${process.env.ITERSOLVE_ADDON || 'default'}`);
+  console.log(
+    `cgSync(poisson2d(${N}), b, { maxIterations: 1 }), ${REPS} warm reps; addon: ${process.env.ITERSOLVE_ADDON || 'default'}`,
+  );
   console.log('scenario      warm SpMV ms   first ms (SpMV-eq)   warm ms (SpMV-eq)');
   for (const r of rows) {
     if (r.mode === 'progress') {
       for (const p of r.progress)
-        console.log(`progress      ${r.spmvMs.toFixed(2).padStart(8)}      IC(0) cg: first onProgress after ${p.firstProgressMs.toFixed(1)} ms (solve ${p.totalMs.toFixed(1)} ms)`);
+        console.log(
+          `progress      ${r.spmvMs.toFixed(2).padStart(8)}      IC(0) cg: first onProgress after ${p.firstProgressMs.toFixed(1)} ms (solve ${p.totalMs.toFixed(1)} ms)`,
+        );
       console.log(`              first progress object: ${JSON.stringify(r.firstProgress)}`);
       continue;
     }
     const f = (ms) => `${ms.toFixed(1).padStart(7)} (${(ms / r.spmvMs).toFixed(1).padStart(5)})`;
-    console.log(`${r.mode.padEnd(12)}  ${r.spmvMs.toFixed(2).padStart(8)}      ${f(r.firstMs)}      ${f(r.warmMs)}`);
+    console.log(
+      `${r.mode.padEnd(12)}  ${r.spmvMs.toFixed(2).padStart(8)}      ${f(r.firstMs)}      ${f(r.warmMs)}`,
+    );
   }
 }
 

@@ -40,7 +40,10 @@ function runScipy(quick) {
   if (quick) args.push('--quick');
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 600000, maxBuffer: 1 << 24 });
   if (r.error || r.status !== 0) {
-    const msg = (r.error && r.error.message) || (r.stderr || '').trim().split('\n').slice(-1)[0] || `exit ${r.status}`;
+    const msg =
+      (r.error && r.error.message) ||
+      (r.stderr || '').trim().split('\n').slice(-1)[0] ||
+      `exit ${r.status}`;
     return { skipped: `bench/scipy_krylov.py failed: ${msg}` };
   }
   try {
@@ -58,9 +61,16 @@ function tridiag(lib, n, diag) {
   const values = new Float64Array(nnz);
   let k = 0;
   for (let i = 0; i < n; i++) {
-    if (i > 0) { colIdx[k] = i - 1; values[k++] = -1; }
-    colIdx[k] = i; values[k++] = diag;
-    if (i < n - 1) { colIdx[k] = i + 1; values[k++] = -1; }
+    if (i > 0) {
+      colIdx[k] = i - 1;
+      values[k++] = -1;
+    }
+    colIdx[k] = i;
+    values[k++] = diag;
+    if (i < n - 1) {
+      colIdx[k] = i + 1;
+      values[k++] = -1;
+    }
     rowPtr[i + 1] = k;
   }
   return new lib.CsrMatrix(n, n, rowPtr, colIdx, values);
@@ -75,11 +85,24 @@ function grid(lib, nx, ny, shift) {
   for (let i = 0; i < ny; i++)
     for (let j = 0; j < nx; j++) {
       const r = i * nx + j;
-      if (i > 0) { colIdx.push(r - nx); values.push(-1); }
-      if (j > 0) { colIdx.push(r - 1); values.push(-1); }
-      colIdx.push(r); values.push(4 + shift);
-      if (j < nx - 1) { colIdx.push(r + 1); values.push(-1); }
-      if (i < ny - 1) { colIdx.push(r + nx); values.push(-1); }
+      if (i > 0) {
+        colIdx.push(r - nx);
+        values.push(-1);
+      }
+      if (j > 0) {
+        colIdx.push(r - 1);
+        values.push(-1);
+      }
+      colIdx.push(r);
+      values.push(4 + shift);
+      if (j < nx - 1) {
+        colIdx.push(r + 1);
+        values.push(-1);
+      }
+      if (i < ny - 1) {
+        colIdx.push(r + nx);
+        values.push(-1);
+      }
       rowPtr[r + 1] = colIdx.length;
     }
   return new lib.CsrMatrix(n, n, rowPtr, Int32Array.from(colIdx), Float64Array.from(values));
@@ -176,9 +199,22 @@ async function run({ lib, native, quick, machine, log }) {
       const r = lib.cgSync(A, b, { out: x, maxIterations });
       const msPerIt = r.elapsedMs / r.iterations;
       const gbps = bytes / (msPerIt * 1e-3) / 1e9;
-      const ratio = scipyCg ? (quick ? msPerIt / scipyCg.msPerIteration : r.elapsedMs / scipyCg.totalMs) : null;
+      const ratio = scipyCg
+        ? quick
+          ? msPerIt / scipyCg.msPerIteration
+          : r.elapsedMs / scipyCg.totalMs
+        : null;
       const isDefault = t === all;
-      cgRuns.push({ threads: t, iterations: r.iterations, reason: r.reason, totalMs: r.elapsedMs, msPerIt, gbps, residualNorm: r.residualNorm, ratio });
+      cgRuns.push({
+        threads: t,
+        iterations: r.iterations,
+        reason: r.reason,
+        totalMs: r.elapsedMs,
+        msPerIt,
+        gbps,
+        residualNorm: r.residualNorm,
+        ratio,
+      });
       rows.push({
         problem: `cg poisson2d(${N}) none`,
         threads: t,
@@ -190,7 +226,9 @@ async function run({ lib, native, quick, machine, log }) {
         ratio,
         target: isDefault && ratio !== null ? (ratio <= CG_TARGET ? 'PASS' : 'MISS') : null,
       });
-      log(`  ${r.iterations} its (${r.reason}), ${r.elapsedMs.toFixed(0)} ms, ${msPerIt.toFixed(2)} ms/it, ${gbps.toFixed(1)} GB/s`);
+      log(
+        `  ${r.iterations} its (${r.reason}), ${r.elapsedMs.toFixed(0)} ms, ${msPerIt.toFixed(2)} ms/it, ${gbps.toFixed(1)} GB/s`,
+      );
     }
     native.setThreads(all);
     for (const [label, pre] of [
@@ -210,9 +248,19 @@ async function run({ lib, native, quick, machine, log }) {
         bestMs: totalMs,
         msPerIt: r.elapsedMs / r.iterations,
         scipyMs: sc ? sc.totalMs : null,
-        ratio: sc ? (quick ? r.elapsedMs / r.iterations / sc.msPerIteration : totalMs / sc.totalMs) : null,
+        ratio: sc
+          ? quick
+            ? r.elapsedMs / r.iterations / sc.msPerIteration
+            : totalMs / sc.totalMs
+          : null,
       });
-      data[`pcg_${label}`] = { iterations: r.iterations, reason: r.reason, totalMs, solveMs: r.elapsedMs, residualNorm: r.residualNorm };
+      data[`pcg_${label}`] = {
+        iterations: r.iterations,
+        reason: r.reason,
+        totalMs,
+        solveMs: r.elapsedMs,
+        residualNorm: r.residualNorm,
+      };
       log(`  ${r.iterations} its (${r.reason}), ${totalMs.toFixed(0)} ms`);
     }
   } finally {
@@ -255,9 +303,23 @@ async function run({ lib, native, quick, machine, log }) {
     ratio: m.ratio,
     target: nat.medianMs <= OVERHEAD_TARGET_US ? 'PASS' : 'MISS',
   });
-  rows.push({ problem: `pure-JS CG tridiag(100), ${jsIts} its: median us/call`, threads: 1, iterations: jsIts, medianMs: js.medianMs / 1000, us: js.medianMs });
-  data.overhead = { itersolveUs: nat, pureJsUs: js, ratio: m.ratio, iterations: probe.iterations, jsIterations: jsIts };
-  log(`  itersolve ${nat.medianMs.toFixed(2)} us (best batch ${nat.bestMs.toFixed(2)}), pure JS ${js.medianMs.toFixed(2)} us, ratio ${m.ratio.toFixed(3)}`);
+  rows.push({
+    problem: `pure-JS CG tridiag(100), ${jsIts} its: median us/call`,
+    threads: 1,
+    iterations: jsIts,
+    medianMs: js.medianMs / 1000,
+    us: js.medianMs,
+  });
+  data.overhead = {
+    itersolveUs: nat,
+    pureJsUs: js,
+    ratio: m.ratio,
+    iterations: probe.iterations,
+    jsIterations: jsIts,
+  };
+  log(
+    `  itersolve ${nat.medianMs.toFixed(2)} us (best batch ${nat.bestMs.toFixed(2)}), pure JS ${js.medianMs.toFixed(2)} us, ratio ${m.ratio.toFixed(3)}`,
+  );
 
   // 4: throughput.
   const G = grid(lib, 40, 50, 0);
@@ -273,7 +335,9 @@ async function run({ lib, native, quick, machine, log }) {
   const perRound = 250;
   const rounds = count / perRound;
   const cores = native.getThreads();
-  log(`throughput: ${count} CG solves of ${G.rows} unknowns in ${rounds} rounds (sync loop, then async)...`);
+  log(
+    `throughput: ${count} CG solves of ${G.rows} unknowns in ${rounds} rounds (sync loop, then async)...`,
+  );
   for (let i = 0; i < 50; i++) lib.cgSync(G, rhs, { out: outs[i] });
   await Promise.all(outs.slice(0, 50).map((o) => lib.cg(G, rhs, { out: o })));
   let syncMs = 0;
@@ -296,7 +360,13 @@ async function run({ lib, native, quick, machine, log }) {
   }
   const speedup = syncMs / asyncMs;
   const ceiling = (cores * syncMs) / inSolveMs;
-  rows.push({ problem: `${count}x cgSync ${G.rows} unknowns (loop)`, threads: cores, iterations: syncIts / count, bestMs: syncMs, solvesPerS: (count / syncMs) * 1e3 });
+  rows.push({
+    problem: `${count}x cgSync ${G.rows} unknowns (loop)`,
+    threads: cores,
+    iterations: syncIts / count,
+    bestMs: syncMs,
+    solvesPerS: (count / syncMs) * 1e3,
+  });
   rows.push({
     problem: `${count}x cg ${G.rows} unknowns (async, all cores)`,
     threads: cores,
@@ -311,10 +381,24 @@ async function run({ lib, native, quick, machine, log }) {
     threads: cores,
     ratio: ceiling,
   });
-  data.throughput = { count, rounds, unknowns: G.rows, syncMs, asyncMs, inSolveMs, speedup, ceiling, syncIterations: syncIts / count };
-  log(`  sync ${syncMs.toFixed(0)} ms, async ${asyncMs.toFixed(0)} ms: ${speedup.toFixed(2)}x; machine allows ${ceiling.toFixed(2)}x (${((100 * speedup) / ceiling).toFixed(0)} % of it)`);
+  data.throughput = {
+    count,
+    rounds,
+    unknowns: G.rows,
+    syncMs,
+    asyncMs,
+    inSolveMs,
+    speedup,
+    ceiling,
+    syncIterations: syncIts / count,
+  };
+  log(
+    `  sync ${syncMs.toFixed(0)} ms, async ${asyncMs.toFixed(0)} ms: ${speedup.toFixed(2)}x; machine allows ${ceiling.toFixed(2)}x (${((100 * speedup) / ceiling).toFixed(0)} % of it)`,
+  );
 
-  notes.push(`CG bytes per iteration (minimum of a fused iteration) = 12*nnz + 4*(n+1) + 88*n = ${(bytes / 1e6).toFixed(1)} MB for n = ${n}, nnz = ${nnz}; GB/s = bytes / (ms per iteration)`);
+  notes.push(
+    `CG bytes per iteration (minimum of a fused iteration) = 12*nnz + 4*(n+1) + 88*n = ${(bytes / 1e6).toFixed(1)} MB for n = ${n}, nnz = ${nnz}; GB/s = bytes / (ms per iteration)`,
+  );
   notes.push(
     quick
       ? 'quick: CG capped at 200 iterations on both sides; ratio = ms per iteration / SciPy ms per iteration'

@@ -83,16 +83,21 @@ if (require.main === module) {
   try {
     nat = require(path.join(__dirname, '..', 'dist', 'cjs', 'native.js')).native();
   } catch (e) {
-    console.error(`probe: cannot load dist/cjs + addon (${e.message}); build first (see bench/README.md)`);
+    console.error(
+      `probe: cannot load dist/cjs + addon (${e.message}); build first (see bench/README.md)`,
+    );
     process.exit(2);
   }
   const probe = new ReadProbe(nat, mib);
-  const all = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const all =
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const prev = nat.getThreads();
   for (const t of all > 1 ? [1, all] : [1]) {
     nat.setThreads(t);
     const r = probe.measure({ runs: 10 });
-    console.log(`read probe ${r.mib} MiB, ${t} thread(s): best ${r.bestMs.toFixed(3)} ms, ${r.gbps.toFixed(1)} GB/s`);
+    console.log(
+      `read probe ${r.mib} MiB, ${t} thread(s): best ${r.bestMs.toFixed(3)} ms, ${r.gbps.toFixed(1)} GB/s`,
+    );
   }
   nat.setThreads(prev);
 }

@@ -61,7 +61,8 @@ function parseArgs(argv) {
     usage(2);
   }
   const known = listSuites();
-  for (const s of opts.suites) if (!known.includes(s)) fail(`unknown suite "${s}" (known: ${known.join(', ')})`);
+  for (const s of opts.suites)
+    if (!known.includes(s)) fail(`unknown suite "${s}" (known: ${known.join(', ')})`);
   return opts;
 }
 
@@ -110,7 +111,8 @@ function cpuModel() {
 
 function machineInfo(lib) {
   const info = lib.info();
-  const logical = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const logical =
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return {
     cpu: cpuModel(),
     cores: logical,

@@ -13,7 +13,8 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const { timeRuns, summarize, ReadProbe } = require('./probe');
 
-const FORMULA = 'bytes = 12*nnz + 4*(rows+1) + 16*rows  (8 B value + 4 B int32 col per nonzero; int32 row pointers; x read + y written once)';
+const FORMULA =
+  'bytes = 12*nnz + 4*(rows+1) + 16*rows  (8 B value + 4 B int32 col per nonzero; int32 row pointers; x read + y written once)';
 const TARGET = 0.8; // one-thread SpMV GB/s as a fraction of the one-thread read probe
 const PYTHON = process.env.ITERSOLVE_BENCH_PYTHON || '/usr/bin/python3'; // SciPy anchor interpreter
 const PROBE_MIB = 256;
@@ -41,7 +42,8 @@ function scipyAvailable() {
     timeout: 20000,
   });
   if (r.error) return { ok: false, why: `${PYTHON}: ${r.error.message}` };
-  if (r.status !== 0) return { ok: false, why: `${PYTHON} cannot import scipy (apt-get install -y python3-scipy)` };
+  if (r.status !== 0)
+    return { ok: false, why: `${PYTHON} cannot import scipy (apt-get install -y python3-scipy)` };
   return { ok: true, version: r.stdout.trim() };
 }
 
@@ -49,10 +51,20 @@ function runScipy({ runs, warmup }) {
   const avail = scipyAvailable();
   if (!avail.ok) return { skipped: avail.why };
   const script = path.join(__dirname, 'scipy_spmv.py');
-  const args = [script, '--runs', String(runs), '--warmup', String(warmup), ...PROBLEMS.map((p) => `${p.name}:${p.n}`)];
+  const args = [
+    script,
+    '--runs',
+    String(runs),
+    '--warmup',
+    String(warmup),
+    ...PROBLEMS.map((p) => `${p.name}:${p.n}`),
+  ];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 180000, maxBuffer: 1 << 24 });
   if (r.error || r.status !== 0) {
-    const msg = (r.error && r.error.message) || (r.stderr || '').trim().split('\n').slice(-1)[0] || `exit ${r.status}`;
+    const msg =
+      (r.error && r.error.message) ||
+      (r.stderr || '').trim().split('\n').slice(-1)[0] ||
+      `exit ${r.status}`;
     return { skipped: `bench/scipy_spmv.py failed: ${msg}` };
   }
   try {
@@ -85,7 +97,15 @@ async function run({ lib, native, quick, machine, log }) {
   const mats = PROBLEMS.map((p) => {
     const A = p.name === 'poisson2d' ? lib.poisson2d(p.n) : lib.poisson3d(p.n);
     const nnz = A.rowPtr[A.rows] - A.rowPtr[0];
-    return { ...p, A, rows: A.rows, nnz, bytes: spmvBytes(A.rows, nnz), x: benchX(A.cols), y: new Float64Array(A.rows) };
+    return {
+      ...p,
+      A,
+      rows: A.rows,
+      nnz,
+      bytes: spmvBytes(A.rows, nnz),
+      x: benchX(A.cols),
+      y: new Float64Array(A.rows),
+    };
   });
 
   log(`read probe: ${PROBE_MIB} MiB of doubles...`);
@@ -109,7 +129,14 @@ async function run({ lib, native, quick, machine, log }) {
         });
       }
       const ps = summarize(probeTimes);
-      const pr = { threads: t, bytes: probe.bytes, mib: probe.bytes / 2 ** 20, ...ps, gbps: probe.bytes / (ps.bestMs * 1e-3) / 1e9, timesMs: probeTimes };
+      const pr = {
+        threads: t,
+        bytes: probe.bytes,
+        mib: probe.bytes / 2 ** 20,
+        ...ps,
+        gbps: probe.bytes / (ps.bestMs * 1e-3) / 1e9,
+        timesMs: probeTimes,
+      };
       probeRows.push(pr);
       log(`probe ${t} thread(s): ${pr.gbps.toFixed(1)} GB/s`);
       mats.forEach((m, j) => {
@@ -154,13 +181,25 @@ async function run({ lib, native, quick, machine, log }) {
     const sc = scipyByLabel.get(m.label);
     if (!sc) continue;
     const mine = spmvRows.find((r) => r.problem === m.label).checksum;
-    const ok = sc.nnz === m.nnz && sc.rows === m.rows && Math.abs(sc.checksum - mine) <= 1e-9 * Math.max(1, Math.abs(mine));
-    if (!ok) notes.push(`WARNING ${m.label}: SciPy matrix differs (nnz ${sc.nnz} vs ${m.nnz}, sum(Ax) ${sc.checksum} vs ${mine})`);
+    const ok =
+      sc.nnz === m.nnz &&
+      sc.rows === m.rows &&
+      Math.abs(sc.checksum - mine) <= 1e-9 * Math.max(1, Math.abs(mine));
+    if (!ok)
+      notes.push(
+        `WARNING ${m.label}: SciPy matrix differs (nnz ${sc.nnz} vs ${m.nnz}, sum(Ax) ${sc.checksum} vs ${mine})`,
+      );
   }
 
   const rows = [];
   for (const p of probeRows) {
-    rows.push({ problem: `read probe: sum ${p.mib} MiB`, threads: p.threads, bestMs: p.bestMs, medianMs: p.medianMs, gbps: p.gbps });
+    rows.push({
+      problem: `read probe: sum ${p.mib} MiB`,
+      threads: p.threads,
+      bestMs: p.bestMs,
+      medianMs: p.medianMs,
+      gbps: p.gbps,
+    });
   }
   for (const s of spmvRows) {
     rows.push({
@@ -177,7 +216,10 @@ async function run({ lib, native, quick, machine, log }) {
   }
 
   notes.push(`SpMV ${FORMULA}; GB/s = bytes / best time (1 GB = 1e9 B)`);
-  for (const m of mats) notes.push(`  ${m.label}: rows ${m.rows}, nnz ${m.nnz}, ${(m.bytes / 1e6).toFixed(2)} MB per SpMV`);
+  for (const m of mats)
+    notes.push(
+      `  ${m.label}: rows ${m.rows}, nnz ${m.nnz}, ${(m.bytes / 1e6).toFixed(2)} MB per SpMV`,
+    );
   notes.push(
     `read probe: addon SIMD sum over ${PROBE_MIB} MiB of doubles, best of ${rounds}; GB/s = bytes / best time. ` +
       `% probe = SpMV GB/s / probe GB/s at the same thread count.`,
@@ -189,7 +231,9 @@ async function run({ lib, native, quick, machine, log }) {
   const verdicts = spmvRows
     .filter((s) => s.threads === 1)
     .map((s) => `${s.problem} ${s.target} (${(100 * s.fractionOfProbe).toFixed(0)}%)`);
-  notes.push(`target: 1-thread SpMV >= ${TARGET * 100}% of the 1-thread probe: ${verdicts.join(', ')} (a MISS is reported, not an error)`);
+  notes.push(
+    `target: 1-thread SpMV >= ${TARGET * 100}% of the 1-thread probe: ${verdicts.join(', ')} (a MISS is reported, not an error)`,
+  );
   if (spmvRows.some((s) => s.fractionOfProbe > 1)) {
     notes.push(
       'note: SpMV above 100% of the probe means the probe (one read stream, hardware prefetch only) is not an ' +

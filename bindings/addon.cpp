@@ -40,7 +40,8 @@ Napi::Value SetSimd(const Napi::CallbackInfo& info) {
   SimdLevel level;
   if (!parse_simd(name.c_str(), &level))
     throw_error(env, "ERR_INVALID_ARGUMENT",
-                "simd: expected 'scalar', 'avx2', 'avx512' or 'neon', received '" + name + "'", "simd");
+                "simd: expected 'scalar', 'avx2', 'avx512' or 'neon', received '" + name + "'",
+                "simd");
   const Kernels* k = kernels_for(level);
   if (k == nullptr)
     throw_error(env, "ERR_UNSUPPORTED",
@@ -88,8 +89,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<Addon>(a);
   // Stops the job runner while the environment's thread-safe functions still exist (the hooks
   // of those, created later, run first and only mark them closing; they are freed afterwards).
-  napi_add_env_cleanup_hook(
-      env, [](void* arg) { static_cast<Addon*>(arg)->shutdown(); }, a);
+  napi_add_env_cleanup_hook(env, [](void* arg) { static_cast<Addon*>(arg)->shutdown(); }, a);
 
   exports.Set("Cancel", cancel);
   exports.Set("layout", layout::make_layout(env));

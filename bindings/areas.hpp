@@ -9,13 +9,13 @@
 namespace itersolve {
 namespace binding {
 
-void init_csr(Napi::Env env, Napi::Object exports);      // csr.cpp: CSR helpers, SpMV, vector ops
-void init_mmio(Napi::Env env, Napi::Object exports);     // mmio.cpp: Matrix Market
-void init_eigen(Napi::Env env, Napi::Object exports);    // eigen.cpp: power iteration
+void init_csr(Napi::Env env, Napi::Object exports);  // csr.cpp: CSR helpers, SpMV, vector ops
+void init_mmio(Napi::Env env, Napi::Object exports);  // mmio.cpp: Matrix Market
+void init_eigen(Napi::Env env, Napi::Object exports);  // eigen.cpp: power iteration
 void init_precond(Napi::Env env, Napi::Object exports);  // precond.cpp: NativePreconditioner
-void init_krylov(Napi::Env env, Napi::Object exports);   // krylov.cpp: krylov, krylovAsync
-void init_batch(Napi::Env env, Napi::Object exports);    // batch.cpp: cgBatch
-void init_sketch(Napi::Env env, Napi::Object exports);   // sketch.cpp: sketchSolve
+void init_krylov(Napi::Env env, Napi::Object exports);  // krylov.cpp: krylov, krylovAsync
+void init_batch(Napi::Env env, Napi::Object exports);  // batch.cpp: cgBatch
+void init_sketch(Napi::Env env, Napi::Object exports);  // sketch.cpp: sketchSolve
 
 // { rows, cols, rowPtr, colIdx, values } with copies of m's arrays (csr.cpp).
 Napi::Object csr_object(Napi::Env env, const csr::Owned& m);

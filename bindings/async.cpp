@@ -11,9 +11,9 @@ namespace binding {
 // Cancel
 
 Napi::Function Cancel::Define(Napi::Env env) {
-  return DefineClass(env, "Cancel",
-                     {InstanceMethod<&Cancel::Abort>("abort"),
-                      InstanceAccessor<&Cancel::Aborted>("aborted")});
+  return DefineClass(
+      env, "Cancel",
+      {InstanceMethod<&Cancel::Abort>("abort"), InstanceAccessor<&Cancel::Aborted>("aborted")});
 }
 
 Cancel::Cancel(const Napi::CallbackInfo& info)
@@ -48,7 +48,8 @@ std::string JobShared::check_detached(Napi::Env env) {
     void* data = nullptr;
     napi_value ab;
     size_t offset = 0;
-    if (napi_get_typedarray_info(env, p.ref.Value(), nullptr, &length, &data, &ab, &offset) != napi_ok ||
+    if (napi_get_typedarray_info(env, p.ref.Value(), nullptr, &length, &data, &ab, &offset) !=
+            napi_ok ||
         data != p.data || length * p.elementSize != p.byteLength)
       return p.name;
     bool detached = false;
@@ -62,11 +63,8 @@ std::string JobShared::check_detached(Napi::Env env) {
 // Job
 
 Job::Job(Napi::Env env, Napi::Object options, const char* name)
-    : addon_(addon(env)),
-      engine_(addon_.engine()),
-      env_(env),
-      deferred_(Napi::Promise::Deferred::New(env)),
-      shared_(std::make_shared<JobShared>()),
+    : addon_(addon(env)), engine_(addon_.engine()), env_(env),
+      deferred_(Napi::Promise::Deferred::New(env)), shared_(std::make_shared<JobShared>()),
       name_(name) {
   Napi::Value cancel = options.Get("cancel");
   if (!cancel.IsUndefined() && !cancel.IsNull()) cancel_ = Cancel::Unwrap(cancel)->flag();
@@ -145,10 +143,8 @@ void Job::settle(Napi::Env env) {
   shared_->finished = true;
   try {
     Napi::HandleScope scope(env);
-    if (failed_)
-      settle_error(env);
-    else
-      settle_ok(env);
+    if (failed_) settle_error(env);
+    else settle_ok(env);
   } catch (...) {
     // The environment is being torn down: nobody is left to settle the promise for.
   }
@@ -454,7 +450,8 @@ JobRunner::Stats JobRunner::stats() {
 // instances attached.
 Napi::Value PoolStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const bool reset = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+  const bool reset =
+      info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
   const ComputePool::Stats s = addon(env).pool.shared().stats(reset);
   Napi::Object o = Napi::Object::New(env);
   o.Set("limit", Napi::Number::New(env, s.limit));

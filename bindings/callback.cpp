@@ -18,7 +18,8 @@ static void pin_sync(JobShared& pins, Napi::Env env, Napi::Value v, const char* 
   size_t offset = 0;
   if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok) return;
   const size_t elem = type == napi_float64_array ? 8 : 4;
-  pins.pins.push_back(JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), data, length * elem, name, elem});
+  pins.pins.push_back(
+      JobShared::Pin{Napi::Reference<Napi::Value>::New(v, 1), data, length * elem, name, elem});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -71,8 +72,9 @@ class SyncCallback : public Preconditioner {
     if (!error_.IsEmpty()) throw Napi::Error(env_, error_.Value());
     if (!detached_.empty())
       throw_error(env_, "ERR_BUFFER_DETACHED",
-                  detached_ + ": the buffer was detached or transferred by the preconditioner "
-                              "callback while the solver was using it",
+                  detached_ +
+                      ": the buffer was detached or transferred by the preconditioner "
+                      "callback while the solver was using it",
                   detached_.c_str());
   }
 
@@ -141,7 +143,8 @@ void callback_call_js(Napi::Env env, Napi::Function, std::shared_ptr<CallbackSta
           lk.lock();
           if (!s.job->stop.load()) {
             std::string name = s.job->check_detached(env);
-            if (name.empty() && (is_detached(env, zv) || za.ElementLength() != static_cast<size_t>(s.n)))
+            if (name.empty() &&
+                (is_detached(env, zv) || za.ElementLength() != static_cast<size_t>(s.n)))
               name = "preconditioner";
             if (!name.empty()) {
               s.job->detachedName = name;
@@ -164,7 +167,8 @@ void callback_call_js(Napi::Env env, Napi::Function, std::shared_ptr<CallbackSta
   s.cv.notify_all();
 }
 
-using CallbackTsfn = Napi::TypedThreadSafeFunction<std::shared_ptr<CallbackState>, void, callback_call_js>;
+using CallbackTsfn =
+    Napi::TypedThreadSafeFunction<std::shared_ptr<CallbackState>, void, callback_call_js>;
 
 class AsyncCallback : public Preconditioner {
  public:
@@ -228,14 +232,16 @@ JsPreconditioner::JsPreconditioner(Args& args, Napi::Function fn, int64_t n,
   state_->job = args.job()->shared();
   state_->fn = Napi::Persistent(fn);
   state_->n = n;
-  state_->rJs = Napi::Reference<Napi::Value>::New(Napi::Float64Array::New(env, static_cast<size_t>(n)), 1);
-  state_->zJs = Napi::Reference<Napi::Value>::New(Napi::Float64Array::New(env, static_cast<size_t>(n)), 1);
+  state_->rJs =
+      Napi::Reference<Napi::Value>::New(Napi::Float64Array::New(env, static_cast<size_t>(n)), 1);
+  state_->zJs =
+      Napi::Reference<Napi::Value>::New(Napi::Float64Array::New(env, static_cast<size_t>(n)), 1);
   state_->r.resize(static_cast<size_t>(n));
   state_->z.resize(static_cast<size_t>(n));
   tsfn_ = std::make_unique<Tsfn>();
-  tsfn_->fn = CallbackTsfn::New(env, "itersolve:preconditioner", 0, 1,
-                                new std::shared_ptr<CallbackState>(state_),
-                                [](Napi::Env, void*, std::shared_ptr<CallbackState>* ctx) { delete ctx; });
+  tsfn_->fn = CallbackTsfn::New(
+      env, "itersolve:preconditioner", 0, 1, new std::shared_ptr<CallbackState>(state_),
+      [](Napi::Env, void*, std::shared_ptr<CallbackState>* ctx) { delete ctx; });
   tsfn_->held = true;
 }
 

@@ -67,14 +67,16 @@ Span<T> unpack(Napi::Env env, Napi::Value v, const char* name, int64_t minLength
   void* data = nullptr;
   napi_value ab;
   size_t offset = 0;
-  if (napi_get_typedarray_info(env, v, trustedType ? nullptr : &type, &length, &data, &ab, &offset) != napi_ok ||
+  if (napi_get_typedarray_info(env, v, trustedType ? nullptr : &type, &length, &data, &ab,
+                               &offset) != napi_ok ||
       type != want)
     throw_error(env, "ERR_INVALID_ARGUMENT",
                 std::string(name) + ": expected " + wantName + ", received " + describe(v), name);
   bool detached = false;
   if (length == 0 && napi_is_detached_arraybuffer(env, ab, &detached) == napi_ok && detached)
     throw_error(env, "ERR_BUFFER_DETACHED",
-                std::string(name) + ": expected " + wantName + " with a live buffer, received one whose ArrayBuffer is detached",
+                std::string(name) + ": expected " + wantName +
+                    " with a live buffer, received one whose ArrayBuffer is detached",
                 name);
   if (minLength >= 0 && static_cast<int64_t>(length) < minLength)
     throw_error(env, "ERR_DIMENSION_MISMATCH",
@@ -147,8 +149,9 @@ std::string get_string(const Napi::CallbackInfo& info, size_t index, const char*
 
 CsrView get_csr(const Napi::CallbackInfo& info, size_t i, bool checkEntries) {
   const int64_t maxDim = std::numeric_limits<int32_t>::max();
-  return csr_from(info.Env(), get_int(info, i, "rows", 0, maxDim), get_int(info, i + 1, "cols", 0, maxDim),
-                  info[i + 2], info[i + 3], info[i + 4], checkEntries);
+  return csr_from(info.Env(), get_int(info, i, "rows", 0, maxDim),
+                  get_int(info, i + 1, "cols", 0, maxDim), info[i + 2], info[i + 3], info[i + 4],
+                  checkEntries);
 }
 
 CsrView csr_from(Napi::Env env, int64_t rows, int64_t cols, Napi::Value rowPtr, Napi::Value colIdx,
@@ -172,8 +175,8 @@ CsrView csr_from(Napi::Env env, int64_t rows, int64_t cols, Napi::Value rowPtr, 
                 "rowPtr");
   if (ci.length < nnz || v.length < nnz)
     throw_error(env, "ERR_DIMENSION_MISMATCH",
-                std::string(ci.length < nnz ? "colIdx" : "values") + ": expected length >= nnz = " +
-                    std::to_string(nnz) + ", received length " +
+                std::string(ci.length < nnz ? "colIdx" : "values") +
+                    ": expected length >= nnz = " + std::to_string(nnz) + ", received length " +
                     std::to_string(ci.length < nnz ? ci.length : v.length),
                 ci.length < nnz ? "colIdx" : "values");
   if (checkEntries) {
@@ -187,7 +190,8 @@ CsrView csr_from(Napi::Env env, int64_t rows, int64_t cols, Napi::Value rowPtr, 
       if (ci.data[k] < 0 || ci.data[k] >= A.cols)
         throw_error(env, "ERR_INVALID_MATRIX",
                     "colIdx: expected column indices in [0, " + std::to_string(A.cols) +
-                        "), received colIdx[" + std::to_string(k) + "] = " + std::to_string(ci.data[k]),
+                        "), received colIdx[" + std::to_string(k) +
+                        "] = " + std::to_string(ci.data[k]),
                     "colIdx");
   }
   A.rowPtr = rp.data;

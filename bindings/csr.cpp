@@ -56,8 +56,8 @@ Napi::Value CsrValidate(const Napi::CallbackInfo& info) {
                 "rowPtr: expected rowPtr[0] = 0 and rowPtr[rows] >= 0, received " +
                     std::to_string(rp.data[0]) + " and " + std::to_string(nnz),
                 "rowPtr");
-  csr::Problem p = csr::validate(rows, cols, rp.data, rp.length, ci.data, ci.length, v.data,
-                                 v.length, flags);
+  csr::Problem p =
+      csr::validate(rows, cols, rp.data, rp.length, ci.data, ci.length, v.data, v.length, flags);
   if (!p.ok) {
     const bool lengthProblem = p.message.rfind("expected length", 0) == 0;
     throw_error(env, lengthProblem ? "ERR_DIMENSION_MISMATCH" : "ERR_INVALID_MATRIX",
@@ -85,12 +85,14 @@ Napi::Value CsrFromCoo(const Napi::CallbackInfo& info) {
     if (ri.data[k] < 0 || ri.data[k] >= rows)
       throw_error(env, "ERR_INVALID_MATRIX",
                   "rowIdx: expected row indices in [0, " + std::to_string(rows) +
-                      "), received rowIdx[" + std::to_string(k) + "] = " + std::to_string(ri.data[k]),
+                      "), received rowIdx[" + std::to_string(k) +
+                      "] = " + std::to_string(ri.data[k]),
                   "rowIdx");
     if (ci.data[k] < 0 || ci.data[k] >= cols)
       throw_error(env, "ERR_INVALID_MATRIX",
                   "colIdx: expected column indices in [0, " + std::to_string(cols) +
-                      "), received colIdx[" + std::to_string(k) + "] = " + std::to_string(ci.data[k]),
+                      "), received colIdx[" + std::to_string(k) +
+                      "] = " + std::to_string(ci.data[k]),
                   "colIdx");
   }
   csr::Owned m;
@@ -180,7 +182,8 @@ Napi::Value Dot(const Napi::CallbackInfo& info) {
   Span<double> x = get_f64(info, 0, "x");
   Span<double> y = get_f64(info, 1, "y");
   same_length(info.Env(), x, y);
-  return Napi::Number::New(info.Env(), ops::dot(addon(info.Env()).engine(), x.data, y.data, x.length));
+  return Napi::Number::New(info.Env(),
+                           ops::dot(addon(info.Env()).engine(), x.data, y.data, x.length));
 }
 
 Napi::Value Nrm2(const Napi::CallbackInfo& info) {

@@ -11,6 +11,7 @@ namespace itersolve {
 namespace binding {
 namespace layout {
 
+// clang-format off
 // X(name) lists. The enum gives the index, the string the exported name.
 #define ITERSOLVE_KRYLOV_PARAMS(X)                                                             \
   X(method) X(rows) X(cols) X(trusted) X(omega) X(rtol) X(atol) X(maxIterations) X(history)    \
@@ -29,14 +30,29 @@ namespace layout {
 // Krylov methods, by the index the io `method` slot holds.
 #define ITERSOLVE_METHODS(X) X(cg) X(bicgstab) X(gmres) X(minres) X(conjugateDirection) X(gcrotmk)
 
+// clang-format on
 #define ITERSOLVE_ENUM_ITEM(n) n,
-namespace krylov { enum : int { ITERSOLVE_KRYLOV_PARAMS(ITERSOLVE_ENUM_ITEM) kParams }; }
-namespace solve_stats { enum : int { ITERSOLVE_SOLVE_STATS(ITERSOLVE_ENUM_ITEM) kStats }; }
-namespace batch { enum : int { ITERSOLVE_BATCH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams }; }
-namespace sketch { enum : int { ITERSOLVE_SKETCH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams }; }
-namespace power { enum : int { ITERSOLVE_POWER_PARAMS(ITERSOLVE_ENUM_ITEM) kParams }; }
-namespace power_stats { enum : int { ITERSOLVE_POWER_STATS(ITERSOLVE_ENUM_ITEM) kStats }; }
-namespace method { enum : int { ITERSOLVE_METHODS(ITERSOLVE_ENUM_ITEM) kCount }; }
+namespace krylov {
+enum : int { ITERSOLVE_KRYLOV_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace solve_stats {
+enum : int { ITERSOLVE_SOLVE_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace batch {
+enum : int { ITERSOLVE_BATCH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace sketch {
+enum : int { ITERSOLVE_SKETCH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace power {
+enum : int { ITERSOLVE_POWER_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace power_stats {
+enum : int { ITERSOLVE_POWER_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace method {
+enum : int { ITERSOLVE_METHODS(ITERSOLVE_ENUM_ITEM) kCount };
+}
 #undef ITERSOLVE_ENUM_ITEM
 
 // Name of method m (0 <= m < method::kCount).

@@ -100,8 +100,10 @@ class JsCsrSink : public mm::CsrSink {
       Napi::Int32Array ci = ci_.Value();
       Napi::Float64Array v = v_.Value();
       o.Set("rowPtr", rp_.Value());
-      o.Set("colIdx", n == ci.ElementLength() ? ci : Napi::Int32Array::New(env, n, ci.ArrayBuffer(), 0));
-      o.Set("values", n == v.ElementLength() ? v : Napi::Float64Array::New(env, n, v.ArrayBuffer(), 0));
+      o.Set("colIdx",
+            n == ci.ElementLength() ? ci : Napi::Int32Array::New(env, n, ci.ArrayBuffer(), 0));
+      o.Set("values",
+            n == v.ElementLength() ? v : Napi::Float64Array::New(env, n, v.ArrayBuffer(), 0));
     } else {
       o.Set("rowPtr", new_i32(env, rowPtr, static_cast<size_t>(rows) + 1));
       o.Set("colIdx", new_i32(env, colIdx, n));
@@ -171,12 +173,9 @@ class MmReadOp {
     mm::ReadOptions opt;
     opt.runner = &runner;
     mm::Status st;
-    if (bytes_ != nullptr)
-      st = mm::read_csr(bytes_, bytesLength_, sink_, res_, error_, opt, &ctl);
-    else if (isText_)
-      st = mm::read_csr(text_.data(), text_.size(), sink_, res_, error_, opt, &ctl);
-    else
-      st = mm::read_csr_file(text_, sink_, res_, error_, opt, &ctl);
+    if (bytes_ != nullptr) st = mm::read_csr(bytes_, bytesLength_, sink_, res_, error_, opt, &ctl);
+    else if (isText_) st = mm::read_csr(text_.data(), text_.size(), sink_, res_, error_, opt, &ctl);
+    else st = mm::read_csr_file(text_, sink_, res_, error_, opt, &ctl);
     switch (st) {
       case mm::Status::Ok: break;
       case mm::Status::ParseError:
@@ -198,7 +197,8 @@ class MmReadOp {
     const mm::Header& hd = res_.header;
     Napi::Object r = sink_.object(env, hd.rows, hd.cols, res_.nnz);
     Napi::Object h = Napi::Object::New(env);
-    h.Set("format", Napi::String::New(env, hd.format == mm::Format::Array ? "array" : "coordinate"));
+    h.Set("format",
+          Napi::String::New(env, hd.format == mm::Format::Array ? "array" : "coordinate"));
     h.Set("field", Napi::String::New(env, field_name(hd.field)));
     h.Set("symmetry", Napi::String::New(env, symmetry_name(hd.symmetry)));
     h.Set("entries", Napi::Number::New(env, static_cast<double>(hd.entries)));
@@ -217,7 +217,7 @@ class MmReadOp {
       throw_error(env, "ERR_INVALID_ARGUMENT", std::string(name) + ": expected a boolean", name);
     return v.As<Napi::Boolean>().Value();
   }
-  std::string text_;            // path or text
+  std::string text_;  // path or text
   const char* bytes_ = nullptr;  // Uint8Array source
   size_t bytesLength_ = 0;
   bool isText_ = false;
@@ -247,7 +247,8 @@ Napi::Value MmWrite(const Napi::CallbackInfo& info) {
   static const double kNoValues = 0.0;
   const double* values = A.values != nullptr ? A.values : &kNoValues;
   if (toString)
-    return Napi::String::New(env, mm::write_string(A.rows, A.cols, A.rowPtr, A.colIdx, values, opt));
+    return Napi::String::New(env,
+                             mm::write_string(A.rows, A.cols, A.rowPtr, A.colIdx, values, opt));
   mm::Error err;
   if (mm::write_file(path, A.rows, A.cols, A.rowPtr, A.colIdx, values, opt, err) != mm::Status::Ok)
     throw_error(env, "ERR_IO", path + ": " + err.message, "path");

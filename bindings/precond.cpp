@@ -11,11 +11,11 @@ namespace {
 class PrecondWrap : public Napi::ObjectWrap<PrecondWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativePreconditioner",
-                       {InstanceMethod<&PrecondWrap::Apply>("apply"),
-                        InstanceAccessor<&PrecondWrap::Kind>("kind"),
-                        InstanceAccessor<&PrecondWrap::Size>("size"),
-                        InstanceAccessor<&PrecondWrap::Shift>("shift")});
+    return DefineClass(
+        env, "NativePreconditioner",
+        {InstanceMethod<&PrecondWrap::Apply>("apply"), InstanceAccessor<&PrecondWrap::Kind>("kind"),
+         InstanceAccessor<&PrecondWrap::Size>("size"),
+         InstanceAccessor<&PrecondWrap::Shift>("shift")});
   }
 
   explicit PrecondWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PrecondWrap>(info) {
@@ -84,19 +84,19 @@ std::shared_ptr<const Preconditioner> build_precond(const std::string& kind, con
   if (kind == "ic0") return make_ic0(A);
   if (kind == "ilu0") return make_ilu0(A);
   if (kind == "identity") return make_identity(A.rows);
-  throw SolverError("ERR_INVALID_ARGUMENT",
-                    "preconditioner: expected 'jacobi', 'ssor', 'ic0' or 'ilu0', received '" +
-                        kind + "'",
-                    -1, "preconditioner");
+  throw SolverError(
+      "ERR_INVALID_ARGUMENT",
+      "preconditioner: expected 'jacobi', 'ssor', 'ic0' or 'ilu0', received '" + kind + "'", -1,
+      "preconditioner");
 }
 
 PrecondArg precond_arg(Napi::Env env, Napi::Value v, int64_t n, double omega, bool allowFunction) {
   PrecondArg p;
   p.omega = omega;
   if (v.IsNull() || v.IsUndefined()) return p;
-  const char* expected = allowFunction
-                             ? "preconditioner: expected a kind string, a Preconditioner or a function"
-                             : "preconditioner: expected a kind string or a Preconditioner";
+  const char* expected =
+      allowFunction ? "preconditioner: expected a kind string, a Preconditioner or a function"
+                    : "preconditioner: expected a kind string or a Preconditioner";
   if (v.IsString()) {
     p.kind = v.As<Napi::String>().Utf8Value();
     if (p.kind != "jacobi" && p.kind != "ssor" && p.kind != "ic0" && p.kind != "ilu0")

@@ -30,7 +30,8 @@ void check_tolerances(Napi::Env env, double rtol, double atol) {
 double param_time_limit(Napi::Env env, double v) {
   if (!(v >= 0))
     throw_error(env, "ERR_INVALID_ARGUMENT",
-                "timeLimitMs: expected a number >= 0, received " + std::to_string(v), "timeLimitMs");
+                "timeLimitMs: expected a number >= 0, received " + std::to_string(v),
+                "timeLimitMs");
   return v;
 }
 

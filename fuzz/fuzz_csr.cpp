@@ -99,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t mode = in.take<uint8_t>();
   const int64_t nnzGuess = in.take<uint8_t>() % 120;
   std::vector<int32_t> rp(static_cast<size_t>(rows) + 1);
-  for (auto& v : rp) v = (mode & 1) ? in.take<int32_t>() : static_cast<int32_t>(in.take<uint8_t>() % (nnzGuess + 2));
+  for (auto& v : rp)
+    v = (mode & 1) ? in.take<int32_t>() : static_cast<int32_t>(in.take<uint8_t>() % (nnzGuess + 2));
   if (mode & 2) {  // often make rowPtr plausible so deeper checks are reached
     rp[0] = 0;
     for (size_t i = 1; i < rp.size(); ++i)
@@ -109,25 +110,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                           ? rp[static_cast<size_t>(rows)]
                           : nnzGuess;
   std::vector<int32_t> ci(static_cast<size_t>(nnz));
-  for (auto& v : ci) v = (mode & 4) ? in.take<int32_t>() : static_cast<int32_t>(in.take<uint8_t>() % (cols + 1));
+  for (auto& v : ci)
+    v = (mode & 4) ? in.take<int32_t>() : static_cast<int32_t>(in.take<uint8_t>() % (cols + 1));
   std::vector<double> val(static_cast<size_t>(nnz));
   for (auto& v : val) v = (mode & 8) ? in.take<double>() : static_cast<double>(in.take<int8_t>());
 
   const unsigned flags = (mode >> 4) & 7u;
   if (rows >= 0 && !rp.empty() && rp[0] == 0) {
     // The binding rejects rowPtr[0] != 0 and a negative rowPtr[rows] before calling validate.
-    csr::Problem pr = csr::validate(rows, cols, rp.data(), static_cast<int64_t>(rp.size()), ci.data(),
-                                    static_cast<int64_t>(ci.size()), val.data(),
+    csr::Problem pr = csr::validate(rows, cols, rp.data(), static_cast<int64_t>(rp.size()),
+                                    ci.data(), static_cast<int64_t>(ci.size()), val.data(),
                                     static_cast<int64_t>(val.size()), flags | csr::kCheckStructure);
     if (pr.ok) {
       CsrView A{rows, cols, rp.data(), ci.data(), val.data()};
       ThreadPool pool(2);
-      for (SimdLevel lvl : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
+      for (SimdLevel lvl :
+           {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
         const Kernels* k = kernels_for(lvl);
         if (k == nullptr) continue;
         Engine e{k, &pool};
         std::vector<double> x(static_cast<size_t>(cols) + 1, 1.0), y(static_cast<size_t>(rows) + 1);
-        std::vector<double> xt(static_cast<size_t>(rows) + 1, 1.0), yt(static_cast<size_t>(cols) + 1);
+        std::vector<double> xt(static_cast<size_t>(rows) + 1, 1.0),
+            yt(static_cast<size_t>(cols) + 1);
         ops::spmv(e, A, x.data(), y.data());
         if (rows == cols) (void)ops::spmv_dot(e, A, x.data(), y.data(), x.data());
         ops::spmv_transpose(e, A, xt.data(), yt.data());
@@ -146,14 +150,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (rows > 0 && cols > 0) {
     std::vector<int32_t> ri(ci.size()), cj(ci.size());
     for (size_t k = 0; k < ci.size(); ++k) {
-      ri[k] = static_cast<int32_t>((static_cast<uint32_t>(ci[k]) >> 8) % static_cast<uint32_t>(rows));
+      ri[k] =
+          static_cast<int32_t>((static_cast<uint32_t>(ci[k]) >> 8) % static_cast<uint32_t>(rows));
       cj[k] = static_cast<int32_t>(static_cast<uint32_t>(ci[k]) % static_cast<uint32_t>(cols));
     }
     csr::Owned o;
-    if (csr::from_coo(rows, cols, static_cast<int64_t>(ri.size()), ri.data(), cj.data(), val.data(), o)) {
-      csr::Problem pr = csr::validate(rows, cols, o.rowPtr.data(), static_cast<int64_t>(o.rowPtr.size()),
-                                      o.colIdx.data(), static_cast<int64_t>(o.colIdx.size()), o.values.data(),
-                                      static_cast<int64_t>(o.values.size()), csr::kCheckStructure | csr::kCheckSorted);
+    if (csr::from_coo(rows, cols, static_cast<int64_t>(ri.size()), ri.data(), cj.data(), val.data(),
+                      o)) {
+      csr::Problem pr = csr::validate(
+          rows, cols, o.rowPtr.data(), static_cast<int64_t>(o.rowPtr.size()), o.colIdx.data(),
+          static_cast<int64_t>(o.colIdx.size()), o.values.data(),
+          static_cast<int64_t>(o.values.size()), csr::kCheckStructure | csr::kCheckSorted);
       if (!pr.ok) __builtin_trap();  // from_coo must produce sorted, unique, in-range CSR
     }
   }

@@ -59,11 +59,45 @@ uint64_t rnd() {  // splitmix64
 }
 size_t below(size_t n) { return n ? static_cast<size_t>(rnd() % n) : 0; }
 
-const char* const kTokens[] = {
-    "%%MatrixMarket", "matrix", "coordinate", "array", "real", "integer", "pattern", "complex",
-    "general", "symmetric", "skew-symmetric", "hermitian", "%", "\n", "\r\n", " ", "\t", "0", "1",
-    "-1", "+", "-", ".", "e", "E", "D", "nan", "inf", "-inf", "1e308", "1e-400", "4.9e-324",
-    "2147483647", "2147483648", "4294967296", "99999999999999999999", "0.5", "-0", "\xEF\xBB\xBF"};
+const char* const kTokens[] = {"%%MatrixMarket",
+                               "matrix",
+                               "coordinate",
+                               "array",
+                               "real",
+                               "integer",
+                               "pattern",
+                               "complex",
+                               "general",
+                               "symmetric",
+                               "skew-symmetric",
+                               "hermitian",
+                               "%",
+                               "\n",
+                               "\r\n",
+                               " ",
+                               "\t",
+                               "0",
+                               "1",
+                               "-1",
+                               "+",
+                               "-",
+                               ".",
+                               "e",
+                               "E",
+                               "D",
+                               "nan",
+                               "inf",
+                               "-inf",
+                               "1e308",
+                               "1e-400",
+                               "4.9e-324",
+                               "2147483647",
+                               "2147483648",
+                               "4294967296",
+                               "99999999999999999999",
+                               "0.5",
+                               "-0",
+                               "\xEF\xBB\xBF"};
 
 void mutate(std::string& s, const std::vector<std::string>& pool) {
   const int n = 1 + static_cast<int>(below(6));

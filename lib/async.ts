@@ -42,7 +42,8 @@ function isAbortSignal(s: unknown): s is AbortSignal {
  * @internal
  */
 export function checkAsyncOptions(o: Partial<AsyncOptions>): void {
-  if (o.signal !== undefined && !isAbortSignal(o.signal)) throw v.invalid('signal', 'an AbortSignal', o.signal);
+  if (o.signal !== undefined && !isAbortSignal(o.signal))
+    throw v.invalid('signal', 'an AbortSignal', o.signal);
   if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
   v.optFn('onProgress', o.onProgress);
 }
@@ -123,13 +124,19 @@ export function runJob<T, R = T>(
       if (cleanup) cleanup();
       const r = finish ? finish(v) : (v as unknown as R);
       // The native loop stops with reason 'aborted' and leaves the iterate it reached.
-      if (signal && (r as { reason?: unknown } | undefined)?.reason === 'aborted') throw abortError(signal, r);
+      if (signal && (r as { reason?: unknown } | undefined)?.reason === 'aborted')
+        throw abortError(signal, r);
       return r;
     },
     (e: unknown) => {
       if (cleanup) cleanup();
       const err = fromNative(e);
-      if (signal && (err as { code?: unknown }).code === 'ABORT_ERR' && !(err instanceof AbortError)) throw abortError(signal);
+      if (
+        signal &&
+        (err as { code?: unknown }).code === 'ABORT_ERR' &&
+        !(err instanceof AbortError)
+      )
+        throw abortError(signal);
       throw err;
     },
   );

@@ -65,7 +65,11 @@ function prepare(A: CsrMatrix, B: Float64Array, options: unknown, sync: boolean)
   const n = A.rows;
   v.f64('B', B);
   if (n === 0 || B.length === 0 || B.length % n !== 0)
-    throw v.mismatch('B', `a non-empty length that is a multiple of n = ${n} (column-major n×k)`, `length ${B.length}`);
+    throw v.mismatch(
+      'B',
+      `a non-empty length that is a multiple of n = ${n} (column-major n×k)`,
+      `length ${B.length}`,
+    );
   const k = B.length / n;
   const o = checkOptions('cgBatch', options, sync, n);
   const [precond, omega] = resolvePreconditioner('preconditioner', o.preconditioner, n, false);
@@ -92,7 +96,12 @@ function prepare(A: CsrMatrix, B: Float64Array, options: unknown, sync: boolean)
   return { o, k, x, io, precond, stats: new Float64Array(NSTATS * k) };
 }
 
-function toResult(x: Float64Array, k: number, s: Float64Array, histories: Float64Array[] | undefined): CgBatchResult {
+function toResult(
+  x: Float64Array,
+  k: number,
+  s: Float64Array,
+  histories: Float64Array[] | undefined,
+): CgBatchResult {
   const columns: CgBatchColumn[] = [];
   let iterations = 0;
   let matvecs = 0;
@@ -132,7 +141,11 @@ function toResult(x: Float64Array, k: number, s: Float64Array, histories: Float6
  * while the products with A share each pass over A (SpMM), which is what makes it faster than
  * k separate solves. Runs on the calling thread.
  */
-export function cgBatchSync(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions): CgBatchResult {
+export function cgBatchSync(
+  A: CsrMatrix,
+  B: Float64Array,
+  options?: CgBatchOptions,
+): CgBatchResult {
   const p = prepare(A, B, options, true);
   const h = callNative(() =>
     p.precond === null
@@ -143,7 +156,11 @@ export function cgBatchSync(A: CsrMatrix, B: Float64Array, options?: CgBatchOpti
 }
 
 /** Promise form of {@link cgBatchSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
-export function cgBatch(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions & AsyncOptions): Promise<CgBatchResult> {
+export function cgBatch(
+  A: CsrMatrix,
+  B: Float64Array,
+  options?: CgBatchOptions & AsyncOptions,
+): Promise<CgBatchResult> {
   let p: ReturnType<typeof prepare>;
   try {
     p = prepare(A, B, options, false);
@@ -152,7 +169,8 @@ export function cgBatch(A: CsrMatrix, B: Float64Array, options?: CgBatchOptions 
   }
   return runJob(
     p.o,
-    (opts) => native().cgBatchAsync(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats, p.precond, opts),
+    (opts) =>
+      native().cgBatchAsync(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats, p.precond, opts),
     (h) => toResult(p.x, p.k, p.stats, h),
   );
 }

@@ -62,16 +62,23 @@ export class CsrMatrix {
     if (rowPtr.length !== rows + 1)
       throw v.mismatch('rowPtr', `length rows + 1 = ${rows + 1}`, `length ${rowPtr.length}`);
     const nnz = rowPtr[rows];
-    if (colIdx.length !== nnz) throw v.mismatch('colIdx', `length nnz = rowPtr[rows] = ${nnz}`, `length ${colIdx.length}`);
-    if (values.length !== nnz) throw v.mismatch('values', `length nnz = rowPtr[rows] = ${nnz}`, `length ${values.length}`);
+    if (colIdx.length !== nnz)
+      throw v.mismatch('colIdx', `length nnz = rowPtr[rows] = ${nnz}`, `length ${colIdx.length}`);
+    if (values.length !== nnz)
+      throw v.mismatch('values', `length nnz = rowPtr[rows] = ${nnz}`, `length ${values.length}`);
     const flags = checkFlags(opts.validate);
     // Even unchecked matrices must not let a kernel index outside the arrays: rowPtr[0] and
     // rowPtr[rows] are checked above/here in O(1); the O(nnz) scans are the optional part.
     if (rowPtr[0] !== 0 && !(flags & CHECK_STRUCTURE))
-      throw new ItersolveError('ERR_INVALID_MATRIX', `rowPtr: expected rowPtr[0] = 0, received ${rowPtr[0]}`, {
-        argument: 'rowPtr',
-      });
-    if (flags !== 0) callNative(() => native().csrValidate(rows, cols, rowPtr, colIdx, values, flags));
+      throw new ItersolveError(
+        'ERR_INVALID_MATRIX',
+        `rowPtr: expected rowPtr[0] = 0, received ${rowPtr[0]}`,
+        {
+          argument: 'rowPtr',
+        },
+      );
+    if (flags !== 0)
+      callNative(() => native().csrValidate(rows, cols, rowPtr, colIdx, values, flags));
   }
 
   /** Number of stored entries. */
@@ -162,8 +169,12 @@ function checkFinite(A: CsrMatrix): void {
   const vals = A.values;
   for (let k = 0; k < vals.length; k++) {
     if (!Number.isFinite(vals[k]))
-      throw new ItersolveError('ERR_INVALID_MATRIX', `values: expected finite values, received ${vals[k]} at entry ${k}`, {
-        argument: 'values',
-      });
+      throw new ItersolveError(
+        'ERR_INVALID_MATRIX',
+        `values: expected finite values, received ${vals[k]} at entry ${k}`,
+        {
+          argument: 'values',
+        },
+      );
   }
 }

@@ -72,7 +72,12 @@ function prepare(A: CsrMatrix, options: unknown, sync: boolean) {
 }
 
 /** @internal */
-export function powerResult(x: Float64Array, io: Float64Array, history: Float64Array | undefined, wanted: boolean): PowerIterationResult {
+export function powerResult(
+  x: Float64Array,
+  io: Float64Array,
+  history: Float64Array | undefined,
+  wanted: boolean,
+): PowerIterationResult {
   const reason = REASONS[io[STATS + S.reason]];
   const res = {
     converged: reason === 'rtol' || reason === 'atol',
@@ -92,14 +97,20 @@ export function powerResult(x: Float64Array, io: Float64Array, history: Float64A
  * Dominant eigenvalue of a square matrix by power iteration (Rayleigh quotient; meant for
  * symmetric matrices, e.g. to bound a spectrum). Runs on the calling thread.
  */
-export function powerIterationSync(A: CsrMatrix, options?: PowerIterationOptions): PowerIterationResult {
+export function powerIterationSync(
+  A: CsrMatrix,
+  options?: PowerIterationOptions,
+): PowerIterationResult {
   const { o, x, io } = prepare(A, options, true);
   const h = callNative(() => native().powerIteration(A.rowPtr, A.colIdx, A.values, x, io));
   return powerResult(x, io, h, o.history);
 }
 
 /** Promise form of powerIterationSync: runs off the event loop; takes signal, timeLimitMs, onProgress. */
-export function powerIteration(A: CsrMatrix, options?: PowerIterationOptions & AsyncOptions): Promise<PowerIterationResult> {
+export function powerIteration(
+  A: CsrMatrix,
+  options?: PowerIterationOptions & AsyncOptions,
+): Promise<PowerIterationResult> {
   let p: ReturnType<typeof prepare>;
   try {
     p = prepare(A, options, false);

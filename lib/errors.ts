@@ -60,7 +60,10 @@ export class AbortError<R = unknown> extends ItersolveError {
   /** The partial result (reason 'aborted'), when the work had started. */
   declare readonly result?: R;
 
-  constructor(message = 'The operation was aborted', options: { cause?: unknown; result?: R } = {}) {
+  constructor(
+    message = 'The operation was aborted',
+    options: { cause?: unknown; result?: R } = {},
+  ) {
     super('ABORT_ERR', message, { cause: options.cause });
     if (options.result !== undefined) (this as { result?: R }).result = options.result;
   }

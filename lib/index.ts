@@ -13,7 +13,11 @@ export {
   writeMatrixMarket,
   matrixMarketString,
 } from './matrixmarket';
-export type { MatrixMarketHeader, ReadMatrixMarketOptions, WriteMatrixMarketOptions } from './matrixmarket';
+export type {
+  MatrixMarketHeader,
+  ReadMatrixMarketOptions,
+  WriteMatrixMarketOptions,
+} from './matrixmarket';
 export { dot, norm2, axpy, axpby } from './vector';
 export { simd, simdSupported, setSimd, setThreads, getThreads, info } from './runtime';
 export type { SimdPath, RuntimeInfo } from './runtime';
@@ -53,5 +57,12 @@ export { sketchSolve, sketchSolveSync } from './sketch';
 export type { SketchKind, SketchSolveOptions } from './sketch';
 export { poisson2d, poisson3d, rng } from './problems';
 export type { AsyncOptions, Progress } from './async';
-export type { IterativeResult, IterativeFields, Outcome, StopReason, ConvergedReason, NotConvergedReason } from './result';
+export type {
+  IterativeResult,
+  IterativeFields,
+  Outcome,
+  StopReason,
+  ConvergedReason,
+  NotConvergedReason,
+} from './result';
 export { REASONS, METHODS } from './layout';

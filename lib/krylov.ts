@@ -82,7 +82,10 @@ export type SolveResult = SolveFields & Outcome;
 
 export type { SolverMethod };
 
-type AnyOptions = GmresOptions & GcrotmkOptions & MinresOptions & ConjugateDirectionOptions & { preconditioner?: PreconditionerSpec };
+type AnyOptions = GmresOptions &
+  GcrotmkOptions &
+  MinresOptions &
+  ConjugateDirectionOptions & { preconditioner?: PreconditionerSpec };
 
 // The binding takes (rowPtr, colIdx, values, b, x, io[, preconditioner]) (bindings/krylov.cpp):
 // one Float64Array `io` carries every number, the layout's krylov params (lib/layout.ts) followed
@@ -105,14 +108,25 @@ type Prepared = {
  */
 export const SYMMETRY_TOLERANCE = Number.EPSILON ** (1 / 3);
 
-function prepare(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown, io: Float64Array, sync: boolean): Prepared {
+function prepare(
+  method: SolverMethod,
+  A: CsrMatrix,
+  b: Float64Array,
+  options: unknown,
+  io: Float64Array,
+  sync: boolean,
+): Prepared {
   if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
   squareCheck(A);
   const n = A.rows;
   v.f64('b', b, n);
   const o = checkOptions(method, options, sync, n);
   const cd = method === 'conjugateDirection';
-  const [precond, omega] = resolvePreconditioner(cd ? 'oracle' : 'preconditioner', cd ? o.oracle : o.preconditioner, n);
+  const [precond, omega] = resolvePreconditioner(
+    cd ? 'oracle' : 'preconditioner',
+    cd ? o.oracle : o.preconditioner,
+    n,
+  );
   if (o.checkSymmetry && !A.isSymmetric(SYMMETRY_TOLERANCE))
     throw new ItersolveError(
       'ERR_NOT_SYMMETRIC',
@@ -153,7 +167,12 @@ const S = KRYLOV.s;
  * Turns the binding's solve stats (layout's SOLVE_STATS), at s[at..], into a result.
  * @internal
  */
-export function solveResult(x: Float64Array, s: Float64Array, history: Float64Array | undefined, at = 0): SolveResult {
+export function solveResult(
+  x: Float64Array,
+  s: Float64Array,
+  history: Float64Array | undefined,
+  at = 0,
+): SolveResult {
   const reason = REASONS[s[at + S.reason]];
   const converged = reason === 'rtol' || reason === 'atol';
   const iterations = s[at + S.iterations];
@@ -170,7 +189,12 @@ export function solveResult(x: Float64Array, s: Float64Array, history: Float64Ar
 // Reused by every sync solve (read by the binding, and copied into the result, before returning).
 const syncIo = new Float64Array(IO_LENGTH);
 
-function solveSync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown): SolveResult {
+function solveSync(
+  method: SolverMethod,
+  A: CsrMatrix,
+  b: Float64Array,
+  options: unknown,
+): SolveResult {
   const p = prepare(method, A, b, options, syncIo, true);
   let h: Float64Array | undefined;
   try {
@@ -185,7 +209,12 @@ function solveSync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options:
   return solveResult(p.x, syncIo, h, STATS);
 }
 
-function solveAsync(method: SolverMethod, A: CsrMatrix, b: Float64Array, options: unknown): Promise<SolveResult> {
+function solveAsync(
+  method: SolverMethod,
+  A: CsrMatrix,
+  b: Float64Array,
+  options: unknown,
+): Promise<SolveResult> {
   const io = new Float64Array(IO_LENGTH);
   let p: Prepared;
   try {
@@ -209,7 +238,11 @@ export function cgSync(A: CsrMatrix, b: Float64Array, options?: SolveOptions): S
   return solveSync('cg', A, b, options);
 }
 /** Promise form of {@link cgSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
-export function cg(A: CsrMatrix, b: Float64Array, options?: SolveOptions & AsyncOptions): Promise<SolveResult> {
+export function cg(
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: SolveOptions & AsyncOptions,
+): Promise<SolveResult> {
   return solveAsync('cg', A, b, options);
 }
 
@@ -218,7 +251,11 @@ export function bicgstabSync(A: CsrMatrix, b: Float64Array, options?: SolveOptio
   return solveSync('bicgstab', A, b, options);
 }
 /** Promise form of {@link bicgstabSync}. */
-export function bicgstab(A: CsrMatrix, b: Float64Array, options?: SolveOptions & AsyncOptions): Promise<SolveResult> {
+export function bicgstab(
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: SolveOptions & AsyncOptions,
+): Promise<SolveResult> {
   return solveAsync('bicgstab', A, b, options);
 }
 
@@ -230,7 +267,11 @@ export function gmresSync(A: CsrMatrix, b: Float64Array, options?: GmresOptions)
   return solveSync('gmres', A, b, options);
 }
 /** Promise form of {@link gmresSync}. */
-export function gmres(A: CsrMatrix, b: Float64Array, options?: GmresOptions & AsyncOptions): Promise<SolveResult> {
+export function gmres(
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: GmresOptions & AsyncOptions,
+): Promise<SolveResult> {
   return solveAsync('gmres', A, b, options);
 }
 
@@ -242,7 +283,11 @@ export function minresSync(A: CsrMatrix, b: Float64Array, options?: MinresOption
   return solveSync('minres', A, b, options);
 }
 /** Promise form of {@link minresSync}. */
-export function minres(A: CsrMatrix, b: Float64Array, options?: MinresOptions & AsyncOptions): Promise<SolveResult> {
+export function minres(
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: MinresOptions & AsyncOptions,
+): Promise<SolveResult> {
   return solveAsync('minres', A, b, options);
 }
 
@@ -256,7 +301,11 @@ export function gcrotmkSync(A: CsrMatrix, b: Float64Array, options?: GcrotmkOpti
   return solveSync('gcrotmk', A, b, options);
 }
 /** Promise form of {@link gcrotmkSync}. */
-export function gcrotmk(A: CsrMatrix, b: Float64Array, options?: GcrotmkOptions & AsyncOptions): Promise<SolveResult> {
+export function gcrotmk(
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: GcrotmkOptions & AsyncOptions,
+): Promise<SolveResult> {
   return solveAsync('gcrotmk', A, b, options);
 }
 
@@ -268,7 +317,11 @@ export function gcrotmk(A: CsrMatrix, b: Float64Array, options?: GcrotmkOptions 
  * fewer iterations are needed. The Sync form calls a function oracle inline; the Promise form
  * calls it on the main thread, once per iteration, while the native loop waits.
  */
-export function conjugateDirectionSync(A: CsrMatrix, b: Float64Array, options?: ConjugateDirectionOptions): SolveResult {
+export function conjugateDirectionSync(
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: ConjugateDirectionOptions,
+): SolveResult {
   return solveSync('conjugateDirection', A, b, options);
 }
 /** Promise form of {@link conjugateDirectionSync}. */
@@ -285,7 +338,12 @@ function isMethod(m: unknown): m is SolverMethod {
 }
 
 /** Runs any solver by name (for tools such as the CLI). */
-export function solveSyncBy(method: SolverMethod, A: CsrMatrix, b: Float64Array, options?: AnyOptions): SolveResult {
+export function solveSyncBy(
+  method: SolverMethod,
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: AnyOptions,
+): SolveResult {
   if (!isMethod(method)) throw v.invalid('method', METHODS.join(', '), method);
   return solveSync(method, A, b, options);
 }
@@ -299,4 +357,3 @@ export function solveBy(
   if (!isMethod(method)) return Promise.reject(v.invalid('method', METHODS.join(', '), method));
   return solveAsync(method, A, b, options);
 }
-

@@ -23,7 +23,14 @@ export const REASONS = [
 ] as const;
 
 /** Krylov methods, by the index the krylov io's `method` slot holds. */
-export const METHODS = ['cg', 'bicgstab', 'gmres', 'minres', 'conjugateDirection', 'gcrotmk'] as const;
+export const METHODS = [
+  'cg',
+  'bicgstab',
+  'gmres',
+  'minres',
+  'conjugateDirection',
+  'gcrotmk',
+] as const;
 
 /** @internal */
 export const KRYLOV_PARAMS = [
@@ -49,7 +56,13 @@ export const KRYLOV_PARAMS = [
  * Stats of a Krylov, batch (per column) or sketch solve.
  * @internal
  */
-export const SOLVE_STATS = ['reason', 'iterations', 'residualNorm', 'matvecs', 'elapsedMs'] as const;
+export const SOLVE_STATS = [
+  'reason',
+  'iterations',
+  'residualNorm',
+  'matvecs',
+  'elapsedMs',
+] as const;
 
 /** @internal */
 export const BATCH_PARAMS = [
@@ -84,9 +97,24 @@ export const SKETCH_PARAMS = [
 ] as const;
 
 /** @internal */
-export const POWER_PARAMS = ['rows', 'cols', 'trusted', 'maxIterations', 'rtol', 'history', 'timeLimitMs'] as const;
+export const POWER_PARAMS = [
+  'rows',
+  'cols',
+  'trusted',
+  'maxIterations',
+  'rtol',
+  'history',
+  'timeLimitMs',
+] as const;
 /** @internal */
-export const POWER_STATS = ['reason', 'iterations', 'eigenvalue', 'change', 'matvecs', 'elapsedMs'] as const;
+export const POWER_STATS = [
+  'reason',
+  'iterations',
+  'eigenvalue',
+  'change',
+  'matvecs',
+  'elapsedMs',
+] as const;
 
 /**
  * Name → index of a list of slot names.
@@ -111,7 +139,10 @@ export interface Slots<P extends readonly string[], S extends readonly string[]>
   readonly s: IndexOf<S>;
 }
 
-function slots<const P extends readonly string[], const S extends readonly string[]>(params: P, stats: S): Slots<P, S> {
+function slots<const P extends readonly string[], const S extends readonly string[]>(
+  params: P,
+  stats: S,
+): Slots<P, S> {
   return Object.freeze({ params, stats, p: indexOf(params), s: indexOf(stats) });
 }
 

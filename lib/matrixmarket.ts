@@ -16,7 +16,11 @@ export interface ReadMatrixMarketOptions {
   finite?: boolean;
 }
 
-type NativeRead = NativeCsr & { header: MatrixMarketHeader; nonFiniteLine?: number; nonFiniteText?: string };
+type NativeRead = NativeCsr & {
+  header: MatrixMarketHeader;
+  nonFiniteLine?: number;
+  nonFiniteText?: string;
+};
 
 /** Text, not a path: starts with the banner or spans lines. */
 function looksLikeText(s: string): boolean {
@@ -34,14 +38,20 @@ function isGzipBytes(b: Uint8Array): boolean {
 
 function ioError(where: string, e: unknown): ItersolveError {
   const err = e as NodeJS.ErrnoException;
-  return new ItersolveError('ERR_IO', `${where}: ${err && err.message ? err.message : String(e)}`, { cause: e });
+  return new ItersolveError('ERR_IO', `${where}: ${err && err.message ? err.message : String(e)}`, {
+    cause: e,
+  });
 }
 
 function gunzipError(where: string, e: unknown): ItersolveError {
   const err = e as Error;
-  return new ItersolveError('ERR_PARSE', `${where}: not a valid gzip stream (${err && err.message ? err.message : String(e)})`, {
-    cause: e,
-  });
+  return new ItersolveError(
+    'ERR_PARSE',
+    `${where}: not a valid gzip stream (${err && err.message ? err.message : String(e)})`,
+    {
+      cause: e,
+    },
+  );
 }
 
 function gunzipSync(where: string, b: Uint8Array): Uint8Array {
@@ -67,7 +77,8 @@ interface Source {
 }
 
 function source(pathOrText: unknown): Source {
-  if (pathOrText instanceof Uint8Array) return { where: '<bytes>', gz: false, source: pathOrText, isText: true };
+  if (pathOrText instanceof Uint8Array)
+    return { where: '<bytes>', gz: false, source: pathOrText, isText: true };
   const s = v.str('pathOrText', pathOrText as string);
   if (looksLikeText(s)) return { where: '<text>', gz: false, source: s, isText: true };
   return { where: s, gz: isGzipPath(s), source: s, isText: false };
@@ -78,7 +89,8 @@ function renamed<T>(where: string, gz: boolean, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (gz && e instanceof ItersolveError && e.message.startsWith('<bytes>')) e.message = where + e.message.slice(7);
+    if (gz && e instanceof ItersolveError && e.message.startsWith('<bytes>'))
+      e.message = where + e.message.slice(7);
     throw e;
   }
 }
@@ -102,7 +114,10 @@ function toMatrix(m: NativeRead, finite: boolean, where: string): CsrMatrix {
  * Malformed input throws ItersolveError ERR_PARSE naming the line (`err.line`); so does a NaN or
  * infinite value unless `finite: false`.
  */
-export function readMatrixMarket(pathOrText: string | Uint8Array, options?: ReadMatrixMarketOptions): CsrMatrix {
+export function readMatrixMarket(
+  pathOrText: string | Uint8Array,
+  options?: ReadMatrixMarketOptions,
+): CsrMatrix {
   return readMatrixMarketWithHeader(pathOrText, options).matrix;
 }
 
@@ -125,7 +140,9 @@ export function readMatrixMarketWithHeader(
   } else if (input instanceof Uint8Array && isGzipBytes(input)) {
     input = gunzipSync(src.where, input);
   }
-  const m = renamed(src.where, src.gz, () => callNative(() => native().mmRead(input, src.gz || src.isText))) as NativeRead;
+  const m = renamed(src.where, src.gz, () =>
+    callNative(() => native().mmRead(input, src.gz || src.isText)),
+  ) as NativeRead;
   return { matrix: toMatrix(m, o.finite !== false, src.where), header: m.header };
 }
 
@@ -153,7 +170,9 @@ export async function readMatrixMarketAsync(
   }
   let m: NativeRead;
   try {
-    m = (await runJob(o, (opts) => native().mmReadAsync(input, src.gz || src.isText, opts))) as NativeRead;
+    m = (await runJob(o, (opts) =>
+      native().mmReadAsync(input, src.gz || src.isText, opts),
+    )) as NativeRead;
   } catch (e) {
     return renamed(src.where, src.gz, () => {
       throw e;
@@ -174,15 +193,23 @@ export interface WriteMatrixMarketOptions {
   gzipLevel?: number;
 }
 
-function writeArgs(A: CsrMatrix, o: Partial<WriteMatrixMarketOptions>): [boolean, string | undefined] {
+function writeArgs(
+  A: CsrMatrix,
+  o: Partial<WriteMatrixMarketOptions>,
+): [boolean, string | undefined] {
   if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
   const symmetric = o.symmetric === undefined ? false : v.bool('options.symmetric', o.symmetric);
   const comment = o.comment === undefined ? undefined : v.str('options.comment', o.comment);
-  if (comment !== undefined && /[\r\n]/.test(comment)) throw v.invalid('options.comment', 'a single line', comment);
+  if (comment !== undefined && /[\r\n]/.test(comment))
+    throw v.invalid('options.comment', 'a single line', comment);
   if (symmetric && !A.isSymmetric())
-    throw new ItersolveError('ERR_INVALID_MATRIX', 'A: expected a symmetric matrix for options.symmetric, received a non-symmetric one', {
-      argument: 'A',
-    });
+    throw new ItersolveError(
+      'ERR_INVALID_MATRIX',
+      'A: expected a symmetric matrix for options.symmetric, received a non-symmetric one',
+      {
+        argument: 'A',
+      },
+    );
   return [symmetric, comment];
 }
 
@@ -191,14 +218,30 @@ function writeArgs(A: CsrMatrix, o: Partial<WriteMatrixMarketOptions>): [boolean
  * round-trip form so reading the file back gives the same matrix bit for bit. A path ending in
  * `.gz` is written gzip-compressed.
  */
-export function writeMatrixMarket(A: CsrMatrix, path: string, options?: WriteMatrixMarketOptions): void {
+export function writeMatrixMarket(
+  A: CsrMatrix,
+  path: string,
+  options?: WriteMatrixMarketOptions,
+): void {
   v.str('path', path);
   const o = v.options<WriteMatrixMarketOptions>('options', options);
   const [symmetric, comment] = writeArgs(A, o);
   const level = o.gzipLevel === undefined ? 6 : v.int('options.gzipLevel', o.gzipLevel, 1, 9);
   if (isGzipPath(path)) {
     // `.gz`: the native writer's text, compressed by node:zlib (no zlib linked into the addon).
-    const text = callNative(() => native().mmWrite(null, A.rows, A.cols, A.rowPtr, A.colIdx, A.values, true, symmetric, comment)) as string;
+    const text = callNative(() =>
+      native().mmWrite(
+        null,
+        A.rows,
+        A.cols,
+        A.rowPtr,
+        A.colIdx,
+        A.values,
+        true,
+        symmetric,
+        comment,
+      ),
+    ) as string;
     const gz = zlib.gzipSync(Buffer.from(text, 'latin1'), { level });
     try {
       fs.writeFileSync(path, gz);
@@ -207,11 +250,18 @@ export function writeMatrixMarket(A: CsrMatrix, path: string, options?: WriteMat
     }
     return;
   }
-  callNative(() => native().mmWrite(path, A.rows, A.cols, A.rowPtr, A.colIdx, A.values, true, symmetric, comment));
+  callNative(() =>
+    native().mmWrite(path, A.rows, A.cols, A.rowPtr, A.colIdx, A.values, true, symmetric, comment),
+  );
 }
 
 /** The Matrix Market text of A (see writeMatrixMarket). */
 export function matrixMarketString(A: CsrMatrix, options?: WriteMatrixMarketOptions): string {
-  const [symmetric, comment] = writeArgs(A, v.options<WriteMatrixMarketOptions>('options', options));
-  return callNative(() => native().mmWrite(null, A.rows, A.cols, A.rowPtr, A.colIdx, A.values, true, symmetric, comment)) as string;
+  const [symmetric, comment] = writeArgs(
+    A,
+    v.options<WriteMatrixMarketOptions>('options', options),
+  );
+  return callNative(() =>
+    native().mmWrite(null, A.rows, A.cols, A.rowPtr, A.colIdx, A.values, true, symmetric, comment),
+  ) as string;
 }

@@ -31,7 +31,14 @@ export interface NativePreconditioner {
 
 type P = unknown; // null | kind string | NativePreconditioner | (r, z) => void
 
-type M = [rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, trusted: boolean];
+type M = [
+  rows: number,
+  cols: number,
+  rowPtr: Int32Array,
+  colIdx: Int32Array,
+  values: Float64Array,
+  trusted: boolean,
+];
 
 /** The addon's `layout`: slot names of every io array, reason names and error codes (see lib/layout.ts). */
 export interface NativeLayout {
@@ -60,9 +67,29 @@ export interface NativeBinding {
   getThreads(): number;
   jobStats(): { running: number; queued: number; pending: number };
   /** The process-wide compute pool: thread limit, workers, threads computing now and the most seen (reset with true), waiting jobs, environments sharing it. */
-  poolStats(resetMax?: boolean): { limit: number; workers: number; computing: number; maxConcurrent: number; waiting: number; environments: number };
-  csrValidate(rows: number, cols: number, rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, flags: number): void;
-  csrFromCoo(rows: number, cols: number, rowIdx: Int32Array, colIdx: Int32Array, values: Float64Array): NativeCsr;
+  poolStats(resetMax?: boolean): {
+    limit: number;
+    workers: number;
+    computing: number;
+    maxConcurrent: number;
+    waiting: number;
+    environments: number;
+  };
+  csrValidate(
+    rows: number,
+    cols: number,
+    rowPtr: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+    flags: number,
+  ): void;
+  csrFromCoo(
+    rows: number,
+    cols: number,
+    rowIdx: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+  ): NativeCsr;
   csrFromDense(rows: number, cols: number, data: Float64Array): NativeCsr;
   csrToDense(...args: [...M, Float64Array]): Float64Array;
   csrTranspose(...args: M): NativeCsr;
@@ -77,7 +104,11 @@ export interface NativeBinding {
   axpby(a: number, x: Float64Array, b: number, y: Float64Array): Float64Array;
   /** `nonFiniteLine`/`nonFiniteText`: the first NaN/Inf value's line and text, when the file has one. */
   mmRead(source: string | Uint8Array, isText: boolean): NativeMmResult;
-  mmReadAsync(source: string | Uint8Array, isText: boolean, options: NativeJobOptions): Promise<NativeMmResult>;
+  mmReadAsync(
+    source: string | Uint8Array,
+    isText: boolean,
+    options: NativeJobOptions,
+  ): Promise<NativeMmResult>;
   mmWrite(
     path: string | null,
     rows: number,
@@ -91,28 +122,96 @@ export interface NativeBinding {
   ): string | undefined;
   NativePreconditioner: new (kind: string, ...args: [...M, omega: number]) => NativePreconditioner;
   // Solvers: every number travels in one Float64Array `io` (params, then stats) named by `layout`.
-  krylov(rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array, precond?: P): Float64Array | undefined;
+  krylov(
+    rowPtr: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+    b: Float64Array,
+    x: Float64Array,
+    io: Float64Array,
+    precond?: P,
+  ): Float64Array | undefined;
   krylovAsync(
-    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array, precond: P, options: NativeJobOptions]
+    ...args: [
+      rowPtr: Int32Array,
+      colIdx: Int32Array,
+      values: Float64Array,
+      b: Float64Array,
+      x: Float64Array,
+      io: Float64Array,
+      precond: P,
+      options: NativeJobOptions,
+    ]
   ): Promise<Float64Array | undefined>;
   cgBatch(
-    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, B: Float64Array, X: Float64Array, io: Float64Array, stats: Float64Array, precond?: P]
+    ...args: [
+      rowPtr: Int32Array,
+      colIdx: Int32Array,
+      values: Float64Array,
+      B: Float64Array,
+      X: Float64Array,
+      io: Float64Array,
+      stats: Float64Array,
+      precond?: P,
+    ]
   ): Float64Array[] | undefined;
   cgBatchAsync(
-    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, B: Float64Array, X: Float64Array, io: Float64Array, stats: Float64Array, precond: P, options: NativeJobOptions]
+    ...args: [
+      rowPtr: Int32Array,
+      colIdx: Int32Array,
+      values: Float64Array,
+      B: Float64Array,
+      X: Float64Array,
+      io: Float64Array,
+      stats: Float64Array,
+      precond: P,
+      options: NativeJobOptions,
+    ]
   ): Promise<Float64Array[] | undefined>;
-  sketchSolve(rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array): Float64Array | undefined;
+  sketchSolve(
+    rowPtr: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+    b: Float64Array,
+    x: Float64Array,
+    io: Float64Array,
+  ): Float64Array | undefined;
   sketchSolveAsync(
-    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, b: Float64Array, x: Float64Array, io: Float64Array, options: NativeJobOptions]
+    ...args: [
+      rowPtr: Int32Array,
+      colIdx: Int32Array,
+      values: Float64Array,
+      b: Float64Array,
+      x: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
   ): Promise<Float64Array | undefined>;
-  powerIteration(rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, x: Float64Array, io: Float64Array): Float64Array | undefined;
+  powerIteration(
+    rowPtr: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+    x: Float64Array,
+    io: Float64Array,
+  ): Float64Array | undefined;
   powerIterationAsync(
-    ...args: [rowPtr: Int32Array, colIdx: Int32Array, values: Float64Array, x: Float64Array, io: Float64Array, options: NativeJobOptions]
+    ...args: [
+      rowPtr: Int32Array,
+      colIdx: Int32Array,
+      values: Float64Array,
+      x: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
   ): Promise<Float64Array | undefined>;
 }
 
 /** What mmRead returns. */
-export type NativeMmResult = NativeCsr & { header: MatrixMarketHeader; nonFiniteLine?: number; nonFiniteText?: string };
+export type NativeMmResult = NativeCsr & {
+  header: MatrixMarketHeader;
+  nonFiniteLine?: number;
+  nonFiniteText?: string;
+};
 
 /** Header of a Matrix Market file as read. */
 export interface MatrixMarketHeader {
@@ -151,8 +250,11 @@ export function native(): NativeBinding {
   if (cached !== undefined) return cached;
   try {
     const override = process.env.ITERSOLVE_ADDON;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    cached = (override ? require(path.resolve(override)) : require('node-gyp-build')(packageRoot)) as NativeBinding;
+    /* eslint-disable @typescript-eslint/no-require-imports -- the addon is loaded at run time */
+    cached = (
+      override ? require(path.resolve(override)) : require('node-gyp-build')(packageRoot)
+    ) as NativeBinding;
+    /* eslint-enable @typescript-eslint/no-require-imports */
   } catch (e) {
     throw new ItersolveError(
       'ERR_NATIVE_LOAD',

@@ -16,10 +16,13 @@ import * as v from './validate';
 export type SolverMethod = (typeof METHODS)[number];
 
 /** Every operation that takes an options object. */
-export type Operation = SolverMethod | 'cgBatch' | 'sketchSolve' | 'powerIteration' | 'preconditioner';
+export type Operation =
+  SolverMethod | 'cgBatch' | 'sketchSolve' | 'powerIteration' | 'preconditioner';
 
 /** The public names of an operation's Sync and Promise forms (for messages). */
-export const OPERATION_NAMES: { readonly [O in Operation]: { readonly sync: string; readonly async?: string } } = {
+export const OPERATION_NAMES: {
+  readonly [O in Operation]: { readonly sync: string; readonly async?: string };
+} = {
   cg: { sync: 'cgSync', async: 'cg' },
   bicgstab: { sync: 'bicgstabSync', async: 'bicgstab' },
   gmres: { sync: 'gmresSync', async: 'gmres' },
@@ -52,7 +55,8 @@ type Computed<T> = T | ((c: OptionContext) => T);
  * - preconditioner: a PreconditionerSpec (resolved by the facade, which knows n)
  * - signal: an AbortSignal; function: a function
  */
-export type OptionKind = 'number' | 'integer' | 'boolean' | 'enum' | 'vector' | 'preconditioner' | 'signal' | 'function';
+export type OptionKind =
+  'number' | 'integer' | 'boolean' | 'enum' | 'vector' | 'preconditioner' | 'signal' | 'function';
 
 /** What may differ per operation. */
 export interface OptionVariant {
@@ -85,7 +89,14 @@ export interface OptionSpec extends OptionVariant {
   instead?: Partial<Record<Operation, string>>;
 }
 
-const PRECONDITIONED: readonly Operation[] = ['cg', 'bicgstab', 'gmres', 'minres', 'gcrotmk', 'cgBatch'];
+const PRECONDITIONED: readonly Operation[] = [
+  'cg',
+  'bicgstab',
+  'gmres',
+  'minres',
+  'gcrotmk',
+  'cgBatch',
+];
 const SOLVERS: readonly Operation[] = [...METHODS, 'cgBatch', 'sketchSolve'];
 const ITERATIVE: readonly Operation[] = [...SOLVERS, 'powerIteration'];
 const MAX_INT = 2 ** 52;
@@ -100,7 +111,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: null,
     per: {
       cgBatch: { doc: 'Start vectors, column-major n×k like B (not modified). Default: zeros.' },
-      powerIteration: { doc: 'Start vector (not modified). Default: seeded pseudo-random entries in [-1, 1).' },
+      powerIteration: {
+        doc: 'Start vector (not modified). Default: seeded pseudo-random entries in [-1, 1).',
+      },
     },
   },
   {
@@ -149,7 +162,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     ops: ['sketchSolve', 'powerIteration'],
     doc: 'Seed of the random choices; the same seed gives the same run.',
     flag: '--seed',
-    per: { powerIteration: { max: 2 ** 32 - 1, doc: 'Seed of the default (random) start vector.' } },
+    per: {
+      powerIteration: { max: 2 ** 32 - 1, doc: 'Seed of the default (random) start vector.' },
+    },
   },
   {
     key: 'preconditioner',
@@ -166,7 +181,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     ops: ['conjugateDirection'],
     doc: 'Direction oracle q = oracle(r / ‖r‖): any preconditioner or a (nonlinear) function (r, out) => void. Default: identity.',
     flag: '--precond',
-    instead: { cg: 'preconditioner', bicgstab: 'preconditioner', gmres: 'preconditioner', minres: 'preconditioner', gcrotmk: 'preconditioner', cgBatch: 'preconditioner' },
+    instead: {
+      cg: 'preconditioner',
+      bicgstab: 'preconditioner',
+      gmres: 'preconditioner',
+      minres: 'preconditioner',
+      gcrotmk: 'preconditioner',
+      cgBatch: 'preconditioner',
+    },
   },
   {
     key: 'omega',
@@ -210,7 +232,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--max-iterations',
     per: {
       sketchSolve: {
-        default: (c) => Math.max(1, c.values.sketch === 'kaczmarz' ? 100 * c.m : 100 * Math.ceil(c.m / (c.values.blockSize as number))),
+        default: (c) =>
+          Math.max(
+            1,
+            c.values.sketch === 'kaczmarz'
+              ? 100 * c.m
+              : 100 * Math.ceil(c.m / (c.values.blockSize as number)),
+          ),
         defaultText: "100·m ('kaczmarz'), 100·⌈m / blockSize⌉ otherwise",
         min: 1,
         doc: 'Projection steps.',
@@ -226,7 +254,10 @@ export const OPTIONS: readonly OptionSpec[] = [
     ops: ['gmres', 'gcrotmk'],
     doc: 'Krylov subspace dimension per cycle.',
     flag: '--restart',
-    per: { gmres: { default: 30 }, gcrotmk: { default: 20, doc: 'm: inner GMRES steps per cycle (as SciPy).' } },
+    per: {
+      gmres: { default: 30 },
+      gcrotmk: { default: 20, doc: 'm: inner GMRES steps per cycle (as SciPy).' },
+    },
   },
   {
     key: 'recycle',
@@ -337,28 +368,48 @@ type Resolver = (o: Record<string, unknown>, c: OptionContext) => Record<string,
 type Plan = { specs: readonly OptionSpec[]; takes: ReadonlySet<string>; resolve: Resolver };
 const plans: Partial<Record<Operation, { sync?: Plan; async?: Plan }>> = {};
 
-function compile(op: Operation, sync: boolean, specs: readonly OptionSpec[], generate = true): Resolver {
+function compile(
+  op: Operation,
+  sync: boolean,
+  specs: readonly OptionSpec[],
+  generate = true,
+): Resolver {
   const lines = ['"use strict";', 'let given = 0;'];
   specs.forEach((s) => {
-    if (!/^[A-Za-z_$][\w$]*$/.test(s.key)) throw new Error(`options table: key ${s.key} is not an identifier`);
+    if (!/^[A-Za-z_$][\w$]*$/.test(s.key))
+      throw new Error(`options table: key ${s.key} is not an identifier`);
     lines.push(`if (o.${s.key} !== undefined) given++;`);
   });
   lines.push('if (Object.keys(o).length !== given) unknown(o);');
-  lines.push(`const v = { ${specs.map((s) => `${s.key}: undefined`).join(', ')} };`, 'c.values = v;', 'let x;');
+  lines.push(
+    `const v = { ${specs.map((s) => `${s.key}: undefined`).join(', ')} };`,
+    'c.values = v;',
+    'let x;',
+  );
   specs.forEach((s, i) => {
     const absent =
-      s.default === undefined ? '' : typeof s.default === 'function' ? ` else v.${s.key} = S[${i}].default(c);` : ` else v.${s.key} = S[${i}].default;`;
+      s.default === undefined
+        ? ''
+        : typeof s.default === 'function'
+          ? ` else v.${s.key} = S[${i}].default(c);`
+          : ` else v.${s.key} = S[${i}].default;`;
     lines.push(`x = o.${s.key}; if (x !== undefined) v.${s.key} = check(S[${i}], x, c);${absent}`);
   });
   lines.push('return v;');
   const takes = new Set(specs.map((s) => s.key));
   const unknown = (o: Record<string, unknown>) => {
-    for (const key of Object.keys(o)) if (o[key] !== undefined && !takes.has(key)) throw notAnOption(op, sync, key);
+    for (const key of Object.keys(o))
+      if (o[key] !== undefined && !takes.has(key)) throw notAnOption(op, sync, key);
   };
   try {
     if (!generate) throw new EvalError('code generation not wanted');
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const body = new Function('S', 'check', 'unknown', `return function resolve(o, c) {\n${lines.join('\n')}\n};`);
+
+    const body = new Function(
+      'S',
+      'check',
+      'unknown',
+      `return function resolve(o, c) {\n${lines.join('\n')}\n};`,
+    );
     return body(specs, checkValue, unknown) as Resolver;
   } catch {
     // Code generation disallowed (node --disallow-code-generation-from-strings): the same steps
@@ -370,7 +421,8 @@ function compile(op: Operation, sync: boolean, specs: readonly OptionSpec[], gen
       for (const s of specs) {
         const x = o[s.key];
         if (x !== undefined) v[s.key] = checkValue(s, x, c);
-        else if (s.default !== undefined) v[s.key] = typeof s.default === 'function' ? s.default(c) : s.default;
+        else if (s.default !== undefined)
+          v[s.key] = typeof s.default === 'function' ? s.default(c) : s.default;
       }
       return v;
     };
@@ -436,12 +488,25 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
     case 'number': {
       const lo = bound(s.min, c);
       const hi = bound(s.max, c);
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw v.invalid(s.key, 'a finite number', value);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw v.invalid(s.key, 'a finite number', value);
       if (s.exclusive) {
         if ((lo !== undefined && !(value > lo)) || (hi !== undefined && !(value < hi)))
-          throw v.invalid(s.key, hi === undefined ? (lo === 0 ? 'a positive number' : `a number > ${lo}`) : `a number in (${lo}, ${hi})`, value);
+          throw v.invalid(
+            s.key,
+            hi === undefined
+              ? lo === 0
+                ? 'a positive number'
+                : `a number > ${lo}`
+              : `a number in (${lo}, ${hi})`,
+            value,
+          );
       } else if ((lo !== undefined && value < lo) || (hi !== undefined && value > hi)) {
-        throw v.invalid(s.key, hi === undefined ? `a number >= ${lo}` : `a number in [${lo}, ${hi}]`, value);
+        throw v.invalid(
+          s.key,
+          hi === undefined ? `a number >= ${lo}` : `a number in [${lo}, ${hi}]`,
+          value,
+        );
       }
       return value;
     }
@@ -451,7 +516,14 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
       return v.bool(s.key, value);
     case 'enum':
       if (typeof value !== 'string' || !s.values!.includes(value))
-        throw v.invalid(s.key, s.values!.map((x) => `'${x}'`).join(', ').replace(/, ([^,]*)$/, ' or $1'), value);
+        throw v.invalid(
+          s.key,
+          s
+            .values!.map((x) => `'${x}'`)
+            .join(', ')
+            .replace(/, ([^,]*)$/, ' or $1'),
+          value,
+        );
       return value;
     case 'vector':
       return v.f64(s.key, value);
@@ -483,7 +555,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let x = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) x = Math.min(x, d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        x = Math.min(x, d[i - 2][j - 2] + 1);
       d[i][j] = x;
     }
   }
@@ -518,7 +591,9 @@ export function closest(key: string, candidates: Iterable<string>): string | und
 }
 
 function list(names: readonly string[]): string {
-  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return names.length < 2
+    ? names.join('')
+    : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 /** The error for a key `op` does not take (unknown, of other operations, or Promise-only on a Sync form). */
@@ -531,9 +606,15 @@ function notAnOption(op: Operation, sync: boolean, key: string): ItersolveError 
   } else if (spec) {
     // The Promise form's name for both forms: the same mistake reads the same in each.
     const subject = names.async ?? names.sync;
-    const takers = [...new Set(spec.ops.map((o) => OPERATION_NAMES[o].async ?? OPERATION_NAMES[o].sync))];
+    const takers = [
+      ...new Set(spec.ops.map((o) => OPERATION_NAMES[o].async ?? OPERATION_NAMES[o].sync)),
+    ];
     const alt = spec.instead?.[op];
-    why = `${key}: not an option of ${subject}` + (alt ? ` (did you mean '${alt}'?)` : ` (${list(takers)} take${takers.length === 1 ? 's' : ''} it)`);
+    why =
+      `${key}: not an option of ${subject}` +
+      (alt
+        ? ` (did you mean '${alt}'?)`
+        : ` (${list(takers)} take${takers.length === 1 ? 's' : ''} it)`);
   } else {
     const subject = names.async ?? names.sync;
     const guess = closest(key, plan(op, sync).takes);
@@ -547,7 +628,11 @@ function notAnOption(op: Operation, sync: boolean, key: string): ItersolveError 
  * compare the two).
  * @internal
  */
-export function resolverFor(op: Operation, sync: boolean, generate = true): (o: Record<string, unknown>, n: number, m?: number) => Record<string, unknown> {
+export function resolverFor(
+  op: Operation,
+  sync: boolean,
+  generate = true,
+): (o: Record<string, unknown>, n: number, m?: number) => Record<string, unknown> {
   const specs = optionsOf(op, sync).map((s) => variantOf(s, op));
   const r = compile(op, sync, specs, generate);
   return (o, n, m = n) => r(o, { n, m, values: NONE });
@@ -562,7 +647,13 @@ const NONE: Readonly<Record<string, unknown>> = Object.freeze({});
  * other key (checked first). `n`/`m` are A's columns and rows, for defaults such as maxIterations = 10·n.
  * @internal
  */
-export function checkOptions(op: Operation, options: unknown, sync: boolean, n: number, m = n): ResolvedOptions {
+export function checkOptions(
+  op: Operation,
+  options: unknown,
+  sync: boolean,
+  n: number,
+  m = n,
+): ResolvedOptions {
   const o = v.options<Record<string, unknown>>('options', options);
   return plan(op, sync).resolve(o, { n, m, values: NONE }) as unknown as ResolvedOptions;
 }

@@ -56,7 +56,11 @@ export class Preconditioner {
   }
 
   /** Builds a preconditioner of the given kind (`omega` is SSOR's relaxation, default 1). */
-  static create(A: CsrMatrix, kind: PreconditionerKind, options: { omega?: number } = {}): Preconditioner {
+  static create(
+    A: CsrMatrix,
+    kind: PreconditionerKind,
+    options: { omega?: number } = {},
+  ): Preconditioner {
     if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
     if (typeof kind !== 'string' || !KINDS.has(kind))
       throw v.invalid('kind', "'jacobi', 'ssor', 'ic0' or 'ilu0'", kind);
@@ -95,16 +99,21 @@ function checkOmega(omega: unknown): number {
 /** @internal */
 export function squareCheck(A: CsrMatrix, name = 'A'): void {
   if (A.rows !== A.cols)
-    throw new ItersolveError('ERR_DIMENSION_MISMATCH', `${name}: expected a square matrix, received ${A.rows}x${A.cols}`, {
-      argument: name,
-    });
+    throw new ItersolveError(
+      'ERR_DIMENSION_MISMATCH',
+      `${name}: expected a square matrix, received ${A.rows}x${A.cols}`,
+      {
+        argument: name,
+      },
+    );
 }
 
 /**
  * What the binding takes for a preconditioner: null, a kind string, a built object or a function.
  * @internal
  */
-export type NativePrecondArg = null | string | NativePreconditioner | ((r: Float64Array, z: Float64Array) => void);
+export type NativePrecondArg =
+  null | string | NativePreconditioner | ((r: Float64Array, z: Float64Array) => void);
 
 /**
  * Resolves a PreconditionerSpec into the binding's (precond, omega) pair.
@@ -119,7 +128,11 @@ export function resolvePreconditioner(
   if (spec === undefined || spec === null || spec === 'none') return [null, 1];
   if (typeof spec === 'string') {
     if (KINDS.has(spec)) return [spec, 1];
-    throw v.invalid(argument, "'none', 'jacobi', 'ssor', 'ic0', 'ilu0', { type, omega }, a Preconditioner or a function", spec);
+    throw v.invalid(
+      argument,
+      "'none', 'jacobi', 'ssor', 'ic0', 'ilu0', { type, omega }, a Preconditioner or a function",
+      spec,
+    );
   }
   if (spec instanceof Preconditioner) {
     if (spec.size !== n)
@@ -127,17 +140,27 @@ export function resolvePreconditioner(
     return [spec.handle, 1];
   }
   if (typeof spec === 'function') {
-    if (!allowFunction) throw v.invalid(argument, 'a kind or a Preconditioner (functions are not supported here)', spec);
+    if (!allowFunction)
+      throw v.invalid(
+        argument,
+        'a kind or a Preconditioner (functions are not supported here)',
+        spec,
+      );
     return [spec as (r: Float64Array, z: Float64Array) => void, 1];
   }
   if (typeof spec === 'object' && !Array.isArray(spec) && !ArrayBuffer.isView(spec)) {
     const o = spec as { type?: unknown; omega?: unknown };
     if (o.type === 'none') return [null, 1];
     if (typeof o.type === 'string' && KINDS.has(o.type)) {
-      if (o.type !== 'ssor' && o.omega !== undefined) throw v.invalid(`${argument}.omega`, 'no omega (only SSOR takes one)', o.omega);
+      if (o.type !== 'ssor' && o.omega !== undefined)
+        throw v.invalid(`${argument}.omega`, 'no omega (only SSOR takes one)', o.omega);
       return [o.type, o.omega === undefined ? 1 : checkOmega(o.omega)];
     }
     throw v.invalid(`${argument}.type`, "'none', 'jacobi', 'ssor', 'ic0' or 'ilu0'", o.type);
   }
-  throw v.invalid(argument, "'none', 'jacobi', 'ssor', 'ic0', 'ilu0', { type, omega }, a Preconditioner or a function", spec);
+  throw v.invalid(
+    argument,
+    "'none', 'jacobi', 'ssor', 'ic0', 'ilu0', { type, omega }, a Preconditioner or a function",
+    spec,
+  );
 }

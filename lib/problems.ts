@@ -16,11 +16,24 @@ export function poisson2d(n: number): CsrMatrix {
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const r = i * n + j;
-      if (i > 0) { colIdx[k] = r - n; values[k++] = -1; }
-      if (j > 0) { colIdx[k] = r - 1; values[k++] = -1; }
-      colIdx[k] = r; values[k++] = 4;
-      if (j < n - 1) { colIdx[k] = r + 1; values[k++] = -1; }
-      if (i < n - 1) { colIdx[k] = r + n; values[k++] = -1; }
+      if (i > 0) {
+        colIdx[k] = r - n;
+        values[k++] = -1;
+      }
+      if (j > 0) {
+        colIdx[k] = r - 1;
+        values[k++] = -1;
+      }
+      colIdx[k] = r;
+      values[k++] = 4;
+      if (j < n - 1) {
+        colIdx[k] = r + 1;
+        values[k++] = -1;
+      }
+      if (i < n - 1) {
+        colIdx[k] = r + n;
+        values[k++] = -1;
+      }
       rowPtr[r + 1] = k;
     }
   }
@@ -41,13 +54,32 @@ export function poisson3d(n: number): CsrMatrix {
     for (let b = 0; b < n; b++) {
       for (let c = 0; c < n; c++) {
         const r = a * nn + b * n + c;
-        if (a > 0) { colIdx[k] = r - nn; values[k++] = -1; }
-        if (b > 0) { colIdx[k] = r - n; values[k++] = -1; }
-        if (c > 0) { colIdx[k] = r - 1; values[k++] = -1; }
-        colIdx[k] = r; values[k++] = 6;
-        if (c < n - 1) { colIdx[k] = r + 1; values[k++] = -1; }
-        if (b < n - 1) { colIdx[k] = r + n; values[k++] = -1; }
-        if (a < n - 1) { colIdx[k] = r + nn; values[k++] = -1; }
+        if (a > 0) {
+          colIdx[k] = r - nn;
+          values[k++] = -1;
+        }
+        if (b > 0) {
+          colIdx[k] = r - n;
+          values[k++] = -1;
+        }
+        if (c > 0) {
+          colIdx[k] = r - 1;
+          values[k++] = -1;
+        }
+        colIdx[k] = r;
+        values[k++] = 6;
+        if (c < n - 1) {
+          colIdx[k] = r + 1;
+          values[k++] = -1;
+        }
+        if (b < n - 1) {
+          colIdx[k] = r + n;
+          values[k++] = -1;
+        }
+        if (a < n - 1) {
+          colIdx[k] = r + nn;
+          values[k++] = -1;
+        }
         rowPtr[r + 1] = k;
       }
     }

@@ -17,8 +17,7 @@ export type NotConvergedReason = Exclude<StopReason, ConvergedReason>;
  * and the else branch to the other reasons.
  */
 export type Outcome =
-  | { converged: true; reason: ConvergedReason }
-  | { converged: false; reason: NotConvergedReason };
+  { converged: true; reason: ConvergedReason } | { converged: false; reason: NotConvergedReason };
 
 /** What every iterative method reports besides its outcome. */
 export interface IterativeFields {

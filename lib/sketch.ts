@@ -83,14 +83,22 @@ function prepare(A: CsrMatrix, b: Float64Array, options: unknown, sync: boolean)
  * recomputed) and confirmed against b − A x before convergence is reported. Reproducible by
  * `seed`. Runs on the calling thread.
  */
-export function sketchSolveSync(A: CsrMatrix, b: Float64Array, options?: SketchSolveOptions): SolveResult {
+export function sketchSolveSync(
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: SketchSolveOptions,
+): SolveResult {
   const p = prepare(A, b, options, true);
   const h = callNative(() => native().sketchSolve(A.rowPtr, A.colIdx, A.values, b, p.x, p.io));
   return solveResult(p.x, p.io, h, STATS);
 }
 
 /** Promise form of {@link sketchSolveSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
-export function sketchSolve(A: CsrMatrix, b: Float64Array, options?: SketchSolveOptions & AsyncOptions): Promise<SolveResult> {
+export function sketchSolve(
+  A: CsrMatrix,
+  b: Float64Array,
+  options?: SketchSolveOptions & AsyncOptions,
+): Promise<SolveResult> {
   let p: ReturnType<typeof prepare>;
   try {
     p = prepare(A, b, options, false);

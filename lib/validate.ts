@@ -8,7 +8,8 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : `${v}`;
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'string')
+    return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
   if (typeof v === 'bigint') return `bigint ${v}`;
   if (typeof v === 'boolean' || typeof v === 'symbol') return typeof v;
   if (typeof v === 'function') return 'function';
@@ -23,16 +24,24 @@ export function describe(v: unknown): string {
 
 /** @internal */
 export function invalid(argument: string, expected: string, received: unknown): ItersolveError {
-  return new ItersolveError('ERR_INVALID_ARGUMENT', `${argument}: expected ${expected}, received ${describe(received)}`, {
-    argument,
-  });
+  return new ItersolveError(
+    'ERR_INVALID_ARGUMENT',
+    `${argument}: expected ${expected}, received ${describe(received)}`,
+    {
+      argument,
+    },
+  );
 }
 
 /** @internal */
 export function mismatch(argument: string, expected: string, received: string): ItersolveError {
-  return new ItersolveError('ERR_DIMENSION_MISMATCH', `${argument}: expected ${expected}, received ${received}`, {
-    argument,
-  });
+  return new ItersolveError(
+    'ERR_DIMENSION_MISMATCH',
+    `${argument}: expected ${expected}, received ${received}`,
+    {
+      argument,
+    },
+  );
 }
 
 function isDetached(v: ArrayBufferView): boolean {
@@ -62,7 +71,8 @@ function checkLive(argument: string, v: ArrayBufferView, kind: string): void {
 export function f64(argument: string, v: unknown, length?: number): Float64Array {
   if (!(v instanceof Float64Array)) throw invalid(argument, 'a Float64Array', v);
   checkLive(argument, v, 'a Float64Array');
-  if (length !== undefined && v.length !== length) throw mismatch(argument, `length ${length}`, `length ${v.length}`);
+  if (length !== undefined && v.length !== length)
+    throw mismatch(argument, `length ${length}`, `length ${v.length}`);
   return v;
 }
 
@@ -70,7 +80,8 @@ export function f64(argument: string, v: unknown, length?: number): Float64Array
 export function i32(argument: string, v: unknown, length?: number): Int32Array {
   if (!(v instanceof Int32Array)) throw invalid(argument, 'an Int32Array', v);
   checkLive(argument, v, 'an Int32Array');
-  if (length !== undefined && v.length !== length) throw mismatch(argument, `length ${length}`, `length ${v.length}`);
+  if (length !== undefined && v.length !== length)
+    throw mismatch(argument, `length ${length}`, `length ${v.length}`);
   return v;
 }
 
@@ -91,7 +102,11 @@ export function int(argument: string, v: unknown, min = 0, max = 2147483647): nu
 }
 
 /** @internal */
-export function num(argument: string, v: unknown, opts: { min?: number; positive?: boolean } = {}): number {
+export function num(
+  argument: string,
+  v: unknown,
+  opts: { min?: number; positive?: boolean } = {},
+): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(argument, 'a finite number', v);
   if (opts.positive && !(v > 0)) throw invalid(argument, 'a positive number', v);
   if (opts.min !== undefined && v < opts.min) throw invalid(argument, `a number >= ${opts.min}`, v);
@@ -113,12 +128,16 @@ export function str(argument: string, v: unknown): string {
 /** @internal */
 export function options<T extends object>(argument: string, v: unknown): Partial<T> {
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v)) throw invalid(argument, 'an options object', v);
+  if (typeof v !== 'object' || Array.isArray(v) || ArrayBuffer.isView(v))
+    throw invalid(argument, 'an options object', v);
   return v as Partial<T>;
 }
 
 /** @internal */
-export function optFn<F extends (...args: never[]) => unknown>(argument: string, v: unknown): F | undefined {
+export function optFn<F extends (...args: never[]) => unknown>(
+  argument: string,
+  v: unknown,
+): F | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'function') throw invalid(argument, 'a function', v);
   return v as F;

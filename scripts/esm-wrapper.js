@@ -7,7 +7,9 @@ const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..');
 const cjs = require(path.join(root, 'dist', 'cjs', 'index.js'));
-const names = Object.keys(cjs).filter((n) => n !== 'default' && n !== '__esModule').sort();
+const names = Object.keys(cjs)
+  .filter((n) => n !== 'default' && n !== '__esModule')
+  .sort();
 const out = path.join(root, 'dist', 'esm');
 fs.mkdirSync(out, { recursive: true });
 const body =

@@ -10,20 +10,27 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const addon = path.join(root, 'build-asan', 'Debug', 'itersolve.node');
 // The pure C++ test programs CMakeLists.txt builds (test/native/*_tests.cpp).
-const testBins = ['native_tests', 'mmio_tests', 'krylov_cg_tests', 'krylov_more_tests', 'sketch_tests', 'ordering_tests'].map((n) =>
-  path.join(root, 'build-asan', n),
-);
+const testBins = [
+  'native_tests',
+  'mmio_tests',
+  'krylov_cg_tests',
+  'krylov_more_tests',
+  'sketch_tests',
+  'ordering_tests',
+].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
     console.error(`test-asan: ${path.relative(root, f)} is missing; run npm run build:asan first`);
     process.exit(1);
   }
 }
-const lib = (name) => execFileSync(process.env.CXX || 'g++', [`-print-file-name=${name}`], { encoding: 'utf8' }).trim();
+const lib = (name) =>
+  execFileSync(process.env.CXX || 'g++', [`-print-file-name=${name}`], { encoding: 'utf8' }).trim();
 const env = {
   ...process.env,
   LD_PRELOAD: [lib('libasan.so'), lib('libubsan.so')].join(' '),
-  ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1:halt_on_error=1:allow_user_segv_handler=1:handle_segv=0',
+  ASAN_OPTIONS:
+    'detect_leaks=0:abort_on_error=1:halt_on_error=1:allow_user_segv_handler=1:handle_segv=0',
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
   ITERSOLVE_ADDON: addon,
 };
@@ -37,9 +44,18 @@ for (const bin of testBins) {
 
 console.log('# tap suite against build-asan/Debug/itersolve.node');
 // Coverage is off here: this run is about memory errors, not lines.
-r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), '--disable-coverage', '--timeout=900', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env,
-  cwd: root,
-});
+r = spawnSync(
+  process.execPath,
+  [
+    path.join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'),
+    '--disable-coverage',
+    '--timeout=900',
+    ...process.argv.slice(2),
+  ],
+  {
+    stdio: 'inherit',
+    env,
+    cwd: root,
+  },
+);
 process.exit(r.status === null ? 1 : r.status);

@@ -44,11 +44,26 @@ t.test('power iteration: result shape, Sync and Promise forms agree', async (t) 
   const nan = new Float64Array(144);
   nan[3] = NaN;
   t.equal(powerIterationSync(A, { x0: nan }).reason, 'non-finite');
-  t.throws(() => powerIterationSync(CsrMatrix.fromDense(1, 2, Float64Array.from([1, 2]))), { code: 'ERR_DIMENSION_MISMATCH', argument: 'A' });
-  t.throws(() => powerIterationSync(A, { rtol: -1 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'rtol' });
-  t.throws(() => powerIterationSync(A, { x0: new Float64Array(3) }), { code: 'ERR_DIMENSION_MISMATCH', argument: 'x0' });
-  t.throws(() => powerIterationSync(A, { timeLimitMs: -5 }), { code: 'ERR_INVALID_ARGUMENT', argument: 'timeLimitMs' });
-  await t.rejects(powerIteration(A, { onProgress: 5 as never }), { code: 'ERR_INVALID_ARGUMENT', argument: 'onProgress' });
+  t.throws(() => powerIterationSync(CsrMatrix.fromDense(1, 2, Float64Array.from([1, 2]))), {
+    code: 'ERR_DIMENSION_MISMATCH',
+    argument: 'A',
+  });
+  t.throws(() => powerIterationSync(A, { rtol: -1 }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'rtol',
+  });
+  t.throws(() => powerIterationSync(A, { x0: new Float64Array(3) }), {
+    code: 'ERR_DIMENSION_MISMATCH',
+    argument: 'x0',
+  });
+  t.throws(() => powerIterationSync(A, { timeLimitMs: -5 }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'timeLimitMs',
+  });
+  await t.rejects(powerIteration(A, { onProgress: 5 as never }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'onProgress',
+  });
   await t.rejects(powerIteration('A' as never), { code: 'ERR_INVALID_ARGUMENT', argument: 'A' });
 });
 
@@ -62,7 +77,11 @@ t.test('abort mid-run rejects with an AbortError carrying the partial result', a
   // Abort once the work is seen running (its first progress report), not after a fixed delay:
   // on a slow or busy machine a timer can fire before the first iteration.
   const why = new Error('user cancelled');
-  const err = await powerIteration(big, { ...forever, signal: ac.signal, onProgress: (p) => p.iteration > 0 && ac.abort(why) }).then(
+  const err = await powerIteration(big, {
+    ...forever,
+    signal: ac.signal,
+    onProgress: (p) => p.iteration > 0 && ac.abort(why),
+  }).then(
     () => t.fail('resolved'),
     (e: unknown) => e,
   );
@@ -105,7 +124,11 @@ t.test('timeLimitMs stops with reason time-limit (Promise and Sync forms)', asyn
 
 t.test('progress is delivered on the main thread at most 20 times a second', async (t) => {
   const calls: Array<{ iteration: number; elapsedMs: number; value: number; total?: number }> = [];
-  const r = await powerIteration(big, { ...forever, timeLimitMs: 1000, onProgress: (p) => calls.push(p) });
+  const r = await powerIteration(big, {
+    ...forever,
+    timeLimitMs: 1000,
+    onProgress: (p) => calls.push(p),
+  });
   t.equal(r.reason, 'time-limit');
   t.ok(calls.length >= 5, `${calls.length} progress calls`);
   t.ok(calls.length <= 21, 'throttled to ≤ 20/s');
@@ -164,50 +187,79 @@ t.test('many concurrent async solves: correct results, event loop stays free', a
     ticks++;
     maxRunning = Math.max(maxRunning, jobStats().running);
   }, 2);
-  const pending = Array.from({ length: 32 }, () => powerIteration(A, { rtol: 1e-10, maxIterations: 100000 }));
+  const pending = Array.from({ length: 32 }, () =>
+    powerIteration(A, { rtol: 1e-10, maxIterations: 100000 }),
+  );
   // The facade hands every job to the binding at once; the binding queues them.
   const queued = jobStats();
-  t.ok(queued.running + queued.waiting === 32, `all 32 jobs handed to the binding (${JSON.stringify(queued)})`);
-  t.ok(queued.waiting >= 32 - getThreads(), 'jobs beyond the thread count wait in the binding queue');
+  t.ok(
+    queued.running + queued.waiting === 32,
+    `all 32 jobs handed to the binding (${JSON.stringify(queued)})`,
+  );
+  t.ok(
+    queued.waiting >= 32 - getThreads(),
+    'jobs beyond the thread count wait in the binding queue',
+  );
   const results = await Promise.all(pending);
   clearInterval(timer);
   for (const r of results) t.equal(r.eigenvalue, expected);
   t.ok(ticks > 0, `event loop ran ${ticks} timer ticks meanwhile`);
-  t.ok(maxRunning >= 1 && maxRunning <= getThreads(), `at most getThreads() = ${getThreads()} jobs compute at once (saw ${maxRunning})`);
+  t.ok(
+    maxRunning >= 1 && maxRunning <= getThreads(),
+    `at most getThreads() = ${getThreads()} jobs compute at once (saw ${maxRunning})`,
+  );
   t.same(jobStats(), { running: 0, waiting: 0 }, 'nothing left running or queued');
 });
 
 t.test('a buffer detached while its job waits in the queue: the job never runs', async (t) => {
   // Occupy every runner thread, then queue one more job and transfer its output buffer away.
-  const busy = Array.from({ length: getThreads() }, () => powerIteration(big, { ...forever, timeLimitMs: 400 }));
+  const busy = Array.from({ length: getThreads() }, () =>
+    powerIteration(big, { ...forever, timeLimitMs: 400 }),
+  );
   while (jobStats().running < getThreads()) await new Promise((r) => setTimeout(r, 1));
   const out = new Float64Array(big.rows);
   // the facade copies x0 into out; the first iteration would normalise it
-  const p = powerIteration(big, { ...forever, out, x0: new Float64Array(big.rows).fill(7), timeLimitMs: 5000 });
+  const p = powerIteration(big, {
+    ...forever,
+    out,
+    x0: new Float64Array(big.rows).fill(7),
+    timeLimitMs: 5000,
+  });
   t.equal(jobStats().waiting, 1, 'the last job waits for a thread');
   await new Promise((r) => setTimeout(r, 100));
   const moved = new Float64Array(structuredClone(out.buffer, { transfer: [out.buffer] }));
   await t.rejects(p, { code: 'ERR_BUFFER_DETACHED', argument: 'out' });
-  t.ok(moved.every((v) => v === 7), 'the moved memory was never written: the job stopped before it started');
+  t.ok(
+    moved.every((v) => v === 7),
+    'the moved memory was never written: the job stopped before it started',
+  );
   for (const r of await Promise.all(busy)) t.equal(r.reason, 'time-limit');
 });
 
-t.test('setThreads while jobs are queued: never more than getThreads() compute at once', async (t) => {
-  const before = getThreads();
-  const A = poisson2d(60);
-  const expected = powerIterationSync(A, { rtol: 1e-10, maxIterations: 100000 }).eigenvalue;
-  for (const n of [1, 3]) {
-    setThreads(n);
-    let maxRunning = 0;
-    const timer = setInterval(() => (maxRunning = Math.max(maxRunning, jobStats().running)), 1);
-    const rs = await Promise.all(Array.from({ length: 12 }, () => powerIteration(A, { rtol: 1e-10, maxIterations: 100000 })));
-    clearInterval(timer);
-    t.ok(rs.every((r) => r.eigenvalue === expected), `threads ${n}: same results`);
-    t.ok(maxRunning <= n, `threads ${n}: at most ${n} at once (saw ${maxRunning})`);
-  }
-  setThreads(before);
-  t.same(jobStats(), { running: 0, waiting: 0 });
-});
+t.test(
+  'setThreads while jobs are queued: never more than getThreads() compute at once',
+  async (t) => {
+    const before = getThreads();
+    const A = poisson2d(60);
+    const expected = powerIterationSync(A, { rtol: 1e-10, maxIterations: 100000 }).eigenvalue;
+    for (const n of [1, 3]) {
+      setThreads(n);
+      let maxRunning = 0;
+      const timer = setInterval(() => (maxRunning = Math.max(maxRunning, jobStats().running)), 1);
+      const rs = await Promise.all(
+        Array.from({ length: 12 }, () => powerIteration(A, { rtol: 1e-10, maxIterations: 100000 })),
+      );
+      clearInterval(timer);
+      t.ok(
+        rs.every((r) => r.eigenvalue === expected),
+        `threads ${n}: same results`,
+      );
+      t.ok(maxRunning <= n, `threads ${n}: at most ${n} at once (saw ${maxRunning})`);
+    }
+    setThreads(before);
+    t.same(jobStats(), { running: 0, waiting: 0 });
+  },
+);
 
 t.test('runJob: the abort listener is removed however the job ends', async (t) => {
   const ac = new AbortController();
@@ -222,7 +274,10 @@ t.test('runJob: the abort listener is removed however the job ends', async (t) =
   t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'after a synchronous throw');
   await runJob({ signal: ac.signal }, () => Promise.resolve(1));
   t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'after success');
-  await t.rejects(runJob({ signal: ac.signal }, () => Promise.reject(err)), { code: 'ERR_INVALID_ARGUMENT' });
+  await t.rejects(
+    runJob({ signal: ac.signal }, () => Promise.reject(err)),
+    { code: 'ERR_INVALID_ARGUMENT' },
+  );
   t.equal(getEventListeners(ac.signal, 'abort').length, 0, 'after a rejection');
 });
 
@@ -238,7 +293,11 @@ t.test('loads and runs in worker_threads (context-aware addon)', async (t) => {
         }),
     ),
   );
-  const ref = powerIterationSync(poisson2d(20), { x0: new Float64Array(400).fill(1), rtol: 1e-12, maxIterations: 100000 }).eigenvalue;
+  const ref = powerIterationSync(poisson2d(20), {
+    x0: new Float64Array(400).fill(1),
+    rtol: 1e-12,
+    maxIterations: 100000,
+  }).eigenvalue;
   for (const r of runs) {
     t.equal(r.eigen, ref);
     t.equal(r.threads, 1, 'setThreads in a worker is per environment');

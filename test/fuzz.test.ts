@@ -34,12 +34,14 @@ function sabI32(n: number, max: number): Int32Array {
 const good = poisson2d(4); // 16x16
 function f64(n: number): Float64Array {
   const a = new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = pick([rand(), -rand(), 0, NaN, Infinity, -Infinity, 1e308, -0]);
+  for (let i = 0; i < n; i++)
+    a[i] = pick([rand(), -rand(), 0, NaN, Infinity, -Infinity, 1e308, -0]);
   return a;
 }
 function i32(n: number, max: number): Int32Array {
   const a = new Int32Array(n);
-  for (let i = 0; i < n; i++) a[i] = pick([Math.floor(rand() * max), -1, max, 2 ** 31 - 1, -(2 ** 31), 0]);
+  for (let i = 0; i < n; i++)
+    a[i] = pick([Math.floor(rand() * max), -1, max, 2 ** 31 - 1, -(2 ** 31), 0]);
   return a;
 }
 function sortedRowPtr(rows: number, nnz: number): Int32Array {
@@ -52,34 +54,97 @@ function sortedRowPtr(rows: number, nnz: number): Int32Array {
 function arg(): unknown {
   const n = pick([0, 1, 2, 3, 5, 16, 17, 100]);
   switch (Math.floor(rand() * 28)) {
-    case 0: return undefined;
-    case 1: return null;
-    case 2: return pick([NaN, Infinity, -Infinity, -1, 0, 1, 2, 1.5, 16, 2 ** 31, -(2 ** 31), 2 ** 53, -0]);
-    case 3: return pick(['', 'x', '%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 1\n', '/nonexistent/file.mtx', 'scalar', 'avx2', 'avx512', 'neon']);
-    case 4: return {};
-    case 5: return [];
-    case 6: return [1, 2, 3];
-    case 7: return f64(n);
-    case 8: return i32(n, 16);
-    case 9: return new Float32Array(n);
-    case 10: return new Uint8Array(n);
-    case 11: return new BigInt64Array(n);
-    case 12: return detachedF64(n);
-    case 13: return detachedI32(n);
-    case 14: return sabF64(n);
-    case 15: return sabI32(n, 16);
-    case 16: return () => 1;
-    case 17: return Symbol('s');
-    case 18: return 10n;
-    case 19: return true;
-    case 20: return good;
-    case 21: return new ArrayBuffer(8);
-    case 22: return new DataView(new ArrayBuffer(8));
-    case 23: return { signal: pick([undefined, 'x', AbortSignal.abort(), {}]), timeLimitMs: pick([undefined, -1, NaN, 5, 'x']), onProgress: pick([undefined, 5, () => undefined]) };
-    case 24: return { validate: pick([true, false, 'x', { structure: pick([true, false]), sorted: false }]) };
-    case 25: return { x0: arg(), out: arg(), rtol: arg(), maxIterations: pick([0, 1, 5, -1, 1.5, NaN]), history: arg() };
-    case 26: return sortedRowPtr(pick([0, 1, 4, 16]), pick([0, 3, 16]));
-    default: return new Float64Array(16).fill(1);
+    case 0:
+      return undefined;
+    case 1:
+      return null;
+    case 2:
+      return pick([
+        NaN,
+        Infinity,
+        -Infinity,
+        -1,
+        0,
+        1,
+        2,
+        1.5,
+        16,
+        2 ** 31,
+        -(2 ** 31),
+        2 ** 53,
+        -0,
+      ]);
+    case 3:
+      return pick([
+        '',
+        'x',
+        '%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 1\n',
+        '/nonexistent/file.mtx',
+        'scalar',
+        'avx2',
+        'avx512',
+        'neon',
+      ]);
+    case 4:
+      return {};
+    case 5:
+      return [];
+    case 6:
+      return [1, 2, 3];
+    case 7:
+      return f64(n);
+    case 8:
+      return i32(n, 16);
+    case 9:
+      return new Float32Array(n);
+    case 10:
+      return new Uint8Array(n);
+    case 11:
+      return new BigInt64Array(n);
+    case 12:
+      return detachedF64(n);
+    case 13:
+      return detachedI32(n);
+    case 14:
+      return sabF64(n);
+    case 15:
+      return sabI32(n, 16);
+    case 16:
+      return () => 1;
+    case 17:
+      return Symbol('s');
+    case 18:
+      return 10n;
+    case 19:
+      return true;
+    case 20:
+      return good;
+    case 21:
+      return new ArrayBuffer(8);
+    case 22:
+      return new DataView(new ArrayBuffer(8));
+    case 23:
+      return {
+        signal: pick([undefined, 'x', AbortSignal.abort(), {}]),
+        timeLimitMs: pick([undefined, -1, NaN, 5, 'x']),
+        onProgress: pick([undefined, 5, () => undefined]),
+      };
+    case 24:
+      return {
+        validate: pick([true, false, 'x', { structure: pick([true, false]), sorted: false }]),
+      };
+    case 25:
+      return {
+        x0: arg(),
+        out: arg(),
+        rtol: arg(),
+        maxIterations: pick([0, 1, 5, -1, 1.5, NaN]),
+        history: arg(),
+      };
+    case 26:
+      return sortedRowPtr(pick([0, 1, 4, 16]), pick([0, 3, 16]));
+    default:
+      return new Float64Array(16).fill(1);
   }
 }
 
@@ -87,7 +152,13 @@ function args(): unknown[] {
   return Array.from({ length: Math.floor(rand() * 7) }, arg);
 }
 
-async function check(t: Tap.Test, name: string, call: () => unknown, isBinding: boolean, stats: { ok: number; err: number }) {
+async function check(
+  t: TapTest,
+  name: string,
+  call: () => unknown,
+  isBinding: boolean,
+  stats: { ok: number; err: number },
+) {
   try {
     const r = call();
     if (r instanceof Promise) await r;
@@ -103,9 +174,7 @@ async function check(t: Tap.Test, name: string, call: () => unknown, isBinding: 
     }
   }
 }
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
+type TapTest = Parameters<Parameters<typeof t.test>[1]>[0];
 
 // Sync functions that would run for long on valid random input are given small limits by the
 // arg generator (maxIterations ≤ 5 in option objects); setThreads/setSimd are restored after.
@@ -118,17 +187,21 @@ t.teardown(() => {
 t.test('every package export survives random malformed arguments', async (t) => {
   const stats = { ok: 0, err: 0 };
   const classes: unknown[] = [CsrMatrix, ItersolveError, lib.AbortError, lib.Preconditioner];
-  const fns = Object.entries(lib).filter(([, v]) => typeof v === 'function' && !classes.includes(v));
+  const fns = Object.entries(lib).filter(
+    ([, v]) => typeof v === 'function' && !classes.includes(v),
+  );
   t.ok(fns.length >= 15, `${fns.length} functions`);
   for (const [name, fn] of fns) {
     for (let i = 0; i < 300; i++) {
       const a = args();
       if (name === 'powerIterationSync' || name === 'powerIteration') {
         // keep the runs short: always bound iterations when an options object is passed
-        if (a.length > 1 && typeof a[1] === 'object' && a[1] !== null) (a[1] as Record<string, unknown>).maxIterations = 5;
+        if (a.length > 1 && typeof a[1] === 'object' && a[1] !== null)
+          (a[1] as Record<string, unknown>).maxIterations = 5;
         else a.length = Math.min(a.length, 1);
       }
-      if (name === 'poisson2d' || name === 'poisson3d') if (typeof a[0] === 'number' && a[0] > 64) a[0] = 4;
+      if (name === 'poisson2d' || name === 'poisson3d')
+        if (typeof a[0] === 'number' && a[0] > 64) a[0] = 4;
       if (name === 'setThreads' && typeof a[0] === 'number' && a[0] > 8) a[0] = 2;
       if (name === 'writeMatrixMarket') a[1] = '/nonexistent-dir/itersolve-fuzz.mtx';
       await check(t, name, () => (fn as (...x: unknown[]) => unknown)(...a), false, stats);
@@ -147,24 +220,73 @@ t.test('every package export survives random malformed arguments', async (t) => 
       pick([f64(nnz), sabF64(nnz), arg()]),
       pick([undefined, arg()]),
     ];
-    await check(t, 'new CsrMatrix', () => new (CsrMatrix as unknown as new (...x: unknown[]) => unknown)(...cand), false, stats);
-    await check(t, 'CsrMatrix.fromCoo', () => (CsrMatrix.fromCoo as (...x: unknown[]) => unknown)(rows, cols, i32(nnz, rows + 1), i32(nnz, cols + 1), f64(nnz)), false, stats);
-    await check(t, 'CsrMatrix.fromDense', () => (CsrMatrix.fromDense as (...x: unknown[]) => unknown)(...args()), false, stats);
-    const m = pick(['multiply', 'multiplyTranspose', 'toDense', 'diagonal', 'isSymmetric', 'transpose']) as keyof CsrMatrix;
-    await check(t, `CsrMatrix#${String(m)}`, () => (good[m] as (...x: unknown[]) => unknown).call(good, ...args()), false, stats);
+    await check(
+      t,
+      'new CsrMatrix',
+      () => new (CsrMatrix as unknown as new (...x: unknown[]) => unknown)(...cand),
+      false,
+      stats,
+    );
+    await check(
+      t,
+      'CsrMatrix.fromCoo',
+      () =>
+        (CsrMatrix.fromCoo as (...x: unknown[]) => unknown)(
+          rows,
+          cols,
+          i32(nnz, rows + 1),
+          i32(nnz, cols + 1),
+          f64(nnz),
+        ),
+      false,
+      stats,
+    );
+    await check(
+      t,
+      'CsrMatrix.fromDense',
+      () => (CsrMatrix.fromDense as (...x: unknown[]) => unknown)(...args()),
+      false,
+      stats,
+    );
+    const m = pick([
+      'multiply',
+      'multiplyTranspose',
+      'toDense',
+      'diagonal',
+      'isSymmetric',
+      'transpose',
+    ]) as keyof CsrMatrix;
+    await check(
+      t,
+      `CsrMatrix#${String(m)}`,
+      () => (good[m] as (...x: unknown[]) => unknown).call(good, ...args()),
+      false,
+      stats,
+    );
     const s = pick(['create', 'jacobi', 'ssor', 'ic0', 'ilu0']) as 'create';
     const P = lib.Preconditioner as unknown as Record<string, (...x: unknown[]) => unknown>;
     await check(t, `Preconditioner.${s}`, () => P[s](pick([good, arg()]), ...args()), false, stats);
     const pj = lib.Preconditioner.jacobi(good);
-    await check(t, 'Preconditioner#apply', () => (pj.apply as (...x: unknown[]) => unknown).call(pj, ...args()), false, stats);
+    await check(
+      t,
+      'Preconditioner#apply',
+      () => (pj.apply as (...x: unknown[]) => unknown).call(pj, ...args()),
+      false,
+      stats,
+    );
   }
-  t.ok(stats.ok > 0 && stats.err > 0, `${stats.ok} calls returned, ${stats.err} threw ItersolveError`);
+  t.ok(
+    stats.ok > 0 && stats.err > 0,
+    `${stats.ok} calls returned, ${stats.err} threw ItersolveError`,
+  );
 });
 
 t.test('the native binding re-checks what a caller could bypass', async (t) => {
   const b = native() as unknown as Record<string, (...x: unknown[]) => unknown>;
   const stats = { ok: 0, err: 0 };
-  const names = Object.keys(b).filter((k) => typeof b[k] === 'function' && k !== 'Cancel' && k !== 'NativePreconditioner');
+  const names = Object.keys(b).filter(
+    (k) => typeof b[k] === 'function' && k !== 'Cancel' && k !== 'NativePreconditioner',
+  );
   t.ok(names.length >= 20, `${names.length} binding functions`);
   for (const name of names) {
     for (let i = 0; i < 400; i++) {
@@ -174,17 +296,32 @@ t.test('the native binding re-checks what a caller could bypass', async (t) => {
         const rows = pick([0, 1, 4, 16]);
         const cols = pick([0, 1, 4, 16]);
         const nnz = pick([0, 3, 16]);
-        a.splice(0, 6, rows, cols, pick([sortedRowPtr(rows, nnz), i32(rows + 1, nnz + 1)]), i32(nnz, cols + 2), f64(nnz), false);
+        a.splice(
+          0,
+          6,
+          rows,
+          cols,
+          pick([sortedRowPtr(rows, nnz), i32(rows + 1, nnz + 1)]),
+          i32(nnz, cols + 2),
+          f64(nnz),
+          false,
+        );
         if (name === 'mmWrite') a.unshift(null);
       }
       // the trusted flag is the caller's promise: a direct caller that passes true owns it
       for (let k = 0; k < a.length; k++) if (a[k] === true) a[k] = false;
       if (name === 'powerIteration' || name === 'powerIterationAsync') a[7] = pick([0, 1, 5]);
       if (name === 'setThreads' && typeof a[0] === 'number' && a[0] > 8) a[0] = 2;
-      if (name === 'mmWrite' && typeof a[0] === 'string') a[0] = '/nonexistent-dir/itersolve-fuzz.mtx';
+      if (name === 'mmWrite' && typeof a[0] === 'string')
+        a[0] = '/nonexistent-dir/itersolve-fuzz.mtx';
       if (name.endsWith('Async')) {
         const last = a.length - 1;
-        if (last >= 0 && typeof a[last] === 'object' && a[last] !== null && !ArrayBuffer.isView(a[last])) {
+        if (
+          last >= 0 &&
+          typeof a[last] === 'object' &&
+          a[last] !== null &&
+          !ArrayBuffer.isView(a[last])
+        ) {
           const o = a[last] as Record<string, unknown>;
           delete o.signal;
           if (typeof o.onProgress !== 'function') delete o.onProgress;
@@ -198,7 +335,16 @@ t.test('the native binding re-checks what a caller could bypass', async (t) => {
   for (let i = 0; i < 1000; i++) {
     const rows = pick([0, 1, 4, 16]);
     const nnz = pick([0, 3, 16]);
-    const a = [pick(['jacobi', 'ssor', 'ic0', 'ilu0', 'identity', 'x', arg()]), rows, pick([rows, 4]), pick([sortedRowPtr(rows, nnz), i32(rows + 1, nnz + 1)]), i32(nnz, rows + 2), f64(nnz), false, pick([1, 1.5, 0, 2, NaN, arg()])];
+    const a = [
+      pick(['jacobi', 'ssor', 'ic0', 'ilu0', 'identity', 'x', arg()]),
+      rows,
+      pick([rows, 4]),
+      pick([sortedRowPtr(rows, nnz), i32(rows + 1, nnz + 1)]),
+      i32(nnz, rows + 2),
+      f64(nnz),
+      false,
+      pick([1, 1.5, 0, 2, NaN, arg()]),
+    ];
     await check(t, 'new NativePreconditioner', () => new Ctor(...a), true, stats);
   }
   t.ok(stats.err > 0, `${stats.ok} returned, ${stats.err} threw coded errors`);

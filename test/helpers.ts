@@ -36,7 +36,12 @@ export interface RandomCsrOptions {
 }
 
 /** Seeded random CSR with sorted unique columns (optionally empty rows and one dense row). */
-export function randomCsr(rows: number, cols: number, seed: number, o: RandomCsrOptions = {}): CsrMatrix {
+export function randomCsr(
+  rows: number,
+  cols: number,
+  seed: number,
+  o: RandomCsrOptions = {},
+): CsrMatrix {
   const rand = rng(seed);
   const density = o.density ?? 0.05;
   const rowPtr = new Int32Array(rows + 1);

@@ -34,7 +34,8 @@ t.test('runtime info', async (t) => {
   if (process.arch === 'x64') t.ok(['scalar', 'avx2', 'avx512'].includes(i.simdDetected));
   t.throws(() => setSimd('sse9' as SimdPath), { code: 'ERR_INVALID_ARGUMENT', argument: 'simd' });
   for (const p of ['avx2', 'avx512', 'neon'] as SimdPath[]) {
-    if (!i.simdSupported.includes(p)) t.throws(() => setSimd(p), { code: 'ERR_UNSUPPORTED' }, `${p} unsupported here`);
+    if (!i.simdSupported.includes(p))
+      t.throws(() => setSimd(p), { code: 'ERR_UNSUPPORTED' }, `${p} unsupported here`);
   }
 });
 
@@ -48,47 +49,60 @@ function fixtures() {
   ];
 }
 
-t.test('every supported SIMD path agrees with the naive reference and with scalar to 1e-12', async (t) => {
-  const mats = fixtures();
-  const lengths = [0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 1000, 8191, 8193, 100003];
-  const ref: Record<string, number[]> = {};
-  for (const p of simdSupported()) {
-    t.equal(setSimd(p), p);
-    t.equal(simd(), p);
-    const got: number[] = [];
-    for (const [i, A] of mats.entries()) {
-      const x = randomVector(A.cols, 100 + i);
-      const y = A.multiply(x);
-      t.ok(relErr(y, naiveSpmv(A, x)) <= 1e-12, `${p}: spmv matrix ${i}`);
-      got.push(...y.slice(0, 50));
+t.test(
+  'every supported SIMD path agrees with the naive reference and with scalar to 1e-12',
+  async (t) => {
+    const mats = fixtures();
+    const lengths = [0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 1000, 8191, 8193, 100003];
+    const ref: Record<string, number[]> = {};
+    for (const p of simdSupported()) {
+      t.equal(setSimd(p), p);
+      t.equal(simd(), p);
+      const got: number[] = [];
+      for (const [i, A] of mats.entries()) {
+        const x = randomVector(A.cols, 100 + i);
+        const y = A.multiply(x);
+        t.ok(relErr(y, naiveSpmv(A, x)) <= 1e-12, `${p}: spmv matrix ${i}`);
+        got.push(...y.slice(0, 50));
+      }
+      for (const n of lengths) {
+        const x = randomVector(n, n + 1);
+        const y = randomVector(n, n + 2);
+        let d = 0;
+        for (let i = 0; i < n; i++) d += x[i] * y[i];
+        const dd = dot(x, y);
+        t.ok(
+          Math.abs(dd - d) <= 1e-12 * Math.max(1, Math.abs(d)) * Math.sqrt(n + 1),
+          `${p}: dot n=${n}`,
+        );
+        t.ok(
+          Math.abs(norm2(x) - Math.sqrt(dot(x, x))) <= 1e-12 * Math.max(1, norm2(x)),
+          `${p}: norm2 n=${n}`,
+        );
+        const s = native().sum(x);
+        let ss = 0;
+        for (let i = 0; i < n; i++) ss += x[i];
+        t.ok(
+          Math.abs(s - ss) <= 1e-12 * Math.max(1, Math.abs(ss)) * Math.sqrt(n + 1),
+          `${p}: sum n=${n}`,
+        );
+        const y1 = y.slice();
+        axpy(0.5, x, y1);
+        const y2 = y.slice();
+        for (let i = 0; i < n; i++) y2[i] += 0.5 * x[i];
+        t.ok(relErr(y1, y2) <= 1e-15, `${p}: axpy n=${n}`);
+        const y3 = y.slice();
+        axpby(2, x, -3, y3);
+        for (let i = 0; i < n; i++) y2[i] = 2 * x[i] - 3 * y[i];
+        t.ok(relErr(y3, y2) <= 1e-15, `${p}: axpby n=${n}`);
+        got.push(dd);
+      }
+      ref[p] = got;
     }
-    for (const n of lengths) {
-      const x = randomVector(n, n + 1);
-      const y = randomVector(n, n + 2);
-      let d = 0;
-      for (let i = 0; i < n; i++) d += x[i] * y[i];
-      const dd = dot(x, y);
-      t.ok(Math.abs(dd - d) <= 1e-12 * Math.max(1, Math.abs(d)) * Math.sqrt(n + 1), `${p}: dot n=${n}`);
-      t.ok(Math.abs(norm2(x) - Math.sqrt(dot(x, x))) <= 1e-12 * Math.max(1, norm2(x)), `${p}: norm2 n=${n}`);
-      const s = native().sum(x);
-      let ss = 0;
-      for (let i = 0; i < n; i++) ss += x[i];
-      t.ok(Math.abs(s - ss) <= 1e-12 * Math.max(1, Math.abs(ss)) * Math.sqrt(n + 1), `${p}: sum n=${n}`);
-      const y1 = y.slice();
-      axpy(0.5, x, y1);
-      const y2 = y.slice();
-      for (let i = 0; i < n; i++) y2[i] += 0.5 * x[i];
-      t.ok(relErr(y1, y2) <= 1e-15, `${p}: axpy n=${n}`);
-      const y3 = y.slice();
-      axpby(2, x, -3, y3);
-      for (let i = 0; i < n; i++) y2[i] = 2 * x[i] - 3 * y[i];
-      t.ok(relErr(y3, y2) <= 1e-15, `${p}: axpby n=${n}`);
-      got.push(dd);
-    }
-    ref[p] = got;
-  }
-  for (const p of Object.keys(ref)) t.ok(relErr(ref[p], ref.scalar) <= 1e-12, `${p} agrees with scalar`);
-});
+    for (const p of Object.keys(ref))
+      t.ok(relErr(ref[p], ref.scalar) <= 1e-12, `${p} agrees with scalar`);
+  },
+);
 
 t.test('reductions give the same bits run to run and for every thread count', async (t) => {
   const n = 1_000_003;
@@ -107,7 +121,10 @@ t.test('reductions give the same bits run to run and for every thread count', as
       t.equal(norm2(x), firstNorm);
     }
     const yv = A.multiply(v);
-    t.ok(relErr(yv, naiveSpmv(A, v)) === 0 || relErr(yv, naiveSpmv(A, v)) < 1e-15, `spmv with ${threads} threads`);
+    t.ok(
+      relErr(yv, naiveSpmv(A, v)) === 0 || relErr(yv, naiveSpmv(A, v)) < 1e-15,
+      `spmv with ${threads} threads`,
+    );
   }
   setThreads(before);
   t.throws(() => setThreads(0), { code: 'ERR_INVALID_ARGUMENT', argument: 'n' });
@@ -120,7 +137,10 @@ t.test('vector argument checks', async (t) => {
   t.throws(() => dot([1, 2, 3] as never, x), { code: 'ERR_INVALID_ARGUMENT', argument: 'x' });
   t.throws(() => axpy(NaN, x, x), { code: 'ERR_INVALID_ARGUMENT', argument: 'a' });
   t.throws(() => axpby(1, x, Infinity, x), { code: 'ERR_INVALID_ARGUMENT', argument: 'b' });
-  t.throws(() => norm2(new Float32Array(3) as never), { code: 'ERR_INVALID_ARGUMENT', argument: 'x' });
+  t.throws(() => norm2(new Float32Array(3) as never), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'x',
+  });
   // aliasing is handled: y = a y + b y
   const z = Float64Array.from([1, 2, 3]);
   axpby(2, z, 3, z);
@@ -146,5 +166,8 @@ t.test('ITERSOLVE_SIMD forces a path at load time', async (t) => {
     encoding: 'utf8',
   });
   t.equal(r.status, 0, r.stderr);
-  t.equal(JSON.parse(r.stdout).simd, simdSupported().includes('avx512') ? 'avx512' : info().simdDetected);
+  t.equal(
+    JSON.parse(r.stdout).simd,
+    simdSupported().includes('avx512') ? 'avx512' : info().simdDetected,
+  );
 });

@@ -37,7 +37,11 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
   }
   // the whole object, so a list the addon adds later is noticed too
   t.strictSame(Object.keys(nat).sort(), Object.keys(L.LAYOUT).sort(), 'the same lists');
-  t.strictSame(JSON.parse(JSON.stringify(nat)), JSON.parse(JSON.stringify(L.LAYOUT)), 'deep equality');
+  t.strictSame(
+    JSON.parse(JSON.stringify(nat)),
+    JSON.parse(JSON.stringify(L.LAYOUT)),
+    'deep equality',
+  );
 });
 
 t.test('the name → index maps are the lists’ positions', async (t) => {

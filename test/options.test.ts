@@ -26,7 +26,17 @@ import {
   sketchSolve,
   sketchSolveSync,
 } from '../lib/index';
-import { checkOptions, closest, editDistance, Operation, OPERATION_NAMES, OPTIONS, optionsOf, resolverFor, variantOf } from '../lib/options';
+import {
+  checkOptions,
+  closest,
+  editDistance,
+  Operation,
+  OPERATION_NAMES,
+  OPTIONS,
+  optionsOf,
+  resolverFor,
+  variantOf,
+} from '../lib/options';
 import { METHODS } from '../lib/layout';
 
 const A = poisson2d(6);
@@ -47,7 +57,10 @@ t.test('the table: every operation, key and CLI flag once', async (t) => {
       .map((o) => o.flag)
       .filter((f): f is string => f !== null);
     t.equal(new Set(flags).size, flags.length, `${op}: one option per CLI flag`);
-    t.ok(flags.every((f) => /^--[a-z]+(-[a-z]+)*$/.test(f)), `${op}: flags are --kebab-case`);
+    t.ok(
+      flags.every((f) => /^--[a-z]+(-[a-z]+)*$/.test(f)),
+      `${op}: flags are --kebab-case`,
+    );
   }
   // The Promise-only options are exactly signal and onProgress, taken by every iterative operation.
   t.strictSame(
@@ -56,27 +69,73 @@ t.test('the table: every operation, key and CLI flag once', async (t) => {
   );
   t.strictSame(
     optionsOf('cg', true).map((o) => o.key),
-    ['x0', 'out', 'preconditioner', 'rtol', 'atol', 'maxIterations', 'history', 'trueResidualEvery', 'timeLimitMs'],
+    [
+      'x0',
+      'out',
+      'preconditioner',
+      'rtol',
+      'atol',
+      'maxIterations',
+      'history',
+      'trueResidualEvery',
+      'timeLimitMs',
+    ],
   );
   t.strictSame(
     optionsOf('gcrotmk').map((o) => o.key),
-    ['x0', 'out', 'preconditioner', 'rtol', 'atol', 'maxIterations', 'restart', 'recycle', 'history', 'trueResidualEvery', 'timeLimitMs', 'signal', 'onProgress'],
+    [
+      'x0',
+      'out',
+      'preconditioner',
+      'rtol',
+      'atol',
+      'maxIterations',
+      'restart',
+      'recycle',
+      'history',
+      'trueResidualEvery',
+      'timeLimitMs',
+      'signal',
+      'onProgress',
+    ],
   );
-  t.strictSame(optionsOf('preconditioner').map((o) => o.key), ['omega']);
+  t.strictSame(
+    optionsOf('preconditioner').map((o) => o.key),
+    ['omega'],
+  );
 });
 
 t.test('defaults live in the table', async (t) => {
   for (const m of METHODS) {
     const o = checkOptions(m, {}, true, 50);
-    t.same([o.rtol, o.atol, o.maxIterations, o.history, o.trueResidualEvery], [1e-8, 0, 500, false, 0], `${m}: rtol 1e-8, atol 0, maxIterations 10·n`);
+    t.same(
+      [o.rtol, o.atol, o.maxIterations, o.history, o.trueResidualEvery],
+      [1e-8, 0, 500, false, 0],
+      `${m}: rtol 1e-8, atol 0, maxIterations 10·n`,
+    );
   }
   t.equal(checkOptions('gmres', {}, true, 5).restart, 30, 'gmres restart 30');
-  t.same([checkOptions('gcrotmk', {}, true, 5).restart, checkOptions('gcrotmk', {}, true, 5).recycle], [20, 20], 'gcrotmk m = 20 (SciPy), k = m');
-  t.same([checkOptions('gcrotmk', { restart: 7 }, true, 5).recycle, checkOptions('gcrotmk', { recycle: 0 }, true, 5).recycle], [7, 0], 'k follows m; 0 allowed');
+  t.same(
+    [checkOptions('gcrotmk', {}, true, 5).restart, checkOptions('gcrotmk', {}, true, 5).recycle],
+    [20, 20],
+    'gcrotmk m = 20 (SciPy), k = m',
+  );
+  t.same(
+    [
+      checkOptions('gcrotmk', { restart: 7 }, true, 5).recycle,
+      checkOptions('gcrotmk', { recycle: 0 }, true, 5).recycle,
+    ],
+    [7, 0],
+    'k follows m; 0 allowed',
+  );
   t.equal(checkOptions('conjugateDirection', {}, true, 5).memory, 2);
   t.equal(checkOptions('minres', {}, true, 5).checkSymmetry, false);
   t.equal(checkOptions('cgBatch', {}, true, 12).maxIterations, 120);
-  t.equal(checkOptions('powerIteration', {}, true, 12).maxIterations, 1000, 'power iteration: 1000');
+  t.equal(
+    checkOptions('powerIteration', {}, true, 12).maxIterations,
+    1000,
+    'power iteration: 1000',
+  );
   t.same(checkOptions('sketchSolve', {}, true, 10, 30), {
     sketch: 'kaczmarz',
     sampling: 'norm',
@@ -88,13 +147,32 @@ t.test('defaults live in the table', async (t) => {
     history: false,
     trueResidualEvery: 0,
   });
-  t.equal(checkOptions('sketchSolve', { sketch: 'gaussian', blockSize: 7 }, true, 10, 30).maxIterations, 500, '100·⌈m / blockSize⌉');
+  t.equal(
+    checkOptions('sketchSolve', { sketch: 'gaussian', blockSize: 7 }, true, 10, 30).maxIterations,
+    500,
+    '100·⌈m / blockSize⌉',
+  );
   t.equal(checkOptions('sketchSolve', {}, true, 10, 3).blockSize, 3, 'min(8, m)');
   t.equal(checkOptions('preconditioner', {}, true, 3).omega, 1);
-  t.equal(variantOf(OPTIONS.find((o) => o.key === 'maxIterations')!, 'cg').defaultText, '10·n');
-  t.equal(variantOf(OPTIONS.find((o) => o.key === 'restart')!, 'gcrotmk').default, 20);
+  t.equal(
+    variantOf(
+      OPTIONS.find((o) => o.key === 'maxIterations')!,
+      'cg',
+    ).defaultText,
+    '10·n',
+  );
+  t.equal(
+    variantOf(
+      OPTIONS.find((o) => o.key === 'restart')!,
+      'gcrotmk',
+    ).default,
+    20,
+  );
   // undefined counts as absent, for keys of any operation
-  t.equal(checkOptions('cg', { rtol: undefined, restart: undefined, nonsense: undefined }, true, 5).rtol, 1e-8);
+  t.equal(
+    checkOptions('cg', { rtol: undefined, restart: undefined, nonsense: undefined }, true, 5).rtol,
+    1e-8,
+  );
 });
 
 t.test('the generated resolver and the loop fallback agree', async (t) => {
@@ -132,8 +210,16 @@ t.test('the generated resolver and the loop fallback agree', async (t) => {
         const b = outcome(() => loop(o, 20, 30));
         // the generated resolver lists every key (undefined when absent without a default)
         const defined = (r: { value?: unknown }) =>
-          r.value ? Object.fromEntries(Object.entries(r.value as object).filter(([, x]) => x !== undefined)) : r;
-        t.strictSame(defined(a), defined(b), `${op}/${sync ? 'sync' : 'async'} ${JSON.stringify(o)}`);
+          r.value
+            ? Object.fromEntries(
+                Object.entries(r.value as object).filter(([, x]) => x !== undefined),
+              )
+            : r;
+        t.strictSame(
+          defined(a),
+          defined(b),
+          `${op}/${sync ? 'sync' : 'async'} ${JSON.stringify(o)}`,
+        );
       }
     }
   }
@@ -153,19 +239,43 @@ t.test('unknown options: named, with the closest known one', async (t) => {
     argument: 'maxIter',
     message: "maxIter: unknown option of cg (did you mean 'maxIterations'?)",
   });
-  t.throws(() => cgSync(A, b, { rtoll: 1e-3 } as never), { argument: 'rtoll', message: /did you mean 'rtol'\?/ });
-  t.throws(() => cgSync(A, b, { precond: 'jacobi' } as never), { argument: 'precond', message: /did you mean 'preconditioner'\?/ });
-  t.throws(() => gmresSync(A, b, { restrat: 5 } as never), { argument: 'restrat', message: /did you mean 'restart'\?/ });
-  t.throws(() => cgSync(A, b, { max_iterations: 5 } as never), { argument: 'max_iterations', message: /did you mean 'maxIterations'\?/ });
-  t.throws(() => cgSync(A, b, { tolerance: 1e-3 } as never), { argument: 'tolerance', message: 'tolerance: unknown option of cg' });
-  t.throws(() => powerIterationSync(A, { maxIterations: 5, tol: 1 } as never), { argument: 'tol', message: /did you mean 'rtol'\?/ });
-  t.throws(() => sketchSolveSync(A, b, { blocksize: 2 } as never), { argument: 'blocksize', message: /did you mean 'blockSize'\?/ });
+  t.throws(() => cgSync(A, b, { rtoll: 1e-3 } as never), {
+    argument: 'rtoll',
+    message: /did you mean 'rtol'\?/,
+  });
+  t.throws(() => cgSync(A, b, { precond: 'jacobi' } as never), {
+    argument: 'precond',
+    message: /did you mean 'preconditioner'\?/,
+  });
+  t.throws(() => gmresSync(A, b, { restrat: 5 } as never), {
+    argument: 'restrat',
+    message: /did you mean 'restart'\?/,
+  });
+  t.throws(() => cgSync(A, b, { max_iterations: 5 } as never), {
+    argument: 'max_iterations',
+    message: /did you mean 'maxIterations'\?/,
+  });
+  t.throws(() => cgSync(A, b, { tolerance: 1e-3 } as never), {
+    argument: 'tolerance',
+    message: 'tolerance: unknown option of cg',
+  });
+  t.throws(() => powerIterationSync(A, { maxIterations: 5, tol: 1 } as never), {
+    argument: 'tol',
+    message: /did you mean 'rtol'\?/,
+  });
+  t.throws(() => sketchSolveSync(A, b, { blocksize: 2 } as never), {
+    argument: 'blocksize',
+    message: /did you mean 'blockSize'\?/,
+  });
   t.throws(() => Preconditioner.create(A, 'ssor', { omgea: 1.5 } as never), {
     argument: 'omgea',
     message: "omgea: unknown option of Preconditioner.create (did you mean 'omega'?)",
   });
   // the suggestion is one this operation takes
-  t.throws(() => cgSync(A, b, { memroy: 1 } as never), { argument: 'memroy', message: 'memroy: unknown option of cg' });
+  t.throws(() => cgSync(A, b, { memroy: 1 } as never), {
+    argument: 'memroy',
+    message: 'memroy: unknown option of cg',
+  });
   t.equal(closest('maxit', ['rtol', 'maxIterations']), 'maxIterations');
   t.equal(closest('xyz', ['rtol', 'maxIterations']), undefined);
   t.equal(editDistance('restrat', 'restart'), 1, 'a transposition is one edit');
@@ -178,15 +288,30 @@ t.test('options of other operations are named as such', async (t) => {
     argument: 'restart',
     message: 'restart: not an option of cg (gmres and gcrotmk take it)',
   });
-  t.throws(() => gmresSync(A, b, { recycle: 3 } as never), { argument: 'recycle', message: 'recycle: not an option of gmres (gcrotmk takes it)' });
+  t.throws(() => gmresSync(A, b, { recycle: 3 } as never), {
+    argument: 'recycle',
+    message: 'recycle: not an option of gmres (gcrotmk takes it)',
+  });
   t.throws(() => conjugateDirectionSync(A, b, { preconditioner: 'jacobi' } as never), {
     argument: 'preconditioner',
     message: "preconditioner: not an option of conjugateDirection (did you mean 'oracle'?)",
   });
-  t.throws(() => cgSync(A, b, { oracle: 'jacobi' } as never), { argument: 'oracle', message: /did you mean 'preconditioner'\?/ });
-  t.throws(() => cgBatchSync(A, b, { flexible: true } as never), { argument: 'flexible', message: /^flexible: not an option of cgBatch/ });
-  t.throws(() => powerIterationSync(A, { atol: 1 } as never), { argument: 'atol', message: /^atol: not an option of powerIteration/ });
-  await t.rejects(cg(A, b, { restart: 3 } as never), { argument: 'restart', message: 'restart: not an option of cg (gmres and gcrotmk take it)' });
+  t.throws(() => cgSync(A, b, { oracle: 'jacobi' } as never), {
+    argument: 'oracle',
+    message: /did you mean 'preconditioner'\?/,
+  });
+  t.throws(() => cgBatchSync(A, b, { flexible: true } as never), {
+    argument: 'flexible',
+    message: /^flexible: not an option of cgBatch/,
+  });
+  t.throws(() => powerIterationSync(A, { atol: 1 } as never), {
+    argument: 'atol',
+    message: /^atol: not an option of powerIteration/,
+  });
+  await t.rejects(cg(A, b, { restart: 3 } as never), {
+    argument: 'restart',
+    message: 'restart: not an option of cg (gmres and gcrotmk take it)',
+  });
 });
 
 t.test('signal and onProgress are rejected by the Sync forms', async (t) => {
@@ -196,14 +321,20 @@ t.test('signal and onProgress are rejected by the Sync forms', async (t) => {
     argument: 'signal',
     message: 'signal: not an option of cgSync (the Promise form cg takes it)',
   });
-  t.throws(() => gmresSync(A, b, { onProgress: () => {} } as never), { argument: 'onProgress', message: /gmresSync.*gmres takes it/ });
+  t.throws(() => gmresSync(A, b, { onProgress: () => {} } as never), {
+    argument: 'onProgress',
+    message: /gmresSync.*gmres takes it/,
+  });
   t.throws(() => cgBatchSync(A, b, { signal } as never), { argument: 'signal' });
   t.throws(() => sketchSolveSync(A, b, { signal } as never), { argument: 'signal' });
   t.throws(() => powerIterationSync(A, { signal } as never), { argument: 'signal' });
   // and taken by the Promise forms
   const r = await cg(A, b, { signal, onProgress: () => {} });
   t.equal(r.converged, true);
-  await t.rejects(cg(A, b, { signal: {} as never }), { argument: 'signal', message: 'signal: expected an AbortSignal, received Object' });
+  await t.rejects(cg(A, b, { signal: {} as never }), {
+    argument: 'signal',
+    message: 'signal: expected an AbortSignal, received Object',
+  });
 });
 
 t.test('gcrotmk and minres checkSymmetry through the facade', async (t) => {
@@ -213,13 +344,22 @@ t.test('gcrotmk and minres checkSymmetry through the facade', async (t) => {
     argument: 'A',
     name: 'ItersolveError',
   });
-  await t.rejects(minres(N, Float64Array.from([1, 2, 3]), { checkSymmetry: true }), { code: 'ERR_NOT_SYMMETRIC', argument: 'A' });
+  await t.rejects(minres(N, Float64Array.from([1, 2, 3]), { checkSymmetry: true }), {
+    code: 'ERR_NOT_SYMMETRIC',
+    argument: 'A',
+  });
   // symmetric to within ε^(1/3): accepted; exactly symmetric: accepted
   const S = CsrMatrix.fromDense(2, 2, Float64Array.from([2, 1, 1 + 1e-9, 2]));
   t.equal(minresSync(S, Float64Array.from([1, 1]), { checkSymmetry: true }).converged, true);
   t.equal(minresSync(A, b, { checkSymmetry: true }).converged, true);
-  t.throws(() => minresSync(A, b, { checkSymmetry: 1 as never }), { argument: 'checkSymmetry', message: 'checkSymmetry: expected a boolean, received 1' });
-  t.throws(() => gcrotmkSync(A, b, { recycle: -1 }), { argument: 'recycle', message: 'recycle: expected an integer in [0, 100000], received -1' });
+  t.throws(() => minresSync(A, b, { checkSymmetry: 1 as never }), {
+    argument: 'checkSymmetry',
+    message: 'checkSymmetry: expected a boolean, received 1',
+  });
+  t.throws(() => gcrotmkSync(A, b, { recycle: -1 }), {
+    argument: 'recycle',
+    message: 'recycle: expected an integer in [0, 100000], received -1',
+  });
   t.throws(() => gcrotmkSync(A, b, { restart: 0 }), { argument: 'restart' });
 });
 
@@ -236,12 +376,48 @@ interface Solver {
 }
 const solvers: Solver[] = [
   { name: 'cg', sync: cgSync as Run, async: cg as Run, precond: 'preconditioner', square: true },
-  { name: 'bicgstab', sync: bicgstabSync as Run, async: bicgstab as Run, precond: 'preconditioner', square: true },
-  { name: 'gmres', sync: gmresSync as Run, async: gmres as Run, precond: 'preconditioner', square: true },
-  { name: 'minres', sync: minresSync as Run, async: minres as Run, precond: 'preconditioner', square: true },
-  { name: 'conjugateDirection', sync: conjugateDirectionSync as Run, async: conjugateDirection as Run, precond: 'oracle', square: true },
-  { name: 'gcrotmk', sync: gcrotmkSync as Run, async: gcrotmk as Run, precond: 'preconditioner', square: true },
-  { name: 'cgBatch', sync: cgBatchSync as Run, async: cgBatch as Run, precond: 'preconditioner', square: true },
+  {
+    name: 'bicgstab',
+    sync: bicgstabSync as Run,
+    async: bicgstab as Run,
+    precond: 'preconditioner',
+    square: true,
+  },
+  {
+    name: 'gmres',
+    sync: gmresSync as Run,
+    async: gmres as Run,
+    precond: 'preconditioner',
+    square: true,
+  },
+  {
+    name: 'minres',
+    sync: minresSync as Run,
+    async: minres as Run,
+    precond: 'preconditioner',
+    square: true,
+  },
+  {
+    name: 'conjugateDirection',
+    sync: conjugateDirectionSync as Run,
+    async: conjugateDirection as Run,
+    precond: 'oracle',
+    square: true,
+  },
+  {
+    name: 'gcrotmk',
+    sync: gcrotmkSync as Run,
+    async: gcrotmk as Run,
+    precond: 'preconditioner',
+    square: true,
+  },
+  {
+    name: 'cgBatch',
+    sync: cgBatchSync as Run,
+    async: cgBatch as Run,
+    precond: 'preconditioner',
+    square: true,
+  },
   { name: 'sketchSolve', sync: sketchSolveSync as Run, async: sketchSolve as Run },
   {
     name: 'powerIteration',
@@ -261,7 +437,14 @@ function caught(f: () => unknown): unknown {
 }
 const shape = (e: unknown) => {
   const x = e as ItersolveError;
-  return { instance: e instanceof ItersolveError, name: x?.name, code: x?.code, argument: x?.argument, row: x?.row, message: x?.message };
+  return {
+    instance: e instanceof ItersolveError,
+    name: x?.name,
+    code: x?.code,
+    argument: x?.argument,
+    row: x?.row,
+    message: x?.message,
+  };
 };
 
 // A matrix whose IC(0) fails for good: a negative diagonal entry at row 5 (no shift cures it).
@@ -273,18 +456,45 @@ const negDiag = (() => {
 
 const nanB = b.slice();
 nanB[7] = NaN;
-const mistakes: Array<{ what: string; applies: (s: Solver) => boolean; args: (s: Solver) => [CsrMatrix, Float64Array, object?] }> = [
+const mistakes: Array<{
+  what: string;
+  applies: (s: Solver) => boolean;
+  args: (s: Solver) => [CsrMatrix, Float64Array, object?];
+}> = [
   { what: 'NaN in b', applies: (s) => s.name !== 'powerIteration', args: () => [A, nanB] },
-  { what: 'b of the wrong length', applies: (s) => s.name !== 'powerIteration', args: () => [A, new Float64Array(n - 1)] },
-  { what: 'x0 of the wrong length', applies: () => true, args: () => [A, b, { x0: new Float64Array(3) }] },
-  { what: 'a non-square A', applies: (s) => !!s.square, args: () => [CsrMatrix.fromDense(2, 3, Float64Array.from([1, 0, 0, 0, 1, 0])), new Float64Array(2)] },
+  {
+    what: 'b of the wrong length',
+    applies: (s) => s.name !== 'powerIteration',
+    args: () => [A, new Float64Array(n - 1)],
+  },
+  {
+    what: 'x0 of the wrong length',
+    applies: () => true,
+    args: () => [A, b, { x0: new Float64Array(3) }],
+  },
+  {
+    what: 'a non-square A',
+    applies: (s) => !!s.square,
+    args: () => [
+      CsrMatrix.fromDense(2, 3, Float64Array.from([1, 0, 0, 0, 1, 0])),
+      new Float64Array(2),
+    ],
+  },
   { what: 'A not a CsrMatrix', applies: () => true, args: () => [{} as CsrMatrix, b] },
   { what: 'a bad option value', applies: () => true, args: () => [A, b, { rtol: -1 }] },
   { what: 'a NaN option value', applies: () => true, args: () => [A, b, { maxIterations: NaN }] },
   { what: 'an unknown option', applies: () => true, args: () => [A, b, { maxIter: 3 }] },
   { what: 'options not an object', applies: () => true, args: () => [A, b, 5 as never] },
-  { what: 'a bad preconditioner kind', applies: (s) => !!s.precond, args: (s) => [A, b, { [s.precond!]: 'ic1' }] },
-  { what: 'ERR_ZERO_PIVOT from a failing ic0', applies: (s) => !!s.precond, args: (s) => [negDiag, b, { [s.precond!]: 'ic0' }] },
+  {
+    what: 'a bad preconditioner kind',
+    applies: (s) => !!s.precond,
+    args: (s) => [A, b, { [s.precond!]: 'ic1' }],
+  },
+  {
+    what: 'ERR_ZERO_PIVOT from a failing ic0',
+    applies: (s) => !!s.precond,
+    args: (s) => [negDiag, b, { [s.precond!]: 'ic0' }],
+  },
 ];
 
 t.test('every mistake reads the same in the Sync and the Promise form', async (t) => {
@@ -292,16 +502,23 @@ t.test('every mistake reads the same in the Sync and the Promise form', async (t
     for (const m of mistakes) {
       if (!m.applies(s)) continue;
       const [M, rhs, o] = m.args(s);
-      const B = s.name === 'cgBatch' && rhs.length === n ? Float64Array.from([...rhs, ...rhs]) : rhs;
+      const B =
+        s.name === 'cgBatch' && rhs.length === n ? Float64Array.from([...rhs, ...rhs]) : rhs;
       const se = caught(() => s.sync(M, B, o));
       let ae: unknown;
       const p = s.async(M, B, o) as Promise<unknown>;
-      t.ok(p instanceof Promise, `${s.name}, ${m.what}: the Promise form returns a promise (never throws)`);
+      t.ok(
+        p instanceof Promise,
+        `${s.name}, ${m.what}: the Promise form returns a promise (never throws)`,
+      );
       await p.then(
         () => undefined,
         (e: unknown) => (ae = e),
       );
-      t.ok(se instanceof ItersolveError, `${s.name}, ${m.what}: Sync throws an ItersolveError (${(se as Error)?.message})`);
+      t.ok(
+        se instanceof ItersolveError,
+        `${s.name}, ${m.what}: Sync throws an ItersolveError (${(se as Error)?.message})`,
+      );
       t.strictSame(shape(ae), shape(se), `${s.name}, ${m.what}: same error in both forms`);
       t.ok((se as ItersolveError)?.argument, `${s.name}, ${m.what}: names its argument`);
     }
@@ -309,7 +526,16 @@ t.test('every mistake reads the same in the Sync and the Promise form', async (t
 });
 
 t.test('the arguments and rows named', async (t) => {
-  t.match(caught(() => cgSync(A, nanB)), { code: 'ERR_INVALID_ARGUMENT', argument: 'b', message: /b\[7\]|index 7|entry 7/ });
-  t.match(caught(() => cgSync(negDiag, b, { preconditioner: 'ic0' })), { code: 'ERR_ZERO_PIVOT', row: 5, message: /row 5/ });
-  t.match(caught(() => Preconditioner.ic0(negDiag)), { code: 'ERR_ZERO_PIVOT', row: 5, message: /row 5/ });
+  t.match(
+    caught(() => cgSync(A, nanB)),
+    { code: 'ERR_INVALID_ARGUMENT', argument: 'b', message: /b\[7\]|index 7|entry 7/ },
+  );
+  t.match(
+    caught(() => cgSync(negDiag, b, { preconditioner: 'ic0' })),
+    { code: 'ERR_ZERO_PIVOT', row: 5, message: /row 5/ },
+  );
+  t.match(
+    caught(() => Preconditioner.ic0(negDiag)),
+    { code: 'ERR_ZERO_PIVOT', row: 5, message: /row 5/ },
+  );
 });

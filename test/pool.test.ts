@@ -17,7 +17,8 @@ type PoolStats = {
   waiting: number;
   environments: number;
 };
-const poolStats = (reset = false): PoolStats => (native() as unknown as { poolStats(r?: boolean): PoolStats }).poolStats(reset);
+const poolStats = (reset = false): PoolStats =>
+  (native() as unknown as { poolStats(r?: boolean): PoolStats }).poolStats(reset);
 
 const N = 256; // 65 536 unknowns: kernels run on the pool (ops::kParallelMin), so helpers are used
 const SOLVES_PER_WORKER = 2;
@@ -89,77 +90,111 @@ function startWorker(solves: number): Promise<Report> {
     let report: Report | undefined;
     w.on('message', (m: Report) => (report = m));
     w.on('error', reject);
-    w.on('exit', () => (report ? resolve(report) : reject(new Error('worker exited without a report'))));
+    w.on('exit', () =>
+      report ? resolve(report) : reject(new Error('worker exited without a report')),
+    );
   });
 }
 
-t.test('8 worker_threads share one compute pool: never more threads computing than cores', async (t) => {
-  const cores = os.availableParallelism();
-  const s0 = poolStats();
-  t.equal(s0.limit, cores, `the process-wide limit is the core count (${cores})`);
+t.test(
+  '8 worker_threads share one compute pool: never more threads computing than cores',
+  async (t) => {
+    const cores = os.availableParallelism();
+    const s0 = poolStats();
+    t.equal(s0.limit, cores, `the process-wide limit is the core count (${cores})`);
 
-  // Alone: one worker, one solve at a time (its kernels may use every core).
-  const alone = await startWorker(SOLVES_PER_WORKER);
-  t.notOk(alone.error, alone.error ?? 'alone: solved');
-  const ref = alone.runs[0];
-  t.equal(ref.reason, 'rtol', `IC(0)-PCG converges (${ref.iterations} iterations)`);
+    // Alone: one worker, one solve at a time (its kernels may use every core).
+    const alone = await startWorker(SOLVES_PER_WORKER);
+    t.notOk(alone.error, alone.error ?? 'alone: solved');
+    const ref = alone.runs[0];
+    t.equal(ref.reason, 'rtol', `IC(0)-PCG converges (${ref.iterations} iterations)`);
 
-  poolStats(true);
-  let maxSeen = 0;
-  let maxEnvs = 0;
-  const timer = setInterval(() => {
-    const s = poolStats();
-    maxSeen = Math.max(maxSeen, s.computing);
-    maxEnvs = Math.max(maxEnvs, s.environments);
-  }, 1);
-  const t0 = Date.now();
-  const reports = await Promise.all(Array.from({ length: WORKERS }, () => startWorker(SOLVES_PER_WORKER)));
-  const wall = Date.now() - t0;
-  clearInterval(timer);
-  const s1 = poolStats();
+    poolStats(true);
+    let maxSeen = 0;
+    let maxEnvs = 0;
+    const timer = setInterval(() => {
+      const s = poolStats();
+      maxSeen = Math.max(maxSeen, s.computing);
+      maxEnvs = Math.max(maxEnvs, s.environments);
+    }, 1);
+    const t0 = Date.now();
+    const reports = await Promise.all(
+      Array.from({ length: WORKERS }, () => startWorker(SOLVES_PER_WORKER)),
+    );
+    const wall = Date.now() - t0;
+    clearInterval(timer);
+    const s1 = poolStats();
 
-  for (const r of reports) t.notOk(r.error, r.error ?? 'worker solved');
-  const runs = reports.flatMap((r) => r.runs);
-  t.equal(runs.length, WORKERS * SOLVES_PER_WORKER);
-  t.ok(
-    runs.every((r) => r.reason === ref.reason && r.iterations === ref.iterations && r.residualNorm === ref.residualNorm),
-    'every solve gives the lone solve\'s result, bit for bit',
-  );
-  t.ok(s1.maxConcurrent >= 1, `threads were seen computing (max ${s1.maxConcurrent})`);
-  t.ok(s1.maxConcurrent <= cores, `at most ${cores} threads computed at once over 8 workers (max ${s1.maxConcurrent})`);
-  t.ok(maxSeen <= cores, `sampled: at most ${cores} computing (saw ${maxSeen})`);
-  t.ok(maxEnvs >= 2, `the workers' environments attached to the same pool (saw ${maxEnvs} at once)`);
-  t.ok(s1.workers <= Math.max(0, cores - 1), `one set of pool workers for the process (${s1.workers} threads)`);
+    for (const r of reports) t.notOk(r.error, r.error ?? 'worker solved');
+    const runs = reports.flatMap((r) => r.runs);
+    t.equal(runs.length, WORKERS * SOLVES_PER_WORKER);
+    t.ok(
+      runs.every(
+        (r) =>
+          r.reason === ref.reason &&
+          r.iterations === ref.iterations &&
+          r.residualNorm === ref.residualNorm,
+      ),
+      "every solve gives the lone solve's result, bit for bit",
+    );
+    t.ok(s1.maxConcurrent >= 1, `threads were seen computing (max ${s1.maxConcurrent})`);
+    t.ok(
+      s1.maxConcurrent <= cores,
+      `at most ${cores} threads computed at once over 8 workers (max ${s1.maxConcurrent})`,
+    );
+    t.ok(maxSeen <= cores, `sampled: at most ${cores} computing (saw ${maxSeen})`);
+    t.ok(
+      maxEnvs >= 2,
+      `the workers' environments attached to the same pool (saw ${maxEnvs} at once)`,
+    );
+    t.ok(
+      s1.workers <= Math.max(0, cores - 1),
+      `one set of pool workers for the process (${s1.workers} threads)`,
+    );
 
-  // The workers are gone: their environments detached from the pool; nothing computes.
-  for (let i = 0; i < 200 && poolStats().environments > 1; ++i) await new Promise((r) => setTimeout(r, 10));
-  const s2 = poolStats();
-  t.equal(s2.environments, 1, 'only the main environment still holds the pool');
-  t.equal(s2.computing, 0, 'nothing computes after the workers finished');
-  t.equal(s2.waiting, 0, 'no runner waits for a core');
+    // The workers are gone: their environments detached from the pool; nothing computes.
+    for (let i = 0; i < 200 && poolStats().environments > 1; ++i)
+      await new Promise((r) => setTimeout(r, 10));
+    const s2 = poolStats();
+    t.equal(s2.environments, 1, 'only the main environment still holds the pool');
+    t.equal(s2.computing, 0, 'nothing computes after the workers finished');
+    t.equal(s2.waiting, 0, 'no runner waits for a core');
 
-  const all = reports.flatMap((r) => r.times);
-  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
-  t.comment(
-    `IC(0)-PCG on poisson2d(${N}), ${ref.iterations} iterations, ${cores} cores: alone ${alone.times.map((x) => x.toFixed(0)).join(', ')} ms; ` +
-      `8 workers x ${SOLVES_PER_WORKER}: ${mean(all).toFixed(0)} ms per solve (min ${Math.min(...all).toFixed(0)}, max ${Math.max(...all).toFixed(0)}), ` +
-      `wall ${wall} ms for ${all.length} solves (${(wall / all.length).toFixed(0)} ms each); max computing ${s1.maxConcurrent}`,
-  );
-});
+    const all = reports.flatMap((r) => r.times);
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    t.comment(
+      `IC(0)-PCG on poisson2d(${N}), ${ref.iterations} iterations, ${cores} cores: alone ${alone.times.map((x) => x.toFixed(0)).join(', ')} ms; ` +
+        `8 workers x ${SOLVES_PER_WORKER}: ${mean(all).toFixed(0)} ms per solve (min ${Math.min(...all).toFixed(0)}, max ${Math.max(...all).toFixed(0)}), ` +
+        `wall ${wall} ms for ${all.length} solves (${(wall / all.length).toFixed(0)} ms each); max computing ${s1.maxConcurrent}`,
+    );
+  },
+);
 
 t.test('worker teardown while its jobs wait for a core is safe', async (t) => {
   // Fill the cores from several workers, terminate some of them mid-way: the others finish, and
   // the terminated ones' runner threads waiting for a slot leave without computing.
-  const src = WORKER_SOURCE.replace("parentPort.postMessage({ times, runs });", "parentPort.postMessage({ times, runs });");
-  const ws = Array.from({ length: 6 }, () => new Worker(src, { eval: true, workerData: { root: path.join(__dirname, '..'), n: N, solves: 3 } }));
+  const src = WORKER_SOURCE.replace(
+    'parentPort.postMessage({ times, runs });',
+    'parentPort.postMessage({ times, runs });',
+  );
+  const ws = Array.from(
+    { length: 6 },
+    () =>
+      new Worker(src, {
+        eval: true,
+        workerData: { root: path.join(__dirname, '..'), n: N, solves: 3 },
+      }),
+  );
   const exits = ws.map((w) => new Promise<number>((r) => w.on('exit', r)));
   const messages = ws.map((w) => new Promise<Report>((r) => w.on('message', r)));
   await new Promise((r) => setTimeout(r, 150));
   await Promise.all([ws[0].terminate(), ws[1].terminate(), ws[2].terminate()]);
   const done = await Promise.all(messages.slice(3));
-  for (const d of done) t.ok(!d.error && d.runs.every((r) => r.reason === 'rtol'), 'a surviving worker converged');
+  for (const d of done)
+    t.ok(!d.error && d.runs.every((r) => r.reason === 'rtol'), 'a surviving worker converged');
   await Promise.all(exits);
-  for (let i = 0; i < 200 && poolStats().environments > 1; ++i) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && poolStats().environments > 1; ++i)
+    await new Promise((r) => setTimeout(r, 10));
   t.equal(poolStats().environments, 1, 'every worker environment detached');
   t.equal(poolStats().computing, 0);
 });

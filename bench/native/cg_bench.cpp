@@ -2,8 +2,12 @@
 // threads (ms per iteration, GB/s), IC(0)-PCG, SSOR-PCG in Eisenstat's form and, for
 // comparison, SSOR-PCG through the generic apply().
 //   Build (from the repository root; bench/out/ is git-ignored):
-//   d=bench/out/native/cg && mkdir -p $d && g++ -std=c++17 -O3 -Inative -mavx2 -mfma -c native/kernels/kernels_avx2.cpp -o $d/avx2.o && g++ -std=c++17 -O3 -Inative -mavx512f -mavx512vl -mavx512dq -mavx2 -mfma -c native/kernels/kernels_avx512.cpp -o $d/avx512.o && g++ -std=c++17 -O3 -Inative bench/native/cg_bench.cpp $(node scripts/sources.js core) $d/avx2.o $d/avx512.o -o $d/cg_bench -lpthread
-//   Run: bench/out/native/cg/cg_bench [N=1000] [rtol=1e-8] [omega=1.5]
+//   d=bench/out/native/cg && mkdir -p $d && g++ -std=c++17 -O3 -Inative -mavx2 -mfma -c
+//   native/kernels/kernels_avx2.cpp -o $d/avx2.o && g++ -std=c++17 -O3 -Inative -mavx512f
+//   -mavx512vl -mavx512dq -mavx2 -mfma -c native/kernels/kernels_avx512.cpp -o $d/avx512.o && g++
+//   -std=c++17 -O3 -Inative bench/native/cg_bench.cpp $(node scripts/sources.js core) $d/avx2.o
+//   $d/avx512.o -o $d/cg_bench -lpthread Run: bench/out/native/cg/cg_bench [N=1000] [rtol=1e-8]
+//   [omega=1.5]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -57,7 +61,9 @@ class Opaque final : public Preconditioner {
   explicit Opaque(const Preconditioner& m) : m_(m) {}
   const char* kind() const override { return "callback"; }
   int64_t size() const override { return m_.size(); }
-  bool apply(const Engine& e, const double* r, double* z) const override { return m_.apply(e, r, z); }
+  bool apply(const Engine& e, const double* r, double* z) const override {
+    return m_.apply(e, r, z);
+  }
 
  private:
   const Preconditioner& m_;
@@ -70,8 +76,9 @@ IterResult timed(const char* label, const Engine& e, const Mat& A, const std::ve
   const auto t0 = std::chrono::steady_clock::now();
   IterResult r = cg(e, A.view(), b.data(), x.data(), M, opt, ctl);
   *ms = ms_since(t0);
-  std::printf("%-34s %-7s %6lld it  %9.1f ms  %6.2f ms/it  rel.res %.2e\n", label, reason_name(r.reason),
-              (long long)r.iterations, *ms, *ms / double(r.iterations > 0 ? r.iterations : 1),
+  std::printf("%-34s %-7s %6lld it  %9.1f ms  %6.2f ms/it  rel.res %.2e\n", label,
+              reason_name(r.reason), (long long)r.iterations, *ms,
+              *ms / double(r.iterations > 0 ? r.iterations : 1),
               r.value / std::sqrt(std::inner_product(b.begin(), b.end(), b.begin(), 0.0)));
   return r;
 }
@@ -94,9 +101,11 @@ int main(int argc, char** argv) {
   // p and writes q (+ q's write-allocate); r −= αq reads q, r and writes r; x += αp, p = r + βp
   // reads x, p, r and writes x, p.
   const double bytes = 12.0 * double(nnz) + 4.0 * double(n + 1) + 8.0 * double(n) * (3 + 3 + 5);
-  std::printf("2D Poisson N=%d: n=%lld nnz=%lld, rtol %g, SIMD %s\n", N, (long long)n, (long long)nnz, opt.rtol,
-              simd_name(detect_simd()));
-  std::printf("bytes per CG iteration: %.1f MB (incl. write-allocate of q); reference figure 150 MB\n", bytes / 1e6);
+  std::printf("2D Poisson N=%d: n=%lld nnz=%lld, rtol %g, SIMD %s\n", N, (long long)n,
+              (long long)nnz, opt.rtol, simd_name(detect_simd()));
+  std::printf(
+      "bytes per CG iteration: %.1f MB (incl. write-allocate of q); reference figure 150 MB\n",
+      bytes / 1e6);
   for (int threads : {1, 2}) {
     ThreadPool pool(threads);
     Engine e{kernels_for(detect_simd()), &pool};
@@ -105,7 +114,8 @@ int main(int argc, char** argv) {
     double ms;
     const IterResult r = timed(label, e, A, b, nullptr, opt, &ms);
     const double per = ms / double(r.iterations);
-    if (N == 1000) std::printf("%-34s %.1f GB/s at the reference 150 MB/it\n", "", 150e6 / per / 1e6);
+    if (N == 1000)
+      std::printf("%-34s %.1f GB/s at the reference 150 MB/it\n", "", 150e6 / per / 1e6);
     std::printf("%-34s %.1f GB/s at %.1f MB/it\n", "", bytes / per / 1e6, bytes / 1e6);
   }
   ThreadPool pool(2);

@@ -1,6 +1,7 @@
 // Standalone SpMV harness for the itersolve kernel tables (no Node, no build system).
 //
-//   bench/native/build.sh && bench/out/native/spmv_bench [--quick] [--reps N] [--no-perf] [--no-check]
+//   bench/native/build.sh && bench/out/native/spmv_bench [--quick] [--reps N] [--no-perf]
+//   [--no-check]
 //                                                        [--no-blocked] [--n2d N] [--n3d N]
 //                                                        [--more: 9/27-point, random, banded]
 //                                                        [--only SUBSTRING-OF-PROBLEM-NAME]
@@ -130,7 +131,10 @@ Csr poisson2d(int N) {
     for (int j = 0; j < N; ++j) {
       const int32_t r = i * N + j;
       A.rp[static_cast<size_t>(r)] = static_cast<int32_t>(A.ci.size());
-      auto put = [&](int32_t c, double val) { A.ci.push_back(c); A.v.push_back(val); };
+      auto put = [&](int32_t c, double val) {
+        A.ci.push_back(c);
+        A.v.push_back(val);
+      };
       if (i > 0) put(r - N, -1);
       if (j > 0) put(r - 1, -1);
       put(r, 4);
@@ -154,7 +158,10 @@ Csr poisson3d(int N) {
       for (int k = 0; k < N; ++k) {
         const int32_t r = (i * N + j) * N + k;
         A.rp[static_cast<size_t>(r)] = static_cast<int32_t>(A.ci.size());
-        auto put = [&](int32_t c, double val) { A.ci.push_back(c); A.v.push_back(val); };
+        auto put = [&](int32_t c, double val) {
+          A.ci.push_back(c);
+          A.v.push_back(val);
+        };
         if (i > 0) put(r - NN, -1);
         if (j > 0) put(r - N, -1);
         if (k > 0) put(r - 1, -1);
@@ -511,7 +518,8 @@ struct Problem {
     std::memcpy(rp.p, A.rp.data(), A.rp.size() * 4);
     std::memcpy(ci.p, A.ci.data(), A.ci.size() * 4);
     std::memcpy(v.p, A.v.data(), A.v.size() * 8);
-    for (int64_t i = 0; i < cols; ++i) x[static_cast<size_t>(i)] = 1.0 + 1e-3 * static_cast<double>(i % 97);
+    for (int64_t i = 0; i < cols; ++i)
+      x[static_cast<size_t>(i)] = 1.0 + 1e-3 * static_cast<double>(i % 97);
     for (int64_t i = 0; i < rows; ++i) {
       y[static_cast<size_t>(i)] = 0.0;
       w[static_cast<size_t>(i)] = 1.0 - 1e-3 * static_cast<double>(i % 89);
@@ -582,8 +590,10 @@ double read_probe_4streams(int reps) {
     g_sink = g_sink + _mm_cvtsd_f64(c);
   });
   const double gbs = static_cast<double>(n) * 8.0 / t / 1e9;
-  std::printf("== informative: 4 concurrent read streams over 256 MiB (SSE2), best of %d: %.2f ms  "
-              "%.2f GB/s\n", reps, t * 1e3, gbs);
+  std::printf(
+      "== informative: 4 concurrent read streams over 256 MiB (SSE2), best of %d: %.2f ms  "
+      "%.2f GB/s\n",
+      reps, t * 1e3, gbs);
   return gbs;
 }
 
@@ -617,8 +627,8 @@ void run_perf(const std::vector<Table>& tables, int reps, double probe, bool blo
     Csr b = random_csr(rng, 1000000, 1000000, 12, 0.0);
     for (int64_t r = 0; r < b.rows; ++r)
       for (int32_t k = b.rp[static_cast<size_t>(r)]; k < b.rp[static_cast<size_t>(r) + 1]; ++k)
-        b.ci[static_cast<size_t>(k)] = static_cast<int32_t>(
-            std::min<int64_t>(b.cols - 1, std::max<int64_t>(0, r + (b.ci[static_cast<size_t>(k)] % 4001) - 2000)));
+        b.ci[static_cast<size_t>(k)] = static_cast<int32_t>(std::min<int64_t>(
+            b.cols - 1, std::max<int64_t>(0, r + (b.ci[static_cast<size_t>(k)] % 4001) - 2000)));
     probs.push_back(new Problem("banded 1e6 rows, len 0..12", b));
   }
   for (Problem* P : probs) {
@@ -701,7 +711,10 @@ int main(int argc, char** argv) {
     else if (a == "--n2d" && i + 1 < argc) n2d = std::atoi(argv[++i]);
     else if (a == "--n3d" && i + 1 < argc) n3d = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--reps N] [--no-perf] [--no-check] [--no-blocked] [--n2d N] [--n3d N] [--more] [--only NAME] [--threads2]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--reps N] [--no-perf] [--no-check] [--no-blocked] [--n2d "
+                   "N] [--n3d N] [--more] [--only NAME] [--threads2]\n",
+                   argv[0]);
       return 2;
     }
   }

@@ -37,7 +37,8 @@ IterResult power_iteration(const Engine& e, const CsrView& A, double* x, double*
       lambda = rq;
       break;
     }
-    const double change = it > 1 ? std::fabs(rq - lambda) / std::fmax(std::fabs(rq), 1e-300) : INFINITY;
+    const double change =
+        it > 1 ? std::fabs(rq - lambda) / std::fmax(std::fabs(rq), 1e-300) : INFINITY;
     lambda = rq;
     res.change = change;
     if (opt.history) res.history.push_back(rq);

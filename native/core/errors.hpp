@@ -35,10 +35,7 @@ inline constexpr int kErrorCodeCount = sizeof(kErrorCodes) / sizeof(kErrorCodes[
 struct SolverError : std::runtime_error {
   SolverError(const char* code_, const std::string& message, int64_t row_ = -1,
               std::string argument_ = std::string(), int64_t line_ = 0)
-      : std::runtime_error(message),
-        code(code_),
-        row(row_),
-        line(line_),
+      : std::runtime_error(message), code(code_), row(row_), line(line_),
         argument(std::move(argument_)) {}
   const char* code;
   int64_t row;

@@ -59,8 +59,7 @@ void balance_rows(const CsrView& A, int parts, int64_t granule, std::vector<int6
       const int64_t mid = lo + (hi - lo) / 2;
       if (static_cast<double>(A.rowPtr[mid] - base) + static_cast<double>(mid) < target)
         lo = mid + 1;
-      else
-        hi = mid;
+      else hi = mid;
     }
     int64_t b = granule > 1 ? (lo / granule) * granule : lo;
     if (b < r) b = r;
@@ -164,9 +163,11 @@ void spmv_transpose(const Engine& e, const CsrView& A, const double* x, double* 
     for (int part = task; part < ntasks; part += nt) {
       double* out = part == 0 ? y : priv.data() + static_cast<size_t>(part - 1) * cols;
       if (part == 0) std::fill(y, y + cols, 0.0);
-      for (int64_t r = bounds[static_cast<size_t>(part)]; r < bounds[static_cast<size_t>(part) + 1]; ++r) {
+      for (int64_t r = bounds[static_cast<size_t>(part)]; r < bounds[static_cast<size_t>(part) + 1];
+           ++r) {
         const double xr = x[r];
-        for (int32_t k = A.rowPtr[r]; k < A.rowPtr[r + 1]; ++k) out[A.colIdx[k]] += A.values[k] * xr;
+        for (int32_t k = A.rowPtr[r]; k < A.rowPtr[r + 1]; ++k)
+          out[A.colIdx[k]] += A.values[k] * xr;
       }
     }
   });
@@ -179,11 +180,13 @@ void spmv_transpose(const Engine& e, const CsrView& A, const double* x, double* 
 }
 
 double dot(const Engine& e, const double* x, const double* y, int64_t n) {
-  return blocked_reduce(e, n, [&](int64_t i0, int64_t i1) { return e.k->dot(x + i0, y + i0, i1 - i0); });
+  return blocked_reduce(e, n,
+                        [&](int64_t i0, int64_t i1) { return e.k->dot(x + i0, y + i0, i1 - i0); });
 }
 
 double nrm2(const Engine& e, const double* x, int64_t n) {
-  return std::sqrt(blocked_reduce(e, n, [&](int64_t i0, int64_t i1) { return e.k->nrm2sq(x + i0, i1 - i0); }));
+  return std::sqrt(
+      blocked_reduce(e, n, [&](int64_t i0, int64_t i1) { return e.k->nrm2sq(x + i0, i1 - i0); }));
 }
 
 void axpy(const Engine& e, double a, const double* x, double* y, int64_t n) {
@@ -206,9 +209,8 @@ double cg_update(const Engine& e, double a, const double* p, const double* q, do
 }
 
 double axpy_nrm2sq(const Engine& e, double a, const double* x, double* y, int64_t n) {
-  return blocked_reduce(e, n, [&](int64_t i0, int64_t i1) {
-    return e.k->axpy_nrm2sq(a, x + i0, y + i0, i1 - i0);
-  });
+  return blocked_reduce(
+      e, n, [&](int64_t i0, int64_t i1) { return e.k->axpy_nrm2sq(a, x + i0, y + i0, i1 - i0); });
 }
 
 double sum(const Engine& e, const double* x, int64_t n) {

@@ -26,9 +26,9 @@ namespace ops {
 // lease ends with the ScratchVec (the buffer goes back to the workspace for the next solve).
 inline ScratchVec scratch(const Engine& e, int64_t n) { return ScratchVec(e.ws, n); }
 
-constexpr int64_t kBlock = 8192;          // elements per reduction block
-constexpr int64_t kRowBlock = 2048;       // rows per SpMV reduction block
-constexpr int64_t kParallelMin = 1 << 16; // below this much work, stay on the calling thread
+constexpr int64_t kBlock = 8192;  // elements per reduction block
+constexpr int64_t kRowBlock = 2048;  // rows per SpMV reduction block
+constexpr int64_t kParallelMin = 1 << 16;  // below this much work, stay on the calling thread
 
 void spmv(const Engine& e, const CsrView& A, const double* x, double* y);
 // y = A x, returns wᵀy.

@@ -32,11 +32,11 @@ struct ComputePool::Group {
 
 std::shared_ptr<ComputePool> ComputePool::instance() {
   // The one process-wide object of the addon (the issue asks for exactly one compute pool per
-  // process, shared by every environment). It is reference-counted by the environments' ThreadPools:
-  // this only remembers the current one weakly, under a mutex, so the first environment creates it
-  // and the last one's teardown destroys it (joining its workers). Both statics are created on
-  // first use and deliberately never destroyed, so an environment torn down during process exit,
-  // after static destructors may have run, still finds them valid.
+  // process, shared by every environment). It is reference-counted by the environments'
+  // ThreadPools: this only remembers the current one weakly, under a mutex, so the first
+  // environment creates it and the last one's teardown destroys it (joining its workers). Both
+  // statics are created on first use and deliberately never destroyed, so an environment torn down
+  // during process exit, after static destructors may have run, still finds them valid.
   static std::mutex* const mu = new std::mutex;
   static std::weak_ptr<ComputePool>* const current = new std::weak_ptr<ComputePool>;
   std::lock_guard<std::mutex> lk(*mu);
@@ -103,7 +103,9 @@ void ComputePool::leave() {
 }
 
 void ComputePool::wake() {
-  { std::lock_guard<std::mutex> lk(mu_); }  // a waiter between its test and its wait sees the flag
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+  }  // a waiter between its test and its wait sees the flag
   slot_cv_.notify_all();
 }
 
@@ -129,7 +131,8 @@ void ComputePool::unreserve(int n) {
 }
 
 void ComputePool::start_workers_locked(int count) {
-  while (static_cast<int>(workers_.size()) < count) workers_.emplace_back([this] { worker_main(); });
+  while (static_cast<int>(workers_.size()) < count)
+    workers_.emplace_back([this] { worker_main(); });
 }
 
 void ComputePool::run(int ntasks, int helpers, TaskFn fn, void* ctx) {
@@ -158,7 +161,8 @@ void ComputePool::run(int ntasks, int helpers, TaskFn fn, void* ctx) {
   // whenever they were slow to wake would run most kernels serially. Safety net: a task still
   // unclaimed after 2 ms runs here.
   auto finished = [&] {
-    return g.next.load(std::memory_order_acquire) >= ntasks && g.joined.load(std::memory_order_acquire) == 0;
+    return g.next.load(std::memory_order_acquire) >= ntasks &&
+           g.joined.load(std::memory_order_acquire) == 0;
   };
   for (int spin = 0; spin < 4000 && !finished(); ++spin) std::this_thread::yield();
   std::unique_lock<std::mutex> lk(mu_);
@@ -173,7 +177,8 @@ void ComputePool::run(int ntasks, int helpers, TaskFn fn, void* ctx) {
     if (done_cv_.wait_for(lk, std::chrono::milliseconds(2)) == std::cv_status::timeout &&
         g.next.load(std::memory_order_acquire) < ntasks) {
       lk.unlock();
-      for (int t; (t = g.next.fetch_add(1, std::memory_order_relaxed)) < ntasks;) fn(ctx, t, ntasks);
+      for (int t; (t = g.next.fetch_add(1, std::memory_order_relaxed)) < ntasks;)
+        fn(ctx, t, ntasks);
       lk.lock();
     }
   }

@@ -64,12 +64,12 @@ class ComputePool {
   static bool holds_slot();
 
   struct Stats {
-    int limit = 0;           // the most threads that may compute at once
-    int workers = 0;         // pool worker threads started
-    int computing = 0;       // threads computing now (slots in use by threads, not just reserved)
-    int maxConcurrent = 0;   // the most seen at once since the pool started (or reset)
-    int waiting = 0;         // runner threads waiting for a slot
-    int users = 0;           // environments holding the pool
+    int limit = 0;  // the most threads that may compute at once
+    int workers = 0;  // pool worker threads started
+    int computing = 0;  // threads computing now (slots in use by threads, not just reserved)
+    int maxConcurrent = 0;  // the most seen at once since the pool started (or reset)
+    int waiting = 0;  // runner threads waiting for a slot
+    int users = 0;  // environments holding the pool
   };
   Stats stats(bool reset_max = false);
 
@@ -87,8 +87,8 @@ class ComputePool {
   std::condition_variable slot_cv_;  // runners waiting for a slot
   std::condition_variable work_cv_;  // workers waiting for a group
   std::condition_variable done_cv_;  // callers waiting for their helpers to leave
-  int used_ = 0;          // slots held or reserved (≤ limit_)
-  int waiting_ = 0;       // runners in enter()
+  int used_ = 0;  // slots held or reserved (≤ limit_)
+  int waiting_ = 0;  // runners in enter()
   int computing_ = 0;
   int max_computing_ = 0;
   bool stopping_ = false;

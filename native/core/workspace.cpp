@@ -26,13 +26,15 @@ void* Workspace::allocate(size_t bytes, size_t* actual) {
     // Map a 2 MiB-aligned range so transparent huge pages can back all of it: map one huge page
     // more than needed and unmap the slack on both sides.
     const size_t size = round_up(bytes, kHuge);
-    void* raw = mmap(nullptr, size + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* raw =
+        mmap(nullptr, size + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) throw std::bad_alloc();
     const uintptr_t base = reinterpret_cast<uintptr_t>(raw);
     const uintptr_t aligned = round_up(base, kHuge);
     if (aligned > base) munmap(raw, aligned - base);
     const uintptr_t end = base + size + kHuge;
-    if (end > aligned + size) munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
+    if (end > aligned + size)
+      munmap(reinterpret_cast<void*>(aligned + size), end - (aligned + size));
 #if defined(MADV_HUGEPAGE)
     madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);  // advice only: errors ignored
 #endif
@@ -66,7 +68,8 @@ int Workspace::acquire(int64_t n, double** data) {
   for (int i = 0; i < static_cast<int>(slots_.size()); ++i) {
     const Slot& s = slots_[static_cast<size_t>(i)];
     if (s.held) continue;
-    if (s.bytes >= need && (best < 0 || s.bytes < slots_[static_cast<size_t>(best)].bytes)) best = i;
+    if (s.bytes >= need && (best < 0 || s.bytes < slots_[static_cast<size_t>(best)].bytes))
+      best = i;
     if (largest < 0 || s.bytes > slots_[static_cast<size_t>(largest)].bytes) largest = i;
   }
   if (best < 0) {
@@ -150,10 +153,8 @@ ScratchVec& ScratchVec::operator=(ScratchVec&& o) noexcept {
 }
 
 void ScratchVec::reset() {
-  if (ws_ != nullptr && slot_ >= 0)
-    ws_->give_back(slot_);
-  else if (data_ != nullptr)
-    Workspace::release(data_, bytes_);
+  if (ws_ != nullptr && slot_ >= 0) ws_->give_back(slot_);
+  else if (data_ != nullptr) Workspace::release(data_, bytes_);
   ws_ = nullptr;
   slot_ = -1;
   data_ = nullptr;

@@ -31,14 +31,13 @@ std::string fmt_double(double v) {
 }  // namespace
 
 Problem validate(int64_t rows, int64_t cols, const int32_t* rowPtr, int64_t rowPtrLen,
-                 const int32_t* colIdx, int64_t colIdxLen, const double* values,
-                 int64_t valuesLen, unsigned flags) {
+                 const int32_t* colIdx, int64_t colIdxLen, const double* values, int64_t valuesLen,
+                 unsigned flags) {
   if (rowPtrLen != rows + 1)
     return fail("rowPtr", "expected length rows + 1 = " + num(rows + 1) + ", received length " +
                               num(rowPtrLen));
   if (flags & kCheckStructure) {
-    if (rowPtr[0] != 0)
-      return fail("rowPtr", "expected rowPtr[0] = 0, received " + num(rowPtr[0]));
+    if (rowPtr[0] != 0) return fail("rowPtr", "expected rowPtr[0] = 0, received " + num(rowPtr[0]));
     for (int64_t r = 0; r < rows; ++r) {
       if (rowPtr[r + 1] < rowPtr[r] || rowPtr[r + 1] > rowPtr[rows])
         return fail("rowPtr", "expected non-decreasing offsets, received rowPtr[" + num(r + 1) +
@@ -67,8 +66,9 @@ Problem validate(int64_t rows, int64_t cols, const int32_t* rowPtr, int64_t rowP
       for (int64_t k = rowPtr[r]; k < rowPtr[r + 1]; ++k) {
         const int64_t c = colIdx[k];
         if ((flags & kCheckStructure) && (c < 0 || c >= cols))
-          return fail("colIdx", "expected column indices in [0, " + num(cols) + "), received colIdx[" +
-                                    num(k) + "] = " + num(c) + " in row " + num(r));
+          return fail("colIdx", "expected column indices in [0, " + num(cols) +
+                                    "), received colIdx[" + num(k) + "] = " + num(c) + " in row " +
+                                    num(r));
         if ((flags & kCheckSorted) && c <= prev)
           return fail("colIdx", std::string("expected strictly increasing (sorted, unique) columns "
                                             "within each row, received ") +
@@ -82,8 +82,8 @@ Problem validate(int64_t rows, int64_t cols, const int32_t* rowPtr, int64_t rowP
   if (flags & kCheckFinite) {
     for (int64_t k = 0; k < nnz; ++k)
       if (!std::isfinite(values[k]))
-        return fail("values", "expected finite values, received values[" + num(k) + "] = " +
-                                  fmt_double(values[k]));
+        return fail("values", "expected finite values, received values[" + num(k) +
+                                  "] = " + fmt_double(values[k]));
   }
   return Problem{};
 }
@@ -96,7 +96,8 @@ bool from_coo(int64_t rows, int64_t cols, int64_t nnz, const int32_t* ri, const 
   // Counting sort by row, then sort each row by column and merge duplicates.
   std::vector<int64_t> count(static_cast<size_t>(rows) + 1, 0);
   for (int64_t k = 0; k < nnz; ++k) ++count[static_cast<size_t>(ri[k]) + 1];
-  for (int64_t r = 0; r < rows; ++r) count[static_cast<size_t>(r) + 1] += count[static_cast<size_t>(r)];
+  for (int64_t r = 0; r < rows; ++r)
+    count[static_cast<size_t>(r) + 1] += count[static_cast<size_t>(r)];
   std::vector<int32_t> tc(static_cast<size_t>(nnz));
   std::vector<double> tv(static_cast<size_t>(nnz));
   {
@@ -117,7 +118,10 @@ bool from_coo(int64_t rows, int64_t cols, int64_t nnz, const int32_t* ri, const 
     const int64_t b = count[static_cast<size_t>(r)], e = count[static_cast<size_t>(r) + 1];
     bool sorted = true;
     for (int64_t k = b + 1; k < e; ++k)
-      if (tc[static_cast<size_t>(k)] <= tc[static_cast<size_t>(k) - 1]) { sorted = false; break; }
+      if (tc[static_cast<size_t>(k)] <= tc[static_cast<size_t>(k) - 1]) {
+        sorted = false;
+        break;
+      }
     if (sorted) {
       for (int64_t k = b; k < e; ++k) {
         out.colIdx.push_back(tc[static_cast<size_t>(k)]);
@@ -158,7 +162,8 @@ bool from_dense(int64_t rows, int64_t cols, const double* data, bool dropZeros, 
     for (int64_t c = 0; c < cols; ++c) {
       const double v = data[r * cols + c];
       if (dropZeros && v == 0.0) continue;
-      if (out.colIdx.size() >= static_cast<size_t>(std::numeric_limits<int32_t>::max())) return false;
+      if (out.colIdx.size() >= static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+        return false;
       out.colIdx.push_back(static_cast<int32_t>(c));
       out.values.push_back(v);
     }
@@ -170,7 +175,8 @@ bool from_dense(int64_t rows, int64_t cols, const double* data, bool dropZeros, 
 void to_dense(const CsrView& A, double* out) {
   std::fill(out, out + A.rows * A.cols, 0.0);
   for (int64_t r = 0; r < A.rows; ++r)
-    for (int32_t k = A.rowPtr[r]; k < A.rowPtr[r + 1]; ++k) out[r * A.cols + A.colIdx[k]] += A.values[k];
+    for (int32_t k = A.rowPtr[r]; k < A.rowPtr[r + 1]; ++k)
+      out[r * A.cols + A.colIdx[k]] += A.values[k];
 }
 
 void transpose(const CsrView& A, Owned& out) {
@@ -179,7 +185,8 @@ void transpose(const CsrView& A, Owned& out) {
   const int64_t nnz = A.rowPtr[A.rows];
   out.rowPtr.assign(static_cast<size_t>(A.cols) + 1, 0);
   for (int64_t k = 0; k < nnz; ++k) ++out.rowPtr[static_cast<size_t>(A.colIdx[k]) + 1];
-  for (int64_t c = 0; c < A.cols; ++c) out.rowPtr[static_cast<size_t>(c) + 1] += out.rowPtr[static_cast<size_t>(c)];
+  for (int64_t c = 0; c < A.cols; ++c)
+    out.rowPtr[static_cast<size_t>(c) + 1] += out.rowPtr[static_cast<size_t>(c)];
   out.colIdx.resize(static_cast<size_t>(nnz));
   out.values.resize(static_cast<size_t>(nnz));
   std::vector<int32_t> next(out.rowPtr.begin(), out.rowPtr.end() - 1);
@@ -215,7 +222,8 @@ bool is_symmetric(const CsrView& A, double tol) {
     int32_t kt = T.rowPtr[static_cast<size_t>(r)], et = T.rowPtr[static_cast<size_t>(r) + 1];
     while (ka < ea || kt < et) {
       const int32_t ca = ka < ea ? A.colIdx[ka] : std::numeric_limits<int32_t>::max();
-      const int32_t ct = kt < et ? T.colIdx[static_cast<size_t>(kt)] : std::numeric_limits<int32_t>::max();
+      const int32_t ct =
+          kt < et ? T.colIdx[static_cast<size_t>(kt)] : std::numeric_limits<int32_t>::max();
       double va = 0.0, vt = 0.0;
       if (ca <= ct) va = A.values[ka++];
       if (ct <= ca) vt = T.values[static_cast<size_t>(kt++)];

@@ -25,8 +25,8 @@ struct Problem {
 // Validates a CSR triple whose array lengths were already checked by the caller
 // (rowPtr: rows+1, colIdx and values: at least rowPtr[rows]).
 Problem validate(int64_t rows, int64_t cols, const int32_t* rowPtr, int64_t rowPtrLen,
-                 const int32_t* colIdx, int64_t colIdxLen, const double* values,
-                 int64_t valuesLen, unsigned flags);
+                 const int32_t* colIdx, int64_t colIdxLen, const double* values, int64_t valuesLen,
+                 unsigned flags);
 
 struct Owned {
   int64_t rows = 0, cols = 0;
@@ -43,7 +43,8 @@ bool from_dense(int64_t rows, int64_t cols, const double* data, bool dropZeros, 
 void to_dense(const CsrView& A, double* out);  // out: rows*cols, row-major
 void transpose(const CsrView& A, Owned& out);
 void diagonal(const CsrView& A, double* out);  // out: min(rows, cols)
-// |a_ij − a_ji| ≤ tol·max(|a_ij|, |a_ji|) for every pair (missing entries are 0). Needs sorted rows.
+// |a_ij − a_ji| ≤ tol·max(|a_ij|, |a_ji|) for every pair (missing entries are 0). Needs sorted
+// rows.
 bool is_symmetric(const CsrView& A, double tol);
 
 }  // namespace csr

@@ -338,8 +338,7 @@ Status Parser::finish() {
       case State::Data:
         fail("too few entries: expected " + num(hdr_.entries) + ", found " + num(seen_));
         return Status::ParseError;
-      default:
-        break;
+      default: break;
     }
     // Give back a grossly over-estimated reservation (array files with many zeros, or a size
     // hint much larger than needed).
@@ -378,15 +377,14 @@ bool Parser::process_line(const char* b, const char* e, size_t raw_len) {
     case State::Data:
       return hdr_.format == Format::Coordinate ? parse_coord_entry(b, e) : parse_array_entry(b, e);
     case State::Banner:
-      return fail("missing %%MatrixMarket banner: the first line must start with "
-                  "'%%MatrixMarket matrix'");
-    case State::Size:
-      return parse_size(b, e);
+      return fail(
+          "missing %%MatrixMarket banner: the first line must start with "
+          "'%%MatrixMarket matrix'");
+    case State::Size: return parse_size(b, e);
     case State::Done:
       return fail("too many entries: expected " + num(hdr_.entries) + ", found more (" +
                   quote(b, e) + ")");
-    default:
-      return fail("internal parser state error");
+    default: return fail("internal parser state error");
   }
 }
 
@@ -396,8 +394,9 @@ bool Parser::parse_banner(const char* b, const char* e) {
   if (!ieq(p, t, "%%matrixmarket")) {
     if (t - p > 2 && p[1] == '%')
       return fail("bad banner: expected '%%MatrixMarket', got " + quote(p, t));
-    return fail("missing %%MatrixMarket banner: the first line must start with "
-                "'%%MatrixMarket matrix'");
+    return fail(
+        "missing %%MatrixMarket banner: the first line must start with "
+        "'%%MatrixMarket matrix'");
   }
   const char* tok[4][2];
   int nt = 0;
@@ -465,8 +464,8 @@ bool Parser::parse_size(const char* b, const char* e) {
         return fail(std::string("bad size line: ") + names[k] + " " + quote(s, t) +
                     " exceeds the int32 range (max 2147483647)");
       default:
-        return fail(std::string("bad size line: ") + names[k] + " is not an integer: " +
-                    quote(s, t) + usage);
+        return fail(std::string("bad size line: ") + names[k] +
+                    " is not an integer: " + quote(s, t) + usage);
     }
   }
   p = skip_ws(p, e);
@@ -556,8 +555,9 @@ int64_t Parser::parse_header(const char* data, size_t len, bool at_end) {
 
 inline bool Parser::push(int64_t i, int64_t j, double v) {
   if (coo_.row.size() >= static_cast<size_t>(kInt32Max))
-    return fail("too many stored entries: more than 2147483647 after symmetric expansion "
-                "(int32 index limit)");
+    return fail(
+        "too many stored entries: more than 2147483647 after symmetric expansion "
+        "(int32 index limit)");
   coo_.row.push_back(static_cast<int32_t>(i));
   coo_.col.push_back(static_cast<int32_t>(j));
   coo_.val.push_back(v);
@@ -617,9 +617,9 @@ bool Parser::parse_array_entry(const char* b, const char* e) {
   double v = 0.0;
   const bool ok = hdr_.field == Field::Real ? parse_real(p, e, v) : parse_integer_value(p, e, v);
   if (!ok)
-    return fail(std::string(hdr_.field == Field::Real ? "invalid real value "
-                                                      : "invalid integer value ") +
-                quote(p, token_end(p, e)));
+    return fail(
+        std::string(hdr_.field == Field::Real ? "invalid real value " : "invalid integer value ") +
+        quote(p, token_end(p, e)));
   const char* vend = p;
   p = skip_ws(p, e);
   if (p < e)
@@ -635,9 +635,9 @@ bool Parser::parse_array_entry(const char* b, const char* e) {
   }
   if (++arr_i_ >= hdr_.rows) {
     ++arr_j_;
-    arr_i_ = hdr_.symmetry == Symmetry::General ? 0
+    arr_i_ = hdr_.symmetry == Symmetry::General     ? 0
              : hdr_.symmetry == Symmetry::Symmetric ? arr_j_
-                                                     : arr_j_ + 1;
+                                                    : arr_j_ + 1;
   }
   if (++seen_ == hdr_.entries) state_ = State::Done;
   return true;
@@ -659,8 +659,7 @@ Status stop_status(Control* ctl, Error& err) {
       err.line = 0;
       err.message = "time limit exceeded";
       return Status::TimeLimit;
-    default:
-      return Status::Ok;
+    default: return Status::Ok;
   }
 }
 
@@ -784,7 +783,8 @@ Status parse_text(const char* text, size_t len, Coo& out, Header& hdr, Error& er
         return st;
       }
       off += n;
-      if (ctl) ctl->progress(ProgressInfo{static_cast<int64_t>(off), static_cast<int64_t>(len), 0.0});
+      if (ctl)
+        ctl->progress(ProgressInfo{static_cast<int64_t>(off), static_cast<int64_t>(len), 0.0});
     }
     const Status st = finish_parse(parser, out, hdr, err);
     if (st == Status::Ok && ctl)
@@ -948,15 +948,15 @@ inline uint64_t load8(const char* p) {
 }
 inline bool is_eight_digits(uint64_t v) {
   return (((v & 0xF0F0F0F0F0F0F0F0ull) |
-           (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
-          0x3333333333333333ull);
+           (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) == 0x3333333333333333ull);
 }
 inline uint32_t eight_digits_value(uint64_t v) {
   // byte order of a little-endian load; on big-endian targets the loop below does it digit by digit
   v -= 0x3030303030303030ull;
   v = (v * 10) + (v >> 8);
   v = (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
-       (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+       (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+      32;
   return static_cast<uint32_t>(v);
 }
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -1041,14 +1041,14 @@ struct Chunk {
   double* v = nullptr;
   TempBuf<int32_t> ownRi, ownCi;
   TempBuf<double> ownV;
-  int64_t lines = 0;        // line ends in the chunk (direct path: its slots)
-  int64_t n = 0;            // entries parsed
-  int64_t cap = 0;          // room in ri / ci / v
-  int64_t diag = 0;         // entries with i == j
-  bool sorted = true;       // (i, j) strictly increasing in file order
+  int64_t lines = 0;  // line ends in the chunk (direct path: its slots)
+  int64_t n = 0;  // entries parsed
+  int64_t cap = 0;  // room in ri / ci / v
+  int64_t diag = 0;  // entries with i == j
+  bool sorted = true;  // (i, j) strictly increasing in file order
   int32_t fi = 0, fj = 0, li = 0, lj = 0;  // first and last entry
-  const char* bad = nullptr;        // start of the first line that is not a valid entry line
-  const char* nf_b = nullptr;       // first non-finite value token [nf_b, nf_e)
+  const char* bad = nullptr;  // start of the first line that is not a valid entry line
+  const char* nf_b = nullptr;  // first non-finite value token [nf_b, nf_e)
   const char* nf_e = nullptr;
 };
 
@@ -1058,21 +1058,21 @@ struct ReadCtx {
   std::vector<Chunk> chunks;
   Control* ctl = nullptr;
   std::atomic<bool> stop{false};
-  std::atomic<int> stop_reason{0};   // StopReason
+  std::atomic<int> stop_reason{0};  // StopReason
   std::atomic<int64_t> done_bytes{0};
   int64_t total_bytes = 0;
-  std::atomic<int> next{0};          // work distribution for the current phase
+  std::atomic<int> next{0};  // work distribution for the current phase
   bool alloc_failed = false;
   // CSR phase
   CsrSink* sink = nullptr;
-  std::vector<int32_t*> offsets;     // per chunk: next slot of each row (generic path)
+  std::vector<int32_t*> offsets;  // per chunk: next slot of each row (generic path)
   std::vector<std::unique_ptr<int32_t, void (*)(void*)>> offsetBufs;
   int64_t rows = 0;
-  std::vector<int64_t> base;         // sorted path: first output slot of each chunk
-  std::vector<int32_t> prev_row;     // sorted path: last row before each chunk (-1: none)
-  std::vector<int64_t> rowSplit;     // sort/merge phase: row ranges
+  std::vector<int64_t> base;  // sorted path: first output slot of each chunk
+  std::vector<int32_t> prev_row;  // sorted path: last row before each chunk (-1: none)
+  std::vector<int64_t> rowSplit;  // sort/merge phase: row ranges
   std::atomic<bool> shrunk{false};
-  int32_t* lens = nullptr;           // merged row lengths
+  int32_t* lens = nullptr;  // merged row lengths
 };
 
 // Polls for cancellation every ~1 MiB of input a task parses; task 0 also reports progress.
@@ -1150,13 +1150,15 @@ void parse_chunk(ReadCtx& cx, Chunk& c, int task) {
       const char* s = q;
       while (is_digit(*q)) i = i * 10 + static_cast<unsigned>(*q++ - '0');
       if (q == s || q - s > 18 || !is_blank(*q)) goto slow;
-      do ++q; while (is_blank(*q));
+      do ++q;
+      while (is_blank(*q));
       s = q;
       while (is_digit(*q)) j = j * 10 + static_cast<unsigned>(*q++ - '0');
       if (q == s || q - s > 18) goto slow;
       if (F != Field::Pattern) {
         if (!is_blank(*q)) goto slow;
-        do ++q; while (is_blank(*q));
+        do ++q;
+        while (is_blank(*q));
         vb = q;
         if (F == Field::Real) {
           if (!fast_decimal(q, safe, v)) {
@@ -1177,7 +1179,8 @@ void parse_chunk(ReadCtx& cx, Chunk& c, int task) {
     } else {
     slow:
       // General path: blank and comment lines, odd spacing, signs, Fortran exponents, errors.
-      const char* nl = static_cast<const char*>(std::memchr(line, '\n', static_cast<size_t>(end - line)));
+      const char* nl =
+          static_cast<const char*>(std::memchr(line, '\n', static_cast<size_t>(end - line)));
       const char* le = nl ? nl : end;
       const char* b = skip_ws(line, le);
       const char* e = le;
@@ -1355,7 +1358,8 @@ void phase_sort(void* ctx, int, int) {
     const int k = cx.next.fetch_add(1, std::memory_order_relaxed);
     if (k >= nr) return;
     bool shrunk = false;
-    for (int64_t r = cx.rowSplit[static_cast<size_t>(k)]; r < cx.rowSplit[static_cast<size_t>(k) + 1]; ++r) {
+    for (int64_t r = cx.rowSplit[static_cast<size_t>(k)];
+         r < cx.rowSplit[static_cast<size_t>(k) + 1]; ++r) {
       const int32_t b = rp[r], e = rp[r + 1];
       bool sorted = true;
       for (int32_t t = b + 1; t < e; ++t)
@@ -1499,7 +1503,8 @@ Status read_serial(const char* data, size_t len, CsrSink& sink, ReadResult& res,
   if (cx.shrunk.load()) close_gaps(sink, rows, lens.data());
   res.nnz = rp[rows];
   res.fast = false;
-  if (ctl) ctl->progress(ProgressInfo{static_cast<int64_t>(len), static_cast<int64_t>(len), 0.0}, true);
+  if (ctl)
+    ctl->progress(ProgressInfo{static_cast<int64_t>(len), static_cast<int64_t>(len), 0.0}, true);
   return Status::Ok;
 }
 
@@ -1540,12 +1545,12 @@ Status read_impl(const char* data, size_t len, CsrSink& sink, ReadResult& res, E
     return read_serial(data, len, sink, res, err, opt, ctl);
 #ifdef ITERSOLVE_MM_TRACE
   auto t_prev = std::chrono::steady_clock::now();
-#define MM_TRACE(what)                                                                          \
-  do {                                                                                          \
-    const auto t_now = std::chrono::steady_clock::now();                                        \
-    std::fprintf(stderr, "  %-12s %7.1f ms\n", what,                                            \
-                 std::chrono::duration<double, std::milli>(t_now - t_prev).count());            \
-    t_prev = t_now;                                                                             \
+#define MM_TRACE(what)                                                               \
+  do {                                                                               \
+    const auto t_now = std::chrono::steady_clock::now();                             \
+    std::fprintf(stderr, "  %-12s %7.1f ms\n", what,                                 \
+                 std::chrono::duration<double, std::milli>(t_now - t_prev).count()); \
+    t_prev = t_now;                                                                  \
   } while (0)
 #else
 #define MM_TRACE(what) \
@@ -1574,12 +1579,14 @@ Status read_impl(const char* data, size_t len, CsrSink& sink, ReadResult& res, E
     for (int64_t k = 0; k < K; ++k) {
       Chunk& c = cx.chunks[static_cast<size_t>(k)];
       c.b = prev;
-      const char* e = k + 1 == K ? dend
-                                 : dbeg + static_cast<size_t>(static_cast<double>(dlen) *
-                                                              double(k + 1) / double(K));
+      const char* e =
+          k + 1 == K
+              ? dend
+              : dbeg + static_cast<size_t>(static_cast<double>(dlen) * double(k + 1) / double(K));
       if (e < prev) e = prev;
       if (e < dend && e > dbeg && e[-1] != '\n') {
-        const char* nl = static_cast<const char*>(std::memchr(e, '\n', static_cast<size_t>(dend - e)));
+        const char* nl =
+            static_cast<const char*>(std::memchr(e, '\n', static_cast<size_t>(dend - e)));
         e = nl ? nl + 1 : dend;
       }
       c.e = e;
@@ -1604,8 +1611,7 @@ Status read_impl(const char* data, size_t len, CsrSink& sink, ReadResult& res, E
     direct = lines <= cap && static_cast<uint64_t>(rows) / 16 <= dlen + (uint64_t(1) << 20);
     MM_TRACE("lines");
     if (direct) {
-      if (!sink.allocate(rows, hdr.cols, lines) ||
-          !rowTmp.alloc(static_cast<size_t>(lines)))
+      if (!sink.allocate(rows, hdr.cols, lines) || !rowTmp.alloc(static_cast<size_t>(lines)))
         return out_of_memory(err);
       int64_t o = 0;
       for (Chunk& c : cx.chunks) {
@@ -1625,8 +1631,8 @@ Status read_impl(const char* data, size_t len, CsrSink& sink, ReadResult& res, E
       int64_t bound = static_cast<int64_t>(c.e - c.b) / min_line + 1;
       if (bound > hdr.entries + 1) bound = hdr.entries + 1;
       c.cap = bound;
-      if (!c.ownRi.alloc(static_cast<size_t>(bound)) || !c.ownCi.alloc(static_cast<size_t>(bound)) ||
-          !c.ownV.alloc(static_cast<size_t>(bound)))
+      if (!c.ownRi.alloc(static_cast<size_t>(bound)) ||
+          !c.ownCi.alloc(static_cast<size_t>(bound)) || !c.ownV.alloc(static_cast<size_t>(bound)))
         return out_of_memory(err);
       c.ri = c.ownRi.get();
       c.ci = c.ownCi.get();
@@ -1660,7 +1666,8 @@ Status read_impl(const char* data, size_t len, CsrSink& sink, ReadResult& res, E
     if (c.nf_b != nullptr) {
       res.nonfinite_line = line_of(dbeg, c.nf_b, hp.lines());
       res.nonfinite_text = quote(c.nf_b, c.nf_e);
-      if (opt.reject_non_finite) return nonfinite_error(res.nonfinite_line, res.nonfinite_text, err);
+      if (opt.reject_non_finite)
+        return nonfinite_error(res.nonfinite_line, res.nonfinite_text, err);
       break;
     }
 
@@ -1713,7 +1720,8 @@ Status read_impl(const char* data, size_t len, CsrSink& sink, ReadResult& res, E
     }
     run_phase(cx, opt.runner, phase_sorted);
     MM_TRACE("row starts");
-    for (int64_t r = static_cast<int64_t>(last) + 1; r <= rows; ++r) rp[r] = static_cast<int32_t>(o);
+    for (int64_t r = static_cast<int64_t>(last) + 1; r <= rows; ++r)
+      rp[r] = static_cast<int32_t>(o);
     res.nnz = o;
   } else {
     if (direct) {
@@ -1777,7 +1785,8 @@ Status read_impl(const char* data, size_t len, CsrSink& sink, ReadResult& res, E
     res.nnz = rp[rows];
   }
   res.fast = true;
-  if (ctl) ctl->progress(ProgressInfo{static_cast<int64_t>(len), static_cast<int64_t>(len), 0.0}, true);
+  if (ctl)
+    ctl->progress(ProgressInfo{static_cast<int64_t>(len), static_cast<int64_t>(len), 0.0}, true);
   return Status::Ok;
 }
 
@@ -1954,7 +1963,8 @@ bool check_csr(int64_t rows, int64_t cols, const int32_t* rowPtr, const int32_t*
 }
 
 // One entry line; at most kOutSlack bytes.
-inline char* format_entry(char* p, char* cap, int64_t r, int32_t c, const double* values, int32_t k) {
+inline char* format_entry(char* p, char* cap, int64_t r, int32_t c, const double* values,
+                          int32_t k) {
   p = std::to_chars(p, cap, r + 1).ptr;
   *p++ = ' ';
   p = std::to_chars(p, cap, int64_t(c) + 1).ptr;
@@ -1989,7 +1999,8 @@ void format_slices(void* ctx, int, int) {
   for (;;) {
     const int sl = w.next.fetch_add(1, std::memory_order_relaxed);
     if (sl >= ns) return;
-    const int64_t r0 = w.bounds[static_cast<size_t>(sl)], r1 = w.bounds[static_cast<size_t>(sl) + 1];
+    const int64_t r0 = w.bounds[static_cast<size_t>(sl)],
+                  r1 = w.bounds[static_cast<size_t>(sl) + 1];
     // longest entry line: 10 + 1 + 10 + 1 + 24 (shortest double) + 1 = 47 bytes
     const size_t need = static_cast<size_t>(w.rowPtr[r1] - w.rowPtr[r0]) * 48 + kOutSlack;
     std::vector<char>& b = w.bufs[static_cast<size_t>(sl)];
@@ -2140,7 +2151,8 @@ Status write_file(const std::string& path, int64_t rows, int64_t cols, const int
     std::unique_ptr<std::FILE, FileCloser> f(open_file(path, true));
     if (!f) {
       const int e = errno;
-      err.message = "cannot open '" + path + "' for writing: " + (e ? errno_text(e) : "unknown error");
+      err.message =
+          "cannot open '" + path + "' for writing: " + (e ? errno_text(e) : "unknown error");
       return Status::IoError;
     }
     int werr = 0;

@@ -87,10 +87,10 @@ class Parser {
   void set_size_hint(int64_t total_bytes) { size_hint_ = total_bytes; }
 
   Status feed(const char* data, size_t len);  // Ok, ParseError (or IoError on out of memory)
-  Status finish();                            // end of input: last line, entry count checks
+  Status finish();  // end of input: last line, entry count checks
   const Header& header() const { return hdr_; }
   const Error& error() const { return err_; }
-  Coo& coo() { return coo_; }                 // result after finish() == Ok
+  Coo& coo() { return coo_; }  // result after finish() == Ok
   // First line holding a NaN or an infinite value (overflowing literals such as 1e999 included),
   // 0 if none so far; nonfinite_text() is that value as written.
   int64_t nonfinite_line() const { return nonfinite_line_; }
@@ -101,8 +101,8 @@ class Parser {
   // is the whole input, so a last line without '\n' counts.
   int64_t parse_header(const char* data, size_t len, bool at_end);
   bool failed() const { return state_ == State::Failed; }
-  int64_t bytes() const { return bytes_; }    // bytes consumed so far
-  int64_t lines() const { return line_; }     // complete lines processed so far
+  int64_t bytes() const { return bytes_; }  // bytes consumed so far
+  int64_t lines() const { return line_; }  // complete lines processed so far
   bool header_done() const { return state_ == State::Data || state_ == State::Done; }
 
  private:
@@ -126,12 +126,12 @@ class Parser {
   Error err_;
   Coo coo_;
   int64_t bytes_ = 0;
-  int64_t line_ = 0;         // number of the line being / last processed (1-based)
+  int64_t line_ = 0;  // number of the line being / last processed (1-based)
   int64_t size_hint_ = -1;
-  int64_t seen_ = 0;         // entry lines (coordinate) or values (array) read so far
+  int64_t seen_ = 0;  // entry lines (coordinate) or values (array) read so far
   int64_t arr_i_ = 0, arr_j_ = 0;  // array: position of the next value
-  std::string carry_;        // partial line (leading whitespace stripped) straddling chunks
-  size_t carry_len_ = 0;     // logical length of the partial line including stripped whitespace
+  std::string carry_;  // partial line (leading whitespace stripped) straddling chunks
+  size_t carry_len_ = 0;  // logical length of the partial line including stripped whitespace
   bool skip_comment_ = false;  // inside a long comment line: discard until '\n'
   int64_t nonfinite_line_ = 0;
   std::string nonfinite_text_;
@@ -203,8 +203,8 @@ void advise_hugepages(void* p, size_t bytes);
 int64_t capacity_for(const Header& h);
 
 struct ReadOptions {
-  Runner* runner = nullptr;          // null: one thread (the caller's)
-  bool reject_non_finite = false;    // NaN / Inf value: ParseError naming its line
+  Runner* runner = nullptr;  // null: one thread (the caller's)
+  bool reject_non_finite = false;  // NaN / Inf value: ParseError naming its line
   // Smallest chunk of data lines one task parses (fewer chunks than threads below that). Tests
   // set 1 to put chunk boundaries everywhere; the result never depends on it.
   size_t min_chunk_bytes = size_t(256) << 10;
@@ -214,10 +214,10 @@ struct ReadOptions {
 
 struct ReadResult {
   Header header;
-  int64_t nnz = 0;                   // rowPtr[rows]
-  int64_t nonfinite_line = 0;        // first line with a NaN/Inf value (0: none)
-  std::string nonfinite_text;        // that value as written
-  bool fast = false;                 // the parallel path ran (false: the streaming fallback)
+  int64_t nnz = 0;  // rowPtr[rows]
+  int64_t nonfinite_line = 0;  // first line with a NaN/Inf value (0: none)
+  std::string nonfinite_text;  // that value as written
+  bool fast = false;  // the parallel path ran (false: the streaming fallback)
 };
 
 // Reads `len` bytes at `data` (the whole file), or a file (mapped when possible). Status as for
@@ -238,7 +238,7 @@ struct WriteOptions {
   bool symmetric = false;  // write lower triangle (col <= row) + 'symmetric' header; caller
                            // guarantees symmetry; requires rows == cols
   const char* comment = nullptr;  // optional; each line is written as a '%' comment line
-  Runner* runner = nullptr;       // format rows in parallel (same bytes); null: one thread
+  Runner* runner = nullptr;  // format rows in parallel (same bytes); null: one thread
 };
 
 // CSR input: rowPtr has rows+1 entries, nondecreasing, rowPtr[0] >= 0 (entries of row r are

@@ -82,22 +82,18 @@ SimdLevel detect_simd() {
 
 bool simd_supported(SimdLevel level) {
   switch (level) {
-    case SimdLevel::Scalar:
-      return true;
+    case SimdLevel::Scalar: return true;
 #if defined(__x86_64__) || defined(_M_X64)
     case SimdLevel::Avx2: {
       const SimdLevel d = detect_simd();
       return d == SimdLevel::Avx2 || d == SimdLevel::Avx512;
     }
-    case SimdLevel::Avx512:
-      return detect_simd() == SimdLevel::Avx512;
+    case SimdLevel::Avx512: return detect_simd() == SimdLevel::Avx512;
 #endif
 #if defined(__aarch64__)
-    case SimdLevel::Neon:
-      return true;
+    case SimdLevel::Neon: return true;
 #endif
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -105,17 +101,13 @@ const Kernels* kernels_for(SimdLevel level) {
   if (!simd_supported(level)) return nullptr;
   switch (level) {
 #if defined(__x86_64__) || defined(_M_X64)
-    case SimdLevel::Avx2:
-      return kernels_avx2();
-    case SimdLevel::Avx512:
-      return kernels_avx512();
+    case SimdLevel::Avx2: return kernels_avx2();
+    case SimdLevel::Avx512: return kernels_avx512();
 #endif
 #if defined(__aarch64__)
-    case SimdLevel::Neon:
-      return kernels_neon();
+    case SimdLevel::Neon: return kernels_neon();
 #endif
-    default:
-      return kernels_scalar();
+    default: return kernels_scalar();
   }
 }
 
@@ -130,10 +122,22 @@ const char* simd_name(SimdLevel level) {
 
 bool parse_simd(const char* s, SimdLevel* out) {
   if (s == nullptr) return false;
-  if (std::strcmp(s, "scalar") == 0) { *out = SimdLevel::Scalar; return true; }
-  if (std::strcmp(s, "avx2") == 0) { *out = SimdLevel::Avx2; return true; }
-  if (std::strcmp(s, "avx512") == 0) { *out = SimdLevel::Avx512; return true; }
-  if (std::strcmp(s, "neon") == 0) { *out = SimdLevel::Neon; return true; }
+  if (std::strcmp(s, "scalar") == 0) {
+    *out = SimdLevel::Scalar;
+    return true;
+  }
+  if (std::strcmp(s, "avx2") == 0) {
+    *out = SimdLevel::Avx2;
+    return true;
+  }
+  if (std::strcmp(s, "avx512") == 0) {
+    *out = SimdLevel::Avx512;
+    return true;
+  }
+  if (std::strcmp(s, "neon") == 0) {
+    *out = SimdLevel::Neon;
+    return true;
+  }
   return false;
 }
 

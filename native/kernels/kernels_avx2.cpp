@@ -130,8 +130,8 @@ inline __m256d b_reduce4(__m256d a0, __m256d a1, __m256d a2, __m256d a3) {
 }
 
 template <bool kDot>
-double b_spmv4(const itersolve::CsrView& A, const double* x, double* y, const double* w,
-               int64_t r0, int64_t r1) {
+double b_spmv4(const itersolve::CsrView& A, const double* x, double* y, const double* w, int64_t r0,
+               int64_t r1) {
   if (r1 <= r0) return 0.0;
   const int32_t* rp = A.rowPtr;
   const int32_t* ci = A.colIdx;

@@ -71,11 +71,13 @@ double v_cg_update(double a, const double* __restrict p, const double* __restric
   }
   for (; i < n; i += 8) {
     const int64_t left = n - i;
-    const __mmask8 m = left >= 8 ? static_cast<__mmask8>(0xFF)
-                                 : static_cast<__mmask8>((1u << left) - 1u);
-    __m512d xv = _mm512_fmadd_pd(va, _mm512_maskz_loadu_pd(m, p + i), _mm512_maskz_loadu_pd(m, x + i));
+    const __mmask8 m =
+        left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
+    __m512d xv =
+        _mm512_fmadd_pd(va, _mm512_maskz_loadu_pd(m, p + i), _mm512_maskz_loadu_pd(m, x + i));
     _mm512_mask_storeu_pd(x + i, m, xv);
-    __m512d rv = _mm512_fnmadd_pd(va, _mm512_maskz_loadu_pd(m, q + i), _mm512_maskz_loadu_pd(m, r + i));
+    __m512d rv =
+        _mm512_fnmadd_pd(va, _mm512_maskz_loadu_pd(m, q + i), _mm512_maskz_loadu_pd(m, r + i));
     _mm512_mask_storeu_pd(r + i, m, rv);
     a0 = _mm512_fmadd_pd(rv, rv, a0);
   }
@@ -96,9 +98,10 @@ double v_axpy_nrm2sq(double a, const double* __restrict x, double* __restrict y,
   }
   for (; i < n; i += 8) {
     const int64_t left = n - i;
-    const __mmask8 m = left >= 8 ? static_cast<__mmask8>(0xFF)
-                                 : static_cast<__mmask8>((1u << left) - 1u);
-    __m512d yv = _mm512_fmadd_pd(va, _mm512_maskz_loadu_pd(m, x + i), _mm512_maskz_loadu_pd(m, y + i));
+    const __mmask8 m =
+        left >= 8 ? static_cast<__mmask8>(0xFF) : static_cast<__mmask8>((1u << left) - 1u);
+    __m512d yv =
+        _mm512_fmadd_pd(va, _mm512_maskz_loadu_pd(m, x + i), _mm512_maskz_loadu_pd(m, y + i));
     _mm512_mask_storeu_pd(y + i, m, yv);
     a0 = _mm512_fmadd_pd(yv, yv, a0);
   }
@@ -154,8 +157,8 @@ inline __m512d b_reduce8(const __m512d* a) {
 }
 
 template <bool kDot>
-double b_spmv8(const itersolve::CsrView& A, const double* x, double* y, const double* w,
-               int64_t r0, int64_t r1) {
+double b_spmv8(const itersolve::CsrView& A, const double* x, double* y, const double* w, int64_t r0,
+               int64_t r1) {
   if (r1 <= r0) return 0.0;
   const int32_t* rp = A.rowPtr;
   const int32_t* ci = A.colIdx;

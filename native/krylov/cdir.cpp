@@ -12,7 +12,8 @@
 namespace itersolve {
 
 IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* b, double* x,
-                               const Preconditioner* oracle, const SolveOptions& options, Control& ctl) {
+                               const Preconditioner* oracle, const SolveOptions& options,
+                               Control& ctl) {
   const SolveOptions opt = krylov::resolved(options, A.rows);
   IterResult res;
   const int64_t n = A.rows;

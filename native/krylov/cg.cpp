@@ -66,7 +66,8 @@ double weighted_sq(const double* __restrict d, const double* __restrict r, int64
 
 double weighted_norm2(const Engine& e, const double* d, const double* r, int64_t n) {
   double s;
-  ops::sum_blocks<1>(e, n, [&](int64_t i0, int64_t i1, double* acc) { acc[0] += weighted_sq(d, r, i0, i1); }, &s);
+  ops::sum_blocks<1>(
+      e, n, [&](int64_t i0, int64_t i1, double* acc) { acc[0] += weighted_sq(d, r, i0, i1); }, &s);
   return s;
 }
 
@@ -167,9 +168,12 @@ class JacobiFused {
   void product(double& pq) { pq = ops::spmv_dot(pb_.e, pb_.A, p_.data(), q_.data(), p_.data()); }
   double step(double alpha, double& rz) {
     double s[2];
-    ops::sum_blocks<2>(pb_.e, pb_.n, [&](int64_t i0, int64_t i1, double* acc) {
-      jacobi_update(alpha, q_.data(), d_, pb_.r.data(), i0, i1, acc);
-    }, s);
+    ops::sum_blocks<2>(
+        pb_.e, pb_.n,
+        [&](int64_t i0, int64_t i1, double* acc) {
+          jacobi_update(alpha, q_.data(), d_, pb_.r.data(), i0, i1, acc);
+        },
+        s);
     rz = s[1];
     return s[0];
   }
@@ -224,8 +228,9 @@ class Eisenstat {
 
   Eisenstat(Problem& pb, const krylov::SsorFactors& f)
       : pb_(pb), f_(f), kappa_(f.omega - 2.0), y_(ops::scratch(pb.e, pb.n)),
-        inv_s_(ops::scratch(pb.e, pb.n)), rh_(ops::scratch(pb.e, pb.n)), p_(ops::scratch(pb.e, pb.n)),
-        t_(ops::scratch(pb.e, pb.n)), w_(ops::scratch(pb.e, pb.n)), g_(ops::scratch(pb.e, pb.n)) {}
+        inv_s_(ops::scratch(pb.e, pb.n)), rh_(ops::scratch(pb.e, pb.n)),
+        p_(ops::scratch(pb.e, pb.n)), t_(ops::scratch(pb.e, pb.n)), w_(ops::scratch(pb.e, pb.n)),
+        g_(ops::scratch(pb.e, pb.n)) {}
 
   bool start(double rr, double& rz) {
     const double* __restrict s = f_.s.data();
@@ -251,7 +256,9 @@ class Eisenstat {
   }
   double step(double alpha, double& rz) {
     double s[2];
-    ops::sum_blocks<2>(pb_.e, pb_.n, [&](int64_t i0, int64_t i1, double* acc) { vector_pass(alpha, i0, i1, acc); }, s);
+    ops::sum_blocks<2>(
+        pb_.e, pb_.n, [&](int64_t i0, int64_t i1, double* acc) { vector_pass(alpha, i0, i1, acc); },
+        s);
     rz = s[1];
     return s[0];
   }
@@ -480,8 +487,8 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
 
 }  // namespace
 
-IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-              const SolveOptions& options, Control& ctl) {
+IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x,
+              const Preconditioner* M, const SolveOptions& options, Control& ctl) {
   const SolveOptions opt = krylov::resolved(options, A.rows);
   Problem pb{e, A, b, x, A.rows, ops::scratch(e, A.rows)};
   // Eisenstat's form needs the scaled factors (a positive diagonal) of this very A; otherwise

@@ -77,7 +77,8 @@ void spmm_rows(const CsrView& A, const double* __restrict P, double* __restrict 
   }
 }
 
-void spmm(const CsrView& A, const double* P, double* Q, int w, int64_t r0, int64_t r1, double* acc) {
+void spmm(const CsrView& A, const double* P, double* Q, int w, int64_t r0, int64_t r1,
+          double* acc) {
   switch (w) {
     case 1: spmm_rows<1>(A, P, Q, w, r0, r1, acc); break;
     case 2: spmm_rows<2>(A, P, Q, w, r0, r1, acc); break;
@@ -214,9 +215,10 @@ class Batch {
       }
       const int w = w_;
       // q = A p and pᵀq per slot.
-      for_row_blocks(e_, &A_, n_, w, work(), partial_, pq.data(), [&](int64_t r0, int64_t r1, double* acc) {
-        spmm(A_, p_.data(), q_.data(), w, r0, r1, acc);
-      });
+      for_row_blocks(e_, &A_, n_, w, work(), partial_, pq.data(),
+                     [&](int64_t r0, int64_t r1, double* acc) {
+                       spmm(A_, p_.data(), q_.data(), w, r0, r1, acc);
+                     });
       for (int s = 0; s < w; ++s) {
         Slot& sl = slots_[static_cast<size_t>(s)];
         ++result(sl).matvecs;
@@ -227,20 +229,21 @@ class Batch {
         else alpha[static_cast<size_t>(s)] = a;
       }
       // x += αp, r −= αq, ‖r‖² per slot.
-      for_row_blocks(e_, nullptr, n_, w, work(), partial_, rr.data(), [&](int64_t r0, int64_t r1, double* acc) {
-        double* __restrict x = x_.data();
-        double* __restrict r = r_.data();
-        const double* __restrict p = p_.data();
-        const double* __restrict q = q_.data();
-        const double* __restrict al = alpha.data();
-        for (int64_t i = r0; i < r1; ++i)
-          for (int s = 0; s < w; ++s) {
-            const int64_t m = i * w + s;
-            x[m] += al[s] * p[m];
-            r[m] -= al[s] * q[m];
-            acc[s] += r[m] * r[m];
-          }
-      });
+      for_row_blocks(e_, nullptr, n_, w, work(), partial_, rr.data(),
+                     [&](int64_t r0, int64_t r1, double* acc) {
+                       double* __restrict x = x_.data();
+                       double* __restrict r = r_.data();
+                       const double* __restrict p = p_.data();
+                       const double* __restrict q = q_.data();
+                       const double* __restrict al = alpha.data();
+                       for (int64_t i = r0; i < r1; ++i)
+                         for (int s = 0; s < w; ++s) {
+                           const int64_t m = i * w + s;
+                           x[m] += al[s] * p[m];
+                           r[m] -= al[s] * q[m];
+                           acc[s] += r[m] * r[m];
+                         }
+                     });
       for (int s = 0; s < w; ++s) {
         Slot& sl = slots_[static_cast<size_t>(s)];
         if (sl.failing) continue;
@@ -251,7 +254,8 @@ class Batch {
         const double rn = std::sqrt(sl.rr);
         if (opt_.history) res.history.push_back(rn);
         if (!std::isfinite(rn)) fail(sl, Reason::NonFinite);
-        else if (rn <= sl.tol || (opt_.true_residual_every > 0 && it % opt_.true_residual_every == 0))
+        else if (rn <= sl.tol ||
+                 (opt_.true_residual_every > 0 && it % opt_.true_residual_every == 0))
           sl.confirm = true;
         else if (it >= opt_.max_iterations) fail(sl, Reason::MaxIterations);
       }
@@ -267,16 +271,17 @@ class Batch {
         beta[static_cast<size_t>(s)] = sl.rz_next / sl.rz;
         sl.rz = sl.rz_next;
       }
-      for_row_blocks(e_, nullptr, n_, w2, work(), partial_, nullptr, [&](int64_t r0, int64_t r1, double*) {
-        double* __restrict p = p_.data();
-        const double* __restrict zz = z();
-        const double* __restrict be = beta.data();
-        for (int64_t i = r0; i < r1; ++i)
-          for (int s = 0; s < w2; ++s) {
-            const int64_t m = i * w2 + s;
-            p[m] = zz[m] + be[s] * p[m];
-          }
-      });
+      for_row_blocks(e_, nullptr, n_, w2, work(), partial_, nullptr,
+                     [&](int64_t r0, int64_t r1, double*) {
+                       double* __restrict p = p_.data();
+                       const double* __restrict zz = z();
+                       const double* __restrict be = beta.data();
+                       for (int64_t i = r0; i < r1; ++i)
+                         for (int s = 0; s < w2; ++s) {
+                           const int64_t m = i * w2 + s;
+                           p[m] = zz[m] + be[s] * p[m];
+                         }
+                     });
     }
   }
 
@@ -296,19 +301,20 @@ class Batch {
       spmm(A_, x_.data(), q_.data(), w, r0, r1, nullptr);
     });
     std::vector<double> sq(static_cast<size_t>(w));
-    for_row_blocks(e_, nullptr, n_, w, work(), partial_, sq.data(), [&](int64_t r0, int64_t r1, double* acc) {
-      for (int s = 0; s < w; ++s) {
-        if (!want[static_cast<size_t>(s)]) continue;
-        const double* b = B_ + slots_[static_cast<size_t>(s)].col * n_;
-        double* __restrict r = r_.data();
-        const double* __restrict q = q_.data();
-        for (int64_t i = r0; i < r1; ++i) {
-          const double v = b[i] - q[i * w + s];
-          r[i * w + s] = v;
-          acc[s] += v * v;
-        }
-      }
-    });
+    for_row_blocks(e_, nullptr, n_, w, work(), partial_, sq.data(),
+                   [&](int64_t r0, int64_t r1, double* acc) {
+                     for (int s = 0; s < w; ++s) {
+                       if (!want[static_cast<size_t>(s)]) continue;
+                       const double* b = B_ + slots_[static_cast<size_t>(s)].col * n_;
+                       double* __restrict r = r_.data();
+                       const double* __restrict q = q_.data();
+                       for (int64_t i = r0; i < r1; ++i) {
+                         const double v = b[i] - q[i * w + s];
+                         r[i * w + s] = v;
+                         acc[s] += v * v;
+                       }
+                     }
+                   });
     for (int s = 0; s < w; ++s) {
       if (!want[static_cast<size_t>(s)]) continue;
       Slot& sl = slots_[static_cast<size_t>(s)];
@@ -358,7 +364,8 @@ class Batch {
     // Column-major copies, so M sees contiguous vectors.
     ops::for_blocks(e_, n_, [&](int64_t i0, int64_t i1) {
       for (int s = 0; s < w; ++s)
-        for (int64_t i = i0; i < i1; ++i) cm_r_[static_cast<size_t>(s * n_ + i)] = r_[static_cast<size_t>(i * w + s)];
+        for (int64_t i = i0; i < i1; ++i)
+          cm_r_[static_cast<size_t>(s * n_ + i)] = r_[static_cast<size_t>(i * w + s)];
     });
     for (int s = 0; s < w; ++s) {
       const double* rc = cm_r_.data() + s * n_;
@@ -371,7 +378,8 @@ class Batch {
     }
     ops::for_blocks(e_, n_, [&](int64_t i0, int64_t i1) {
       for (int s = 0; s < w; ++s)
-        for (int64_t i = i0; i < i1; ++i) z_[static_cast<size_t>(i * w + s)] = cm_z_[static_cast<size_t>(s * n_ + i)];
+        for (int64_t i = i0; i < i1; ++i)
+          z_[static_cast<size_t>(i * w + s)] = cm_z_[static_cast<size_t>(s * n_ + i)];
     });
     return true;
   }

@@ -73,10 +73,13 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
   std::vector<int64_t> order;
   order.reserve(static_cast<size_t>(kr) + 1);
   std::vector<double> H(ld * static_cast<size_t>(mmax)), cs(ld), sn(ld), g(ld), y(ld), hy(ld),
-      B(static_cast<size_t>(std::max<int64_t>(kr, 1)) * static_cast<size_t>(mmax)), by(static_cast<size_t>(kr) + 1);
+      B(static_cast<size_t>(std::max<int64_t>(kr, 1)) * static_cast<size_t>(mmax)),
+      by(static_cast<size_t>(kr) + 1);
   std::vector<double> r(nn), t(nn);
   auto vec = [&](int64_t j) { return V.data() + static_cast<size_t>(j) * nn; };
-  auto zvec = [&](int64_t j) { return M != nullptr ? Z.data() + static_cast<size_t>(j) * nn : vec(j); };
+  auto zvec = [&](int64_t j) {
+    return M != nullptr ? Z.data() + static_cast<size_t>(j) * nn : vec(j);
+  };
   krylov::IncrementalSigmaMin sigma_min(ld);
   double hmax = 0.0;  // largest ‖A M⁻¹ v_j‖ seen: the rank test's scale
 
@@ -120,15 +123,16 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
   while (it < opt.max_iterations) {
     const int64_t stored = static_cast<int64_t>(order.size());
     // SciPy's ml = m + max(k − stored, 0); the Krylov space cannot exceed n − stored dimensions.
-    const int64_t ml = std::max<int64_t>(1, std::min<int64_t>(m + std::max<int64_t>(kr - stored, 0), n - stored));
+    const int64_t ml =
+        std::max<int64_t>(1, std::min<int64_t>(m + std::max<int64_t>(kr - stored, 0), n - stored));
     const double beta = rnorm;
     ops::axpby(e, 1.0 / beta, r.data(), 0.0, vec(0), n);
     std::fill(g.begin(), g.end(), 0.0);
     sigma_min.reset();
     g[0] = beta;
     double est = beta;
-    int64_t k = 0;           // usable columns
-    bool stopped = false;    // res.reason is final
+    int64_t k = 0;  // usable columns
+    bool stopped = false;  // res.reason is final
     bool can_update = true;
     for (int64_t j = 0; j < ml && it < opt.max_iterations; ++j) {
       const StopReason stop = ctl.poll();
@@ -147,7 +151,8 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
       ++res.matvecs;
       const double wnorm = ops::nrm2(e, w, n);
       // Project out C (the B column), then orthogonalise against V (modified Gram–Schmidt).
-      double* bj = B.data() + static_cast<size_t>(j) * static_cast<size_t>(std::max<int64_t>(kr, 1));
+      double* bj =
+          B.data() + static_cast<size_t>(j) * static_cast<size_t>(std::max<int64_t>(kr, 1));
       for (size_t i = 0; i < order.size(); ++i) {
         const double* c = C[static_cast<size_t>(order[i])].data();
         bj[i] = ops::dot(e, w, c, n);
@@ -267,8 +272,9 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
       // (I − CCᵀ) A M⁻¹ r is numerically zero): Breakdown. Otherwise the least-squares step is
       // y = 0 (H̄ y = 0, no pair to add): a cycle cut short by the budget says MaxIterations; a
       // whole cycle that gains nothing would repeat itself: Stagnation, as in GMRES(m).
-      res.reason = k == 0 ? Reason::Breakdown
-                          : it >= opt.max_iterations ? Reason::MaxIterations : Reason::Stagnation;
+      res.reason = k == 0                     ? Reason::Breakdown
+                   : it >= opt.max_iterations ? Reason::MaxIterations
+                                              : Reason::Stagnation;
       break;
     }
     if (!std::isfinite(rnorm)) {

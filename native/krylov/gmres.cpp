@@ -47,8 +47,8 @@ constexpr double kRankTol = 64 * std::numeric_limits<double>::epsilon();
 constexpr double kStagnation = 1.4901161193847656e-08;
 }  // namespace
 
-IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-                 const SolveOptions& options, Control& ctl) {
+IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
+                 const Preconditioner* M, const SolveOptions& options, Control& ctl) {
   const SolveOptions opt = krylov::resolved(options, A.rows);
   IterResult res;
   const int64_t n = A.rows;
@@ -98,10 +98,10 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
     sigma_min.reset();
     g[0] = rnorm;
     double est = rnorm;
-    int64_t k = 0;            // columns of the least-squares problem usable for the update
-    bool stopped = false;     // res.reason is final
-    bool can_update = true;   // the cycle's update may be applied
-    bool rank_loss = false;   // the cycle ended on a numerically dependent column (dropped)
+    int64_t k = 0;  // columns of the least-squares problem usable for the update
+    bool stopped = false;  // res.reason is final
+    bool can_update = true;  // the cycle's update may be applied
+    bool rank_loss = false;  // the cycle ended on a numerically dependent column (dropped)
     for (int64_t j = 0; j < m && it < opt.max_iterations; ++j) {
       const StopReason stop = ctl.poll();
       if (stop != StopReason::None) {
@@ -184,7 +184,8 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, 
         y[i] = s / H[static_cast<size_t>(i) * ld + i];
       }
       if (flexible) {
-        for (int64_t i = 0; i < k; ++i) ops::axpy(e, y[i], Z.data() + static_cast<size_t>(i) * nn, x, n);
+        for (int64_t i = 0; i < k; ++i)
+          ops::axpy(e, y[i], Z.data() + static_cast<size_t>(i) * nn, x, n);
         updated = true;
       } else if (M == nullptr) {
         for (int64_t i = 0; i < k; ++i) ops::axpy(e, y[i], vec(i), x, n);

@@ -73,9 +73,9 @@ struct SolveOptions {
   int restart = 30;                 // gmres: Krylov dimension per cycle
   bool flexible = false;            // gmres: FGMRES (preconditioner may change between steps)
   int recycle = -1;                 // gcrotmk: k, recycled directions kept (-1: same as restart)
-  int memory = 2;                   // conjugate_direction: directions kept (0 = steepest descent)
-  bool zero_start = false;          // start from x = 0 whatever x holds (x is zeroed on entry):
-                                    // the initial residual is b itself, no product with A
+  int memory = 2;  // conjugate_direction: directions kept (0 = steepest descent)
+  bool zero_start = false;  // start from x = 0 whatever x holds (x is zeroed on entry):
+                            // the initial residual is b itself, no product with A
 };
 
 // M may be null (no preconditioner). The preconditioned solvers use M as follows:
@@ -85,14 +85,14 @@ struct SolveOptions {
 //  gmres    — right-preconditioned restarted GMRES(restart), modified Gram–Schmidt, Givens
 //             rotations; flexible = FGMRES (stores M⁻¹v per step). One iteration = one inner step;
 //  minres   — preconditioned MINRES (M SPD); A symmetric, possibly indefinite;
-IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-              const SolveOptions& opt, Control& ctl);
+IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x,
+              const Preconditioner* M, const SolveOptions& opt, Control& ctl);
 IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* x,
                     const Preconditioner* M, const SolveOptions& opt, Control& ctl);
-IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-                 const SolveOptions& opt, Control& ctl);
-IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-                  const SolveOptions& opt, Control& ctl);
+IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
+                 const Preconditioner* M, const SolveOptions& opt, Control& ctl);
+IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
+                  const Preconditioner* M, const SolveOptions& opt, Control& ctl);
 
 // GCROT(m, k) (Hicken and Zingg; SciPy's gcrotmk): m = opt.restart inner GMRES steps per cycle,
 // right-preconditioned, recycling the k = opt.recycle (k < 0: k = m) most useful directions

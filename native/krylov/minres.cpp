@@ -15,8 +15,8 @@
 
 namespace itersolve {
 
-IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x, const Preconditioner* M,
-                  const SolveOptions& options, Control& ctl) {
+IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
+                  const Preconditioner* M, const SolveOptions& options, Control& ctl) {
   const SolveOptions opt = krylov::resolved(options, A.rows);
   IterResult res;
   const int64_t n = A.rows;
@@ -53,7 +53,8 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
   }
 
   double* z = r_cur;
-  double beta = 0, oldb = 0, dbar = 0, epsln = 0, phibar = 0, cs = -1, sn = 0, tnorm2 = 0, kappa = 1;
+  double beta = 0, oldb = 0, dbar = 0, epsln = 0, phibar = 0, cs = -1, sn = 0, tnorm2 = 0,
+         kappa = 1;
   bool first = true;
   // Starts the Lanczos process from r_cur, the true residual (norm rnorm), of the current x.
   // Returns false (res.reason set) when M is not positive definite on it or fails.
@@ -159,7 +160,8 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
       res.iterations = it;
 
       double est = kappa * phibar;
-      const bool check_true = invariant || (opt.true_residual_every > 0 && it % opt.true_residual_every == 0);
+      const bool check_true =
+          invariant || (opt.true_residual_every > 0 && it % opt.true_residual_every == 0);
       if (check_true) {
         true_residual();
         est = rnorm;

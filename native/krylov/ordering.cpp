@@ -289,9 +289,9 @@ struct Csr {
 
 // Rows R[lo..hi) of Dr·A·Dc with column c renumbered Qinv[c] − lo, keeping the columns that land
 // in [0, hi − lo). Every row must have its diagonal (R comes from a perfect matching).
-Csr reordered_rows(const CsrView& A, const std::vector<int32_t>& R, const std::vector<int32_t>& Qinv,
-                   const std::vector<double>& rowScale, const std::vector<double>& colScale,
-                   int64_t lo, int64_t hi) {
+Csr reordered_rows(const CsrView& A, const std::vector<int32_t>& R,
+                   const std::vector<int32_t>& Qinv, const std::vector<double>& rowScale,
+                   const std::vector<double>& colScale, int64_t lo, int64_t hi) {
   Csr C;
   std::vector<std::pair<int32_t, double>> buf;
   for (int64_t l = lo; l < hi; ++l) {
@@ -300,9 +300,11 @@ Csr reordered_rows(const CsrView& A, const std::vector<int32_t>& R, const std::v
     for (int32_t k = A.rowPtr[i]; k < A.rowPtr[i + 1]; ++k) {
       const int32_t c = A.colIdx[k];
       if (Qinv[c] >= lo && Qinv[c] < hi)
-        buf.emplace_back(static_cast<int32_t>(Qinv[c] - lo), A.values[k] * rowScale[i] * colScale[c]);
+        buf.emplace_back(static_cast<int32_t>(Qinv[c] - lo),
+                         A.values[k] * rowScale[i] * colScale[c]);
     }
-    std::sort(buf.begin(), buf.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(buf.begin(), buf.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     const int32_t start = C.rowPtr.back();
     for (const auto& [j, x] : buf) {
       if (static_cast<int32_t>(C.colIdx.size()) > start && C.colIdx.back() == j) {
@@ -368,7 +370,8 @@ std::vector<int32_t> min_discarded_fill(Csr B, double tau) {
       const double a = B.values[colPos[t]];
       for (int32_t k = B.rowPtr[x]; k < B.rowPtr[x + 1]; ++k) {
         const int32_t j = B.colIdx[k];
-        if (alive[j] && j != x && find_entry(B, i, j) < 0) s += (a * B.values[k]) * (a * B.values[k]);
+        if (alive[j] && j != x && find_entry(B, i, j) < 0)
+          s += (a * B.values[k]) * (a * B.values[k]);
       }
     }
     s /= p * p;
@@ -452,8 +455,10 @@ class ReorderedIlu final : public Preconditioner {
 };
 
 [[noreturn]] void pivot_error(const std::string& what, int64_t row) {
-  throw SolverError("ERR_ZERO_PIVOT", "ilu0: " + what + " at row " + std::to_string(row) +
-                                          " (after reordering for a nonzero diagonal)", row);
+  throw SolverError("ERR_ZERO_PIVOT",
+                    "ilu0: " + what + " at row " + std::to_string(row) +
+                        " (after reordering for a nonzero diagonal)",
+                    row);
 }
 
 }  // namespace
@@ -461,13 +466,15 @@ class ReorderedIlu final : public Preconditioner {
 std::unique_ptr<Preconditioner> make_ilu0_reordered(const CsrView& A, double pivotShift) {
   if (A.rows != A.cols)
     throw SolverError("ERR_INVALID_ARGUMENT", "ilu0: the matrix must be square, received " +
-                                                  std::to_string(A.rows) + "x" + std::to_string(A.cols));
+                                                  std::to_string(A.rows) + "x" +
+                                                  std::to_string(A.cols));
   const int64_t n = A.rows;
   for (int64_t i = 0; i < n; ++i)
     for (int32_t k = A.rowPtr[i]; k < A.rowPtr[i + 1]; ++k)
       if (!std::isfinite(A.values[k]))
-        throw SolverError("ERR_ZERO_PIVOT", "ilu0: non-finite entry " + num(A.values[k]) + " at row " +
-                                                std::to_string(i), i);
+        throw SolverError(
+            "ERR_ZERO_PIVOT",
+            "ilu0: non-finite entry " + num(A.values[k]) + " at row " + std::to_string(i), i);
   std::vector<int32_t> match;
   std::vector<double> rowScale, colScale;
   if (!max_product_matching(A, match, &rowScale, &colScale)) {
@@ -477,7 +484,9 @@ std::unique_ptr<Preconditioner> make_ilu0_reordered(const CsrView& A, double piv
     const int64_t row = std::find(used.begin(), used.end(), 0) - used.begin();
     throw SolverError("ERR_ZERO_PIVOT",
                       "ilu0: the matrix is structurally singular (no ordering gives a nonzero "
-                      "diagonal); row " + std::to_string(row) + " is left over by a maximum matching of rows to columns",
+                      "diagonal); row " +
+                          std::to_string(row) +
+                          " is left over by a maximum matching of rows to columns",
                       row);
   }
 

@@ -13,13 +13,13 @@
 namespace itersolve {
 namespace {
 
-using krylov::SsorFactors;
-using krylov::TriFactor;
-using krylov::tri_forward;
-using krylov::tri_backward;
-using krylov::ScaleOne;
 using krylov::ScaleConst;
+using krylov::ScaleOne;
 using krylov::ScaleVec;
+using krylov::SsorFactors;
+using krylov::tri_backward;
+using krylov::tri_forward;
+using krylov::TriFactor;
 
 std::string num(double v) {
   if (std::isnan(v)) return "nan";  // whatever its sign bit
@@ -32,8 +32,9 @@ std::string at_row(int64_t i) { return " at row " + std::to_string(i); }
 
 void require_square(const char* who, const CsrView& A) {
   if (A.rows != A.cols)
-    throw SolverError("ERR_INVALID_ARGUMENT", std::string(who) + ": the matrix must be square, received " +
-                                                  std::to_string(A.rows) + "x" + std::to_string(A.cols));
+    throw SolverError("ERR_INVALID_ARGUMENT",
+                      std::string(who) + ": the matrix must be square, received " +
+                          std::to_string(A.rows) + "x" + std::to_string(A.cols));
 }
 
 // The diagonal of A (duplicates summed, as a product with A would); throws on a missing, zero or
@@ -50,11 +51,15 @@ std::vector<double> checked_diagonal(const char* who, const CsrView& A) {
       }
     const double v = d[i];
     if (!found)
-      throw SolverError("ERR_ZERO_PIVOT", std::string(who) + ": row " + std::to_string(i) + " has no diagonal entry", i);
+      throw SolverError("ERR_ZERO_PIVOT",
+                        std::string(who) + ": row " + std::to_string(i) + " has no diagonal entry",
+                        i);
     if (!std::isfinite(v))
-      throw SolverError("ERR_ZERO_PIVOT", std::string(who) + ": non-finite diagonal entry " + num(v) + at_row(i), i);
+      throw SolverError("ERR_ZERO_PIVOT",
+                        std::string(who) + ": non-finite diagonal entry " + num(v) + at_row(i), i);
     if (v == 0.0)
-      throw SolverError("ERR_ZERO_PIVOT", std::string(who) + ": zero diagonal entry" + at_row(i), i);
+      throw SolverError("ERR_ZERO_PIVOT", std::string(who) + ": zero diagonal entry" + at_row(i),
+                        i);
   }
   return d;
 }
@@ -158,12 +163,8 @@ class Triangular final : public Preconditioner {
  public:
   Triangular(const char* kind, TriFactor lower, TriFactor upper, std::vector<double> inv_diag,
              double shift, int factorisations)
-      : kind_(kind),
-        lower_(std::move(lower)),
-        upper_(std::move(upper)),
-        inv_(std::move(inv_diag)),
-        shift_(shift),
-        factorisations_(factorisations) {}
+      : kind_(kind), lower_(std::move(lower)), upper_(std::move(upper)), inv_(std::move(inv_diag)),
+        shift_(shift), factorisations_(factorisations) {}
   const char* kind() const override { return kind_; }
   int64_t size() const override { return static_cast<int64_t>(inv_.size()); }
   bool apply(const Engine&, const double* r, double* z) const override {
@@ -211,20 +212,22 @@ double search_shift(const char* who, bool positive, const krylov::ShiftSchedule&
     const Breakdown b = attempt(alpha);
     if (b.row < 0) return alpha;
     if (last) {
-      const char* what = !std::isfinite(b.pivot) ? "non-finite"
+      const char* what = !std::isfinite(b.pivot)      ? "non-finite"
                          : positive && b.pivot <= 0.0 ? "non-positive"
-                         : b.pivot == 0.0 ? "zero" : "tiny";
+                         : b.pivot == 0.0             ? "zero"
+                                                      : "tiny";
       std::string msg = std::string(who) + ": " + what + " pivot " + num(b.pivot) + at_row(b.row);
-      if (count == 1 && alpha == 0.0)
-        msg += " (no diagonal shift tried)";
+      if (count == 1 && alpha == 0.0) msg += " (no diagonal shift tried)";
       else if (count == 1)
         msg += " with the diagonal shift α = " + num(alpha) + " (factoring A + α·diag(A))";
       else
         msg += " even with the diagonal shift α = " + num(alpha) + ", the largest of " +
-               std::to_string(count) + " factorisations of A + α·diag(A) tried from α = " + num(s.start);
+               std::to_string(count) +
+               " factorisations of A + α·diag(A) tried from α = " + num(s.start);
       if (k > 0 && alpha >= alphaSafe)
-        msg += "; A + α·diag(A) is diagonally dominant there, so rounding broke it down (A's "
-               "entries span too wide a range)";
+        msg +=
+            "; A + α·diag(A) is diagonally dominant there, so rounding broke it down (A's "
+            "entries span too wide a range)";
       throw SolverError("ERR_ZERO_PIVOT", msg, b.row);
     }
     alpha = k == 0 ? (s.first > alpha ? s.first : alpha * s.growth) : alpha * s.growth;
@@ -253,17 +256,23 @@ LowerTriangle ic0_lower(const CsrView& A) {
     const int32_t s = L.rp[i], e = static_cast<int32_t>(L.ci.size());
     L.rp[i + 1] = e;
     if (e == s || L.ci.back() != i)
-      throw SolverError("ERR_ZERO_PIVOT", "ic0: row " + std::to_string(i) + " has no diagonal entry", i);
+      throw SolverError("ERR_ZERO_PIVOT",
+                        "ic0: row " + std::to_string(i) + " has no diagonal entry", i);
     for (int32_t k = s; k < e - 1; ++k)
       if (!std::isfinite(L.v[k]))
-        throw SolverError("ERR_ZERO_PIVOT", "ic0: non-finite entry " + num(L.v[k]) + at_row(i) + ", column " +
-                                                std::to_string(L.ci[k]), i);
+        throw SolverError("ERR_ZERO_PIVOT",
+                          "ic0: non-finite entry " + num(L.v[k]) + at_row(i) + ", column " +
+                              std::to_string(L.ci[k]),
+                          i);
     const double d = L.v[e - 1];
     if (!std::isfinite(d))
-      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-finite diagonal entry " + num(d) + at_row(i), i);
+      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-finite diagonal entry " + num(d) + at_row(i),
+                        i);
     if (d <= 0.0)
-      throw SolverError("ERR_ZERO_PIVOT", "ic0: non-positive pivot " + num(d) + at_row(i) +
-                                              ": A's own diagonal entry, so A is not positive definite", i);
+      throw SolverError("ERR_ZERO_PIVOT",
+                        "ic0: non-positive pivot " + num(d) + at_row(i) +
+                            ": A's own diagonal entry, so A is not positive definite",
+                        i);
   }
   return L;
 }
@@ -289,7 +298,8 @@ double ic0_safe_shift(const LowerTriangle& L) {
 //   l_ij = (a_ij − Σ_{m<j} l_im l_jm) / l_jj  (j < i in the pattern),
 //   l_ii = √((1+α)·a_ii − Σ_{m<i} l_im²).
 // pos: n entries of −1 (left so).
-Breakdown ic0_factor(const LowerTriangle& L, double alpha, std::vector<double>& f, std::vector<int32_t>& pos) {
+Breakdown ic0_factor(const LowerTriangle& L, double alpha, std::vector<double>& f,
+                     std::vector<int32_t>& pos) {
   const int64_t n = static_cast<int64_t>(L.rp.size()) - 1;
   const int32_t* rp = L.rp.data();
   const int32_t* ci = L.ci.data();
@@ -364,7 +374,8 @@ std::unique_ptr<Preconditioner> make_jacobi(const CsrView& A) {
 
 std::unique_ptr<Preconditioner> make_ssor(const CsrView& A, double omega) {
   if (!(omega > 0.0 && omega < 2.0))
-    throw SolverError("ERR_INVALID_ARGUMENT", "ssor: omega must be in (0, 2), received " + num(omega));
+    throw SolverError("ERR_INVALID_ARGUMENT",
+                      "ssor: omega must be in (0, 2), received " + num(omega));
   require_square("ssor", A);
   const int64_t n = A.rows;
   SsorFactors f;
@@ -410,8 +421,9 @@ std::unique_ptr<Preconditioner> make_ic0(const CsrView& A, const ShiftSchedule& 
   std::vector<double> v;
   std::vector<int32_t> pos(n, -1);
   int count = 0;
-  const double alpha = search_shift("ic0", true, schedule, ic0_safe_shift(L),
-                                    [&](double a) { return ic0_factor(L, a, v, pos); }, count);
+  const double alpha = search_shift(
+      "ic0", true, schedule, ic0_safe_shift(L), [&](double a) { return ic0_factor(L, a, v, pos); },
+      count);
   const std::vector<int32_t>& rp = L.rp;
   const std::vector<int32_t>& ci = L.ci;
   // As L̃ D² L̃ᵀ with L̃ = L D⁻¹ unit lower, D = diag(l_ii): the forward sweep needs no scale and
@@ -445,7 +457,8 @@ std::unique_ptr<Preconditioner> make_ic0(const CsrView& A, const ShiftSchedule& 
     up.end_row();
   }
   for (double& d : inv) d *= d;
-  return std::make_unique<Triangular>("ic0", lo.finish(), up.finish(), std::move(inv), alpha, count);
+  return std::make_unique<Triangular>("ic0", lo.finish(), up.finish(), std::move(inv), alpha,
+                                      count);
 }
 
 std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A, const ShiftSchedule& schedule) {
@@ -467,14 +480,17 @@ std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A, const ShiftSchedule&
     const auto b = ci.begin() + rp[i], e = ci.begin() + rp[i + 1];
     const auto it = std::lower_bound(b, e, static_cast<int32_t>(i));
     if (it == e || *it != i)
-      throw SolverError("ERR_ZERO_PIVOT", "ilu0: row " + std::to_string(i) + " has no diagonal entry", i);
+      throw SolverError("ERR_ZERO_PIVOT",
+                        "ilu0: row " + std::to_string(i) + " has no diagonal entry", i);
     diag[i] = static_cast<int32_t>(it - ci.begin());
     double sum = 0.0;
     for (int32_t k = rp[i]; k < rp[i + 1]; ++k) {
       if (!std::isfinite(a[k]))
-        throw SolverError("ERR_ZERO_PIVOT", "ilu0: non-finite " + std::string(k == diag[i] ? "pivot " : "entry ") +
-                                                num(a[k]) + at_row(i) +
-                                                (k == diag[i] ? "" : ", column " + std::to_string(ci[k])), i);
+        throw SolverError("ERR_ZERO_PIVOT",
+                          "ilu0: non-finite " + std::string(k == diag[i] ? "pivot " : "entry ") +
+                              num(a[k]) + at_row(i) +
+                              (k == diag[i] ? "" : ", column " + std::to_string(ci[k])),
+                          i);
       if (k == diag[i]) continue;
       scale[i] = std::max(scale[i], std::fabs(a[k]));
       sum += std::fabs(a[k]);
@@ -484,9 +500,9 @@ std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A, const ShiftSchedule&
   std::vector<double> v;
   std::vector<int32_t> pos(n, -1);
   int count = 0;
-  const double alpha = search_shift("ilu0", false, schedule, alphaSafe,
-                                    [&](double al) { return ilu0_factor(n, rp, ci, a, diag, scale, al, v, pos); },
-                                    count);
+  const double alpha = search_shift(
+      "ilu0", false, schedule, alphaSafe,
+      [&](double al) { return ilu0_factor(n, rp, ci, a, diag, scale, al, v, pos); }, count);
   std::vector<double> inv(n);
   TriBuilder lo(n, true), up(n, false);
   for (int64_t i = 0; i < n; ++i) {
@@ -494,12 +510,12 @@ std::unique_ptr<Preconditioner> make_ilu0(const CsrView& A, const ShiftSchedule&
     const double s = 1.0 / v[d];
     inv[i] = s;
     for (int32_t k = rp[i]; k < d; ++k) lo.add(i, ci[k], v[k]);
-    for (int32_t k = d + 1; k < rp[i + 1]; ++k)
-      up.add(i, ci[k], v[k] * s);
+    for (int32_t k = d + 1; k < rp[i + 1]; ++k) up.add(i, ci[k], v[k] * s);
     lo.end_row();
     up.end_row();
   }
-  return std::make_unique<Triangular>("ilu0", lo.finish(), up.finish(), std::move(inv), alpha, count);
+  return std::make_unique<Triangular>("ilu0", lo.finish(), up.finish(), std::move(inv), alpha,
+                                      count);
 }
 
 int factorisations(const Preconditioner* M) {
@@ -524,11 +540,13 @@ uint64_t fingerprint(const CsrView& A) {
   // independent terms run at full speed.
   const int64_t base = A.rowPtr[0], nnz = A.rowPtr[A.rows] - base;
   uint64_t h = static_cast<uint64_t>(A.rows) * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(nnz);
-  for (int64_t i = 0; i <= A.rows; ++i) h += static_cast<uint64_t>(A.rowPtr[i] - base) * (2 * static_cast<uint64_t>(i) + 1);
+  for (int64_t i = 0; i <= A.rows; ++i)
+    h += static_cast<uint64_t>(A.rowPtr[i] - base) * (2 * static_cast<uint64_t>(i) + 1);
   for (int64_t k = 0; k < nnz; ++k) {
     uint64_t bits;
     std::memcpy(&bits, A.values + base + k, sizeof bits);
-    h += (bits ^ (static_cast<uint64_t>(A.colIdx[base + k]) * 0xC2B2AE3D27D4EB4Full)) * (2 * static_cast<uint64_t>(k) + 3);
+    h += (bits ^ (static_cast<uint64_t>(A.colIdx[base + k]) * 0xC2B2AE3D27D4EB4Full)) *
+         (2 * static_cast<uint64_t>(k) + 3);
   }
   return h;
 }

@@ -19,7 +19,10 @@ namespace krylov {
 class IncrementalSigmaMin {
  public:
   explicit IncrementalSigmaMin(size_t capacity) : w_(capacity) {}
-  void reset() { j_ = 0; sigma_ = 0.0; }
+  void reset() {
+    j_ = 0;
+    sigma_ = 0.0;
+  }
   double sigma() const { return sigma_; }
   // σ_min estimate of R with the column [v; gamma] appended (not committed). `scale` (> 0) is any
   // figure of R's size (values are scaled by it, so squares neither overflow nor underflow). The

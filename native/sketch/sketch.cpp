@@ -9,9 +9,9 @@
 //  - matvecs counts full passes over A: the initial residual, every re-synchronisation, and per
 //    Gaussian step two (W = SᵀA, one pass for all s columns, and A·d);
 //  - besides true_residual_every, r is re-synchronised (r = b − A x, one SpMV) every
-//    max(m, 1000) steps and whenever ‖r‖² fell below kDrift × its last synced value: each incremental
-//    update of ‖r‖² rounds relative to the ‖r‖² of its time, so the error of the running sum is
-//    ~ eps · steps · ‖r_sync‖² and would swamp a much smaller ‖r‖²;
+//    max(m, 1000) steps and whenever ‖r‖² fell below kDrift × its last synced value: each
+//    incremental update of ‖r‖² rounds relative to the ‖r‖² of its time, so the error of the
+//    running sum is ~ eps · steps · ‖r_sync‖² and would swamp a much smaller ‖r‖²;
 //  - a history entry is the incremental norm, or the true one on a step that re-synchronised;
 //  - Kaczmarz and block steps take the block residual b_S − A_S x from x itself (O(nnz of the
 //    rows)), so their trajectory does not depend on the drift of r nor on when it is refreshed.
@@ -96,7 +96,8 @@ class RowSampler {
     while (leaves_ < w.size()) leaves_ *= 2;
     tree_.assign(2 * leaves_, 0.0);
     std::copy(w.begin(), w.end(), tree_.begin() + static_cast<std::ptrdiff_t>(leaves_));
-    for (size_t node = leaves_ - 1; node >= 1; --node) tree_[node] = tree_[2 * node] + tree_[2 * node + 1];
+    for (size_t node = leaves_ - 1; node >= 1; --node)
+      tree_[node] = tree_[2 * node] + tree_[2 * node + 1];
   }
   // Needs a positive total weight.
   int64_t draw(Rng& rng) const {
@@ -131,7 +132,8 @@ class RowSampler {
 // same step Wᵀy, so this is the exact projection Wᵀ G⁺ g.
 class PsdSolver {
  public:
-  explicit PsdSolver(int64_t s) : s_(s), perm_(static_cast<size_t>(s)), z_(static_cast<size_t>(s)) {}
+  explicit PsdSolver(int64_t s)
+      : s_(s), perm_(static_cast<size_t>(s)), z_(static_cast<size_t>(s)) {}
 
   void solve(double* G, const double* g, double* y) {
     const int64_t s = s_;
@@ -207,20 +209,23 @@ void check_options(const SketchOptions& opt, int64_t m) {
   auto bad = [](const std::string& msg) { throw SolverError("ERR_INVALID_ARGUMENT", msg); };
   const int kind = static_cast<int>(opt.kind), sampling = static_cast<int>(opt.sampling);
   if (kind < 0 || kind > 2)
-    bad("kind: expected 'kaczmarz', 'block-kaczmarz' or 'gaussian', received " + std::to_string(kind));
+    bad("kind: expected 'kaczmarz', 'block-kaczmarz' or 'gaussian', received " +
+        std::to_string(kind));
   if (sampling < 0 || sampling > 1)
     bad("sampling: expected 'norm' or 'uniform', received " + std::to_string(sampling));
   if (opt.max_iterations < 1)
-    bad("maxIterations: expected a positive integer, received " + std::to_string(opt.max_iterations));
+    bad("maxIterations: expected a positive integer, received " +
+        std::to_string(opt.max_iterations));
   if (opt.kind != SketchKind::Kaczmarz && (opt.block_size < 1 || opt.block_size > m))
-    bad("blockSize: expected an integer in [1, " + std::to_string(m) + "] (the rows of A), received " +
-        std::to_string(opt.block_size));
+    bad("blockSize: expected an integer in [1, " + std::to_string(m) +
+        "] (the rows of A), received " + std::to_string(opt.block_size));
   if (!(opt.rtol >= 0) || std::isinf(opt.rtol))
     bad("rtol: expected a finite number >= 0, received " + num(opt.rtol));
   if (!(opt.atol >= 0) || std::isinf(opt.atol))
     bad("atol: expected a finite number >= 0, received " + num(opt.atol));
   if (opt.true_residual_every < 0)
-    bad("trueResidualEvery: expected an integer >= 0, received " + std::to_string(opt.true_residual_every));
+    bad("trueResidualEvery: expected an integer >= 0, received " +
+        std::to_string(opt.true_residual_every));
 }
 
 // One solve: A, x, r, the random stream and the step buffers.
@@ -234,7 +239,8 @@ class Sketcher {
 
   // ‖a_i‖² over the distinct columns of row i (a row may repeat a column: its entries add up).
   double row_norm2(int64_t i) {
-    for (int32_t q = A_.rowPtr[i]; q < A_.rowPtr[i + 1]; ++q) scatter_[A_.colIdx[q]] += A_.values[q];
+    for (int32_t q = A_.rowPtr[i]; q < A_.rowPtr[i + 1]; ++q)
+      scatter_[A_.colIdx[q]] += A_.values[q];
     double s = 0.0;
     for (int32_t q = A_.rowPtr[i]; q < A_.rowPtr[i + 1]; ++q) {
       double& w = scatter_[A_.colIdx[q]];
@@ -307,7 +313,8 @@ class Sketcher {
       const int32_t k = A_.colIdx[q];
       const double c = delta * A_.values[q];
       x_[k] += c;
-      for (int32_t p = At_.rowPtr[static_cast<size_t>(k)]; p < At_.rowPtr[static_cast<size_t>(k) + 1]; ++p) {
+      for (int32_t p = At_.rowPtr[static_cast<size_t>(k)];
+           p < At_.rowPtr[static_cast<size_t>(k) + 1]; ++p) {
         double& rj = r_[static_cast<size_t>(At_.colIdx[static_cast<size_t>(p)])];
         const double old = rj;
         rj = old - c * At_.values[static_cast<size_t>(p)];
@@ -336,7 +343,8 @@ class Sketcher {
     for (int64_t t = 0; t < s; ++t) {
       const int64_t i = rows_[static_cast<size_t>(t)];
       g_[static_cast<size_t>(t)] = b_[i] - row_dot_x(i);
-      for (int32_t q = A_.rowPtr[i]; q < A_.rowPtr[i + 1]; ++q) scatter_[A_.colIdx[q]] += A_.values[q];
+      for (int32_t q = A_.rowPtr[i]; q < A_.rowPtr[i + 1]; ++q)
+        scatter_[A_.colIdx[q]] += A_.values[q];
       G_[static_cast<size_t>(t * s + t)] = rownorm2_[static_cast<size_t>(i)];
       for (int64_t u = t + 1; u < s; ++u) {
         const int64_t j = rows_[static_cast<size_t>(u)];
@@ -350,7 +358,8 @@ class Sketcher {
     psd_->solve(G_.data(), g_.data(), y_.data());
     for (double v : y_)
       if (!std::isfinite(v)) return false;
-    for (int64_t t = 0; t < s; ++t) row_update(rows_[static_cast<size_t>(t)], y_[static_cast<size_t>(t)]);
+    for (int64_t t = 0; t < s; ++t)
+      row_update(rows_[static_cast<size_t>(t)], y_[static_cast<size_t>(t)]);
     return true;
   }
 
@@ -360,7 +369,8 @@ class Sketcher {
     // step, block), so S is the same for any thread count; Sᵀr per block on the way.
     const int64_t sblocks = (m + ops::kRowBlock - 1) / ops::kRowBlock;
     for_blocks(e_, sblocks, m * s * kNormalCost >= ops::kParallelMin, [&](int64_t blk) {
-      Rng rng(mix64(mix64(mix64(opt_.seed) ^ static_cast<uint64_t>(it)) ^ static_cast<uint64_t>(blk)));
+      Rng rng(
+          mix64(mix64(mix64(opt_.seed) ^ static_cast<uint64_t>(it)) ^ static_cast<uint64_t>(blk)));
       double* gp = gpart_.data() + blk * s;
       std::fill(gp, gp + s, 0.0);
       const int64_t i1 = std::min(m, (blk + 1) * ops::kRowBlock);
@@ -375,7 +385,8 @@ class Sketcher {
     });
     std::fill(g_.begin(), g_.end(), 0.0);
     for (int64_t blk = 0; blk < sblocks; ++blk)
-      for (int64_t j = 0; j < s; ++j) g_[static_cast<size_t>(j)] += gpart_[static_cast<size_t>(blk * s + j)];
+      for (int64_t j = 0; j < s; ++j)
+        g_[static_cast<size_t>(j)] += gpart_[static_cast<size_t>(blk * s + j)];
     // W = SᵀA, stored as Wᵀ (n×s), in one pass over the rows of A: S and A stream through and
     // the scattered updates hit Wᵀ, small enough to stay in cache (walking the columns of A
     // instead reads the rows of S at random and is several times slower, even on two threads).
@@ -406,7 +417,8 @@ class Sketcher {
         for (int64_t u = 0; u <= t; ++u) G_[static_cast<size_t>(t * s + u)] += Gp[t * s + u];
     }
     for (int64_t t = 0; t < s; ++t)
-      for (int64_t u = 0; u < t; ++u) G_[static_cast<size_t>(u * s + t)] = G_[static_cast<size_t>(t * s + u)];
+      for (int64_t u = 0; u < t; ++u)
+        G_[static_cast<size_t>(u * s + t)] = G_[static_cast<size_t>(t * s + u)];
     psd_->solve(G_.data(), g_.data(), y_.data());
     for (double v : y_)
       if (!std::isfinite(v)) return false;
@@ -469,7 +481,8 @@ IterResult sketch_solve(const Engine& e, const CsrView& A, const double* b, doub
   const double bnorm = ops::nrm2(e, b, m);
   const double tol = std::max(opt.rtol * bnorm, opt.atol);
   const Reason converged = opt.rtol * bnorm >= opt.atol ? Reason::Rtol : Reason::Atol;
-  if (opt.history) res.history.reserve(static_cast<size_t>(std::min<int64_t>(opt.max_iterations, 4096)) + 1);
+  if (opt.history)
+    res.history.reserve(static_cast<size_t>(std::min<int64_t>(opt.max_iterations, 4096)) + 1);
   if (bnorm == 0.0) {
     std::fill(x, x + n, 0.0);
     res.reason = converged;

@@ -247,7 +247,8 @@ static void test_preconditioner_values(const Engine& e) {
       CHECK(ic->shift() == 0);  // no breakdown: textbook IC(0), no diagonal shift
       const Vec z = apply(e, *ic, r);
       CHECK(rel(z, dense_solve(matmul(L, transpose(L)), r)) <= 1e-12);
-      if (std::string(c.name) == "tridiag") CHECK(rel(z, dense_solve(a, r)) <= 1e-12);  // no fill: exact
+      if (std::string(c.name) == "tridiag")
+        CHECK(rel(z, dense_solve(a, r)) <= 1e-12);  // no fill: exact
     }
     // ILU0 against a dense ILU(0) (IKJ restricted to A's pattern)
     {
@@ -271,7 +272,8 @@ static void test_preconditioner_values(const Engine& e) {
       CHECK(ilu->shift() == 0);
       const Vec z = apply(e, *ilu, r);
       CHECK(rel(z, dense_solve(matmul(L, U), r)) <= 1e-12);
-      if (std::string(c.name).rfind("tridiag", 0) == 0) CHECK(rel(z, dense_solve(a, r)) <= 1e-12);  // exact LU
+      if (std::string(c.name).rfind("tridiag", 0) == 0)
+        CHECK(rel(z, dense_solve(a, r)) <= 1e-12);  // exact LU
     }
   }
   // identity; in-place application (z == r) for the triangular ones
@@ -280,7 +282,8 @@ static void test_preconditioner_values(const Engine& e) {
   Vec r = random_vec(4, 1);
   CHECK(apply(e, *id, r) == r);
   Mat m = poisson2d(5);
-  for (auto& M : {make_ic0(m.view()), make_ilu0(m.view()), make_ssor(m.view(), 1.2), make_jacobi(m.view())}) {
+  for (auto& M :
+       {make_ic0(m.view()), make_ilu0(m.view()), make_ssor(m.view(), 1.2), make_jacobi(m.view())}) {
     Vec x = random_vec(m.n, 2), z = apply(e, *M, x);
     CHECK(M->apply(e, x.data(), x.data()));
     CHECK(x == z);
@@ -340,29 +343,45 @@ static void test_pivot_errors() {
   };
   const Mat zero = diag(0.0, false), neg = diag(-3.5, false), inf = diag(INFINITY, false),
             nan = diag(NAN, false), missing = diag(0, true);
-  expect_error([&] { make_jacobi(zero.view()); }, "ERR_ZERO_PIVOT", "jacobi: zero diagonal entry at row 17", 17);
-  expect_error([&] { make_jacobi(missing.view()); }, "ERR_ZERO_PIVOT", "jacobi: row 17 has no diagonal entry", 17);
-  expect_error([&] { make_jacobi(inf.view()); }, "ERR_ZERO_PIVOT", "jacobi: non-finite diagonal entry inf at row 17", 17);
-  expect_error([&] { make_ssor(zero.view(), 1.0); }, "ERR_ZERO_PIVOT", "ssor: zero diagonal entry at row 17", 17);
-  expect_error([&] { make_ssor(missing.view(), 1.0); }, "ERR_ZERO_PIVOT", "ssor: row 17 has no diagonal entry", 17);
-  expect_error([&] { make_ssor(nan.view(), 1.0); }, "ERR_ZERO_PIVOT", "ssor: non-finite diagonal entry nan at row 17", 17);
-  expect_error([&] { make_ssor(zero.view(), 2.5); }, "ERR_INVALID_ARGUMENT", "ssor: omega must be in (0, 2), received 2.5", -1);
-  expect_error([&] { make_ssor(zero.view(), 0.0); }, "ERR_INVALID_ARGUMENT", "ssor: omega must be in (0, 2), received 0", -1);
-  expect_error([&] { make_ssor(zero.view(), NAN); }, "ERR_INVALID_ARGUMENT", "ssor: omega must be in (0, 2), received nan", -1);
+  expect_error([&] { make_jacobi(zero.view()); }, "ERR_ZERO_PIVOT",
+               "jacobi: zero diagonal entry at row 17", 17);
+  expect_error([&] { make_jacobi(missing.view()); }, "ERR_ZERO_PIVOT",
+               "jacobi: row 17 has no diagonal entry", 17);
+  expect_error([&] { make_jacobi(inf.view()); }, "ERR_ZERO_PIVOT",
+               "jacobi: non-finite diagonal entry inf at row 17", 17);
+  expect_error([&] { make_ssor(zero.view(), 1.0); }, "ERR_ZERO_PIVOT",
+               "ssor: zero diagonal entry at row 17", 17);
+  expect_error([&] { make_ssor(missing.view(), 1.0); }, "ERR_ZERO_PIVOT",
+               "ssor: row 17 has no diagonal entry", 17);
+  expect_error([&] { make_ssor(nan.view(), 1.0); }, "ERR_ZERO_PIVOT",
+               "ssor: non-finite diagonal entry nan at row 17", 17);
+  expect_error([&] { make_ssor(zero.view(), 2.5); }, "ERR_INVALID_ARGUMENT",
+               "ssor: omega must be in (0, 2), received 2.5", -1);
+  expect_error([&] { make_ssor(zero.view(), 0.0); }, "ERR_INVALID_ARGUMENT",
+               "ssor: omega must be in (0, 2), received 0", -1);
+  expect_error([&] { make_ssor(zero.view(), NAN); }, "ERR_INVALID_ARGUMENT",
+               "ssor: omega must be in (0, 2), received nan", -1);
   // A non-positive diagonal entry shows that A is not positive definite (a_ii = e_iᵀ A e_i).
   expect_error([&] { make_ic0(neg.view()); }, "ERR_ZERO_PIVOT",
-               "ic0: non-positive pivot -3.5 at row 17: A's own diagonal entry, so A is not positive definite", 17);
-  expect_error([&] { make_ic0(zero.view()); }, "ERR_ZERO_PIVOT",
-               "ic0: non-positive pivot 0 at row 17: A's own diagonal entry, so A is not positive definite", 17);
-  expect_error([&] { make_ic0(inf.view()); }, "ERR_ZERO_PIVOT", "ic0: non-finite diagonal entry inf at row 17", 17);
-  expect_error([&] { make_ic0(missing.view()); }, "ERR_ZERO_PIVOT", "ic0: row 17 has no diagonal entry", 17);
+               "ic0: non-positive pivot -3.5 at row 17: A's own diagonal entry, so A is not "
+               "positive definite",
+               17);
+  expect_error(
+      [&] { make_ic0(zero.view()); }, "ERR_ZERO_PIVOT",
+      "ic0: non-positive pivot 0 at row 17: A's own diagonal entry, so A is not positive definite",
+      17);
+  expect_error([&] { make_ic0(inf.view()); }, "ERR_ZERO_PIVOT",
+               "ic0: non-finite diagonal entry inf at row 17", 17);
+  expect_error([&] { make_ic0(missing.view()); }, "ERR_ZERO_PIVOT",
+               "ic0: row 17 has no diagonal entry", 17);
   // A zero or missing diagonal entry sends ILU(0) through the reordering of ordering.hpp; these
   // diagonal matrices have no nonzero to move into row 17's place: structurally singular.
   const std::string singular =
       "ilu0: the matrix is structurally singular (no ordering gives a nonzero diagonal); row 17 is "
       "left over by a maximum matching of rows to columns";
   expect_error([&] { make_ilu0(zero.view()); }, "ERR_ZERO_PIVOT", singular, 17);
-  expect_error([&] { make_ilu0(nan.view()); }, "ERR_ZERO_PIVOT", "ilu0: non-finite pivot nan at row 17", 17);
+  expect_error([&] { make_ilu0(nan.view()); }, "ERR_ZERO_PIVOT",
+               "ilu0: non-finite pivot nan at row 17", 17);
   expect_error([&] { make_ilu0(missing.view()); }, "ERR_ZERO_PIVOT", singular, 17);
   // Pivots that vanish during the factorisation: [[1 2] [2 1]] and [[1 1] [1 1]]. Textbook IC(0)
   // / ILU(0) (no retry) stops without claiming more than it showed; the default builders retry
@@ -378,10 +397,10 @@ static void test_pivot_errors() {
   CHECK(make_ilu0(b.view())->shift() > 0.0);
   // ic0 reads only the lower triangle: garbage above the diagonal is ignored
   Mat t = tridiag(10, -1, 3, -1), tl = build(10, [](int64_t i, Mat& m) {
-    if (i > 0) m.add(i - 1, -1);
-    m.add(i, 3);
-    if (i < 9) m.add(i + 1, 1e6);
-  });
+                                    if (i > 0) m.add(i - 1, -1);
+                                    m.add(i, 3);
+                                    if (i < 9) m.add(i + 1, 1e6);
+                                  });
   ThreadPool pool(1);
   Engine e{kernels_for(detect_simd()), &pool};
   const Vec r = random_vec(10, 3);
@@ -390,8 +409,8 @@ static void test_pivot_errors() {
 
 // ---------------------------------------------------------------------------------------------
 
-static IterResult solve(const Engine& e, const Mat& A, const Vec& b, Vec& x, const Preconditioner* M,
-                        SolveOptions opt, Control* ctl = nullptr) {
+static IterResult solve(const Engine& e, const Mat& A, const Vec& b, Vec& x,
+                        const Preconditioner* M, SolveOptions opt, Control* ctl = nullptr) {
   Control local;
   return cg(e, A.view(), b.data(), x.data(), M, opt, ctl != nullptr ? *ctl : local);
 }
@@ -405,8 +424,8 @@ static void test_cg_poisson(const Engine& e) {
   opt.history = true;
   Vec x(static_cast<size_t>(A.n), 0.0);
   IterResult r = solve(e, A, b, x, nullptr, opt);
-  std::printf("  cg, 2D Poisson N=64, rtol 1e-6: %lld iterations, %lld matvecs\n", (long long)r.iterations,
-              (long long)r.matvecs);
+  std::printf("  cg, 2D Poisson N=64, rtol 1e-6: %lld iterations, %lld matvecs\n",
+              (long long)r.iterations, (long long)r.matvecs);
   CHECK(r.reason == Reason::Rtol);
   CHECK(r.iterations >= 150 && r.iterations <= 190);
   CHECK(r.matvecs == r.iterations + 2);  // initial residual + confirmation
@@ -434,7 +453,8 @@ static void test_cg_poisson(const Engine& e) {
   CHECK(true_residual(A, b.data(), y.data()) <= 1e-3);
   // x0: the solution converges at once; another start converges too
   IterResult r0 = solve(e, A, b, x, nullptr, opt);
-  CHECK(r0.reason == Reason::Rtol && r0.iterations == 0 && r0.matvecs == 1 && r0.history.size() == 1);
+  CHECK(r0.reason == Reason::Rtol && r0.iterations == 0 && r0.matvecs == 1 &&
+        r0.history.size() == 1);
   Vec x0 = random_vec(A.n, 7), xs = x0;
   IterResult r1 = solve(e, A, b, xs, nullptr, opt);
   CHECK(r1.reason == Reason::Rtol && true_residual(A, b.data(), xs.data()) <= 1e-6 * norm(b));
@@ -514,10 +534,12 @@ static void test_cg_stops(const Engine& e) {
     } ctx;
     Control ctl;
     ctl.set_abort_flag(&ctx.flag);
-    ctl.set_progress([](void* c, const ProgressInfo& info) {
-      Ctx* p = static_cast<Ctx*>(c);
-      if (info.iteration >= p->at) p->flag = true;
-    }, &ctx, 0.0);
+    ctl.set_progress(
+        [](void* c, const ProgressInfo& info) {
+          Ctx* p = static_cast<Ctx*>(c);
+          if (info.iteration >= p->at) p->flag = true;
+        },
+        &ctx, 0.0);
     auto M = variant == 1 ? make_ssor(A.view(), 1.5) : variant == 2 ? make_ic0(A.view()) : nullptr;
     Vec x(static_cast<size_t>(A.n), 0.0);
     IterResult r = solve(e, A, b, x, M.get(), opt, &ctl);
@@ -556,7 +578,8 @@ static void test_cg_stops(const Engine& e) {
     // A with a zero or negative diagonal fails the same way with a preconditioner built on it
     const Mat P = poisson2d(8);
     const Mat Pn = build(64, [&](int64_t i, Mat& m) {
-      for (int32_t k = P.rp[i]; k < P.rp[i + 1]; ++k) m.add(P.ci[k], P.ci[k] == i && i == 9 ? -4.0 : P.v[k]);
+      for (int32_t k = P.rp[i]; k < P.rp[i + 1]; ++k)
+        m.add(P.ci[k], P.ci[k] == i && i == 9 ? -4.0 : P.v[k]);
     });
     const Vec b64 = random_vec(64, 4);
     for (auto& M : {make_jacobi(Pn.view()), make_ssor(Pn.view(), 1.2)}) {
@@ -641,8 +664,8 @@ static void test_pcg(const Engine& e) {
     Vec x(static_cast<size_t>(A->n), 0.0);
     const IterResult plain = solve(e, *A, b, x, nullptr, opt);
     CHECK(plain.reason == Reason::Rtol);
-    std::printf("  pcg on %s (n=%lld): none %lld", A == &S ? "scaled Poisson" : "random SPD", (long long)A->n,
-                (long long)plain.iterations);
+    std::printf("  pcg on %s (n=%lld): none %lld", A == &S ? "scaled Poisson" : "random SPD",
+                (long long)A->n, (long long)plain.iterations);
     for (auto& M : {make_jacobi(A->view()), make_ssor(A->view(), 1.0), make_ssor(A->view(), 1.6),
                     make_ic0(A->view()), make_ilu0(A->view()), make_identity(A->n)}) {
       Vec y(x.size(), 0.0);
@@ -672,7 +695,8 @@ static void test_pcg(const Engine& e) {
       const IterResult r = solve(e, *A, b, x, make_ssor(A->view(), omega).get(), opt);
       const int64_t ref = reference_ssor_pcg(*A, omega, b, y, opt.rtol);
       if (std::llabs(r.iterations - ref) > 1)
-        std::printf("  eisenstat %lld vs textbook %lld (omega %g)\n", (long long)r.iterations, (long long)ref, omega);
+        std::printf("  eisenstat %lld vs textbook %lld (omega %g)\n", (long long)r.iterations,
+                    (long long)ref, omega);
       CHECK(r.reason == Reason::Rtol && std::llabs(r.iterations - ref) <= 1);
       CHECK(rel(x, y) <= 1e-6);
     }
@@ -713,8 +737,10 @@ static void test_threads() {
   opt.max_iterations = 3000;
   opt.history = true;
   for (int variant = 0; variant < 4; ++variant) {
-    auto M = variant == 1 ? make_jacobi(A.view()) : variant == 2 ? make_ssor(A.view(), 1.5)
-           : variant == 3 ? make_ic0(A.view()) : nullptr;
+    auto M = variant == 1   ? make_jacobi(A.view())
+             : variant == 2 ? make_ssor(A.view(), 1.5)
+             : variant == 3 ? make_ic0(A.view())
+                            : nullptr;
     Vec x1(static_cast<size_t>(A.n), 0.0), x2 = x1;
     ThreadPool p1(1), p2(2);
     Engine e1{kernels_for(detect_simd()), &p1}, e2{kernels_for(detect_simd()), &p2};
@@ -733,7 +759,8 @@ static void test_threads() {
   auto r1 = cg_batch(e1, A.view(), B.data(), X1.data(), k, nullptr, opt, c1);
   auto r2 = cg_batch(e2, A.view(), B.data(), X2.data(), k, nullptr, opt, c2);
   CHECK(X1 == X2);
-  for (int64_t c = 0; c < k; ++c) CHECK(r1[c].iterations == r2[c].iterations && r1[c].history == r2[c].history);
+  for (int64_t c = 0; c < k; ++c)
+    CHECK(r1[c].iterations == r2[c].iterations && r1[c].history == r2[c].history);
 }
 
 static void test_batch(const Engine& e) {
@@ -758,10 +785,12 @@ static void test_batch(const Engine& e) {
       }
       const Vec X0 = X;
       Control ctl;
-      const std::vector<IterResult> rs = cg_batch(e, A.view(), B.data(), X.data(), k, M.get(), opt, ctl);
+      const std::vector<IterResult> rs =
+          cg_batch(e, A.view(), B.data(), X.data(), k, M.get(), opt, ctl);
       CHECK(rs.size() == static_cast<size_t>(k));
       for (int64_t c = 0; c < k; ++c) {
-        Vec b(B.begin() + c * n, B.begin() + (c + 1) * n), x(X0.begin() + c * n, X0.begin() + (c + 1) * n);
+        Vec b(B.begin() + c * n, B.begin() + (c + 1) * n),
+            x(X0.begin() + c * n, X0.begin() + (c + 1) * n);
         const IterResult one = solve(e, A, b, x, M.get(), opt);
         const IterResult& r = rs[static_cast<size_t>(c)];
         const Vec xb(X.begin() + c * n, X.begin() + (c + 1) * n);
@@ -771,10 +800,11 @@ static void test_batch(const Engine& e) {
         CHECK(r.history.size() == one.history.size());
         CHECK(rel(xb, x) <= 1e-6);
         CHECK(true_residual(A, b.data(), xb.data()) <= std::fmax(1e-8 * norm(b), 0.0));
-        CHECK(std::fabs(r.value - true_residual(A, b.data(), xb.data())) <= 1e-6 * r.value + 1e-300);
+        CHECK(std::fabs(r.value - true_residual(A, b.data(), xb.data())) <=
+              1e-6 * r.value + 1e-300);
         if (r.iterations != one.iterations)
-          std::printf("  batch k=%lld col %lld: %lld vs %lld iterations\n", (long long)k, (long long)c,
-                      (long long)r.iterations, (long long)one.iterations);
+          std::printf("  batch k=%lld col %lld: %lld vs %lld iterations\n", (long long)k,
+                      (long long)c, (long long)r.iterations, (long long)one.iterations);
       }
       if (k > 1) CHECK(rs[1].iterations == 0 && rs[1].reason == Reason::Rtol && rs[1].value == 0);
     }
@@ -789,9 +819,11 @@ static void test_batch(const Engine& e) {
     Control ctl;
     auto rs = cg_batch(e, A.view(), B.data(), X.data(), k, nullptr, mo, ctl);
     for (int64_t c = 0; c < k; ++c) {
-      CHECK(rs[c].reason == Reason::MaxIterations && rs[c].iterations == 7 && rs[c].history.size() == 8);
+      CHECK(rs[c].reason == Reason::MaxIterations && rs[c].iterations == 7 &&
+            rs[c].history.size() == 8);
       CHECK(rs[c].matvecs == 9);
-      CHECK(std::fabs(rs[c].value - true_residual(A, B.data() + c * n, X.data() + c * n)) <= 1e-9 * rs[c].value);
+      CHECK(std::fabs(rs[c].value - true_residual(A, B.data() + c * n, X.data() + c * n)) <=
+            1e-9 * rs[c].value);
     }
   }
   // abort: before the start, and from the progress callback at iteration 12
@@ -808,12 +840,15 @@ static void test_batch(const Engine& e) {
     flag = false;
     Control ctl;
     ctl.set_abort_flag(&flag);
-    ctl.set_progress([](void* f, const ProgressInfo& info) {
-      if (info.iteration >= 12) static_cast<std::atomic<bool>*>(f)->store(true);
-    }, &flag, 0.0);
+    ctl.set_progress(
+        [](void* f, const ProgressInfo& info) {
+          if (info.iteration >= 12) static_cast<std::atomic<bool>*>(f)->store(true);
+        },
+        &flag, 0.0);
     rs = cg_batch(e, A.view(), B.data(), X.data(), k, make_ilu0(A.view()).get(), opt, ctl);
     for (int64_t c = 0; c < k; ++c) {
-      CHECK(rs[c].reason == Reason::Aborted && rs[c].iterations == 12 && rs[c].history.size() == 13);
+      CHECK(rs[c].reason == Reason::Aborted && rs[c].iterations == 12 &&
+            rs[c].history.size() == 13);
       const double tr = true_residual(A, B.data() + c * n, X.data() + c * n);
       CHECK(tr > 0 && tr < norm(Vec(B.begin() + c * n, B.begin() + (c + 1) * n)));
       CHECK(std::fabs(rs[c].value - tr) <= 1e-9 * tr);
@@ -834,13 +869,15 @@ static void test_batch(const Engine& e) {
   // their single solves (the preconditioned vectors are squeezed with the rest)
   {
     const Mat Pn = build(n, [&](int64_t i, Mat& m) {
-      for (int32_t k = A.rp[i]; k < A.rp[i + 1]; ++k) m.add(A.ci[k], A.ci[k] == i && i == 4 ? -4.0 : A.v[k]);
+      for (int32_t k = A.rp[i]; k < A.rp[i + 1]; ++k)
+        m.add(A.ci[k], A.ci[k] == i && i == 4 ? -4.0 : A.v[k]);
     });
     auto M = make_jacobi(Pn.view());
     const int64_t k = 3;
     Vec B(static_cast<size_t>(n * k), 0.0), X(B.size(), 0.0);
     B[4] = 1.0;
-    for (int64_t i = 0; i < n; ++i) B[n + i] = std::sin(0.2 * double(i)), B[2 * n + i] = std::cos(0.3 * double(i));
+    for (int64_t i = 0; i < n; ++i)
+      B[n + i] = std::sin(0.2 * double(i)), B[2 * n + i] = std::cos(0.3 * double(i));
     Control ctl;
     auto rs = cg_batch(e, A.view(), B.data(), X.data(), k, M.get(), opt, ctl);
     CHECK(rs[0].reason == Reason::Indefinite && rs[0].iterations == 0);
@@ -905,7 +942,8 @@ static void test_workspace(const Engine& e) {
     auto r1 = cg_batch(ew, A.view(), B.data(), X1.data(), k, M.get(), opt, c1);
     CHECK(X1 == X0);
     for (int64_t c = 0; c < k; ++c)
-      CHECK(r1[c].reason == Reason::Rtol && r1[c].iterations == r0[c].iterations && r1[c].history == r0[c].history);
+      CHECK(r1[c].reason == Reason::Rtol && r1[c].iterations == r0[c].iterations &&
+            r1[c].history == r0[c].history);
     CHECK(ws.stats().held == 0);
   }
 }
@@ -932,7 +970,9 @@ static void test_progress_fraction(const Engine& e) {
     opt.zero_start = true;
     Log log;
     Control ctl;
-    ctl.set_progress([](void* c, const ProgressInfo& info) { static_cast<Log*>(c)->reports.push_back(info); }, &log, 0.0);
+    ctl.set_progress(
+        [](void* c, const ProgressInfo& info) { static_cast<Log*>(c)->reports.push_back(info); },
+        &log, 0.0);
     Vec x(static_cast<size_t>(A.n), 0.0);
     const IterResult r = solve(e, A, b, x, M.get(), opt, &ctl);
     CHECK(r.reason == Reason::Rtol);
@@ -941,7 +981,8 @@ static void test_progress_fraction(const Engine& e) {
     CHECK(std::fabs(log.reports.front().value - norm(b)) <= 1e-12 * norm(b));
     CHECK(log.reports.front().total == opt.max_iterations);
     bool in_range = true;
-    for (const ProgressInfo& p : log.reports) in_range = in_range && p.fraction >= 0.0 && p.fraction <= 1.0;
+    for (const ProgressInfo& p : log.reports)
+      in_range = in_range && p.fraction >= 0.0 && p.fraction <= 1.0;
     CHECK(in_range);
     CHECK(log.reports.back().iteration == r.iterations && log.reports.back().fraction == 1.0);
     // about halfway in log-residual terms, the fraction is about a half
@@ -957,12 +998,16 @@ static void test_progress_fraction(const Engine& e) {
     SolveOptions opt;
     Log log;
     Control ctl;
-    ctl.set_progress([](void* c, const ProgressInfo& info) { static_cast<Log*>(c)->reports.push_back(info); }, &log, 0.0);
+    ctl.set_progress(
+        [](void* c, const ProgressInfo& info) { static_cast<Log*>(c)->reports.push_back(info); },
+        &log, 0.0);
     auto rs = cg_batch(e, A.view(), B.data(), X.data(), k, nullptr, opt, ctl);
     CHECK(rs[0].reason == Reason::Rtol && rs[1].reason == Reason::Rtol);
-    CHECK(!log.reports.empty() && log.reports.front().iteration == 0 && log.reports.front().fraction == 0.0);
+    CHECK(!log.reports.empty() && log.reports.front().iteration == 0 &&
+          log.reports.front().fraction == 0.0);
     bool in_range = true;
-    for (const ProgressInfo& p : log.reports) in_range = in_range && p.fraction >= 0.0 && p.fraction <= 1.0;
+    for (const ProgressInfo& p : log.reports)
+      in_range = in_range && p.fraction >= 0.0 && p.fraction <= 1.0;
     CHECK(in_range && log.reports.back().fraction > 0.5);
   }
 }

@@ -21,14 +21,14 @@ using namespace itersolve;
 static int failures = 0;
 static int checks = 0;
 static std::string ctx;  // names the solver or case a failed CHECK belongs to
-#define CHECK(cond)                                                                          \
-  do {                                                                                       \
-    ++checks;                                                                                \
-    if (!(cond)) {                                                                           \
-      ++failures;                                                                            \
+#define CHECK(cond)                                                                           \
+  do {                                                                                        \
+    ++checks;                                                                                 \
+    if (!(cond)) {                                                                            \
+      ++failures;                                                                             \
       std::fprintf(stderr, "%s:%d: CHECK failed [%s]: %s\n", __FILE__, __LINE__, ctx.c_str(), \
-                   #cond);                                                                   \
-    }                                                                                        \
+                   #cond);                                                                    \
+    }                                                                                         \
   } while (0)
 
 using Vec = std::vector<double>;
@@ -146,7 +146,8 @@ struct DenseLU {
   int64_t n = 0;
   std::vector<double> lu;
   std::vector<int64_t> piv;
-  explicit DenseLU(const Mat& A) : n(A.n), lu(static_cast<size_t>(A.n * A.n)), piv(static_cast<size_t>(A.n)) {
+  explicit DenseLU(const Mat& A)
+      : n(A.n), lu(static_cast<size_t>(A.n * A.n)), piv(static_cast<size_t>(A.n)) {
     for (int64_t i = 0; i < n; ++i)
       for (int32_t k = A.rp[i]; k < A.rp[i + 1]; ++k) lu[i * n + A.ci[k]] += A.v[k];
     for (int64_t c = 0; c < n; ++c) {
@@ -315,9 +316,12 @@ struct Solver {
   bool symmetric_only;
 };
 static const Solver kSolvers[] = {
-    {"bicgstab", bicgstab, 30, false, false},  {"gmres(30)", gmres, 30, false, false},
-    {"gmres(5)", gmres, 5, false, false},      {"fgmres(10)", gmres, 10, true, false},
-    {"minres", minres, 30, false, true},       {"cdir(m=2)", conjugate_direction, 30, false, true},
+    {"bicgstab", bicgstab, 30, false, false},
+    {"gmres(30)", gmres, 30, false, false},
+    {"gmres(5)", gmres, 5, false, false},
+    {"fgmres(10)", gmres, 10, true, false},
+    {"minres", minres, 30, false, true},
+    {"cdir(m=2)", conjugate_direction, 30, false, true},
     {"gcrotmk(10,k=10)", gcrotmk, 10, false, false},
 };
 
@@ -369,14 +373,16 @@ static void test_nonsymmetric(const Engine& e) {
   const InnerMR mr(A, 4);
   for (const Solver& s : kSolvers) {
     if (s.symmetric_only) continue;
-    for (const Preconditioner* M : {static_cast<const Preconditioner*>(nullptr),
-                                    static_cast<const Preconditioner*>(&jac),
-                                    static_cast<const Preconditioner*>(&rd),
-                                    static_cast<const Preconditioner*>(&mr)}) {
+    for (const Preconditioner* M :
+         {static_cast<const Preconditioner*>(nullptr), static_cast<const Preconditioner*>(&jac),
+          static_cast<const Preconditioner*>(&rd), static_cast<const Preconditioner*>(&mr)}) {
       // A nonlinear M needs the flexible variant (or BiCGSTAB's single use per step is fine).
       if (M == &mr && s.fn == gmres && !s.flexible) continue;
       ctx = std::string("convdiff ") + s.name +
-            (M == nullptr ? "" : M == &jac ? "+jacobi" : M == &rd ? "+randdiag" : "+innerMR");
+            (M == nullptr ? ""
+             : M == &jac  ? "+jacobi"
+             : M == &rd   ? "+randdiag"
+                          : "+innerMR");
       Vec x(b.size(), 0.0);
       const SolveOptions o = opts_for(s, 1e-10, 5000);
       const IterResult r = run(s, e, A, b, x, M, o);
@@ -401,7 +407,8 @@ static void test_nonsymmetric(const Engine& e) {
   CHECK(full.reason == Reason::Rtol && small.reason == Reason::Rtol);
   CHECK(full.iterations <= small.iterations);
   // Full GMRES: the estimate decreases monotonically.
-  for (size_t i = 1; i < full.history.size(); ++i) CHECK(full.history[i] <= full.history[i - 1] * (1 + 1e-12));
+  for (size_t i = 1; i < full.history.size(); ++i)
+    CHECK(full.history[i] <= full.history[i - 1] * (1 + 1e-12));
 }
 
 // Symmetric indefinite: 2D Poisson shifted inside its spectrum.
@@ -411,7 +418,8 @@ static void test_indefinite(const Engine& e) {
   const Vec xref = DenseLU(A).solve(b);
   // An SPD M unrelated to A: the M⁻¹-norm estimate differs from ‖r‖₂ and is rescaled.
   const RandomDiag rd(A.n, 6);
-  for (const Preconditioner* M : {static_cast<const Preconditioner*>(nullptr), static_cast<const Preconditioner*>(&rd)}) {
+  for (const Preconditioner* M :
+       {static_cast<const Preconditioner*>(nullptr), static_cast<const Preconditioner*>(&rd)}) {
     ctx = std::string("indefinite minres") + (M ? "+randdiag" : "");
     Vec x(b.size(), 0.0);
     SolveOptions o = opts_for(kSolvers[4], 1e-10, 5000);
@@ -424,7 +432,8 @@ static void test_indefinite(const Engine& e) {
                 (long long)r.matvecs);
     // Without M the estimate is the residual norm itself, non-increasing.
     if (M == nullptr)
-      for (size_t i = 1; i < r.history.size(); ++i) CHECK(r.history[i] <= r.history[i - 1] * (1 + 1e-12));
+      for (size_t i = 1; i < r.history.size(); ++i)
+        CHECK(r.history[i] <= r.history[i - 1] * (1 + 1e-12));
   }
   // Restarted GMRES stagnates on this indefinite spectrum; without restarts it converges.
   {
@@ -447,7 +456,8 @@ static void test_indefinite(const Engine& e) {
     const Diag neg(A, -1.0);
     Vec x(b.size(), 0.0);
     Control ctl;
-    IterResult r = minres(e, A.view(), b.data(), x.data(), &neg, opts_for(kSolvers[4], 1e-8, 100), ctl);
+    IterResult r =
+        minres(e, A.view(), b.data(), x.data(), &neg, opts_for(kSolvers[4], 1e-8, 100), ctl);
     CHECK(r.reason == Reason::Indefinite);
     CHECK(r.iterations == 0);
   }
@@ -523,7 +533,8 @@ static void test_small(const Engine& e) {
     const double pi = std::acos(-1.0);
     Vec b(static_cast<size_t>(A.n));
     for (int i = 0; i < N; ++i)
-      for (int j = 0; j < N; ++j) b[i * N + j] = std::sin(pi * (i + 1) / (N + 1)) * std::sin(2 * pi * (j + 1) / (N + 1));
+      for (int j = 0; j < N; ++j)
+        b[i * N + j] = std::sin(pi * (i + 1) / (N + 1)) * std::sin(2 * pi * (j + 1) / (N + 1));
     for (const Solver& s : kSolvers) {
       ctx = std::string(s.name) + " eigenvector b";
       Vec x(b.size(), 0.0);
@@ -598,7 +609,8 @@ static void test_conventions(const Engine& e) {
       CHECK(r.reason != Reason::NonFinite && r.reason != Reason::Indefinite);
       check_result(r, A, b, xu, ou);
       std::printf("  %-28s %s after %lld iterations, %lld matvecs, residual %.3g\n", ctx.c_str(),
-                  reason_name(r.reason), (long long)r.iterations, (long long)r.matvecs, r.value / bn);
+                  reason_name(r.reason), (long long)r.iterations, (long long)r.matvecs,
+                  r.value / bn);
     }
     // zero_start: whatever x holds (NaN here), the solve is the one from x = 0, bit for bit,
     // less the product that formed the initial residual.
@@ -737,8 +749,9 @@ static void test_threads() {
   const Kernels* k = kernels_for(detect_simd());
   for (const Solver& s : kSolvers) {
     const Mat& A = s.symmetric_only ? S : N;
-    const Preconditioner* M = s.flexible ? static_cast<const Preconditioner*>(&mr)
-                                         : s.symmetric_only ? nullptr : &jac;
+    const Preconditioner* M = s.flexible         ? static_cast<const Preconditioner*>(&mr)
+                              : s.symmetric_only ? nullptr
+                                                 : &jac;
     ctx = std::string(s.name) + " threads";
     std::vector<Vec> xs;
     std::vector<IterResult> rs;

@@ -173,12 +173,11 @@ static bool load_mtx(const std::string& name, Mat& m) {
   m = Mat();
   m.n = coo.rows;
   for (auto& row : rows) {
-    std::sort(row.begin(), row.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(row.begin(), row.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t k = 0; k < row.size(); ++k) {
-      if (k > 0 && row[k].first == row[k - 1].first)
-        m.v.back() += row[k].second;
-      else
-        m.add(row[k].first, row[k].second);
+      if (k > 0 && row[k].first == row[k - 1].first) m.v.back() += row[k].second;
+      else m.add(row[k].first, row[k].second);
     }
     m.end_row();
   }
@@ -478,7 +477,8 @@ static void test_sigma_min() {
     for (int rep = 0; rep < 20; ++rep) {
       Vec R(static_cast<size_t>(n * n), 0.0);  // column-major, upper triangle
       for (int j = 0; j < n; ++j)
-        for (int i = 0; i <= j; ++i) R[j * n + i] = u(g) * (i == j ? std::pow(10.0, -3 * u(g) - 1) : 1.0);
+        for (int i = 0; i <= j; ++i)
+          R[j * n + i] = u(g) * (i == j ? std::pow(10.0, -3 * u(g) - 1) : 1.0);
       krylov::IncrementalSigmaMin est(static_cast<size_t>(n));
       double mindiag = kInf;
       for (int j = 0; j < n; ++j) {
@@ -518,8 +518,8 @@ static void test_sigma_min() {
     const double c0[1] = {0}, c1[2] = {1.0, 0}, c2[3] = {2.0, 1.0, 0};
     (void)c0;
     krylov::IncrementalSigmaMin est(3);
-    est.commit(est.trial(nullptr, 1.0, 1.0));      // column (1)
-    est.commit(est.trial(c1, 1.0, 1.0));           // column (1, 1)
+    est.commit(est.trial(nullptr, 1.0, 1.0));  // column (1)
+    est.commit(est.trial(c1, 1.0, 1.0));  // column (1, 1)
     // Column (2, 1, γ) with γ → 0 is (1,0,0) + (1,1,0): dependent.
     CHECK(est.trial(c2, 0.0, 1.0) == 0.0);
     CHECK(est.trial(c2, 1e-17, 1.0) <= 1e-16);
@@ -540,13 +540,15 @@ static void test_singular_preconditioner(const Engine& e, const Json& robust) {
     SolveFn fn;
     bool flexible;
   };
-  for (const Run& run : {Run{"gmres", gmres, false}, Run{"fgmres", gmres, true}, Run{"gcrotmk", gcrotmk, false}}) {
+  for (const Run& run :
+       {Run{"gmres", gmres, false}, Run{"fgmres", gmres, true}, Run{"gcrotmk", gcrotmk, false}}) {
     ctx = std::string(run.name) + " diag(2,3,4), M = diag(1,1,0)";
     Vec x = {1, 0, 0};
     const SolveOptions o = opts(1e-15, 1000, 30, -1, run.flexible);
     const IterResult r = solve(run.fn, e, A, b, x, &M, o);
     CHECK(r.reason == Reason::Breakdown);
-    CHECK(std::fabs(x[0]) <= 1e-14 && std::fabs(x[1] - 1.0 / 3.0) <= 1e-14 && std::fabs(x[2]) <= 1e-14);
+    CHECK(std::fabs(x[0]) <= 1e-14 && std::fabs(x[1] - 1.0 / 3.0) <= 1e-14 &&
+          std::fabs(x[2]) <= 1e-14);
     for (int i = 0; i < 3; ++i) {
       CHECK(std::fabs(x[i] - d["lstsq"]["x"][i].num) <= 1e-14);
       CHECK(std::fabs(x[i] - d["scipyGmres"]["x"][i].num) <= 1e-14);
@@ -568,7 +570,8 @@ static void test_nilpotent(const Engine& e, const Json& robust) {
   const Mat N = nilpotent(4);
   const Vec b(4, 1.0);
   const Json& nil = robust["nilpotent"];
-  CHECK(nil["lstsq"]["residual"].num == 1.0 || std::fabs(nil["lstsq"]["residual"].num - 1.0) < 1e-15);
+  CHECK(nil["lstsq"]["residual"].num == 1.0 ||
+        std::fabs(nil["lstsq"]["residual"].num - 1.0) < 1e-15);
   CHECK(nil["scipyGmres"]["residual"].num > 1.0);  // what the rank test fixes
   struct Run {
     const char* name;
@@ -576,9 +579,11 @@ static void test_nilpotent(const Engine& e, const Json& robust) {
     bool flexible;
     int64_t maxit;
   };
-  for (const Run& run : {Run{"gmres(4) maxit 4", gmres, false, 4}, Run{"gmres(4) maxit 100", gmres, false, 100},
-                         Run{"fgmres(4) maxit 100", gmres, true, 100}, Run{"gcrotmk(4,4) maxit 4", gcrotmk, false, 4},
-                         Run{"gcrotmk(4,4) maxit 100", gcrotmk, false, 100}}) {
+  for (const Run& run :
+       {Run{"gmres(4) maxit 4", gmres, false, 4}, Run{"gmres(4) maxit 100", gmres, false, 100},
+        Run{"fgmres(4) maxit 100", gmres, true, 100},
+        Run{"gcrotmk(4,4) maxit 4", gcrotmk, false, 4},
+        Run{"gcrotmk(4,4) maxit 100", gcrotmk, false, 100}}) {
     ctx = std::string(run.name) + " nilpotent";
     Vec x(4, 0.0);
     const SolveOptions o = opts(1e-10, run.maxit, 4, 4, run.flexible);
@@ -598,8 +603,9 @@ static void test_nilpotent(const Engine& e, const Json& robust) {
       CHECK(std::fabs(x[0] - 1.0) <= 1e-12);  // the minimiser over the 3 independent columns
     }
     if (run.maxit == 4) CHECK(r.iterations == 4);
-    std::printf("  %-44s %s after %lld iterations, ||b-Ax|| = %.15g, x = (%.3g, %.2g, %.2g, %.15g)\n",
-                ctx.c_str(), reason_name(r.reason), (long long)r.iterations, tr, x[0], x[1], x[2], x[3]);
+    std::printf(
+        "  %-44s %s after %lld iterations, ||b-Ax|| = %.15g, x = (%.3g, %.2g, %.2g, %.15g)\n",
+        ctx.c_str(), reason_name(r.reason), (long long)r.iterations, tr, x[0], x[1], x[2], x[3]);
   }
   // BiCGSTAB on the same matrix with b = (1,1,1,0) overflows x[0] to NaN: reported as such.
   {
@@ -612,7 +618,8 @@ static void test_nilpotent(const Engine& e, const Json& robust) {
     CHECK(!all_finite(x));
     CHECK(r.reason == Reason::NonFinite);
     CHECK(r.history.size() == static_cast<size_t>(r.iterations) + 1);
-    std::printf("  %-44s %s after %lld iterations\n", ctx.c_str(), reason_name(r.reason), (long long)r.iterations);
+    std::printf("  %-44s %s after %lld iterations\n", ctx.c_str(), reason_name(r.reason),
+                (long long)r.iterations);
   }
 }
 
@@ -643,8 +650,9 @@ static void test_singular_laplacian(const Engine& e) {
     CHECK(r.iterations < 300);
     CHECK(norm(x) < 1e4);
     check_contract(r, L, b, x, o);
-    std::printf("  %-44s %s after %lld iterations, ||r||/lsq - 1 = %.2e, ||x|| = %.3g\n", ctx.c_str(),
-                reason_name(r.reason), (long long)r.iterations, r.value / lsq - 1, norm(x));
+    std::printf("  %-44s %s after %lld iterations, ||r||/lsq - 1 = %.2e, ||x|| = %.3g\n",
+                ctx.c_str(), reason_name(r.reason), (long long)r.iterations, r.value / lsq - 1,
+                norm(x));
   }
   {
     ctx = "gmres(300) singular Laplacian";
@@ -656,8 +664,9 @@ static void test_singular_laplacian(const Engine& e) {
     CHECK(r.value >= lsq * (1 - 1e-12) && r.value <= lsq * (1 + 1e-5));
     CHECK(std::fabs(resid(L, b, x) / r.value - 1) <= 1e-3);  // x is large: the residual cancels
     CHECK(r.iterations < 300);
-    std::printf("  %-44s %s after %lld iterations, ||r||/lsq - 1 = %.2e, ||x|| = %.3g\n", ctx.c_str(),
-                reason_name(r.reason), (long long)r.iterations, r.value / lsq - 1, norm(x));
+    std::printf("  %-44s %s after %lld iterations, ||r||/lsq - 1 = %.2e, ||x|| = %.3g\n",
+                ctx.c_str(), reason_name(r.reason), (long long)r.iterations, r.value / lsq - 1,
+                norm(x));
   }
   {
     ctx = "gcrotmk(20,20) singular Laplacian";
@@ -765,8 +774,8 @@ static void test_reasons(const Engine& e) {
         CHECK(gm_rel > 0.6 && gm_rel < 0.7);
         CHECK(all_finite(x));
         check_contract(r, A, b1, x, o);
-        std::printf("  %-44s %s after %lld iterations, relres %.6f\n", ctx.c_str(), reason_name(r.reason),
-                    (long long)r.iterations, gm_rel);
+        std::printf("  %-44s %s after %lld iterations, relres %.6f\n", ctx.c_str(),
+                    reason_name(r.reason), (long long)r.iterations, gm_rel);
       }
       {
         ctx = "bp_1600 gmres(30) maxit 100 (cut short)";
@@ -784,8 +793,8 @@ static void test_reasons(const Engine& e) {
         CHECK(r.value / bn < 0.55);
         CHECK(r.value / bn < gm_rel - 0.1);
         check_contract(r, A, b1, x, o);
-        std::printf("  %-44s %s after %lld iterations, relres %.6f\n", ctx.c_str(), reason_name(r.reason),
-                    (long long)r.iterations, r.value / bn);
+        std::printf("  %-44s %s after %lld iterations, relres %.6f\n", ctx.c_str(),
+                    reason_name(r.reason), (long long)r.iterations, r.value / bn);
       }
     }
   }
@@ -865,9 +874,9 @@ static void test_gcrotmk_scipy(const Engine& e, const Json& fx) {
       CHECK(std::fabs(r.value / bn - t["gmres"]["relres"].num) <= 1e-6);
       CHECK(t["gmres"]["info"].num > 0);
       check_contract(r, A, b, x, o);
-      std::printf("  %-44s %s after %lld iterations, relres %.6f (SciPy %.6f after %g)\n", ctx.c_str(),
-                  reason_name(r.reason), (long long)r.iterations, r.value / bn, t["gmres"]["relres"].num,
-                  t["gmres"]["innerIterations"].num);
+      std::printf("  %-44s %s after %lld iterations, relres %.6f (SciPy %.6f after %g)\n",
+                  ctx.c_str(), reason_name(r.reason), (long long)r.iterations, r.value / bn,
+                  t["gmres"]["relres"].num, t["gmres"]["innerIterations"].num);
     }
     // GCROT(10, 10) converges, with SciPy's step count.
     for (size_t i = 0; i < t["gcrotmk"].size(); ++i) {
@@ -880,9 +889,9 @@ static void test_gcrotmk_scipy(const Engine& e, const Json& fx) {
       CHECK(std::llabs(r.iterations - int64_t(g["innerSteps"].num)) <= 2);
       CHECK(g["info"].num == 0);
       check_contract(r, A, b, x, o);
-      std::printf("  %-44s %s after %lld iterations (SciPy %g), relres %.3e (SciPy %.3e)\n", ctx.c_str(),
-                  reason_name(r.reason), (long long)r.iterations, g["innerSteps"].num, r.value / bn,
-                  g["relres"].num);
+      std::printf("  %-44s %s after %lld iterations (SciPy %g), relres %.3e (SciPy %.3e)\n",
+                  ctx.c_str(), reason_name(r.reason), (long long)r.iterations, g["innerSteps"].num,
+                  r.value / bn, g["relres"].num);
     }
     // k = 0 recycles nothing: GCROT(10, 0) is GMRES(10) and stagnates the same way.
     {
@@ -914,8 +923,8 @@ static void test_gcrotmk_scipy(const Engine& e, const Json& fx) {
     for (size_t ri = 0; ri < mats[mi]["runs"].size(); ++ri) {
       const Json& g = mats[mi]["runs"][ri];
       const bool pre = g["preconditioner"].kind == Json::Str;
-      ctx = "gcrotmk(" + std::to_string(int(g["m"].num)) + "," + std::to_string(int(g["k"].num)) + ")" +
-            (pre ? "+jacobi " : " ") + name;
+      ctx = "gcrotmk(" + std::to_string(int(g["m"].num)) + "," + std::to_string(int(g["k"].num)) +
+            ")" + (pre ? "+jacobi " : " ") + name;
       Vec x(b.size(), 0.0);
       const SolveOptions o = opts(g["tol"].num, 20000, int(g["m"].num), int(g["k"].num));
       const IterResult r = solve(gcrotmk, e, A, b, x, pre ? &jac : nullptr, o);
@@ -976,9 +985,12 @@ static void test_gcrotmk_vs_gmres(const Engine& e) {
     // confirmation order).
     CHECK(r0.reason == rg.reason);
     if (reason_converged(rg.reason)) CHECK(std::llabs(r0.iterations - rg.iterations) <= 1);
-    std::printf("  %-24s gmres(10): %-11s %5lld its (relres %.1e) | gcrotmk(10,10): %-6s %5lld its | gcrotmk(10,0): %-11s %5lld its\n",
-                p.name.c_str(), reason_name(rg.reason), (long long)rg.iterations, rg.value / bn,
-                reason_name(rc.reason), (long long)rc.iterations, reason_name(r0.reason), (long long)r0.iterations);
+    std::printf(
+        "  %-24s gmres(10): %-11s %5lld its (relres %.1e) | gcrotmk(10,10): %-6s %5lld its | "
+        "gcrotmk(10,0): %-11s %5lld its\n",
+        p.name.c_str(), reason_name(rg.reason), (long long)rg.iterations, rg.value / bn,
+        reason_name(rc.reason), (long long)rc.iterations, reason_name(r0.reason),
+        (long long)r0.iterations);
   }
   // recycle −1 means k = m: bit-identical to k = m.
   {

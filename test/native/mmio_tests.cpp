@@ -1,6 +1,7 @@
 // Unit tests and a speed check for the Matrix Market reader/writer (native/formats/mmio.cpp).
 // Built by CMakeLists.txt as mmio_tests (ctest; npm run test:native; npm run test:asan).
-//   g++ -std=c++17 -O2 -Wall -Wextra -Werror native/formats/mmio.cpp test/native/mmio_tests.cpp -o mmio_tests
+//   g++ -std=c++17 -O2 -Wall -Wextra -Werror native/formats/mmio.cpp test/native/mmio_tests.cpp -o
+//   mmio_tests
 //   ./mmio_tests                 unit tests
 //   ./mmio_tests parse FILES...  print "file rows cols nnz(expanded) status"
 //   ./mmio_tests bench [N] [DIR] write + read a 2D Poisson N*N matrix (random values), MB/s
@@ -26,12 +27,12 @@ const char* stop_reason_name(StopReason r) { return r == StopReason::None ? "non
 }  // namespace itersolve
 
 static int failures = 0;
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                          \
-    }                                                                      \
+      ++failures;                                                                   \
+    }                                                                               \
   } while (0)
 
 using Trip = std::tuple<int32_t, int32_t, double>;
@@ -140,17 +141,20 @@ static void check_read_csr(const std::string& s) {
         if (ok && st != Status::Ok) ok = e.line == p.error().line && e.message == p.error().message;
         if (ok && st == Status::Ok) {
           const int64_t rows = p.coo().rows;
-          ok = res.nnz == static_cast<int64_t>(ref.ci.size()) &&
-               std::memcmp(sink.rowPtr, ref.rp.data(), (static_cast<size_t>(rows) + 1) * 4) == 0 &&
-               (ref.ci.empty() || std::memcmp(sink.colIdx, ref.ci.data(), ref.ci.size() * 4) == 0) &&
-               same_bits(sink.values, ref.v.data(), ref.v.size()) &&
-               res.nonfinite_line == p.nonfinite_line() && res.nonfinite_text == p.nonfinite_text() &&
-               res.header.rows == rows;
+          ok =
+              res.nnz == static_cast<int64_t>(ref.ci.size()) &&
+              std::memcmp(sink.rowPtr, ref.rp.data(), (static_cast<size_t>(rows) + 1) * 4) == 0 &&
+              (ref.ci.empty() || std::memcmp(sink.colIdx, ref.ci.data(), ref.ci.size() * 4) == 0) &&
+              same_bits(sink.values, ref.v.data(), ref.v.size()) &&
+              res.nonfinite_line == p.nonfinite_line() &&
+              res.nonfinite_text == p.nonfinite_text() && res.header.rows == rows;
         }
         if (!ok) {
-          std::fprintf(stderr, "  read_csr mismatch (threads %d, min chunk %zu, %d/thread): status %d/%d line %lld/%lld '%s' vs '%s'\n",
-                       threads, mc, cpt, int(st), int(s0), (long long)e.line, (long long)p.error().line,
-                       e.message.c_str(), p.error().message.c_str());
+          std::fprintf(stderr,
+                       "  read_csr mismatch (threads %d, min chunk %zu, %d/thread): status %d/%d "
+                       "line %lld/%lld '%s' vs '%s'\n",
+                       threads, mc, cpt, int(st), int(s0), (long long)e.line,
+                       (long long)p.error().line, e.message.c_str(), p.error().message.c_str());
           CHECK(ok);
           return;
         }
@@ -165,10 +169,11 @@ static void expect_error(const std::string& s, int64_t line, const char* substr)
   Error e;
   const Status st = parse(s, c, h, e);
   CHECK(st == Status::ParseError);
-  const bool ok = st == Status::ParseError && e.line == line &&
-                  e.message.find(substr) != std::string::npos;
+  const bool ok =
+      st == Status::ParseError && e.line == line && e.message.find(substr) != std::string::npos;
   if (!ok)
-    std::fprintf(stderr, "  expected error at line %lld containing '%s', got status %d line %lld '%s'\n",
+    std::fprintf(stderr,
+                 "  expected error at line %lld containing '%s', got status %d line %lld '%s'\n",
                  (long long)line, substr, int(st), (long long)e.line, e.message.c_str());
   CHECK(ok);
   check_split_invariance(s);
@@ -180,14 +185,17 @@ static void expect_ok(const std::string& s, int64_t rows, int64_t cols, std::vec
   Header h;
   Error e;
   const Status st = parse(s, c, h, e);
-  if (st != Status::Ok) std::fprintf(stderr, "  unexpected error line %lld: %s\n", (long long)e.line, e.message.c_str());
+  if (st != Status::Ok)
+    std::fprintf(stderr, "  unexpected error line %lld: %s\n", (long long)e.line,
+                 e.message.c_str());
   CHECK(st == Status::Ok);
   CHECK(c.rows == rows && c.cols == cols);
   std::sort(want.begin(), want.end());
   const auto got = trips(c);
   if (got != want) {
     std::fprintf(stderr, "  triplets differ:\n");
-    for (auto& t : got) std::fprintf(stderr, "   got %d %d %g\n", std::get<0>(t), std::get<1>(t), std::get<2>(t));
+    for (auto& t : got)
+      std::fprintf(stderr, "   got %d %d %g\n", std::get<0>(t), std::get<1>(t), std::get<2>(t));
   }
   CHECK(got == want);
   check_split_invariance(s);
@@ -196,9 +204,11 @@ static void expect_ok(const std::string& s, int64_t rows, int64_t cols, std::vec
 
 // A file built to put chunk boundaries in awkward places: comment and blank lines, CRLF, leading
 // and trailing blanks, tabs, signs, Fortran exponents, unsorted entries and duplicates.
-static std::string messy_file(uint64_t seed, const char* symmetry, const char* field, int n, int entries) {
+static std::string messy_file(uint64_t seed, const char* symmetry, const char* field, int n,
+                              int entries) {
   std::mt19937_64 rng(seed);
-  std::string s = std::string("%%MatrixMarket matrix coordinate ") + field + " " + symmetry + "\n% messy\n";
+  std::string s =
+      std::string("%%MatrixMarket matrix coordinate ") + field + " " + symmetry + "\n% messy\n";
   s += std::to_string(n) + " " + std::to_string(n) + " " + std::to_string(entries) + "\n";
   const bool sym = std::strcmp(symmetry, "general") != 0;
   const bool skew = std::strcmp(symmetry, "skew-symmetric") == 0;
@@ -213,17 +223,27 @@ static std::string messy_file(uint64_t seed, const char* symmetry, const char* f
     if (sym && i < j) std::swap(i, j);
     if (skew && i == j) i = i % n + 1 == j ? (i == n ? 1 : i + 1) : i % n + 1;
     if (skew && i < j) std::swap(i, j);
-    if (skew && i == j) { i = 2; j = 1; }
-    if (k % 5 == 0 && k > 0 && !skew) { i = 1; j = 1; }  // duplicates
-    std::string line = (rng() % 7 == 0 ? " " : "") + std::to_string(i) + (rng() % 5 == 0 ? "\t" : " ") + std::to_string(j);
+    if (skew && i == j) {
+      i = 2;
+      j = 1;
+    }
+    if (k % 5 == 0 && k > 0 && !skew) {
+      i = 1;
+      j = 1;
+    }  // duplicates
+    std::string line = (rng() % 7 == 0 ? " " : "") + std::to_string(i) +
+                       (rng() % 5 == 0 ? "\t" : " ") + std::to_string(j);
     if (std::strcmp(field, "real") == 0) {
       const uint64_t r = rng() % 6;
       char buf[64];
-      if (r == 0) std::snprintf(buf, sizeof buf, "%.17g", std::ldexp(double(rng() % 100000), int(rng() % 60) - 30));
+      if (r == 0)
+        std::snprintf(buf, sizeof buf, "%.17g",
+                      std::ldexp(double(rng() % 100000), int(rng() % 60) - 30));
       else if (r == 1) std::snprintf(buf, sizeof buf, "+%d.5", int(rng() % 100));
       else if (r == 2) std::snprintf(buf, sizeof buf, "%dD-2", int(rng() % 1000));
       else if (r == 3) std::snprintf(buf, sizeof buf, "%d", int(rng() % 9) - 4);
-      else std::snprintf(buf, sizeof buf, "%.17g", double(int64_t(rng() % 2000001) - 1000000) / 997.0);
+      else
+        std::snprintf(buf, sizeof buf, "%.17g", double(int64_t(rng() % 2000001) - 1000000) / 997.0);
       line += std::string(" ") + buf;
     } else if (std::strcmp(field, "integer") == 0) {
       line += " " + std::to_string(int(rng() % 200) - 100);
@@ -241,11 +261,12 @@ static std::string messy_file(uint64_t seed, const char* symmetry, const char* f
 static void decimal_tests() {
   std::mt19937_64 rng(2024);
   const int n = 20000;
-  std::string s = "%%MatrixMarket matrix coordinate real general\n1 " + std::to_string(n + 8) + " " +
-                  std::to_string(n + 8) + "\n";
-  const char* fixed[] = {"9007199254740993", "9007199254740995", "-9007199254740997", "18014398509481985",
-                         "0.30000000000000004", "1.7976931348623157e22", "4.9406564584124654e-22",
-                         "123456789012345678.9e-22"};
+  std::string s = "%%MatrixMarket matrix coordinate real general\n1 " + std::to_string(n + 8) +
+                  " " + std::to_string(n + 8) + "\n";
+  const char* fixed[] = {"9007199254740993",       "9007199254740995",
+                         "-9007199254740997",      "18014398509481985",
+                         "0.30000000000000004",    "1.7976931348623157e22",
+                         "4.9406564584124654e-22", "123456789012345678.9e-22"};
   int col = 1;
   for (const char* f : fixed) s += "1 " + std::to_string(col++) + " " + f + "\n";
   for (int k = 0; k < n; ++k) {
@@ -312,7 +333,8 @@ static void chunk_boundary_tests() {
   for (const char* sym : syms)
     for (const char* field : fields) {
       if (std::strcmp(field, "pattern") == 0 && std::strcmp(sym, "skew-symmetric") == 0) continue;
-      for (int size : {3, 40, 700}) check_read_csr(messy_file(uint64_t(seed++), sym, field, 1 + size / 3, size));
+      for (int size : {3, 40, 700})
+        check_read_csr(messy_file(uint64_t(seed++), sym, field, 1 + size / 3, size));
     }
   // A sorted general file (the direct path) with comment and blank lines at chunk ends, and a
   // large one so the default chunk size splits it too.
@@ -344,16 +366,18 @@ static void chunk_boundary_tests() {
     OwnedCsrSink sink;
     ReadResult res;
     Error e;
-    CHECK(read_csr(s.data(), s.size(), sink, res, e, o) == Status::Ok && res.fast && res.nnz == 90000);
+    CHECK(read_csr(s.data(), s.size(), sink, res, e, o) == Status::Ok && res.fast &&
+          res.nnz == 90000);
   }
 }
 
 static void unit_tests() {
   const std::string B = "%%MatrixMarket matrix coordinate real general\n";
   expect_ok(B + "% c\n3 4 2\n1 1 1.5\n3 4 -2e3\n", 3, 4, {{0, 0, 1.5}, {2, 3, -2000}});
-  expect_ok("\xEF\xBB\xBF\n  %%matrixmarket MATRIX Coordinate REAL General  \r\n%x\r\n\r\n 2 2 2 \r\n"
-            " 1\t2  +3.0 \r\n% mid\r\n\r\n2 1 4.5D-01\r\n% end",
-            2, 2, {{0, 1, 3.0}, {1, 0, 0.45}});
+  expect_ok(
+      "\xEF\xBB\xBF\n  %%matrixmarket MATRIX Coordinate REAL General  \r\n%x\r\n\r\n 2 2 2 \r\n"
+      " 1\t2  +3.0 \r\n% mid\r\n\r\n2 1 4.5D-01\r\n% end",
+      2, 2, {{0, 1, 3.0}, {1, 0, 0.45}});
   expect_ok(B + "2 2 1\n2 2 1", 2, 2, {{1, 1, 1.0}});  // no trailing newline
   expect_ok(B + "0 0 0\n", 0, 0, {});
   expect_ok("%%MatrixMarket matrix coordinate real symmetric\n3 3 3\n1 1 2\n2 1 -1\n3 2 5\n", 3, 3,
@@ -374,7 +398,8 @@ static void unit_tests() {
     Coo c;
     Header h;
     Error e;
-    const std::string s = B + "1 6 6\n1 1 nan\n1 2 -inf\n1 3 1e999\n1 4 -1e-999\n1 5 Infinity\n1 6 4.9e-324\n";
+    const std::string s =
+        B + "1 6 6\n1 1 nan\n1 2 -inf\n1 3 1e999\n1 4 -1e-999\n1 5 Infinity\n1 6 4.9e-324\n";
     CHECK(parse(s, c, h, e) == Status::Ok);
     CHECK(c.val.size() == 6);
     check_read_csr(s);
@@ -412,10 +437,13 @@ static void unit_tests() {
   // errors
   expect_error("", 1, "missing %%MatrixMarket banner");
   expect_error("hello\n", 1, "missing %%MatrixMarket banner");
-  expect_error("% comment\n%%MatrixMarket matrix coordinate real general\n", 1, "missing %%MatrixMarket");
+  expect_error("% comment\n%%MatrixMarket matrix coordinate real general\n", 1,
+               "missing %%MatrixMarket");
   expect_error("%%MatrixMarkt matrix coordinate real general\n1 1 0\n", 1, "bad banner");
-  expect_error("%%MatrixMarket matrix coordinate complex general\n1 1 0\n", 1, "unsupported field 'complex'");
-  expect_error("%%MatrixMarket matrix coordinate real hermitian\n1 1 0\n", 1, "unsupported symmetry 'hermitian'");
+  expect_error("%%MatrixMarket matrix coordinate complex general\n1 1 0\n", 1,
+               "unsupported field 'complex'");
+  expect_error("%%MatrixMarket matrix coordinate real hermitian\n1 1 0\n", 1,
+               "unsupported symmetry 'hermitian'");
   expect_error("%%MatrixMarket vector coordinate real general\n1 1 0\n", 1, "unsupported object");
   expect_error("%%MatrixMarket matrix sparse real general\n1 1 0\n", 1, "unsupported format");
   expect_error("%%MatrixMarket matrix coordinate real\n1 1 0\n", 1, "missing symmetry");
@@ -446,11 +474,16 @@ static void unit_tests() {
   expect_error(B + "3 3 1\n1\n", 3, "missing column index");
   expect_error(B + "3 3 1\n1 1 1 7\n", 3, "unexpected text after entry");
   expect_error(B + "3 3 1\n1 1 1 % c\n", 3, "unexpected text after entry");
-  expect_error("%%MatrixMarket matrix coordinate pattern general\n3 3 1\n1 1 1\n", 3, "unexpected text");
-  expect_error("%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 1 1.5\n", 3, "invalid integer value");
-  expect_error("%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 1\n2 2 1\n", 3, "diagonal entry (2, 2)");
-  expect_error("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n", 5, "too few entries: expected 4, found 3");
-  expect_error("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n5\n", 7, "too many entries");
+  expect_error("%%MatrixMarket matrix coordinate pattern general\n3 3 1\n1 1 1\n", 3,
+               "unexpected text");
+  expect_error("%%MatrixMarket matrix coordinate integer general\n3 3 1\n1 1 1.5\n", 3,
+               "invalid integer value");
+  expect_error("%%MatrixMarket matrix coordinate real skew-symmetric\n3 3 1\n2 2 1\n", 3,
+               "diagonal entry (2, 2)");
+  expect_error("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n", 5,
+               "too few entries: expected 4, found 3");
+  expect_error("%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n5\n", 7,
+               "too many entries");
   expect_error("%%MatrixMarket matrix array real general\n2 2\n1 2\n", 3, "one value per line");
   {
     std::string s = B + "1 1 1\n1 1 " + std::string(kMaxLineLength, ' ') + "1\n";
@@ -458,16 +491,16 @@ static void unit_tests() {
     // long comments and long blank lines are fine
     std::string t = B + "%" + std::string(3 * kMaxLineLength, 'x') + "\n" +
                     std::string(2 * kMaxLineLength, ' ') + "\n1 1 1\n" +
-                    std::string(kMaxLineLength + 5, '\t') + "%" + std::string(kMaxLineLength, 'y') + "\n1 1 2\n%" +
-                    std::string(kMaxLineLength + 7, 'z');
+                    std::string(kMaxLineLength + 5, '\t') + "%" + std::string(kMaxLineLength, 'y') +
+                    "\n1 1 2\n%" + std::string(kMaxLineLength + 7, 'z');
     Coo c;
     Header h;
     Error e;
     CHECK(parse(t, c, h, e) == Status::Ok);
     CHECK(c.val.size() == 1 && c.val[0] == 2.0);
     // chunked at a few positions
-    for (size_t cut : {size_t(10), size_t(60), kMaxLineLength, kMaxLineLength + 60, 3 * kMaxLineLength + 50,
-                       5 * kMaxLineLength + 80, t.size() - 3}) {
+    for (size_t cut : {size_t(10), size_t(60), kMaxLineLength, kMaxLineLength + 60,
+                       3 * kMaxLineLength + 50, 5 * kMaxLineLength + 80, t.size() - 3}) {
       Parser p;
       CHECK(p.feed(t.data(), cut) == Status::Ok);
       CHECK(p.feed(t.data() + cut, t.size() - cut) == Status::Ok);
@@ -525,17 +558,21 @@ static void unit_tests() {
     const std::string s2 = write_string(3, 3, rp2.data(), ci2.data(), v2.data(), opt);
     CHECK(s2 == "%%MatrixMarket matrix coordinate real symmetric\n3 3 3\n1 1 4\n2 1 -1\n3 2 0.1\n");
     CHECK(parse(s2, c, h, e) == Status::Ok);
-    CHECK(trips(c) == (std::vector<Trip>{{0, 0, 4}, {0, 1, -1}, {1, 0, -1}, {1, 2, 0.1}, {2, 1, 0.1}}));
+    CHECK(trips(c) ==
+          (std::vector<Trip>{{0, 0, 4}, {0, 1, -1}, {1, 0, -1}, {1, 2, 0.1}, {2, 1, 0.1}}));
     opt.symmetric = false;
     const std::string s3 = write_string(3, 3, rp2.data(), ci2.data(), nullptr, opt);
-    CHECK(s3 == "%%MatrixMarket matrix coordinate pattern general\n3 3 5\n1 1\n1 2\n2 1\n2 3\n3 2\n");
+    CHECK(s3 ==
+          "%%MatrixMarket matrix coordinate pattern general\n3 3 5\n1 1\n1 2\n2 1\n2 3\n3 2\n");
     // invalid CSR
     std::vector<int32_t> bad = {0, 1, 7, 9, 1};
     std::string out;
-    CHECK(write_to_string(out, 3, 3, rp2.data(), bad.data(), v2.data(), opt, e) == Status::ParseError);
+    CHECK(write_to_string(out, 3, 3, rp2.data(), bad.data(), v2.data(), opt, e) ==
+          Status::ParseError);
     CHECK(e.message.find("invalid CSR") == 0);
     CHECK(write_string(3, 3, rp2.data(), bad.data(), v2.data(), opt).empty());
-    CHECK(write_file("/nonexistent-dir/x.mtx", 3, 3, rp2.data(), ci2.data(), v2.data(), opt, e) == Status::IoError);
+    CHECK(write_file("/nonexistent-dir/x.mtx", 3, 3, rp2.data(), ci2.data(), v2.data(), opt, e) ==
+          Status::IoError);
     Coo cc;
     CHECK(parse_file("/nonexistent-dir/x.mtx", cc, h, e) == Status::IoError);
     std::printf("io error message: %s\n", e.message.c_str());
@@ -583,7 +620,10 @@ static int bench(int N, const std::string& dir) {
   std::uniform_real_distribution<double> U(-1.0, 1.0);
   for (int64_t r = 0; r < n; ++r) {
     const int64_t x = r % N, y = r / N;
-    auto add = [&](int64_t c) { ci.push_back(int32_t(c)); v.push_back(U(rng)); };
+    auto add = [&](int64_t c) {
+      ci.push_back(int32_t(c));
+      v.push_back(U(rng));
+    };
     if (y > 0) add(r - N);
     if (x > 0) add(r - 1);
     add(r);

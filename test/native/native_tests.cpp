@@ -29,7 +29,8 @@ struct Mat {
   CsrView view() const { return CsrView{rows, cols, rp.data(), ci.data(), v.data()}; }
 };
 
-static Mat random_csr(int64_t rows, int64_t cols, double density, unsigned seed, int64_t longRow = -1) {
+static Mat random_csr(int64_t rows, int64_t cols, double density, unsigned seed,
+                      int64_t longRow = -1) {
   std::mt19937_64 g(seed);
   std::uniform_real_distribution<double> u(-1, 1), p(0, 1);
   Mat m{rows, cols, {0}, {}, {}};
@@ -55,8 +56,9 @@ static double rel(const std::vector<double>& a, const std::vector<double>& b) {
 
 static void test_kernels() {
   ThreadPool pool(3);
-  std::vector<Mat> mats = {random_csr(1, 1, 1, 1), random_csr(0, 4, 0.5, 2), random_csr(37, 53, 0.2, 3),
-                           random_csr(3, 70001, 0, 4, 1), random_csr(3000, 2500, 0.01, 5)};
+  std::vector<Mat> mats = {random_csr(1, 1, 1, 1), random_csr(0, 4, 0.5, 2),
+                           random_csr(37, 53, 0.2, 3), random_csr(3, 70001, 0, 4, 1),
+                           random_csr(3000, 2500, 0.01, 5)};
   for (SimdLevel lvl : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
     const Kernels* k = kernels_for(lvl);
     if (k == nullptr) continue;
@@ -65,7 +67,8 @@ static void test_kernels() {
     for (const Mat& m : mats) {
       std::mt19937_64 g(9);
       std::uniform_real_distribution<double> u(-1, 1);
-      std::vector<double> x(static_cast<size_t>(m.cols)), y(static_cast<size_t>(m.rows)), ref(y.size());
+      std::vector<double> x(static_cast<size_t>(m.cols)), y(static_cast<size_t>(m.rows)),
+          ref(y.size());
       for (double& xi : x) xi = u(g);
       for (int64_t r = 0; r < m.rows; ++r) {
         double s = 0;
@@ -87,27 +90,48 @@ static void test_kernels() {
       std::vector<double> x(static_cast<size_t>(n)), y(x.size()), p(x.size()), q(x.size());
       std::mt19937_64 g(static_cast<unsigned>(n));
       std::uniform_real_distribution<double> u(-1, 1);
-      for (int64_t i = 0; i < n; ++i) { x[i] = u(g); y[i] = u(g); p[i] = u(g); q[i] = u(g); }
+      for (int64_t i = 0; i < n; ++i) {
+        x[i] = u(g);
+        y[i] = u(g);
+        p[i] = u(g);
+        q[i] = u(g);
+      }
       double d = 0, s = 0;
-      for (int64_t i = 0; i < n; ++i) { d += x[i] * y[i]; s += x[i]; }
-      CHECK(std::fabs(ops::dot(e, x.data(), y.data(), n) - d) <= 1e-12 * std::fmax(1.0, std::sqrt(double(n))));
-      CHECK(std::fabs(ops::sum(e, x.data(), n) - s) <= 1e-12 * std::fmax(1.0, std::sqrt(double(n))));
+      for (int64_t i = 0; i < n; ++i) {
+        d += x[i] * y[i];
+        s += x[i];
+      }
+      CHECK(std::fabs(ops::dot(e, x.data(), y.data(), n) - d) <=
+            1e-12 * std::fmax(1.0, std::sqrt(double(n))));
+      CHECK(std::fabs(ops::sum(e, x.data(), n) - s) <=
+            1e-12 * std::fmax(1.0, std::sqrt(double(n))));
       // fused CG update against its definition
       std::vector<double> xx = x, rr = y, xr = x, rref = y;
       double rn = 0;
-      for (int64_t i = 0; i < n; ++i) { xr[i] += 0.3 * p[i]; rref[i] -= 0.3 * q[i]; rn += rref[i] * rref[i]; }
+      for (int64_t i = 0; i < n; ++i) {
+        xr[i] += 0.3 * p[i];
+        rref[i] -= 0.3 * q[i];
+        rn += rref[i] * rref[i];
+      }
       const double got = ops::cg_update(e, 0.3, p.data(), q.data(), xx.data(), rr.data(), n);
       CHECK(rel(xx, xr) <= 1e-15 && rel(rr, rref) <= 1e-15);
       CHECK(std::fabs(got - rn) <= 1e-12 * std::fmax(1.0, rn));
       std::vector<double> ya = y;
       double yn = 0;
-      for (int64_t i = 0; i < n; ++i) { ya[i] += -0.7 * x[i]; yn += ya[i] * ya[i]; }
+      for (int64_t i = 0; i < n; ++i) {
+        ya[i] += -0.7 * x[i];
+        yn += ya[i] * ya[i];
+      }
       std::vector<double> yb = y;
-      CHECK(std::fabs(ops::axpy_nrm2sq(e, -0.7, x.data(), yb.data(), n) - yn) <= 1e-12 * std::fmax(1.0, yn));
+      CHECK(std::fabs(ops::axpy_nrm2sq(e, -0.7, x.data(), yb.data(), n) - yn) <=
+            1e-12 * std::fmax(1.0, yn));
       CHECK(rel(yb, ya) <= 1e-15);
       // CG direction update: x += a p (old p), then p = z + b p
       std::vector<double> xd = x, pd = p, xdref = x, pdref = p;
-      for (int64_t i = 0; i < n; ++i) { xdref[i] += 0.3 * p[i]; pdref[i] = q[i] + 0.6 * p[i]; }
+      for (int64_t i = 0; i < n; ++i) {
+        xdref[i] += 0.3 * p[i];
+        pdref[i] = q[i] + 0.6 * p[i];
+      }
       ops::cg_direction(e, 0.3, q.data(), 0.6, xd.data(), pd.data(), n);
       CHECK(rel(xd, xdref) <= 1e-15 && rel(pd, pdref) <= 1e-15);
     }
@@ -119,7 +143,10 @@ static void test_determinism() {
   std::vector<double> x(1000003), y(x.size());
   std::mt19937_64 g(1);
   std::uniform_real_distribution<double> u(-1, 1);
-  for (size_t i = 0; i < x.size(); ++i) { x[i] = u(g); y[i] = u(g); }
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = u(g);
+    y[i] = u(g);
+  }
   double first = 0;
   for (int threads : {1, 2, 3, 5}) {
     ThreadPool pool(threads);
@@ -188,7 +215,8 @@ static void test_workspace() {
   {
     ScratchVec a = ws.take(1000), b = ws.take(300000);  // a small and a mapped (≥ 1 MiB) buffer
     CHECK(a.data() != nullptr && b.data() != nullptr && a.data() != b.data());
-    CHECK(reinterpret_cast<uintptr_t>(a.data()) % 64 == 0 && reinterpret_cast<uintptr_t>(b.data()) % 64 == 0);
+    CHECK(reinterpret_cast<uintptr_t>(a.data()) % 64 == 0 &&
+          reinterpret_cast<uintptr_t>(b.data()) % 64 == 0);
     for (int64_t i = 0; i < 300000; ++i) b[i] = double(i);
     CHECK(b[299999] == 299999.0);
     first = b.data();
@@ -244,7 +272,8 @@ static void test_compute_pool() {
       pool.job_started();
       Engine e{kernels_scalar(), &pool};
       bool good = true;
-      for (int i = 0; i < 20; ++i) good = good && ops::sum(e, x.data(), static_cast<int64_t>(x.size())) == double(x.size());
+      for (int i = 0; i < 20; ++i)
+        good = good && ops::sum(e, x.data(), static_cast<int64_t>(x.size())) == double(x.size());
       pool.job_finished();
       pool.leave_compute();
       if (good) ++ok;
@@ -310,7 +339,8 @@ static void test_csr() {
   ci = {0, 1, 1};
   CHECK(csr::validate(2, 2, rp.data(), 3, ci.data(), 3, v.data(), 3, csr::kCheckAll).ok);
   v[1] = NAN;
-  CHECK(csr::validate(2, 2, rp.data(), 3, ci.data(), 3, v.data(), 3, csr::kCheckAll).argument == "values");
+  CHECK(csr::validate(2, 2, rp.data(), 3, ci.data(), 3, v.data(), 3, csr::kCheckAll).argument ==
+        "values");
   CHECK(csr::validate(2, 2, rp.data(), 3, ci.data(), 3, v.data(), 3, csr::kCheckStructure).ok);
   std::vector<int32_t> bad = {0, 5, 3};
   CHECK(!csr::validate(2, 2, bad.data(), 3, ci.data(), 3, v.data(), 3, csr::kCheckSorted).ok);
@@ -332,13 +362,15 @@ static void test_csr() {
 
 static void test_mm() {
   Mat m = random_csr(50, 40, 0.1, 11);
-  std::string text = mm::write_string(m.rows, m.cols, m.rp.data(), m.ci.data(), m.v.data(), mm::WriteOptions{});
+  std::string text =
+      mm::write_string(m.rows, m.cols, m.rp.data(), m.ci.data(), m.v.data(), mm::WriteOptions{});
   mm::Coo coo;
   mm::Header h;
   mm::Error err;
   CHECK(mm::parse_text(text.data(), text.size(), coo, h, err, nullptr) == mm::Status::Ok);
   csr::Owned back;
-  CHECK(csr::from_coo(coo.rows, coo.cols, static_cast<int64_t>(coo.val.size()), coo.row.data(), coo.col.data(), coo.val.data(), back));
+  CHECK(csr::from_coo(coo.rows, coo.cols, static_cast<int64_t>(coo.val.size()), coo.row.data(),
+                      coo.col.data(), coo.val.data(), back));
   CHECK(back.rowPtr == m.rp && back.colIdx == m.ci && back.values == m.v);
   // streaming: feed one byte at a time
   mm::Parser parser;

@@ -98,7 +98,8 @@ static void test_matching_small() {
     CHECK(needs_reordering(A.view()));
     CHECK(max_product_matching(A.view(), rp, &rs, &cs));
     for (int32_t i = 0; i < 5; ++i) CHECK(rp[p[i]] == i);
-    for (int32_t i = 0; i < 5; ++i) CHECK(std::fabs(std::fabs(rs[i] * entry(A, i, p[i]) * cs[p[i]]) - 1) < 1e-14);
+    for (int32_t i = 0; i < 5; ++i)
+      CHECK(std::fabs(std::fabs(rs[i] * entry(A, i, p[i]) * cs[p[i]]) - 1) < 1e-14);
   }
   // Row 0 holds every column's largest entry. The optimum puts it on column 0 and rows 1..3 on
   // their 10s (10⁵; row 0 on any other column gives at most 10⁴).
@@ -145,7 +146,8 @@ static void test_matching_small() {
   }
   // Explicit zeros and duplicates summing to zero are no entries: row 1's diagonal cancels.
   {
-    const Mat A = from_triplets(2, {{0, 0, 0.0}, {0, 1, 1.0}, {1, 0, 1.0}, {1, 1, 2.0}, {1, 1, -2.0}});
+    const Mat A =
+        from_triplets(2, {{0, 0, 0.0}, {0, 1, 1.0}, {1, 0, 1.0}, {1, 1, 2.0}, {1, 1, -2.0}});
     std::vector<int32_t> rp;
     CHECK(needs_reordering(A.view()));
     CHECK(max_product_matching(A.view(), rp, nullptr, nullptr));
@@ -207,7 +209,8 @@ static void test_matching_brute_force() {
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j)
         if (d[i * n + j] != 0.0) CHECK(std::fabs(rs[i] * d[i * n + j] * cs[j]) <= 1 + 1e-12);
-    for (int j = 0; j < n; ++j) CHECK(std::fabs(std::fabs(rs[rp[j]] * d[rp[j] * n + j] * cs[j]) - 1) <= 1e-12);
+    for (int j = 0; j < n; ++j)
+      CHECK(std::fabs(std::fabs(rs[rp[j]] * d[rp[j] * n + j] * cs[j]) - 1) <= 1e-12);
   }
   CHECK(singular > 10 && regular > 100);  // both kinds were exercised
 }
@@ -243,8 +246,15 @@ static void check_btf(const Mat& A, const int32_t* rowPerm, const BlockTriangula
 static void test_btf() {
   // Blocks {1, 4}, {0}, {2, 3, 5} (a cycle 2→5→3→2), with edges between them going one way.
   {
-    const Mat A = from_triplets(6, {{1, 4, 1}, {4, 1, 1}, {1, 0, 1}, {0, 2, 1}, {4, 5, 1}, {2, 5, 1},
-                                    {5, 3, 1}, {3, 2, 1}, {0, 0, 1}});
+    const Mat A = from_triplets(6, {{1, 4, 1},
+                                    {4, 1, 1},
+                                    {1, 0, 1},
+                                    {0, 2, 1},
+                                    {4, 5, 1},
+                                    {2, 5, 1},
+                                    {5, 3, 1},
+                                    {3, 2, 1},
+                                    {0, 0, 1}});
     const BlockTriangular bt = block_triangular_order(A.view(), nullptr);
     check_btf(A, nullptr, bt);
     CHECK(bt.blocks() == 3 && bt.largest == 3);
@@ -347,7 +357,8 @@ static bool throws(F&& f, const char* code, const std::string& text, int64_t* ro
     f();
   } catch (const SolverError& err) {
     if (row != nullptr) *row = err.row;
-    const bool ok = std::string(err.code) == code && std::string(err.what()).find(text) != std::string::npos;
+    const bool ok =
+        std::string(err.code) == code && std::string(err.what()).find(text) != std::string::npos;
     if (!ok) std::fprintf(stderr, "  unexpected error: %s %s\n", err.code, err.what());
     return ok;
   }
@@ -360,17 +371,21 @@ static void test_ilu_errors() {
                                1, 1, 0,  //
                                1, 1, 0});
   int64_t row = -1;
-  CHECK(throws([&] { make_ilu0_reordered(A.view(), 0.0); }, "ERR_ZERO_PIVOT", "ilu0: zero pivot at row ", &row));
-  CHECK(row == 1 || row == 2);
   CHECK(throws([&] { make_ilu0_reordered(A.view(), 0.0); }, "ERR_ZERO_PIVOT",
-               "zero pivot at row " + std::to_string(row) + " (after reordering for a nonzero diagonal)"));
+               "ilu0: zero pivot at row ", &row));
+  CHECK(row == 1 || row == 2);
+  CHECK(throws(
+      [&] { make_ilu0_reordered(A.view(), 0.0); }, "ERR_ZERO_PIVOT",
+      "zero pivot at row " + std::to_string(row) + " (after reordering for a nonzero diagonal)"));
   CHECK(make_ilu0_reordered(A.view(), kIlu0PivotShift) != nullptr);  // the shift gets past it
 
   const Mat S = from_dense(3, {1, 0, 0,  //
                                0, 3, 4,  //
                                2, 0, 0});
-  CHECK(throws([&] { make_ilu0_reordered(S.view(), kIlu0PivotShift); }, "ERR_ZERO_PIVOT",
-               "ilu0: the matrix is structurally singular (no ordering gives a nonzero diagonal); row ", &row));
+  CHECK(throws(
+      [&] { make_ilu0_reordered(S.view(), kIlu0PivotShift); }, "ERR_ZERO_PIVOT",
+      "ilu0: the matrix is structurally singular (no ordering gives a nonzero diagonal); row ",
+      &row));
   CHECK(row == 0 || row == 2);
 
   const Mat N = from_dense(2, {0, 1, NAN, 0});
@@ -426,7 +441,10 @@ static void test_bp(const Engine& e) {
       Vec x(A.n, 0.0);
       const IterResult r = s == 2 ? bicgstab(e, A.view(), b.data(), x.data(), M.get(), opt, ctl)
                                   : gmres(e, A.view(), b.data(), x.data(), M.get(), opt, ctl);
-      std::printf(" %s %lld%s", s == 0 ? "gmres(30)" : s == 1 ? "gmres(50)" : "bicgstab",
+      std::printf(" %s %lld%s",
+                  s == 0   ? "gmres(30)"
+                  : s == 1 ? "gmres(50)"
+                           : "bicgstab",
                   (long long)r.iterations, reason_converged(r.reason) ? "" : " (NOT converged)");
       CHECK(reason_converged(r.reason));
       CHECK(rel_residual(A, x, b) <= 1e-8);

@@ -78,7 +78,8 @@ static bool load_mtx(const std::string& name, Mat& m) {
   mm::Coo coo;
   mm::Header hdr;
   mm::Error err;
-  if (mm::parse_file(dir + name + ".mtx", coo, hdr, err) != mm::Status::Ok || coo.rows != coo.cols) {
+  if (mm::parse_file(dir + name + ".mtx", coo, hdr, err) != mm::Status::Ok ||
+      coo.rows != coo.cols) {
     std::fprintf(stderr, "  cannot read %s: %s\n", name.c_str(), err.message.c_str());
     return false;
   }
@@ -138,20 +139,26 @@ static krylov::ShiftSchedule fixed(double alpha) {
 constexpr int64_t kAnyRow = -2;
 
 template <class F>
-static bool throws(F&& f, const char* code, const std::string& prefix, int64_t row, std::string* msg = nullptr) {
+static bool throws(F&& f, const char* code, const std::string& prefix, int64_t row,
+                   std::string* msg = nullptr) {
   try {
     f();
   } catch (const SolverError& err) {
     if (msg != nullptr) *msg = err.what();
-    const bool ok = std::string(err.code) == code && std::string(err.what()).rfind(prefix, 0) == 0 && (row == kAnyRow ? err.row >= 0 : err.row == row);
-    if (!ok) std::fprintf(stderr, "  got %s row %lld: %s\n", err.code, (long long)err.row, err.what());
+    const bool ok = std::string(err.code) == code &&
+                    std::string(err.what()).rfind(prefix, 0) == 0 &&
+                    (row == kAnyRow ? err.row >= 0 : err.row == row);
+    if (!ok)
+      std::fprintf(stderr, "  got %s row %lld: %s\n", err.code, (long long)err.row, err.what());
     return ok;
   }
   std::fprintf(stderr, "  nothing thrown (expected: %s)\n", prefix.c_str());
   return false;
 }
 
-static bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+static bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 // ---- the acceptance: IC(0)-PCG on every SPD fixture ----
 
@@ -180,13 +187,14 @@ static void test_spd_fixtures(const Engine& e) {
     double shift;  // the α the default schedule lands on (0: no breakdown)
   };
   // The 14 SPD bcsstk matrices (test/fixtures/krylov/spd.json), then the other SPD fixtures.
-  const Case cases[] = {{"bcsstk01", 0},     {"bcsstk02", 0},     {"bcsstk03", 0.064}, {"bcsstk04", 0},
-                        {"bcsstk05", 0},     {"bcsstk06", 0.128}, {"bcsstk07", 0.128}, {"bcsstk08", 0},
-                        {"bcsstk09", 0.064}, {"bcsstk10", 0.128}, {"bcsstk19", 0.256}, {"bcsstk20", 0.256},
-                        {"bcsstk21", 0.064}, {"bcsstk22", 0},     {"1138_bus", 0},     {"494_bus", 0},
-                        {"662_bus", 0},      {"685_bus", 0},      {"bcsstm07", 0},     {"bcsstm12", 0}};
-  std::printf("  %-9s %6s %9s %9s %8s %10s %9s %10s\n", "matrix", "n", "shift", "attempts", "build ms",
-              "IC(0) its", "Jacobi its", "IC relres");
+  const Case cases[] = {
+      {"bcsstk01", 0},     {"bcsstk02", 0},     {"bcsstk03", 0.064}, {"bcsstk04", 0},
+      {"bcsstk05", 0},     {"bcsstk06", 0.128}, {"bcsstk07", 0.128}, {"bcsstk08", 0},
+      {"bcsstk09", 0.064}, {"bcsstk10", 0.128}, {"bcsstk19", 0.256}, {"bcsstk20", 0.256},
+      {"bcsstk21", 0.064}, {"bcsstk22", 0},     {"1138_bus", 0},     {"494_bus", 0},
+      {"662_bus", 0},      {"685_bus", 0},      {"bcsstm07", 0},     {"bcsstm12", 0}};
+  std::printf("  %-9s %6s %9s %9s %8s %10s %9s %10s\n", "matrix", "n", "shift", "attempts",
+              "build ms", "IC(0) its", "Jacobi its", "IC relres");
   int64_t icTotal = 0, jacTotal = 0;
   for (const Case& c : cases) {
     Mat A;
@@ -195,13 +203,14 @@ static void test_spd_fixtures(const Engine& e) {
     const Vec b = A.mul(Vec(A.n, 1.0));
     const auto t0 = std::chrono::steady_clock::now();
     const auto ic = make_ic0(A.view());
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     const auto jac = make_jacobi(A.view());
     const PcgRun ri = pcg(e, A, b, ic.get()), rj = pcg(e, A, b, jac.get());
     const int attempts = krylov::factorisations(ic.get());
-    std::printf("  %-9s %6lld %9g %9d %8.2f %10lld %10lld %10.1e%s\n", c.name, (long long)A.n, ic->shift(), attempts,
-                ms, (long long)ri.iterations, (long long)rj.iterations, ri.relres,
-                ri.converged && ri.iterations <= rj.iterations ? "" : "  <-- FAILS");
+    std::printf("  %-9s %6lld %9g %9d %8.2f %10lld %10lld %10.1e%s\n", c.name, (long long)A.n,
+                ic->shift(), attempts, ms, (long long)ri.iterations, (long long)rj.iterations,
+                ri.relres, ri.converged && ri.iterations <= rj.iterations ? "" : "  <-- FAILS");
     CHECK(ri.converged && rj.converged);
     CHECK(ri.relres <= 1e-8 * (1 + 1e-6));  // cg confirmed it with its own product
     CHECK(ri.iterations <= rj.iterations);
@@ -212,17 +221,21 @@ static void test_spd_fixtures(const Engine& e) {
     // that A is not positive definite (it is)
     if (c.shift > 0) {
       std::string msg;
-      CHECK(throws([&] { krylov::make_ic0(A.view(), fixed(0.0)); }, "ERR_ZERO_PIVOT", "ic0: non-positive pivot ", kAnyRow, &msg));
+      CHECK(throws([&] { krylov::make_ic0(A.view(), fixed(0.0)); }, "ERR_ZERO_PIVOT",
+                   "ic0: non-positive pivot ", kAnyRow, &msg));
       CHECK(contains(msg, "(no diagonal shift tried)") && !contains(msg, "positive definite"));
       // the shift found is where the factorisation works and half of it is not
       CHECK(krylov::make_ic0(A.view(), fixed(c.shift)) != nullptr);
-      CHECK(throws([&] { krylov::make_ic0(A.view(), fixed(c.shift / 2)); }, "ERR_ZERO_PIVOT", "ic0: non-positive pivot ",
-                   kAnyRow, &msg));
-      CHECK(contains(msg, "with the diagonal shift α = " + std::to_string(c.shift / 2).substr(0, 5)));
+      CHECK(throws([&] { krylov::make_ic0(A.view(), fixed(c.shift / 2)); }, "ERR_ZERO_PIVOT",
+                   "ic0: non-positive pivot ", kAnyRow, &msg));
+      CHECK(
+          contains(msg, "with the diagonal shift α = " + std::to_string(c.shift / 2).substr(0, 5)));
     }
-    if (std::string(c.name).rfind("bcsstk", 0) == 0) icTotal += ri.iterations, jacTotal += rj.iterations;
+    if (std::string(c.name).rfind("bcsstk", 0) == 0)
+      icTotal += ri.iterations, jacTotal += rj.iterations;
   }
-  std::printf("  14 bcsstk: IC(0) %lld iterations in all, Jacobi %lld\n", (long long)icTotal, (long long)jacTotal);
+  std::printf("  14 bcsstk: IC(0) %lld iterations in all, Jacobi %lld\n", (long long)icTotal,
+              (long long)jacTotal);
 }
 
 // ---- exactness ----
@@ -327,7 +340,8 @@ static void test_ilu0_zero_pivots(const Engine& e) {
   }
   // A pivot that is zero but for rounding counts as zero too: 1e-14 relative.
   const Mat T = from_dense(3, {1, 1, 0, 1, 1 + 1e-14, 1, 0, 1, 1});
-  CHECK(throws([&] { krylov::make_ilu0(T.view(), fixed(0.0)); }, "ERR_ZERO_PIVOT", "ilu0: tiny pivot 9.99", 1, &msg));
+  CHECK(throws([&] { krylov::make_ilu0(T.view(), fixed(0.0)); }, "ERR_ZERO_PIVOT",
+               "ilu0: tiny pivot 9.99", 1, &msg));
   CHECK(make_ilu0(T.view())->shift() == 1e-3);
   // A larger nonsymmetric system with the same breakdown in rows 0-1 and a convection–diffusion
   // tridiagonal below; GMRES and BiCGSTAB with the shifted ILU(0) converge at once.
@@ -339,7 +353,8 @@ static void test_ilu0_zero_pivots(const Engine& e) {
     if (i < n - 1) t.push_back({i, i + 1, i == 0 ? 1.0 : -0.7});
   }
   const Mat A = from_triplets(n, t);
-  CHECK(throws([&] { krylov::make_ilu0(A.view(), fixed(0.0)); }, "ERR_ZERO_PIVOT", "ilu0: zero pivot 0 at row 1", 1));
+  CHECK(throws([&] { krylov::make_ilu0(A.view(), fixed(0.0)); }, "ERR_ZERO_PIVOT",
+               "ilu0: zero pivot 0 at row 1", 1));
   const auto M = make_ilu0(A.view());
   CHECK(M->shift() == 1e-3);
   const Vec b = A.mul(Vec(n, 1.0));
@@ -363,7 +378,8 @@ static void test_ilu0_zero_pivots(const Engine& e) {
   Mat bp;
   CHECK(load_mtx("bp_800", bp));
   const auto R = make_ilu0(bp.view());
-  CHECK(std::string(R->kind()) == "ilu0" && R->shift() == 0 && krylov::factorisations(R.get()) == 0);
+  CHECK(std::string(R->kind()) == "ilu0" && R->shift() == 0 &&
+        krylov::factorisations(R.get()) == 0);
 }
 
 // ---- errors ----
@@ -373,12 +389,17 @@ static void test_errors() {
   // A non-positive diagonal entry shows A is not positive definite (a_ii = e_iᵀ A e_i): said so.
   const Mat neg = from_dense(3, {2, -1, 0, -1, -0.5, -1, 0, -1, 2});
   CHECK(throws([&] { make_ic0(neg.view()); }, "ERR_ZERO_PIVOT",
-               "ic0: non-positive pivot -0.5 at row 1: A's own diagonal entry, so A is not positive definite", 1));
+               "ic0: non-positive pivot -0.5 at row 1: A's own diagonal entry, so A is not "
+               "positive definite",
+               1));
   const Mat inf = from_dense(2, {INFINITY, 0, 0, 1});
-  CHECK(throws([&] { make_ic0(inf.view()); }, "ERR_ZERO_PIVOT", "ic0: non-finite diagonal entry inf at row 0", 0));
+  CHECK(throws([&] { make_ic0(inf.view()); }, "ERR_ZERO_PIVOT",
+               "ic0: non-finite diagonal entry inf at row 0", 0));
   const Mat nanoff = from_dense(2, {1, 0, NAN, 1});
-  CHECK(throws([&] { make_ic0(nanoff.view()); }, "ERR_ZERO_PIVOT", "ic0: non-finite entry nan at row 1, column 0", 1));
-  CHECK(throws([&] { make_ilu0(nanoff.view()); }, "ERR_ZERO_PIVOT", "ilu0: non-finite entry nan at row 1, column 0", 1));
+  CHECK(throws([&] { make_ic0(nanoff.view()); }, "ERR_ZERO_PIVOT",
+               "ic0: non-finite entry nan at row 1, column 0", 1));
+  CHECK(throws([&] { make_ilu0(nanoff.view()); }, "ERR_ZERO_PIVOT",
+               "ilu0: non-finite entry nan at row 1, column 0", 1));
   // [[1 2] [2 1]] (indefinite, positive diagonal): l₁₁² = 1 − 4 < 0. An exhausted schedule names
   // the row and the shifts tried, and does not call A indefinite: that was not shown.
   const Mat a = from_dense(2, {1, 2, 2, 1});
@@ -387,9 +408,12 @@ static void test_errors() {
   s.retries = 3;
   CHECK(throws([&] { krylov::make_ic0(a.view(), s); }, "ERR_ZERO_PIVOT",
                "ic0: non-positive pivot -2.98", 1, &msg));
-  CHECK(contains(msg, "even with the diagonal shift α = 0.004, the largest of 4 factorisations of A + α·diag(A) tried from α = 0"));
+  CHECK(contains(msg,
+                 "even with the diagonal shift α = 0.004, the largest of 4 factorisations of A + "
+                 "α·diag(A) tried from α = 0"));
   CHECK(!contains(msg, "positive definite"));
-  CHECK(throws([&] { krylov::make_ic0(a.view(), fixed(0.5)); }, "ERR_ZERO_PIVOT", "ic0: non-positive pivot", 1, &msg));
+  CHECK(throws([&] { krylov::make_ic0(a.view(), fixed(0.5)); }, "ERR_ZERO_PIVOT",
+               "ic0: non-positive pivot", 1, &msg));
   CHECK(contains(msg, "with the diagonal shift α = 0.5 (factoring A + α·diag(A))"));
   // The default schedule ends at the α where A + α·diag(A) turns diagonally dominant (here
   // 1.001·2 − 1, before the doubling's 1.024), which always factors: M is SPD, and CG itself
@@ -401,7 +425,8 @@ static void test_errors() {
   }
   // Missing diagonal entries.
   const Mat miss = from_dense(2, {1, 0, 1, 0});
-  CHECK(throws([&] { make_ic0(miss.view()); }, "ERR_ZERO_PIVOT", "ic0: row 1 has no diagonal entry", 1));
+  CHECK(throws([&] { make_ic0(miss.view()); }, "ERR_ZERO_PIVOT", "ic0: row 1 has no diagonal entry",
+               1));
 }
 
 int main() {

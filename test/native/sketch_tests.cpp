@@ -129,12 +129,16 @@ static std::vector<double> min_norm(const Mat& A, const std::vector<double>& b) 
   return x;
 }
 
-static const SketchKind kKinds[] = {SketchKind::Kaczmarz, SketchKind::BlockKaczmarz, SketchKind::Gaussian};
+static const SketchKind kKinds[] = {SketchKind::Kaczmarz, SketchKind::BlockKaczmarz,
+                                    SketchKind::Gaussian};
 static const char* kind_name(SketchKind k) {
-  return k == SketchKind::Kaczmarz ? "kaczmarz" : k == SketchKind::BlockKaczmarz ? "block" : "gaussian";
+  return k == SketchKind::Kaczmarz        ? "kaczmarz"
+         : k == SketchKind::BlockKaczmarz ? "block"
+                                          : "gaussian";
 }
 
-static SketchOptions options(SketchKind kind, RowSampling sampling, int64_t block, int64_t maxit, double rtol) {
+static SketchOptions options(SketchKind kind, RowSampling sampling, int64_t block, int64_t maxit,
+                             double rtol) {
   SketchOptions o;
   o.kind = kind;
   o.sampling = sampling;
@@ -145,21 +149,23 @@ static SketchOptions options(SketchKind kind, RowSampling sampling, int64_t bloc
   return o;
 }
 
-static IterResult solve(const Engine& e, const Mat& A, const std::vector<double>& b, std::vector<double>& x,
-                        const SketchOptions& opt) {
+static IterResult solve(const Engine& e, const Mat& A, const std::vector<double>& b,
+                        std::vector<double>& x, const SketchOptions& opt) {
   Control ctl;
   return sketch_solve(e, A.view(), b.data(), x.data(), opt, ctl);
 }
 
 // Converged to `want` with a consistent result record.
 static void check_converged(const Engine& e, const Mat& A, const std::vector<double>& b,
-                            const std::vector<double>& want, const SketchOptions& opt, const char* what) {
+                            const std::vector<double>& want, const SketchOptions& opt,
+                            const char* what) {
   std::vector<double> x(static_cast<size_t>(A.cols), 0.0);
   IterResult r = solve(e, A, b, x, opt);
   const double err = rel(x, want);
-  std::printf("  %-14s %-8s %-7s its %7lld matvecs %6lld  |r| %.2e  err %.1e\n", what, kind_name(opt.kind),
-              opt.sampling == RowSampling::Norm ? "norm" : "uniform", static_cast<long long>(r.iterations),
-              static_cast<long long>(r.matvecs), r.value, err);
+  std::printf("  %-14s %-8s %-7s its %7lld matvecs %6lld  |r| %.2e  err %.1e\n", what,
+              kind_name(opt.kind), opt.sampling == RowSampling::Norm ? "norm" : "uniform",
+              static_cast<long long>(r.iterations), static_cast<long long>(r.matvecs), r.value,
+              err);
   CHECK(r.reason == Reason::Rtol);
   CHECK(err < 1e-6);
   std::vector<double> ax = matvec(A, x);
@@ -224,13 +230,21 @@ static void test_rank_deficient(const Engine& e) {
   }
   const std::vector<double> xt = random_vec(25, 14);
   const std::vector<double> b = matvec(dup, xt);
-  check_converged(e, dup, b, xt, options(SketchKind::BlockKaczmarz, RowSampling::Norm, 12, 100000, 1e-11), "duplicates");
-  check_converged(e, dup, b, xt, options(SketchKind::BlockKaczmarz, RowSampling::Uniform, 120, 100000, 1e-11), "dup-all-rows");
-  check_converged(e, dup, b, xt, options(SketchKind::Gaussian, RowSampling::Norm, 60, 100000, 1e-11), "wide-sketch");
+  check_converged(e, dup, b, xt,
+                  options(SketchKind::BlockKaczmarz, RowSampling::Norm, 12, 100000, 1e-11),
+                  "duplicates");
+  check_converged(e, dup, b, xt,
+                  options(SketchKind::BlockKaczmarz, RowSampling::Uniform, 120, 100000, 1e-11),
+                  "dup-all-rows");
+  check_converged(e, dup, b, xt,
+                  options(SketchKind::Gaussian, RowSampling::Norm, 60, 100000, 1e-11),
+                  "wide-sketch");
   // row 0 = 1·x0 + 1·x0 (repeated column) + 1·x1; row 1 = x1; row 2 = x0 − x1
   Mat rep{3, 2, {0, 3, 4, 6}, {0, 0, 1, 1, 0, 1}, {1.0, 1.0, 1.0, 1.0, 1.0, -1.0}};
   const std::vector<double> xr = {0.5, -2.0};
-  check_converged(e, rep, matvec(rep, xr), xr, options(SketchKind::Kaczmarz, RowSampling::Norm, 1, 100000, 1e-12), "repeated-col");
+  check_converged(e, rep, matvec(rep, xr), xr,
+                  options(SketchKind::Kaczmarz, RowSampling::Norm, 1, 100000, 1e-12),
+                  "repeated-col");
 }
 
 static void test_determinism(const Engine& e) {
@@ -403,7 +417,8 @@ static void test_threads() {
   const Kernels* k = kernels_for(detect_simd());
   Engine e1{k, &p1}, e2{k, &p2};
   for (SketchKind kind : kKinds) {
-    SketchOptions opt = options(kind, RowSampling::Norm, 16, kind == SketchKind::Gaussian ? 12 : 20000, 0.0);
+    SketchOptions opt =
+        options(kind, RowSampling::Norm, 16, kind == SketchKind::Gaussian ? 12 : 20000, 0.0);
     opt.true_residual_every = kind == SketchKind::Gaussian ? 5 : 3000;
     std::vector<double> x1(3000, 0.0), x2(3000, 0.0);
     IterResult r1 = solve(e1, A, b, x1, opt), r2 = solve(e2, A, b, x2, opt);
