@@ -6,12 +6,13 @@ Usage: /usr/bin/python3 bench/scipy_krylov.py N [--quick]
 Builds the 2D 5-point Poisson matrix on an N x N grid (Dirichlet, 4 on the diagonal, -1 off,
 n = N^2, scipy.sparse.diags/kron, CSR float64, sorted indices), b = ones(n), x0 = 0, and times
   - spmvMs:   median of 20 calls of `A @ x` (after a warm-up call);
-  - cg:       scipy.sparse.linalg.cg(A, b, tol=1e-8, atol=0, maxiter), unpreconditioned, one run;
+  - cg:       scipy.sparse.linalg.cg(A, b, rtol (tol before 1.12)=1e-8, atol=0, maxiter), unpreconditioned, one run;
   - jacobiCg: the same with M = diag(1/diag(A)) as a LinearOperator (elementwise product), one run.
 With --quick both solves stop after at most 200 iterations (msPerIteration is the figure to use).
 iterations = callback count; relres = true ||b - A x||/||b||. Prints ONE line of JSON on stdout.
 The full run at N=1000 takes about 40 s here (two solves of 1853 iterations each); --quick about 5 s.
 """
+import inspect
 import argparse
 import contextlib
 import io
@@ -84,7 +85,9 @@ def solve(A, b, maxiter, M=None):
     def cb(_xk):
         its[0] += 1
     t = time.perf_counter()
-    x, info = spla.cg(A, b, tol=TOL, atol=0, maxiter=maxiter, M=M, callback=cb)
+    # SciPy renamed cg's tol to rtol in 1.12 and removed tol in 1.14: the same relative tolerance.
+    tol = {'rtol': TOL} if 'rtol' in inspect.signature(spla.cg).parameters else {'tol': TOL}
+    x, info = spla.cg(A, b, atol=0, maxiter=maxiter, M=M, callback=cb, **tol)
     dt = time.perf_counter() - t
     return {
         'iterations': its[0],
