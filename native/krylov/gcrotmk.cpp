@@ -172,11 +172,7 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
       }
       hmax = std::max(hmax, wnorm);
       h[j + 1] = hnext;
-      for (int64_t i = 0; i < j; ++i) {
-        const double tt = cs[i] * h[i] + sn[i] * h[i + 1];
-        h[i + 1] = -sn[i] * h[i] + cs[i] * h[i + 1];
-        h[i] = tt;
-      }
+      krylov::apply_rotations(cs.data(), sn.data(), j, h);
       const double rr = std::hypot(h[j], h[j + 1]);
       ++it;
       // v_{j+1} enters c = V H̄ y even when the cycle ends here (unlike GMRES's update).
@@ -190,13 +186,7 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
         break;
       }
       sigma_min.commit(smin);
-      cs[j] = h[j] / rr;
-      sn[j] = h[j + 1] / rr;
-      h[j] = rr;
-      h[j + 1] = 0.0;
-      g[j + 1] = -sn[j] * g[j];
-      g[j] = cs[j] * g[j];
-      est = std::fabs(g[j + 1]);
+      est = krylov::new_rotation(cs.data(), sn.data(), j, rr, h, g.data());
       k = j + 1;
       if (opt.history) res.history.push_back(est);
       krylov::report(ctl, opt, it, est);
@@ -208,11 +198,7 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
     bool updated = false;
     const double prev = rnorm;
     if (k > 0 && can_update) {
-      for (int64_t i = k - 1; i >= 0; --i) {
-        double s = g[i];
-        for (int64_t l = i + 1; l < k; ++l) s -= H[static_cast<size_t>(l) * ld + i] * y[l];
-        y[i] = s / H[static_cast<size_t>(i) * ld + i];
-      }
+      krylov::back_substitute(H.data(), ld, g.data(), k, y.data());
       // H̄ y = G₀ᵀ…G_{k−1}ᵀ [R y; 0] = G₀ᵀ…G_{k−1}ᵀ [g₀ … g_{k−1}; 0].
       for (int64_t i = 0; i < k; ++i) hy[i] = g[i];
       hy[k] = 0.0;

@@ -141,11 +141,7 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
       const double colnorm = std::sqrt(hsq + hnext * hnext);  // ‖A M⁻¹ v_j‖ (to rounding)
       hmax = std::max(hmax, colnorm);
       h[j + 1] = hnext;
-      for (int64_t i = 0; i < j; ++i) {
-        const double t = cs[i] * h[i] + sn[i] * h[i + 1];
-        h[i + 1] = -sn[i] * h[i] + cs[i] * h[i + 1];
-        h[i] = t;
-      }
+      krylov::apply_rotations(cs.data(), sn.data(), j, h);
       const double rr = std::hypot(h[j], h[j + 1]);
       ++it;
       // σ_min of R with this column (≤ rr): small means A z_j is numerically dependent.
@@ -159,13 +155,7 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
         break;
       }
       sigma_min.commit(smin);
-      cs[j] = h[j] / rr;
-      sn[j] = h[j + 1] / rr;
-      h[j] = rr;
-      h[j + 1] = 0.0;
-      g[j + 1] = -sn[j] * g[j];
-      g[j] = cs[j] * g[j];
-      est = std::fabs(g[j + 1]);
+      est = krylov::new_rotation(cs.data(), sn.data(), j, rr, h, g.data());
       k = j + 1;
       if (opt.history) res.history.push_back(est);
       krylov::report(ctl, opt, it, est);
@@ -178,11 +168,7 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
     // x += M⁻¹ V_k y_k (or Z_k y_k), y_k solving the k×k triangular system R y = g.
     bool updated = false;
     if (k > 0 && can_update) {
-      for (int64_t i = k - 1; i >= 0; --i) {
-        double s = g[i];
-        for (int64_t l = i + 1; l < k; ++l) s -= H[static_cast<size_t>(l) * ld + i] * y[l];
-        y[i] = s / H[static_cast<size_t>(i) * ld + i];
-      }
+      krylov::back_substitute(H.data(), ld, g.data(), k, y.data());
       if (flexible) {
         for (int64_t i = 0; i < k; ++i)
           ops::axpy(e, y[i], Z.data() + static_cast<size_t>(i) * nn, x, n);

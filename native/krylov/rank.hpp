@@ -81,5 +81,39 @@ class IncrementalSigmaMin {
   double pending_s_ = 0.0, pending_c_ = 1.0;
 };
 
+// The Givens QR of the Hessenberg matrix H̄ that GMRES-type methods build a column at a time,
+// and the small least-squares solve min ‖β e₁ − H̄ y‖ = |g_k| it gives. H is column-major with
+// leading dimension ld; rotation i is (cs[i], sn[i]).
+
+// Applies rotations 0..j−1 to column h (entries 0..j).
+inline void apply_rotations(const double* cs, const double* sn, int64_t j, double* h) {
+  for (int64_t i = 0; i < j; ++i) {
+    const double t = cs[i] * h[i] + sn[i] * h[i + 1];
+    h[i + 1] = -sn[i] * h[i] + cs[i] * h[i + 1];
+    h[i] = t;
+  }
+}
+
+// Rotation j eliminates h[j+1] (rr = hypot(h[j], h[j+1]) > 0) and is applied to g; returns the
+// least-squares residual |g[j+1]|.
+inline double new_rotation(double* cs, double* sn, int64_t j, double rr, double* h, double* g) {
+  cs[j] = h[j] / rr;
+  sn[j] = h[j + 1] / rr;
+  h[j] = rr;
+  h[j + 1] = 0.0;
+  g[j + 1] = -sn[j] * g[j];
+  g[j] = cs[j] * g[j];
+  return std::fabs(g[j + 1]);
+}
+
+// y = R⁻¹ g for the leading k×k upper triangle R of H.
+inline void back_substitute(const double* H, int64_t ld, const double* g, int64_t k, double* y) {
+  for (int64_t i = k - 1; i >= 0; --i) {
+    double s = g[i];
+    for (int64_t l = i + 1; l < k; ++l) s -= H[static_cast<size_t>(l) * ld + i] * y[l];
+    y[i] = s / H[static_cast<size_t>(i) * ld + i];
+  }
+}
+
 }  // namespace krylov
 }  // namespace itersolve
