@@ -44,13 +44,8 @@ class BatchOp {
     X_ = a.f64(kArgX, "X", n * k_).data;
     check_distinct(env, B_, n * k_, X_, n * k_, "out", "B");
     stats_ = a.f64(kArgStats, "stats", kStats * k_).data;
-    opt_.rtol = p[P::rtol];
-    opt_.atol = p[P::atol];
-    check_tolerances(env, opt_.rtol, opt_.atol);
-    opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, int64_t{1} << 52);
-    opt_.history = p[P::history] != 0;
-    opt_.true_residual_every =
-        param_int(env, p[P::trueResidualEvery], "trueResidualEvery", 0, int64_t{1} << 52);
+    read_stopping(env, p, {P::rtol, P::atol, P::maxIterations, P::history, P::trueResidualEvery},
+                  opt_);
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
     pa_ = precond_arg(env, a[kArgPrecond], n, p[P::omega], false);
   }

@@ -58,13 +58,8 @@ class KrylovOp {
     x_ = a.f64(kArgX, "x", n, trusted).data;
     check_distinct(env, b_, n, x_, n);
 
-    opt_.rtol = p[P::rtol];
-    opt_.atol = p[P::atol];
-    check_tolerances(env, opt_.rtol, opt_.atol);
-    opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, int64_t{1} << 52);
-    opt_.history = p[P::history] != 0;
-    opt_.true_residual_every =
-        param_int(env, p[P::trueResidualEvery], "trueResidualEvery", 0, int64_t{1} << 52);
+    read_stopping(env, p, {P::rtol, P::atol, P::maxIterations, P::history, P::trueResidualEvery},
+                  opt_);
     opt_.restart = static_cast<int>(param_int(env, p[P::restart], "restart", 1, 100000));
     opt_.flexible = p[P::flexible] != 0;
     opt_.memory = static_cast<int>(param_int(env, p[P::memory], "memory", 0, 100000));

@@ -34,13 +34,8 @@ class SketchOp {
     opt_.sampling = static_cast<RowSampling>(param_int(env, p[P::sampling], "sampling", 0, 1));
     opt_.block_size = param_int(env, p[P::blockSize], "blockSize", 1, int64_t{1} << 31);
     opt_.seed = static_cast<uint64_t>(param_int(env, p[P::seed], "seed", 0, int64_t{1} << 53));
-    opt_.rtol = p[P::rtol];
-    opt_.atol = p[P::atol];
-    check_tolerances(env, opt_.rtol, opt_.atol);
-    opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 1, int64_t{1} << 52);
-    opt_.history = p[P::history] != 0;
-    opt_.true_residual_every =
-        param_int(env, p[P::trueResidualEvery], "trueResidualEvery", 0, int64_t{1} << 52);
+    read_stopping(env, p, {P::rtol, P::atol, P::maxIterations, P::history, P::trueResidualEvery},
+                  opt_, 1);
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
   }
 

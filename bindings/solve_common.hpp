@@ -21,6 +21,25 @@ void check_tolerances(Napi::Env env, double rtol, double atol);
 // A time budget in ms: >= 0 (0 = none).
 double param_time_limit(Napi::Env env, double v);
 
+// Where an io layout keeps the stopping options every solver has.
+struct StopSlots {
+  int rtol, atol, maxIterations, history, trueResidualEvery;
+};
+// Reads them into any options struct with rtol, atol, max_iterations, history and
+// true_residual_every (SolveOptions, SketchOptions); maxIterations must be >= minIterations.
+template <class Opt>
+void read_stopping(Napi::Env env, const double* p, StopSlots s, Opt& opt,
+                   int64_t minIterations = 0) {
+  opt.rtol = p[s.rtol];
+  opt.atol = p[s.atol];
+  check_tolerances(env, opt.rtol, opt.atol);
+  opt.max_iterations =
+      param_int(env, p[s.maxIterations], "maxIterations", minIterations, int64_t{1} << 52);
+  opt.history = p[s.history] != 0;
+  opt.true_residual_every =
+      param_int(env, p[s.trueResidualEvery], "trueResidualEvery", 0, int64_t{1} << 52);
+}
+
 // Throws SolverError(ERR_INVALID_ARGUMENT, argument `name`) when v has a non-finite entry,
 // naming its index (one fast pass; the index is looked for only on failure).
 // Returns ‖v‖₂ (finite entries whose norm overflows give +inf and pass).
