@@ -1,7 +1,7 @@
 import { CsrMatrix, rng } from '../lib/index';
 
 /** Plain-JS reference y = A x. */
-export function naiveSpmv(A: CsrMatrix, x: Float64Array): Float64Array {
+export function naiveSpmv(A: CsrMatrix, x: ArrayLike<number>): Float64Array {
   const y = new Float64Array(A.rows);
   for (let r = 0; r < A.rows; r++) {
     let s = 0;

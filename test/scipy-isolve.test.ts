@@ -19,6 +19,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import t from 'tap';
+import { naiveSpmv as spmv } from './helpers';
 import {
   bicgstab,
   bicgstabSync,
@@ -126,15 +127,6 @@ function matrix(name: string): CsrMatrix {
   return A;
 }
 
-function spmv(A: CsrMatrix, x: ArrayLike<number>): Float64Array {
-  const y = new Float64Array(A.rows);
-  for (let r = 0; r < A.rows; r++) {
-    let s = 0;
-    for (let k = A.rowPtr[r]; k < A.rowPtr[r + 1]; k++) s += A.values[k] * x[A.colIdx[k]];
-    y[r] = s;
-  }
-  return y;
-}
 /** ‖|A| |x|‖₂: the scale of the rounding error in computing A x. */
 function absSpmvNorm(A: CsrMatrix, x: ArrayLike<number>): number {
   let t2 = 0;
