@@ -31,79 +31,8 @@ static std::string ctx;  // names the solver or case a failed CHECK belongs to
     }                                                                                         \
   } while (0)
 
-using Vec = std::vector<double>;
-
-struct Mat {
-  int64_t n = 0;
-  std::vector<int32_t> rp{0}, ci;
-  std::vector<double> v;
-  CsrView view() const { return CsrView{n, n, rp.data(), ci.data(), v.data()}; }
-  void add(int64_t c, double val) {
-    ci.push_back(static_cast<int32_t>(c));
-    v.push_back(val);
-  }
-  void end_row() { rp.push_back(static_cast<int32_t>(ci.size())); }
-  void mul(const double* x, double* y) const {
-    for (int64_t i = 0; i < n; ++i) {
-      double s = 0;
-      for (int32_t k = rp[i]; k < rp[i + 1]; ++k) s += v[k] * x[ci[k]];
-      y[i] = s;
-    }
-  }
-  double diag(int64_t i) const {
-    for (int32_t k = rp[i]; k < rp[i + 1]; ++k)
-      if (ci[k] == i) return v[k];
-    return 0;
-  }
-};
-
-// 5-point Laplacian on an N×N grid (diagonal 4 − shift), columns sorted.
-static Mat poisson(int N, double shift = 0.0) {
-  Mat m;
-  m.n = int64_t(N) * N;
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < N; ++j) {
-      const int64_t r = int64_t(i) * N + j;
-      if (i > 0) m.add(r - N, -1);
-      if (j > 0) m.add(r - 1, -1);
-      m.add(r, 4 - shift);
-      if (j < N - 1) m.add(r + 1, -1);
-      if (i < N - 1) m.add(r + N, -1);
-      m.end_row();
-    }
-  return m;
-}
-
-// −Δu + c·∇u on an N×N grid, first-order upwind, scaled by h²: a nonsymmetric M-matrix. The
-// velocity varies over the grid (so does the diagonal, which Jacobi then sees).
-static Mat convdiff(int N, double cx0, double cy0) {
-  const double h = 1.0 / (N + 1);
-  Mat m;
-  m.n = int64_t(N) * N;
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < N; ++j) {
-      const int64_t r = int64_t(i) * N + j;
-      const double cx = cx0 * (0.5 + double(j) / N), cy = cy0 * (0.5 + double(i) / N);
-      if (i > 0) m.add(r - N, -1 - h * cy);
-      if (j > 0) m.add(r - 1, -1 - h * cx);
-      m.add(r, 4 + h * cx + h * cy);
-      if (j < N - 1) m.add(r + 1, -1);
-      if (i < N - 1) m.add(r + N, -1);
-      m.end_row();
-    }
-  return m;
-}
-
-static Mat from_dense(int64_t n, const std::vector<double>& a) {
-  Mat m;
-  m.n = n;
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < n; ++j)
-      if (a[i * n + j] != 0) m.add(j, a[i * n + j]);
-    m.end_row();
-  }
-  return m;
-}
+#include "matrices.hpp"
+using namespace itersolve::testing;
 
 static Vec random_vec(int64_t n, uint64_t seed) {
   std::mt19937_64 g(seed);

@@ -40,45 +40,12 @@ static std::string ctx;  // names the case a failed CHECK belongs to
     }                                                                                         \
   } while (0)
 
-using Vec = std::vector<double>;
+#include "matrices.hpp"
+using namespace itersolve::testing;
 static const double kNaN = std::numeric_limits<double>::quiet_NaN();
 static const double kInf = std::numeric_limits<double>::infinity();
 
 // ---- matrices ----
-
-struct Mat {
-  int64_t n = 0;
-  std::vector<int32_t> rp{0}, ci;
-  Vec v;
-  CsrView view() const { return CsrView{n, n, rp.data(), ci.data(), v.data()}; }
-  void add(int64_t c, double val) {
-    ci.push_back(static_cast<int32_t>(c));
-    v.push_back(val);
-  }
-  void end_row() { rp.push_back(static_cast<int32_t>(ci.size())); }
-  Vec mul(const Vec& x) const {
-    Vec y(static_cast<size_t>(n), 0.0);
-    for (int64_t i = 0; i < n; ++i)
-      for (int32_t k = rp[i]; k < rp[i + 1]; ++k) y[i] += v[k] * x[ci[k]];
-    return y;
-  }
-  double diag(int64_t i) const {
-    for (int32_t k = rp[i]; k < rp[i + 1]; ++k)
-      if (ci[k] == i) return v[k];
-    return 0;
-  }
-};
-
-static Mat from_dense(int64_t n, const Vec& a) {
-  Mat m;
-  m.n = n;
-  for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < n; ++j)
-      if (a[i * n + j] != 0) m.add(j, a[i * n + j]);
-    m.end_row();
-  }
-  return m;
-}
 
 // The nilpotent n×n strictly upper-triangular matrix of ones.
 static Mat nilpotent(int64_t n) {
@@ -96,42 +63,6 @@ static Mat cyclic_shift(int64_t n) {
     m.add((i + n - 1) % n, 1.0);
     m.end_row();
   }
-  return m;
-}
-
-// 5-point Laplacian on an N×N grid (diagonal 4 − shift).
-static Mat poisson(int N, double shift = 0.0) {
-  Mat m;
-  m.n = int64_t(N) * N;
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < N; ++j) {
-      const int64_t r = int64_t(i) * N + j;
-      if (i > 0) m.add(r - N, -1);
-      if (j > 0) m.add(r - 1, -1);
-      m.add(r, 4 - shift);
-      if (j < N - 1) m.add(r + 1, -1);
-      if (i < N - 1) m.add(r + N, -1);
-      m.end_row();
-    }
-  return m;
-}
-
-// −Δu + c·∇u, first-order upwind, scaled by h²: nonsymmetric (as in krylov_more_tests).
-static Mat convdiff(int N, double cx0, double cy0) {
-  const double h = 1.0 / (N + 1);
-  Mat m;
-  m.n = int64_t(N) * N;
-  for (int i = 0; i < N; ++i)
-    for (int j = 0; j < N; ++j) {
-      const int64_t r = int64_t(i) * N + j;
-      const double cx = cx0 * (0.5 + double(j) / N), cy = cy0 * (0.5 + double(i) / N);
-      if (i > 0) m.add(r - N, -1 - h * cy);
-      if (j > 0) m.add(r - 1, -1 - h * cx);
-      m.add(r, 4 + h * cx + h * cy);
-      if (j < N - 1) m.add(r + 1, -1);
-      if (i < N - 1) m.add(r + N, -1);
-      m.end_row();
-    }
   return m;
 }
 

@@ -27,50 +27,8 @@ using namespace itersolve;
 
 #include "check.hpp"
 
-using Vec = std::vector<double>;
-
-struct Mat {
-  int64_t n = 0;
-  std::vector<int32_t> rp, ci;
-  Vec v;
-  CsrView view() const { return CsrView{n, n, rp.data(), ci.data(), v.data()}; }
-  Vec mul(const Vec& x) const {
-    Vec y(n, 0.0);
-    for (int64_t i = 0; i < n; ++i)
-      for (int32_t k = rp[i]; k < rp[i + 1]; ++k) y[i] += v[k] * x[ci[k]];
-    return y;
-  }
-};
-
-struct Triplet {
-  int32_t i, j;
-  double v;
-};
-
-static Mat from_triplets(int64_t n, std::vector<Triplet> t) {
-  std::stable_sort(t.begin(), t.end(), [](const Triplet& a, const Triplet& b) {
-    return a.i != b.i ? a.i < b.i : a.j < b.j;
-  });
-  Mat m;
-  m.n = n;
-  m.rp.assign(n + 1, 0);
-  for (const Triplet& e : t) {
-    m.ci.push_back(e.j);
-    m.v.push_back(e.v);
-    ++m.rp[e.i + 1];
-  }
-  for (int64_t i = 0; i < n; ++i) m.rp[i + 1] += m.rp[i];
-  return m;
-}
-
-// Row-major dense n×n, zeros left out.
-static Mat from_dense(int64_t n, const Vec& d) {
-  std::vector<Triplet> t;
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      if (d[i * n + j] != 0.0) t.push_back({int32_t(i), int32_t(j), d[i * n + j]});
-  return from_triplets(n, t);
-}
+#include "matrices.hpp"
+using namespace itersolve::testing;
 
 static bool load_mtx(const std::string& name, Mat& m) {
   std::string dir = __FILE__;
