@@ -10,14 +10,19 @@
  * { lib, native, quick, machine, log }. A suite resolves to
  *   { rows: [...table rows...], notes: [...lines...], data: {...anything for --json...} }
  * where a table row has the columns below (missing ones print as blank).
- * The library is loaded from dist/cjs (build it first); nothing here builds anything.
+ * The library is loaded from dist/cjs (build it first; ITERSOLVE_BENCH_DIST names another folder
+ * of compiled lib/); nothing here builds anything.
  */
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
 const ROOT = path.resolve(__dirname, '..');
-const DIST = path.join(ROOT, 'dist', 'cjs', 'index.js');
+// ITERSOLVE_BENCH_DIST=/path/to/cjs loads another compiled copy of lib/ (e.g. a private tsc --outDir).
+const DIST_DIR = process.env.ITERSOLVE_BENCH_DIST
+  ? path.resolve(process.env.ITERSOLVE_BENCH_DIST)
+  : path.join(ROOT, 'dist', 'cjs');
+const DIST = path.join(DIST_DIR, 'index.js');
 
 function usage(code) {
   const suites = listSuites();
@@ -80,7 +85,7 @@ function loadLibrary() {
     );
   }
   const lib = require(DIST);
-  const { native } = require(path.join(ROOT, 'dist', 'cjs', 'native.js'));
+  const { native } = require(path.join(DIST_DIR, 'native.js'));
   let nat;
   try {
     nat = native();
