@@ -7,7 +7,8 @@
  *   npm run bench -- spmv --quick --json out.json
  *
  * Each suite is one file, bench/<suite>.js, exporting `async run(opts)`; opts carries
- * { lib, native, quick, machine, log }. A suite resolves to
+ * { lib, native, quick, machine, log, dist } (dist: the folder lib was loaded from). A suite
+ * resolves to
  *   { rows: [...table rows...], notes: [...lines...], data: {...anything for --json...} }
  * where a table row has the columns below (missing ones print as blank).
  * The library is loaded from dist/cjs (build it first; ITERSOLVE_BENCH_DIST names another folder
@@ -189,7 +190,8 @@ async function main() {
     if (typeof suite.run !== 'function') fail(`bench/${name}.js does not export run(opts)`);
     process.stderr.write(`[${name}] running...\n`);
     const ts = process.hrtime.bigint();
-    const res = (await suite.run({ lib, native, quick: opts.quick, machine, log })) || {};
+    const res =
+      (await suite.run({ lib, native, quick: opts.quick, machine, log, dist: DIST_DIR })) || {};
     const seconds = Number(process.hrtime.bigint() - ts) / 1e9;
     for (const r of res.rows || []) allRows.push({ suite: name, ...r });
     for (const n of res.notes || []) allNotes.push(`[${name}] ${n}`);
