@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ordering.hpp"
+#include "../stationary/sweep.hpp"
 #include "precond_impl.hpp"
 
 namespace itersolve {
@@ -20,6 +21,8 @@ using krylov::SsorFactors;
 using krylov::tri_backward;
 using krylov::tri_forward;
 using krylov::TriFactor;
+using relax::checked_diagonal;
+using relax::TriBuilder;
 
 std::string num(double v) {
   if (std::isnan(v)) return "nan";  // whatever its sign bit
@@ -36,64 +39,6 @@ void require_square(const char* who, const CsrView& A) {
                       std::string(who) + ": the matrix must be square, received " +
                           std::to_string(A.rows) + "x" + std::to_string(A.cols));
 }
-
-// The diagonal of A (duplicates summed, as a product with A would); throws on a missing, zero or
-// non-finite entry.
-std::vector<double> checked_diagonal(const char* who, const CsrView& A) {
-  const int64_t n = A.rows;
-  std::vector<double> d(n, 0.0);
-  for (int64_t i = 0; i < n; ++i) {
-    bool found = false;
-    for (int32_t k = A.rowPtr[i]; k < A.rowPtr[i + 1]; ++k)
-      if (A.colIdx[k] == i) {
-        d[i] += A.values[k];
-        found = true;
-      }
-    const double v = d[i];
-    if (!found)
-      throw SolverError("ERR_ZERO_PIVOT",
-                        std::string(who) + ": row " + std::to_string(i) + " has no diagonal entry",
-                        i);
-    if (!std::isfinite(v))
-      throw SolverError("ERR_ZERO_PIVOT",
-                        std::string(who) + ": non-finite diagonal entry " + num(v) + at_row(i), i);
-    if (v == 0.0)
-      throw SolverError("ERR_ZERO_PIVOT", std::string(who) + ": zero diagonal entry" + at_row(i),
-                        i);
-  }
-  return d;
-}
-
-// Assembles a TriFactor row by row; the adjacent column goes to `adj` (duplicates summed).
-class TriBuilder {
- public:
-  TriBuilder(int64_t n, bool lower) : lower_(lower) {
-    t_.rowPtr.reserve(n + 1);
-    t_.rowPtr.push_back(0);
-    t_.adj.assign(n, 0.0);
-  }
-  void add(int64_t i, int32_t j, double v) {
-    if (j == (lower_ ? i - 1 : i + 1)) {
-      t_.adj[i] += v;
-      any_adj_ = true;
-    } else {
-      t_.colIdx.push_back(j);
-      t_.values.push_back(v);
-    }
-  }
-  void end_row() { t_.rowPtr.push_back(static_cast<int32_t>(t_.colIdx.size())); }
-  TriFactor finish() {
-    if (!any_adj_) t_.adj = std::vector<double>();
-    t_.colIdx.shrink_to_fit();
-    t_.values.shrink_to_fit();
-    return std::move(t_);
-  }
-
- private:
-  bool lower_;
-  bool any_adj_ = false;
-  TriFactor t_;
-};
 
 class Identity final : public Preconditioner {
  public:

@@ -5,83 +5,20 @@
 #include <cstdint>
 #include <vector>
 
+#include "../stationary/triangular.hpp"
 #include "krylov.hpp"
 
 namespace itersolve {
 namespace krylov {
 
-// A strictly triangular matrix in CSR form. The entry in the column next to the diagonal (i−1 in
-// a lower, i+1 in an upper factor) is kept apart in `adj`: a sweep holds that neighbour in a
-// register, so what one row hands to the next is a multiply-add rather than a store and a
-// reload, and a stencil row streams 8 B for it instead of a 12 B CSR entry (sweeps run on one
-// core and are bound by its memory bandwidth).
-struct TriFactor {
-  std::vector<int32_t> rowPtr;  // rows + 1
-  std::vector<int32_t> colIdx;  // without the adjacent column
-  std::vector<double> values;
-  std::vector<double> adj;      // rows entries (0 where absent); empty when no row has one
-};
-
-// Sweeps with a per-row scale s(i) (ScaleOne, ScaleConst or ScaleVec below).
-// z_i = s(i)·r_i − Σ_{j<i} T_ij z_j, rows ascending. z may alias r.
-template <bool kAdj, class Scale>
-inline void tri_forward_rows(const TriFactor& T, Scale s, const double* r, double* z, int64_t n) {
-  const int32_t* rp = T.rowPtr.data();
-  const int32_t* ci = T.colIdx.data();
-  const double* v = T.values.data();
-  const double* adj = T.adj.data();
-  double prev = 0.0;
-  int32_t k = rp[0];
-  for (int64_t i = 0; i < n; ++i) {
-    const int32_t e = rp[i + 1];
-    double acc = s(i) * r[i];
-    for (; k < e; ++k) acc -= v[k] * z[ci[k]];
-    if (kAdj) acc -= adj[i] * prev;
-    z[i] = acc;
-    prev = acc;
-  }
-}
-
-// z_i = s(i)·z_i − Σ_{j>i} T_ij z_j, rows descending, in place.
-template <bool kAdj, class Scale>
-inline void tri_backward_rows(const TriFactor& T, Scale s, double* z, int64_t n) {
-  const int32_t* rp = T.rowPtr.data();
-  const int32_t* ci = T.colIdx.data();
-  const double* v = T.values.data();
-  const double* adj = T.adj.data();
-  double next = 0.0;
-  for (int64_t i = n - 1; i >= 0; --i) {
-    double acc = s(i) * z[i];
-    for (int32_t k = rp[i]; k < rp[i + 1]; ++k) acc -= v[k] * z[ci[k]];
-    if (kAdj) acc -= adj[i] * next;
-    z[i] = acc;
-    next = acc;
-  }
-}
-
-template <class Scale>
-inline void tri_forward(const TriFactor& T, Scale s, const double* r, double* z, int64_t n) {
-  if (T.adj.empty()) tri_forward_rows<false>(T, s, r, z, n);
-  else tri_forward_rows<true>(T, s, r, z, n);
-}
-
-template <class Scale>
-inline void tri_backward(const TriFactor& T, Scale s, double* z, int64_t n) {
-  if (T.adj.empty()) tri_backward_rows<false>(T, s, z, n);
-  else tri_backward_rows<true>(T, s, z, n);
-}
-
-struct ScaleOne {
-  double operator()(int64_t) const { return 1.0; }
-};
-struct ScaleConst {
-  double c;
-  double operator()(int64_t) const { return c; }
-};
-struct ScaleVec {
-  const double* d;
-  double operator()(int64_t i) const { return d[i]; }
-};
+// The triangular factors and their sweeps live with the other relaxation kernels
+// (../stationary/triangular.hpp); the names here are the ones the Krylov code has always used.
+using relax::ScaleConst;
+using relax::ScaleOne;
+using relax::ScaleVec;
+using relax::tri_backward;
+using relax::tri_forward;
+using relax::TriFactor;
 
 // SSOR, A = L + D + U, D̃ = D/ω: M = (D̃+L) D̃⁻¹ (D̃+U) / (2−ω). Two storage forms:
 //  - scaled (every a_ii > 0, as for any SPD A): the strict triangles of S A S with
