@@ -161,8 +161,15 @@ IterResult run_multicolor(const Engine& e, const CsrView& A, const double* invd,
   std::vector<int> explicit_colors;
   for (int c = 0; c < K; ++c)
     if (c != last.color && !(defer && c == first.color)) explicit_colors.push_back(c);
-  auto rows_of = [&](int c) { return col.rows.data() + col.start[c]; };
+  auto first_of = [&](int c) { return col.start[c]; };
   auto count_of = [&](int c) { return col.start[c + 1] - col.start[c]; };
+  // A's rows in colour order, in scratch a warm solve reuses.
+  const int64_t nnz = A.rowPtr[n];
+  ScratchVec prp = ops::scratch(e, (n + 2) / 2), pci = ops::scratch(e, (nnz + 1) / 2 + 1),
+             pv = ops::scratch(e, std::max<int64_t>(nnz, 1));
+  const int32_t* rows = col.rows.data();
+  relax::permute_rows(A, rows, as_index(prp), as_index(pci), pv.data());
+  const CsrView P{n, n, as_index(prp), as_index(pci), pv.data()};
   ScratchVec delta = ops::scratch(e, std::max<int64_t>(defer ? count_of(first.color) : 0, 1));
   bool pending = false;
 
@@ -176,16 +183,17 @@ IterResult run_multicolor(const Engine& e, const CsrView& A, const double* invd,
     for (size_t q = 0; q < steps.size(); ++q) {
       const Step& s = steps[q];
       if (q == 0 && pending) {
-        relax::color_apply(e, rows_of(s.color), count_of(s.color), delta.data(), x);
+        relax::color_apply(e, rows, first_of(s.color), count_of(s.color), delta.data(), x);
         continue;
       }
       const double sq =
-          relax::color_update(e, A, invd, rows_of(s.color), count_of(s.color), b, x, s.f);
+          relax::color_update(e, P, rows, invd, first_of(s.color), count_of(s.color), b, x, s.f);
       if (q + 1 == steps.size()) rr += (1.0 - s.f) * (1.0 - s.f) * sq;
     }
-    for (int c : explicit_colors) rr += relax::color_residual(e, A, rows_of(c), count_of(c), b, x);
+    for (int c : explicit_colors)
+      rr += relax::color_residual(e, P, rows, first_of(c), count_of(c), b, x);
     if (defer) {
-      rr += relax::color_defer(e, A, invd, rows_of(first.color), count_of(first.color), b, x,
+      rr += relax::color_defer(e, P, rows, invd, first_of(first.color), count_of(first.color), b, x,
                                first.f, delta.data());
       pending = true;
     }

@@ -226,17 +226,36 @@ double jacobi_pass(const Engine& e, const CsrView& A, const double* invd, const 
   return out;
 }
 
-double color_update(const Engine& e, const CsrView& A, const double* invd, const int32_t* rows,
-                    int64_t count, const double* b, double* x, double f) {
+void permute_rows(const CsrView& A, const int32_t* rows, int32_t* rp, int32_t* ci, double* v) {
+  rp[0] = 0;
+  for (int64_t q = 0; q < A.rows; ++q) {
+    const int32_t i = rows[q];
+    const int32_t k0 = A.rowPtr[i], len = A.rowPtr[i + 1] - k0;
+    std::copy(A.colIdx + k0, A.colIdx + k0 + len, ci + rp[q]);
+    std::copy(A.values + k0, A.values + k0 + len, v + rp[q]);
+    rp[q + 1] = rp[q] + len;
+  }
+}
+
+// s_q = b_i − Σ_k p_qk x_{c_k} for row q of P (row i = rows[q] of A)
+#define ITERSOLVE_COLOR_ROW(q)                                      \
+  const int64_t i = rows[q];                                        \
+  double r = b[i];                                                  \
+  for (int32_t k = rp[q]; k < rp[q + 1]; ++k) r -= v[k] * x[ci[k]]; \
+  s += r * r
+
+double color_update(const Engine& e, const CsrView& P, const int32_t* rows, const double* invd,
+                    int64_t q0, int64_t count, const double* b, double* x, double f) {
   double out = 0.0;
   ops::sum_blocks<1>(
       e, count,
       [&](int64_t k0, int64_t k1, double* acc) {
+        const int32_t* __restrict rp = P.rowPtr;
+        const int32_t* __restrict ci = P.colIdx;
+        const double* __restrict v = P.values;
         double s = 0.0;
-        for (int64_t k = k0; k < k1; ++k) {
-          const int64_t i = rows[k];
-          const double r = row_residual(A.rowPtr, A.colIdx, A.values, b, x, i);
-          s += r * r;
+        for (int64_t q = q0 + k0; q < q0 + k1; ++q) {
+          ITERSOLVE_COLOR_ROW(q);
           x[i] += f * invd[i] * r;
         }
         acc[0] += s;
@@ -245,18 +264,20 @@ double color_update(const Engine& e, const CsrView& A, const double* invd, const
   return out;
 }
 
-double color_defer(const Engine& e, const CsrView& A, const double* invd, const int32_t* rows,
-                   int64_t count, const double* b, const double* x, double f, double* delta) {
+double color_defer(const Engine& e, const CsrView& P, const int32_t* rows, const double* invd,
+                   int64_t q0, int64_t count, const double* b, const double* x, double f,
+                   double* delta) {
   double out = 0.0;
   ops::sum_blocks<1>(
       e, count,
       [&](int64_t k0, int64_t k1, double* acc) {
+        const int32_t* __restrict rp = P.rowPtr;
+        const int32_t* __restrict ci = P.colIdx;
+        const double* __restrict v = P.values;
         double s = 0.0;
-        for (int64_t k = k0; k < k1; ++k) {
-          const int64_t i = rows[k];
-          const double r = row_residual(A.rowPtr, A.colIdx, A.values, b, x, i);
-          s += r * r;
-          delta[k] = f * invd[i] * r;
+        for (int64_t q = q0 + k0; q < q0 + k1; ++q) {
+          ITERSOLVE_COLOR_ROW(q);
+          delta[q - q0] = f * invd[i] * r;
         }
         acc[0] += s;
       },
@@ -264,27 +285,30 @@ double color_defer(const Engine& e, const CsrView& A, const double* invd, const 
   return out;
 }
 
-double color_residual(const Engine& e, const CsrView& A, const int32_t* rows, int64_t count,
-                      const double* b, const double* x) {
+double color_residual(const Engine& e, const CsrView& P, const int32_t* rows, int64_t q0,
+                      int64_t count, const double* b, const double* x) {
   double out = 0.0;
   ops::sum_blocks<1>(
       e, count,
       [&](int64_t k0, int64_t k1, double* acc) {
+        const int32_t* __restrict rp = P.rowPtr;
+        const int32_t* __restrict ci = P.colIdx;
+        const double* __restrict v = P.values;
         double s = 0.0;
-        for (int64_t k = k0; k < k1; ++k) {
-          const double r = row_residual(A.rowPtr, A.colIdx, A.values, b, x, rows[k]);
-          s += r * r;
+        for (int64_t q = q0 + k0; q < q0 + k1; ++q) {
+          ITERSOLVE_COLOR_ROW(q);
         }
         acc[0] += s;
       },
       &out);
   return out;
 }
+#undef ITERSOLVE_COLOR_ROW
 
-void color_apply(const Engine& e, const int32_t* rows, int64_t count, const double* delta,
-                 double* x) {
+void color_apply(const Engine& e, const int32_t* rows, int64_t q0, int64_t count,
+                 const double* delta, double* x) {
   ops::for_blocks(e, count, [&](int64_t k0, int64_t k1) {
-    for (int64_t k = k0; k < k1; ++k) x[rows[k]] += delta[k];
+    for (int64_t k = k0; k < k1; ++k) x[rows[q0 + k]] += delta[k];
   });
 }
 

@@ -51,22 +51,26 @@ double residual_sq(const Engine& e, const CsrView& A, const double* b, const dou
 double jacobi_pass(const Engine& e, const CsrView& A, const double* invd, const double* b,
                    const double* x, double* next, double omega);
 
-// Multicolour steps. rows[0..count) are rows of one colour (no two of them adjacent in A + Aᵀ),
-// so they can be updated at once: for each, s_i = b_i − Σ_k a_ik x_{c_k}, then
+// Multicolour steps on P, A with its rows permuted by colour (row q of P is row rows[q] of A:
+// permute_rows), so a colour's rows are contiguous in memory and a sweep over all colours reads
+// A once. Rows q0 .. q0+count−1 of P are one colour (no two of them adjacent in A + Aᵀ), so
+// they can be updated at once: for each, s_i = b_i − Σ_k a_ik x_{c_k}, i = rows[q], then
 //  - color_update:   x_i += f·invd_i·s_i; returns Σ s_i² (the residual of those rows just
 //                    before the update; after it, with no same-colour neighbour, it is (1−f)·s_i);
-//  - color_defer:    delta[k] = f·invd_i·s_i without touching x; returns Σ s_i²;
+//  - color_defer:    delta[q − q0] = f·invd_i·s_i without touching x; returns Σ s_i²;
 //  - color_residual: returns Σ s_i² (the residual of those rows, x unchanged).
 // color_apply adds delta to x on those rows. Parallel over fixed blocks of rows, the blocks' sums
 // added in order: the results do not depend on the number of threads.
-double color_update(const Engine& e, const CsrView& A, const double* invd, const int32_t* rows,
-                    int64_t count, const double* b, double* x, double f);
-double color_defer(const Engine& e, const CsrView& A, const double* invd, const int32_t* rows,
-                   int64_t count, const double* b, const double* x, double f, double* delta);
-double color_residual(const Engine& e, const CsrView& A, const int32_t* rows, int64_t count,
-                      const double* b, const double* x);
-void color_apply(const Engine& e, const int32_t* rows, int64_t count, const double* delta,
-                 double* x);
+void permute_rows(const CsrView& A, const int32_t* rows, int32_t* rp, int32_t* ci, double* v);
+double color_update(const Engine& e, const CsrView& P, const int32_t* rows, const double* invd,
+                    int64_t q0, int64_t count, const double* b, double* x, double f);
+double color_defer(const Engine& e, const CsrView& P, const int32_t* rows, const double* invd,
+                   int64_t q0, int64_t count, const double* b, const double* x, double f,
+                   double* delta);
+double color_residual(const Engine& e, const CsrView& P, const int32_t* rows, int64_t q0,
+                      int64_t count, const double* b, const double* x);
+void color_apply(const Engine& e, const int32_t* rows, int64_t q0, int64_t count,
+                 const double* delta, double* x);
 
 }  // namespace relax
 }  // namespace itersolve
