@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "iteration.hpp"
 #include "krylov.hpp"
 
 namespace itersolve {
@@ -31,32 +32,18 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
   double* const shp = M != nullptr ? sh.data() : r.data();  // M⁻¹s
 
   double rnorm = krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res);
-  // The true residual norm of the current x when known (saves the exit matvec).
-  bool known = true;
-  double true_norm = rnorm;
-  // r := b − A x, the true residual; used by the confirmations and true_residual_every.
-  auto replace = [&]() {
-    rnorm = krylov::residual(e, A, b, x, r.data());
+  krylov::Iteration iter(ctl, opt, res, tol, bnorm);
+  if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
+  bool exact = true;  // rnorm is the true residual norm of the current x (saves the exit matvec)
+  // r := b − A x, the true residual, and its norm: the confirmations, true_residual_every and
+  // the exit.
+  auto true_residual = [&]() {
     ++res.matvecs;
-    known = true;
-    true_norm = rnorm;
+    return krylov::residual(e, A, b, x, r.data());
   };
-  if (opt.history) res.history.push_back(rnorm);
-  if (!std::isfinite(rnorm) || !std::isfinite(bnorm)) {
-    res.reason = Reason::NonFinite;
-    res.value = rnorm;
-    return res;
-  }
-  if (rnorm <= tol) {
-    res.reason = krylov::converged_reason(opt, bnorm);
-    res.value = rnorm;
-    krylov::flag_nonfinite(x, n, res);  // x0 may hold ±Inf where A has no entries
-    return res;
-  }
   ops::copy(e, r.data(), rhat.data(), n);
 
   double rho_old = 1.0, alpha = 1.0, omega = 1.0;
-  res.reason = Reason::MaxIterations;
   for (int64_t it = 1; it <= opt.max_iterations; ++it) {
     const StopReason stop = ctl.poll();
     if (stop != StopReason::None) {
@@ -110,15 +97,15 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
       break;
     }
     ops::axpy(e, alpha, php, x, n);
-    known = false;
+    exact = false;
     if (snorm <= tol) {
+      // The half step converged if the true s confirms it; the iteration is recorded with the
+      // recurrence norm, as a full step's would be.
       const double recurrence = snorm;
-      replace();
-      snorm = rnorm;
+      snorm = rnorm = true_residual();
+      exact = true;
       if (snorm <= tol) {
-        res.iterations = it;
-        if (opt.history) res.history.push_back(recurrence);
-        krylov::report(ctl, opt, it, recurrence);
+        iter.record(it, recurrence);
         res.reason = krylov::converged_reason(opt, bnorm);
         break;
       }
@@ -146,39 +133,19 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
     }
     if (omega == 0.0) {
       // The half step stands (r = s) but the next β would divide by ω.
-      res.iterations = it;
       rnorm = snorm;
-      if (opt.history) res.history.push_back(rnorm);
+      iter.record(it, rnorm);
       res.reason = Reason::Breakdown;
       break;
     }
     ops::axpy(e, omega, shp, x, n);
     rnorm = std::sqrt(ops::axpy_nrm2sq(e, -omega, t.data(), r.data(), n));  // r = s − ω t
-    known = false;
+    exact = false;
     rho_old = rho;
-    res.iterations = it;
-    if (opt.true_residual_every > 0 && it % opt.true_residual_every == 0) replace();
-    if (opt.history) res.history.push_back(rnorm);
-    krylov::report(ctl, opt, it, rnorm);
-    if (!std::isfinite(rnorm)) {
-      res.reason = Reason::NonFinite;
-      break;
-    }
-    if (rnorm <= tol) {
-      if (!known) replace();
-      if (rnorm <= tol) {
-        res.reason = krylov::converged_reason(opt, bnorm);
-        break;
-      }
-      // Missed: r now holds the true residual and the recurrences go on from it.
-    }
+    // A confirmation that misses leaves r the true residual; the recurrences go on from it.
+    if (iter.end(it, rnorm, exact, true_residual)) break;
   }
-  if (!known) {
-    true_norm = krylov::residual(e, A, b, x, t.data());
-    ++res.matvecs;
-  }
-  res.value = true_norm;
-  krylov::flag_nonfinite(x, n, res);
+  iter.finish(x, n, rnorm, exact, true_residual);
   return res;
 }
 

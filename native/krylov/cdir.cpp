@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "iteration.hpp"
 #include "krylov.hpp"
 
 namespace itersolve {
@@ -35,28 +36,15 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
   int64_t stored = 0, head = 0;
 
   double rnorm = krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res);
-  bool known = true;  // r is the true residual of the current x
-  double true_norm = rnorm;
-  auto replace = [&]() {
-    rnorm = krylov::residual(e, A, b, x, r.data());
+  krylov::Iteration iter(ctl, opt, res, tol, bnorm);
+  if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
+  bool exact = true;  // r is the true residual of the current x
+  // r := b − A x and its norm: the confirmations, true_residual_every and the exit.
+  auto true_residual = [&]() {
     ++res.matvecs;
-    known = true;
-    true_norm = rnorm;
+    return krylov::residual(e, A, b, x, r.data());
   };
-  if (opt.history) res.history.push_back(rnorm);
-  if (!std::isfinite(rnorm) || !std::isfinite(bnorm)) {
-    res.reason = Reason::NonFinite;
-    res.value = rnorm;
-    return res;
-  }
-  if (rnorm <= tol) {
-    res.reason = krylov::converged_reason(opt, bnorm);
-    res.value = rnorm;
-    krylov::flag_nonfinite(x, n, res);  // x0 may hold ±Inf where A has no entries
-    return res;
-  }
 
-  res.reason = Reason::MaxIterations;
   for (int64_t it = 1; it <= opt.max_iterations; ++it) {
     const StopReason stop = ctl.poll();
     if (stop != StopReason::None) {
@@ -98,7 +86,7 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
       break;
     }
     rnorm = std::sqrt(ops::cg_update(e, alpha, q.data(), w.data(), x, r.data(), n));
-    known = false;
+    exact = false;
     if (mem > 0) {
       const size_t h = static_cast<size_t>(head);
       std::swap(q, P[h]);
@@ -107,29 +95,10 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
       head = (head + 1) % mem;
       stored = std::min(stored + 1, mem);
     }
-    res.iterations = it;
-    if (opt.true_residual_every > 0 && it % opt.true_residual_every == 0) replace();
-    if (opt.history) res.history.push_back(rnorm);
-    krylov::report(ctl, opt, it, rnorm);
-    if (!std::isfinite(rnorm)) {
-      res.reason = Reason::NonFinite;
-      break;
-    }
-    if (rnorm <= tol) {
-      if (!known) replace();
-      if (rnorm <= tol) {
-        res.reason = krylov::converged_reason(opt, bnorm);
-        break;
-      }
-      // Missed: r now holds the true residual and the iteration goes on from it.
-    }
+    // A confirmation that misses leaves r the true residual; the iteration goes on from it.
+    if (iter.end(it, rnorm, exact, true_residual)) break;
   }
-  if (!known) {
-    true_norm = krylov::residual(e, A, b, x, w.data());
-    ++res.matvecs;
-  }
-  res.value = true_norm;
-  krylov::flag_nonfinite(x, n, res);
+  iter.finish(x, n, rnorm, exact, true_residual);
   return res;
 }
 

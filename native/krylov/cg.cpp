@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "iteration.hpp"
 #include "krylov.hpp"
 #include "precond_impl.hpp"
 
@@ -394,16 +395,15 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
   double rt = opt.zero_start && v.zero_start()
                   ? bnorm
                   : krylov::start_residual(e, pb.A, pb.b, pb.x, pb.r.data(), opt, bnorm, res);
-  const double r0 = rt;
-  if (opt.history) res.history.push_back(rt);
-  // Iteration 0 goes out before the variant's set-up (a preconditioner application, scaling).
-  krylov::report(ctl, opt, 0, rt, r0, tol);
+  krylov::Iteration iter(ctl, opt, res, tol, bnorm);
   bool have_true = true;    // rt is ‖b − A x‖ for the current x
   bool x_pending = false;   // x is behind the iterate (see sync_x)
   double alpha = 0.0, rz = 0.0;
-  if (!std::isfinite(rt)) res.reason = Reason::NonFinite;
-  else if (rt <= tol) res.reason = krylov::converged_reason(opt, bnorm);
-  else if (!v.start(rt * rt, rz)) res.reason = Reason::Aborted;
+  // history[0] and iteration 0's report go out before the variant's set-up (a preconditioner
+  // application, scaling).
+  if (iter.start(rt, pb.x, pb.n)) {
+    // A non-finite or already converged start: res.reason and res.value are set.
+  } else if (!v.start(rt * rt, rz)) res.reason = Reason::Aborted;
   else if (!std::isfinite(rz)) res.reason = Reason::NonFinite;
   else if (rz <= 0.0) res.reason = Reason::Indefinite;  // M is not positive definite
   else if (opt.max_iterations <= 0) res.reason = Reason::MaxIterations;
@@ -432,12 +432,10 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
       }
       double rz_next = 0.0;
       double rr = v.step(alpha, rz_next);
-      res.iterations = it;
       have_true = false;
       x_pending = true;
       const double rn = std::sqrt(rr);
-      if (opt.history) res.history.push_back(rn);
-      krylov::report(ctl, opt, it, rn, r0, tol);
+      iter.record(it, rn);
       if (!std::isfinite(rn)) {
         res.reason = Reason::NonFinite;
         break;

@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "iteration.hpp"
 #include "krylov.hpp"
 #include "rank.hpp"
 
@@ -75,7 +76,7 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
   std::vector<double> H(ld * static_cast<size_t>(mmax)), cs(ld), sn(ld), g(ld), y(ld), hy(ld),
       B(static_cast<size_t>(std::max<int64_t>(kr, 1)) * static_cast<size_t>(mmax)),
       by(static_cast<size_t>(kr) + 1);
-  std::vector<double> r(nn), t(nn);
+  std::vector<double> r(nn);
   auto vec = [&](int64_t j) { return V.data() + static_cast<size_t>(j) * nn; };
   auto zvec = [&](int64_t j) {
     return M != nullptr ? Z.data() + static_cast<size_t>(j) * nn : vec(j);
@@ -84,24 +85,13 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
   double hmax = 0.0;  // largest ‖A M⁻¹ v_j‖ seen: the rank test's scale
 
   double rnorm = krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res);
+  krylov::Iteration iter(ctl, opt, res, tol, bnorm);
+  if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
   bool known = true;  // r is the true residual of the current x
-  if (opt.history) res.history.push_back(rnorm);
-  if (!std::isfinite(rnorm) || !std::isfinite(bnorm)) {
-    res.reason = Reason::NonFinite;
-    res.value = rnorm;
-    return res;
-  }
-  if (rnorm <= tol) {
-    res.reason = krylov::converged_reason(opt, bnorm);
-    res.value = rnorm;
-    krylov::flag_nonfinite(x, n, res);
-    return res;
-  }
-  // r := b − A x (the confirmations and true_residual_every).
+  // r := b − A x and its norm (the confirmations, true_residual_every and the exit).
   auto true_residual = [&]() {
-    rnorm = krylov::residual(e, A, b, x, r.data());
     ++res.matvecs;
-    known = true;
+    return krylov::residual(e, A, b, x, r.data());
   };
   // After a replacement r is no longer orthogonal to C: x += U Cᵀr, r −= C Cᵀr restores it (a
   // free reduction, since A u_i = c_i).
@@ -119,7 +109,6 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
   int64_t it = 0;
   int64_t stagnant = 0;        // consecutive cycles that reduced ‖r‖ by less than kStagnation
   int64_t next_true = opt.true_residual_every > 0 ? opt.true_residual_every : -1;
-  res.reason = Reason::MaxIterations;
   while (it < opt.max_iterations) {
     const int64_t stored = static_cast<int64_t>(order.size());
     // SciPy's ml = m + max(k − stored, 0); the Krylov space cannot exceed n − stored dimensions.
@@ -181,15 +170,13 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
       const double smin = hmax > 0.0 ? sigma_min.trial(h, rr, hmax) : 0.0;
       if (smin <= kRankTol * hmax) {
         // (I − CCᵀ) A z_j is (numerically) in the span of the earlier columns: dropped.
-        if (opt.history) res.history.push_back(est);
-        krylov::report(ctl, opt, it, est);
+        iter.record(it, est);
         break;
       }
       sigma_min.commit(smin);
       est = krylov::new_rotation(cs.data(), sn.data(), j, rr, h, g.data());
       k = j + 1;
-      if (opt.history) res.history.push_back(est);
-      krylov::report(ctl, opt, it, est);
+      iter.record(it, est);
       if (est <= tol) break;
       if (hnext <= eps * wnorm) break;  // invariant space (SciPy's breakdown test)
     }
@@ -268,11 +255,15 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
       break;
     }
     if (next_true > 0 && it >= next_true) {
-      true_residual();
+      rnorm = true_residual();
+      known = true;
       while (next_true <= it) next_true += opt.true_residual_every;
     }
     if (rnorm <= tol) {
-      if (!known) true_residual();
+      if (!known) {
+        rnorm = true_residual();
+        known = true;
+      }
       if (rnorm <= tol) {
         res.reason = krylov::converged_reason(opt, bnorm);
         break;
@@ -291,12 +282,7 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
     }
   }
   res.iterations = it;
-  if (!known) {
-    rnorm = krylov::residual(e, A, b, x, t.data());
-    ++res.matvecs;
-  }
-  res.value = rnorm;
-  krylov::flag_nonfinite(x, n, res);
+  iter.finish(x, n, rnorm, known, true_residual);
   return res;
 }
 

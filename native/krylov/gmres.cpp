@@ -30,6 +30,7 @@
 #include <limits>
 #include <vector>
 
+#include "iteration.hpp"
 #include "krylov.hpp"
 #include "rank.hpp"
 
@@ -74,18 +75,8 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
 
   // V_0 holds the true residual at the start of every cycle.
   double rnorm = krylov::start_residual(e, A, b, x, vec(0), opt, bnorm, res);
-  if (opt.history) res.history.push_back(rnorm);
-  if (!std::isfinite(rnorm) || !std::isfinite(bnorm)) {
-    res.reason = Reason::NonFinite;
-    res.value = rnorm;
-    return res;
-  }
-  if (rnorm <= tol) {
-    res.reason = krylov::converged_reason(opt, bnorm);
-    res.value = rnorm;
-    krylov::flag_nonfinite(x, n, res);  // x0 may hold ±Inf where A has no entries
-    return res;
-  }
+  krylov::Iteration iter(ctl, opt, res, tol, bnorm);
+  if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
 
   int64_t it = 0;
   for (;;) {
@@ -150,15 +141,13 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
         // A z_j lies (numerically) in span(A z_0..A z_{j−1}) and adds nothing: the cycle ends
         // without this column, on the least-squares minimiser of the columns before it.
         rank_loss = true;
-        if (opt.history) res.history.push_back(est);
-        krylov::report(ctl, opt, it, est);
+        iter.record(it, est);
         break;
       }
       sigma_min.commit(smin);
       est = krylov::new_rotation(cs.data(), sn.data(), j, rr, h, g.data());
       k = j + 1;
-      if (opt.history) res.history.push_back(est);
-      krylov::report(ctl, opt, it, est);
+      iter.record(it, est);
       if (est <= tol) break;
       // Lucky breakdown: what is left of A z_j is rounding noise, the Krylov space is invariant.
       if (hnext <= eps * colnorm) break;

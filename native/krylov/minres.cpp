@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "iteration.hpp"
 #include "krylov.hpp"
 
 namespace itersolve {
@@ -37,20 +38,12 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
   double* w1 = wa.data();  // w_{k−2}
   double* w2 = wb.data();  // w_{k−1}
 
+  // rnorm: the residual norm the iteration goes by, the true one when exact, otherwise the
+  // estimate κ·φ̄.
   double rnorm = krylov::start_residual(e, A, b, x, r_cur, opt, bnorm, res);
-  bool known = true;  // rnorm is the true residual norm of the current x
-  if (opt.history) res.history.push_back(rnorm);
-  if (!std::isfinite(rnorm) || !std::isfinite(bnorm)) {
-    res.reason = Reason::NonFinite;
-    res.value = rnorm;
-    return res;
-  }
-  if (rnorm <= tol) {
-    res.reason = krylov::converged_reason(opt, bnorm);
-    res.value = rnorm;
-    krylov::flag_nonfinite(x, n, res);  // x0 may hold ±Inf where A has no entries
-    return res;
-  }
+  krylov::Iteration iter(ctl, opt, res, tol, bnorm);
+  if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
+  bool exact = true;
 
   double* z = r_cur;
   double beta = 0, oldb = 0, dbar = 0, epsln = 0, phibar = 0, cs = -1, sn = 0, tnorm2 = 0,
@@ -86,14 +79,13 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
     first = true;
     return true;
   };
-  // The true residual of the current x (into the spare buffer), recalibrating κ.
+  // The true residual norm of the current x (the residual into the spare buffer), recalibrating κ.
   auto true_residual = [&]() {
-    rnorm = krylov::residual(e, A, b, x, spare);
+    const double t = krylov::residual(e, A, b, x, spare);
     ++res.matvecs;
-    known = true;
-    if (phibar > 0.0) kappa = rnorm / phibar;
+    if (phibar > 0.0) kappa = t / phibar;
+    return t;
   };
-  res.reason = Reason::MaxIterations;
   if (start()) {
     for (int64_t it = 1; it <= opt.max_iterations; ++it) {
       const StopReason stop = ctl.poll();
@@ -109,7 +101,7 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
       const double alfa = ops::dot(e, v.data(), spare, n);
       ops::axpy(e, -alfa / beta, r_cur, spare, n);
       std::swap(r_prev, r_cur);  // r_prev = r_k
-      std::swap(r_cur, spare);   // r_cur = r_{k+1}, spare = old r_{k−1}
+      std::swap(r_cur, spare);  // r_cur = r_{k+1}, spare = old r_{k−1}
       z = r_cur;
       if (M != nullptr) {
         if (!M->apply(e, r_cur, zbuf.data())) {
@@ -155,30 +147,15 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
       ops::axpy(e, -delta / gamma, w2, w1, n);
       std::swap(w1, w2);
       ops::axpy(e, phi, w2, x, n);
-      known = false;
+      exact = false;
       first = false;
-      res.iterations = it;
 
-      double est = kappa * phibar;
-      const bool check_true =
-          invariant || (opt.true_residual_every > 0 && it % opt.true_residual_every == 0);
-      if (check_true) {
-        true_residual();
-        est = rnorm;
+      rnorm = kappa * phibar;
+      if (invariant) {  // the restart below needs the true residual
+        rnorm = true_residual();
+        exact = true;
       }
-      if (opt.history) res.history.push_back(est);
-      krylov::report(ctl, opt, it, est);
-      if (!std::isfinite(est)) {
-        res.reason = Reason::NonFinite;
-        break;
-      }
-      if (est <= tol) {
-        if (!known) true_residual();
-        if (rnorm <= tol) {
-          res.reason = krylov::converged_reason(opt, bnorm);
-          break;
-        }
-      }
+      if (iter.end(it, rnorm, exact, true_residual)) break;
       if (invariant) {
         // The recurrences cannot continue past β = 0: restart from the true residual.
         std::swap(r_cur, spare);
@@ -186,12 +163,7 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
       }
     }
   }
-  if (!known) {
-    rnorm = krylov::residual(e, A, b, x, spare);
-    ++res.matvecs;
-  }
-  res.value = rnorm;
-  krylov::flag_nonfinite(x, n, res);
+  iter.finish(x, n, rnorm, exact, true_residual);
   return res;
 }
 
