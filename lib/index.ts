@@ -56,6 +56,10 @@ export type { CgBatchOptions, CgBatchResult, CgBatchColumn, CgBatchFields } from
 export { sketchSolve, sketchSolveSync } from './sketch';
 export type { SketchKind, SketchSolveOptions } from './sketch';
 export { poisson2d, poisson3d, rng } from './problems';
+export { optimalSorOmega, jacobiSpectralRadius } from './relax/omega';
+export type { OptimalSorOmegaOptions, JacobiSpectralRadius } from './relax/omega';
+export { relaxSyntheticTask } from './relax/problems';
+export type { RelaxInstance, RelaxSyntheticTaskOptions } from './relax/problems';
 export type { AsyncOptions, Progress } from './async';
 export type {
   IterativeResult,
