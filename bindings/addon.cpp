@@ -106,6 +106,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_krylov(env, exports);
   init_batch(env, exports);
   init_sketch(env, exports);
+  init_stationary(env, exports);
   return exports;
 }
 

@@ -16,6 +16,7 @@ void init_precond(Napi::Env env, Napi::Object exports);  // precond.cpp: NativeP
 void init_krylov(Napi::Env env, Napi::Object exports);  // krylov.cpp: krylov, krylovAsync
 void init_batch(Napi::Env env, Napi::Object exports);  // batch.cpp: cgBatch
 void init_sketch(Napi::Env env, Napi::Object exports);  // sketch.cpp: sketchSolve
+void init_stationary(Napi::Env env, Napi::Object exports);  // stationary.cpp: stationary
 
 // { rows, cols, rowPtr, colIdx, values } with copies of m's arrays (csr.cpp).
 Napi::Object csr_object(Napi::Env env, const csr::Owned& m);

@@ -20,6 +20,10 @@ const char* const kSketchParams[] = {ITERSOLVE_SKETCH_PARAMS(ITERSOLVE_NAME_ITEM
 const char* const kPowerParams[] = {ITERSOLVE_POWER_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kPowerStats[] = {ITERSOLVE_POWER_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kMethods[] = {ITERSOLVE_METHODS(ITERSOLVE_NAME_ITEM)};
+const char* const kStationaryParams[] = {ITERSOLVE_STATIONARY_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kStationaryMethods[] = {ITERSOLVE_STATIONARY_METHODS(ITERSOLVE_NAME_ITEM)};
+const char* const kSweeps[] = {ITERSOLVE_SWEEPS(ITERSOLVE_NAME_ITEM)};
+const char* const kOrderings[] = {ITERSOLVE_ORDERINGS(ITERSOLVE_NAME_ITEM)};
 #undef ITERSOLVE_NAME_ITEM
 
 template <size_t N>
@@ -57,6 +61,11 @@ Napi::Object make_layout(Napi::Env env) {
   o.Set("batch", slots(env, kBatchParams, kSolveStats));
   o.Set("sketch", slots(env, kSketchParams, kSolveStats));
   o.Set("power", slots(env, kPowerParams, kPowerStats));
+  Napi::Object st = slots(env, kStationaryParams, kSolveStats);
+  st.Set("methods", names(env, kStationaryMethods));
+  st.Set("sweeps", names(env, kSweeps));
+  st.Set("orderings", names(env, kOrderings));
+  o.Set("stationary", st);
   return o;
 }
 

@@ -29,6 +29,14 @@ namespace layout {
   X(reason) X(iterations) X(eigenvalue) X(change) X(matvecs) X(elapsedMs)
 // Krylov methods, by the index the io `method` slot holds.
 #define ITERSOLVE_METHODS(X) X(cg) X(bicgstab) X(gmres) X(minres) X(conjugateDirection) X(gcrotmk)
+// Stationary methods (native/stationary/stationary.hpp); `method`, `sweep` and `ordering` hold
+// the index in the lists below (the native enums' values).
+#define ITERSOLVE_STATIONARY_PARAMS(X)                                                         \
+  X(rows) X(cols) X(trusted) X(method) X(omega) X(sweep) X(ordering) X(rtol) X(atol)           \
+  X(maxIterations) X(history) X(timeLimitMs) X(zeroStart)
+#define ITERSOLVE_STATIONARY_METHODS(X) X(jacobi) X(gaussSeidel) X(sor) X(ssor)
+#define ITERSOLVE_SWEEPS(X) X(forward) X(backward) X(symmetric)
+#define ITERSOLVE_ORDERINGS(X) X(natural) X(multicolor)
 
 // clang-format on
 #define ITERSOLVE_ENUM_ITEM(n) n,
@@ -53,13 +61,25 @@ enum : int { ITERSOLVE_POWER_STATS(ITERSOLVE_ENUM_ITEM) kStats };
 namespace method {
 enum : int { ITERSOLVE_METHODS(ITERSOLVE_ENUM_ITEM) kCount };
 }
+namespace stationary {
+enum : int { ITERSOLVE_STATIONARY_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace stationary_method {
+enum : int { ITERSOLVE_STATIONARY_METHODS(ITERSOLVE_ENUM_ITEM) kCount };
+}
+namespace sweep {
+enum : int { ITERSOLVE_SWEEPS(ITERSOLVE_ENUM_ITEM) kCount };
+}
+namespace ordering {
+enum : int { ITERSOLVE_ORDERINGS(ITERSOLVE_ENUM_ITEM) kCount };
+}
 #undef ITERSOLVE_ENUM_ITEM
 
 // Name of method m (0 <= m < method::kCount).
 const char* method_name(int m);
 
 // The exported `layout` object: { reasons, errorCodes, methods, krylov: { params, stats },
-// batch, sketch, power }.
+// batch, sketch, power, stationary: { params, stats, methods, sweeps, orderings } }.
 Napi::Object make_layout(Napi::Env env);
 
 }  // namespace layout

@@ -21,7 +21,8 @@ void check_tolerances(Napi::Env env, double rtol, double atol);
 // A time budget in ms: >= 0 (0 = none).
 double param_time_limit(Napi::Env env, double v);
 
-// Where an io layout keeps the stopping options every solver has.
+// Where an io layout keeps the stopping options every solver has (trueResidualEvery -1: a
+// layout without that slot, e.g. the stationary methods, whose residual is always the true one).
 struct StopSlots {
   int rtol, atol, maxIterations, history, trueResidualEvery;
 };
@@ -37,7 +38,9 @@ void read_stopping(Napi::Env env, const double* p, StopSlots s, Opt& opt,
       param_int(env, p[s.maxIterations], "maxIterations", minIterations, int64_t{1} << 52);
   opt.history = p[s.history] != 0;
   opt.true_residual_every =
-      param_int(env, p[s.trueResidualEvery], "trueResidualEvery", 0, int64_t{1} << 52);
+      s.trueResidualEvery < 0
+          ? 0
+          : param_int(env, p[s.trueResidualEvery], "trueResidualEvery", 0, int64_t{1} << 52);
 }
 
 // Throws SolverError(ERR_INVALID_ARGUMENT, argument `name`) when v has a non-finite entry,

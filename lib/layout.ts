@@ -116,6 +116,29 @@ export const POWER_STATS = [
   'elapsedMs',
 ] as const;
 
+/** @internal */
+export const STATIONARY_PARAMS = [
+  'rows',
+  'cols',
+  'trusted',
+  'method',
+  'omega',
+  'sweep',
+  'ordering',
+  'rtol',
+  'atol',
+  'maxIterations',
+  'history',
+  'timeLimitMs',
+  'zeroStart',
+] as const;
+/** Stationary methods, by the index the stationary io's `method` slot holds. */
+export const STATIONARY_METHODS = ['jacobi', 'gaussSeidel', 'sor', 'ssor'] as const;
+/** Gauss-Seidel sweep directions, by the index of the stationary io's `sweep` slot. */
+export const SWEEPS = ['forward', 'backward', 'symmetric'] as const;
+/** Row orderings of a sweep, by the index of the stationary io's `ordering` slot. */
+export const ORDERINGS = ['natural', 'multicolor'] as const;
+
 /**
  * Name → index of a list of slot names.
  * @internal
@@ -154,6 +177,8 @@ export const BATCH = slots(BATCH_PARAMS, SOLVE_STATS);
 export const SKETCH = slots(SKETCH_PARAMS, SOLVE_STATS);
 /** @internal */
 export const POWER = slots(POWER_PARAMS, POWER_STATS);
+/** @internal */
+export const STATIONARY = slots(STATIONARY_PARAMS, SOLVE_STATS);
 
 /**
  * Method name → the `method` slot's value.
@@ -165,6 +190,15 @@ export const METHOD_INDEX = indexOf(METHODS);
  * @internal
  */
 export const REASON_INDEX = indexOf(REASONS);
+/**
+ * Stationary method, sweep and ordering name → the value of its io slot.
+ * @internal
+ */
+export const STATIONARY_INDEX = Object.freeze({
+  method: indexOf(STATIONARY_METHODS),
+  sweep: indexOf(SWEEPS),
+  ordering: indexOf(ORDERINGS),
+});
 
 /**
  * The same object the addon exports as `layout` (what test/layout.test.ts compares).
@@ -178,4 +212,11 @@ export const LAYOUT = {
   batch: { params: BATCH_PARAMS, stats: SOLVE_STATS },
   sketch: { params: SKETCH_PARAMS, stats: SOLVE_STATS },
   power: { params: POWER_PARAMS, stats: POWER_STATS },
+  stationary: {
+    params: STATIONARY_PARAMS,
+    stats: SOLVE_STATS,
+    methods: STATIONARY_METHODS,
+    sweeps: SWEEPS,
+    orderings: ORDERINGS,
+  },
 } as const;

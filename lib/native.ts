@@ -49,6 +49,13 @@ export interface NativeLayout {
   batch: { params: string[]; stats: string[] };
   sketch: { params: string[]; stats: string[] };
   power: { params: string[]; stats: string[] };
+  stationary: {
+    params: string[];
+    stats: string[];
+    methods: string[];
+    sweeps: string[];
+    orderings: string[];
+  };
 }
 
 export interface NativeBinding {
@@ -177,6 +184,25 @@ export interface NativeBinding {
     io: Float64Array,
   ): Float64Array | undefined;
   sketchSolveAsync(
+    ...args: [
+      rowPtr: Int32Array,
+      colIdx: Int32Array,
+      values: Float64Array,
+      b: Float64Array,
+      x: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<Float64Array | undefined>;
+  stationary(
+    rowPtr: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+    b: Float64Array,
+    x: Float64Array,
+    io: Float64Array,
+  ): Float64Array | undefined;
+  stationaryAsync(
     ...args: [
       rowPtr: Int32Array,
       colIdx: Int32Array,

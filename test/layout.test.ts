@@ -14,6 +14,13 @@ type NativeLayout = {
   batch: { params: string[]; stats: string[] };
   sketch: { params: string[]; stats: string[] };
   power: { params: string[]; stats: string[] };
+  stationary: {
+    params: string[];
+    stats: string[];
+    methods: string[];
+    sweeps: string[];
+    orderings: string[];
+  };
 };
 
 const nat = (native() as unknown as { layout?: NativeLayout }).layout;
@@ -31,10 +38,16 @@ t.test('reasons, error codes and methods agree with the addon, in order', async 
 
 t.test('every operation’s params and stats agree with the addon', async (t) => {
   if (!nat) return t.fail('no native layout');
-  for (const op of ['krylov', 'batch', 'sketch', 'power'] as const) {
+  for (const op of ['krylov', 'batch', 'sketch', 'power', 'stationary'] as const) {
     t.strictSame(nat[op].params, [...L.LAYOUT[op].params], `${op}.params`);
     t.strictSame(nat[op].stats, [...L.LAYOUT[op].stats], `${op}.stats`);
   }
+  for (const list of ['methods', 'sweeps', 'orderings'] as const)
+    t.strictSame(
+      nat.stationary[list],
+      [...L.LAYOUT.stationary[list]],
+      `stationary.${list} (the native enums' order)`,
+    );
   // the whole object, so a list the addon adds later is noticed too
   t.strictSame(Object.keys(nat).sort(), Object.keys(L.LAYOUT).sort(), 'the same lists');
   t.strictSame(
@@ -50,7 +63,16 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
   t.equal(L.KRYLOV.params.length, 16);
   t.equal(L.METHOD_INDEX.gcrotmk, 5);
   t.equal(L.REASON_INDEX.stagnation, 8);
-  for (const S of [L.KRYLOV, L.BATCH, L.SKETCH, L.POWER]) {
+  t.equal(L.STATIONARY.p.zeroStart, 12);
+  t.same(
+    [
+      L.STATIONARY_INDEX.method.ssor,
+      L.STATIONARY_INDEX.sweep.symmetric,
+      L.STATIONARY_INDEX.ordering.multicolor,
+    ],
+    [3, 2, 1],
+  );
+  for (const S of [L.KRYLOV, L.BATCH, L.SKETCH, L.POWER, L.STATIONARY]) {
     S.params.forEach((name, i) => t.equal((S.p as Record<string, number>)[name], i, name));
     S.stats.forEach((name, i) => t.equal((S.s as Record<string, number>)[name], i, name));
   }
