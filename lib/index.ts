@@ -53,6 +53,26 @@ export { Preconditioner } from './preconditioner';
 export type { PreconditionerKind, PreconditionerSpec } from './preconditioner';
 export { cgBatch, cgBatchSync } from './batch';
 export type { CgBatchOptions, CgBatchResult, CgBatchColumn, CgBatchFields } from './batch';
+export {
+  jacobi,
+  jacobiSync,
+  gaussSeidel,
+  gaussSeidelSync,
+  sor,
+  sorSync,
+  ssor,
+  ssorSync,
+} from './stationary';
+export type {
+  StationaryMethod,
+  StationaryOptions,
+  JacobiOptions,
+  GaussSeidelOptions,
+  SorOptions,
+  SsorOptions,
+  SweepDirection,
+  SweepOrdering,
+} from './stationary';
 export { sketchSolve, sketchSolveSync } from './sketch';
 export type { SketchKind, SketchSolveOptions } from './sketch';
 export { poisson2d, poisson3d, rng } from './problems';

@@ -9,15 +9,18 @@
  */
 import type { Progress } from './async';
 import { ItersolveError } from './errors';
-import { METHODS } from './layout';
+import { METHODS, ORDERINGS, STATIONARY_METHODS, SWEEPS } from './layout';
 import * as v from './validate';
 
 /** A Krylov method's name (its index in the krylov io's `method` slot is its position in METHODS). */
 export type SolverMethod = (typeof METHODS)[number];
 
+/** A stationary method's name (Jacobi, Gauss-Seidel, SOR, SSOR). */
+export type StationaryMethod = (typeof STATIONARY_METHODS)[number];
+
 /** Every operation that takes an options object. */
 export type Operation =
-  SolverMethod | 'cgBatch' | 'sketchSolve' | 'powerIteration' | 'preconditioner';
+  SolverMethod | StationaryMethod | 'cgBatch' | 'sketchSolve' | 'powerIteration' | 'preconditioner';
 
 /** The public names of an operation's Sync and Promise forms (for messages). */
 export const OPERATION_NAMES: {
@@ -29,6 +32,10 @@ export const OPERATION_NAMES: {
   minres: { sync: 'minresSync', async: 'minres' },
   conjugateDirection: { sync: 'conjugateDirectionSync', async: 'conjugateDirection' },
   gcrotmk: { sync: 'gcrotmkSync', async: 'gcrotmk' },
+  jacobi: { sync: 'jacobiSync', async: 'jacobi' },
+  gaussSeidel: { sync: 'gaussSeidelSync', async: 'gaussSeidel' },
+  sor: { sync: 'sorSync', async: 'sor' },
+  ssor: { sync: 'ssorSync', async: 'ssor' },
   cgBatch: { sync: 'cgBatchSync', async: 'cgBatch' },
   sketchSolve: { sync: 'sketchSolveSync', async: 'sketchSolve' },
   powerIteration: { sync: 'powerIterationSync', async: 'powerIteration' },
@@ -98,7 +105,16 @@ const PRECONDITIONED: readonly Operation[] = [
   'cgBatch',
 ];
 const SOLVERS: readonly Operation[] = [...METHODS, 'cgBatch', 'sketchSolve'];
-const ITERATIVE: readonly Operation[] = [...SOLVERS, 'powerIteration'];
+const STATIONARY: readonly Operation[] = STATIONARY_METHODS;
+const ITERATIVE: readonly Operation[] = [...SOLVERS, ...STATIONARY, 'powerIteration'];
+/** The stopping rule of the stationary methods (relative to the initial residual). */
+const STATIONARY_RTOL = {
+  doc: 'Stop when ‖b − A x‖₂ ≤ max(rtol·‖b − A x0‖₂, atol), checked on the true residual after every sweep.',
+};
+/** What one of their iterations is. */
+const STATIONARY_MAXIT = {
+  doc: 'Iteration limit (reason max-iterations); one iteration is one sweep, a symmetric one (forward then backward) counting once.',
+};
 const MAX_INT = 2 ** 52;
 
 /** Every option of every operation, in the order they are checked. */
@@ -197,9 +213,32 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: 2,
     exclusive: true,
-    ops: ['preconditioner'],
+    ops: ['jacobi', 'sor', 'ssor', 'preconditioner'],
     doc: "SSOR's relaxation factor ω.",
     flag: '--omega',
+    per: {
+      jacobi: { doc: 'Damping factor ω: each sweep sets x ← x + ω D⁻¹(b − A x).' },
+      sor: { doc: 'Relaxation factor ω of SOR (1: Gauss-Seidel; > 1 over-relaxes).' },
+      ssor: { doc: 'Relaxation factor ω of both half-sweeps of SSOR (1: symmetric Gauss-Seidel).' },
+    },
+  },
+  {
+    key: 'sweep',
+    kind: 'enum',
+    values: SWEEPS,
+    default: 'forward',
+    ops: ['gaussSeidel'],
+    doc: "Rows 0..n−1 ('forward'), n−1..0 ('backward'), or a forward then a backward sweep per iteration ('symmetric').",
+    flag: '--sweep',
+  },
+  {
+    key: 'ordering',
+    kind: 'enum',
+    values: ORDERINGS,
+    default: 'natural',
+    ops: ['gaussSeidel', 'sor', 'ssor'],
+    doc: "'natural' (rows in order: the textbook iteration counts) or 'multicolor' (a greedy colouring of A's graph, red-black on 5-point stencils; the rows of one colour are updated in parallel).",
+    flag: '--ordering',
   },
   {
     key: 'rtol',
@@ -209,14 +248,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     ops: ITERATIVE,
     doc: 'Stop when ‖b − A x‖₂ ≤ max(rtol·‖b‖₂, atol).',
     flag: '--rtol',
-    per: { powerIteration: { doc: 'Stop when |λₖ − λₖ₋₁| ≤ rtol·|λₖ|; 0 runs to maxIterations.' } },
+    per: {
+      powerIteration: { doc: 'Stop when |λₖ − λₖ₋₁| ≤ rtol·|λₖ|; 0 runs to maxIterations.' },
+      jacobi: STATIONARY_RTOL,
+      gaussSeidel: STATIONARY_RTOL,
+      sor: STATIONARY_RTOL,
+      ssor: STATIONARY_RTOL,
+    },
   },
   {
     key: 'atol',
     kind: 'number',
     default: 0,
     min: 0,
-    ops: SOLVERS,
+    ops: [...SOLVERS, ...STATIONARY],
     doc: 'Absolute residual tolerance (see rtol).',
     flag: '--atol',
   },
@@ -244,6 +289,10 @@ export const OPTIONS: readonly OptionSpec[] = [
         doc: 'Projection steps.',
       },
       powerIteration: { default: 1000, defaultText: undefined },
+      jacobi: STATIONARY_MAXIT,
+      gaussSeidel: STATIONARY_MAXIT,
+      sor: STATIONARY_MAXIT,
+      ssor: STATIONARY_MAXIT,
     },
   },
   {
@@ -455,6 +504,8 @@ export interface ResolvedOptions {
   preconditioner?: unknown;
   oracle?: unknown;
   omega: number;
+  sweep: (typeof SWEEPS)[number];
+  ordering: (typeof ORDERINGS)[number];
   rtol: number;
   atol: number;
   maxIterations: number;

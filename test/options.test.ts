@@ -12,11 +12,15 @@ import {
   conjugateDirection,
   conjugateDirectionSync,
   CsrMatrix,
+  gaussSeidel,
+  gaussSeidelSync,
   gcrotmk,
   gcrotmkSync,
   gmres,
   gmresSync,
   ItersolveError,
+  jacobi,
+  jacobiSync,
   minres,
   minresSync,
   poisson2d,
@@ -25,6 +29,10 @@ import {
   Preconditioner,
   sketchSolve,
   sketchSolveSync,
+  sor,
+  sorSync,
+  ssor,
+  ssorSync,
 } from '../lib/index';
 import {
   checkOptions,
@@ -103,6 +111,38 @@ t.test('the table: every operation, key and CLI flag once', async (t) => {
     optionsOf('preconditioner').map((o) => o.key),
     ['omega'],
   );
+  // The stationary methods: no preconditioner, no trueResidualEvery (their residual is the true one).
+  t.strictSame(
+    optionsOf('sor').map((o) => o.key),
+    [
+      'x0',
+      'out',
+      'omega',
+      'ordering',
+      'rtol',
+      'atol',
+      'maxIterations',
+      'history',
+      'timeLimitMs',
+      'signal',
+      'onProgress',
+    ],
+  );
+  t.strictSame(
+    optionsOf('gaussSeidel', true).map((o) => o.key),
+    ['x0', 'out', 'sweep', 'ordering', 'rtol', 'atol', 'maxIterations', 'history', 'timeLimitMs'],
+  );
+  t.strictSame(
+    optionsOf('jacobi', true).map((o) => o.key),
+    ['x0', 'out', 'omega', 'rtol', 'atol', 'maxIterations', 'history', 'timeLimitMs'],
+  );
+  t.match(
+    variantOf(
+      OPTIONS.find((o) => o.key === 'rtol')!,
+      'ssor',
+    ).doc,
+    /‖b − A x0‖₂/,
+  );
 });
 
 t.test('defaults live in the table', async (t) => {
@@ -154,6 +194,18 @@ t.test('defaults live in the table', async (t) => {
   );
   t.equal(checkOptions('sketchSolve', {}, true, 10, 3).blockSize, 3, 'min(8, m)');
   t.equal(checkOptions('preconditioner', {}, true, 3).omega, 1);
+  t.same(checkOptions('sor', {}, true, 12), {
+    omega: 1,
+    ordering: 'natural',
+    rtol: 1e-8,
+    atol: 0,
+    maxIterations: 120,
+    history: false,
+  });
+  t.same(
+    [checkOptions('gaussSeidel', {}, true, 3).sweep, checkOptions('jacobi', {}, true, 3).omega],
+    ['forward', 1],
+  );
   t.equal(
     variantOf(
       OPTIONS.find((o) => o.key === 'maxIterations')!,
@@ -373,6 +425,8 @@ interface Solver {
   /** the option that takes a preconditioner kind, if any */
   precond?: 'preconditioner' | 'oracle';
   square?: boolean;
+  /** Jacobi, Gauss-Seidel, SOR, SSOR: a zero diagonal entry is an error */
+  stationary?: boolean;
 }
 const solvers: Solver[] = [
   { name: 'cg', sync: cgSync as Run, async: cg as Run, precond: 'preconditioner', square: true },
@@ -419,6 +473,16 @@ const solvers: Solver[] = [
     square: true,
   },
   { name: 'sketchSolve', sync: sketchSolveSync as Run, async: sketchSolve as Run },
+  { name: 'jacobi', sync: jacobiSync as Run, async: jacobi as Run, square: true, stationary: true },
+  {
+    name: 'gaussSeidel',
+    sync: gaussSeidelSync as Run,
+    async: gaussSeidel as Run,
+    square: true,
+    stationary: true,
+  },
+  { name: 'sor', sync: sorSync as Run, async: sor as Run, square: true, stationary: true },
+  { name: 'ssor', sync: ssorSync as Run, async: ssor as Run, square: true, stationary: true },
   {
     name: 'powerIteration',
     sync: ((M: CsrMatrix, _b: Float64Array, o?: object) => powerIterationSync(M, o)) as Run,
@@ -451,6 +515,13 @@ const shape = (e: unknown) => {
 const negDiag = (() => {
   const v = A.values.slice();
   for (let k = A.rowPtr[5]; k < A.rowPtr[6]; k++) if (A.colIdx[k] === 5) v[k] = -4;
+  return new CsrMatrix(n, n, A.rowPtr, A.colIdx, v);
+})();
+
+// A zero diagonal entry at row 9: the stationary methods cannot divide by it.
+const zeroDiag = (() => {
+  const v = A.values.slice();
+  for (let k = A.rowPtr[9]; k < A.rowPtr[10]; k++) if (A.colIdx[k] === 9) v[k] = 0;
   return new CsrMatrix(n, n, A.rowPtr, A.colIdx, v);
 })();
 
@@ -495,6 +566,16 @@ const mistakes: Array<{
     applies: (s) => !!s.precond,
     args: (s) => [negDiag, b, { [s.precond!]: 'ic0' }],
   },
+  {
+    what: 'ERR_ZERO_PIVOT from a zero diagonal entry',
+    applies: (s) => !!s.stationary,
+    args: () => [zeroDiag, b],
+  },
+  {
+    what: 'an option the stationary methods do not take',
+    applies: (s) => !!s.stationary,
+    args: () => [A, b, { trueResidualEvery: 2 }],
+  },
 ];
 
 t.test('every mistake reads the same in the Sync and the Promise form', async (t) => {
@@ -537,5 +618,9 @@ t.test('the arguments and rows named', async (t) => {
   t.match(
     caught(() => Preconditioner.ic0(negDiag)),
     { code: 'ERR_ZERO_PIVOT', row: 5, message: /row 5/ },
+  );
+  t.match(
+    caught(() => sorSync(zeroDiag, b)),
+    { code: 'ERR_ZERO_PIVOT', argument: 'A', row: 9, message: /row 9/ },
   );
 });

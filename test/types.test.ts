@@ -60,6 +60,8 @@ t.test('@internal declarations are stripped from the .d.ts files', async (t) => 
   t.notMatch(dts('layout.d.ts'), /KRYLOV|LAYOUT|METHOD_INDEX/);
   t.match(dts('layout.d.ts'), /REASONS/, 'public REASONS stays');
   t.notMatch(dts('options.d.ts'), /checkOptions|ResolvedOptions/);
+  t.notMatch(dts('stationary.d.ts'), /stationaryBy|isStationaryMethod/);
+  t.notMatch(dts('layout.d.ts'), /STATIONARY_PARAMS|STATIONARY_INDEX/);
   t.match(dts('preconditioner.d.ts'), /get shift\(\): number;/);
 });
 
@@ -80,6 +82,7 @@ const consumer = `
 import {
   AbortError, cg, cgBatchSync, cgSync, gcrotmkSync, gmresSync, ItersolveError, minresSync,
   poisson2d, powerIterationSync, Preconditioner, sketchSolveSync, conjugateDirectionSync,
+  gaussSeidelSync, jacobiSync, sorSync, ssor, ssorSync,
 } from './dist/index';
 import type { ConvergedReason, NotConvergedReason, SolveResult, StopReason } from './dist/index';
 
@@ -136,6 +139,25 @@ gmresSync(A, b, { recycle: 2 });
 cgSync(A, b, { checkSymmetry: true });
 // @ts-expect-error sketch kinds are a closed set
 sketchSolveSync(A, b, { sketch: 'srht' });
+// The stationary methods: each takes its own options, none a preconditioner or trueResidualEvery.
+// @ts-expect-error sweep is gaussSeidel's (SOR sweeps forward)
+sorSync(A, b, { sweep: 'backward' });
+// @ts-expect-error the stationary methods always check the true residual
+jacobiSync(A, b, { trueResidualEvery: 5 });
+// @ts-expect-error no preconditioner for a stationary method
+ssorSync(A, b, { preconditioner: 'jacobi' });
+// @ts-expect-error Gauss-Seidel has no omega (SOR with omega 1 is Gauss-Seidel)
+gaussSeidelSync(A, b, { omega: 1.5 });
+// @ts-expect-error orderings are a closed set
+gaussSeidelSync(A, b, { ordering: 'red-black' });
+// @ts-expect-error Jacobi has no ordering
+jacobiSync(A, b, { ordering: 'natural' });
+// @ts-expect-error signal is a Promise-form option
+sorSync(A, b, { signal: new AbortController().signal });
+gaussSeidelSync(A, b, { sweep: 'symmetric', ordering: 'multicolor' });
+const st: SolveResult = sorSync(A, b, { omega: 1.7, ordering: 'multicolor', x0: b, history: true });
+void st;
+void ssor(A, b, { omega: 1.5, signal: AbortSignal.timeout(10), onProgress: (q) => void q.value });
 gmresSync(A, b, { restart: 3, flexible: true });
 gcrotmkSync(A, b, { restart: 10, recycle: 5 });
 minresSync(A, b, { checkSymmetry: true });
