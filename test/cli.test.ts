@@ -252,7 +252,7 @@ t.test('help and usage errors', async (t) => {
     t.match(r.out, /solve <A\.mtx> \[b\.mtx\]/);
     t.match(
       r.out,
-      /--method M\s+cg, bicgstab, gmres, minres, cd, gcrotmk \(cd: conjugate directions\)\.\s+Default: cg\./,
+      /--method M\s+Krylov: cg, bicgstab, gmres, minres, cd, gcrotmk \(cd: conjugate directions\);\s+stationary: jacobi, gauss-seidel, sor, ssor\.\s+Default: cg\./,
     );
     t.match(r.out, /^ {2}3 {4}solve stopped without converging/m);
     t.match(
@@ -424,13 +424,31 @@ t.test('usage text: the solve options come from the option table', async (t) => 
   t.equal(byFlag.get('--restart')!.default, '30 (gmres), 20 (gcrotmk)');
   t.same(byFlag.get('--memory')!.methods, ['cd']);
   t.same(byFlag.get('--flexible')!.spec, { kind: 'bool' });
-  t.equal(
+  t.same(
     byFlag.get('--precond')!.methods,
-    undefined,
-    'every method takes --precond (cd as its oracle)',
+    ['cg', 'bicgstab', 'gmres', 'minres', 'cd', 'gcrotmk'],
+    'every Krylov method takes --precond (cd as its oracle), no stationary one',
   );
-  t.same(byFlag.get('--omega')!.needs, { flag: '--precond', value: 'ssor' });
+  // --omega: the stationary methods' own relaxation factor, or the SSOR preconditioner's
+  t.equal(byFlag.get('--omega')!.methods, undefined);
+  t.same(byFlag.get('--omega')!.needs, {
+    flag: '--precond',
+    value: 'ssor',
+    except: ['jacobi', 'sor', 'ssor'],
+  });
   t.equal(byFlag.get('--omega')!.default, '1');
+  t.same(byFlag.get('--sweep')!.methods, ['gauss-seidel']);
+  t.same(byFlag.get('--sweep')!.spec, {
+    kind: 'choice',
+    choices: ['forward', 'backward', 'symmetric'],
+  });
+  t.same(byFlag.get('--ordering')!.methods, ['gauss-seidel', 'sor', 'ssor']);
+  t.equal(byFlag.get('--ordering')!.default, 'natural');
+  t.same(
+    byFlag.get('--true-residual-every')!.methods,
+    ['cg', 'bicgstab', 'gmres', 'minres', 'cd', 'gcrotmk'],
+    'not for the stationary methods, whose residual is always the true one',
+  );
   t.equal(byFlag.get('--max-iterations')!.default, '10·n');
   const cliFlags = new Set(SOLVE_FLAGS.map((f) => f.flag));
   for (const o of OPTIONS)
@@ -515,9 +533,12 @@ const readVector = (file: string): Float64Array => readMatrixMarket(file).toDens
 
 t.test('solve: every method on a small Poisson system (--json)', async (t) => {
   const iterations: Record<string, number> = {};
-  // gcrotmk: once its facade has landed (lib/krylov.ts exports it).
+  // The Krylov methods (the stationary ones: below); gcrotmk once its facade has landed.
+  const stationary = ['jacobi', 'gauss-seidel', 'sor', 'ssor'];
   const methods = Object.keys(METHODS).filter(
-    (m) => m !== 'gcrotmk' || typeof (lib as Record<string, unknown>).gcrotmk === 'function',
+    (m) =>
+      !stationary.includes(m) &&
+      (m !== 'gcrotmk' || typeof (lib as Record<string, unknown>).gcrotmk === 'function'),
   );
   t.ok(methods.length >= 5);
   for (const method of methods) {
@@ -607,6 +628,79 @@ t.test('solve: every method on a small Poisson system (--json)', async (t) => {
     /^method\s+cg$/m,
     'nothing to add for cg by default',
   );
+});
+
+t.test('solve: the stationary methods (--method sor --omega 1.7 …)', async (t) => {
+  const A = readMatrixMarket(poisson);
+  const b = A.multiply(new Float64Array(A.rows).fill(1));
+  const its: Record<string, number> = {};
+  for (const [method, extra, omega] of [
+    ['jacobi', [], 1],
+    ['gauss-seidel', [], null],
+    ['gauss-seidel', ['--sweep', 'symmetric', '--ordering', 'multicolor'], null],
+    ['sor', ['--omega', '1.7'], 1.7],
+    ['sor', ['--omega', '1.7', '--ordering', 'multicolor'], 1.7],
+    ['ssor', ['--omega', '1.5'], 1.5],
+  ] as const) {
+    const what = `${method} ${extra.join(' ')}`;
+    const r = await run(['solve', poisson, '--method', method, ...extra, '--json']);
+    t.equal(r.code, 0, `${what}: ${r.err}`);
+    const o = JSON.parse(r.out);
+    t.same(
+      [o.method, o.converged, o.reason, o.preconditioner, o.omega],
+      [method, true, 'rtol', 'none', omega],
+      what,
+    );
+    // x0 = 0: the rule's ‖b − A x0‖ is ‖b‖, the tolerance the CLI reports
+    t.equal(o.tolerance, 1e-8 * o.bNorm);
+    t.ok(o.residualNorm <= o.tolerance * (1 + 1e-10), `${what}: ${o.residualNorm}`);
+    t.ok(
+      Math.abs(o.solverResidualNorm - o.residualNorm) <= 1e-12 * o.bNorm,
+      'the solver reports the true residual',
+    );
+    // the facade, called directly, gives the same count
+    const fn = {
+      jacobi: lib.jacobiSync,
+      'gauss-seidel': lib.gaussSeidelSync,
+      sor: lib.sorSync,
+      ssor: lib.ssorSync,
+    }[method];
+    const opts = { ...(omega === null ? {} : { omega }) } as Record<string, unknown>;
+    for (let i = 0; i + 1 < extra.length; i += 2)
+      if (extra[i] !== '--omega') opts[extra[i].slice(2)] = extra[i + 1];
+    t.equal(o.iterations, fn(A, b, opts).iterations, `${what}: ${o.iterations} iterations`);
+    t.same(
+      [o.sweep, o.ordering, o.trueResidualEvery, o.restart],
+      [
+        method === 'gauss-seidel' ? (extra[1] ?? 'forward') : null,
+        method === 'jacobi' ? null : extra.includes('multicolor') ? 'multicolor' : 'natural',
+        null,
+        null,
+      ],
+      `${what}: settings`,
+    );
+    its[what] = o.iterations;
+  }
+  t.ok(its['sor --omega 1.7'] * 5 < its['gauss-seidel '], 'SOR(1.7) ≪ Gauss-Seidel');
+  // text: the method row carries ω and the ordering
+  const txt = await run(['solve', poisson, '--method', 'sor', '--omega', '1.7']);
+  t.equal(txt.code, 0, txt.err);
+  t.match(txt.out, /^method\s+sor \(omega 1\.7, ordering natural\)$/m);
+  t.match(txt.out, /^preconditioner\s+none$/m);
+  const gs = await run(['solve', poisson, '--method', 'gauss-seidel', '--sweep', 'backward']);
+  t.match(gs.out, /^method\s+gauss-seidel \(sweep backward, ordering natural\)$/m);
+  // not converging within the limit: exit 3, reason max-iterations
+  const few = await run([
+    'solve',
+    poisson,
+    '--method',
+    'jacobi',
+    '--max-iterations',
+    '10',
+    '--json',
+  ]);
+  t.equal(few.code, 3);
+  t.same([JSON.parse(few.out).reason, JSON.parse(few.out).iterations], ['max-iterations', 10]);
 });
 
 t.test('solve: preconditioners', async (t) => {
@@ -843,13 +937,48 @@ t.test('solve: usage errors exit 2', async (t) => {
     [['solve', poisson, 'b.mtx', 'c.mtx'], /solve: unexpected argument 'c\.mtx'/],
     [
       ['solve', poisson, '--method', 'lsqr'],
-      /solve: option '--method' expects one of cg, bicgstab, gmres, minres, cd, gcrotmk, received 'lsqr'/,
+      /solve: option '--method' expects one of cg, bicgstab, gmres, minres, cd, gcrotmk, jacobi, gauss-seidel, sor, ssor, received 'lsqr'/,
     ],
     [
       ['solve', poisson, '--precond', 'amg'],
       /option '--precond' expects one of none, jacobi, ssor, ic0, ilu0, received 'amg'/,
     ],
-    [['solve', poisson, '--omega', '1.2'], /option '--omega' needs --precond ssor/],
+    [
+      ['solve', poisson, '--omega', '1.2'],
+      /option '--omega' needs --precond ssor or --method jacobi, sor or ssor$/m,
+    ],
+    [
+      ['solve', poisson, '--method', 'gauss-seidel', '--omega', '1.2'],
+      /option '--omega' needs --precond ssor or --method jacobi, sor or ssor$/m,
+    ],
+    [
+      ['solve', poisson, '--method', 'sor', '--omega', '2'],
+      /option '--omega' expects a number in \(0, 2\), received '2'/,
+    ],
+    [
+      ['solve', poisson, '--method', 'sor', '--sweep', 'backward'],
+      /option '--sweep' applies only to --method gauss-seidel$/m,
+    ],
+    [
+      ['solve', poisson, '--method', 'gauss-seidel', '--sweep', 'sideways'],
+      /option '--sweep' expects one of forward, backward, symmetric, received 'sideways'/,
+    ],
+    [
+      ['solve', poisson, '--method', 'jacobi', '--ordering', 'multicolor'],
+      /option '--ordering' applies only to --method gauss-seidel or --method sor or --method ssor$/m,
+    ],
+    [
+      ['solve', poisson, '--method', 'sor', '--precond', 'ssor', '--omega', '1.5'],
+      /option '--precond' applies only to --method cg or /,
+    ],
+    [
+      ['solve', poisson, '--method', 'ssor', '--true-residual-every', '3'],
+      /option '--true-residual-every' applies only to --method cg or /,
+    ],
+    [
+      ['solve', poisson, '--sweep', 'forward'],
+      /option '--sweep' applies only to --method gauss-seidel/,
+    ],
     [
       ['solve', poisson, '--precond', 'ssor', '--omega', '2'],
       /option '--omega' expects a number in \(0, 2\), received '2'/,

@@ -1,5 +1,6 @@
 /**
- * `itersolve solve A.mtx [b.mtx]`: solve A x = b with a Krylov method and report how it went.
+ * `itersolve solve A.mtx [b.mtx]`: solve A x = b with a Krylov or a stationary method (Jacobi,
+ * Gauss-Seidel, SOR, SSOR) and report how it went.
  *
  * parse → run → report: parseSolve() turns the arguments into a SolveCommand (usage errors, exit
  * 2) and checkWritable() makes sure --plot and --out can be written before any work is done;
@@ -21,9 +22,10 @@ import {
   solveBy,
 } from '../index';
 import type { PreconditionerSpec, SolveResult } from '../index';
-import { METHODS as LAYOUT_METHODS } from '../layout';
+import { METHODS as LAYOUT_METHODS, STATIONARY_METHODS } from '../layout';
 import { checkOptions, OPTIONS, variantOf } from '../options';
-import type { Operation, OptionSpec, SolverMethod } from '../options';
+import type { Operation, OptionSpec, SolverMethod, StationaryMethod } from '../options';
+import { isStationaryMethod, stationaryBy } from '../stationary';
 import { convergencePlotSvg } from '../plot';
 import { ProgressBar } from '../progress';
 import { flag, JSON_FLAG, numFlag, parseArgs, strFlag, THREADS, UsageError } from './args';
@@ -45,15 +47,23 @@ import { fmtInt, fmtSci, fmtTime, Out, writeJson, writeVectorMarket } from './fo
 // ---------------------------------------------------------------------------------------------
 // the option table
 
-/** CLI name of each Krylov method: the API's name, except cd for conjugateDirection. */
-const CLI_NAME: Partial<Record<SolverMethod, string>> = { conjugateDirection: 'cd' };
+/** A method `solve` runs: a Krylov or a stationary one. */
+export type SolveMethod = SolverMethod | StationaryMethod;
 
-/** CLI method names -> the API's, in the layout's order (cg first: the default). */
-export const METHODS: Readonly<Record<string, SolverMethod>> = Object.fromEntries(
-  LAYOUT_METHODS.map((m) => [CLI_NAME[m] ?? m, m]),
+/** CLI name of each method: the API's name, except cd for conjugateDirection and gauss-seidel. */
+const CLI_NAME: Partial<Record<SolveMethod, string>> = {
+  conjugateDirection: 'cd',
+  gaussSeidel: 'gauss-seidel',
+};
+
+/** CLI method names -> the API's, in the layouts' order (cg first: the default; then the stationary ones). */
+export const METHODS: Readonly<Record<string, SolveMethod>> = Object.fromEntries(
+  [...LAYOUT_METHODS, ...STATIONARY_METHODS].map((m) => [CLI_NAME[m] ?? m, m]),
 );
 const METHOD_NAMES = Object.keys(METHODS);
-const cliName = (m: Operation): string => CLI_NAME[m as SolverMethod] ?? m;
+const cliName = (m: Operation): string => CLI_NAME[m as SolveMethod] ?? m;
+const KRYLOV_NAMES = LAYOUT_METHODS.map(cliName);
+const STATIONARY_NAMES = STATIONARY_METHODS.map(cliName);
 
 const PRECONDS = ['none', 'jacobi', 'ssor', 'ic0', 'ilu0'] as const;
 type Precond = (typeof PRECONDS)[number];
@@ -75,8 +85,11 @@ export interface SolveFlag {
   default?: string;
   /** CLI method names that accept the flag; absent: all. */
   methods?: readonly string[];
-  /** Another flag's value the flag needs, e.g. --omega needs --precond ssor. */
-  needs?: { flag: string; value: string };
+  /**
+   * Another flag's value the flag needs, e.g. --omega needs --precond ssor, except with the
+   * methods in `except` (--method sor takes --omega itself).
+   */
+  needs?: { flag: string; value: string; except?: readonly string[] };
   /** Documented with the options every command shares, not in the `Solve options:` block. */
   shared?: boolean;
   /** The solver option the flag sets (a key of OPTIONS); absent for the command's own flags. */
@@ -99,7 +112,8 @@ const META: Record<string, string> = {
 /** Where the API's doc line does not fit a command line. */
 const CLI_DOC: Record<string, string> = {
   '--precond': 'none, jacobi, ssor, ic0 or ilu0 (for cd: its direction oracle).',
-  '--omega': "SSOR's relaxation factor, with --precond ssor.",
+  '--omega':
+    'Relaxation factor in (0, 2): of --method sor or ssor, the damping of --method jacobi, or of --precond ssor.',
 };
 
 /** The parse rule for an option of the table, with the bounds of its variant for `op`. */
@@ -147,19 +161,22 @@ function defaultOf(o: OptionSpec, ops: readonly Operation[]): string | undefined
     .join(', ');
 }
 
-/** The solver options' flags, from OPTIONS: every option with a flag that a Krylov method (or its preconditioner) takes. */
+/** The solver options' flags, from OPTIONS: every option with a flag that a method (or the Krylov methods' preconditioner) takes. */
 function solverFlags(): SolveFlag[] {
-  const krylov = LAYOUT_METHODS as readonly Operation[];
+  const methods = Object.values(METHODS) as readonly Operation[];
   const rows: SolveFlag[] = [];
   for (const o of OPTIONS) {
     if (o.flag === null) continue;
-    const ops = o.ops.filter((op) => krylov.includes(op));
+    const ops = o.ops.filter((op) => methods.includes(op));
     const forPreconditioner = o.ops.includes('preconditioner');
     if (ops.length === 0 && !forPreconditioner) continue;
     const prev = rows.find((r) => r.flag === o.flag);
     if (prev) {
       // One flag for two keys (--precond: preconditioner, and oracle for cd): its methods add up.
-      if (prev.methods) prev.methods = [...prev.methods, ...ops.map(cliName)];
+      if (prev.methods) {
+        const both = [...prev.methods, ...ops.map(cliName)];
+        prev.methods = METHOD_NAMES.filter((m) => both.includes(m));
+      }
       if (prev.methods?.length === METHOD_NAMES.length) delete prev.methods;
       continue;
     }
@@ -172,9 +189,12 @@ function solverFlags(): SolveFlag[] {
           : (META[o.flag] ?? (spec.kind === 'int' ? 'N' : spec.kind === 'number' ? 'X' : 'NAME')),
       spec,
       doc: CLI_DOC[o.flag] ?? o.doc,
-      default: defaultOf(o, forPreconditioner ? ['preconditioner'] : ops),
-      methods: forPreconditioner || ops.length === krylov.length ? undefined : ops.map(cliName),
-      needs: o.flag === '--omega' ? { flag: '--precond', value: 'ssor' } : undefined,
+      default: defaultOf(o, forPreconditioner ? ['preconditioner', ...ops] : ops),
+      // --omega: the methods in ops take it themselves, the Krylov ones with --precond ssor.
+      methods: forPreconditioner || ops.length === methods.length ? undefined : ops.map(cliName),
+      needs: forPreconditioner
+        ? { flag: '--precond', value: 'ssor', except: ops.map(cliName) }
+        : undefined,
       key: o.key,
     });
   }
@@ -186,7 +206,7 @@ export const SOLVE_FLAGS: readonly SolveFlag[] = [
     flag: '--method',
     meta: 'M',
     spec: { kind: 'choice', choices: METHOD_NAMES },
-    doc: `${METHOD_NAMES.join(', ')} (cd: conjugate directions).`,
+    doc: `Krylov: ${KRYLOV_NAMES.join(', ')} (cd: conjugate directions); stationary: ${STATIONARY_NAMES.join(', ')}.`,
     default: METHOD_NAMES[0],
   },
   ...solverFlags(),
@@ -240,7 +260,7 @@ export function solveFlagsUsage(): string {
 }
 
 export const SOLVE_USAGE = `  solve <A.mtx> [b.mtx] [--method M] [--precond P] [solve options] [--json]
-                             solve A x = b with a Krylov method and report how it went;
+                             solve A x = b with a Krylov or stationary method and report;
                              without b.mtx, b = A * ones (so the exact solution is all ones)`;
 
 // ---------------------------------------------------------------------------------------------
@@ -252,7 +272,7 @@ export interface SolveCommand {
   bFile?: string;
   /** The CLI's name (cd) and the API's (conjugateDirection). */
   method: string;
-  op: SolverMethod;
+  op: SolveMethod;
   precond: Precond;
   omega?: number;
   /** The solver options the flags set, by OPTIONS key (rtol, maxIterations, …); the facade applies the defaults. */
@@ -286,18 +306,32 @@ export function parseSolve(args: string[]): SolveCommand {
       throw new UsageError(
         `${cmd}: option '${f.flag}' applies only to ${f.methods.map((m) => `--method ${m}`).join(' or ')}`,
       );
+    const except = f.needs?.except ?? [];
     if (
       f.needs &&
+      !except.includes(method) &&
       (f.needs.flag === '--precond' ? precond : strFlag(p, f.needs.flag)) !== f.needs.value
     )
-      throw new UsageError(`${cmd}: option '${f.flag}' needs ${f.needs.flag} ${f.needs.value}`);
+      throw new UsageError(
+        `${cmd}: option '${f.flag}' needs ${f.needs.flag} ${f.needs.value}` +
+          (except.length > 0
+            ? ` or --method ${except.join(', ').replace(/, ([^,]*)$/, ' or $1')}`
+            : ''),
+      );
   }
   const [file, bFile] = p.positional;
   if (file === undefined)
     throw new UsageError(`${cmd}: missing the Matrix Market file (itersolve solve A.mtx [b.mtx])`);
+  const op = METHODS[method];
   const given: Record<string, number | boolean | string> = {};
   for (const f of SOLVE_FLAGS) {
-    if (f.key === undefined || f.flag === '--precond' || f.flag === '--omega') continue; // those two make the preconditioner
+    // --precond and (for a Krylov method) --omega make the preconditioner
+    if (
+      f.key === undefined ||
+      f.flag === '--precond' ||
+      (f.flag === '--omega' && !isStationaryMethod(op))
+    )
+      continue;
     const value = flag(p, f.flag);
     if (value !== undefined) given[f.key] = value;
   }
@@ -305,7 +339,7 @@ export function parseSolve(args: string[]): SolveCommand {
     file,
     bFile,
     method,
-    op: METHODS[method],
+    op,
     precond,
     omega: numFlag(p, '--omega'),
     given,
@@ -468,18 +502,23 @@ export async function runSolve(c: SolveCommand, io: CommandIO): Promise<SolveRun
   const bar = new ProgressBar(io.stderr, c.method, { enabled: io.isTTY });
   let result: SolveResult;
   try {
-    result = await solveBy(c.op as Parameters<typeof solveBy>[0], A, b, {
+    const common = {
       ...c.given,
       history: c.plotFile !== undefined,
-      // cd takes any preconditioner as its direction oracle, under its own option name.
-      ...(spec === undefined
-        ? {}
-        : c.op === 'conjugateDirection'
-          ? { oracle: spec }
-          : { preconditioner: spec }),
       signal: io.signal,
       onProgress: solveProgress(bar, bNorm, target, maxIterations, timeLimitMs),
-    });
+    };
+    result = isStationaryMethod(c.op)
+      ? await stationaryBy(c.op, A, b, common)
+      : await solveBy(c.op, A, b, {
+          ...common,
+          // cd takes any preconditioner as its direction oracle, under its own option name.
+          ...(spec === undefined
+            ? {}
+            : c.op === 'conjugateDirection'
+              ? { oracle: spec }
+              : { preconditioner: spec }),
+        });
   } catch (e) {
     // Ctrl-C during the solve: the AbortError carries the partial result, which is reported like
     // any other (reason 'aborted', exit 130). Before the solve started there is none to report.
@@ -585,6 +624,12 @@ function exitCode(r: SolveResult, writeError: ItersolveError | undefined): numbe
 const TOLERANCE_KEYS = ['rtol', 'atol', 'maxIterations', 'timeLimitMs'];
 const PRECOND_FLAGS = ['--precond', '--omega'];
 
+/** ω in effect: the stationary method's own (jacobi, sor, ssor), SSOR's as a preconditioner, else null. */
+function omegaOf(c: SolveCommand, run: SolveRun): number | null {
+  if (isStationaryMethod(c.op)) return (run.settings.omega as number | undefined) ?? null;
+  return c.precond === 'ssor' ? (c.omega ?? 1) : null;
+}
+
 /** Every solver setting with a flag, in table order: its value in effect, or null when the method does not take it. */
 function solverSettings(run: SolveRun): Record<string, unknown> {
   const o: Record<string, unknown> = {};
@@ -595,16 +640,22 @@ function solverSettings(run: SolveRun): Record<string, unknown> {
 }
 
 /**
- * The method's own settings for the `method` row: those of flags only some methods take (restart
- * 30, memory 2, flexible), and any other given explicitly (true-residual-every 50).
+ * The method's own settings for the `method` row: those of flags only some methods of its family
+ * (Krylov or stationary) take (restart 30, memory 2, flexible; sweep, ordering) and a stationary
+ * method's omega, and any other given explicitly (true-residual-every 50).
  */
 function methodDetails(c: SolveCommand, run: SolveRun): string {
+  const stationary = isStationaryMethod(c.op);
+  const family = stationary ? STATIONARY_NAMES : KRYLOV_NAMES;
   const parts: string[] = [];
   for (const f of SOLVE_FLAGS) {
-    if (f.key === undefined || PRECOND_FLAGS.includes(f.flag) || TOLERANCE_KEYS.includes(f.key))
-      continue;
+    if (f.key === undefined || TOLERANCE_KEYS.includes(f.key)) continue;
+    if (PRECOND_FLAGS.includes(f.flag) && !(stationary && f.flag === '--omega')) continue;
     const v = run.settings[f.key];
-    if (v === undefined || (f.methods === undefined && !(f.key in c.given))) continue;
+    const own =
+      f.flag === '--omega' ||
+      (f.methods !== undefined && !family.every((m) => f.methods!.includes(m)));
+    if (v === undefined || (!own && !(f.key in c.given))) continue;
     const name = f.flag.replace(/^--/, '');
     if (typeof v === 'boolean') {
       if (v) parts.push(name);
@@ -637,7 +688,7 @@ export function reportSolve(
       rhs: c.bFile ?? 'A*ones',
       method: c.method,
       preconditioner: c.precond,
-      omega: c.precond === 'ssor' ? (c.omega ?? 1) : null,
+      omega: omegaOf(c, run),
       threads: run.threads,
       simd: run.simd,
       ...solverSettings(run),
