@@ -76,6 +76,17 @@ export type {
 export { sketchSolve, sketchSolveSync } from './sketch';
 export type { SketchKind, SketchSolveOptions } from './sketch';
 export { poisson2d, poisson3d, rng } from './problems';
+export { RelaxationTuner } from './relax/tuner';
+export type {
+  RelaxationMethod,
+  RelaxationContext,
+  RelaxationBinsContext,
+  RelaxationChebyshevContext,
+  RelaxationTunerOptions,
+  RelaxationSolveOptions,
+  RelaxationSolveResult,
+  RelaxationTunerJSON,
+} from './relax/tuner';
 export { optimalSorOmega, jacobiSpectralRadius } from './relax/omega';
 export type { OptimalSorOmegaOptions, JacobiSpectralRadius } from './relax/omega';
 export { relaxSyntheticTask } from './relax/problems';
