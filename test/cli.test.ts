@@ -1210,3 +1210,94 @@ t.test(
     t.equal(q.stdout, 'function');
   },
 );
+
+t.test('relax-demo: --steps 20 --plot --json, text with progress, usage errors', async (t) => {
+  const svg = path.join(tmp, 'relax.svg');
+  const r = await run(['relax-demo', '--steps', '20', '--plot', svg, '--json']);
+  t.equal(r.code, 0, r.err);
+  t.equal(r.err, '', 'no progress output when not a TTY');
+  const o = JSON.parse(r.out);
+  t.same([o.steps, o.n, o.nx, o.dt, o.rtol, o.plot], [20, 99 * 99, 100, 1e-3, 1e-8, svg]);
+  const labels: string[] = o.strategies.map((s: { strategy: string }) => s.strategy);
+  t.same(labels, [
+    'ω = 1',
+    'ω = 1.3',
+    'ω = 1.5',
+    'ω = 1.75',
+    'ω = 1.95',
+    'optimalSorOmega',
+    'Tsallis-INF',
+    'Tsallis-INF, κ bins',
+    'Chebyshev CB, κ',
+    'cg (no preconditioner)',
+  ]);
+  const fixed = o.strategies.filter((s: { kind: string }) => s.kind === 'fixed');
+  const best = Math.min(...fixed.map((s: { totalIterations: number }) => s.totalIterations));
+  t.equal(
+    o.strategies.find((s: { strategy: string }) => s.strategy === o.bestFixed).totalIterations,
+    best,
+  );
+  for (const s of o.strategies) {
+    t.ok(s.totalIterations >= 20, `${s.strategy}: at least one iteration per step`);
+    t.equal(s.notConverged, 0);
+    t.ok(s.elapsedMs > 0);
+    t.ok(Math.abs(s.iterationRatio - s.totalIterations / best) < 1e-12);
+    if (s.kind === 'cg') t.equal(s.meanOmega, null);
+    else t.ok(s.meanOmega >= 1 && s.meanOmega < 2, `${s.strategy}: mean ω ${s.meanOmega}`);
+  }
+  const text = fs.readFileSync(svg, 'utf8');
+  t.match(
+    text,
+    /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
+  );
+  t.match(text, /<\/svg>\n$/);
+  for (const l of labels) t.ok(text.includes(`>${l}</text>`), `legend: ${l}`);
+  t.equal(
+    (text.match(/<path d="M[\d.]+ [\d.]+L[^"]*" stroke="#/g) ?? []).length,
+    labels.length,
+    'one line each',
+  );
+
+  // Text table; a progress line on stderr on a TTY, cleared at the end.
+  const tx = await run(['relax-demo', '--steps', '2', '--threads', '1'], { isTTY: true });
+  t.equal(tx.code, 0, tx.err);
+  t.match(tx.out, /^itersolve relax-demo: heat equation, 9,801 unknowns, 2 Crank-Nicolson steps/);
+  t.match(tx.out, /\(1 thread\)\n/);
+  t.match(
+    tx.out,
+    /strategy\s+iterations\s+time\s+choosing ω\s+mean ω\s+iters \/ best\s+time \/ best/,
+  );
+  t.match(tx.out, /optimalSorOmega \(Lanczos\) once per distinct κ \(2 runs\)/);
+  for (const l of labels) t.match(tx.out, new RegExp(`\\n  ${l.replace(/[.()]/g, '\\$&')}\\s+\\d`));
+  t.match(tx.out, /best fixed ω: ω = [\d.]+ \(ratios are to it\)/);
+  t.match(tx.err, /^\r\[[#-]+\]\s+\d+% relax-demo 1\/10 ω = 1/);
+  t.match(tx.err, /\r {10,}\r$/, 'ends by clearing the line');
+  t.notMatch(tx.out, /\r/);
+
+  for (const [argv, msg] of [
+    [['--steps', '0'], /relax-demo: option '--steps' expects an integer from 1 to 1000000/],
+    [['--bogus'], /relax-demo: unknown option '--bogus'/],
+    [['--plot'], /relax-demo: option '--plot' needs a value/],
+    [['extra'], /relax-demo: unexpected argument 'extra'/],
+  ] as Array<[string[], RegExp]>) {
+    const u = await run(['relax-demo', ...argv]);
+    t.equal(u.code, 2, argv.join(' '));
+    t.match(u.err, msg);
+    t.equal(u.out, '');
+  }
+  const missing = await run([
+    'relax-demo',
+    '--steps',
+    '1',
+    '--plot',
+    path.join(tmp, 'no', 'x.svg'),
+    '--json',
+  ]);
+  t.equal(missing.code, 1, 'a --plot folder that does not exist fails before any work');
+  t.match(JSON.parse(missing.out).error, { code: 'ERR_IO', argument: '--plot' });
+  const ac = new AbortController();
+  ac.abort();
+  const stopped = await run(['relax-demo', '--steps', '5'], { signal: ac.signal });
+  t.equal(stopped.code, EXIT.interrupted);
+  t.match(stopped.err, /^itersolve: interrupted\n$/);
+});
