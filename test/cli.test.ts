@@ -1259,7 +1259,10 @@ t.test('relax-demo: --steps 20 --plot --json, text with progress, usage errors',
   );
 
   // Text table; a progress line on stderr on a TTY, cleared at the end.
-  const tx = await run(['relax-demo', '--steps', '2', '--threads', '1'], { isTTY: true });
+  const svg2 = path.join(tmp, 'relax2.svg');
+  const tx = await run(['relax-demo', '--steps', '2', '--threads', '1', '--plot', svg2], {
+    isTTY: true,
+  });
   t.equal(tx.code, 0, tx.err);
   t.match(tx.out, /^itersolve relax-demo: heat equation, 9,801 unknowns, 2 Crank-Nicolson steps/);
   t.match(tx.out, /\(1 thread\)\n/);
@@ -1273,6 +1276,25 @@ t.test('relax-demo: --steps 20 --plot --json, text with progress, usage errors',
   t.match(tx.err, /^\r\[[#-]+\]\s+\d+% relax-demo 1\/10 ω = 1/);
   t.match(tx.err, /\r {10,}\r$/, 'ends by clearing the line');
   t.notMatch(tx.out, /\r/);
+  t.match(
+    tx.out,
+    new RegExp(`plot: ${svg2.replace(/[.\\/]/g, '\\$&')} \\(iterations per step\\)\\n$`),
+  );
+  t.ok(fs.statSync(svg2).size > 1000);
+
+  // A plot that cannot be written (disk full): the table first, then the error, exit 4.
+  if (fs.existsSync('/dev/full')) {
+    const full = await run(['relax-demo', '--steps', '1', '--plot', '/dev/full']);
+    t.equal(full.code, EXIT.outputFailed);
+    t.match(full.out, /plot: \/dev\/full NOT written \(error below\)\n$/);
+    t.match(
+      full.err,
+      /^itersolve: option '--plot': cannot write '\/dev\/full': .*the runs themselves finished/,
+    );
+    const fj = await run(['relax-demo', '--steps', '1', '--plot', '/dev/full', '--json']);
+    t.equal(fj.code, EXIT.outputFailed);
+    t.match(JSON.parse(fj.out), { steps: 1, error: { code: 'ERR_IO', argument: '--plot' } });
+  }
 
   for (const [argv, msg] of [
     [['--steps', '0'], /relax-demo: option '--steps' expects an integer from 1 to 1000000/],
