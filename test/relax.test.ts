@@ -585,6 +585,23 @@ t.test('steps match a dense plain-JS Crank-Nicolson solve (nx = 6)', async (t) =
     strategy: { tuner: { suggest: (c) => (plain.push(c ?? -1), 1), observe: () => {} } },
   });
   t.same(plain, [-1, -1], 'no context unless asked for');
+  // A RelaxationTuner itself: given κ when it has a context option, labelled by its kind.
+  const cheb = new RelaxationTuner({
+    method: 'ssor-pcg',
+    seed: 3,
+    context: { kind: 'chebyshev', range: [0, 10] },
+  });
+  const rc = runHeatSync({ nx: 6, dt: 0.3, steps: 3, strategy: cheb });
+  t.equal(rc.label, 'tuner (chebyshev)');
+  t.ok(maxDiff(rc.u, exact) < 1e-7 * norm, 'a contextual RelaxationTuner: matches the dense solve');
+  t.ok(
+    Array.from(rc.omegas).every((w) => cheb.omegas.includes(w)),
+    'ω from its grid',
+  );
+  t.equal(cheb.observations, 3);
+  const plainTuner = new RelaxationTuner({ method: 'ssor-pcg', seed: 3 });
+  t.equal(runHeatSync({ nx: 6, dt: 0.3, steps: 2, strategy: plainTuner }).label, 'tuner');
+  t.equal(plainTuner.observations, 2, 'a tuner without context option is not given κ');
 });
 
 t.test('runHeat: the default grid, progress per step, abort, bad arguments', async (t) => {
@@ -603,7 +620,7 @@ t.test('runHeat: the default grid, progress per step, abort, bad arguments', asy
   const ac = new AbortController();
   ac.abort();
   await t.rejects(runHeat({ steps: 2, strategy: 1, signal: ac.signal }), AbortError);
-  for (const strategy of [0, 2, 'fast', null, { tuner: {} }])
+  for (const strategy of [0, 2, 'fast', null, {}, { tuner: {} }, { suggest: () => 1 }])
     t.throws(
       () => runHeatSync({ nx: 4, steps: 1, strategy: strategy as never }),
       { code: 'ERR_INVALID_ARGUMENT', argument: 'strategy' },

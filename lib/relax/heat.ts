@@ -156,17 +156,50 @@ export class HeatEquation {
 export interface HeatTuner {
   suggest(context?: number): number;
   observe(omega: number, iterations: number, context?: number): void;
+  /** A RelaxationTuner's context option: when set, the tuner is given κ as its context. */
+  readonly context?: { kind: string } | undefined;
 }
 
 /**
  * How each step is solved: SSOR-PCG with a fixed ω (a number in (0, 2)); 'optimal', SSOR-PCG with
  * Young's ω* of that step's A_k (optimalSorOmega, a Lanczos run; A_k depends on κ(t_{k+½}) alone,
  * so it runs once per distinct κ (to 10 digits) and is reused: κ repeats with period 1/dt steps
- * and is symmetric within each half period, so 5000 steps of dt 1e-3 need 500 runs); a tuner (suggest, solve, observe the iteration count; context κ when `context` is set); or 'cg',
- * unpreconditioned CG.
+ * and is symmetric within each half period, so 5000 steps of dt 1e-3 need 500 runs); a tuner
+ * (suggest, solve, observe the iteration count): a RelaxationTuner itself (given κ as context when
+ * it has a context option), or `{ tuner, label?, context? }` to name it and say whether it takes κ;
+ * or 'cg', unpreconditioned CG.
  */
 export type HeatStrategy =
-  number | 'optimal' | 'cg' | { tuner: HeatTuner; label?: string; context?: boolean };
+  number | 'optimal' | 'cg' | HeatTuner | { tuner: HeatTuner; label?: string; context?: boolean };
+
+type Normalized = number | 'optimal' | 'cg' | { tuner: HeatTuner; label: string; context: boolean };
+
+/** The strategy with a bare tuner wrapped; throws ERR_INVALID_ARGUMENT for anything else. */
+function normalize(s: HeatStrategy): Normalized {
+  if (typeof s === 'number') {
+    if (!(s > 0 && s < 2)) throw v.invalid('strategy', 'an ω in (0, 2)', s);
+    return s;
+  }
+  if (s === 'optimal' || s === 'cg') return s;
+  const isTuner = (x: unknown): x is HeatTuner =>
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as HeatTuner).suggest === 'function' &&
+    typeof (x as HeatTuner).observe === 'function';
+  if (isTuner(s)) {
+    const kind = s.context?.kind;
+    return { tuner: s, label: kind ? `tuner (${kind})` : 'tuner', context: kind !== undefined };
+  }
+  if (typeof s === 'object' && s !== null && isTuner((s as { tuner?: unknown }).tuner)) {
+    const w = s as { tuner: HeatTuner; label?: string; context?: boolean };
+    return { tuner: w.tuner, label: w.label ?? 'tuner', context: w.context === true };
+  }
+  throw v.invalid(
+    'strategy',
+    "a number in (0, 2), 'optimal', 'cg', a tuner or { tuner: { suggest, observe } }",
+    s,
+  );
+}
 
 export interface HeatRunOptions extends HeatOptions {
   steps: number;
@@ -215,32 +248,18 @@ const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** The strategy's label: 'ω = 1.5', 'optimalSorOmega', 'cg (none)', or the tuner's. */
 export function strategyLabel(s: HeatStrategy): string {
-  if (typeof s === 'number') return `ω = ${s}`;
-  if (s === 'optimal') return 'optimalSorOmega';
-  if (s === 'cg') return 'cg (none)';
-  return s.label ?? 'tuner';
+  const n = normalize(s);
+  if (typeof n === 'number') return `ω = ${n}`;
+  if (n === 'optimal') return 'optimalSorOmega';
+  if (n === 'cg') return 'cg (none)';
+  return n.label;
 }
 
 /** The simulation as a generator that yields after each step (the async runner pauses there). */
 function* heatSteps(o: HeatRunOptions): Generator<void, HeatRunResult, void> {
   const steps = v.int('steps', o.steps, 0, 1e9);
   const rtol = o.rtol === undefined ? 1e-8 : v.num('rtol', o.rtol, { min: 0 });
-  const s = o.strategy;
-  if (typeof s === 'number') {
-    if (!(s > 0 && s < 2)) throw v.invalid('strategy', 'an ω in (0, 2)', s);
-  } else if (s !== 'optimal' && s !== 'cg') {
-    if (
-      typeof s !== 'object' ||
-      s === null ||
-      typeof s.tuner?.suggest !== 'function' ||
-      typeof s.tuner?.observe !== 'function'
-    )
-      throw v.invalid(
-        'strategy',
-        "a number in (0, 2), 'optimal', 'cg' or { tuner: { suggest, observe } }",
-        s,
-      );
-  }
+  const s = normalize(o.strategy);
   const h = new HeatEquation(o);
   const iterations = new Int32Array(steps);
   const omegas = new Float64Array(steps);
@@ -298,7 +317,7 @@ function* heatSteps(o: HeatRunOptions): Generator<void, HeatRunResult, void> {
     yield;
   }
   return {
-    label: strategyLabel(s),
+    label: strategyLabel(o.strategy),
     steps,
     n: h.n,
     totalIterations: total,
