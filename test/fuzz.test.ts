@@ -186,7 +186,13 @@ t.teardown(() => {
 
 t.test('every package export survives random malformed arguments', async (t) => {
   const stats = { ok: 0, err: 0 };
-  const classes: unknown[] = [CsrMatrix, ItersolveError, lib.AbortError, lib.Preconditioner];
+  const classes: unknown[] = [
+    CsrMatrix,
+    ItersolveError,
+    lib.AbortError,
+    lib.Preconditioner,
+    lib.RelaxationTuner,
+  ];
   const fns = Object.entries(lib).filter(
     ([, v]) => typeof v === 'function' && !classes.includes(v),
   );
@@ -206,6 +212,32 @@ t.test('every package export survives random malformed arguments', async (t) => 
       if (name === 'writeMatrixMarket') a[1] = '/nonexistent-dir/itersolve-fuzz.mtx';
       await check(t, name, () => (fn as (...x: unknown[]) => unknown)(...a), false, stats);
     }
+  }
+  // RelaxationTuner: constructor, fromJSON and methods on random arguments
+  for (let i = 0; i < 300; i++) {
+    const tuner = new lib.RelaxationTuner({ method: 'sor', seed: i });
+    await check(
+      t,
+      'new RelaxationTuner',
+      () => new (lib.RelaxationTuner as unknown as new (...x: unknown[]) => unknown)(...args()),
+      false,
+      stats,
+    );
+    await check(
+      t,
+      'RelaxationTuner.fromJSON',
+      () => lib.RelaxationTuner.fromJSON(arg()),
+      false,
+      stats,
+    );
+    for (const m of ['suggest', 'observe', 'solveSync', 'solve'] as const)
+      await check(
+        t,
+        `RelaxationTuner#${m}`,
+        () => (tuner[m] as (...x: unknown[]) => unknown)(...args()),
+        false,
+        stats,
+      );
   }
   // constructor, statics and methods
   for (let i = 0; i < 2000; i++) {

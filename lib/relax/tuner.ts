@@ -571,7 +571,15 @@ export class RelaxationTuner {
 
   /** A tuner from {@link toJSON}'s data (or its JSON text), checked. */
   static fromJSON(json: RelaxationTunerJSON | string): RelaxationTuner {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as Partial<RelaxationTunerJSON>;
+    let parsed: unknown = json;
+    if (typeof json === 'string') {
+      try {
+        parsed = JSON.parse(json);
+      } catch (e) {
+        throw v.invalid('json', `JSON text (${(e as Error).message})`, json);
+      }
+    }
+    const j = parsed as Partial<RelaxationTunerJSON>;
     if (typeof j !== 'object' || j === null || Array.isArray(j))
       throw v.invalid('json', 'the data of RelaxationTuner.toJSON()', j);
     if (j.version !== FORMAT_VERSION)
