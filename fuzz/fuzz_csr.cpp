@@ -15,6 +15,7 @@
 #include "formats/csr.hpp"
 #include "krylov/krylov.hpp"
 #include "sketch/sketch.hpp"
+#include "stationary/stationary.hpp"
 
 using namespace itersolve;
 
@@ -71,6 +72,22 @@ void solve_all(const CsrView& A, ThreadPool& pool) {
         }
       }
     }
+    // Every stationary method, sweep and ordering (a zero or missing diagonal may only throw).
+    for (int method = 0; method < 4; ++method)
+      for (int sweep = 0; sweep < 3; ++sweep)
+        for (int ordering = 0; ordering < 2; ++ordering) {
+          StationaryParams sp;
+          sp.method = static_cast<StationaryMethod>(method);
+          sp.sweep = static_cast<SweepDirection>(sweep);
+          sp.ordering = static_cast<SweepOrdering>(ordering);
+          sp.omega = 1.3;
+          std::fill(x.begin(), x.end(), 0.0);
+          Control ctl;
+          try {
+            (void)stationary(e, A, b.data(), x.data(), sp, opt, ctl);
+          } catch (const SolverError&) {
+          }
+        }
     std::vector<double> B(2 * n, 1.0), X(2 * n, 0.0);
     Control ctl;
     (void)cg_batch(e, A, B.data(), X.data(), 2, nullptr, opt, ctl);

@@ -17,6 +17,7 @@ const testBins = [
   'krylov_more_tests',
   'sketch_tests',
   'ordering_tests',
+  'stationary_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
