@@ -66,7 +66,10 @@ export interface GaussSeidelOptions extends StationaryOptions {
   /**
    * 'natural' (the default: rows in order, the textbook iteration counts) or 'multicolor' (a
    * greedy colouring of A's graph, red-black on 5-point stencils: the rows of one colour are
-   * updated in parallel on the thread pool, colours in order).
+   * updated in parallel on the thread pool, colours in order). A different iteration: it needs
+   * more sweeps than natural order (SOR ω = 1.9 on Poisson 200²: 4467 vs 3856), and in a
+   * symmetric sweep (SSOR) the last colour is relaxed twice in a row, which for two colours
+   * acts as one relaxation by 2ω − ω²: multicolour SSOR wants a moderate ω (≈ 1.3), not ω near 2.
    */
   ordering?: SweepOrdering;
 }
