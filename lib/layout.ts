@@ -20,6 +20,8 @@ export const REASONS = [
   'aborted',
   'time-limit',
   'stagnation',
+  'tol',
+  'optimal',
 ] as const;
 
 /** Krylov methods, by the index the krylov io's `method` slot holds. */

@@ -13,6 +13,8 @@ const char* reason_name(Reason r) {
     case Reason::Aborted: return "aborted";
     case Reason::TimeLimit: return "time-limit";
     case Reason::Stagnation: return "stagnation";
+    case Reason::Tol: return "tol";
+    case Reason::Optimal: return "optimal";
   }
   return "unknown";
 }

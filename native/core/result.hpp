@@ -17,13 +17,17 @@ enum class Reason : int {
   Aborted,
   TimeLimit,
   Stagnation,  // a restarted method stopped improving (GMRES(m) cycles that reduce nothing)
+  Tol,         // converged: the method's own tolerance test met (OT: marginal error ≤ tol)
+  Optimal,     // converged: an exact method reached its optimum (network simplex)
 };
 
 const char* reason_name(Reason r);
 inline Reason reason_from_stop(StopReason s) {
   return s == StopReason::Aborted ? Reason::Aborted : Reason::TimeLimit;
 }
-inline bool reason_converged(Reason r) { return r == Reason::Rtol || r == Reason::Atol; }
+inline bool reason_converged(Reason r) {
+  return r == Reason::Rtol || r == Reason::Atol || r == Reason::Tol || r == Reason::Optimal;
+}
 
 struct IterResult {
   Reason reason = Reason::MaxIterations;
