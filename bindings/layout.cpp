@@ -24,6 +24,17 @@ const char* const kStationaryParams[] = {ITERSOLVE_STATIONARY_PARAMS(ITERSOLVE_N
 const char* const kStationaryMethods[] = {ITERSOLVE_STATIONARY_METHODS(ITERSOLVE_NAME_ITEM)};
 const char* const kSweeps[] = {ITERSOLVE_SWEEPS(ITERSOLVE_NAME_ITEM)};
 const char* const kOrderings[] = {ITERSOLVE_ORDERINGS(ITERSOLVE_NAME_ITEM)};
+const char* const kOtStats[] = {ITERSOLVE_OT_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kSinkhornParams[] = {ITERSOLVE_SINKHORN_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kSinkhornBatchParams[] = {ITERSOLVE_SINKHORN_BATCH_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kSinkhornNewtonParams[] = {ITERSOLVE_SINKHORN_NEWTON_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kEmdParams[] = {ITERSOLVE_EMD_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kCostMatrixParams[] = {ITERSOLVE_COST_MATRIX_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kMetrics[] = {ITERSOLVE_METRICS(ITERSOLVE_NAME_ITEM)};
+const char* const kPlanKinds[] = {ITERSOLVE_PLAN_KINDS(ITERSOLVE_NAME_ITEM)};
+#define ITERSOLVE_NAME_ITEM2(id, name) name,
+const char* const kSinkhornMethods[] = {ITERSOLVE_SINKHORN_METHODS(ITERSOLVE_NAME_ITEM2)};
+#undef ITERSOLVE_NAME_ITEM2
 #undef ITERSOLVE_NAME_ITEM
 
 template <size_t N>
@@ -66,6 +77,18 @@ Napi::Object make_layout(Napi::Env env) {
   st.Set("sweeps", names(env, kSweeps));
   st.Set("orderings", names(env, kOrderings));
   o.Set("stationary", st);
+  Napi::Object sk = slots(env, kSinkhornParams, kOtStats);
+  sk.Set("methods", names(env, kSinkhornMethods));
+  o.Set("sinkhorn", sk);
+  o.Set("sinkhornBatch", slots(env, kSinkhornBatchParams, kOtStats));
+  Napi::Object sn = slots(env, kSinkhornNewtonParams, kOtStats);
+  sn.Set("plans", names(env, kPlanKinds));
+  o.Set("sinkhornNewton", sn);
+  o.Set("emd", slots(env, kEmdParams, kOtStats));
+  Napi::Object cm = Napi::Object::New(env);
+  cm.Set("params", names(env, kCostMatrixParams));
+  cm.Set("metrics", names(env, kMetrics));
+  o.Set("costMatrix", cm);
   return o;
 }
 

@@ -23,9 +23,9 @@ namespace layout {
 #define ITERSOLVE_SKETCH_PARAMS(X)                                                             \
   X(rows) X(cols) X(trusted) X(sketch) X(sampling) X(blockSize) X(seed) X(rtol) X(atol)        \
   X(maxIterations) X(history) X(trueResidualEvery) X(timeLimitMs)
-#define ITERSOLVE_POWER_PARAMS(X) \
+#define ITERSOLVE_POWER_PARAMS(X)                                                              \
   X(rows) X(cols) X(trusted) X(maxIterations) X(rtol) X(history) X(timeLimitMs)
-#define ITERSOLVE_POWER_STATS(X) \
+#define ITERSOLVE_POWER_STATS(X)                                                               \
   X(reason) X(iterations) X(eigenvalue) X(change) X(matvecs) X(elapsedMs)
 // Krylov methods, by the index the io `method` slot holds.
 #define ITERSOLVE_METHODS(X) X(cg) X(bicgstab) X(gmres) X(minres) X(conjugateDirection) X(gcrotmk)
@@ -37,6 +37,30 @@ namespace layout {
 #define ITERSOLVE_STATIONARY_METHODS(X) X(jacobi) X(gaussSeidel) X(sor) X(ssor)
 #define ITERSOLVE_SWEEPS(X) X(forward) X(backward) X(symmetric)
 #define ITERSOLVE_ORDERINGS(X) X(natural) X(multicolor)
+// Optimal transport (native/ot/ot.hpp, bindings/ot.cpp): one stats list for every OT operation
+// (`method` holds the index in the Sinkhorn methods' list: the method that ran).
+#define ITERSOLVE_OT_STATS(X)                                                                  \
+  X(reason) X(iterations) X(marginalError) X(cost) X(objective) X(method) X(warmupIterations)  \
+  X(newtonIterations) X(cgIterations) X(planNnz) X(elapsedMs)
+#define ITERSOLVE_SINKHORN_PARAMS(X)                                                           \
+  X(n) X(m) X(method) X(epsilon) X(tol) X(maxIterations) X(checkEvery) X(history)              \
+  X(warmStart) X(timeLimitMs)
+#define ITERSOLVE_SINKHORN_BATCH_PARAMS(X)                                                     \
+  X(n) X(m) X(k) X(method) X(epsilon) X(tol) X(maxIterations) X(checkEvery)                    \
+  X(history) X(timeLimitMs)
+#define ITERSOLVE_SINKHORN_NEWTON_PARAMS(X)                                                    \
+  X(n) X(m) X(epsilon) X(tol) X(warmupIterations) X(maxNewtonIterations)                       \
+  X(sparsity) X(cgRtol) X(cgMaxIterations) X(plan) X(sparseDropTol) X(history) X(warmStart)    \
+  X(timeLimitMs)
+#define ITERSOLVE_EMD_PARAMS(X) X(n) X(m) X(maxIterations) X(timeLimitMs)
+#define ITERSOLVE_COST_MATRIX_PARAMS(X) X(n) X(m) X(d) X(metric)
+// Lists whose names are not C++ identifiers ('auto', 'epsilon-scaling'): Y(identifier, "name").
+#define ITERSOLVE_SINKHORN_METHODS(Y)                                                          \
+  Y(automatic, "auto") Y(scaling, "scaling") Y(log, "log") Y(stabilized, "stabilized")         \
+  Y(epsilonScaling, "epsilon-scaling")
+#define ITERSOLVE_METRICS(X) X(sqeuclidean) X(euclidean) X(cityblock)
+// The plan a Sinkhorn-Newton run returns (the newton io's `plan` slot).
+#define ITERSOLVE_PLAN_KINDS(X) X(none) X(dense) X(sparse)
 
 // clang-format on
 #define ITERSOLVE_ENUM_ITEM(n) n,
@@ -73,13 +97,44 @@ enum : int { ITERSOLVE_SWEEPS(ITERSOLVE_ENUM_ITEM) kCount };
 namespace ordering {
 enum : int { ITERSOLVE_ORDERINGS(ITERSOLVE_ENUM_ITEM) kCount };
 }
+namespace ot_stats {
+enum : int { ITERSOLVE_OT_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace sinkhorn {
+enum : int { ITERSOLVE_SINKHORN_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace sinkhorn_batch {
+enum : int { ITERSOLVE_SINKHORN_BATCH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace sinkhorn_newton {
+enum : int { ITERSOLVE_SINKHORN_NEWTON_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace emd {
+enum : int { ITERSOLVE_EMD_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace cost_matrix {
+enum : int { ITERSOLVE_COST_MATRIX_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace sinkhorn_method {
+#define ITERSOLVE_ENUM_ITEM2(id, name) id,
+enum : int { ITERSOLVE_SINKHORN_METHODS(ITERSOLVE_ENUM_ITEM2) kCount };
+#undef ITERSOLVE_ENUM_ITEM2
+}  // namespace sinkhorn_method
+namespace metric {
+enum : int { ITERSOLVE_METRICS(ITERSOLVE_ENUM_ITEM) kCount };
+}
+namespace plan_kind {
+enum : int { ITERSOLVE_PLAN_KINDS(ITERSOLVE_ENUM_ITEM) kCount };
+}
 #undef ITERSOLVE_ENUM_ITEM
 
 // Name of method m (0 <= m < method::kCount).
 const char* method_name(int m);
 
 // The exported `layout` object: { reasons, errorCodes, methods, krylov: { params, stats },
-// batch, sketch, power, stationary: { params, stats, methods, sweeps, orderings } }.
+// batch, sketch, power, stationary: { params, stats, methods, sweeps, orderings }, sinkhorn:
+// { params, stats, methods }, sinkhornBatch, sinkhornNewton: { params, stats, plans }, emd,
+// costMatrix: { params, metrics } }.
 Napi::Object make_layout(Napi::Env env);
 
 }  // namespace layout

@@ -142,6 +142,87 @@ export const SWEEPS = ['forward', 'backward', 'symmetric'] as const;
 export const ORDERINGS = ['natural', 'multicolor'] as const;
 
 /**
+ * Stats of every optimal-transport operation (per pair, for sinkhornBatch); `method` holds the
+ * index in SINKHORN_METHODS of the method that ran.
+ * @internal
+ */
+export const OT_STATS = [
+  'reason',
+  'iterations',
+  'marginalError',
+  'cost',
+  'objective',
+  'method',
+  'warmupIterations',
+  'newtonIterations',
+  'cgIterations',
+  'planNnz',
+  'elapsedMs',
+] as const;
+/** @internal */
+export const SINKHORN_PARAMS = [
+  'n',
+  'm',
+  'method',
+  'epsilon',
+  'tol',
+  'maxIterations',
+  'checkEvery',
+  'history',
+  'warmStart',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const SINKHORN_BATCH_PARAMS = [
+  'n',
+  'm',
+  'k',
+  'method',
+  'epsilon',
+  'tol',
+  'maxIterations',
+  'checkEvery',
+  'history',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const SINKHORN_NEWTON_PARAMS = [
+  'n',
+  'm',
+  'epsilon',
+  'tol',
+  'warmupIterations',
+  'maxNewtonIterations',
+  'sparsity',
+  'cgRtol',
+  'cgMaxIterations',
+  'plan',
+  'sparseDropTol',
+  'history',
+  'warmStart',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const EMD_PARAMS = ['n', 'm', 'maxIterations', 'timeLimitMs'] as const;
+/** @internal */
+export const COST_MATRIX_PARAMS = ['n', 'm', 'd', 'metric'] as const;
+/** Sinkhorn methods, by the index the sinkhorn io's `method` slot (and the `method` stat) holds. */
+export const SINKHORN_METHODS = [
+  'auto',
+  'scaling',
+  'log',
+  'stabilized',
+  'epsilon-scaling',
+] as const;
+/** Ground metrics of costMatrix, by the index of the costMatrix io's `metric` slot. */
+export const METRICS = ['sqeuclidean', 'euclidean', 'cityblock'] as const;
+/**
+ * The plan a Sinkhorn-Newton run returns, by the index of its io's `plan` slot.
+ * @internal
+ */
+export const PLAN_KINDS = ['none', 'dense', 'sparse'] as const;
+
+/**
  * Name → index of a list of slot names.
  * @internal
  */
@@ -181,6 +262,16 @@ export const SKETCH = slots(SKETCH_PARAMS, SOLVE_STATS);
 export const POWER = slots(POWER_PARAMS, POWER_STATS);
 /** @internal */
 export const STATIONARY = slots(STATIONARY_PARAMS, SOLVE_STATS);
+/** @internal */
+export const SINKHORN = slots(SINKHORN_PARAMS, OT_STATS);
+/** @internal */
+export const SINKHORN_BATCH = slots(SINKHORN_BATCH_PARAMS, OT_STATS);
+/** @internal */
+export const SINKHORN_NEWTON = slots(SINKHORN_NEWTON_PARAMS, OT_STATS);
+/** @internal */
+export const EMD = slots(EMD_PARAMS, OT_STATS);
+/** @internal */
+export const COST_MATRIX = slots(COST_MATRIX_PARAMS, [] as const);
 
 /**
  * Method name → the `method` slot's value.
@@ -203,6 +294,16 @@ export const STATIONARY_INDEX = Object.freeze({
 });
 
 /**
+ * Sinkhorn method, metric and plan kind name → the value of its io slot.
+ * @internal
+ */
+export const OT_INDEX = Object.freeze({
+  method: indexOf(SINKHORN_METHODS),
+  metric: indexOf(METRICS),
+  plan: indexOf(PLAN_KINDS),
+});
+
+/**
  * The same object the addon exports as `layout` (what test/layout.test.ts compares).
  * @internal
  */
@@ -221,4 +322,9 @@ export const LAYOUT = {
     sweeps: SWEEPS,
     orderings: ORDERINGS,
   },
+  sinkhorn: { params: SINKHORN_PARAMS, stats: OT_STATS, methods: SINKHORN_METHODS },
+  sinkhornBatch: { params: SINKHORN_BATCH_PARAMS, stats: OT_STATS },
+  sinkhornNewton: { params: SINKHORN_NEWTON_PARAMS, stats: OT_STATS, plans: PLAN_KINDS },
+  emd: { params: EMD_PARAMS, stats: OT_STATS },
+  costMatrix: { params: COST_MATRIX_PARAMS, metrics: METRICS },
 } as const;

@@ -56,6 +56,11 @@ export interface NativeLayout {
     sweeps: string[];
     orderings: string[];
   };
+  sinkhorn: { params: string[]; stats: string[]; methods: string[] };
+  sinkhornBatch: { params: string[]; stats: string[] };
+  sinkhornNewton: { params: string[]; stats: string[]; plans: string[] };
+  emd: { params: string[]; stats: string[] };
+  costMatrix: { params: string[]; metrics: string[] };
 }
 
 export interface NativeBinding {

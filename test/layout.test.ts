@@ -21,6 +21,11 @@ type NativeLayout = {
     sweeps: string[];
     orderings: string[];
   };
+  sinkhorn: { params: string[]; stats: string[]; methods: string[] };
+  sinkhornBatch: { params: string[]; stats: string[] };
+  sinkhornNewton: { params: string[]; stats: string[]; plans: string[] };
+  emd: { params: string[]; stats: string[] };
+  costMatrix: { params: string[]; metrics: string[] };
 };
 
 const nat = (native() as unknown as { layout?: NativeLayout }).layout;
@@ -38,7 +43,17 @@ t.test('reasons, error codes and methods agree with the addon, in order', async 
 
 t.test('every operation’s params and stats agree with the addon', async (t) => {
   if (!nat) return t.fail('no native layout');
-  for (const op of ['krylov', 'batch', 'sketch', 'power', 'stationary'] as const) {
+  for (const op of [
+    'krylov',
+    'batch',
+    'sketch',
+    'power',
+    'stationary',
+    'sinkhorn',
+    'sinkhornBatch',
+    'sinkhornNewton',
+    'emd',
+  ] as const) {
     t.strictSame(nat[op].params, [...L.LAYOUT[op].params], `${op}.params`);
     t.strictSame(nat[op].stats, [...L.LAYOUT[op].stats], `${op}.stats`);
   }
@@ -48,6 +63,14 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
       [...L.LAYOUT.stationary[list]],
       `stationary.${list} (the native enums' order)`,
     );
+  t.strictSame(
+    nat.sinkhorn.methods,
+    [...L.SINKHORN_METHODS],
+    'sinkhorn.methods (ot::SinkhornMethod)',
+  );
+  t.strictSame(nat.sinkhornNewton.plans, [...L.PLAN_KINDS], 'sinkhornNewton.plans');
+  t.strictSame(nat.costMatrix.params, [...L.COST_MATRIX_PARAMS], 'costMatrix.params');
+  t.strictSame(nat.costMatrix.metrics, [...L.METRICS], 'costMatrix.metrics (ot::Metric)');
   // the whole object, so a list the addon adds later is noticed too
   t.strictSame(Object.keys(nat).sort(), Object.keys(L.LAYOUT).sort(), 'the same lists');
   t.strictSame(
@@ -72,7 +95,20 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
     ],
     [3, 2, 1],
   );
-  for (const S of [L.KRYLOV, L.BATCH, L.SKETCH, L.POWER, L.STATIONARY]) {
+  t.equal(L.OT_INDEX.method['epsilon-scaling'], 4);
+  t.equal(L.SINKHORN.s.elapsedMs, L.OT_STATS.length - 1);
+  for (const S of [
+    L.KRYLOV,
+    L.BATCH,
+    L.SKETCH,
+    L.POWER,
+    L.STATIONARY,
+    L.SINKHORN,
+    L.SINKHORN_BATCH,
+    L.SINKHORN_NEWTON,
+    L.EMD,
+    L.COST_MATRIX,
+  ]) {
     S.params.forEach((name, i) => t.equal((S.p as Record<string, number>)[name], i, name));
     S.stats.forEach((name, i) => t.equal((S.s as Record<string, number>)[name], i, name));
   }
