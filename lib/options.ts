@@ -9,7 +9,14 @@
  */
 import type { Progress } from './async';
 import { ItersolveError } from './errors';
-import { METHODS, ORDERINGS, STATIONARY_METHODS, SWEEPS } from './layout';
+import {
+  METHODS,
+  METRICS,
+  ORDERINGS,
+  SINKHORN_METHODS,
+  STATIONARY_METHODS,
+  SWEEPS,
+} from './layout';
 import * as v from './validate';
 
 /** A Krylov method's name (its index in the krylov io's `method` slot is its position in METHODS). */
@@ -18,9 +25,19 @@ export type SolverMethod = (typeof METHODS)[number];
 /** A stationary method's name (Jacobi, Gauss-Seidel, SOR, SSOR). */
 export type StationaryMethod = (typeof STATIONARY_METHODS)[number];
 
+/** The optimal-transport operations (lib/ot.ts). */
+export type OtOperation =
+  'sinkhorn' | 'sinkhornBatch' | 'sinkhornNewton' | 'emd' | 'wasserstein' | 'costMatrix';
+
 /** Every operation that takes an options object. */
 export type Operation =
-  SolverMethod | StationaryMethod | 'cgBatch' | 'sketchSolve' | 'powerIteration' | 'preconditioner';
+  | SolverMethod
+  | StationaryMethod
+  | OtOperation
+  | 'cgBatch'
+  | 'sketchSolve'
+  | 'powerIteration'
+  | 'preconditioner';
 
 /** The public names of an operation's Sync and Promise forms (for messages). */
 export const OPERATION_NAMES: {
@@ -40,6 +57,12 @@ export const OPERATION_NAMES: {
   sketchSolve: { sync: 'sketchSolveSync', async: 'sketchSolve' },
   powerIteration: { sync: 'powerIterationSync', async: 'powerIteration' },
   preconditioner: { sync: 'Preconditioner.create' },
+  sinkhorn: { sync: 'sinkhornSync', async: 'sinkhorn' },
+  sinkhornBatch: { sync: 'sinkhornBatchSync', async: 'sinkhornBatch' },
+  sinkhornNewton: { sync: 'sinkhornNewtonSync', async: 'sinkhornNewton' },
+  emd: { sync: 'emdSync', async: 'emd' },
+  wasserstein: { sync: 'wassersteinSync', async: 'wasserstein' },
+  costMatrix: { sync: 'costMatrix' },
 };
 
 /** What a default or a range bound may depend on. */
@@ -59,11 +82,20 @@ type Computed<T> = T | ((c: OptionContext) => T);
  * - integer: an integer in [min, max]
  * - boolean, enum (one of `values`)
  * - vector: a Float64Array (the facade checks its length)
+ * - object: a plain object (its contents checked by the facade, e.g. warmStart { f, g })
  * - preconditioner: a PreconditionerSpec (resolved by the facade, which knows n)
  * - signal: an AbortSignal; function: a function
  */
 export type OptionKind =
-  'number' | 'integer' | 'boolean' | 'enum' | 'vector' | 'preconditioner' | 'signal' | 'function';
+  | 'number'
+  | 'integer'
+  | 'boolean'
+  | 'enum'
+  | 'vector'
+  | 'object'
+  | 'preconditioner'
+  | 'signal'
+  | 'function';
 
 /** What may differ per operation. */
 export interface OptionVariant {
@@ -73,6 +105,8 @@ export interface OptionVariant {
   min?: Computed<number>;
   max?: Computed<number>;
   doc?: string;
+  /** enum kind: the values this operation accepts (e.g. plan 'sparse' for sinkhornNewton only). */
+  values?: readonly string[];
 }
 
 export interface OptionSpec extends OptionVariant {
@@ -116,6 +150,23 @@ const STATIONARY_MAXIT = {
   doc: 'Iteration limit (reason max-iterations); one iteration is one sweep, a symmetric one (forward then backward) counting once.',
 };
 const MAX_INT = 2 ** 52;
+/** Optimal transport (lib/ot.ts): wasserstein passes its options on to the method it runs. */
+const OT_ITERATIVE: readonly Operation[] = [
+  'sinkhorn',
+  'sinkhornBatch',
+  'sinkhornNewton',
+  'emd',
+  'wasserstein',
+];
+const ENTROPIC: readonly Operation[] = [
+  'sinkhorn',
+  'sinkhornBatch',
+  'sinkhornNewton',
+  'wasserstein',
+];
+const NEWTON: readonly Operation[] = ['sinkhornNewton', 'wasserstein'];
+/** wasserstein passes an option on as given: the method it runs applies its own default. */
+const PASSED_ON: OptionVariant = { default: undefined, defaultText: undefined };
 
 /** Every option of every operation, in the order they are checked. */
 export const OPTIONS: readonly OptionSpec[] = [
@@ -138,7 +189,74 @@ export const OPTIONS: readonly OptionSpec[] = [
     ops: ITERATIVE,
     doc: 'Where the solution goes; it may be `x0`. Default: a new array.',
     flag: null,
-    per: { powerIteration: { doc: 'Where the eigenvector estimate goes. Default: a new array.' } },
+    per: {
+      powerIteration: { doc: 'Where the eigenvector estimate goes. Default: a new array.' },
+      sinkhorn: {
+        doc: "Where the dense plan goes (n×m row-major; plan 'dense'). Default: a new array.",
+      },
+      sinkhornNewton: {
+        doc: "Where the dense plan goes (n×m row-major; plan 'dense'). Default: a new array.",
+      },
+      wasserstein: { doc: "Where a dense plan goes (see the method's own `out`)." },
+      costMatrix: { doc: 'Where the n×m cost matrix goes (row-major). Default: a new array.' },
+    },
+  },
+  {
+    key: 'epsilon',
+    kind: 'number',
+    min: 0,
+    exclusive: true,
+    ops: ENTROPIC,
+    doc: 'Entropic regularisation ε > 0 (required): minimise ⟨C, P⟩ + ε Σ P (log P − 1).',
+    flag: '--epsilon',
+    per: {
+      wasserstein: {
+        doc: 'Entropic regularisation ε > 0: Sinkhorn (or method newton) on C^p; absent: exact (emd).',
+      },
+    },
+  },
+  {
+    key: 'method',
+    kind: 'enum',
+    values: SINKHORN_METHODS,
+    default: 'auto',
+    ops: ['sinkhorn', 'sinkhornBatch', 'wasserstein'],
+    doc: "'auto' (scaling where exp(−C/ε) stays in double range, else log), 'scaling' (Sinkhorn-Knopp), 'log' (log-domain), 'stabilized' (scalings absorbed into the potentials) or 'epsilon-scaling' (ε annealed down to its target).",
+    flag: null,
+    per: {
+      wasserstein: {
+        ...PASSED_ON,
+        values: [...SINKHORN_METHODS, 'newton'],
+        doc: "With epsilon: a Sinkhorn method (default 'auto') or 'newton' (sinkhornNewton).",
+      },
+    },
+  },
+  {
+    key: 'metric',
+    kind: 'enum',
+    values: METRICS,
+    default: 'sqeuclidean',
+    ops: ['costMatrix'],
+    doc: "C_ij = ‖x_i − y_j‖₂² ('sqeuclidean'), ‖x_i − y_j‖₂ ('euclidean') or ‖x_i − y_j‖₁ ('cityblock').",
+    flag: '--metric',
+  },
+  {
+    key: 'dimension',
+    kind: 'integer',
+    min: 1,
+    max: 2147483647,
+    ops: ['costMatrix'],
+    doc: 'd, the points’ dimension, when X and Y are Float64Arrays (n·d and m·d entries, row-major).',
+    flag: null,
+  },
+  {
+    key: 'p',
+    kind: 'number',
+    default: 1,
+    min: 1,
+    ops: ['wasserstein'],
+    doc: 'The order p ≥ 1: solves with C^p (elementwise) and reports distance = cost^(1/p).',
+    flag: null,
   },
   {
     key: 'sketch',
@@ -241,6 +359,101 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--ordering',
   },
   {
+    key: 'tol',
+    kind: 'number',
+    default: 1e-9,
+    min: 0,
+    ops: ENTROPIC,
+    doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
+    flag: '--tol',
+    per: { sinkhornNewton: { default: 1e-12 }, wasserstein: PASSED_ON },
+    instead: Object.fromEntries(ITERATIVE.map((op) => [op, 'rtol'])),
+  },
+  {
+    key: 'checkEvery',
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: MAX_INT,
+    ops: ['sinkhorn', 'sinkhornBatch', 'wasserstein'],
+    doc: 'Iterations between two checks of the marginal error (the last one is always checked).',
+    flag: '--check-every',
+    per: { wasserstein: PASSED_ON },
+  },
+  {
+    key: 'warmStart',
+    kind: 'object',
+    ops: ['sinkhorn', 'sinkhornNewton', 'wasserstein'],
+    doc: 'Start potentials { f (n), g (m) } (Float64Arrays, not modified), e.g. a previous result’s.',
+    flag: null,
+  },
+  {
+    key: 'plan',
+    kind: 'enum',
+    values: ['dense', 'none'],
+    default: 'dense',
+    ops: ['sinkhorn', 'sinkhornNewton', 'wasserstein'],
+    doc: "'dense' (the n×m plan as a Float64Array) or 'none' (potentials only).",
+    flag: null,
+    per: {
+      sinkhornNewton: {
+        values: ['dense', 'sparse', 'none'],
+        doc: "'dense' (n×m Float64Array), 'sparse' (a CsrMatrix without the entries below sparseDropTol·max) or 'none'.",
+      },
+      wasserstein: { ...PASSED_ON, values: ['dense', 'sparse', 'none'] },
+    },
+  },
+  {
+    key: 'warmupIterations',
+    kind: 'integer',
+    default: 20,
+    min: 0,
+    max: MAX_INT,
+    ops: NEWTON,
+    doc: 'Log-domain Sinkhorn iterations before the Newton steps.',
+    flag: '--warmup-iterations',
+    per: { wasserstein: PASSED_ON },
+  },
+  {
+    key: 'maxNewtonIterations',
+    kind: 'integer',
+    default: 100,
+    min: 0,
+    max: MAX_INT,
+    ops: NEWTON,
+    doc: 'Newton step limit (reason max-iterations).',
+    flag: '--max-newton-iterations',
+    per: { wasserstein: PASSED_ON },
+  },
+  {
+    key: 'sparsity',
+    kind: 'integer',
+    default: 8,
+    min: 1,
+    max: 2147483647,
+    ops: NEWTON,
+    doc: 'Plan entries kept per row in the sparsified Hessian (raised adaptively when needed).',
+    flag: '--sparsity',
+    per: { wasserstein: PASSED_ON },
+  },
+  {
+    key: 'cg',
+    kind: 'object',
+    ops: NEWTON,
+    doc: 'The Newton systems’ CG: { rtol (default 1e-10), maxIterations (default 10·(n + m)) }.',
+    flag: null,
+  },
+  {
+    key: 'sparseDropTol',
+    kind: 'number',
+    default: 0,
+    min: 0,
+    ops: NEWTON,
+    doc: "plan 'sparse': drop entries below sparseDropTol · max(P) (0: keep every positive entry).",
+    flag: null,
+    per: { wasserstein: PASSED_ON },
+  },
+  {
     key: 'rtol',
     kind: 'number',
     default: 1e-8,
@@ -255,6 +468,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       sor: STATIONARY_RTOL,
       ssor: STATIONARY_RTOL,
     },
+    instead: Object.fromEntries(ENTROPIC.map((op) => [op, 'tol'])),
   },
   {
     key: 'atol',
@@ -272,7 +486,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '10·n',
     min: 0,
     max: MAX_INT,
-    ops: ITERATIVE,
+    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornBatch', 'emd', 'wasserstein'],
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
     per: {
@@ -289,6 +503,22 @@ export const OPTIONS: readonly OptionSpec[] = [
         doc: 'Projection steps.',
       },
       powerIteration: { default: 1000, defaultText: undefined },
+      sinkhorn: {
+        default: 1000,
+        defaultText: undefined,
+        doc: 'Iteration limit (one iteration: f then g).',
+      },
+      sinkhornBatch: {
+        default: 1000,
+        defaultText: undefined,
+        doc: 'Iteration limit of every pair (one iteration: f then g).',
+      },
+      emd: {
+        default: 100000000,
+        defaultText: undefined,
+        doc: 'Pivot limit of the network simplex (reason max-iterations: a feasible, not optimal, plan).',
+      },
+      wasserstein: { ...PASSED_ON, doc: 'Iteration limit of the method run (emd: pivots).' },
       jacobi: STATIONARY_MAXIT,
       gaussSeidel: STATIONARY_MAXIT,
       sor: STATIONARY_MAXIT,
@@ -349,10 +579,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'history',
     kind: 'boolean',
     default: false,
-    ops: ITERATIVE,
+    ops: [...ITERATIVE, ...ENTROPIC],
     doc: 'Record the residual norm per iteration (history[0] is the initial one).',
     flag: null,
-    per: { powerIteration: { doc: 'Record the eigenvalue estimate per iteration.' } },
+    per: {
+      powerIteration: { doc: 'Record the eigenvalue estimate per iteration.' },
+      sinkhorn: { doc: 'Record the marginal error at every check (every checkEvery iterations).' },
+      sinkhornBatch: { doc: 'Record every pair’s marginal error at every check.' },
+      sinkhornNewton: {
+        doc: 'Record the marginal error after each warm-up check and Newton step.',
+      },
+      wasserstein: {
+        ...PASSED_ON,
+        doc: 'Record the marginal error per check (see the method run).',
+      },
+    },
   },
   {
     key: 'trueResidualEvery',
@@ -369,14 +610,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     min: 0,
     exclusive: true,
-    ops: ITERATIVE,
+    ops: [...ITERATIVE, ...OT_ITERATIVE],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
   },
   {
     key: 'signal',
     kind: 'signal',
-    ops: ITERATIVE,
+    ops: [...ITERATIVE, ...OT_ITERATIVE],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
@@ -384,7 +625,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'onProgress',
     kind: 'function',
-    ops: ITERATIVE,
+    ops: [...ITERATIVE, ...OT_ITERATIVE],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
     flag: null,
@@ -519,6 +760,21 @@ export interface ResolvedOptions {
   timeLimitMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  // optimal transport (lib/ot.ts)
+  epsilon?: number;
+  method: string;
+  metric: (typeof METRICS)[number];
+  dimension?: number;
+  p: number;
+  tol: number;
+  checkEvery: number;
+  warmStart?: object;
+  plan: 'dense' | 'sparse' | 'none';
+  warmupIterations: number;
+  maxNewtonIterations: number;
+  sparsity: number;
+  cg?: object;
+  sparseDropTol: number;
 }
 
 function bound(b: Computed<number> | undefined, c: OptionContext): number | undefined {
@@ -578,6 +834,15 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
       return value;
     case 'vector':
       return v.f64(s.key, value);
+    case 'object':
+      if (
+        typeof value !== 'object' ||
+        value === null ||
+        Array.isArray(value) ||
+        ArrayBuffer.isView(value)
+      )
+        throw v.invalid(s.key, 'an object', value);
+      return value;
     case 'signal':
       if (!isAbortSignal(value)) throw v.invalid(s.key, 'an AbortSignal', value);
       return value;
