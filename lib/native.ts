@@ -218,6 +218,98 @@ export interface NativeBinding {
       options: NativeJobOptions,
     ]
   ): Promise<Float64Array | undefined>;
+  // Optimal transport (bindings/ot.cpp): a, b, C read, f, g (and a dense plan) written in place.
+  sinkhorn(
+    ...args: [
+      a: Float64Array,
+      b: Float64Array,
+      C: Float64Array,
+      f: Float64Array,
+      g: Float64Array,
+      plan: Float64Array | null,
+      io: Float64Array,
+    ]
+  ): NativeOtRun;
+  sinkhornAsync(
+    ...args: [
+      a: Float64Array,
+      b: Float64Array,
+      C: Float64Array,
+      f: Float64Array,
+      g: Float64Array,
+      plan: Float64Array | null,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<NativeOtRun>;
+  sinkhornBatch(
+    ...args: [
+      A: Float64Array,
+      B: Float64Array,
+      C: Float64Array,
+      F: Float64Array,
+      G: Float64Array,
+      io: Float64Array,
+      stats: Float64Array,
+    ]
+  ): { history?: Float64Array[] };
+  sinkhornBatchAsync(
+    ...args: [
+      A: Float64Array,
+      B: Float64Array,
+      C: Float64Array,
+      F: Float64Array,
+      G: Float64Array,
+      io: Float64Array,
+      stats: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<{ history?: Float64Array[] }>;
+  sinkhornNewton(
+    ...args: [
+      a: Float64Array,
+      b: Float64Array,
+      C: Float64Array,
+      f: Float64Array,
+      g: Float64Array,
+      plan: Float64Array | null,
+      io: Float64Array,
+    ]
+  ): NativeOtRun;
+  sinkhornNewtonAsync(
+    ...args: [
+      a: Float64Array,
+      b: Float64Array,
+      C: Float64Array,
+      f: Float64Array,
+      g: Float64Array,
+      plan: Float64Array | null,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<NativeOtRun>;
+  emd(
+    ...args: [
+      a: Float64Array,
+      b: Float64Array,
+      C: Float64Array,
+      f: Float64Array,
+      g: Float64Array,
+      io: Float64Array,
+    ]
+  ): NativeOtRun & { plan: NativeCsr };
+  emdAsync(
+    ...args: [
+      a: Float64Array,
+      b: Float64Array,
+      C: Float64Array,
+      f: Float64Array,
+      g: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<NativeOtRun & { plan: NativeCsr }>;
+  costMatrix(X: Float64Array, Y: Float64Array, out: Float64Array, io: Float64Array): Float64Array;
   powerIteration(
     rowPtr: Int32Array,
     colIdx: Int32Array,
@@ -235,6 +327,13 @@ export interface NativeBinding {
       options: NativeJobOptions,
     ]
   ): Promise<Float64Array | undefined>;
+}
+
+/** What an optimal-transport operation resolves to (its figures are in io's stats). */
+export interface NativeOtRun {
+  history?: Float64Array;
+  /** sinkhornNewton with plan 'sparse', emd. */
+  plan?: NativeCsr;
 }
 
 /** What mmRead returns. */
