@@ -339,7 +339,7 @@ OtResult emd(const Engine& /*e*/, const Problem& p, double* f, double* g, csr::O
 
   NetworkSimplex ns(ns_n, ns_m, a.data(), b.data(), C, big);
   OtResult res;
-  int64_t pivots = 0, work = 0, since_poll = 0;
+  int64_t pivots = 0, work = 0, since_poll = 4096;  // poll before the first pivot too
   bool fresh = false;  // potentials recomputed since the last pivot
   constexpr int64_t kPollWork = int64_t(1) << 22;
   for (;;) {
