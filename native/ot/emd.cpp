@@ -134,7 +134,7 @@ class NetworkSimplex {
         const double mn = segment_min(Ci, pd, pi, j0, j1);
         if (mn < best) {  // its first position (the same expression, the same rounding)
           int64_t j = j0;
-          while (Ci[j] + pd[j] - pi != mn) ++j;
+          while (j + 1 < j1 && Ci[j] + pd[j] - pi != mn) ++j;
           best = mn;
           best_k = i * m_ + j;
         }

@@ -8,8 +8,9 @@
 //    larger ones (n up to 120, real and integer costs) against the Hungarian algorithm written
 //    here (an independent O(n³) method);
 //  - degenerate problems (integer costs with many ties, all-equal costs, a = b with a zero-cost
-//    diagonal), zeros in a and b (empty rows/columns, finite duals), 1×m and n×1, negative and
-//    shifted costs, b rescaled to sum(a), random non-square problems with random weights;
+//    diagonal, 400 small problems with integer masses and costs), zeros in a and b (empty
+//    rows/columns, finite duals), 1×m and n×1, negative and shifted costs, b rescaled to sum(a),
+//    random non-square problems with random weights;
 //  - max_iterations, abort and the time limit stop with a feasible plan and the right reason;
 //  - bad input: sum(b) ≠ sum(a) names "b", negative a names "a", non-finite C names "C".
 // Build and run:  test/native/build.sh emd_tests /tmp/out && /tmp/out/emd_tests
@@ -367,6 +368,31 @@ void test_zeros() {
   check_optimal(one, run(one));
 }
 
+// Many small problems with integer masses (zeros included) and integer costs: the most
+// degenerate bases there are.
+void test_small_integer() {
+  std::mt19937_64 rng(19);
+  std::uniform_int_distribution<int> Dn(1, 9), Dmass(0, 3), Dcost(0, 3);
+  for (int rep = 0; rep < 400; ++rep) {
+    Instance in;
+    in.n = Dn(rng);
+    in.m = Dn(rng);
+    in.a.resize(static_cast<size_t>(in.n));
+    int total = 0;
+    for (double& x : in.a) total += static_cast<int>(x = Dmass(rng));
+    if (total == 0) {
+      in.a[0] = 1;
+      total = 1;
+    }
+    in.b.assign(static_cast<size_t>(in.m), 0.0);
+    std::uniform_int_distribution<int64_t> Dcol(0, in.m - 1);
+    for (int u = 0; u < total; ++u) in.b[Dcol(rng)] += 1;
+    in.C.resize(static_cast<size_t>(in.n * in.m));
+    for (double& c : in.C) c = rep % 3 == 0 ? 1.0 : Dcost(rng);
+    check_optimal(in, run(in));
+  }
+}
+
 void test_vectors() {
   std::mt19937_64 rng(15);
   {  // 1×m: the plan is b itself
@@ -544,6 +570,7 @@ int main(int argc, char** argv) {
   test_hungarian();
   test_degenerate();
   test_zeros();
+  test_small_integer();
   test_vectors();
   test_random();
   test_stops();
