@@ -18,6 +18,7 @@ const testBins = [
   'sketch_tests',
   'ordering_tests',
   'stationary_tests',
+  'sinkhorn_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {

@@ -46,6 +46,21 @@ struct Kernels {
   // x += a p ; p = z + b p   (CG's direction update with the pending x update fused: p is read
   // once for both)
   void (*cg_direction)(double a, const double* z, double b, double* x, double* p, int64_t n);
+  // Optimal transport (native/ot/). out[j] = exp((s + g[j] − c[j])·inv_eps) for j in [0, m), g
+  // null meaning zeros; returns Σ out[j] (fixed summation order for a given m). The exp is
+  // vectorised (range reduction + polynomial, ≤ ~2 ulp on normal results); a result below
+  // 2^−1021 (argument < −708) is flushed to exactly 0 (no denormals, no slow paths, −∞ → 0), an
+  // argument above ln(DBL_MAX) gives +∞, NaN propagates. Each out[j] depends only on its own
+  // arguments (never on j or m): the same bits whatever slice of a row a caller passes.
+  double (*exp_row)(const double* g, const double* c, double s, double inv_eps, double* out,
+                    int64_t m);
+  // max over j of g[j] − c[j] (g null: zeros); −∞ for m = 0. (Exact log-sum-exp shifts.)
+  double (*max_diff)(const double* g, const double* c, int64_t m);
+  // One row of a cost matrix: out[j] = dist(x, y_j), j in [0, m), x (d), the points y_j given
+  // transposed (Yt + k·m holds coordinate k of every point). metric 0: Σ (x_k − y_jk)²,
+  // 1: its square root, 2: Σ |x_k − y_jk|.
+  void (*cost_row)(const double* x, const double* Yt, int64_t m, int64_t d, int metric,
+                   double* out);
 };
 
 // Per-ISA tables. Only those compiled for this architecture exist; the dispatcher knows which.

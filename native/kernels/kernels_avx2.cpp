@@ -97,6 +97,126 @@ double v_axpy_nrm2sq(double a, const double* __restrict x, double* __restrict y,
   return s;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Optimal transport: exp rows, max_diff, cost rows (the formulas of kernels_generic.inc's g_exp
+// and g_cost_row, four lanes at a time with FMA). Tails go through the same vector code on a
+// padded copy, so out[j] never depends on where j falls in the row.
+inline __m256d v_exp4(__m256d x) {
+  const __m256d lo = _mm256_set1_pd(kExpLo);
+  const __m256d under = _mm256_cmp_pd(x, lo, _CMP_LT_OQ);  // false for NaN
+  // max/min return their second operand when either is NaN: NaN goes through.
+  const __m256d xc = _mm256_min_pd(_mm256_set1_pd(kExpHi), _mm256_max_pd(lo, x));
+  const __m256d magic = _mm256_set1_pd(kExpMagic);
+  const __m256d t = _mm256_fmadd_pd(xc, _mm256_set1_pd(kExpLog2e), magic);
+  const __m256d kd = _mm256_sub_pd(t, magic);
+  __m256d r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kExpLn2Hi), xc);
+  r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kExpLn2Lo), r);
+  __m256d p = _mm256_set1_pd(kExpC[0]);
+  for (int q = 1; q < 14; ++q) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kExpC[q]));
+  const __m256i bits =
+      _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1022)), 52);
+  return _mm256_andnot_pd(under, _mm256_mul_pd(p, _mm256_castsi256_pd(bits)));
+}
+
+template <bool kHasG>
+double v_exp_row_t(const double* __restrict g, const double* __restrict c, double s, double inv_eps,
+                   double* __restrict out, int64_t m) {
+  const __m256d vs = _mm256_set1_pd(s), vi = _mm256_set1_pd(inv_eps);
+  __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+  int64_t j = 0;
+  for (; j + 8 <= m; j += 8) {
+    __m256d x0 = kHasG ? _mm256_add_pd(vs, _mm256_loadu_pd(g + j)) : vs;
+    __m256d x1 = kHasG ? _mm256_add_pd(vs, _mm256_loadu_pd(g + j + 4)) : vs;
+    x0 = _mm256_mul_pd(_mm256_sub_pd(x0, _mm256_loadu_pd(c + j)), vi);
+    x1 = _mm256_mul_pd(_mm256_sub_pd(x1, _mm256_loadu_pd(c + j + 4)), vi);
+    const __m256d e0 = v_exp4(x0), e1 = v_exp4(x1);
+    _mm256_storeu_pd(out + j, e0);
+    _mm256_storeu_pd(out + j + 4, e1);
+    a0 = _mm256_add_pd(a0, e0);
+    a1 = _mm256_add_pd(a1, e1);
+  }
+  for (; j < m; j += 4) {
+    const int64_t len = m - j < 4 ? m - j : 4;
+    alignas(32) double gb[4] = {0, 0, 0, 0}, cb[4] = {0, 0, 0, 0}, ob[4];
+    for (int64_t q = 0; q < len; ++q) {
+      if (kHasG) gb[q] = g[j + q];
+      cb[q] = c[j + q];
+    }
+    __m256d x = kHasG ? _mm256_add_pd(vs, _mm256_load_pd(gb)) : vs;
+    x = _mm256_mul_pd(_mm256_sub_pd(x, _mm256_load_pd(cb)), vi);
+    const __m256d e = v_exp4(x);
+    _mm256_store_pd(ob, e);
+    for (int64_t q = len; q < 4; ++q) ob[q] = 0.0;
+    for (int64_t q = 0; q < len; ++q) out[j + q] = ob[q];
+    a1 = _mm256_add_pd(a1, _mm256_load_pd(ob));
+  }
+  return hsum256(_mm256_add_pd(a0, a1));
+}
+
+double v_exp_row(const double* g, const double* c, double s, double inv_eps, double* out,
+                 int64_t m) {
+  return g != nullptr ? v_exp_row_t<true>(g, c, s, inv_eps, out, m)
+                      : v_exp_row_t<false>(g, c, s, inv_eps, out, m);
+}
+
+double v_max_diff(const double* g, const double* c, int64_t m) {
+  const __m256d ninf =
+      _mm256_castsi256_pd(_mm256_set1_epi64x(static_cast<int64_t>(0xFFF0000000000000u)));
+  __m256d a0 = ninf, a1 = ninf;
+  int64_t j = 0;
+  for (; j + 8 <= m; j += 8) {
+    const __m256d g0 = g != nullptr ? _mm256_loadu_pd(g + j) : _mm256_setzero_pd();
+    const __m256d g1 = g != nullptr ? _mm256_loadu_pd(g + j + 4) : _mm256_setzero_pd();
+    a0 = _mm256_max_pd(a0, _mm256_sub_pd(g0, _mm256_loadu_pd(c + j)));
+    a1 = _mm256_max_pd(a1, _mm256_sub_pd(g1, _mm256_loadu_pd(c + j + 4)));
+  }
+  alignas(32) double b[4];
+  _mm256_store_pd(b, _mm256_max_pd(a0, a1));
+  double mx = b[0];
+  for (int q = 1; q < 4; ++q) mx = b[q] > mx ? b[q] : mx;
+  for (; j < m; ++j) {
+    const double v = (g != nullptr ? g[j] : 0.0) - c[j];
+    if (v > mx) mx = v;
+  }
+  return mx;
+}
+
+void v_cost_row(const double* __restrict x, const double* __restrict Yt, int64_t m, int64_t d,
+                int metric, double* __restrict out) {
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  int64_t j = 0;
+  for (; j + 8 <= m; j += 8) {
+    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+    for (int64_t k = 0; k < d; ++k) {
+      const __m256d xk = _mm256_set1_pd(x[k]);
+      const __m256d t0 = _mm256_sub_pd(xk, _mm256_loadu_pd(Yt + k * m + j));
+      const __m256d t1 = _mm256_sub_pd(xk, _mm256_loadu_pd(Yt + k * m + j + 4));
+      if (metric == 2) {
+        a0 = _mm256_add_pd(a0, _mm256_andnot_pd(sign, t0));
+        a1 = _mm256_add_pd(a1, _mm256_andnot_pd(sign, t1));
+      } else {
+        a0 = _mm256_fmadd_pd(t0, t0, a0);
+        a1 = _mm256_fmadd_pd(t1, t1, a1);
+      }
+    }
+    if (metric == 1) {
+      a0 = _mm256_sqrt_pd(a0);
+      a1 = _mm256_sqrt_pd(a1);
+    }
+    _mm256_storeu_pd(out + j, a0);
+    _mm256_storeu_pd(out + j + 4, a1);
+  }
+  for (; j < m; ++j) {
+    double a = 0.0;
+    for (int64_t k = 0; k < d; ++k) {
+      const double t = x[k] - Yt[k * m + j];
+      a = metric == 2 ? a + (t < 0 ? -t : t)
+                      : _mm_cvtsd_f64(_mm_fmadd_sd(_mm_set_sd(t), _mm_set_sd(t), _mm_set_sd(a)));
+    }
+    out[j] = metric == 1 ? _mm_cvtsd_f64(_mm_sqrt_pd(_mm_set_sd(a))) : a;
+  }
+}
+
 #if defined(ITERSOLVE_BENCH_VARIANTS)
 // ---------------------------------------------------------------------------------------------
 // Bench-only alternative SpMV (compiled by bench/native/build.sh, never by the library build):
@@ -185,6 +305,9 @@ constexpr itersolve::Kernels make_table() {
   t.axpy_nrm2sq = v_axpy_nrm2sq;
   t.sum = v_sum;
   t.cg_direction = g_cg_direction;
+  t.exp_row = v_exp_row;
+  t.max_diff = v_max_diff;
+  t.cost_row = v_cost_row;
   return t;
 }
 constexpr itersolve::Kernels kTable = make_table();

@@ -108,6 +108,91 @@ double v_axpy_nrm2sq(double a, const double* __restrict x, double* __restrict y,
   return _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Optimal transport: exp rows, max_diff, cost rows (kernels_generic.inc's g_exp / g_cost_row
+// formulas, eight lanes at a time with FMA; tails through the same code under a mask).
+inline __m512d v_exp8(__m512d x) {
+  const __m512d lo = _mm512_set1_pd(kExpLo);
+  const __mmask8 keep = _mm512_cmp_pd_mask(x, lo, _CMP_NLT_UQ);  // x ≥ lo or NaN
+  const __m512d xc = _mm512_min_pd(_mm512_set1_pd(kExpHi), _mm512_max_pd(lo, x));
+  const __m512d magic = _mm512_set1_pd(kExpMagic);
+  const __m512d t = _mm512_fmadd_pd(xc, _mm512_set1_pd(kExpLog2e), magic);
+  const __m512d kd = _mm512_sub_pd(t, magic);
+  __m512d r = _mm512_fnmadd_pd(kd, _mm512_set1_pd(kExpLn2Hi), xc);
+  r = _mm512_fnmadd_pd(kd, _mm512_set1_pd(kExpLn2Lo), r);
+  __m512d p = _mm512_set1_pd(kExpC[0]);
+  for (int q = 1; q < 14; ++q) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(kExpC[q]));
+  const __m512i bits =
+      _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), _mm512_set1_epi64(1022)), 52);
+  return _mm512_maskz_mul_pd(keep, p, _mm512_castsi512_pd(bits));
+}
+
+template <bool kHasG>
+double v_exp_row_t(const double* __restrict g, const double* __restrict c, double s, double inv_eps,
+                   double* __restrict out, int64_t m) {
+  const __m512d vs = _mm512_set1_pd(s), vi = _mm512_set1_pd(inv_eps);
+  __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
+  int64_t j = 0;
+  for (; j + 16 <= m; j += 16) {
+    __m512d x0 = kHasG ? _mm512_add_pd(vs, _mm512_loadu_pd(g + j)) : vs;
+    __m512d x1 = kHasG ? _mm512_add_pd(vs, _mm512_loadu_pd(g + j + 8)) : vs;
+    x0 = _mm512_mul_pd(_mm512_sub_pd(x0, _mm512_loadu_pd(c + j)), vi);
+    x1 = _mm512_mul_pd(_mm512_sub_pd(x1, _mm512_loadu_pd(c + j + 8)), vi);
+    const __m512d e0 = v_exp8(x0), e1 = v_exp8(x1);
+    _mm512_storeu_pd(out + j, e0);
+    _mm512_storeu_pd(out + j + 8, e1);
+    a0 = _mm512_add_pd(a0, e0);
+    a1 = _mm512_add_pd(a1, e1);
+  }
+  for (; j < m; j += 8) {
+    const int64_t len = m - j < 8 ? m - j : 8;
+    const __mmask8 mk = static_cast<__mmask8>((1u << len) - 1u);
+    __m512d x = kHasG ? _mm512_add_pd(vs, _mm512_maskz_loadu_pd(mk, g + j)) : vs;
+    x = _mm512_mul_pd(_mm512_sub_pd(x, _mm512_maskz_loadu_pd(mk, c + j)), vi);
+    const __m512d e = _mm512_maskz_mov_pd(mk, v_exp8(x));
+    _mm512_mask_storeu_pd(out + j, mk, e);
+    a1 = _mm512_add_pd(a1, e);
+  }
+  return _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+}
+
+double v_exp_row(const double* g, const double* c, double s, double inv_eps, double* out,
+                 int64_t m) {
+  return g != nullptr ? v_exp_row_t<true>(g, c, s, inv_eps, out, m)
+                      : v_exp_row_t<false>(g, c, s, inv_eps, out, m);
+}
+
+double v_max_diff(const double* g, const double* c, int64_t m) {
+  const __m512d ninf =
+      _mm512_castsi512_pd(_mm512_set1_epi64(static_cast<int64_t>(0xFFF0000000000000u)));
+  __m512d a0 = ninf;
+  int64_t j = 0;
+  for (; j < m; j += 8) {
+    const int64_t len = m - j < 8 ? m - j : 8;
+    const __mmask8 mk = static_cast<__mmask8>((1u << len) - 1u);
+    const __m512d gv = g != nullptr ? _mm512_maskz_loadu_pd(mk, g + j) : _mm512_setzero_pd();
+    a0 = _mm512_mask_max_pd(a0, mk, a0, _mm512_sub_pd(gv, _mm512_maskz_loadu_pd(mk, c + j)));
+  }
+  return _mm512_reduce_max_pd(a0);
+}
+
+void v_cost_row(const double* __restrict x, const double* __restrict Yt, int64_t m, int64_t d,
+                int metric, double* __restrict out) {
+  const __m512d sign = _mm512_set1_pd(-0.0);
+  for (int64_t j = 0; j < m; j += 8) {
+    const int64_t len = m - j < 8 ? m - j : 8;
+    const __mmask8 mk = static_cast<__mmask8>((1u << len) - 1u);
+    __m512d a = _mm512_setzero_pd();
+    for (int64_t k = 0; k < d; ++k) {
+      const __m512d t =
+          _mm512_sub_pd(_mm512_set1_pd(x[k]), _mm512_maskz_loadu_pd(mk, Yt + k * m + j));
+      a = metric == 2 ? _mm512_add_pd(a, _mm512_andnot_pd(sign, t)) : _mm512_fmadd_pd(t, t, a);
+    }
+    if (metric == 1) a = _mm512_sqrt_pd(a);
+    _mm512_mask_storeu_pd(out + j, mk, a);
+  }
+}
+
 #if defined(ITERSOLVE_BENCH_VARIANTS)
 // ---------------------------------------------------------------------------------------------
 // Bench-only alternative SpMV (compiled by bench/native/build.sh, never by the library build):
@@ -223,6 +308,9 @@ constexpr itersolve::Kernels make_table() {
   t.axpy_nrm2sq = v_axpy_nrm2sq;
   t.sum = v_sum;
   t.cg_direction = g_cg_direction;
+  t.exp_row = v_exp_row;
+  t.max_diff = v_max_diff;
+  t.cost_row = v_cost_row;
   return t;
 }
 constexpr itersolve::Kernels kTable = make_table();

@@ -21,6 +21,9 @@ constexpr itersolve::Kernels make_table() {
   t.axpy_nrm2sq = g_axpy_nrm2sq;
   t.sum = g_sum;
   t.cg_direction = g_cg_direction;
+  t.exp_row = g_exp_row;
+  t.max_diff = g_max_diff;
+  t.cost_row = g_cost_row;
   return t;
 }
 constexpr itersolve::Kernels kTable = make_table();
