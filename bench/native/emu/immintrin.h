@@ -111,6 +111,108 @@ static inline double reduce_add(__m512d a) {
   for (int i = 0; i < 2; ++i) t6[i] = t3[i + 2] + t3[i];
   return t6[0] + t6[1];
 }
+// (the optimal-transport kernels: exp rows, max_diff, cost rows)
+typedef long long v8di __attribute__((vector_size(64)));
+static inline __m512d sub(__m512d a, __m512d b) {
+  __m512d r;
+  for (int i = 0; i < 8; ++i) r[i] = a[i] - b[i];
+  return r;
+}
+static inline __m512d mul(__m512d a, __m512d b) {
+  __m512d r;
+  for (int i = 0; i < 8; ++i) r[i] = a[i] * b[i];
+  return r;
+}
+static inline __m512d maskz_mul(__mmask8 k, __m512d a, __m512d b) {
+  __m512d r;
+  for (int i = 0; i < 8; ++i) r[i] = (k >> i) & 1 ? a[i] * b[i] : 0.0;
+  return r;
+}
+static inline __m512d maskz_mov(__mmask8 k, __m512d a) {
+  __m512d r;
+  for (int i = 0; i < 8; ++i) r[i] = (k >> i) & 1 ? a[i] : 0.0;
+  return r;
+}
+// MAXPD/MINPD: the second operand when either is NaN (or both are zeros).
+static inline __m512d max(__m512d a, __m512d b) {
+  __m512d r;
+  for (int i = 0; i < 8; ++i) r[i] = a[i] > b[i] ? a[i] : b[i];
+  return r;
+}
+static inline __m512d min(__m512d a, __m512d b) {
+  __m512d r;
+  for (int i = 0; i < 8; ++i) r[i] = a[i] < b[i] ? a[i] : b[i];
+  return r;
+}
+static inline __m512d mask_max(__m512d src, __mmask8 k, __m512d a, __m512d b) {
+  __m512d r = max(a, b);
+  for (int i = 0; i < 8; ++i)
+    if (!((k >> i) & 1)) r[i] = src[i];
+  return r;
+}
+static inline double reduce_max(__m512d a) {
+  double t3[4], t6[2];
+  for (int i = 0; i < 4; ++i) t3[i] = a[i + 4] > a[i] ? a[i + 4] : a[i];
+  for (int i = 0; i < 2; ++i) t6[i] = t3[i + 2] > t3[i] ? t3[i + 2] : t3[i];
+  return t6[0] > t6[1] ? t6[0] : t6[1];
+}
+static inline __m512d sqrt(__m512d a) {
+  __m512d r;
+  for (int i = 0; i < 8; ++i) r[i] = __builtin_sqrt(a[i]);
+  return r;
+}
+static inline __m512d andnot(__m512d a, __m512d b) {
+  v8di x, y;
+  __builtin_memcpy(&x, &a, 64);
+  __builtin_memcpy(&y, &b, 64);
+  x = ~x & y;
+  __m512d r;
+  __builtin_memcpy(&r, &x, 64);
+  return r;
+}
+// Only the predicate kernels_avx512.cpp uses: _CMP_NLT_UQ (not less than, true for NaN).
+static inline __mmask8 cmp_mask(__m512d a, __m512d b, int pred) {
+  __mmask8 k = 0;
+  for (int i = 0; i < 8; ++i) {
+    if (pred != _CMP_NLT_UQ) __builtin_trap();
+    if (!(a[i] < b[i])) k = static_cast<__mmask8>(k | (1u << i));
+  }
+  return k;
+}
+static inline __m512i castpd_si512(__m512d a) {
+  __m512i r;
+  __builtin_memcpy(&r, &a, 64);
+  return r;
+}
+static inline __m512d castsi512_pd(__m512i a) {
+  __m512d r;
+  __builtin_memcpy(&r, &a, 64);
+  return r;
+}
+static inline __m512i set1_epi64(long long a) {
+  v8di x = {a, a, a, a, a, a, a, a};
+  __m512i r;
+  __builtin_memcpy(&r, &x, 64);
+  return r;
+}
+static inline __m512i add_epi64(__m512i a, __m512i b) {
+  v8di x, y;
+  __builtin_memcpy(&x, &a, 64);
+  __builtin_memcpy(&y, &b, 64);
+  x = x + y;
+  __m512i r;
+  __builtin_memcpy(&r, &x, 64);
+  return r;
+}
+static inline __m512i slli_epi64(__m512i a, unsigned int c) {
+  v8di x;
+  __builtin_memcpy(&x, &a, 64);
+  for (int i = 0; i < 8; ++i)
+    x[i] = c > 63 ? 0 : static_cast<long long>(static_cast<unsigned long long>(x[i]) << c);
+  __m512i r;
+  __builtin_memcpy(&r, &x, 64);
+  return r;
+}
 }  // namespace itersolve_emu
 
 #undef _mm512_setzero_pd
@@ -145,3 +247,35 @@ static inline double reduce_add(__m512d a) {
 #define _mm512_unpackhi_pd itersolve_emu::unpackhi
 #define _mm512_shuffle_f64x2 itersolve_emu::shuffle_f64x2
 #define _mm512_reduce_add_pd itersolve_emu::reduce_add
+#undef _mm512_sub_pd
+#undef _mm512_mul_pd
+#undef _mm512_maskz_mul_pd
+#undef _mm512_maskz_mov_pd
+#undef _mm512_max_pd
+#undef _mm512_min_pd
+#undef _mm512_mask_max_pd
+#undef _mm512_reduce_max_pd
+#undef _mm512_sqrt_pd
+#undef _mm512_andnot_pd
+#undef _mm512_cmp_pd_mask
+#undef _mm512_castpd_si512
+#undef _mm512_castsi512_pd
+#undef _mm512_set1_epi64
+#undef _mm512_add_epi64
+#undef _mm512_slli_epi64
+#define _mm512_sub_pd itersolve_emu::sub
+#define _mm512_mul_pd itersolve_emu::mul
+#define _mm512_maskz_mul_pd itersolve_emu::maskz_mul
+#define _mm512_maskz_mov_pd itersolve_emu::maskz_mov
+#define _mm512_max_pd itersolve_emu::max
+#define _mm512_min_pd itersolve_emu::min
+#define _mm512_mask_max_pd itersolve_emu::mask_max
+#define _mm512_reduce_max_pd itersolve_emu::reduce_max
+#define _mm512_sqrt_pd itersolve_emu::sqrt
+#define _mm512_andnot_pd itersolve_emu::andnot
+#define _mm512_cmp_pd_mask itersolve_emu::cmp_mask
+#define _mm512_castpd_si512 itersolve_emu::castpd_si512
+#define _mm512_castsi512_pd itersolve_emu::castsi512_pd
+#define _mm512_set1_epi64 itersolve_emu::set1_epi64
+#define _mm512_add_epi64 itersolve_emu::add_epi64
+#define _mm512_slli_epi64 itersolve_emu::slli_epi64
