@@ -1,19 +1,22 @@
 // Batched Sinkhorn (ot.hpp, sinkhorn_batch): k pairs of histograms sharing one cost matrix.
 //
 // Scaling (as resolved from Auto for one pair, on C and ε) runs every active pair at once:
-// K = exp(−C/ε) is built once, and each half-iteration is one pass over K for all active pairs,
-// W = K·V (n×k) and Z = Kᵀ·U (m×k), with the scalings stored pair-interleaved (row i of U holds
-// u_i of every active pair), so the inner loop runs over the pairs, contiguous, and each entry of
-// K is loaded once per half-iteration. K·V is split over rows and Kᵀ·U over columns (each output
-// entry is summed in one fixed order: results do not depend on the number of threads), both in
-// column blocks small enough that the block of V (of Z) being read (updated) stays in cache.
+// K = exp((min C − C)/ε) is built once, and each half-iteration is one pass over K for all active
+// pairs, W = K·V (n×k) and Z = Kᵀ·U (m×k), with the scalings stored pair-interleaved (row i of U
+// holds u_i of every active pair), so the inner loop runs over the pairs, contiguous, and each
+// entry of K is loaded once per half-iteration. K·V is split over rows and Kᵀ·U over columns (each
+// output entry is summed in one fixed order: results do not depend on the number of threads), both
+// in column blocks small enough that the block of V (of Z) being read (updated) stays in cache.
 //
 // One iteration: u = a / (K v), v = b / (Kᵀ u); then W = K v, which the next iteration's u needs
 // and which gives the row marginals u ∘ (K v) of the check (columns are exact after the v update).
-// Zero-mass rows (columns) of a pair keep u_i = 0 (v_j = 0): f = −∞ there, as for one pair. A pair
-// whose scalings turn non-finite stops with its last finite iterate (Reason::NonFinite), or, with
-// method Auto and scaling_fallback, goes on alone as log-domain Sinkhorn from there. Other
-// methods run ot::sinkhorn for each pair in turn.
+// Start, checks, potentials (f = ε log u + min C − G, g = ε log v + G, G the warm start's max g)
+// and the final exact check are those of ot::sinkhorn's Scaling, so a pair gets what a call of
+// its own gets (up to rounding: the sums run in another order). Zero-mass rows (columns) of a
+// pair keep u_i = 0 (v_j = 0): f = −∞ there, as for one pair. A pair whose scalings turn zero or
+// non-finite stops with its last finite iterate (Reason::NonFinite), or, with method Auto and
+// scaling_fallback, goes on alone as log-domain Sinkhorn from there. Other methods run
+// ot::sinkhorn for each pair in turn.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -28,7 +31,7 @@ namespace itersolve {
 namespace ot {
 namespace {
 
-// Rows of K·V per task granule and the cache budget (doubles) for a block of V or Z.
+// The cache budget (doubles) for the block of V (of Z) a pass reads (updates).
 constexpr int64_t kBlockDoubles = 4096;
 
 // W (n×ka, row-major) = K (n×m) · V (m×ka, row-major).
@@ -88,83 +91,97 @@ void kt_times(const Engine& e, const double* K, int64_t n, int64_t m, const doub
 
 std::vector<OtResult> sinkhorn_batch(const Engine& e, int64_t n, int64_t m, int64_t k,
                                      const double* A, const double* B, const double* C, double* F,
-                                     double* G, const SinkhornOptions& opt, Control& ctl) {
+                                     double* G, const SinkhornOptions& options, Control& ctl) {
   std::vector<OtResult> results(static_cast<size_t>(std::max<int64_t>(k, 0)));
   auto pair = [&](int64_t c) { return Problem{n, m, A + c * n, B + c * m, C}; };
   for (int64_t c = 0; c < k; ++c) {
     try {
-      validate(pair(c), opt.epsilon);
+      validate(pair(c), options.epsilon);
     } catch (const SolverError& err) {
       rethrow_for_pair(err, c);
     }
   }
   if (k <= 0) return results;
-  const double eps = opt.epsilon;
+  const double eps = options.epsilon;
   const SinkhornMethod method =
-      opt.method == SinkhornMethod::Auto ? resolve_method(pair(0), eps) : opt.method;
+      options.method == SinkhornMethod::Auto ? resolve_method(pair(0), eps) : options.method;
   if (method != SinkhornMethod::Scaling) {
     for (int64_t c = 0; c < k; ++c)
-      results[c] = sinkhorn(e, pair(c), F + c * n, G + c * m, nullptr, opt, ctl);
+      results[c] = sinkhorn(e, pair(c), F + c * n, G + c * m, nullptr, options, ctl);
     return results;
   }
-  if (opt.check_every < 1)
-    throw SolverError(
-        "ERR_INVALID_ARGUMENT",
-        "sinkhornBatch: checkEvery must be >= 1, received " + std::to_string(opt.check_every), -1,
-        "checkEvery");
+  SinkhornOptions opt = options;  // normalised as ot::sinkhorn does
+  if (opt.check_every < 1) opt.check_every = 1;
+  if (opt.max_iterations < 0) opt.max_iterations = 0;
+  if (!(opt.tol >= 0.0)) opt.tol = 0.0;
 
-  // Pairs that cannot start in the shared scaling loop (a warm start whose scalings are not
-  // finite) run alone; the rest are the active set.
   const double inv_eps = 1.0 / eps;
-  std::vector<int64_t> active;
-  std::vector<bool> alone(static_cast<size_t>(k), false);
-  for (int64_t c = 0; c < k; ++c) {
-    results[c].method = SinkhornMethod::Scaling;
-    if (opt.warm_start) {
-      bool ok = true;
-      for (int64_t i = 0; i < n && ok; ++i)
-        if (A[c * n + i] > 0.0) ok = std::isfinite(std::exp(F[c * n + i] * inv_eps));
-      for (int64_t j = 0; j < m && ok; ++j)
-        if (B[c * m + j] > 0.0) ok = std::isfinite(std::exp(G[c * m + j] * inv_eps));
-      if (!ok) {
-        alone[c] = true;
-        continue;
-      }
-    }
-    active.push_back(c);
-  }
-
   const int64_t nm = n * m;
+  // K = exp((c0 − C)/ε) with c0 = min C (as for one pair: entries in [exp(−range/ε), 1]).
+  double c0 = std::numeric_limits<double>::infinity();
+  for (int64_t q = 0; q < nm; ++q) c0 = std::min(c0, C[q]);
   ScratchVec Kbuf = ops::scratch(e, std::max<int64_t>(nm, 1));
   double* K = Kbuf.data();
   parallel_run(e.pool, nm >= ops::kParallelMin, [&](int task, int ntasks) {
-    const int64_t i0 = n * task / ntasks, i1 = n * (task + 1) / ntasks;
-    for (int64_t i = i0; i < i1; ++i)
-      for (int64_t j = 0; j < m; ++j) K[i * m + j] = std::exp(-C[i * m + j] * inv_eps);
+    for (int64_t i = n * task / ntasks; i < n * (task + 1) / ntasks; ++i)
+      e.k->exp_row(nullptr, C + i * m, c0, inv_eps, K + i * m, m);
   });
 
-  int64_t ka = static_cast<int64_t>(active.size());
-  // Pair-interleaved scalings: U (n×ka), V (m×ka), W = K·V, Z = Kᵀ·U, and the last finite U, V.
-  std::vector<double> U(static_cast<size_t>(n * ka)), V(static_cast<size_t>(m * ka));
+  // Start: v = 1, or from a warm start v_j = exp((g_j − G)/ε), G = max g on the support (only v
+  // matters: the first update computes u from it). Zero-mass entries stay 0.
+  std::vector<int64_t> active(static_cast<size_t>(k));
+  std::vector<double> shift(static_cast<size_t>(k), 0.0);  // G per pair
+  int64_t ka = k;
+  std::vector<double> U(static_cast<size_t>(n * ka), 0.0), V(static_cast<size_t>(m * ka));
   std::vector<double> W(static_cast<size_t>(n * ka)), Z(static_cast<size_t>(m * ka));
-  std::vector<double> Uok(U.size()), Vok(V.size());
-  for (int64_t q = 0; q < ka; ++q) {
-    const int64_t c = active[q];
-    for (int64_t i = 0; i < n; ++i)
-      U[i * ka + q] =
-          A[c * n + i] > 0.0 ? (opt.warm_start ? std::exp(F[c * n + i] * inv_eps) : 1.0) : 0.0;
+  for (int64_t q = 0; q < k; ++q) {
+    active[q] = q;
+    results[q].method = SinkhornMethod::Scaling;
+    const double* gq = G + q * m;
+    const double* bq = B + q * m;
+    if (opt.warm_start) {
+      double mx = -std::numeric_limits<double>::infinity();
+      for (int64_t i = 0; i < n; ++i)
+        if (A[q * n + i] > 0.0 && !std::isfinite(F[q * n + i]))
+          throw SolverError("ERR_INVALID_ARGUMENT",
+                            "pair " + std::to_string(q) + ": warm start f[" + std::to_string(i) +
+                                "] is not finite",
+                            -1, "warmStart");
+      for (int64_t j = 0; j < m; ++j)
+        if (bq[j] > 0.0) {
+          if (!std::isfinite(gq[j]))
+            throw SolverError("ERR_INVALID_ARGUMENT",
+                              "pair " + std::to_string(q) + ": warm start g[" + std::to_string(j) +
+                                  "] is not finite",
+                              -1, "warmStart");
+          mx = std::max(mx, gq[j]);
+        }
+      shift[q] = mx;
+    }
     for (int64_t j = 0; j < m; ++j)
       V[j * ka + q] =
-          B[c * m + j] > 0.0 ? (opt.warm_start ? std::exp(G[c * m + j] * inv_eps) : 1.0) : 0.0;
+          bq[j] > 0.0 ? (opt.warm_start ? std::exp((gq[j] - shift[q]) * inv_eps) : 1.0) : 0.0;
   }
-  Uok = U;
-  Vok = V;
+  std::vector<double> Uok(U), Vok(V);  // the last finite iterate
 
-  // Writes pair q's potentials from the last finite scalings.
+  // Pair q's potentials: from its last finite iterate, or (no iteration yet) the start
+  // potentials (zeros without a warm start); −∞ on zero-mass entries.
+  const double ninf = -std::numeric_limits<double>::infinity();
   auto write_potentials = [&](int64_t q) {
     const int64_t c = active[q];
-    for (int64_t i = 0; i < n; ++i) F[c * n + i] = eps * std::log(Uok[i * ka + q]);
-    for (int64_t j = 0; j < m; ++j) G[c * m + j] = eps * std::log(Vok[j * ka + q]);
+    const bool iterated = results[c].iterations > 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double& fi = F[c * n + i];
+      if (!(A[c * n + i] > 0.0)) fi = ninf;
+      else if (iterated) fi = eps * std::log(Uok[i * ka + q]) + c0 - shift[c];
+      else if (!opt.warm_start) fi = 0.0;
+    }
+    for (int64_t j = 0; j < m; ++j) {
+      double& gj = G[c * m + j];
+      if (!(B[c * m + j] > 0.0)) gj = ninf;
+      else if (iterated) gj = eps * std::log(Vok[j * ka + q]) + shift[c];
+      else if (!opt.warm_start) gj = 0.0;
+    }
   };
   // Removes the pairs whose done flag is set from the interleaved arrays.
   std::vector<char> done(static_cast<size_t>(ka), 0);
@@ -192,9 +209,12 @@ std::vector<OtResult> sinkhorn_batch(const Engine& e, int64_t n, int64_t m, int6
     Z.resize(static_cast<size_t>(m * ka));
   };
 
-  std::vector<double> first_err(static_cast<size_t>(k), -1.0);
-  double progress_base = -1.0;
+  // One iteration: u = a / (K v), v = b / (Kᵀ u); then W = K v, the next iteration's (K v) and
+  // the check's row marginals u ∘ (K v) of this iterate (columns are exact after the v update).
+  // As for one pair, the iterate after `it` iterations is checked when it is a multiple of
+  // check_every below max_iterations; the last one exactly, from its potentials, at the end.
   std::vector<int64_t> nonfinite;  // pairs that turned non-finite (for the Log fallback)
+  double progress_base = -1.0;
   if (ka > 0) k_times(e, K, n, m, V.data(), ka, W.data());
   for (int64_t it = 1; it <= opt.max_iterations && ka > 0; ++it) {
     const StopReason stop = ctl.poll();
@@ -206,110 +226,109 @@ std::vector<OtResult> sinkhorn_batch(const Engine& e, int64_t n, int64_t m, int6
       ka = 0;
       break;
     }
-    // u = a / (K v)
     for (int64_t i = 0; i < n; ++i)
       for (int64_t q = 0; q < ka; ++q) {
         const double a = A[active[q] * n + i];
         U[i * ka + q] = a > 0.0 ? a / W[i * ka + q] : 0.0;
       }
     kt_times(e, K, n, m, U.data(), ka, Z.data());
-    // v = b / (Kᵀ u)
     for (int64_t j = 0; j < m; ++j)
       for (int64_t q = 0; q < ka; ++q) {
         const double b = B[active[q] * m + j];
         V[j * ka + q] = b > 0.0 ? b / Z[j * ka + q] : 0.0;
       }
-    // Non-finite scalings stop the pair at its last finite iterate.
+    // A scaling that is zero or not finite on the support stops the pair at its last finite
+    // iterate.
     bool any_done = false;
     for (int64_t q = 0; q < ka; ++q) {
-      bool finite = true;
-      for (int64_t i = 0; i < n && finite; ++i) finite = std::isfinite(U[i * ka + q]);
-      for (int64_t j = 0; j < m && finite; ++j) finite = std::isfinite(V[j * ka + q]);
-      OtResult& res = results[active[q]];
-      if (!finite) {
-        res.reason = Reason::NonFinite;
-        res.iterations = it - 1;
+      const int64_t c = active[q];
+      bool ok = true;
+      for (int64_t i = 0; i < n && ok; ++i)
+        ok = !(A[c * n + i] > 0.0) || (U[i * ka + q] > 0.0 && std::isfinite(U[i * ka + q]));
+      for (int64_t j = 0; j < m && ok; ++j)
+        ok = !(B[c * m + j] > 0.0) || (V[j * ka + q] > 0.0 && std::isfinite(V[j * ka + q]));
+      if (!ok) {
+        results[c].reason = Reason::NonFinite;
         write_potentials(q);
-        nonfinite.push_back(active[q]);
+        nonfinite.push_back(c);
         done[q] = 1;
         any_done = true;
         continue;
       }
-      res.iterations = it;
+      results[c].iterations = it;
       for (int64_t i = 0; i < n; ++i) Uok[i * ka + q] = U[i * ka + q];
       for (int64_t j = 0; j < m; ++j) Vok[j * ka + q] = V[j * ka + q];
     }
+    if (any_done) compact();
+    if (ka == 0 || it == opt.max_iterations) break;
     k_times(e, K, n, m, V.data(), ka, W.data());
-    const bool check = it % opt.check_every == 0 || it == opt.max_iterations;
-    if (check) {
-      double worst = 0.0;
-      for (int64_t q = 0; q < ka; ++q) {
-        if (done[q]) continue;
-        const int64_t c = active[q];
-        double err = 0.0;
-        for (int64_t i = 0; i < n; ++i)
-          err += std::fabs(U[i * ka + q] * W[i * ka + q] - A[c * n + i]);
-        OtResult& res = results[c];
-        if (opt.history) res.history.push_back(err);
-        if (!std::isfinite(err)) {
-          res.reason = Reason::NonFinite;
-          write_potentials(q);
-          nonfinite.push_back(c);
-          done[q] = 1;
-          any_done = true;
-          continue;
-        }
-        if (first_err[c] < 0.0) first_err[c] = err;
-        if (err <= opt.tol) {
-          res.reason = Reason::Tol;
-          write_potentials(q);
-          done[q] = 1;
-          any_done = true;
-          continue;
-        }
-        worst = std::max(worst, err);
+    if (it % opt.check_every != 0) continue;
+    double worst = 0.0;
+    for (int64_t q = 0; q < ka; ++q) {
+      const int64_t c = active[q];
+      double err = 0.0;
+      for (int64_t i = 0; i < n; ++i)
+        err += std::fabs(U[i * ka + q] * W[i * ka + q] - A[c * n + i]);
+      OtResult& res = results[c];
+      if (opt.history) res.history.push_back(err);
+      if (!std::isfinite(err)) {
+        res.reason = Reason::NonFinite;
+        write_potentials(q);
+        nonfinite.push_back(c);
+        done[q] = 1;
+        any_done = true;
+        continue;
       }
-      if (progress_base < 0.0 && worst > 0.0) progress_base = worst;
-      if (ctl.wants_progress()) {
-        ProgressInfo pi;
-        pi.iteration = it;
-        pi.total = opt.max_iterations;
-        pi.value = worst;
-        pi.fraction = krylov::progress_fraction(progress_base, worst, opt.tol);
-        ctl.progress(pi);
+      if (err <= opt.tol) {
+        res.reason = Reason::Tol;
+        write_potentials(q);
+        done[q] = 1;
+        any_done = true;
+        continue;
       }
+      worst = std::max(worst, err);
+    }
+    if (progress_base < 0.0 && worst > 0.0) progress_base = worst;
+    if (ctl.wants_progress()) {
+      ProgressInfo pi;
+      pi.iteration = it;
+      pi.total = opt.max_iterations;
+      pi.value = worst;
+      pi.fraction = krylov::progress_fraction(progress_base, worst, opt.tol);
+      ctl.progress(pi);
     }
     if (any_done) compact();
   }
-  // Pairs still active ran out of iterations.
+  // Pairs still active ran out of iterations: their last iterate is checked exactly below.
   for (int64_t q = 0; q < ka; ++q) {
     results[active[q]].reason = Reason::MaxIterations;
     write_potentials(q);
   }
   // Non-finite pairs under Auto: go on alone as log-domain Sinkhorn from the last finite iterate.
+  std::vector<bool> fell_back(static_cast<size_t>(k), false);
   if (opt.method == SinkhornMethod::Auto && opt.scaling_fallback) {
     for (int64_t c : nonfinite) {
       SinkhornOptions o = opt;
       o.method = SinkhornMethod::Log;
       o.warm_start = true;
-      o.max_iterations = std::max<int64_t>(opt.max_iterations - results[c].iterations, 0);
       const int64_t used = results[c].iterations;
+      o.max_iterations = std::max<int64_t>(opt.max_iterations - used, 0);
       std::vector<double> hist = results[c].history;
       results[c] = sinkhorn(e, pair(c), F + c * n, G + c * m, nullptr, o, ctl);
       results[c].iterations += used;
-      if (opt.history)
-        hist.insert(hist.end(), results[c].history.begin(), results[c].history.end());
+      hist.insert(hist.end(), results[c].history.begin(), results[c].history.end());
       results[c].history = hist;
+      fell_back[c] = true;
     }
   }
   for (int64_t c = 0; c < k; ++c) {
-    if (alone[c]) {
-      results[c] = sinkhorn(e, pair(c), F + c * n, G + c * m, nullptr, opt, ctl);
-      continue;
+    if (fell_back[c]) continue;
+    OtResult& r = results[c];
+    finish_from_potentials(e, pair(c), eps, F + c * n, G + c * m, r);
+    if (r.reason == Reason::MaxIterations) {
+      if (opt.history) r.history.push_back(r.marginal_error);
+      if (r.marginal_error <= opt.tol) r.reason = Reason::Tol;
     }
-    const OtResult& r = results[c];
-    if (r.method == SinkhornMethod::Scaling)
-      finish_from_potentials(e, pair(c), eps, F + c * n, G + c * m, results[c]);
   }
   return results;
 }
