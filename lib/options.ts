@@ -186,7 +186,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'out',
     kind: 'vector',
-    ops: ITERATIVE,
+    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornNewton', 'wasserstein', 'costMatrix'],
     doc: 'Where the solution goes; it may be `x0`. Default: a new array.',
     flag: null,
     per: {

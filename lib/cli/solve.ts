@@ -117,7 +117,7 @@ const CLI_DOC: Record<string, string> = {
 };
 
 /** The parse rule for an option of the table, with the bounds of its variant for `op`. */
-function specOf(o: OptionSpec): FlagSpec {
+export function specOf(o: OptionSpec): FlagSpec {
   const num = (b: OptionSpec['min']): number | undefined => (typeof b === 'number' ? b : undefined);
   switch (o.kind) {
     case 'number': {
