@@ -112,7 +112,7 @@ inline __m256d v_exp4(__m256d x) {
   __m256d r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kExpLn2Hi), xc);
   r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kExpLn2Lo), r);
   __m256d p = _mm256_set1_pd(kExpC[0]);
-  for (int q = 1; q < 14; ++q) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kExpC[q]));
+  for (int q = 1; q <= kExpDeg; ++q) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kExpC[q]));
   const __m256i bits =
       _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1022)), 52);
   return _mm256_andnot_pd(under, _mm256_mul_pd(p, _mm256_castsi256_pd(bits)));

@@ -121,7 +121,7 @@ inline __m512d v_exp8(__m512d x) {
   __m512d r = _mm512_fnmadd_pd(kd, _mm512_set1_pd(kExpLn2Hi), xc);
   r = _mm512_fnmadd_pd(kd, _mm512_set1_pd(kExpLn2Lo), r);
   __m512d p = _mm512_set1_pd(kExpC[0]);
-  for (int q = 1; q < 14; ++q) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(kExpC[q]));
+  for (int q = 1; q <= kExpDeg; ++q) p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(kExpC[q]));
   const __m512i bits =
       _mm512_slli_epi64(_mm512_add_epi64(_mm512_castpd_si512(t), _mm512_set1_epi64(1022)), 52);
   return _mm512_maskz_mul_pd(keep, p, _mm512_castsi512_pd(bits));

@@ -8,7 +8,7 @@
 //    partials while the row is in cache; g' follows from the column sums. The old potentials
 //    are the shift of every exp: after a g-update each column of the plan sums to b_j, so every
 //    e_ij ≤ b_j (after an f-update each term of the column pass ≤ a_i) and nothing overflows; a
-//    row (column) whose sum leaves [1e-200, 1e200] (the start, a warm start far off, tiny ε) is
+//    row (column) whose sum leaves [1e-200, 1e300] (the start, a warm start far off, tiny ε) is
 //    redone as an exact two-pass log-sum-exp (max first);
 //  - scaling / stabilised: u_i = a_i/(K v)_i by a row dot, and u_i K_i added to the block's
 //    partials of Kᵀu in the same pass.
@@ -32,7 +32,7 @@ namespace ot {
 namespace {
 
 using detail::RowBlocks;
-constexpr double kSumLo = 1e-200, kSumHi = 1e200;
+constexpr double kSumLo = 1e-200, kSumHi = 1e300;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 inline bool in_range(double s) { return s >= kSumLo && s <= kSumHi; }
@@ -109,6 +109,10 @@ class LogPass {
           const double z = k->exp_row(g, ci, -mx, inv, row, m);
           fi = eps * la_[i] - mx - eps * std::log(z);
           w = p_.a[i] / z;
+        }
+        if (!(w <= 1e280) && std::isfinite(fi)) {  // a_i/s_i overflows: the new terms directly
+          k->exp_row(g, ci, fi, inv, row, m);
+          w = 1.0;
         }
         fn_[i] = fi;
         if (!std::isfinite(fi) || !std::isfinite(w)) {

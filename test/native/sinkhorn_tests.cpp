@@ -403,6 +403,31 @@ void test_epsilon_range(const Engine& e) {
   }
 }
 
+// Auto picks scaling here (max C − min C = 200 ε), whose scalings overflow at once (a row of K
+// at e^−200 and masses of 1e250): Auto restarts as log and converges, explicit scaling stops
+// non-finite with finite output.
+void test_auto_fallback(const Engine& e) {
+  Case c{2, 2, {1e250, 1e250}, {1e250, 1e250}, {0.0, 0.0, 200.0, 200.0}};
+  CHECK(resolve_method(c.prob(), 1.0) == SinkhornMethod::Scaling);
+  SinkhornOptions opt;
+  opt.epsilon = 1.0;
+  opt.tol = 2e240;  // 1e-10 of the mass
+  Out o = run(e, c, opt);
+  CHECK(o.res.method == SinkhornMethod::Log);
+  CHECK(o.res.reason == Reason::Tol);
+  CHECK(all_finite(o.f) && all_finite(o.g) && all_finite(o.plan));
+  CHECK(std::fabs(o.plan[0] + o.plan[2] - 1e250) <= 1e-12 * 1e250);
+  opt.method = SinkhornMethod::Scaling;
+  o = run(e, c, opt);
+  CHECK(o.res.method == SinkhornMethod::Scaling);
+  CHECK(o.res.reason == Reason::NonFinite);
+  CHECK(all_finite(o.f) && all_finite(o.g) && all_finite(o.plan));
+  opt.method = SinkhornMethod::Auto;
+  opt.scaling_fallback = false;
+  o = run(e, c, opt);
+  CHECK(o.res.reason == Reason::NonFinite);
+}
+
 void test_errors(const Engine& e) {
   Case c = random_case(4, 3, 1);
   Case bad = c;
@@ -580,6 +605,7 @@ int main(int argc, char** argv) {
   test_methods_agree(e);
   test_zeros_and_shapes(e);
   test_epsilon_range(e);
+  test_auto_fallback(e);
   test_errors(e);
   test_abort_and_threads();
   test_levels_agree();
