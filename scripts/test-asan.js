@@ -19,6 +19,7 @@ const testBins = [
   'ordering_tests',
   'stationary_tests',
   'sinkhorn_tests',
+  'emd_tests',
   'newton_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
