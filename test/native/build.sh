@@ -12,14 +12,16 @@ CXX="${CXX:-g++}"
 FLAGS=(-std=c++17 -O2 -g -Wall -Wextra -I"$ROOT/native" "$@")
 core=$(node "$ROOT/scripts/sources.js" core)
 objs=()
+# Objects named by path (native/ot/common.cpp → native_ot_common.o): basenames repeat across areas.
+obj_name() { local p="${1%.cpp}"; echo "${p//\//_}.o"; }
 for s in $core; do
-  o="$OUT/obj-$NAME/$(basename "$s" .cpp).o"
+  o="$OUT/obj-$NAME/$(obj_name "$s")"
   "$CXX" "${FLAGS[@]}" -c "$ROOT/$s" -o "$o" & objs+=("$o")
 done
 if [[ "$(uname -m)" == x86_64 ]]; then
   for g in avx2 avx512; do
     for s in $(node "$ROOT/scripts/sources.js" $g); do
-      o="$OUT/obj-$NAME/$(basename "$s" .cpp).o"
+      o="$OUT/obj-$NAME/$(obj_name "$s")"
       "$CXX" "${FLAGS[@]}" $(node "$ROOT/scripts/sources.js" $g --flags) -c "$ROOT/$s" -o "$o" & objs+=("$o")
     done
   done
