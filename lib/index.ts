@@ -75,6 +75,45 @@ export type {
 } from './stationary';
 export { sketchSolve, sketchSolveSync } from './sketch';
 export type { SketchKind, SketchSolveOptions } from './sketch';
+export {
+  sinkhorn,
+  sinkhornSync,
+  sinkhornBatch,
+  sinkhornBatchSync,
+  sinkhornNewton,
+  sinkhornNewtonSync,
+  emd,
+  emdSync,
+  wasserstein,
+  wassersteinSync,
+  costMatrix,
+} from './ot';
+export type {
+  SinkhornMethod,
+  Metric,
+  CostMatrixInput,
+  Potentials,
+  SinkhornOptions,
+  OtFields,
+  SinkhornFields,
+  SinkhornResult,
+  SinkhornBatchOptions,
+  SinkhornBatchPair,
+  SinkhornBatchFields,
+  SinkhornBatchResult,
+  Histograms,
+  NewtonCgOptions,
+  SinkhornNewtonOptions,
+  SinkhornNewtonFields,
+  SinkhornNewtonResult,
+  EmdOptions,
+  EmdFields,
+  EmdResult,
+  CostMatrixOptions,
+  WassersteinOptions,
+  WassersteinResult,
+} from './ot';
+export type { DenseMatrix } from './dense';
 export { poisson2d, poisson3d, rng } from './problems';
 export { RelaxationTuner } from './relax/tuner';
 export type {
@@ -100,4 +139,4 @@ export type {
   ConvergedReason,
   NotConvergedReason,
 } from './result';
-export { REASONS, METHODS } from './layout';
+export { REASONS, METHODS, SINKHORN_METHODS, METRICS } from './layout';

@@ -210,6 +210,20 @@ t.test('every package export survives random malformed arguments', async (t) => 
         if (typeof a[0] === 'number' && a[0] > 64) a[0] = 4;
       if (name === 'setThreads' && typeof a[0] === 'number' && a[0] > 8) a[0] = 2;
       if (name === 'writeMatrixMarket') a[1] = '/nonexistent-dir/itersolve-fuzz.mtx';
+      // optimal transport: an epsilon (often valid) and few iterations when options are passed
+      if (
+        /^(sinkhorn|sinkhornBatch|sinkhornNewton|emd|wasserstein)(Sync)?$/.test(name) &&
+        a.length > 3
+      ) {
+        const o = a[3];
+        if (typeof o === 'object' && o !== null && !ArrayBuffer.isView(o) && !Array.isArray(o)) {
+          const r = o as Record<string, unknown>;
+          if (name.startsWith('sinkhorn') || rand() < 0.5)
+            r.epsilon = pick([0.1, 1, 0, -1, NaN, undefined]);
+          if (name.startsWith('sinkhornNewton')) r.maxNewtonIterations = pick([0, 2]);
+          else r.maxIterations = pick([1, 5, -1, 1.5]);
+        }
+      }
       await check(t, name, () => (fn as (...x: unknown[]) => unknown)(...a), false, stats);
     }
   }

@@ -63,6 +63,9 @@ t.test('@internal declarations are stripped from the .d.ts files', async (t) => 
   t.notMatch(dts('stationary.d.ts'), /stationaryBy|isStationaryMethod/);
   t.notMatch(dts('layout.d.ts'), /STATIONARY_PARAMS|STATIONARY_INDEX/);
   t.match(dts('preconditioner.d.ts'), /get shift\(\): number;/);
+  t.notMatch(dts('dense.d.ts'), /checkDense|rowMajor|colMajor|isDenseLike/);
+  t.notMatch(dts('layout.d.ts'), /SINKHORN_PARAMS|OT_INDEX|PLAN_KINDS/);
+  t.match(dts('layout.d.ts'), /SINKHORN_METHODS/, 'public SINKHORN_METHODS stays');
 });
 
 t.test('source maps carry their sources (lib/ is not shipped)', async (t) => {
@@ -83,6 +86,8 @@ import {
   AbortError, cg, cgBatchSync, cgSync, gcrotmkSync, gmresSync, ItersolveError, minresSync,
   poisson2d, powerIterationSync, Preconditioner, sketchSolveSync, conjugateDirectionSync,
   gaussSeidelSync, jacobiSync, sorSync, ssor, ssorSync,
+  CsrMatrix, costMatrix, emd, emdSync, sinkhorn, sinkhornBatchSync, sinkhornNewtonSync, sinkhornSync,
+  wassersteinSync,
 } from './dist/index';
 import type { ConvergedReason, NotConvergedReason, SolveResult, StopReason } from './dist/index';
 
@@ -162,6 +167,53 @@ gmresSync(A, b, { restart: 3, flexible: true });
 gcrotmkSync(A, b, { restart: 10, recycle: 5 });
 minresSync(A, b, { checkSymmetry: true });
 void cg(A, b, { signal: AbortSignal.timeout(10), onProgress: (q) => void q.elapsedMs, timeLimitMs: 5 });
+
+// Optimal transport: converged narrows reason to 'tol' (Sinkhorn, SNS) or 'optimal' (emd).
+const h = new Float64Array([0.5, 0.5]);
+const c2 = new Float64Array([0, 1, 1, 0]);
+const sk = sinkhornSync(h, h, c2, { epsilon: 0.1 });
+if (sk.converged) {
+  const c: 'tol' = sk.reason;
+  void c;
+} else {
+  const nc: NotConvergedReason = sk.reason;
+  // @ts-expect-error a Sinkhorn run that did not converge has no 'tol' reason
+  const bad: 'tol' = sk.reason;
+  void nc, bad;
+}
+const em = emdSync(h, h, { rows: 2, cols: 2, data: c2, order: 'F' });
+if (em.converged) {
+  const c: 'optimal' = em.reason;
+  // @ts-expect-error emd converges with 'optimal', never 'tol'
+  const t2: 'tol' = em.reason;
+  void c, t2;
+}
+const emPlan: CsrMatrix = em.plan;
+void emPlan;
+const sparsePlan: CsrMatrix | undefined = sinkhornNewtonSync(h, h, c2, { epsilon: 0.1, plan: 'sparse' }).plan;
+const densePlan: Float64Array | undefined = sinkhornNewtonSync(h, h, c2, { epsilon: 0.1 }).plan;
+void sparsePlan, densePlan;
+const w = wassersteinSync(h, h, c2, { p: 2 });
+const wd: number = w.distance;
+if (w.converged) {
+  const c: 'tol' | 'optimal' = w.reason;
+  void c;
+}
+void wd;
+const batch2 = sinkhornBatchSync([h, h], [h, h], c2, { epsilon: 0.1 });
+const costs: Float64Array = batch2.cost;
+void costs;
+void sinkhorn(h, h, c2, { epsilon: 0.1, signal: AbortSignal.timeout(10), onProgress: (q) => void q.value });
+void emd(h, h, c2, { signal: AbortSignal.timeout(10) });
+costMatrix({ rows: 1, cols: 2, data: h }, { rows: 1, cols: 2, data: h, order: 'F' }, { metric: 'cityblock' });
+// @ts-expect-error epsilon is required
+sinkhornSync(h, h, c2, {});
+// @ts-expect-error sinkhorn's plan is dense or none (sinkhornNewton has 'sparse')
+sinkhornSync(h, h, c2, { epsilon: 1, plan: 'sparse' });
+// @ts-expect-error signal is a Promise-form option
+emdSync(h, h, c2, { signal: AbortSignal.timeout(1) });
+// @ts-expect-error metrics are a closed set
+costMatrix(h, h, { dimension: 2, metric: 'cosine' });
 
 // Errors: AbortError is an ItersolveError with a typed partial result.
 cg(A, b).catch((e: unknown) => {
