@@ -101,6 +101,7 @@ double v_axpy_nrm2sq(double a, const double* __restrict x, double* __restrict y,
 // Optimal transport: exp rows, max_diff, cost rows (the formulas of kernels_generic.inc's g_exp
 // and g_cost_row, four lanes at a time with FMA). Tails go through the same vector code on a
 // padded copy, so out[j] never depends on where j falls in the row.
+static_assert(kExpDeg == 11, "v_exp4 evaluates the degree-11 polynomial by Estrin");
 inline __m256d v_exp4(__m256d x) {
   const __m256d lo = _mm256_set1_pd(kExpLo);
   const __m256d under = _mm256_cmp_pd(x, lo, _CMP_LT_OQ);  // false for NaN
@@ -111,8 +112,20 @@ inline __m256d v_exp4(__m256d x) {
   const __m256d kd = _mm256_sub_pd(t, magic);
   __m256d r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kExpLn2Hi), xc);
   r = _mm256_fnmadd_pd(kd, _mm256_set1_pd(kExpLn2Lo), r);
-  __m256d p = _mm256_set1_pd(kExpC[0]);
-  for (int q = 1; q <= kExpDeg; ++q) p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(kExpC[q]));
+  // Estrin's scheme (depth 5 instead of Horner's 11: the exp is latency-bound otherwise, the
+  // out-of-order window holding too few independent rows of it).
+  const __m256d r2 = _mm256_mul_pd(r, r);
+  const __m256d r4 = _mm256_mul_pd(r2, r2);
+  const __m256d r8 = _mm256_mul_pd(r4, r4);
+#define ITERSOLVE_EXP_PAIR(k) \
+  _mm256_fmadd_pd(_mm256_set1_pd(kExpC[10 - (k)]), r, _mm256_set1_pd(kExpC[11 - (k)]))
+  const __m256d p01 = ITERSOLVE_EXP_PAIR(0), p23 = ITERSOLVE_EXP_PAIR(2);
+  const __m256d p45 = ITERSOLVE_EXP_PAIR(4), p67 = ITERSOLVE_EXP_PAIR(6);
+  const __m256d p89 = ITERSOLVE_EXP_PAIR(8), pab = ITERSOLVE_EXP_PAIR(10);
+#undef ITERSOLVE_EXP_PAIR
+  const __m256d q0 = _mm256_fmadd_pd(p23, r2, p01), q1 = _mm256_fmadd_pd(p67, r2, p45);
+  const __m256d q2 = _mm256_fmadd_pd(pab, r2, p89);
+  const __m256d p = _mm256_fmadd_pd(q2, r8, _mm256_fmadd_pd(q1, r4, q0));
   const __m256i bits =
       _mm256_slli_epi64(_mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1022)), 52);
   return _mm256_andnot_pd(under, _mm256_mul_pd(p, _mm256_castsi256_pd(bits)));
