@@ -36,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <random>
 #include <string>
 #include <thread>
@@ -500,6 +501,76 @@ void run_checks(const std::vector<Table>& tables, bool quick) {
       Csr A = random_csr(rng, 200 + static_cast<int64_t>(rng() % 50), 2000, 300, 0.3);
       full(A, "mixed up to 300 #" + std::to_string(t));
     }
+  }
+  // The optimal-transport kernels (exp_row, max_diff, cost_row): every table against std::exp
+  // and plain loops, every length up to 41 (all tails), specials on every lane.
+  {
+    uint64_t st = 88172645463325252ull;
+    auto rnd = [&]() {
+      st ^= st << 13;
+      st ^= st >> 7;
+      st ^= st << 17;
+      return double(st >> 11) / 9007199254740992.0;
+    };
+    for (const Table& t : tables)
+      for (int64_t m = 0; m <= 41; ++m) {
+        std::vector<double> g(m), c(m), o(m + 1, 7.0);
+        for (int64_t j = 0; j < m; ++j) {
+          g[j] = -760 + 1460 * rnd();
+          c[j] = rnd();
+          if (j % 7 == 3) g[j] = -std::numeric_limits<double>::infinity();
+          if (j % 11 == 5) g[j] = 720.0;
+          if (j % 13 == 8) g[j] = std::nan("");
+        }
+        const double s = t.k->exp_row(g.data(), c.data(), 0.25, 1.0, o.data(), m);
+        bool ok = o[m] == 7.0;
+        double sum = 0, mx = -std::numeric_limits<double>::infinity();
+        for (int64_t j = 0; j < m; ++j) {
+          const double x = 0.25 + g[j] - c[j];
+          const double ref = x < -708.0 ? 0.0 : std::exp(x);
+          if (std::isnan(x)) ok = ok && std::isnan(o[j]);
+          else if (std::isinf(ref) || ref == 0.0) ok = ok && o[j] == ref;
+          else ok = ok && std::fabs(o[j] - ref) <= 4.5e-16 * ref;
+          sum += o[j];
+          if (g[j] - c[j] > mx) mx = g[j] - c[j];
+        }
+        ++g_checks;
+        if (!ok || !(s == sum || std::isnan(sum) || std::fabs(s - sum) <= 1e-14 * std::fabs(sum)))
+          fail(t.name + " exp_row m=" + std::to_string(m));
+        for (int64_t j = 0; j < m; ++j)
+          if (std::isnan(g[j])) g[j] = 0.0;
+        mx = -std::numeric_limits<double>::infinity();
+        double mx0 = mx;
+        for (int64_t j = 0; j < m; ++j) {
+          mx = std::max(mx, g[j] - c[j]);
+          mx0 = std::max(mx0, -c[j]);
+        }
+        ++g_checks;
+        if (t.k->max_diff(g.data(), c.data(), m) != mx ||
+            t.k->max_diff(nullptr, c.data(), m) != mx0)
+          fail(t.name + " max_diff m=" + std::to_string(m));
+        for (int64_t d = 1; d <= 4; ++d)
+          for (int metric = 0; metric < 3; ++metric) {
+            std::vector<double> x(d), Yt(d * m), r(m + 1, 5.0);
+            for (auto& v : x) v = rnd();
+            for (auto& v : Yt) v = rnd();
+            t.k->cost_row(x.data(), Yt.data(), m, d, metric, r.data());
+            bool good = r[m] == 5.0;
+            for (int64_t j = 0; j < m; ++j) {
+              double a = 0;
+              for (int64_t q = 0; q < d; ++q) {
+                const double u = x[q] - Yt[q * m + j];
+                a += metric == 2 ? std::fabs(u) : u * u;
+              }
+              if (metric == 1) a = std::sqrt(a);
+              good = good && std::fabs(r[j] - a) <= 1e-15 * (1 + a);
+            }
+            ++g_checks;
+            if (!good)
+              fail(t.name + " cost_row m=" + std::to_string(m) + " d=" + std::to_string(d) +
+                   " metric=" + std::to_string(metric));
+          }
+      }
   }
   std::printf("  %d checks, %d failures\n", g_checks, g_failures);
 }
