@@ -278,10 +278,10 @@ async function run({ lib, native, quick, log }) {
       threads: thr,
       iterations: sns.iterations,
       bestMs: sns.elapsedMs,
-      ratio: quick ? null : lg.converged ? 1 / speedup : null,
-      target: quick
-        ? null
-        : pass(sns.marginalError <= 1e-12 && lg.converged && speedup >= SNS_SPEEDUP_TARGET),
+      // A log-domain run that stops short of 1e-12 makes its time a lower bound of the time to
+      // 1e-12, so the speedup is a lower bound too.
+      ratio: quick ? null : 1 / speedup,
+      target: quick ? null : pass(sns.marginalError <= 1e-12 && speedup >= SNS_SPEEDUP_TARGET),
     });
     rows.push({
       problem: `(a) log Sinkhorn lap n=${LAP_N} to 1e-12${lg.converged ? '' : ` (${lg.reason})`}`,
@@ -313,7 +313,7 @@ async function run({ lib, native, quick, log }) {
     };
     notes.push(
       `(a) SNS ${sns.warmupIterations} warm-up + ${sns.newtonIterations} Newton steps (${sns.cgIterations} CG iterations), marginal error ${fmtE(sns.marginalError)}, ${sns.elapsedMs.toFixed(0)} ms; ` +
-        `log-domain ${lg.iterations} iterations to ${fmtE(lg.marginalError)}, ${(lg.elapsedMs / 1000).toFixed(1)} s: SNS ${speedup.toFixed(0)}x faster (target >= ${SNS_SPEEDUP_TARGET}x; ratio column = SNS / log time)` +
+        `log-domain ${lg.iterations} iterations to ${fmtE(lg.marginalError)}, ${(lg.elapsedMs / 1000).toFixed(1)} s: SNS ${lg.converged ? '' : 'at least '}${speedup.toFixed(0)}x faster (target >= ${SNS_SPEEDUP_TARGET}x; ratio column = SNS / log time)` +
         (quick ? ' [quick: log-domain capped, no speedup target]' : ''),
     );
     if (potLap)
