@@ -487,6 +487,46 @@ void test_abort_and_threads() {
   }
 }
 
+// History: one entry per check plus the exact final one; progress with fractions in [0, 1];
+// the time limit.
+void test_history_progress(const Engine& e) {
+  const Case c = random_case(40, 30, 12);
+  for (SinkhornMethod m : kMethods) {
+    SinkhornOptions opt;
+    opt.epsilon = 0.005;
+    opt.method = m == SinkhornMethod::Auto ? SinkhornMethod::Log : m;
+    opt.tol = 1e-300;
+    opt.max_iterations = 35;
+    opt.check_every = 10;
+    opt.history = true;
+    struct Seen {
+      int calls = 0;
+      bool ok = true;
+    } seen;
+    Control ctl;
+    ctl.set_progress(
+        [](void* ctx, const ProgressInfo& pi) {
+          Seen* s = static_cast<Seen*>(ctx);
+          ++s->calls;
+          s->ok = s->ok && pi.fraction >= 0.0 && pi.fraction <= 1.0 && pi.total == 35 &&
+                  pi.iteration > 0 && std::isfinite(pi.value);
+        },
+        &seen, 0.0);
+    Out o = run(e, c, opt, false, &ctl);
+    CHECK(o.res.reason == Reason::MaxIterations);
+    CHECK(o.res.iterations == 35);
+    CHECK(o.res.history.size() == 4);  // iterations 10, 20, 30 and the final exact check
+    CHECK(o.res.history.back() == o.res.marginal_error);
+    CHECK(seen.calls >= 3 && seen.ok);
+    Control tl;
+    tl.set_time_limit_ms(1e-3);
+    opt.max_iterations = 100000000;
+    Out t = run(e, c, opt, true, &tl);
+    CHECK(t.res.reason == Reason::TimeLimit);
+    CHECK(all_finite(t.f) && all_finite(t.g) && all_finite(t.plan));
+  }
+}
+
 void test_levels_agree() {
   const Case c = random_case(50, 45, 8);
   const Engine es{kernels_scalar(), nullptr};
@@ -615,6 +655,7 @@ int main(int argc, char** argv) {
   test_auto_fallback(e);
   test_errors(e);
   test_abort_and_threads();
+  test_history_progress(e);
   test_levels_agree();
   test_cost_matrix();
   std::printf("sinkhorn_tests: %d checks, %d failures\n", checks, failures);
