@@ -41,6 +41,11 @@ namespace {
 
 constexpr double kArmijo = 1e-4;            // c₁
 constexpr int kMaxBacktracks = 40;          // t down to 2⁻⁴⁰
+constexpr int kDamped = 3;                  // an accepted t ≤ 2⁻³ counts as a failed step
+constexpr double kSlow = 0.9;  // so does one that leaves more than this of the marginal error
+// The first fallback block of log-domain Sinkhorn: max(warmupIterations, kBlock) iterations.
+constexpr int64_t kBlock = 20;
+constexpr int64_t kCgCap = 1000;          // default CG iterations per Newton step (at most)
 constexpr double kMaxDroppedFraction = 0.1; // of Σ P, before the density doubles
 constexpr double kFlat = 64.0;              // predicted gain below kFlat · noise: F is flat
 // A direction whose residual in the exact Newton system, ‖M d − ε∇F‖ / ‖ε∇F‖ (the inexact-Newton
@@ -247,7 +252,8 @@ struct System {
 };
 
 void build_system(int64_t n, int64_t m, const double* P, const double* r, const double* c,
-                  const Pattern& pat, const std::vector<int32_t>& comp, System& sys) {
+                  const Pattern& pat, const std::vector<int32_t>& comp, bool pin, double shift,
+                  System& sys) {
   const int64_t V = n + m;
   sys.idx.assign(static_cast<size_t>(V), 0);
   // The last variable of each component is pinned.
@@ -255,7 +261,7 @@ void build_system(int64_t n, int64_t m, const double* P, const double* r, const 
   for (int64_t v = 0; v < V; ++v) last[comp[v]] = static_cast<int32_t>(v);
   sys.var.clear();
   for (int64_t v = 0; v < V; ++v) {
-    if (last[comp[v]] == v) {
+    if (pin && last[comp[v]] == v) {
       sys.idx[v] = -1;
     } else {
       sys.idx[v] = static_cast<int32_t>(sys.var.size());
@@ -284,7 +290,7 @@ void build_system(int64_t n, int64_t m, const double* P, const double* r, const 
     const int32_t v = sys.var[k];
     if (v < n) {
       sys.colIdx[fill[k]] = static_cast<int32_t>(k);
-      sys.values[fill[k]++] = r[v];
+      sys.values[fill[k]++] = r[v] * (1.0 + shift);
     }
   }
   // Off-diagonal entries in key order: f rows get columns by increasing j, g rows by increasing i.
@@ -302,7 +308,7 @@ void build_system(int64_t n, int64_t m, const double* P, const double* r, const 
     const int32_t v = sys.var[k];
     if (v >= n) {
       sys.colIdx[fill[k]] = static_cast<int32_t>(k);
-      sys.values[fill[k]++] = c[v - n];
+      sys.values[fill[k]++] = c[v - n] * (1.0 + shift);
     }
   }
 }
@@ -396,19 +402,29 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
   const double eps = opt.epsilon;
   OtResult res;
   res.method = SinkhornMethod::Log;
+  double mass = 0.0;  // Σa (= Σb)
+  for (int64_t i = 0; i < n; ++i) mass += p.a[i];
 
-  // Warm-up: log-domain Sinkhorn (history kept for the first checked error, the progress base).
+  // Log-domain Sinkhorn blocks (the warm-up and the fallback blocks), warm-started from f, g
+  // after the first; history: every check of the block plus its exact final error.
   SinkhornOptions so;
   so.method = SinkhornMethod::Log;
   so.epsilon = eps;
   so.tol = opt.tol;
-  so.max_iterations = opt.warmup_iterations;
   so.history = true;
-  so.warm_start = opt.warm_start;
-  const OtResult w = sinkhorn(e, p, f, g, nullptr, so, ctl);
-  res.warmup_iterations = w.iterations;
-  res.iterations = w.iterations;
-  if (opt.history) res.history = w.history;
+  bool warm = opt.warm_start;
+  double err0 = -1.0;  // the first checked error (the progress base)
+  auto block = [&](int64_t iterations) {
+    so.max_iterations = iterations;
+    so.warm_start = warm;
+    warm = true;
+    OtResult w = sinkhorn(e, p, f, g, nullptr, so, ctl);
+    res.warmup_iterations += w.iterations;
+    res.iterations += w.iterations;
+    if (err0 < 0.0 && !w.history.empty()) err0 = w.history.front();
+    if (opt.history) res.history.insert(res.history.end(), w.history.begin(), w.history.end());
+    return w;
+  };
   const int64_t total = opt.warmup_iterations + opt.max_newton_iterations;
 
   auto finish = [&](const double* P) {
@@ -416,9 +432,13 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
     write_plans(e, p, eps, f, g, P, plan_dense, plan_sparse, opt.sparse_drop_tol, res);
     return res;
   };
-  if (w.reason != Reason::MaxIterations) {
-    res.reason = w.reason;
-    return finish(nullptr);
+  // The warm-up.
+  {
+    const OtResult w = block(opt.warmup_iterations);
+    if (w.reason != Reason::MaxIterations) {
+      res.reason = w.reason;
+      return finish(nullptr);
+    }
   }
 
   // The current iterate's P, P1, Pᵀ1; a second set for line-search candidates.
@@ -442,21 +462,30 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
   double cmax = 0.0;
   for (int64_t k = 0; k < n * m; ++k) cmax = std::max(cmax, std::fabs(p.C[k]));
 
-  plan_from_potentials(e, p, eps, f, g, P, r, c);
-  double S = 0.0;
-  for (int64_t i = 0; i < n; ++i) S += r[i];
-  double err = marginal_error(p, r, c);
-  const double err0 = !w.history.empty() ? w.history.front() : err;
-  if (!std::isfinite(err) || !std::isfinite(S) || !all_finite(f, n) || !all_finite(g, m)) {
+  double S = 0.0, err = 0.0;
+  bool P_valid = false;  // P, r, c, S, err describe f, g
+  auto refresh = [&]() {
+    plan_from_potentials(e, p, eps, f, g, P, r, c);
+    S = 0.0;
+    for (int64_t i = 0; i < n; ++i) S += r[i];
+    err = marginal_error(p, r, c);
+    P_valid = true;
+    return std::isfinite(err) && std::isfinite(S) && all_finite(f, n) && all_finite(g, m);
+  };
+  if (!refresh()) {
     res.reason = Reason::NonFinite;
     return finish(nullptr);
   }
+  if (err0 < 0.0) err0 = err;
 
   SolveOptions cgo;
-  cgo.rtol = opt.cg_rtol;
-  cgo.max_iterations = opt.cg_max_iterations < 0 ? 10 * V : opt.cg_max_iterations;
+  cgo.max_iterations =
+      opt.cg_max_iterations < 0 ? std::min<int64_t>(10 * V, kCgCap) : opt.cg_max_iterations;
 
+  // Densities above s_cap only for small problems (the pattern and CG then cost O(n·m)).
+  const int64_t s_cap = m;
   int64_t s = std::min<int64_t>(opt.sparsity, m);
+  int64_t fallback = std::max<int64_t>(opt.warmup_iterations, kBlock);  // next block's length
   Pattern pat;
   std::vector<int32_t> comp;
   System sys;
@@ -481,10 +510,15 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
     // Pattern at density s (doubling while too much mass is dropped), then the system.
     for (;;) {
       build_pattern(e, n, m, P, s, pat, comp);
-      if (s >= m || !(S - pat.kept > kMaxDroppedFraction * S)) break;
-      s = std::min<int64_t>(2 * s, m);
+      if (s >= s_cap || !(S - pat.kept > kMaxDroppedFraction * S)) break;
+      s = std::min<int64_t>(2 * s, s_cap);
     }
-    build_system(n, m, P, r, c, pat, comp, sys);
+    int64_t components = 0;
+    for (int64_t v = 0; v < V; ++v) components += comp[v] == v;
+    // Levenberg–Marquardt shift λ = marginal error / Σa (≤ 1): damps the near-null directions
+    // of weak links far from the solution, vanishes (quadratically) near it.
+    const double lambda = std::min(1.0, err / mass);
+    build_system(n, m, P, r, c, pat, comp, components > 1, lambda, sys);
     const int64_t N = sys.N;
     for (int64_t i = 0; i < n; ++i) grad[i] = p.a[i] - r[i];
     for (int64_t j = 0; j < m; ++j) grad[n + j] = p.b[j] - c[j];
@@ -494,6 +528,8 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
       rhs[k] = eps * grad[sys.var[k]];
       x[k] = have_prev ? dprev[sys.var[k]] : 0.0;
     }
+    // Inexact Newton: CG to the forcing term η = clamp(√(err/Σa), cg_rtol, 0.1).
+    cgo.rtol = std::min(kMaxForcing, std::max(opt.cg_rtol, std::sqrt(err / mass)));
     bool ok = N > 0;
     if (ok) {
       const CsrView A = sys.view();
@@ -529,11 +565,10 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
       absad += p.b[j] * std::fabs(d[n + j]);
     }
     ok = ok && gd > 0.0 && std::isfinite(gd) && all_finite(d, V);
-    const double eta = ok ? forcing(n, m, P, r, c, d, grad, eps) : 0.0;
+    const double eta = ok && s < s_cap ? forcing(n, m, P, r, c, d, grad, eps) : 0.0;
 
     // Line search.
-    bool accepted = false;
-    bool aborted = false;
+    bool accepted = false, aborted = false, damped = false;
     if (ok) {
       // Rounding noise of ΔF: the exp arguments (f_i + g_j − C_ij)/ε carry an absolute error of
       // about u·(|f| + |g| + |C|)/ε, i.e. a relative one in every P_ij.
@@ -564,8 +599,10 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
           std::swap(r, rn);
           std::swap(c, cn);
           S = Sn;
-          err = errn;
           accepted = true;
+          // Heavily damped, or little progress in the marginal error: outside the local regime.
+          damped = ls >= kDamped || errn > kSlow * err;
+          err = errn;
           break;
         }
       }
@@ -576,16 +613,39 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
     if (accepted) {
       std::copy(d, d + V, dprev);
       have_prev = true;
-      if (eta > kMaxForcing) s = std::min<int64_t>(2 * s, m);
-      continue;
+      if (eta > kMaxForcing) s = std::min<int64_t>(2 * s, s_cap);
+      if (!damped) {
+        fallback = std::max<int64_t>(opt.warmup_iterations, kBlock);
+        continue;
+      }
+    } else {
+      s = std::min<int64_t>(2 * s, s_cap);
+      have_prev = false;
     }
-    if (s >= m) {
+    // A failed or heavily damped step: Newton is outside its local regime here. A block of
+    // log-domain Sinkhorn iterations (doubling while Newton keeps failing), then Newton again;
+    // Stagnation only when neither makes progress.
+    if (err <= opt.tol) continue;
+    const double before = err;
+    const OtResult w = block(fallback);
+    if (w.reason == Reason::Tol || w.reason == Reason::Aborted || w.reason == Reason::TimeLimit ||
+        w.reason == Reason::NonFinite) {
+      res.reason = w.reason;
+      P_valid = false;
+      break;
+    }
+    if (!refresh()) {
+      res.reason = Reason::NonFinite;
+      P_valid = false;
+      break;
+    }
+    if (!accepted && !(err < before)) {
       res.reason = Reason::Stagnation;
       break;
     }
-    s = std::min<int64_t>(2 * s, m);
+    fallback *= 2;
   }
-  return finish(P);
+  return finish(P_valid ? P : nullptr);
 }
 
 }  // namespace

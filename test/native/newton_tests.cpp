@@ -11,6 +11,7 @@
 // Build and run:  test/native/build.sh newton_tests /tmp/out && /tmp/out/newton_tests
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -178,6 +179,44 @@ void test_agrees_with_log() {
   o.sparsity = 1;
   const Solution s = run_sns(c, o);
   same_solution(c, s, run_log(c, 0.02), 0.02);
+}
+
+// Small ε (1e-3 and 1e-4 of max C): point clouds (squared Euclidean cost / max), a random cost,
+// zeros in a and b. SNS must converge (no stagnation: a failed Newton step falls back to
+// log-domain Sinkhorn blocks) to the solution of a long log-domain Sinkhorn.
+Case points_case(int64_t n, int64_t m, uint64_t seed) {
+  Rng rng(seed);
+  Vec X(2 * n), Y(2 * m);
+  for (double& x : X) x = rng.uniform();
+  for (double& y : Y) y = 0.3 + rng.uniform();
+  Case c = random_case(n, m, seed + 100);
+  double mx = 0;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j) {
+      const double dx = X[2 * i] - Y[2 * j], dy = X[2 * i + 1] - Y[2 * j + 1];
+      mx = std::max(mx, c.C[i * m + j] = dx * dx + dy * dy);
+    }
+  for (double& v : c.C) v /= mx;
+  return c;
+}
+
+void test_small_eps() {
+  Case zeros = random_case(24, 20, 11);
+  zeros.a[2] = zeros.a[17] = zeros.b[0] = 0;
+  double sa = 0, sb = 0;
+  for (double x : zeros.a) sa += x;
+  for (double x : zeros.b) sb += x;
+  for (double& x : zeros.b) x *= sa / sb;
+  const Case cases[] = {points_case(30, 25, 3), random_case(20, 22, 4), zeros};
+  for (const Case& c : cases) {
+    for (const double eps : {1e-3, 1e-4}) {
+      const Solution ref = run_log(c, eps, 1e-13, 400000);
+      CHECK(ref.res.reason == Reason::Tol);
+      const Solution s = run_sns(c, newton(eps));
+      same_solution(c, s, ref, eps);
+      CHECK(s.res.warmup_iterations >= 20);
+    }
+  }
 }
 
 // The SNS paper's random assignment problem.
@@ -497,14 +536,63 @@ void test_batch() {
   }
 }
 
+// A problem written as raw float64: n, m, a (n), b (m), C (n·m). SNS (and, with `log`, log-domain
+// Sinkhorn) on it, timed: a development bench (`--file PATH EPS TOL [log]`).
+void run_file(const char* path, double eps, double tol, bool with_log) {
+  FILE* fp = std::fopen(path, "rb");
+  if (fp == nullptr) {
+    std::fprintf(stderr, "cannot open %s\n", path);
+    ++failures;
+    return;
+  }
+  double nm[2] = {0, 0};
+  size_t got = std::fread(nm, sizeof(double), 2, fp);
+  Case c{int64_t(nm[0]), int64_t(nm[1]), Vec(int64_t(nm[0])), Vec(int64_t(nm[1])),
+         Vec(int64_t(nm[0]) * int64_t(nm[1]))};
+  got += std::fread(c.a.data(), sizeof(double), c.a.size(), fp);
+  got += std::fread(c.b.data(), sizeof(double), c.b.size(), fp);
+  got += std::fread(c.C.data(), sizeof(double), c.C.size(), fp);
+  std::fclose(fp);
+  CHECK(got == 2 + c.a.size() + c.b.size() + c.C.size());
+  const auto now = [] { return std::chrono::steady_clock::now(); };
+  const auto ms = [](auto t0, auto t1) {
+    return std::chrono::duration<double, std::milli>(t1 - t0).count();
+  };
+  NewtonOptions o = newton(eps, tol);
+  o.history = true;
+  auto t0 = now();
+  const Solution s = run_sns(c, o);
+  auto t1 = now();
+  std::printf(
+      "SNS n=%lld m=%lld eps=%g: %s, warm-up %lld + Newton %lld, cg %lld, error %.3e, "
+      "cost %.12g, %.0f ms\n  history:",
+      (long long)c.n, (long long)c.m, eps, reason_name(s.res.reason),
+      (long long)s.res.warmup_iterations, (long long)s.res.newton_iterations,
+      (long long)s.res.cg_iterations, s.res.marginal_error, s.res.cost, ms(t0, t1));
+  for (double h : s.res.history) std::printf(" %.1e", h);
+  std::printf("\n");
+  if (with_log) {
+    t0 = now();
+    const Solution l = run_log(c, eps, tol, 1000000);
+    t1 = now();
+    std::printf("log: %s, %lld iterations, error %.3e, cost %.12g, %.0f ms\n",
+                reason_name(l.res.reason), (long long)l.res.iterations, l.res.marginal_error,
+                l.res.cost, ms(t0, t1));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 2 && std::string(argv[1]) == "--assignment") {
     test_assignment(std::atoll(argv[2]));
+  } else if (argc > 4 && std::string(argv[1]) == "--file") {
+    run_file(argv[2], std::atof(argv[3]), std::atof(argv[4]),
+             argc > 5 && std::string(argv[5]) == "log");
   } else {
     test_agrees_with_log();
     test_assignment(300);
+    test_small_eps();
     test_zeros();
     test_thin();
     test_sparse_plan();
