@@ -3,25 +3,45 @@
 //   F(f, g) = aᵀf + bᵀg − ε Σ_ij P_ij,   P_ij = exp((f_i + g_j − C_ij)/ε),
 // whose gradient is (a − P1, b − Pᵀ1) and whose Hessian is −(1/ε) M with
 //   M = [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]].
-// Each step solves M̃ d = ε ∇F, where M̃ keeps the exact diagonal and a sparse part of P (the
-// largest `s` entries of every row, every column's largest entry, and the largest entries that
-// join what is still disconnected), with one variable pinned per connected component of that
-// pattern (the gauge: M has the null direction (1, −1); normally one component, pinning the last
-// g). M̃ is then symmetric positive definite: it is a principal submatrix of a matrix that, with
-// the g block's sign flipped, is a diagonally dominant M-matrix on a connected graph. The system
-// goes to krylov::cg with a Jacobi preconditioner (diag(P1, Pᵀ1)), started from the previous
-// direction scaled by its Galerkin factor (never worse than a zero start in the energy norm).
-//
-// Line search: backtracking from t = 1 with Armijo's test F(x + t d) − F(x) ≥ c₁ t ∇Fᵀd, where the
-// difference is computed as t(aᵀd_f + bᵀd_g) − ε(Σ P_new − Σ P) (no cancellation of the large
-// aᵀf + bᵀg). Once the predicted gain t ∇Fᵀd is below the rounding noise of that difference
-// (F flat to machine precision), a step is accepted when it decreases the marginal error.
-//
-// Density: s starts at opt.sparsity and doubles (up to m) when the dropped mass exceeds
-// kMaxDroppedFraction of Σ P, when the direction solves the exact Newton system poorly
-// (kMaxForcing), or when a step fails (no acceptable step length, or a CG failure).
-// A failed step at full density stops with Reason::Stagnation (the marginal error cannot be
-// reduced at this precision).
+// The iteration is a hybrid that never stagnates while Sinkhorn still makes progress:
+//  1. Warm-up: opt.warmup_iterations log-domain Sinkhorn iterations (ot::sinkhorn, Log).
+//  2. Newton step at the current (f, g) with P, r = P1, c = Pᵀ1 (one exp pass, kept from the line
+//     search):
+//     - pattern: the largest `s` entries of every row, every column's largest entry, and the
+//       largest entries that join what is still disconnected (Borůvka rounds over P);
+//     - M̃ = exact diagonal (r, c)·(1 + λ) plus the pattern's entries of P, with the
+//       Levenberg–Marquardt shift λ = min(1, err/Σa) (err: the marginal error = ‖∇F‖₁): far from
+//       the solution it damps the near-null directions of weak links between nearly separate
+//       pieces of P (what made CG crawl), and it vanishes as the error does. The dropped mass
+//       stays on the diagonal (a further per-row shift). On a connected pattern nothing is
+//       pinned: ε∇F is orthogonal to the gauge direction (1, −1) (Σ(a − r) = Σ(b − c)), so the
+//       system is consistent and CG's rate is set by the spread of the nonzero spectrum, not by
+//       a Dirichlet-pinned Laplacian's tiny eigenvalue; with several components one variable of
+//       each is pinned (the last);
+//     - M̃ d = ε∇F by krylov::cg with a Jacobi preconditioner, started from the previous
+//       direction scaled by its Galerkin factor, to the inexact-Newton forcing term
+//       η = clamp(√(err/Σa), opt.cg_rtol, 0.1), at most cg_max_iterations (default
+//       10·(n + m)) iterations: the last CG iterate is the direction either way;
+//     - the sparsification's share of the exact-Newton residual, ‖(M − M̃₀) d‖ / ‖ε∇F‖ (M̃₀:
+//       M̃ without the shift; two threaded passes over P), above kMaxForcing doubles s (up to m)
+//       for the next step, as does a dropped mass above kMaxDroppedFraction of Σ P, or a step
+//       that fails;
+//     - line search: backtracking from t = 1 with Armijo's test F(x + t d) − F(x) ≥ c₁ t ∇Fᵀd,
+//       the difference computed as t(aᵀd_f + bᵀd_g) − ε(Σ P_new − Σ P) (no cancellation of the
+//       large aᵀf + bᵀg); once the predicted gain t ∇Fᵀd is below the rounding noise of that
+//       difference (F flat to machine precision), a step is accepted when it decreases the
+//       marginal error.
+//     A step costs O(1) passes over the n×m matrix (the pattern's row selection, the column
+//     maxima, the forcing check's two passes, one exp pass per trial step) plus CG on M̃.
+//  3. A step that fails (no acceptable t, CG breakdown), is heavily damped (t ≤ 2^−kDamped) or
+//     leaves more than kSlow of the marginal error is outside Newton's local regime: a block of
+//     log-domain Sinkhorn iterations follows (max(warmupIterations, kBlock) iterations, doubling
+//     while Newton keeps failing, back to the first length after a good step), then Newton
+//     again. Reason::Stagnation only when a failed Newton step is followed by a block that does
+//     not reduce the marginal error either.
+// warmup_iterations counts every Sinkhorn iteration (the warm-up and the blocks), and iterations
+// = warmup_iterations + newton_iterations; history: every check of each Sinkhorn block (plus its
+// exact final error) and the marginal error after each Newton step.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -45,11 +65,10 @@ constexpr int kDamped = 3;                  // an accepted t ≤ 2⁻³ counts a
 constexpr double kSlow = 0.9;  // so does one that leaves more than this of the marginal error
 // The first fallback block of log-domain Sinkhorn: max(warmupIterations, kBlock) iterations.
 constexpr int64_t kBlock = 20;
-constexpr int64_t kCgCap = 1000;          // default CG iterations per Newton step (at most)
 constexpr double kMaxDroppedFraction = 0.1; // of Σ P, before the density doubles
 constexpr double kFlat = 64.0;              // predicted gain below kFlat · noise: F is flat
-// A direction whose residual in the exact Newton system, ‖M d − ε∇F‖ / ‖ε∇F‖ (the inexact-Newton
-// forcing term, computed with the dense P), exceeds this doubles the density for the next step:
+// A direction whose sparsification residual, ‖(M − M̃₀) d‖ / ‖ε∇F‖ (computed with the dense P),
+// exceeds this doubles the density for the next step:
 // the local rate of an inexact Newton method is about that ratio, and the dropped entries matter
 // relative to the small spectral gap of M (what makes Sinkhorn slow), so even a dropped mass of
 // 1e-4 of Σ P can cost a rate of ~0.3 while the mass test is content.
@@ -360,27 +379,40 @@ void write_plans(const Engine& e, const Problem& p, double epsilon, const double
   }
 }
 
-// ‖M d − ε∇F‖₂ / ‖ε∇F‖₂ with the exact M = [[diag(r), P], [Pᵀ, diag(c)]] (one pass over P).
-double forcing(int64_t n, int64_t m, const double* P, const double* r, const double* c,
-               const double* d, const double* grad, double eps) {
-  std::vector<double> col(static_cast<size_t>(m));
-  for (int64_t j = 0; j < m; ++j) col[j] = c[j] * d[n + j] - eps * grad[n + j];
-  double num = 0.0, den = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    const double* row = P + i * m;
-    const double di = d[i];
-    double s = 0.0;
-    for (int64_t j = 0; j < m; ++j) {
-      s += row[j] * d[n + j];
-      col[j] += row[j] * di;
+// ‖M d − y‖₂ / ‖ε∇F‖₂ with the exact M = [[diag(r), P], [Pᵀ, diag(c)]]: two threaded passes
+// over P (rows, then blocks of columns), each sum in a fixed order (deterministic).
+double forcing(const Engine& e, int64_t n, int64_t m, const double* P, const double* r,
+               const double* c, const double* d, const double* y, const double* grad, double eps) {
+  const int64_t V = n + m;
+  std::vector<double> res(static_cast<size_t>(V));
+  const bool par = n * m >= ops::kParallelMin;
+  parallel_run(e.pool, par, [&](int task, int ntasks) {
+    for (int64_t i = n * task / ntasks; i < n * (task + 1) / ntasks; ++i) {
+      const double* row = P + i * m;
+      double s = 0.0;
+      for (int64_t j = 0; j < m; ++j) s += row[j] * d[n + j];
+      res[i] = r[i] * d[i] + s - y[i];
     }
-    const double ri = r[i] * di + s - eps * grad[i];
-    num += ri * ri;
-    den += eps * grad[i] * eps * grad[i];
-  }
-  for (int64_t j = 0; j < m; ++j) {
-    num += col[j] * col[j];
-    den += eps * grad[n + j] * eps * grad[n + j];
+  });
+  constexpr int64_t kCols = 256;
+  const int64_t blocks = (m + kCols - 1) / kCols;
+  parallel_run(e.pool, par, [&](int task, int ntasks) {
+    double acc[kCols];
+    for (int64_t bk = blocks * task / ntasks; bk < blocks * (task + 1) / ntasks; ++bk) {
+      const int64_t j0 = bk * kCols, j1 = std::min(m, j0 + kCols);
+      std::fill(acc, acc + (j1 - j0), 0.0);
+      for (int64_t i = 0; i < n; ++i) {
+        const double* row = P + i * m;
+        const double di = d[i];
+        for (int64_t j = j0; j < j1; ++j) acc[j - j0] += row[j] * di;
+      }
+      for (int64_t j = j0; j < j1; ++j) res[n + j] = c[j] * d[n + j] + acc[j - j0] - y[n + j];
+    }
+  });
+  double num = 0.0, den = 0.0;
+  for (int64_t v = 0; v < V; ++v) {
+    num += res[v] * res[v];
+    den += eps * grad[v] * eps * grad[v];
   }
   return den > 0.0 ? std::sqrt(num / den) : 0.0;
 }
@@ -479,8 +511,7 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
   if (err0 < 0.0) err0 = err;
 
   SolveOptions cgo;
-  cgo.max_iterations =
-      opt.cg_max_iterations < 0 ? std::min<int64_t>(10 * V, kCgCap) : opt.cg_max_iterations;
+  cgo.max_iterations = opt.cg_max_iterations < 0 ? 10 * V : opt.cg_max_iterations;
 
   // Densities above s_cap only for small problems (the pattern and CG then cost O(n·m)).
   const int64_t s_cap = m;
@@ -565,7 +596,21 @@ OtResult newton_full(const Engine& e, const Problem& p, double* f, double* g, do
       absad += p.b[j] * std::fabs(d[n + j]);
     }
     ok = ok && gd > 0.0 && std::isfinite(gd) && all_finite(d, V);
-    const double eta = ok && s < s_cap ? forcing(n, m, P, r, c, d, grad, eps) : 0.0;
+    // The sparsification's share of the inexact-Newton residual, ‖(M − M̃₀) d‖ / ‖ε∇F‖, where M̃₀
+    // is M̃ without the shift λ D (the shift and the CG tolerance are deliberate).
+    double eta = 0.0;
+    if (ok && s < s_cap) {
+      std::vector<double> Ax(static_cast<size_t>(N)), y(static_cast<size_t>(V), 0.0);
+      ops::spmv(e, sys.view(), x.data(), Ax.data());
+      for (int64_t k = 0; k < N; ++k) {
+        const int32_t v = sys.var[k];
+        y[v] = Ax[k] - lambda * (v < n ? r[v] : c[v - n]) * d[v];
+      }
+      // Pinned variables (d = 0 there) have no row in M̃: their residual is M's own.
+      for (int64_t v = 0; v < V; ++v)
+        if (sys.idx[v] < 0) y[v] = eps * grad[v];
+      eta = forcing(e, n, m, P, r, c, d, y.data(), grad, eps);
+    }
 
     // Line search.
     bool accepted = false, aborted = false, damped = false;

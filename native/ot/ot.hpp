@@ -116,13 +116,17 @@ std::vector<OtResult> sinkhorn_batch(const Engine& e, int64_t n, int64_t m, int6
 struct NewtonOptions {
   double epsilon = 0.0;
   double tol = 1e-12;
-  int64_t warmup_iterations = 20;  // log-domain Sinkhorn iterations first
+  // Log-domain Sinkhorn iterations first; a failed, heavily damped or slow Newton step is followed
+  // by a further block of them (OtResult.warmup_iterations counts them all).
+  int64_t warmup_iterations = 20;
   int64_t max_newton_iterations = 100;  // the facade's default
   // Entries of P kept per row in the sparsified Hessian (the largest ones, plus what keeps the
   // row/column support graph connected); raised adaptively (×2, up to m) when the dropped mass
   // is large or a step fails.
   int64_t sparsity = 8;
-  double cg_rtol = 1e-10;  // relative tolerance of each Newton system's CG
+  // Each Newton system's CG runs to the forcing term clamp(√(marginal error / Σa), cg_rtol, 0.1):
+  // cg_rtol is its floor.
+  double cg_rtol = 1e-10;
   int64_t cg_max_iterations = -1;  // -1: 10·(n + m)
   bool history = false;  // marginal error after each warm-up check / Newton step
   bool warm_start = false;  // f, g hold start potentials
@@ -134,7 +138,9 @@ struct NewtonOptions {
 // iterations = warmup_iterations + newton_iterations. Each Newton step solves the sparsified
 // (gauge-fixed) Hessian system with krylov::cg and a Jacobi preconditioner, warm-started from the
 // previous direction; Armijo backtracking on F; once F is flat to machine precision, a step that
-// decreases the marginal error is accepted.
+// decreases the marginal error is accepted. A step outside Newton's local regime falls back to a
+// block of log-domain Sinkhorn iterations; Reason::Stagnation only when neither makes progress
+// (newton.cpp's header has the details).
 OtResult sinkhorn_newton(const Engine& e, const Problem& p, double* f, double* g,
                          double* plan_dense, csr::Owned* plan_sparse, const NewtonOptions& opt,
                          Control& ctl);
