@@ -68,9 +68,9 @@ int64_t scan_cost(const Engine& e, const Problem& p, double* cmin, double* cmax)
         rh = v > rh ? v : rh;
         chk += v * 0.0;  // NaN or ±∞ make it NaN
       }
-      if (chk != 0.0) {
+      if (chk != 0.0 || rl < -kMaxCost || rh > kMaxCost) {
         for (int64_t j = 0; j < m; ++j)
-          if (!std::isfinite(c[j])) {
+          if (!(std::fabs(c[j]) <= kMaxCost)) {
             bad[b] = i * m + j;
             break;
           }
@@ -93,13 +93,11 @@ int64_t scan_cost(const Engine& e, const Problem& p, double* cmin, double* cmax)
   return -1;
 }
 
-void validate_scanned(const Problem& p, double epsilon, int64_t bad_c) {
-  if (epsilon >= 0.0 || std::isnan(epsilon)) {
-    if (!(epsilon > 0.0) || !std::isfinite(epsilon))
-      throw SolverError("ERR_INVALID_ARGUMENT",
-                        "epsilon must be positive and finite (got " + num(epsilon) + ")", -1,
-                        "epsilon");
-  }
+void validate_scanned(const Problem& p, bool entropic, double epsilon, int64_t bad_c) {
+  if (entropic && (!(epsilon > 0.0) || !std::isfinite(epsilon)))
+    throw SolverError("ERR_INVALID_ARGUMENT",
+                      "epsilon must be positive and finite (got " + num(epsilon) + ")", -1,
+                      "epsilon");
   const double sa = check_histogram(p.a, p.n, "a");
   const double sb = check_histogram(p.b, p.m, "b");
   if (!(sa > 0.0)) throw SolverError("ERR_INVALID_ARGUMENT", "a must have a positive sum", -1, "a");
@@ -108,11 +106,16 @@ void validate_scanned(const Problem& p, double epsilon, int64_t bad_c) {
         "ERR_INVALID_ARGUMENT",
         "sum(b) = " + num(sb) + " differs from sum(a) = " + num(sa) + " (beyond 1e-12 relative)",
         -1, "b");
-  if (bad_c >= 0)
-    throw SolverError(
-        "ERR_INVALID_ARGUMENT",
-        "C[" + std::to_string(bad_c / p.m) + ", " + std::to_string(bad_c % p.m) + "] is not finite",
-        -1, "C");
+  if (bad_c >= 0) {
+    const double v = p.C[bad_c];
+    throw SolverError("ERR_INVALID_ARGUMENT",
+                      "C[" + std::to_string(bad_c / p.m) + ", " + std::to_string(bad_c % p.m) +
+                          "] = " + num(v) +
+                          (std::isfinite(v) ? " is beyond 1e150 in magnitude (potentials and "
+                                              "costs built from C would overflow)"
+                                            : " is not finite"),
+                      -1, "C");
+  }
 }
 
 void plan_pass(const Engine& e, const Problem& p, double epsilon, const double* f, const double* g,
@@ -170,13 +173,18 @@ void finish_from_sums(const Problem& p, double epsilon, const double* f, const d
 
 }  // namespace detail
 
-void validate(const Problem& p, double epsilon) {
+namespace {
+void validate_problem(const Problem& p, bool entropic, double epsilon) {
   double lo = 0.0, hi = 0.0;
-  // a and b first (cheap, and their errors are the likelier ones), then C.
-  detail::validate_scanned(p, epsilon, -1);
+  // ε, a and b first (cheap, and their errors are the likelier ones), then C.
+  detail::validate_scanned(p, entropic, epsilon, -1);
   const Engine e{kernels_scalar(), nullptr, nullptr};
-  detail::validate_scanned(p, epsilon, detail::scan_cost(e, p, &lo, &hi));
+  detail::validate_scanned(p, entropic, epsilon, detail::scan_cost(e, p, &lo, &hi));
 }
+}  // namespace
+
+void validate(const Problem& p, double epsilon) { validate_problem(p, true, epsilon); }
+void validate(const Problem& p) { validate_problem(p, false, 0.0); }
 
 Support support(const Problem& p) {
   Support s;

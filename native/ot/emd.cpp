@@ -303,7 +303,7 @@ class NetworkSimplex {
 
 OtResult emd(const Engine& /*e*/, const Problem& p, double* f, double* g, csr::Owned& plan,
              const EmdOptions& opt, Control& ctl) {
-  validate(p, -1.0);
+  validate(p);
   const int64_t n = p.n, m = p.m;
   if (n + m + 1 > std::numeric_limits<int32_t>::max())
     throw SolverError("ERR_INVALID_ARGUMENT",

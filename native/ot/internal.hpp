@@ -43,8 +43,9 @@ void combine_blocks(const Engine& e, const double* partial, int64_t nb, int64_t 
 
 // Scans C: its min and max, and the index of its first non-finite entry (−1 when none).
 int64_t scan_cost(const Engine& e, const Problem& p, double* cmin, double* cmax);
-// validate() given the scan's result (one pass over C serves validation and Auto).
-void validate_scanned(const Problem& p, double epsilon, int64_t bad_c);
+// validate() given the scan's result (one pass over C serves validation and Auto); ε is checked
+// when `entropic`.
+void validate_scanned(const Problem& p, bool entropic, double epsilon, int64_t bad_c);
 
 // One pass over the plan exp((f_i + g_j − C_ij)/ε) (rows with f_i = −∞ or skipped rows give 0):
 // writes it to plan when not null, r = P1 (n), c = Pᵀ1 (m) when not null, and returns ⟨C, P⟩

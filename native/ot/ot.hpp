@@ -24,7 +24,8 @@
 //    output then holds the last finite iterate's f, g (never NaN garbage from an underflow);
 //  - arguments are checked here too (the binding relies on it): a, b non-negative and finite
 //    (ERR_INVALID_ARGUMENT naming "a" / "b"), sum(a) = sum(b) within 1e-12 relative (naming "b"),
-//    sum(a) > 0, C finite (naming "C"), ε > 0 and finite (naming "epsilon"); lengths are the
+//    sum(a) > 0, C finite with |C_ij| ≤ kMaxCost (naming "C"), ε > 0 and finite (naming
+//    "epsilon"); lengths are the
 //    caller's to get right (n·m entries of C);
 //  - deterministic: results depend on the data and the ISA, never on the number of threads.
 #pragma once
@@ -49,8 +50,14 @@ struct Problem {
 };
 
 // Throws SolverError (ERR_INVALID_ARGUMENT naming the argument) when the problem breaks the
-// rules above (epsilon < 0 means "not entropic": emd skips the ε check).
+// rules above: validate(p, ε) for the entropic methods (ε > 0 and finite too), validate(p) for
+// exact OT (no ε).
 void validate(const Problem& p, double epsilon);
+void validate(const Problem& p);
+
+// The largest |C_ij| accepted: dual potentials are sums and differences of C's entries along
+// paths, and ⟨C, P⟩ sums them, so costs near the double range would overflow.
+constexpr double kMaxCost = 1e150;
 
 enum class SinkhornMethod : int { Auto = 0, Scaling, Log, Stabilized, EpsilonScaling };
 const char* sinkhorn_method_name(SinkhornMethod m);

@@ -526,14 +526,8 @@ void solve_full(Run& r, Potentials pot, double* plan, double cmin, double cmax) 
 OtResult sinkhorn(const Engine& e, const Problem& p, double* f, double* g, double* plan,
                   const SinkhornOptions& opt_in, Control& ctl) {
   double cmin = 0.0, cmax = 0.0;
-  // ε < 0 would mean "not entropic" to validate(): Sinkhorn needs ε > 0.
-  if (!(opt_in.epsilon > 0.0) || !std::isfinite(opt_in.epsilon))
-    throw SolverError(
-        "ERR_INVALID_ARGUMENT",
-        "epsilon must be positive and finite (got " + std::to_string(opt_in.epsilon) + ")", -1,
-        "epsilon");
-  detail::validate_scanned(p, opt_in.epsilon, -1);
-  detail::validate_scanned(p, opt_in.epsilon, detail::scan_cost(e, p, &cmin, &cmax));
+  detail::validate_scanned(p, true, opt_in.epsilon, -1);
+  detail::validate_scanned(p, true, opt_in.epsilon, detail::scan_cost(e, p, &cmin, &cmax));
   SinkhornOptions opt = opt_in;
   if (opt.check_every < 1) opt.check_every = 1;
   if (opt.max_iterations < 0) opt.max_iterations = 0;

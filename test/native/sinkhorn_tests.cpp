@@ -450,14 +450,23 @@ void test_errors(const Engine& e) {
   CHECK(thrown_argument(e, c, -1.0) == "epsilon");
   CHECK(thrown_argument(e, c, std::nan("")) == "epsilon");
   CHECK(thrown_argument(e, c, 0.1) == "(none)");
-  // validate(): ε < 0 means not entropic
+  // validate(p): exact OT, no ε to check; validate(p, ε) rejects ε ≤ 0 (batch and SNS use it)
   bool threw = false;
   try {
-    validate(c.prob(), -1.0);
+    validate(c.prob());
   } catch (const SolverError&) {
     threw = true;
   }
   CHECK(!threw);
+  for (const double bad_eps : {-1.0, 0.0, -1e-300, std::nan(""), HUGE_VAL}) {
+    std::string arg = "(none)";
+    try {
+      validate(c.prob(), bad_eps);
+    } catch (const SolverError& err) {
+      arg = err.argument;
+    }
+    CHECK(arg == "epsilon");
+  }
   CHECK(std::string(sinkhorn_method_name(SinkhornMethod::EpsilonScaling)) == "epsilon-scaling");
   CHECK(resolve_method(c.prob(), 1.0) == SinkhornMethod::Scaling);
   CHECK(resolve_method(c.prob(), 1e-3) == SinkhornMethod::Log);
