@@ -410,7 +410,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: MAX_INT,
     ops: NEWTON,
-    doc: 'Log-domain Sinkhorn iterations before the Newton steps.',
+    doc: 'Log-domain Sinkhorn iterations before the first Newton step (more run as fallback blocks where a Newton step fails).',
     flag: '--warmup-iterations',
     per: { wasserstein: PASSED_ON },
   },
@@ -440,7 +440,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'cg',
     kind: 'object',
     ops: NEWTON,
-    doc: 'The Newton systems’ CG: { rtol (default 1e-10), maxIterations (default 10·(n + m)) }.',
+    doc: 'The Newton systems’ CG: { rtol (default 1e-10: the tightest forcing term; each system runs to clamp(√(error/Σa), rtol, 0.1)), maxIterations (default 10·(n + m)) }.',
     flag: null,
   },
   {

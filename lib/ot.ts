@@ -138,7 +138,10 @@ export type Histograms = Float64Array[] | DenseMatrix;
 
 /** The CG that solves each Newton system. */
 export interface NewtonCgOptions {
-  /** Relative tolerance. Default 1e-10. */
+  /**
+   * The tightest relative tolerance (default 1e-10): inexact Newton, each system is solved to
+   * clamp(√(marginal error / Σa), rtol, 0.1).
+   */
   rtol?: number;
   /** Iteration limit per system. Default 10·(n + m). */
   maxIterations?: number;
@@ -149,7 +152,10 @@ export interface SinkhornNewtonOptions {
   epsilon: number;
   /** Stop when the marginal error ≤ tol. Default 1e-12. */
   tol?: number;
-  /** Log-domain Sinkhorn iterations first. Default 20. */
+  /**
+   * Log-domain Sinkhorn iterations before the first Newton step. Default 20. Where a Newton step
+   * fails (or barely helps), a block of log-domain iterations runs before the next one.
+   */
   warmupIterations?: number;
   /** Newton step limit (reason 'max-iterations'). Default 100. */
   maxNewtonIterations?: number;
@@ -174,7 +180,10 @@ export interface SinkhornNewtonFields<
   /** The plan: n×m row-major ('dense'), a CsrMatrix ('sparse'), absent ('none'). */
   plan?: P;
   method: 'newton';
-  /** Log-domain Sinkhorn iterations done first (iterations = warm-up + Newton). */
+  /**
+   * Log-domain Sinkhorn iterations: the warm-up plus any fallback blocks (iterations = these +
+   * Newton steps).
+   */
   warmupIterations: number;
   newtonIterations: number;
   /** CG iterations over all Newton systems. */
