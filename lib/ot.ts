@@ -208,6 +208,11 @@ export interface EmdFields {
   cost: number;
   /** = cost. */
   objective: number;
+  /**
+   * ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ for the b given (rounding only, or b's rescaling to sum(a) when the
+   * sums differed within 1e-12 relative).
+   */
+  marginalError: number;
   /** Dual potentials: f_i + g_j ≤ C_ij, with equality on the plan's support. */
   f: Float64Array;
   g: Float64Array;
@@ -705,6 +710,7 @@ function emdRun(
       plan: wrapCsr(r.plan),
       cost: io[at + STATS.cost],
       objective: io[at + STATS.objective],
+      marginalError: io[at + STATS.marginalError],
       f,
       g,
       iterations: io[at + STATS.iterations],

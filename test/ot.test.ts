@@ -342,6 +342,10 @@ t.test('zeros in a and b; 1×m and n×1', async (t) => {
   }
   const e = emdSync(a0, b0, C);
   for (let k = e.plan.rowPtr[0]; k < e.plan.rowPtr[1]; k++) t.equal(e.plan.values[k], 0);
+  t.ok(
+    e.marginalError <= 1e-15 && Math.abs(e.marginalError - marginalError(e.plan, a0, b0)) <= 1e-15,
+    `emd reports its marginal error (${e.marginalError})`,
+  );
   const sn = sinkhornNewtonSync(a0, b0, C, { epsilon: EPS });
   t.ok(sn.converged && denseMarginal(sn.plan!, a0, b0) <= 1e-11, 'SNS with zeros');
 
