@@ -10,8 +10,9 @@
 //
 // One iteration: u = a / (K v), v = b / (Kᵀ u); then W = K v, which the next iteration's u needs
 // and which gives the row marginals u ∘ (K v) of the check (columns are exact after the v update).
-// Start, checks, potentials (f = ε log u + min C − G, g = ε log v + G, G the warm start's max g)
-// and the final exact check are those of ot::sinkhorn's Scaling, so a pair gets what a call of
+// Start, checks (a row error that meets tol confirmed by the exact error of both sides),
+// potentials (f = ε log u + min C − G, g = ε log v + G, G the warm start's max g) and the final
+// exact check are those of ot::sinkhorn's Scaling, so a pair gets what a call of
 // its own gets (up to rounding: the sums run in another order). Zero-mass rows (columns) of a
 // pair keep u_i = 0 (v_j = 0): f = −∞ there, as for one pair. A pair whose scalings turn zero or
 // non-finite stops with its last finite iterate (Reason::NonFinite), or, with method Auto and
@@ -270,6 +271,15 @@ std::vector<OtResult> sinkhorn_batch(const Engine& e, int64_t n, int64_t m, int6
       for (int64_t i = 0; i < n; ++i)
         err += std::fabs(U[i * ka + q] * W[i * ka + q] - A[c * n + i]);
       OtResult& res = results[c];
+      if (err <= opt.tol) {
+        // An estimate (the columns are b only up to rounding): confirmed on both sides exactly,
+        // from the potentials the pair would return (the final check's bits); the pair goes on
+        // when the exact error misses tol.
+        write_potentials(q);
+        OtResult exact;
+        finish_from_potentials(e, pair(c), eps, F + c * n, G + c * m, exact);
+        err = exact.marginal_error;
+      }
       if (opt.history) res.history.push_back(err);
       if (!std::isfinite(err)) {
         res.reason = Reason::NonFinite;

@@ -154,19 +154,23 @@ void plan_pass(const Engine& e, const Problem& p, double epsilon, const double* 
   }
 }
 
+double marginal_error(const Problem& p, const double* r, const double* c) {
+  double err = 0.0;
+  for (int64_t i = 0; i < p.n; ++i) err += std::fabs(r[i] - p.a[i]);
+  for (int64_t j = 0; j < p.m; ++j) err += std::fabs(c[j] - p.b[j]);
+  return err;
+}
+
 void finish_from_sums(const Problem& p, double epsilon, const double* f, const double* g,
                       const double* r, const double* c, double cost, OtResult& res) {
-  double err = 0.0, fr = 0.0, gc = 0.0, mass = 0.0;
+  double fr = 0.0, gc = 0.0, mass = 0.0;
   for (int64_t i = 0; i < p.n; ++i) {
-    err += std::fabs(r[i] - p.a[i]);
     if (r[i] != 0.0) fr += f[i] * r[i];
     mass += r[i];
   }
-  for (int64_t j = 0; j < p.m; ++j) {
-    err += std::fabs(c[j] - p.b[j]);
+  for (int64_t j = 0; j < p.m; ++j)
     if (c[j] != 0.0) gc += g[j] * c[j];
-  }
-  res.marginal_error = err;
+  res.marginal_error = marginal_error(p, r, c);
   res.cost = cost;
   res.objective = fr + gc - epsilon * mass;
 }

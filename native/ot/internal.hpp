@@ -53,6 +53,9 @@ void validate_scanned(const Problem& p, bool entropic, double epsilon, int64_t b
 void plan_pass(const Engine& e, const Problem& p, double epsilon, const double* f, const double* g,
                double* plan, double* r, double* c, double* cost, bool skip_zero_rows);
 
+// ‖r − a‖₁ + ‖c − b‖₁ (rows first, then columns: the bits finish_from_sums reports).
+double marginal_error(const Problem& p, const double* r, const double* c);
+
 // Fills res.marginal_error, cost, objective from P's row sums r, column sums c, ⟨C, P⟩ and the
 // potentials (objective = Σ f_i r_i + Σ g_j c_j − ε Σ P, terms of zero rows/columns dropped).
 void finish_from_sums(const Problem& p, double epsilon, const double* f, const double* g,

@@ -10,8 +10,13 @@
 // Conventions shared by every function here:
 //  - marginal error = ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁, the stopping test of every Sinkhorn method
 //    (converged, Reason::Tol, when ≤ tol); checked every check_every iterations (during the
-//    iteration one side may be exact by construction and is then not recomputed), and recomputed
-//    exactly from the final f, g on both sides at exit (OtResult.marginal_error);
+//    iteration one side may be exact by construction and is then not recomputed: an estimate,
+//    which when it meets tol is confirmed by the exact error of both sides, the iteration going
+//    on if that misses tol), and recomputed exactly from the final f, g on both sides at exit
+//    (OtResult.marginal_error): Reason::Tol ⇔ that exact error ≤ tol, whatever ε;
+//  - Reason::Stagnation: the iteration reached a floating-point fixed point (or, stabilised, an
+//    absorption repeated the previous one bit for bit) short of tol, e.g. ε below the ulp of the
+//    potentials, where exp((f + g − C)/ε) is 0, 1 or ∞: further iterations cannot change it;
 //  - zero entries of a (b) give zero rows (columns) of P and f_i = −∞ (g_j = −∞): the methods
 //    run on the support of a and b (support() below) and map back, so every method gets this
 //    for free; a warm start's entries on zero rows/columns are ignored;

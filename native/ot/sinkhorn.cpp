@@ -13,8 +13,11 @@
 //  - scaling / stabilised: u_i = a_i/(K v)_i by a row dot, and u_i K_i added to the block's
 //    partials of Kᵀu in the same pass.
 // The row sums s_i of a pass are the plan's row marginals of the iterate it starts from (the
-// column marginals are b by construction), so the stopping test costs nothing: the iterate that
-// meets tol is returned, the pass's update discarded. Column partials are per fixed row block
+// column marginals are b by construction, up to rounding), so the stopping test costs nothing
+// until this estimate meets tol; then one more pass computes the exact error of both sides, which
+// alone decides (the iterate that meets tol is returned, the pass's update discarded; one that
+// misses it goes on). An iteration that changes no bit of the iterate (ε below the potentials'
+// ulp) stops with Stagnation. Column partials are per fixed row block
 // and added in block order (internal.hpp): results never depend on the number of threads.
 #include <algorithm>
 #include <cmath>
@@ -71,6 +74,17 @@ double row_error(const Problem& p, const double* s) {
   for (int64_t i = 0; i < p.n; ++i) err += std::fabs(s[i] - p.a[i]);
   return err;
 }
+
+// The exact marginal error (both sides) of the plan exp((f_i + g_j − C_ij)/ε): the bits
+// finish_log reports for these potentials.
+double exact_log_error(const Engine& e, const Problem& p, double eps, const double* f,
+                       const double* g) {
+  std::vector<double> r(p.n), c(p.m);
+  detail::plan_pass(e, p, eps, f, g, nullptr, r.data(), c.data(), nullptr, false);
+  return detail::marginal_error(p, r.data(), c.data());
+}
+
+bool same(const double* x, const double* y, int64_t len) { return std::equal(x, x + len, y); }
 
 // ---- log domain ---------------------------------------------------------------------------
 
@@ -163,7 +177,11 @@ class LogPass {
 };
 
 // Log-domain iterations on (f, g) in place (always the last finite iterate) until tol, the
-// iteration `it_end`, a stop or a non-finite update.
+// iteration `it_end`, a stop, a non-finite update or error, or a floating-point fixed point
+// (Stagnation: an iteration that changes no bit of f, g short of tol, e.g. ε below the
+// potentials' ulp). A check's row error is an estimate (the columns sum to b only up to
+// rounding, and not at all when ε is below the potentials' ulp): one that meets tol is replaced
+// by the exact error of both sides, and only that decides.
 Reason run_log(Run& r, LogPass& lp, double* f, double* g, double eps, double tol, int64_t it_end) {
   const int64_t from = r.it;
   for (;;) {
@@ -172,11 +190,13 @@ Reason run_log(Run& r, LogPass& lp, double* f, double* g, double eps, double tol
     if (r.it >= it_end) return Reason::MaxIterations;
     const bool ok = lp.pass(f, g, eps);
     if (r.due(from)) {
-      const double err = row_error(r.p, lp.s());
+      double err = row_error(r.p, lp.s());
+      if (err <= tol) err = exact_log_error(r.e, r.p, eps, f, g);
       if (!std::isfinite(err)) return Reason::NonFinite;
       if (r.record(err, tol)) return Reason::Tol;
     }
     if (!ok) return Reason::NonFinite;
+    if (same(lp.fn(), f, r.p.n) && same(lp.gn(), g, r.p.m)) return Reason::Stagnation;
     std::copy(lp.fn(), lp.fn() + r.p.n, f);
     std::copy(lp.gn(), lp.gn() + r.p.m, g);
     ++r.it;
@@ -226,15 +246,14 @@ void build_kernel(const Engine& e, const Problem& p, const RowBlocks& rb, const 
   });
 }
 
-// The plan diag(u) K diag(v) (written over K when plan == K, else only summed), its marginals,
-// ⟨C, P⟩, and the result's figures from the potentials f, g.
-void finish_scaled(const Engine& e, const Problem& p, const RowBlocks& rb, double* K,
-                   const double* u, const double* v, bool in_place, double eps, const double* f,
-                   const double* g, OtResult& res) {
-  const int64_t n = p.n, m = p.m;
+// The plan diag(u) K diag(v) (written over K when in_place, else only summed): its row sums r,
+// column sums c; returns ⟨C, P⟩.
+double scaled_sums(const Engine& e, const Problem& p, const RowBlocks& rb, double* K,
+                   const double* u, const double* v, bool in_place, double* r, double* c) {
+  const int64_t m = p.m;
   ScratchVec tmp = ops::scratch(e, in_place ? 1 : rb.nb * m);
   ScratchVec part = ops::scratch(e, rb.nb * m);
-  std::vector<double> r(n), c(m), pcost(rb.nb, 0.0);
+  std::vector<double> pcost(rb.nb, 0.0);
   detail::for_row_blocks(e, rb, m, [&](int64_t b) {
     double* acc = part.data() + b * m;
     std::fill(acc, acc + m, 0.0);
@@ -250,10 +269,27 @@ void finish_scaled(const Engine& e, const Problem& p, const RowBlocks& rb, doubl
     }
     pcost[b] = cs;
   });
-  detail::combine_blocks(e, part.data(), rb.nb, m, c.data());
+  detail::combine_blocks(e, part.data(), rb.nb, m, c);
   double cost = 0.0;
   for (int64_t b = 0; b < rb.nb; ++b) cost += pcost[b];
-  (void)n;
+  return cost;
+}
+
+// The exact marginal error (both sides) of diag(u) K diag(v): the bits finish_scaled reports.
+double scaled_error(const Engine& e, const Problem& p, const RowBlocks& rb, double* K,
+                    const double* u, const double* v) {
+  std::vector<double> r(p.n), c(p.m);
+  scaled_sums(e, p, rb, K, u, v, false, r.data(), c.data());
+  return detail::marginal_error(p, r.data(), c.data());
+}
+
+// The plan diag(u) K diag(v) (written over K when in_place), and the result's figures from it
+// and the potentials f, g.
+void finish_scaled(const Engine& e, const Problem& p, const RowBlocks& rb, double* K,
+                   const double* u, const double* v, bool in_place, double eps, const double* f,
+                   const double* g, OtResult& res) {
+  std::vector<double> r(p.n), c(p.m);
+  const double cost = scaled_sums(e, p, rb, K, u, v, in_place, r.data(), c.data());
   detail::finish_from_sums(p, eps, f, g, r.data(), c.data(), cost, res);
 }
 
@@ -303,7 +339,10 @@ Reason run_scaling(Run& r, double c0, Potentials pot, double* plan, bool fallbac
     bool ok = scaling_pass(e, p, rb, K, have_u ? u.data() : nullptr, v.data(), un.data(), s.data(),
                            part.data(), ktu.data(), bad);
     if (have_u && r.due(0)) {
-      const double err = row_error(p, s.data());
+      // The row error estimates (columns are b only up to rounding); one that meets tol is
+      // replaced by the exact error of the plan this iterate gives.
+      double err = row_error(p, s.data());
+      if (err <= r.opt.tol) err = scaled_error(e, p, rb, K, u.data(), v.data());
       if (!std::isfinite(err)) {
         reason = Reason::NonFinite;
         break;
@@ -321,6 +360,10 @@ Reason run_scaling(Run& r, double c0, Potentials pot, double* plan, bool fallbac
       }
     if (!ok) {
       reason = Reason::NonFinite;
+      break;
+    }
+    if (have_u && same(un.data(), u.data(), n) && same(vn.data(), v.data(), m)) {
+      reason = Reason::Stagnation;  // a floating-point fixed point short of tol
       break;
     }
     std::copy(un.data(), un.data() + n, u.data());
@@ -386,6 +429,17 @@ Reason run_stabilized(Run& r, Potentials pot, double* plan) {
     std::fill(u.data(), u.data() + n, 1.0);
     std::fill(v.data(), v.data() + m, 1.0);
   };
+  // The state after an absorption (α, β, u = v = 1, K of α, β) determines every later iterate:
+  // when one repeats the last (ε below the potentials' ulp: absorbing and repairing change no bit
+  // of α, β) the iteration cycles short of tol and stops with Stagnation.
+  std::vector<double> reset(alpha, alpha + n);
+  reset.insert(reset.end(), beta, beta + m);
+  auto repeated = [&]() {
+    const bool rep = same(alpha, reset.data(), n) && same(beta, reset.data() + n, m);
+    std::copy(alpha, alpha + n, reset.data());
+    std::copy(beta, beta + m, reset.data() + n);
+    return rep;
+  };
   Reason reason = Reason::MaxIterations;
   for (;;) {
     const StopReason stop = r.ctl.poll();
@@ -397,7 +451,8 @@ Reason run_stabilized(Run& r, Potentials pot, double* plan) {
     bool ok = scaling_pass(e, p, rb, K, u.data(), v.data(), un.data(), s.data(), part.data(),
                            ktu.data(), bad);
     if (r.due(0)) {
-      const double err = row_error(p, s.data());
+      double err = row_error(p, s.data());  // an estimate: confirmed exactly when it meets tol
+      if (err <= r.opt.tol) err = scaled_error(e, p, rb, K, u.data(), v.data());
       if (std::isfinite(err) && r.record(err, r.opt.tol)) {
         reason = Reason::Tol;
         break;
@@ -423,6 +478,10 @@ Reason run_stabilized(Run& r, Potentials pot, double* plan) {
       std::copy(lp->gn(), lp->gn() + m, beta);
       build_kernel(e, p, rb, alpha, beta, eps, K);
       ++r.it;
+      if (repeated()) {
+        reason = Reason::Stagnation;
+        break;
+      }
       continue;
     }
     std::copy(un.data(), un.data() + n, u.data());
@@ -434,6 +493,10 @@ Reason run_stabilized(Run& r, Potentials pot, double* plan) {
     if (big) {
       absorb();
       build_kernel(e, p, rb, alpha, beta, eps, K);
+      if (repeated()) {
+        reason = Reason::Stagnation;
+        break;
+      }
     }
   }
   // f, g = α + ε log u, β + ε log v; K holds exp((α + β − C)/ε) (rebuilt after a failed
@@ -504,7 +567,8 @@ void solve_full(Run& r, Potentials pot, double* plan, double cmin, double cmax) 
         if (last) ek = eps;
         const double stol = last ? opt.tol : std::max(opt.tol, 1e-3 * mass * ek / eps0);
         reason = run_log(r, lp, pot.f, pot.g, ek, stol, opt.max_iterations);
-        if (last || reason != Reason::Tol) break;
+        // A stage stuck at a floating-point fixed point goes on at the next, smaller ε.
+        if (last || (reason != Reason::Tol && reason != Reason::Stagnation)) break;
         ek = std::max(eps, ek * factor);
       }
       finish_log(r, pot, plan);
@@ -516,7 +580,8 @@ void solve_full(Run& r, Potentials pot, double* plan, double cmin, double cmax) 
       break;
   }
   // The last iteration is always checked (exactly, from the final potentials).
-  if (reason == Reason::MaxIterations && r.record(r.res.marginal_error, opt.tol))
+  if ((reason == Reason::MaxIterations || reason == Reason::Stagnation) &&
+      r.record(r.res.marginal_error, opt.tol))
     reason = Reason::Tol;
   r.res.reason = reason;
 }
