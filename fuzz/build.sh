@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs the fuzz targets: the Matrix Market parser (mmio) and the CSR validator (csr).
+# Builds and runs the fuzz targets: the Matrix Market parser (mmio), the CSR validator (csr) and
+# optimal transport (ot).
 #
 #   fuzz/build.sh                    build, replay the seed corpus, fuzz for $FUZZ_SECONDS (30)
 #   FUZZ_SECONDS=0 fuzz/build.sh     build + replay the corpus only
@@ -65,8 +66,9 @@ EOF
 export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
-# Targets: mmio (the Matrix Market parser) and csr (the CSR validator and every kernel and
-# conversion that trusts it). FUZZ_TARGETS="mmio csr" by default.
+# Targets: mmio (the Matrix Market parser), csr (the CSR validator and every kernel and
+# conversion that trusts it) and ot (optimal transport: argument checks, every Sinkhorn method,
+# SNS, emd, batches, cost matrices). FUZZ_TARGETS="mmio csr ot" by default.
 CORE=($(cd "$ROOT" && node scripts/sources.js core))
 AVX2=($(cd "$ROOT" && node scripts/sources.js avx2))
 AVX512=($(cd "$ROOT" && node scripts/sources.js avx512))
@@ -84,11 +86,11 @@ fi
 build_target() {  # build_target NAME SOURCES...
   local name="$1"; shift
   local objs=()
-  if [[ "$name" == csr && "$(uname -m)" == x86_64 ]]; then
+  if [[ "$name" != mmio && "$(uname -m)" == x86_64 ]]; then
     # the SIMD translation units keep their own flags, as in the addon build
-    "$CXXC" "${COMMON[@]}" "${SAN[@]/fuzzer,/fuzzer-no-link,}" "${AVX2_FLAGS[@]}" -c "$ROOT/${AVX2[0]}" -o "$OUT/csr_avx2.o"
-    "$CXXC" "${COMMON[@]}" "${SAN[@]/fuzzer,/fuzzer-no-link,}" "${AVX512_FLAGS[@]}" -Wno-uninitialized -c "$ROOT/${AVX512[0]}" -o "$OUT/csr_avx512.o"
-    objs=("$OUT/csr_avx2.o" "$OUT/csr_avx512.o")
+    "$CXXC" "${COMMON[@]}" "${SAN[@]/fuzzer,/fuzzer-no-link,}" "${AVX2_FLAGS[@]}" -c "$ROOT/${AVX2[0]}" -o "$OUT/${name}_avx2.o"
+    "$CXXC" "${COMMON[@]}" "${SAN[@]/fuzzer,/fuzzer-no-link,}" "${AVX512_FLAGS[@]}" -Wno-uninitialized -c "$ROOT/${AVX512[0]}" -o "$OUT/${name}_avx512.o"
+    objs=("$OUT/${name}_avx2.o" "$OUT/${name}_avx512.o")
   fi
   "$CXXC" "${COMMON[@]}" "${SAN[@]}" "$@" "${objs[@]}" "${DRIVER[@]}" -pthread -o "$OUT/fuzz_$name"
 }
@@ -113,13 +115,17 @@ run_target() {  # run_target NAME SEEDS
   fi
 }
 
-for target in ${FUZZ_TARGETS:-mmio csr}; do
+for target in ${FUZZ_TARGETS:-mmio csr ot}; do
   case "$target" in
     mmio) build_target mmio "${SRCS[@]}"; seeds="$SEEDS" ;;
     csr)
       srcs=("$ROOT/fuzz/fuzz_csr.cpp")
       for f in "${CORE[@]}"; do srcs+=("$ROOT/$f"); done
       build_target csr "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/csr" ;;
+    ot)
+      srcs=("$ROOT/fuzz/fuzz_ot.cpp")
+      for f in "${CORE[@]}"; do srcs+=("$ROOT/$f"); done
+      build_target ot "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/ot" ;;
     *) echo "[fuzz] unknown target $target" >&2; exit 2 ;;
   esac
   [[ "${FUZZ_BUILD_ONLY:-0}" == 1 ]] && continue

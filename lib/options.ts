@@ -205,6 +205,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'epsilon',
     kind: 'number',
     min: 0,
+    // the potentials ε·log(scaling) must stay finite (native/ot/ot.hpp kMaxEpsilon)
+    max: 1e150,
     exclusive: true,
     ops: ENTROPIC,
     doc: 'Entropic regularisation ε > 0 (required): minimise ⟨C, P⟩ + ε Σ P (log P − 1).',

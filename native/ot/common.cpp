@@ -94,9 +94,9 @@ int64_t scan_cost(const Engine& e, const Problem& p, double* cmin, double* cmax)
 }
 
 void validate_scanned(const Problem& p, bool entropic, double epsilon, int64_t bad_c) {
-  if (entropic && (!(epsilon > 0.0) || !std::isfinite(epsilon)))
+  if (entropic && (!(epsilon > 0.0) || !(epsilon < kMaxEpsilon)))
     throw SolverError("ERR_INVALID_ARGUMENT",
-                      "epsilon must be positive and finite (got " + num(epsilon) + ")", -1,
+                      "epsilon must be positive and below 1e150 (got " + num(epsilon) + ")", -1,
                       "epsilon");
   const double sa = check_histogram(p.a, p.n, "a");
   const double sb = check_histogram(p.b, p.m, "b");

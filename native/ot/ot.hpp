@@ -29,7 +29,7 @@
 //    output then holds the last finite iterate's f, g (never NaN garbage from an underflow);
 //  - arguments are checked here too (the binding relies on it): a, b non-negative and finite
 //    (ERR_INVALID_ARGUMENT naming "a" / "b"), sum(a) = sum(b) within 1e-12 relative (naming "b"),
-//    sum(a) > 0, C finite with |C_ij| ≤ kMaxCost (naming "C"), ε > 0 and finite (naming
+//    sum(a) > 0, C finite with |C_ij| ≤ kMaxCost (naming "C"), 0 < ε < kMaxEpsilon (naming
 //    "epsilon"); lengths are the
 //    caller's to get right (n·m entries of C);
 //  - deterministic: results depend on the data and the ISA, never on the number of threads.
@@ -63,6 +63,8 @@ void validate(const Problem& p);
 // The largest |C_ij| accepted: dual potentials are sums and differences of C's entries along
 // paths, and ⟨C, P⟩ sums them, so costs near the double range would overflow.
 constexpr double kMaxCost = 1e150;
+// ε must stay below it: the potentials are ε·log of the scalings, which must stay finite.
+constexpr double kMaxEpsilon = 1e150;
 
 enum class SinkhornMethod : int { Auto = 0, Scaling, Log, Stabilized, EpsilonScaling };
 const char* sinkhorn_method_name(SinkhornMethod m);

@@ -1,8 +1,8 @@
 // CI-only (.ci/run runs it as its own step; not part of `npm test`, which it would slow by
 // about two minutes): `npx tap --disable-coverage test/ci/fuzz-native.test.ts`.
-// Builds the native fuzz targets (Matrix Market parser, CSR validator) under ASan + UBSan and
-// runs each for a few seconds after replaying its seed corpus: libFuzzer when clang is present,
-// otherwise the g++ driver in fuzz/standalone_main.cpp (random mutation, no coverage feedback).
+// Builds the native fuzz targets (Matrix Market parser, CSR validator, optimal transport) under
+// ASan + UBSan and runs each for a few seconds after replaying its seed corpus: libFuzzer when
+// clang is present, otherwise the g++ driver in fuzz/standalone_main.cpp (random mutation, no coverage feedback).
 // Longer campaigns: `FUZZ_SECONDS=600 bash fuzz/build.sh`.
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -35,6 +35,7 @@ t.test('native fuzz targets: zero crashes', { timeout: 600000 }, async (t) => {
   );
   t.match(out, /\[fuzz\] mmio: /, 'parser target ran');
   t.match(out, /\[fuzz\] csr: /, 'CSR target ran');
+  t.match(out, /\[fuzz\] ot: /, 'optimal-transport target ran');
   t.match(out, /\[fuzz\] OK/);
   t.notMatch(out, /AddressSanitizer|runtime error:/, 'no sanitizer report');
 });

@@ -210,7 +210,9 @@ void test_small_eps() {
   const Case cases[] = {points_case(30, 25, 3), random_case(20, 22, 4), zeros};
   for (const Case& c : cases) {
     for (const double eps : {1e-3, 1e-4}) {
-      const Solution ref = run_log(c, eps, 1e-13, 400000);
+      // The reference to SNS's own tol (1e-12): at ε = 1e-4 the exact error of both sides stalls
+      // near 1.4e-13 (rounding in f + g − C magnified by 1/ε), so a tighter one is unreachable.
+      const Solution ref = run_log(c, eps, 1e-12, 400000);
       CHECK(ref.res.reason == Reason::Tol);
       const Solution s = run_sns(c, newton(eps));
       same_solution(c, s, ref, eps);

@@ -524,7 +524,7 @@ void test_errors(const Engine& e) {
     threw = true;
   }
   CHECK(!threw);
-  for (const double bad_eps : {-1.0, 0.0, -1e-300, std::nan(""), HUGE_VAL}) {
+  for (const double bad_eps : {-1.0, 0.0, -1e-300, std::nan(""), HUGE_VAL, 1.2e308, 1e151}) {
     std::string arg = "(none)";
     try {
       validate(c.prob(), bad_eps);
