@@ -100,7 +100,13 @@ export interface SinkhornFields extends OtFields {
   /** The method that ran ('auto' resolved; 'log' when 'auto' fell back from an underflow). */
   method: Exclude<SinkhornMethod, 'auto'>;
 }
-/** Sinkhorn's result: `if (r.converged)` narrows `r.reason` to 'tol'. */
+/**
+ * Sinkhorn's result: `if (r.converged)` narrows `r.reason` to 'tol' (the exact marginal error at
+ * exit meets tol). Otherwise 'max-iterations', 'time-limit', 'non-finite' ('scaling' whose
+ * exp(−C/ε) or scalings under/overflow: f, g are the last finite iterate), or 'stagnation' (an
+ * iteration changed no bit of the iterate: ε so small against C that floating point cannot
+ * reach tol; SNS: neither a Newton step nor a Sinkhorn block made progress).
+ */
 export type SinkhornResult = SinkhornFields & Outcome<'tol'>;
 
 /** Options of {@link sinkhornBatchSync}. */

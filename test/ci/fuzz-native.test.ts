@@ -1,5 +1,5 @@
 // CI-only (.ci/run runs it as its own step; not part of `npm test`, which it would slow by
-// about two minutes): `npx tap --disable-coverage test/ci/fuzz-native.test.ts`.
+// about four minutes): `npx tap --disable-coverage test/ci/fuzz-native.test.ts`.
 // Builds the native fuzz targets (Matrix Market parser, CSR validator, optimal transport) under
 // ASan + UBSan and runs each for a few seconds after replaying its seed corpus: libFuzzer when
 // clang is present, otherwise the g++ driver in fuzz/standalone_main.cpp (random mutation, no coverage feedback).
