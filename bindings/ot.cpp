@@ -123,35 +123,74 @@ std::pair<int64_t, int64_t> sizes(Napi::Env env, const double* p, int ni, int mi
   return {param_int(env, p[ni], "n", 1, kMaxDim), param_int(env, p[mi], "m", 1, kMaxDim)};
 }
 
+// The first five arguments of every single-problem operation: a (n), b (m), C (n×m), then the
+// potentials out f (n), g (m), n and m from the io slots ni, mi; kinds, lengths and overlaps
+// checked (an output buffer read later goes through check_plan).
+struct ProblemArgs {
+  ot::Problem prob;
+  double* f = nullptr;
+  double* g = nullptr;
+  int64_t nm = 0;
+
+  ProblemArgs(Args& a, const double* p, int ni, int mi) {
+    Napi::Env env = a.env();
+    const auto sz = sizes(env, p, ni, mi);
+    const int64_t n = sz.first, m = sz.second;
+    nm = product(env, n, m, "C");
+    prob = {n, m, a.f64(0, "a", n).data, a.f64(1, "b", m).data, a.f64(2, "C", nm).data};
+    f = a.f64(3, "f", n).data;
+    g = a.f64(4, "g", m).data;
+    check_outputs(env, {{prob.a, n, "a"}, {prob.b, m, "b"}, {prob.C, nm, "C"}},
+                  {{f, n, "f"}, {g, m, "g"}});
+  }
+  // A dense plan buffer ("out", n×m; null: none) must not overlap the inputs or the potentials.
+  void check_plan(Napi::Env env, const double* plan) const {
+    if (plan == nullptr) return;
+    check_outputs(env,
+                  {{prob.a, prob.n, "a"},
+                   {prob.b, prob.m, "b"},
+                   {prob.C, nm, "C"},
+                   {f, prob.n, "f"},
+                   {g, prob.m, "g"}},
+                  {{plan, nm, "out"}});
+  }
+};
+
+// The io slots of the options sinkhorn and sinkhornBatch share.
+struct SinkhornSlots {
+  int method, epsilon, tol, maxIterations, checkEvery, history;
+};
+void read_sinkhorn(Napi::Env env, const double* p, const SinkhornSlots& s, ot::SinkhornOptions& o) {
+  o.method =
+      static_cast<ot::SinkhornMethod>(param_int(env, p[s.method], "method", 0, SM::kCount - 1));
+  o.epsilon = param_positive(env, p[s.epsilon], "epsilon");
+  o.tol = param_nonneg(env, p[s.tol], "tol");
+  o.max_iterations = param_int(env, p[s.maxIterations], "maxIterations", 0, kMaxCount);
+  o.check_every = param_int(env, p[s.checkEvery], "checkEvery", 1, kMaxCount);
+  o.history = p[s.history] != 0;
+}
+
 // ---- sinkhorn ----------------------------------------------------------------------------------
 
 class SinkhornOp {
  public:
   static constexpr const char* kName = "sinkhorn";
-  static constexpr size_t kArgA = 0, kArgB = 1, kArgC = 2, kArgF = 3, kArgG = 4, kArgPlan = 5,
-                          kArgIo = 6, kArgOptions = 7;
+  // a, b, C, f, g: arguments 0-4 (ProblemArgs)
+  static constexpr size_t kArgPlan = 5, kArgIo = 6, kArgOptions = 7;
 
   explicit SinkhornOp(Args& a) {
     namespace P = layout::sinkhorn;
     Napi::Env env = a.env();
     io_ = a.f64(kArgIo, "io", P::kParams + kStats).data;
     const double* p = io_;
-    const auto nm = sizes(env, p, P::n, P::m);
-    const int64_t n = nm.first, m = nm.second, nm_ = product(env, n, m, "C");
-    prob_ = {n, m, a.f64(kArgA, "a", n).data, a.f64(kArgB, "b", m).data,
-             a.f64(kArgC, "C", nm_).data};
-    f_ = a.f64(kArgF, "f", n).data;
-    g_ = a.f64(kArgG, "g", m).data;
-    plan_ = optional_f64(a, kArgPlan, "out", nm_);
-    check_outputs(env, {{prob_.a, n, "a"}, {prob_.b, m, "b"}, {prob_.C, nm_, "C"}},
-                  {{f_, n, "f"}, {g_, m, "g"}, {plan_, nm_, "out"}});
-    opt_.method =
-        static_cast<ot::SinkhornMethod>(param_int(env, p[P::method], "method", 0, SM::kCount - 1));
-    opt_.epsilon = param_positive(env, p[P::epsilon], "epsilon");
-    opt_.tol = param_nonneg(env, p[P::tol], "tol");
-    opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, kMaxCount);
-    opt_.check_every = param_int(env, p[P::checkEvery], "checkEvery", 1, kMaxCount);
-    opt_.history = p[P::history] != 0;
+    const ProblemArgs in(a, p, P::n, P::m);
+    prob_ = in.prob;
+    f_ = in.f;
+    g_ = in.g;
+    plan_ = optional_f64(a, kArgPlan, "out", in.nm);
+    in.check_plan(env, plan_);
+    read_sinkhorn(
+        env, p, {P::method, P::epsilon, P::tol, P::maxIterations, P::checkEvery, P::history}, opt_);
     opt_.warm_start = p[P::warmStart] != 0;
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
   }
@@ -200,13 +239,8 @@ class SinkhornBatchOp {
     stats_ = a.f64(kArgStats, "stats", kStats * k_).data;
     check_outputs(env, {{A_, nk, "A"}, {B_, mk, "B"}, {C_, nm_, "C"}},
                   {{F_, nk, "F"}, {G_, mk, "G"}, {stats_, kStats * k_, "stats"}});
-    opt_.method =
-        static_cast<ot::SinkhornMethod>(param_int(env, p[P::method], "method", 0, SM::kCount - 1));
-    opt_.epsilon = param_positive(env, p[P::epsilon], "epsilon");
-    opt_.tol = param_nonneg(env, p[P::tol], "tol");
-    opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, kMaxCount);
-    opt_.check_every = param_int(env, p[P::checkEvery], "checkEvery", 1, kMaxCount);
-    opt_.history = p[P::history] != 0;
+    read_sinkhorn(
+        env, p, {P::method, P::epsilon, P::tol, P::maxIterations, P::checkEvery, P::history}, opt_);
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
   }
 
@@ -248,24 +282,21 @@ class SinkhornBatchOp {
 class SinkhornNewtonOp {
  public:
   static constexpr const char* kName = "sinkhornNewton";
-  static constexpr size_t kArgA = 0, kArgB = 1, kArgC = 2, kArgF = 3, kArgG = 4, kArgPlan = 5,
-                          kArgIo = 6, kArgOptions = 7;
+  // a, b, C, f, g: arguments 0-4 (ProblemArgs)
+  static constexpr size_t kArgPlan = 5, kArgIo = 6, kArgOptions = 7;
 
   explicit SinkhornNewtonOp(Args& a) {
     namespace P = layout::sinkhorn_newton;
     Napi::Env env = a.env();
     io_ = a.f64(kArgIo, "io", P::kParams + kStats).data;
     const double* p = io_;
-    const auto nm = sizes(env, p, P::n, P::m);
-    const int64_t n = nm.first, m = nm.second, nm_ = product(env, n, m, "C");
-    prob_ = {n, m, a.f64(kArgA, "a", n).data, a.f64(kArgB, "b", m).data,
-             a.f64(kArgC, "C", nm_).data};
-    f_ = a.f64(kArgF, "f", n).data;
-    g_ = a.f64(kArgG, "g", m).data;
+    const ProblemArgs in(a, p, P::n, P::m);
+    prob_ = in.prob;
+    f_ = in.f;
+    g_ = in.g;
     planKind_ = static_cast<int>(param_int(env, p[P::plan], "plan", 0, PK::kCount - 1));
-    if (planKind_ == PK::dense) plan_ = a.f64(kArgPlan, "out", nm_).data;
-    check_outputs(env, {{prob_.a, n, "a"}, {prob_.b, m, "b"}, {prob_.C, nm_, "C"}},
-                  {{f_, n, "f"}, {g_, m, "g"}, {plan_, nm_, "out"}});
+    if (planKind_ == PK::dense) plan_ = a.f64(kArgPlan, "out", in.nm).data;
+    in.check_plan(env, plan_);
     opt_.epsilon = param_positive(env, p[P::epsilon], "epsilon");
     opt_.tol = param_nonneg(env, p[P::tol], "tol");
     opt_.warmup_iterations =
@@ -312,22 +343,18 @@ class SinkhornNewtonOp {
 class EmdOp {
  public:
   static constexpr const char* kName = "emd";
-  static constexpr size_t kArgA = 0, kArgB = 1, kArgC = 2, kArgF = 3, kArgG = 4, kArgIo = 5,
-                          kArgOptions = 6;
+  // a, b, C, f, g: arguments 0-4 (ProblemArgs)
+  static constexpr size_t kArgIo = 5, kArgOptions = 6;
 
   explicit EmdOp(Args& a) {
     namespace P = layout::emd;
     Napi::Env env = a.env();
     io_ = a.f64(kArgIo, "io", P::kParams + kStats).data;
     const double* p = io_;
-    const auto nm = sizes(env, p, P::n, P::m);
-    const int64_t n = nm.first, m = nm.second, nm_ = product(env, n, m, "C");
-    prob_ = {n, m, a.f64(kArgA, "a", n).data, a.f64(kArgB, "b", m).data,
-             a.f64(kArgC, "C", nm_).data};
-    f_ = a.f64(kArgF, "f", n).data;
-    g_ = a.f64(kArgG, "g", m).data;
-    check_outputs(env, {{prob_.a, n, "a"}, {prob_.b, m, "b"}, {prob_.C, nm_, "C"}},
-                  {{f_, n, "f"}, {g_, m, "g"}});
+    const ProblemArgs in(a, p, P::n, P::m);
+    prob_ = in.prob;
+    f_ = in.f;
+    g_ = in.g;
     opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, kMaxCount);
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
   }

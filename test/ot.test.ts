@@ -204,6 +204,13 @@ t.test('sinkhorn: mistakes named, in both forms', async (t) => {
   await t.rejects(emd(neg, b, C), { argument: 'a' });
   t.throws(() => emdSync(a, b, badC), { argument: 'C' });
   await t.rejects(sinkhornNewton(a, nan, C, { epsilon: 1 }), { argument: 'b' });
+  // the plan buffer may not overlap an input (the methods write it while reading C)
+  t.throws(() => sinkhornSync(a, b, C, { epsilon: 1, out: C }), { argument: 'out' });
+  t.throws(() => sinkhornNewtonSync(a, b, C, { epsilon: 1, out: C }), { argument: 'out' });
+  t.throws(() => sinkhornSync(a, b, C, { epsilon: 1e151 }), { argument: 'epsilon' });
+  const hugeC = C.slice();
+  hugeC[1] = 1e151;
+  t.throws(() => emdSync(a, b, hugeC), { argument: 'C' });
 });
 
 // Long enough to be stopped: log-domain Sinkhorn at a tiny ε with tol 0.
