@@ -30,8 +30,7 @@
 //  - arguments are checked here too (the binding relies on it): a, b non-negative and finite
 //    (ERR_INVALID_ARGUMENT naming "a" / "b"), sum(a) = sum(b) within 1e-12 relative (naming "b"),
 //    sum(a) > 0, C finite with |C_ij| ≤ kMaxCost (naming "C"), 0 < ε < kMaxEpsilon (naming
-//    "epsilon"); lengths are the
-//    caller's to get right (n·m entries of C);
+//    "epsilon"); lengths are the caller's to get right (n·m entries of C);
 //  - deterministic: results depend on the data and the ISA, never on the number of threads.
 #pragma once
 #include <cstdint>
@@ -55,7 +54,7 @@ struct Problem {
 };
 
 // Throws SolverError (ERR_INVALID_ARGUMENT naming the argument) when the problem breaks the
-// rules above: validate(p, ε) for the entropic methods (ε > 0 and finite too), validate(p) for
+// rules above: validate(p, ε) for the entropic methods (0 < ε < kMaxEpsilon too), validate(p) for
 // exact OT (no ε).
 void validate(const Problem& p, double epsilon);
 void validate(const Problem& p);
@@ -150,11 +149,11 @@ struct NewtonOptions {
 // f, g out (in with warm_start); plan_dense: n×m out or nullptr; plan_sparse: the plan as CSR
 // (entries below the drop tolerance dropped, OtResult.plan_nnz set) or nullptr. Iterations:
 // iterations = warmup_iterations + newton_iterations. Each Newton step solves the sparsified
-// (gauge-fixed) Hessian system with krylov::cg and a Jacobi preconditioner, warm-started from the
-// previous direction; Armijo backtracking on F; once F is flat to machine precision, a step that
-// decreases the marginal error is accepted. A step outside Newton's local regime falls back to a
-// block of log-domain Sinkhorn iterations; Reason::Stagnation only when neither makes progress
-// (newton.cpp's header has the details).
+// (shifted; gauge-fixed only where the pattern is disconnected) Hessian system with krylov::cg and
+// a Jacobi preconditioner, warm-started from the previous direction; Armijo backtracking on F; once
+// F is flat to machine precision, a step that decreases the marginal error is accepted. A step
+// outside Newton's local regime falls back to a block of log-domain Sinkhorn iterations;
+// Reason::Stagnation only when neither makes progress (newton.cpp's header has the details).
 OtResult sinkhorn_newton(const Engine& e, const Problem& p, double* f, double* g,
                          double* plan_dense, csr::Owned* plan_sparse, const NewtonOptions& opt,
                          Control& ctl);
