@@ -205,6 +205,18 @@ Reason run_log(Run& r, LogPass& lp, double* f, double* g, double eps, double tol
 
 // ---- scaling forms --------------------------------------------------------------------------
 
+// vn = b / (Kᵀu): the scaling forms' v update. Returns false when some (Kᵀu)_j or vn_j is zero or
+// not finite.
+bool v_update(const Problem& p, const double* ktu, double* vn) {
+  bool ok = true;
+  for (int64_t j = 0; j < p.m; ++j) {
+    const double vj = p.b[j] / ktu[j];
+    vn[j] = vj;
+    if (!(ktu[j] > 0.0) || !(vj > 0.0) || !std::isfinite(vj)) ok = false;
+  }
+  return ok;
+}
+
 // One pass over K (n×m): un = a/(K v), ktu = Kᵀ un, s = u ∘ (K v) (when u is given). Returns
 // false when some (K v)_i or un_i is zero or not finite.
 bool scaling_pass(const Engine& e, const Problem& p, const RowBlocks& rb, const double* K,
@@ -352,12 +364,7 @@ Reason run_scaling(Run& r, double c0, Potentials pot, double* plan, bool fallbac
         break;
       }
     }
-    if (ok)
-      for (int64_t j = 0; j < m; ++j) {
-        const double vj = p.b[j] / ktu[j];
-        vn[j] = vj;
-        if (!(ktu[j] > 0.0) || !(vj > 0.0) || !std::isfinite(vj)) ok = false;
-      }
+    if (ok) ok = v_update(p, ktu.data(), vn.data());
     if (!ok) {
       reason = Reason::NonFinite;
       break;
@@ -458,12 +465,7 @@ Reason run_stabilized(Run& r, Potentials pot, double* plan) {
         break;
       }
     }
-    if (ok)
-      for (int64_t j = 0; j < m; ++j) {
-        const double vj = p.b[j] / ktu[j];
-        vn[j] = vj;
-        if (!(ktu[j] > 0.0) || !(vj > 0.0) || !std::isfinite(vj)) ok = false;
-      }
+    if (ok) ok = v_update(p, ktu.data(), vn.data());
     if (!ok) {
       absorb();
       if (lp == nullptr) {
