@@ -17,22 +17,12 @@
 #include "sketch/sketch.hpp"
 #include "stationary/stationary.hpp"
 
+#include "reader.hpp"
+
 using namespace itersolve;
 
 namespace {
-struct Reader {
-  const uint8_t* p;
-  size_t n;
-  template <class T>
-  T take() {
-    T v{};
-    const size_t k = n < sizeof(T) ? n : sizeof(T);
-    std::memcpy(&v, p, k);
-    p += k;
-    n -= k;
-    return v;
-  }
-};
+using fuzz::Reader;
 // Preconditioners and a few iterations of every solver on a matrix validate accepted (sorted
 // columns: what ic0/ilu0 assume). Any outcome is fine except a crash or a sanitizer report.
 void solve_all(const CsrView& A, ThreadPool& pool) {

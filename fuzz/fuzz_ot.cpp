@@ -15,22 +15,12 @@
 #include "core/ops.hpp"
 #include "ot/ot.hpp"
 
+#include "reader.hpp"
+
 using namespace itersolve;
 
 namespace {
-struct Reader {
-  const uint8_t* p;
-  size_t n;
-  template <class T>
-  T take() {
-    T v{};
-    const size_t k = n < sizeof(T) ? n : sizeof(T);
-    std::memcpy(&v, p, k);
-    p += k;
-    n -= k;
-    return v;
-  }
-};
+using fuzz::Reader;
 
 void require(bool ok) {
   if (!ok) __builtin_trap();
