@@ -21,6 +21,7 @@ const testBins = [
   'sinkhorn_tests',
   'emd_tests',
   'newton_tests',
+  'gemm_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
