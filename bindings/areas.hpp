@@ -10,6 +10,7 @@ namespace itersolve {
 namespace binding {
 
 void init_csr(Napi::Env env, Napi::Object exports);  // csr.cpp: CSR helpers, SpMV, vector ops
+void init_csc(Napi::Env env, Napi::Object exports);  // csc.cpp: CSC conversions and products
 void init_mmio(Napi::Env env, Napi::Object exports);  // mmio.cpp: Matrix Market
 void init_eigen(Napi::Env env, Napi::Object exports);  // eigen.cpp: power iteration
 void init_precond(Napi::Env env, Napi::Object exports);  // precond.cpp: NativePreconditioner
