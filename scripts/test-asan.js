@@ -22,6 +22,7 @@ const testBins = [
   'emd_tests',
   'newton_tests',
   'gemm_tests',
+  'mlp_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
