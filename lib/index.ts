@@ -4,6 +4,8 @@
  */
 export { CsrMatrix } from './csr';
 export type { CsrMatrixOptions, CsrCheckOptions } from './csr';
+export { CscMatrix } from './csc';
+export type { CscMatrixOptions, CscCheckOptions } from './csc';
 export { ItersolveError, AbortError, ERROR_CODES } from './errors';
 export type { ItersolveErrorCode } from './errors';
 export {

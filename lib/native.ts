@@ -10,6 +10,14 @@ export interface NativeCsr {
   values: Float64Array;
 }
 
+export interface NativeCsc {
+  rows: number;
+  cols: number;
+  colPtr: Int32Array;
+  rowIdx: Int32Array;
+  values: Float64Array;
+}
+
 export interface NativeCancel {
   abort(): void;
   readonly aborted: boolean;
@@ -36,6 +44,15 @@ type M = [
   cols: number,
   rowPtr: Int32Array,
   colIdx: Int32Array,
+  values: Float64Array,
+  trusted: boolean,
+];
+
+type C = [
+  rows: number,
+  cols: number,
+  colPtr: Int32Array,
+  rowIdx: Int32Array,
   values: Float64Array,
   trusted: boolean,
 ];
@@ -109,6 +126,27 @@ export interface NativeBinding {
   csrIsSymmetric(...args: [...M, number]): boolean;
   spmv(...args: [...M, Float64Array, Float64Array]): Float64Array;
   spmvTranspose(...args: [...M, Float64Array, Float64Array]): Float64Array;
+  cscValidate(
+    rows: number,
+    cols: number,
+    colPtr: Int32Array,
+    rowIdx: Int32Array,
+    values: Float64Array,
+    flags: number,
+  ): void;
+  cscFromCoo(
+    rows: number,
+    cols: number,
+    rowIdx: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+  ): NativeCsc;
+  cscFromDense(rows: number, cols: number, data: Float64Array, colMajor: boolean): NativeCsc;
+  cscToDense(...args: [...C, Float64Array, boolean]): Float64Array;
+  cscFromCsr(...args: M): NativeCsc;
+  cscToCsr(...args: C): NativeCsr;
+  cscSpmv(...args: [...C, Float64Array, Float64Array, boolean]): Float64Array;
+  cscSpmvTranspose(...args: [...C, Float64Array, Float64Array]): Float64Array;
   dot(x: Float64Array, y: Float64Array): number;
   nrm2(x: Float64Array): number;
   sum(x: Float64Array): number;
