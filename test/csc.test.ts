@@ -237,6 +237,7 @@ t.test('each check can be skipped for trusted data', async (t) => {
     () => new CscMatrix(1, 1, I([0, 1]), I([0]), F([NaN]), { validate: { finite: false } }),
   );
   t.throws(() => new CscMatrix(1, 1, I([0, 1]), I([3]), F([1]), { validate: { sorted: false } }), {
+    code: 'ERR_INVALID_MATRIX',
     argument: 'rowIdx',
   });
   t.doesNotThrow(() => new CscMatrix(1, 1, I([0, 1]), I([0]), F([1]), { validate: true }));
