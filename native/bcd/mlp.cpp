@@ -169,7 +169,7 @@ void mlp_update_w(const Engine& e, MlpState& s, int i, double rho, double alpha)
   std::vector<double> S(static_cast<size_t>(hp * hp));
   dense::gemm(e, hp, hp, n, rho, Vp, false, Vp, true, 0.0, S.data(), hp, Order::Row);
   for (int64_t j = 0; j < hp; ++j) S[j * hp + j] += alpha;
-  dense::spd_inverse(hp, S.data());
+  dense::spd_inverse(e, hp, S.data());
   dense::gemm(e, h, hp, hp, 1.0, MatRef{M.data(), hp, Order::Row}, false,
               MatRef{S.data(), hp, Order::Row}, false, 0.0, s.W[i].data(), hp, Order::Row);
 }
@@ -205,7 +205,7 @@ void mlp_update_v(const Engine& e, MlpState& s, int i, double gamma, double rho)
   std::vector<double> S(static_cast<size_t>(h * h));
   dense::gemm(e, h, h, hn, rho, Wn, true, Wn, false, 0.0, S.data(), h, Order::Row);
   for (int64_t j = 0; j < h; ++j) S[j * h + j] += gamma;
-  dense::spd_inverse(h, S.data());
+  dense::spd_inverse(e, h, S.data());
   dense::gemm(e, h, n, h, 1.0, MatRef{S.data(), h, Order::Row}, false,
               MatRef{R.data(), h, Order::Col}, false, 0.0, s.V[i].data(), h, Order::Col);
 }

@@ -102,6 +102,11 @@ void gemm(const Engine& e, int64_t m, int64_t n, int64_t k, double alpha, MatRef
     return;
   }
   const Strided a = strided(A, ta), b = strided(B, tb);
+  // The active ISA's micro-kernel from the kernel table; the portable copy here when the
+  // Engine carries no table.
+  static_assert(kMr == 4 && kNr == 8, "the kernel table's micro-kernel is 4 x 8");
+  void (*micro)(int64_t, const double*, const double*, double*) =
+      e.k != nullptr && e.k->gemm_micro_4x8 != nullptr ? e.k->gemm_micro_4x8 : micro_kernel;
   const int64_t mt = (m + kMc - 1) / kMc, nt = (n + kNc - 1) / kNc;
   const int64_t tiles = mt * nt;
   const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
@@ -126,7 +131,7 @@ void gemm(const Engine& e, int64_t m, int64_t n, int64_t k, double alpha, MatRef
           const int64_t w = std::min<int64_t>(kNr, nc - jr);
           for (int64_t ir = 0; ir < mc; ir += kMr) {
             const int64_t h = std::min<int64_t>(kMr, mc - ir);
-            micro_kernel(kc, pa.data() + ir * kc, pb.data() + jr * kc, acc);
+            micro(kc, pa.data() + ir * kc, pb.data() + jr * kc, acc);
             double* c0 = C + (i0 + ir) * crs + (j0 + jr) * ccs;
             for (int64_t i = 0; i < h; ++i)
               for (int64_t j = 0; j < w; ++j) {
@@ -181,13 +186,29 @@ void cholesky_solve(int64_t k, const double* L, double* B, int64_t nrhs, int64_t
   }
 }
 
-void spd_inverse(int64_t k, double* S) {
+void spd_inverse(const Engine& e, int64_t k, double* S) {
+  if (k <= 0) return;
   std::vector<double> L(S, S + k * k);
   cholesky(k, L.data());
-  for (int64_t i = 0; i < k * k; ++i) S[i] = 0.0;
-  for (int64_t i = 0; i < k; ++i) S[i * k + i] = 1.0;
-  cholesky_solve(k, L.data(), S, k, k);  // row r of S⁻¹ = S⁻¹ e_r (S⁻¹ symmetric)
-  for (int64_t i = 0; i < k; ++i)  // symmetrise the rounding
+  // Xt = (L⁻¹)ᵀ, row j = column j of L⁻¹: L x = e_j by column-oriented forward substitution,
+  // whose inner loop is a contiguous axpy over row p of Lᵀ (column p of L).
+  std::vector<double> Lt(static_cast<size_t>(k * k)), Xt(static_cast<size_t>(k * k), 0.0);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t p = 0; p <= i; ++p) Lt[p * k + i] = L[i * k + p];
+  for (int64_t j = 0; j < k; ++j) {
+    double* x = Xt.data() + j * k;
+    x[j] = 1.0;
+    for (int64_t p = j; p < k; ++p) {
+      const double xp = x[p] / Lt[p * k + p];
+      x[p] = xp;
+      const double* lp = Lt.data() + p * k;
+      for (int64_t i = p + 1; i < k; ++i) x[i] -= xp * lp[i];
+    }
+  }
+  // S⁻¹ = L⁻ᵀL⁻¹ = Xt·Xtᵀ.
+  const MatRef X{Xt.data(), k, Order::Row};
+  gemm(e, k, k, k, 1.0, X, false, X, true, 0.0, S, k, Order::Row);
+  for (int64_t i = 0; i < k; ++i)  // exactly symmetric
     for (int64_t j = i + 1; j < k; ++j) {
       const double v = 0.5 * (S[i * k + j] + S[j * k + i]);
       S[i * k + j] = v;

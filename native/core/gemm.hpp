@@ -4,10 +4,11 @@
 //
 // gemm is blocked in the usual three levels (panels of B of kNc columns × kKc depth, blocks of A
 // of kMc rows, packed into kMr-row and kNr-column slivers) around a register-blocked kMr × kNr
-// micro-kernel written so that the compiler vectorises it. Threads share out the kMc × kNc tiles
-// of C: each entry of C is computed by one thread, its depth summed in fixed chunks of kKc in a
-// fixed order, so the result depends only on the data and the ISA, never on the number of
-// threads or on scheduling.
+// micro-kernel written so that the compiler vectorises it (Kernels::gemm_micro_4x8 of the
+// Engine's kernel table, compiled for each ISA; a portable copy when e.k is null). Threads share
+// out the kMc × kNc tiles of C: each entry of C is computed by one thread, its depth summed in
+// fixed chunks of kKc in a fixed order, so the result depends only on the data and the ISA, never
+// on the number of threads or on scheduling.
 #pragma once
 #include <cstdint>
 
@@ -45,8 +46,9 @@ void cholesky(int64_t k, double* S);
 // Solves L·Lᵀ x = b in place for `nrhs` right-hand sides, each a contiguous vector of k entries
 // `stride` apart (L from cholesky).
 void cholesky_solve(int64_t k, const double* L, double* B, int64_t nrhs, int64_t stride);
-// S (k × k, SPD, row-major) ← S⁻¹ (symmetric, both triangles written), through cholesky.
-void spd_inverse(int64_t k, double* S);
+// S (k × k, SPD, row-major) ← S⁻¹ (exactly symmetric), as L⁻ᵀL⁻¹ from cholesky (the
+// triangular inverse by vectorised column sweeps, the product through gemm).
+void spd_inverse(const Engine& e, int64_t k, double* S);
 
 }  // namespace dense
 }  // namespace itersolve

@@ -324,6 +324,7 @@ constexpr itersolve::Kernels make_table() {
   t.exp_row = v_exp_row;
   t.max_diff = v_max_diff;
   t.cost_row = v_cost_row;
+  t.gemm_micro_4x8 = g_gemm_micro_4x8;
   return t;
 }
 constexpr itersolve::Kernels kTable = make_table();

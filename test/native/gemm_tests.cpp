@@ -107,7 +107,7 @@ void test_gemm(const Engine& e1, const Engine& e2) {
   CHECK(runs > 200);
 }
 
-void test_spd() {
+void test_spd(const Engine& e) {
   std::mt19937_64 rng(5);
   std::normal_distribution<double> N(0.0, 1.0);
   for (int64_t k : {1, 2, 7, 33, 100}) {
@@ -145,7 +145,7 @@ void test_spd() {
       }
     CHECK(res < 1e-8 * bn);
     std::vector<double> Inv = S;
-    dense::spd_inverse(k, Inv.data());
+    dense::spd_inverse(e, k, Inv.data());
     double ie = 0.0;
     for (int64_t i = 0; i < k; ++i)
       for (int64_t j = 0; j < k; ++j) {
@@ -174,7 +174,7 @@ int main() {
   Engine e1{kernels_for(detect_simd()), nullptr, nullptr};
   Engine e2{kernels_for(detect_simd()), &pool2, nullptr};
   test_gemm(e1, e2);
-  test_spd();
+  test_spd(e2);
   std::printf("gemm_tests: %d checks, %d failures\n", checks, failures);
   return failures != 0;
 }
