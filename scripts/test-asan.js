@@ -21,6 +21,7 @@ const testBins = [
   'sinkhorn_tests',
   'emd_tests',
   'newton_tests',
+  'lasso_tests',
   'prox_bcd_tests',
   'gemm_tests',
   'mlp_tests',
