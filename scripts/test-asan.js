@@ -25,6 +25,7 @@ const testBins = [
   'prox_bcd_tests',
   'gemm_tests',
   'mlp_tests',
+  'csc_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
