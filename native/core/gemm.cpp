@@ -31,11 +31,17 @@ void pack_a(const Strided& A, int64_t m, int64_t i0, int64_t mc, int64_t p0, int
             double* out) {
   for (int64_t ir = 0; ir < mc; ir += kMr) {
     double* s = out + ir * kc;
+    const int64_t h = std::min<int64_t>(kMr, std::min(mc, m - i0) - ir);
+    const double* src = A.data + (i0 + ir) * A.rs + p0 * A.cs;
+    if (h == kMr && A.rs == 1) {  // a column of the sliver is contiguous: walk p outer
+      for (int64_t p = 0; p < kc; ++p)
+        for (int i = 0; i < kMr; ++i) s[p * kMr + i] = src[p * A.cs + i];
+      continue;
+    }
     for (int i = 0; i < kMr; ++i) {
-      const int64_t row = i0 + ir + i;
-      if (row < m && ir + i < mc) {
-        const double* src = A.data + row * A.rs + p0 * A.cs;
-        for (int64_t p = 0; p < kc; ++p) s[p * kMr + i] = src[p * A.cs];
+      if (i < h) {
+        const double* row = src + i * A.rs;
+        for (int64_t p = 0; p < kc; ++p) s[p * kMr + i] = row[p * A.cs];
       } else {
         for (int64_t p = 0; p < kc; ++p) s[p * kMr + i] = 0.0;
       }
@@ -50,14 +56,23 @@ void pack_b(const Strided& B, int64_t n, int64_t j0, int64_t nc, int64_t p0, int
   for (int64_t jr = 0; jr < nc; jr += kNr) {
     double* s = out + jr * kc;
     const int64_t w = std::min<int64_t>(kNr, std::min(nc, n - j0) - jr);
+    const double* src = B.data + p0 * B.rs + (j0 + jr) * B.cs;
+    if (B.cs != 1) {  // columns of B contiguous down p (or general strides): walk each column
+      for (int64_t j = 0; j < kNr; ++j) {
+        if (j < w) {
+          const double* col = src + j * B.cs;
+          for (int64_t p = 0; p < kc; ++p) s[p * kNr + j] = col[p * B.rs];
+        } else {
+          for (int64_t p = 0; p < kc; ++p) s[p * kNr + j] = 0.0;
+        }
+      }
+      continue;
+    }
     for (int64_t p = 0; p < kc; ++p) {
-      const double* src = B.data + (p0 + p) * B.rs + (j0 + jr) * B.cs;
+      const double* row = src + p * B.rs;
       double* d = s + p * kNr;
       int64_t j = 0;
-      if (B.cs == 1)
-        for (; j < w; ++j) d[j] = src[j];
-      else
-        for (; j < w; ++j) d[j] = src[j * B.cs];
+      for (; j < w; ++j) d[j] = row[j];
       for (; j < kNr; ++j) d[j] = 0.0;
     }
   }
