@@ -219,6 +219,22 @@ void test_learns(const Engine& e) {
   }
 }
 
+// No hidden layer (N = 1: a linear model fitted by the same sweep): linearly separable blobs.
+void test_no_hidden(const Engine& e) {
+  const Data D = blobs({{-2, -2}, {2, 2}}, {0, 1}, 30, 7);
+  MlpOptions o;
+  o.hidden = {};
+  o.epochs = 40;
+  Control ctl;
+  const MlpResult r = train_mlp_bcd(e, D.x(), D.y(), o, ctl);
+  CHECK(r.layers.size() == 1 && r.layers[0].out == 2 && r.layers[0].in == 2);
+  bool mono = true;
+  for (size_t t = 1; t < r.objective.size(); ++t)
+    mono = mono && r.objective[t] <= r.objective[t - 1] * (1 + 1e-13) + 1e-15;
+  CHECK(mono);
+  CHECK(accuracy(e, D, r.layers) >= 0.98);
+}
+
 void test_determinism(const Engine& e1, const Engine& e2) {
   const Data D = random_data(300, 20, 4, 8);
   MlpOptions o;
@@ -301,6 +317,7 @@ int main() {
   test_monotone(e1);
   test_block_minimisers(e1);
   test_learns(e2);
+  test_no_hidden(e1);
   test_determinism(e1, e2);
   test_errors();
   std::printf("mlp_tests: %d checks, %d failures\n", checks, failures);
