@@ -59,12 +59,20 @@ class Model {
     }
   }
   bool finite_sum() const { return n_ > 0; }
+  // Entries of A (Q) read by the iteration so far, and how many one pass reads (0: a callback).
+  double reads() const { return reads_; }
+  void set_reads(double r) { reads_ = r; }
+  double matrix_size() const {
+    if (finite_sum()) return double(n_) * double(d_);
+    return f_.kind == SmoothKind::Quadratic ? double(d_) * double(d_) : 0.0;
+  }
   int64_t n() const { return n_; }
   double a(int64_t i, int64_t k) const {
     const DenseMatrix& A = f_.A;
     return A.col_major ? A.data[k * A.rows + i] : A.data[i * A.cols + k];
   }
-  double row_dot(int64_t i, const double* x) const {
+  double row_dot(int64_t i, const double* x) {
+    reads_ += double(d_);
     double s = 0;
     for (int64_t k = 0; k < d_; ++k) s += a(i, k) * x[k];
     return s;
@@ -77,6 +85,7 @@ class Model {
   }
   // z += A[:, k0:k1] (sign·v), v indexed from k0.
   void add_columns(int64_t k0, int64_t k1, const double* v, double sign) {
+    reads_ += double(n_) * double(k1 - k0);
     for (int64_t k = k0; k < k1; ++k) {
       const double vk = sign * v[k - k0];
       if (vk == 0.0) continue;
@@ -94,6 +103,7 @@ class Model {
     switch (f_.kind) {
       case SmoothKind::LeastSquares:
       case SmoothKind::Logistic: {
+        reads_ += double(n_) * double(k1 - k0);
         w_.resize(size_t(n_));
         for (int64_t i = 0; i < n_; ++i) w_[i] = dloss(i, z_[i]);
         const double inv = 1.0 / double(n_);
@@ -105,6 +115,7 @@ class Model {
         return true;
       }
       case SmoothKind::Quadratic:
+        reads_ += double(d_) * double(k1 - k0);
         for (int64_t k = k0; k < k1; ++k) {
           const double* q = f_.Q + k * d_;
           double s = 0;
@@ -118,7 +129,8 @@ class Model {
   }
   // out += scale · (1/b) Σ_{i∈batch} ∇_[k0,k1) f_i(x), with s_i = a_iᵀx given.
   void add_batch_gradient(const std::vector<int64_t>& batch, const std::vector<double>& s,
-                          int64_t k0, int64_t k1, double scale, double* out) const {
+                          int64_t k0, int64_t k1, double scale, double* out) {
+    reads_ += double(batch.size()) * double(k1 - k0);
     const double w = scale / double(batch.size());
     for (size_t t = 0; t < batch.size(); ++t) {
       const int64_t i = batch[t];
@@ -158,6 +170,7 @@ class Model {
   int64_t d_;
   int64_t n_ = 0;
   std::vector<double> z_, labels_, w_;
+  double reads_ = 0;
 };
 
 double prox_value(const BlockProx& g, const double* v, int64_t len) {
@@ -415,6 +428,12 @@ ProxBcdResult prox_bcd(const Smooth& f, double* x, int64_t d, const ProxBcdParam
   // The gradient-mapping norm at x (exact gradient; recomputes Ax for the built-ins).
   // Returns false when a callback asked to stop.
   auto measure = [&](double& out) -> bool {
+    const double reads = model.reads();  // the measurement is not the method's cost
+    struct Restore {
+      Model& m;
+      double r;
+      ~Restore() { m.set_reads(r); }
+    } restore{model, reads};
     model.recompute(x);
     double s = 0;
     for (int64_t j = 0; j < m; ++j) {
@@ -436,11 +455,16 @@ ProxBcdResult prox_bcd(const Smooth& f, double* x, int64_t d, const ProxBcdParam
     if (p.history) {
       res.history.push_back(gm);
       res.passes_history.push_back(passes);
+      res.matrix_passes_history.push_back(model.matrix_size() > 0
+                                              ? model.reads() / model.matrix_size()
+                                              : std::numeric_limits<double>::quiet_NaN());
     }
   };
   auto finish = [&](Reason r) {
     res.reason = r;
     res.data_passes = passes;
+    res.matrix_passes = model.matrix_size() > 0 ? model.reads() / model.matrix_size()
+                                                : std::numeric_limits<double>::quiet_NaN();
     res.lipschitz = L;
     if (f.kind != SmoothKind::Callback) {
       model.recompute(x);

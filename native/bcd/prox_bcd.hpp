@@ -43,7 +43,10 @@
 // Data passes (ProxBcdResult.data_passes, passes_history): the oracle count of the paper's
 // experiments: ∇_j f over all n rows costs |j|/d of a pass, over a batch of b rows (b/n)·|j|/d,
 // and the recursive difference twice that (two points). The inner products a_iᵀx a sampled row
-// needs, and the per-epoch gradient-mapping measurement, are not counted.
+// needs, and the per-epoch gradient-mapping measurement, are not counted. matrix_passes is the
+// memory-traffic view: entries of A (Q) read over its size, a_iᵀx included (a sampled row costs d
+// reads whatever the block, so with m blocks a stochastic epoch reads about m·b/n of A, not b/n;
+// an exact epoch reads A twice: gradient and the update of Ax), the measurement excluded.
 //
 // Convergence measure: the gradient-mapping norm ‖𝒢(x)‖ with 𝒢_j(x) = (x_j − prox_{η_j g_j}(x_j −
 // η_j ∇_j f(x)))/η_j (exact ∇f), measured before the first epoch (history[0]) and after every
@@ -137,6 +140,10 @@ struct ProxBcdResult {
   double objective = std::numeric_limits<double>::quiet_NaN();  // F(x) (built-ins; NaN: callback)
   std::vector<double> history;  // gradient-mapping norm, before the first epoch and after each
   std::vector<double> passes_history;  // data passes at the same points
+  // Entries of A (LeastSquares, Logistic) or Q (Quadratic) the iteration read, over the matrix's
+  // size (NaN for a callback): the memory-traffic view of the same work, measurement excluded.
+  double matrix_passes = 0.0;
+  std::vector<double> matrix_passes_history;
   std::vector<double> lipschitz;  // the L_j used last (η_j = 1/L_j)
 };
 

@@ -379,9 +379,9 @@ void test_random_order_deterministic() {
 }
 
 // Epoch-level data passes at which the gradient mapping first reaches target (or −1).
-double passes_to(const ProxBcdResult& r, double target) {
+double passes_to(const ProxBcdResult& r, double target, bool matrix = false) {
   for (size_t i = 0; i < r.history.size(); ++i)
-    if (r.history[i] <= target) return r.passes_history[i];
+    if (r.history[i] <= target) return matrix ? r.matrix_passes_history[i] : r.passes_history[i];
   return -1;
 }
 
@@ -417,8 +417,11 @@ void test_variance_reduction_benchmark() {
       g0, floor_plain, rp.data_passes, floor_vr, rv.data_passes);
   for (double rel : {1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8}) {
     const double t = rel * g0;
-    std::printf("  to %.0e x initial: plain %7.1f  recursive %7.1f  exact cyclic %7.1f passes\n",
-                rel, passes_to(rp, t), passes_to(rv, t), passes_to(re, t));
+    std::printf(
+        "  to %.0e x initial: plain %6.1f  recursive %6.1f (A read %6.1f)  exact cyclic "
+        "%6.1f (A read %6.1f) passes\n",
+        rel, passes_to(rp, t), passes_to(rv, t), passes_to(rv, t, true), passes_to(re, t),
+        passes_to(re, t, true));
   }
   const double t = 1e-4 * g0;
   const double pv = passes_to(rv, t), pp = passes_to(rp, t);
@@ -429,6 +432,11 @@ void test_variance_reduction_benchmark() {
   // Passes: plain b/n per epoch; recursive 1 per refresh epoch, 2b/n between.
   CHECK(std::fabs(rp.data_passes - 600.0 * b / n) < 1e-9);
   CHECK(std::fabs(rv.data_passes - (24.0 + 96.0 * 2.0 * b / n)) < 1e-9);
+  // Memory traffic: exact reads A twice an epoch; a stochastic block update reads b rows (d each)
+  // and b·|j| entries again: per epoch b·d·(m + 1) of n·d.
+  CHECK(std::fabs(re.matrix_passes - 2.0 * double(re.epochs)) < 1e-9);
+  CHECK(std::fabs(rp.matrix_passes - 600.0 * double(b) * 9.0 / double(n)) < 1e-6);
+  CHECK(re.matrix_passes_history.size() == re.history.size());
   // Too small a batch for the step 1/L_j: the stochastic iteration diverges and says so.
   ProxBcdParams tiny = plain;
   tiny.variance.batch_size = 2;
@@ -639,10 +647,11 @@ void bench(int64_t n, int64_t d) {
     double low = 1e300;
     for (double h : r.history) low = std::min(low, h);
     std::printf(
-        "%-10s b=%5lld refresh=%3lld: 1e-2 %7.2f  1e-4 %7.2f  1e-6 %7.2f | lowest %.2g "
-        "after %.1f passes (%s)\n",
+        "%-10s b=%5lld refresh=%3lld: 1e-2 %7.2f  1e-4 %7.2f  1e-6 %7.2f (A read %7.2f) | "
+        "lowest %.2g after %.1f passes (%s)\n",
         name, (long long)b, (long long)R, passes_to(r, 1e-2 * g0), passes_to(r, 1e-4 * g0),
-        passes_to(r, 1e-6 * g0), low / g0, r.data_passes, reason_name(r.reason));
+        passes_to(r, 1e-6 * g0), passes_to(r, 1e-6 * g0, true), low / g0, r.data_passes,
+        reason_name(r.reason));
   };
   go("exact", VarianceKind::Exact, 1, 1, 60);
   for (int64_t b : {100, 400}) go("plain", VarianceKind::Stochastic, b, 1, 400);
