@@ -318,6 +318,7 @@ void test_accelerations(const Engine& e) {
   const LassoResult base = solve(e, P.dense(), P.y, tight(lam));
   CHECK(base.reason == Reason::Tol);
   CHECK(base.screened > 0);
+  CHECK(base.anderson_accepted > 0);
   for (int mask = 0; mask < 8; ++mask) {
     LassoOptions o = tight(lam);
     o.working_set = mask & 1, o.screening = mask & 2, o.anderson = mask & 4;
@@ -501,6 +502,16 @@ void test_control(const Engine& e) {
   Control ctl4;
   R = lasso(e, pr, o, ctl4, full.coef.data());
   CHECK(R.reason == Reason::Tol && R.iterations <= 5 && maxdiff(R.coef, full.coef) < 1e-10);
+  // Overflow (finite data whose squares are not): NonFinite, the start iterate kept.
+  Problem H = P;
+  for (double& v : H.y) v *= 1e300;
+  pr.y = H.y.data();
+  Control ctl5;
+  R = lasso(e, pr, tight(lam), ctl5);
+  CHECK(R.reason == Reason::NonFinite);
+  bool zero = true;
+  for (double w : R.coef) zero = zero && w == 0.0;
+  CHECK(zero);
 }
 
 }  // namespace
