@@ -54,7 +54,7 @@ class Model {
       n_ = f.A.rows;
       z_.assign(size_t(n_), 0.0);
       labels_.assign(size_t(n_), 0.0);
-      for (int64_t i = 0; i < n_; ++i)
+      for (int64_t i = 0; f.y != nullptr && i < n_; ++i)  // block_lipschitz needs A only
         labels_[i] = f.kind == SmoothKind::Logistic ? (f.y[i] == 0.0 ? -1.0 : f.y[i]) : f.y[i];
     }
   }
@@ -341,6 +341,8 @@ void prox_block(const BlockProx& g, double eta, double* v, int64_t len) {
 
 std::vector<double> block_lipschitz(const Smooth& f, int64_t d,
                                     const std::vector<int64_t>& blocks) {
+  if (blocks.size() < 2 || blocks.front() != 0 || blocks.back() != d)
+    fail("blocks", "blocks must be offsets from 0 to " + std::to_string(d));
   const size_t m = blocks.size() - 1;
   std::vector<double> L(m, 0.0);
   if (f.kind == SmoothKind::Callback)

@@ -153,7 +153,8 @@ ProxBcdResult prox_bcd(const Smooth& f, double* x, int64_t d, const ProxBcdParam
 // v ← prox_{η g}(v) for one block of len entries.
 void prox_block(const BlockProx& g, double eta, double* v, int64_t len);
 
-// The block Lipschitz constants of a built-in smooth part (Callback: throws).
+// The block Lipschitz constants of a built-in smooth part (Callback: throws). Needs A (Q) only;
+// the caller has checked it as prox_bcd does (blocks are checked here).
 std::vector<double> block_lipschitz(const Smooth& f, int64_t d, const std::vector<int64_t>& blocks);
 
 }  // namespace bcd
