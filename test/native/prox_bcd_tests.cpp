@@ -428,6 +428,7 @@ void test_variance_reduction_benchmark() {
   CHECK(pv > 0);
   CHECK(pp < 0 || pv < pp);  // plain never getting there counts as more
   CHECK(floor_vr < 1e-3 * floor_plain);
+  CHECK(max_diff(xv, xe) < 1e-9);  // the recursive run ends at the exact run's minimiser
   CHECK(rp.reason == Reason::MaxIterations && rv.reason == Reason::MaxIterations);
   // Passes: plain b/n per epoch; recursive 1 per refresh epoch, 2b/n between.
   CHECK(std::fabs(rp.data_passes - 600.0 * b / n) < 1e-9);
