@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "check.hpp"
-#include "core/errors.hpp"
-#include "core/gemm.hpp"
+#include "../../native/core/errors.hpp"
+#include "../../native/core/gemm.hpp"
 
 using namespace itersolve;
 using dense::MatRef;

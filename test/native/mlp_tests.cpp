@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "bcd/mlp.hpp"
+#include "../../native/bcd/mlp.hpp"
 #include "check.hpp"
-#include "core/errors.hpp"
+#include "../../native/core/errors.hpp"
 
 using namespace itersolve;
 using namespace itersolve::bcd;
