@@ -5,10 +5,13 @@
 // gemm is blocked in the usual three levels (panels of B of kNc columns × kKc depth, blocks of A
 // of kMc rows, packed into kMr-row and kNr-column slivers) around a register-blocked kMr × kNr
 // micro-kernel written so that the compiler vectorises it (Kernels::gemm_micro_4x8 of the
-// Engine's kernel table, compiled for each ISA; a portable copy when e.k is null). Threads share
+// Engine's kernel table: the generic body of kernels_generic.inc, intrinsics in the AVX2 and
+// AVX-512 tables; a portable copy here when e.k is null). Threads share
 // out the kMc × kNc tiles of C: each entry of C is computed by one thread, its depth summed in
 // fixed chunks of kKc in a fixed order, so the result depends only on the data and the ISA, never
-// on the number of threads or on scheduling.
+// on the number of threads or on scheduling. (Each entry's arithmetic does not depend on the tile
+// shape kMc × kNc either: only kKc and the micro-kernel's order fix the bits, so the tiles may be
+// resized for load balance without changing results.)
 #pragma once
 #include <cstdint>
 
