@@ -56,7 +56,8 @@ void require(bool ok, const char* arg, const std::string& msg) {
 
 }  // namespace
 
-MlpState mlp_init(const SampleMatrix& X, const SampleMatrix& Y, const MlpOptions& opt) {
+MlpState mlp_init(const Engine& e, const SampleMatrix& X, const SampleMatrix& Y,
+                  const MlpOptions& opt) {
   require(X.rows >= 1 && X.cols >= 1, "X", "trainMlpBcd: X must have at least one row and column");
   require(Y.cols >= 1, "Y", "trainMlpBcd: Y must have at least one column");
   if (Y.rows != X.rows)
@@ -95,7 +96,6 @@ MlpState mlp_init(const SampleMatrix& X, const SampleMatrix& Y, const MlpOptions
       s.Y[c * k + j] = v;
     }
   Normal rnd(opt.seed);
-  Engine serial{nullptr, nullptr, nullptr};
   for (int i = 1; i <= N; ++i) {
     const int64_t h = s.dims[i], hp = s.dims[i - 1];
     const double scale =
@@ -104,7 +104,7 @@ MlpState mlp_init(const SampleMatrix& X, const SampleMatrix& Y, const MlpOptions
     for (double& w : s.W[i]) w = scale * rnd();
     s.b[i].assign(static_cast<size_t>(h), opt.init == MlpInit::Paper ? 0.1 : 0.0);
     s.U[i].resize(static_cast<size_t>(h * n));
-    affine(serial, s, i, s.U[i].data());
+    affine(e, s, i, s.U[i].data());
     s.V[i] = s.U[i];
     if (i < N)
       for (double& v : s.V[i]) v = relu(v);
@@ -291,7 +291,7 @@ void mlp_predict(const Engine& e, const std::vector<MlpLayer>& layers, const Sam
 
 MlpResult train_mlp_bcd(const Engine& e, const SampleMatrix& X, const SampleMatrix& Y,
                         const MlpOptions& opt, Control& ctl) {
-  MlpState s = mlp_init(X, Y, opt);
+  MlpState s = mlp_init(e, X, Y, opt);
   MlpResult res;
   for (int64_t ep = 0; ep < opt.epochs; ++ep) {
     const StopReason why = ctl.poll();

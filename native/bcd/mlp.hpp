@@ -78,7 +78,8 @@ struct MlpResult {
 // Validates the options (SolverError ERR_INVALID_ARGUMENT naming 'hidden', 'gamma', 'rho',
 // 'alpha', 'epochs'; ERR_DIMENSION_MISMATCH naming 'Y' when Y's rows ≠ X's; 'X'/'Y' for
 // non-finite entries) and initialises the state.
-MlpState mlp_init(const SampleMatrix& X, const SampleMatrix& Y, const MlpOptions& opt);
+MlpState mlp_init(const Engine& e, const SampleMatrix& X, const SampleMatrix& Y,
+                  const MlpOptions& opt);
 
 double mlp_split_objective(const Engine& e, const MlpState& s, double gamma, double rho);
 

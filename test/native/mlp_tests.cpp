@@ -90,7 +90,7 @@ void test_monotone(const Engine& e) {
     o.alpha = p.a;
     o.init = p.init;
     o.seed = 3;
-    MlpState s = mlp_init(D.x(), D.y(), o);
+    MlpState s = mlp_init(e, D.x(), D.y(), o);
     double prev = mlp_split_objective(e, s, o.gamma, o.rho);
     const double first = prev;
     bool ok = true;
@@ -135,7 +135,7 @@ void test_block_minimisers(const Engine& e) {
   o.alpha = 0.05;
   o.init = MlpInit::He;
   o.seed = 9;
-  MlpState s = mlp_init(D.x(), D.y(), o);
+  MlpState s = mlp_init(e, D.x(), D.y(), o);
   for (int ep = 0; ep < 3; ++ep) mlp_epoch(e, s, o.gamma, o.rho, o.alpha);
   const int N = s.layers();
   std::mt19937_64 g(4);
@@ -280,11 +280,11 @@ std::string arg_of(const std::function<void()>& fn, const char* code) {
   return "no throw";
 }
 
-void test_errors() {
+void test_errors(const Engine& e) {
   const Data D = random_data(10, 3, 2, 1);
   MlpOptions o;
   o.hidden = {4};
-  auto with = [&](MlpOptions p) { return [&D, p]() { mlp_init(D.x(), D.y(), p); }; };
+  auto with = [&](MlpOptions p) { return [&e, &D, p]() { mlp_init(e, D.x(), D.y(), p); }; };
   MlpOptions p = o;
   p.alpha = 0.0;
   CHECK(arg_of(with(p), "ERR_INVALID_ARGUMENT") == "alpha");
@@ -302,10 +302,10 @@ void test_errors() {
   CHECK(arg_of(with(p), "ERR_INVALID_ARGUMENT") == "epochs");
   SampleMatrix ybad = D.y();
   ybad.rows = 9;
-  CHECK(arg_of([&]() { mlp_init(D.x(), ybad, o); }, "ERR_DIMENSION_MISMATCH") == "Y");
+  CHECK(arg_of([&]() { mlp_init(e, D.x(), ybad, o); }, "ERR_DIMENSION_MISMATCH") == "Y");
   Data Dn = D;
   Dn.X[4] = NAN;
-  CHECK(arg_of([&]() { mlp_init(Dn.x(), Dn.y(), o); }, "ERR_INVALID_ARGUMENT") == "X");
+  CHECK(arg_of([&]() { mlp_init(e, Dn.x(), Dn.y(), o); }, "ERR_INVALID_ARGUMENT") == "X");
 }
 
 }  // namespace
@@ -319,7 +319,7 @@ int main() {
   test_learns(e2);
   test_no_hidden(e1);
   test_determinism(e1, e2);
-  test_errors();
+  test_errors(e1);
   std::printf("mlp_tests: %d checks, %d failures\n", checks, failures);
   return failures != 0;
 }
