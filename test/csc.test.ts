@@ -246,6 +246,10 @@ t.test('each check can be skipped for trusted data', async (t) => {
 t.test('CSR → CSC → CSR round trips exactly; dense copies agree', async (t) => {
   for (const { name, A } of randomCases()) {
     const C = CscMatrix.fromCsr(A);
+    const C2 = A.toCsc();
+    t.ok(C2 instanceof CscMatrix, `${name}: toCsc`);
+    t.same(Array.from(C2.rowIdx), Array.from(C.rowIdx), `${name}: toCsc = fromCsr`);
+    t.same(Array.from(C2.colPtr), Array.from(C.colPtr), `${name}: toCsc = fromCsr`);
     t.equal(C.rows, A.rows, name);
     t.equal(C.cols, A.cols, name);
     t.equal(C.nnz, A.nnz, name);

@@ -303,6 +303,7 @@ t.test('every package export survives random malformed arguments', async (t) => 
       'diagonal',
       'isSymmetric',
       'transpose',
+      'toCsc',
     ]) as keyof CsrMatrix;
     await check(
       t,
