@@ -280,7 +280,7 @@ class Solver {
     const bool use_ws = opt_.working_set && alpha_ > 0;
     std::vector<double> w_finite = w_;
     double last_gap = kInf;
-    int64_t ws_size = std::max<int64_t>(1, opt_.working_set_start);
+    int64_t ws_floor = std::max<int64_t>(1, opt_.working_set_start), ws_size = ws_floor;
     int64_t epochs = 0;
     StopReason stop = StopReason::None;
     Gap g;
@@ -343,8 +343,10 @@ class Solver {
       }
       const int64_t avail = static_cast<int64_t>(score.size());
       if (use_ws) {
-        if (g.gap > 0.5 * last_gap && res.outer_iterations > 1) ws_size *= 2;  // stalled
-        ws_size = std::min(avail, std::max(ws_size, 2 * nnz));
+        // Twice the support (pruned: it may shrink), and never below a floor that doubles when
+        // an outer iteration failed to lower the gap at all.
+        if (res.outer_iterations > 1 && g.gap >= last_gap) ws_floor = 2 * ws_size;
+        ws_size = std::min(avail, std::max(ws_floor, 2 * nnz));
         if (ws_size < avail) std::nth_element(score.begin(), score.begin() + ws_size, score.end());
       } else {
         ws_size = avail;

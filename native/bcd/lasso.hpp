@@ -11,12 +11,12 @@
 //
 // Method: cyclic coordinate descent (or random selection, seeded) on a working set of features
 // (celer / skglm style: the support plus the features whose dual constraint is closest to
-// active, at least twice the support, grown when the outer gap stalls), each subproblem solved to
-// 0.3× the outer duality gap; Anderson extrapolation of the working-set iterates every
-// anderson_every epochs, kept only when it lowers the objective; Gap Safe screening with the
-// rescaled-residual dual point (features proved zero are set to zero and never visited again).
-// With gram (dense X only, worth it when n ≫ p) the Gram matrix XᵀSX (centred) is formed once
-// and a coordinate step costs O(p) instead of O(n).
+// active, twice the support — pruned, it may shrink — never below a floor that doubles whenever
+// an outer iteration fails to lower the gap), each subproblem solved to 0.3× the outer gap;
+// Anderson extrapolation of the working-set iterates every anderson_every epochs, kept only when it
+// lowers the objective; Gap Safe screening with the rescaled-residual dual point (features proved
+// zero are set to zero and never visited again). With gram (dense X only, worth it when n ≫ p) the
+// Gram matrix XᵀSX (centred) is formed once and a coordinate step costs O(p) instead of O(n).
 //
 // Stopping rule (scikit-learn's): the duality gap of P, computed as in sklearn's
 // enet_coordinate_descent (dual point θ = residual rescaled into the dual-feasible set), is
