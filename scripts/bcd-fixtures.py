@@ -488,7 +488,7 @@ def group_fixtures(D):
             cases.append({'fitIntercept': fi, 'lambda': lam, 'lambdaMax': lm, 'lambdaRatio': ratio, 'coef': vec(w),
                           'intercept': c, 'objective': obj, 'kkt': k, 'fistaIterations': its, 'activeGroups': active})
             print(f"group fi={fi!s:5} r={ratio:<4g} obj {obj:.15g} kkt {k:.1e} its {its} active {active}")
-    return {'design': 'correlated', 'offsets': offsets, 'groupWeights': vec(omega), 'cases': cases}
+    return {'designName': 'correlated', 'offsets': offsets, 'groupWeights': vec(omega), 'cases': cases}
 
 
 # ---- digits ---------------------------------------------------------------------------------------
