@@ -64,6 +64,7 @@ Data prepare(const LassoProblem& pr, bool fit_intercept, const Centered* C) {
   }
   const double* s = pr.sample_weight;
   const double S = C->S;
+  if (d.n == 0) fail("ERR_INVALID_ARGUMENT", "X", "has no rows");
   if (!(S > 0)) fail("ERR_INVALID_ARGUMENT", "sampleWeight", "the weights sum to zero");
   if (fit_intercept) {
     double acc = 0.0;

@@ -472,6 +472,19 @@ void test_errors(const Engine& e) {
   l = o;
   l.gram = true;
   CHECK(error_argument([&] { run(P, l, Vec(), Vec(), true); }) == "gram");
+  {
+    Problem none(0, 4, 0.0, 1);
+    CHECK(error_argument([&] { run(none, o); }) == "X");
+    // No features: w is empty, the intercept the mean.
+    Problem empty(10, 0, 0.0, 1);
+    LassoProblem pr;
+    pr.X = empty.dense(), pr.y = empty.y.data();
+    Control ctl;
+    const LassoResult R = lasso(e, pr, o, ctl);
+    double m = 0;
+    for (double v : empty.y) m += v / 10.0;
+    CHECK(R.reason == Reason::Tol && R.coef.empty() && std::fabs(R.intercept - m) < 1e-12);
+  }
   bad = P;
   bad.ri[0] = 99;
   CHECK(error_argument([&] { run(bad, o, Vec(), Vec(), true); }, &code) == "X");
