@@ -48,6 +48,12 @@ THE SECTION-6 PROBLEMS (what --generate writes; the JS suite draws its own numbe
             100 informative, SNR 3; lambda = 0.1 and 0.01 lambda_max; tol 1e-6.
   path      the dense design, lasso_path on 20 values lambda_max * geomspace(1, 1e-2, 20), tol 1e-6.
 --quick: n = 200, p = 2000 dense; n = 2000, p = 10000 sparse.
+
+Measured here (one run each, 2 shared cores under load, sklearn 1.2.1, OpenBLAS 0.3.21, --generate
+data): dense 0.1 lambda_max 92 ms (26 epochs, 106 nonzeros), 0.01 lambda_max 722 ms (605 epochs, 438
+nonzeros); sparse 0.1 lambda_max 34 ms (21 epochs, 64 nonzeros), 0.01 lambda_max 128 ms (89 epochs,
+3590 nonzeros); lasso_path (20 values down to 1e-2 lambda_max) 2280 ms. Lasso without intercept does
+not copy an F-ordered X (copy_X only copies when fit_intercept), so the times are the solver's.
 """
 import json
 import os
