@@ -118,8 +118,9 @@ def generator():
 # ---- designs --------------------------------------------------------------------------------
 
 def toeplitz_design(rng, n, p, rho, k, snr):
-    """benchopt-style: rows ~ N(0, T), T_ij = rho^|i-j|; k informative features (evenly spread,
-    coefficients +-1 alternating... drawn N(0,1)); noise scaled so that ||Xw*|| / ||noise|| = snr."""
+    """benchopt-style: rows ~ N(0, T), T_ij = rho^|i-j| (X = Z L^T, L the Cholesky factor of T);
+    k informative features at random positions with N(0,1) coefficients; noise scaled so that
+    ||Xw*|| / ||noise|| = snr."""
     T = sla.toeplitz(rho ** np.arange(p))
     L = np.linalg.cholesky(T)
     X = rng.standard_normal((n, p)) @ L.T
