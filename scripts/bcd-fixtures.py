@@ -15,7 +15,7 @@ made with scikit-learn 1.2.1, SciPy 1.10.1, NumPy 1.24.2: each file records the 
   lasso.json     sklearn Lasso and ElasticNet (l1_ratio 0.5) at tol 1e-12 on three designs
                  (diabetes; a correlated simulated design; a sparse random design fitted both as
                  CSC and dense), with and without intercept, lambda / lambda_max in
-                 {2, 1, 0.5, 0.1, 0.01}; sample-weight and positive=True cases; coefficients,
+                 {2, 1, 0.5, 0.1, 0.01}; sample-weight (dense and CSC) and positive=True cases; coefficients,
                  intercept, objective under OUR convention (below), duality gap under our
                  convention, sklearn's own dual_gap_ and n_iter_.
   path.json      lasso_path and enet_path (l1_ratio 0.5) on a 20-value grid (eps 1e-3, sklearn's
@@ -229,7 +229,7 @@ def fit(est, X, y, s):
 def lasso_fixtures(D):
     cases = []
     rng = np.random.default_rng(1103)
-    weights = {name: rnd(rng.uniform(0.5, 2.0, len(D[name]['y'])), 6) for name in ('diabetes', 'correlated')}
+    weights = {name: rnd(rng.uniform(0.5, 2.0, len(D[name]['y'])), 6) for name in ('diabetes', 'correlated', 'sparse')}
 
     def one(design, kind, fi, ratio, r, s_name=None, positive=False, sparse=False):
         d = D[design]
@@ -271,6 +271,9 @@ def lasso_fixtures(D):
     for fi in (False, True):
         for ratio in (1.0, 0.1):
             one('sparse', 'lasso', fi, ratio, 1.0, positive=True, sparse=True)
+        for sparse in (True, False):  # sample weights on CSC X, and the dense twin
+            one('sparse', 'lasso', fi, 0.1, 1.0, s_name='sparse', sparse=sparse)
+            one('sparse', 'enet', fi, 0.1, 0.5, s_name='sparse', sparse=sparse)
     return cases, {k: vec(v) for k, v in weights.items()}
 
 

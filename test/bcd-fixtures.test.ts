@@ -150,6 +150,7 @@ t.test('lasso.json: sklearn Lasso / ElasticNet', (tt) => {
         x.estimator === c.estimator &&
         x.fitIntercept === c.fitIntercept &&
         x.positive === c.positive &&
+        x.sampleWeight === c.sampleWeight &&
         x.lambdaRatio === c.lambdaRatio,
     );
     if (!twin) continue;
