@@ -14,6 +14,7 @@
 #include <string>
 
 #include "../core/errors.hpp"
+#include "../core/gemm.hpp"
 
 namespace itersolve {
 namespace bcd {
@@ -122,11 +123,11 @@ struct GramState {
     G.assign(static_cast<size_t>(p * p), 0.0);
     q.assign(static_cast<size_t>(p), 0.0);
     h.assign(static_cast<size_t>(p), 0.0);
-    for (int64_t j = 0; j < p; ++j) {
-      q[j] = e.k->dot(&Z[j * n], ys.data(), n);
-      for (int64_t k = 0; k <= j; ++k)
-        G[j * p + k] = G[k * p + j] = e.k->dot(&Z[j * n], &Z[k * n], n);
-    }
+    for (int64_t j = 0; j < p; ++j) q[j] = e.k->dot(&Z[j * n], ys.data(), n);
+    // G = ZᵀZ through the blocked GEMM (threaded, bits independent of the thread count).
+    const dense::MatRef Zr{Z.data(), std::max<int64_t>(n, 1), dense::Order::Col};
+    dense::gemm(e, p, p, n, 1.0, Zr, true, Zr, false, 0.0, G.data(), std::max<int64_t>(p, 1),
+                dense::Order::Col);
   }
   double grad(int64_t j) const { return q[j] - h[j]; }
   void step(int64_t j, double delta) { e_axpy(delta, &G[j * p], h.data(), p); }
