@@ -47,7 +47,7 @@ namespace bcd {
 enum class Selection : int { Cyclic = 0, Random };
 
 struct LassoOptions {
-  double lambda = 1.0;    // sklearn's alpha
+  double lambda = 1.0;  // sklearn's alpha
   double l1_ratio = 1.0;  // 1: lasso
   bool fit_intercept = true;
   bool positive = false;
@@ -58,30 +58,30 @@ struct LassoOptions {
   // Acceleration (on by default; off gives the same solution, more slowly).
   bool working_set = true;
   int64_t working_set_start = 10;  // features in the first working set (at least)
-  bool screening = true;           // Gap Safe
+  bool screening = true;  // Gap Safe
   bool anderson = true;
   int anderson_every = 5;  // extrapolate from this many successive iterates
-  bool gram = false;       // precomputed Gram matrix (dense X only)
-  bool history = false;    // duality gap (objective scale) after each outer iteration
+  bool gram = false;  // precomputed Gram matrix (dense X only)
+  bool history = false;  // duality gap (objective scale) after each outer iteration
 };
 
 struct LassoProblem {
   Design X;
-  const double* y = nullptr;              // rows entries
+  const double* y = nullptr;  // rows entries
   const double* sample_weight = nullptr;  // rows entries or null
-  const double* penalty_factor = nullptr; // cols entries or null (all 1)
+  const double* penalty_factor = nullptr;  // cols entries or null (all 1)
   int64_t y_length = -1, sample_weight_length = -1, penalty_factor_length = -1;  // -1: trusted
 };
 
 struct LassoResult {
   std::vector<double> coef;  // cols entries
   double intercept = 0.0;
-  double objective = 0.0;    // P(w, c)
-  double dual_gap = 0.0;     // in the objective's scale (sklearn's dual_gap_)
-  double tol_gap = 0.0;      // the gap the stopping rule asked for (tol·‖y − ȳ‖²_s/S)
-  int64_t iterations = 0;    // epochs
+  double objective = 0.0;  // P(w, c)
+  double dual_gap = 0.0;  // in the objective's scale (sklearn's dual_gap_)
+  double tol_gap = 0.0;  // the gap the stopping rule asked for (tol·‖y − ȳ‖²_s/S)
+  int64_t iterations = 0;  // epochs
   int64_t outer_iterations = 0;
-  int64_t screened = 0;      // features removed by Gap Safe screening
+  int64_t screened = 0;  // features removed by Gap Safe screening
   int64_t anderson_accepted = 0;
   Reason reason = Reason::MaxIterations;
   std::vector<double> history;
