@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../core/errors.hpp"
+#include "../formats/csc.hpp"
 #include "../kernels/kernels.hpp"
 
 namespace itersolve {
@@ -55,6 +56,7 @@ struct Design {
     d.colPtr = colPtr, d.rowIdx = rowIdx, d.values = values;
     return d;
   }
+  static Design csc(const CscView& A) { return csc(A.rows, A.cols, A.colPtr, A.rowIdx, A.values); }
   int64_t nnz() const { return layout == Layout::Csc ? colPtr[cols] - colPtr[0] : rows * cols; }
 
   // Throws SolverError naming "X": bad shape or leading dimension, a CSC structure that is not

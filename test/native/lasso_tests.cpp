@@ -79,7 +79,7 @@ struct Problem {
     return C;
   }
   Design dense() const { return Design::col_major(n, p, F.data()); }
-  Design sparse() const { return Design::csc(n, p, cp.data(), ri.data(), cv.data()); }
+  Design sparse() const { return Design::csc(CscView{n, p, cp.data(), ri.data(), cv.data()}); }
 };
 
 struct Ref {
