@@ -19,6 +19,7 @@ void init_batch(Napi::Env env, Napi::Object exports);  // batch.cpp: cgBatch
 void init_sketch(Napi::Env env, Napi::Object exports);  // sketch.cpp: sketchSolve
 void init_stationary(Napi::Env env, Napi::Object exports);  // stationary.cpp: stationary
 void init_ot(Napi::Env env, Napi::Object exports);  // ot.cpp: sinkhorn, emd, costMatrix, ...
+void init_bcd(Napi::Env env, Napi::Object exports);  // bcd.cpp: lasso, lassoAsync
 
 // { rows, cols, rowPtr, colIdx, values } with copies of m's arrays (csr.cpp).
 Napi::Object csr_object(Napi::Env env, const csr::Owned& m);

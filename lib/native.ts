@@ -348,6 +348,33 @@ export interface NativeBinding {
     ]
   ): Promise<NativeOtRun & { plan: NativeCsr }>;
   costMatrix(X: Float64Array, Y: Float64Array, out: Float64Array, io: Float64Array): Float64Array;
+  // Lasso / elastic net (bindings/bcd.cpp): X0..X2 the design by io's layout slot (dense data;
+  // or colPtr, rowIdx, values), coef written in place (read first with warmStart).
+  lasso(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      penaltyFactor: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+    ]
+  ): { history?: Float64Array };
+  lassoAsync(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      penaltyFactor: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<{ history?: Float64Array }>;
   powerIteration(
     rowPtr: Int32Array,
     colIdx: Int32Array,
