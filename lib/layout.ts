@@ -235,7 +235,10 @@ export const LASSO_STATS = [
   'screened',
   'elapsedMs',
 ] as const;
-/** Design layouts of the lasso io's `layout` slot (bcd::Layout). */
+/**
+ * Design layouts of the lasso io's `layout` slot (bcd::Layout).
+ * @internal
+ */
 export const BCD_LAYOUTS = ['colMajor', 'rowMajor', 'csc'] as const;
 /** Coordinate selection rules, by the index of the lasso io's `selection` slot. */
 export const SELECTIONS = ['cyclic', 'random'] as const;

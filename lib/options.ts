@@ -328,7 +328,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     max: 1,
     ops: ['elasticNet'],
     doc: 'Mix a of the penalty a·‖w‖₁ + (1 − a)/2·‖w‖₂² (1: lasso, 0: ridge).',
-    flag: '--l1-ratio',
+    flag: null,
   },
   {
     key: 'fitIntercept',
