@@ -310,3 +310,64 @@ t.test('abort rejects with an AbortError carrying the partial result', async (t)
   t.equal(e?.result?.reason, 'aborted', 'with the partial result');
   t.equal(e?.result?.coef.length, p, 'its coefficients');
 });
+
+t.test('penaltyFactor, timeLimitMs, more named mistakes', async (t) => {
+  const f = forms.get('correlated')!;
+  const base = lassoSync(f.F, f.y, { lambda: 0.2, tol: 1e-10 });
+  const doubled = lassoSync(f.F, f.y, {
+    lambda: 0.1,
+    tol: 1e-10,
+    penaltyFactor: new Float64Array(50).fill(2),
+  });
+  t.ok(maxDiff(base.coef, doubled.coef) <= 1e-7, 'factors 2 at λ = λ of factors 1 at 2λ');
+  const pf = new Float64Array(50).fill(1);
+  pf[3] = 0;
+  const huge = lassoSync(f.F, f.y, { lambda: 1e6, penaltyFactor: pf });
+  t.ok(huge.coef[3] !== 0, 'an unpenalised feature is fitted at huge λ');
+  t.ok(
+    huge.coef.every((w, j) => j === 3 || w === 0),
+    'the penalised ones are zero',
+  );
+  const tl = lassoSync(
+    {
+      rows: 2000,
+      cols: 200,
+      data: new Float64Array(400000).map((_, i) => Math.sin(i * 0.37)),
+      order: 'F',
+    },
+    new Float64Array(2000).map((_, i) => Math.cos(i)),
+    { lambda: 1e-7, tol: 0, maxIterations: 1e9, timeLimitMs: 20 },
+  );
+  t.equal(tl.reason, 'time-limit', 'timeLimitMs stops the run');
+  t.equal(tl.converged, false);
+  const err = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as { argument?: string }).argument;
+    }
+    return 'no error';
+  };
+  const neg = new Float64Array(f.y.length).fill(1);
+  neg[0] = -1;
+  t.equal(
+    err(() => lassoSync(f.F, f.y, { lambda: 0.1, sampleWeight: neg })),
+    'sampleWeight',
+  );
+  t.equal(
+    err(() => lassoSync(f.F, f.y, { lambda: 0.1, penaltyFactor: new Float64Array(49) })),
+    'penaltyFactor',
+  );
+  t.equal(
+    err(() => lassoSync(f.F, f.y, { lambda: 0.1, coef0: new Float64Array(3) })),
+    'coef0',
+  );
+  t.equal(
+    err(() => lassoSync([1, 2] as never, f.y, { lambda: 0.1 })),
+    'X',
+  );
+  t.equal(
+    err(() => lassoSync(f.F, f.y, { lambda: 0.1, selection: 'greedy' } as never)),
+    'selection',
+  );
+});
