@@ -74,6 +74,18 @@ class LassoOp {
     }
     coef_ = a.f64(kArgCoef, "coef", cols).data;
     cols_ = cols;
+    // coef is written while X, y, the weights, the factors and io are read.
+    if (lay == BL::csc) {
+      check_distinct(env, prob_.X.values, prob_.X.nnz(), coef_, cols, "coef", "values");
+    } else {
+      check_distinct(env, prob_.X.data, rows * cols, coef_, cols, "coef", "X");
+    }
+    check_distinct(env, prob_.y, rows, coef_, cols, "coef", "y");
+    check_distinct(env, prob_.sample_weight, prob_.sample_weight ? rows : 0, coef_, cols, "coef",
+                   "sampleWeight");
+    check_distinct(env, prob_.penalty_factor, prob_.penalty_factor ? cols : 0, coef_, cols, "coef",
+                   "penaltyFactor");
+    check_distinct(env, io_, P::kParams + S::kStats, coef_, cols, "coef", "io");
 
     opt_.lambda = p[P::lambda];
     opt_.l1_ratio = p[P::l1Ratio];

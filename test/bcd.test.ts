@@ -17,6 +17,8 @@ import {
   LassoResult,
 } from '../lib/index';
 import type { Design } from '../lib/bcd';
+import { LASSO } from '../lib/layout';
+import { native } from '../lib/native';
 
 interface Fixture {
   designs: Record<
@@ -370,4 +372,25 @@ t.test('penaltyFactor, timeLimitMs, more named mistakes', async (t) => {
     err(() => lassoSync(f.F, f.y, { lambda: 0.1, selection: 'greedy' } as never)),
     'selection',
   );
+});
+
+t.test('the binding refuses a coef buffer that overlaps an input', async (t) => {
+  const P = LASSO.p;
+  const io = new Float64Array(LASSO.params.length + LASSO.stats.length);
+  const buf = new Float64Array(10);
+  io[P.rows] = 4;
+  io[P.cols] = 2;
+  io[P.layout] = 0;
+  io[P.lambda] = 0.1;
+  io[P.l1Ratio] = 1;
+  io[P.tol] = 1e-4;
+  io[P.maxIterations] = 100;
+  const X = new Float64Array([1, 2, 3, 4, 0, 1, 0, 1]);
+  t.throws(
+    () => native().lasso(X, null, null, buf.subarray(0, 4), null, null, buf.subarray(2, 4), io),
+    { argument: 'coef' },
+    'coef overlapping y',
+  );
+  const r = native().lasso(X, null, null, buf.subarray(0, 4), null, null, buf.subarray(4, 6), io);
+  t.type(r, 'object', 'distinct buffers are accepted');
 });
