@@ -196,7 +196,11 @@ function fitAsync(
 export function lassoSync(X: Design, y: Float64Array, options: LassoOptions): LassoResult {
   return fitSync('lasso', X, y, options);
 }
-/** Promise form of {@link lassoSync}: runs off the event loop; takes signal, onProgress. */
+/**
+ * Promise form of {@link lassoSync}: runs off the event loop; takes signal (an AbortError with the
+ * partial result) and timeLimitMs. onProgress is accepted, but native/bcd does not report progress
+ * yet, so it is not called.
+ */
 export function lasso(
   X: Design,
   y: Float64Array,
