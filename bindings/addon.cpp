@@ -100,6 +100,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   export_fn<JobStats>(env, exports, "jobStats");
   export_fn<PoolStats>(env, exports, "poolStats");
   init_csr(env, exports);
+  init_csc(env, exports);
   init_mmio(env, exports);
   init_eigen(env, exports);
   init_precond(env, exports);
@@ -107,6 +108,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_batch(env, exports);
   init_sketch(env, exports);
   init_stationary(env, exports);
+  init_bcd(env, exports);
   init_ot(env, exports);
   return exports;
 }

@@ -10,6 +10,7 @@ namespace itersolve {
 namespace binding {
 
 void init_csr(Napi::Env env, Napi::Object exports);  // csr.cpp: CSR helpers, SpMV, vector ops
+void init_csc(Napi::Env env, Napi::Object exports);  // csc.cpp: CSC conversions and products
 void init_mmio(Napi::Env env, Napi::Object exports);  // mmio.cpp: Matrix Market
 void init_eigen(Napi::Env env, Napi::Object exports);  // eigen.cpp: power iteration
 void init_precond(Napi::Env env, Napi::Object exports);  // precond.cpp: NativePreconditioner
@@ -18,6 +19,7 @@ void init_batch(Napi::Env env, Napi::Object exports);  // batch.cpp: cgBatch
 void init_sketch(Napi::Env env, Napi::Object exports);  // sketch.cpp: sketchSolve
 void init_stationary(Napi::Env env, Napi::Object exports);  // stationary.cpp: stationary
 void init_ot(Napi::Env env, Napi::Object exports);  // ot.cpp: sinkhorn, emd, costMatrix, ...
+void init_bcd(Napi::Env env, Napi::Object exports);  // bcd.cpp: lasso, lassoAsync
 
 // { rows, cols, rowPtr, colIdx, values } with copies of m's arrays (csr.cpp).
 Napi::Object csr_object(Napi::Env env, const csr::Owned& m);

@@ -32,6 +32,10 @@ const char* const kEmdParams[] = {ITERSOLVE_EMD_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kCostMatrixParams[] = {ITERSOLVE_COST_MATRIX_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kMetrics[] = {ITERSOLVE_METRICS(ITERSOLVE_NAME_ITEM)};
 const char* const kPlanKinds[] = {ITERSOLVE_PLAN_KINDS(ITERSOLVE_NAME_ITEM)};
+const char* const kLassoParams[] = {ITERSOLVE_LASSO_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kLassoStats[] = {ITERSOLVE_LASSO_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kBcdLayouts[] = {ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_NAME_ITEM)};
+const char* const kSelections[] = {ITERSOLVE_SELECTIONS(ITERSOLVE_NAME_ITEM)};
 #define ITERSOLVE_NAME_ITEM2(id, name) name,
 const char* const kSinkhornMethods[] = {ITERSOLVE_SINKHORN_METHODS(ITERSOLVE_NAME_ITEM2)};
 #undef ITERSOLVE_NAME_ITEM2
@@ -89,6 +93,10 @@ Napi::Object make_layout(Napi::Env env) {
   cm.Set("params", names(env, kCostMatrixParams));
   cm.Set("metrics", names(env, kMetrics));
   o.Set("costMatrix", cm);
+  Napi::Object la = slots(env, kLassoParams, kLassoStats);
+  la.Set("layouts", names(env, kBcdLayouts));
+  la.Set("selections", names(env, kSelections));
+  o.Set("lasso", la);
   return o;
 }
 

@@ -54,6 +54,16 @@ namespace layout {
   X(timeLimitMs)
 #define ITERSOLVE_EMD_PARAMS(X) X(n) X(m) X(maxIterations) X(timeLimitMs)
 #define ITERSOLVE_COST_MATRIX_PARAMS(X) X(n) X(m) X(d) X(metric)
+// Lasso / elastic net by coordinate descent (native/bcd/lasso.hpp, bindings/bcd.cpp); `layout`
+// holds the index in ITERSOLVE_BCD_LAYOUTS (bcd::Layout), `selection` in ITERSOLVE_SELECTIONS.
+#define ITERSOLVE_LASSO_PARAMS(X)                                                              \
+  X(rows) X(cols) X(layout) X(lambda) X(l1Ratio) X(tol) X(maxIterations) X(fitIntercept)       \
+  X(positive) X(selection) X(seed) X(warmStart) X(history) X(timeLimitMs)
+#define ITERSOLVE_LASSO_STATS(X)                                                               \
+  X(reason) X(iterations) X(intercept) X(objective) X(dualGap) X(tolGap) X(outerIterations)    \
+  X(screened) X(elapsedMs)
+#define ITERSOLVE_BCD_LAYOUTS(X) X(colMajor) X(rowMajor) X(csc)
+#define ITERSOLVE_SELECTIONS(X) X(cyclic) X(random)
 // Lists whose names are not C++ identifiers ('auto', 'epsilon-scaling'): Y(identifier, "name").
 #define ITERSOLVE_SINKHORN_METHODS(Y)                                                          \
   Y(automatic, "auto") Y(scaling, "scaling") Y(log, "log") Y(stabilized, "stabilized")         \
@@ -115,6 +125,18 @@ enum : int { ITERSOLVE_EMD_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
 namespace cost_matrix {
 enum : int { ITERSOLVE_COST_MATRIX_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
 }
+namespace lasso {
+enum : int { ITERSOLVE_LASSO_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace lasso_stats {
+enum : int { ITERSOLVE_LASSO_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace bcd_layout {
+enum : int { ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_ENUM_ITEM) kCount };
+}
+namespace selection {
+enum : int { ITERSOLVE_SELECTIONS(ITERSOLVE_ENUM_ITEM) kCount };
+}
 namespace sinkhorn_method {
 #define ITERSOLVE_ENUM_ITEM2(id, name) id,
 enum : int { ITERSOLVE_SINKHORN_METHODS(ITERSOLVE_ENUM_ITEM2) kCount };
@@ -134,7 +156,7 @@ const char* method_name(int m);
 // The exported `layout` object: { reasons, errorCodes, methods, krylov: { params, stats },
 // batch, sketch, power, stationary: { params, stats, methods, sweeps, orderings }, sinkhorn:
 // { params, stats, methods }, sinkhornBatch, sinkhornNewton: { params, stats, plans }, emd,
-// costMatrix: { params, metrics } }.
+// costMatrix: { params, metrics }, lasso: { params, stats, layouts, selections } }.
 Napi::Object make_layout(Napi::Env env);
 
 }  // namespace layout

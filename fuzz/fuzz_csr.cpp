@@ -3,7 +3,10 @@
 // for every kernel and conversion (ASan/UBSan catch any out-of-bounds access), for every
 // preconditioner builder (which may only throw SolverError) and its apply, and for a few
 // iterations of every solver; and COO input with in-range indices must convert to a CSR matrix
-// that validate accepts.
+// that validate accepts. The same arrays are also read as a CSC matrix (colPtr, rowIdx): whatever
+// csc::validate accepts must be safe for both products (with and without the sorted-rows claim)
+// and both conversions, and every conversion (CSR → CSC, CSC → CSR, COO → CSC) must produce a
+// sorted, duplicate-free matrix that validate accepts; a sorted CSR must round-trip exactly.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "core/ops.hpp"
+#include "formats/csc.hpp"
 #include "formats/csr.hpp"
 #include "krylov/krylov.hpp"
 #include "sketch/sketch.hpp"
@@ -97,6 +101,53 @@ void solve_all(const CsrView& A, ThreadPool& pool) {
   }
 }
 
+bool csc_valid(const csc::Owned& c, unsigned flags) {
+  return csc::validate(c.rows, c.cols, c.colPtr.data(), static_cast<int64_t>(c.colPtr.size()),
+                       c.rowIdx.data(), static_cast<int64_t>(c.rowIdx.size()), c.values.data(),
+                       static_cast<int64_t>(c.values.size()), flags)
+      .ok;
+}
+bool csr_valid(const csr::Owned& m, unsigned flags) {
+  return csr::validate(m.rows, m.cols, m.rowPtr.data(), static_cast<int64_t>(m.rowPtr.size()),
+                       m.colIdx.data(), static_cast<int64_t>(m.colIdx.size()), m.values.data(),
+                       static_cast<int64_t>(m.values.size()), flags)
+      .ok;
+}
+bool same_bits(const std::vector<double>& a, const double* b, size_t n) {
+  return a.size() == n && (n == 0 || std::memcmp(a.data(), b, n * sizeof(double)) == 0);
+}
+
+// A CSC matrix csc::validate accepted: both products on every kernel table, with the sorted-rows
+// claim true and false (a false claim may give any numbers but must stay in bounds and race-free),
+// dense copies in both layouts, and CSC → CSR → CSC conversions that validate accepts.
+void csc_all(const CscView& V, bool sorted, ThreadPool& pool) {
+  for (SimdLevel lvl : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512, SimdLevel::Neon}) {
+    const Kernels* k = kernels_for(lvl);
+    if (k == nullptr) continue;
+    Engine e{k, &pool};
+    std::vector<double> x(static_cast<size_t>(V.cols) + 1, 1.0), y(static_cast<size_t>(V.rows) + 1);
+    std::vector<double> xt(static_cast<size_t>(V.rows) + 1, 1.0),
+        yt(static_cast<size_t>(V.cols) + 1);
+    csc::spmv(e, V, x.data(), y.data(), true);
+    csc::spmv(e, V, x.data(), y.data(), false);
+    csc::spmv_transpose(e, V, xt.data(), yt.data());
+  }
+  std::vector<double> dense(static_cast<size_t>(V.rows * V.cols) + 1);
+  csc::to_dense(V, dense.data(), true);
+  csc::to_dense(V, dense.data(), false);
+  csr::Owned m;
+  csc::to_csr(V, m);
+  if (!csr_valid(m, csr::kCheckStructure | csr::kCheckSorted)) __builtin_trap();
+  csc::Owned c;
+  csc::from_csr(CsrView{m.rows, m.cols, m.rowPtr.data(), m.colIdx.data(), m.values.data()}, c);
+  if (!csc_valid(c, csr::kCheckStructure | csr::kCheckSorted)) __builtin_trap();
+  const int64_t nnz = V.colPtr[V.cols];
+  if (sorted && (c.colPtr != std::vector<int32_t>(V.colPtr, V.colPtr + V.cols + 1) ||
+                 c.rowIdx != std::vector<int32_t>(V.rowIdx, V.rowIdx + nnz) ||
+                 !same_bits(c.values, V.values, static_cast<size_t>(nnz))))
+    __builtin_trap();  // a sorted CSC matrix must round-trip exactly
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -151,6 +202,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       csr::to_dense(A, dense.data());
       if (flags & csr::kCheckSorted) (void)csr::is_symmetric(A, 1e-12);
       if ((flags & csr::kCheckSorted) && rows > 0) solve_all(A, pool);
+      // CSR → CSC: always sorted and duplicate-free; a sorted CSR comes back exactly.
+      csc::Owned c;
+      csc::from_csr(A, c);
+      if (!csc_valid(c, csr::kCheckStructure | csr::kCheckSorted)) __builtin_trap();
+      csr::Owned back;
+      csc::to_csr(CscView{c.rows, c.cols, c.colPtr.data(), c.rowIdx.data(), c.values.data()}, back);
+      if ((flags & csr::kCheckSorted) && (back.rowPtr != rp || back.colIdx != ci ||
+                                          !same_bits(back.values, val.data(), val.size())))
+        __builtin_trap();
+    }
+    // The same arrays as a cols × rows CSC matrix (colPtr = rowPtr, rowIdx = colIdx).
+    csr::Problem pc = csc::validate(cols, rows, rp.data(), static_cast<int64_t>(rp.size()),
+                                    ci.data(), static_cast<int64_t>(ci.size()), val.data(),
+                                    static_cast<int64_t>(val.size()), flags | csr::kCheckStructure);
+    if (pc.ok) {
+      ThreadPool pool(2);
+      csc_all(CscView{cols, rows, rp.data(), ci.data(), val.data()},
+              (flags & csr::kCheckSorted) != 0, pool);
     }
   }
   // COO path: clamp indices into range (the binding checks ranges), convert, re-validate.
@@ -170,6 +239,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           static_cast<int64_t>(o.values.size()), csr::kCheckStructure | csr::kCheckSorted);
       if (!pr.ok) __builtin_trap();  // from_coo must produce sorted, unique, in-range CSR
     }
+    csc::Owned oc;
+    if (csc::from_coo(rows, cols, static_cast<int64_t>(ri.size()), ri.data(), cj.data(), val.data(),
+                      oc) &&
+        !csc_valid(oc, csr::kCheckStructure | csr::kCheckSorted))
+      __builtin_trap();  // and so must csc::from_coo
   }
   return 0;
 }

@@ -1,3 +1,6 @@
+// csc.ts imports this module too; both only use the other's class inside methods, so the cycle
+// resolves whichever module loads first.
+import { CscMatrix } from './csc';
 import { callNative, ItersolveError } from './errors';
 import { native, NativeCsr } from './native';
 import * as v from './validate';
@@ -128,6 +131,11 @@ export class CsrMatrix {
   toDense(out?: Float64Array): Float64Array {
     const o = v.outF64('out', out, this.rows * this.cols);
     return callNative(() => native().csrToDense(...this.args(), o));
+  }
+
+  /** The CSC form of this matrix (CscMatrix.fromCsr): sorted columns, in O(nnz). */
+  toCsc(): CscMatrix {
+    return CscMatrix.fromCsr(this);
   }
 
   /** Aᵀ as a new matrix (sorted rows). */

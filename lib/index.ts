@@ -4,6 +4,8 @@
  */
 export { CsrMatrix } from './csr';
 export type { CsrMatrixOptions, CsrCheckOptions } from './csr';
+export { CscMatrix } from './csc';
+export type { CscMatrixOptions, CscCheckOptions } from './csc';
 export { ItersolveError, AbortError, ERROR_CODES } from './errors';
 export type { ItersolveErrorCode } from './errors';
 export {
@@ -113,6 +115,8 @@ export type {
   WassersteinOptions,
   WassersteinResult,
 } from './ot';
+export { lasso, lassoSync, elasticNet, elasticNetSync } from './bcd';
+export type { Design, LassoOptions, ElasticNetOptions, LassoResult } from './bcd';
 export type { DenseMatrix } from './dense';
 export { poisson2d, poisson3d, rng } from './problems';
 export { RelaxationTuner } from './relax/tuner';

@@ -206,6 +206,42 @@ export const SINKHORN_NEWTON_PARAMS = [
 export const EMD_PARAMS = ['n', 'm', 'maxIterations', 'timeLimitMs'] as const;
 /** @internal */
 export const COST_MATRIX_PARAMS = ['n', 'm', 'd', 'metric'] as const;
+/** @internal */
+export const LASSO_PARAMS = [
+  'rows',
+  'cols',
+  'layout',
+  'lambda',
+  'l1Ratio',
+  'tol',
+  'maxIterations',
+  'fitIntercept',
+  'positive',
+  'selection',
+  'seed',
+  'warmStart',
+  'history',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const LASSO_STATS = [
+  'reason',
+  'iterations',
+  'intercept',
+  'objective',
+  'dualGap',
+  'tolGap',
+  'outerIterations',
+  'screened',
+  'elapsedMs',
+] as const;
+/**
+ * Design layouts of the lasso io's `layout` slot (bcd::Layout).
+ * @internal
+ */
+export const BCD_LAYOUTS = ['colMajor', 'rowMajor', 'csc'] as const;
+/** Coordinate selection rules, by the index of the lasso io's `selection` slot. */
+export const SELECTIONS = ['cyclic', 'random'] as const;
 /** Sinkhorn methods, by the index the sinkhorn io's `method` slot (and the `method` stat) holds. */
 export const SINKHORN_METHODS = [
   'auto',
@@ -272,6 +308,8 @@ export const SINKHORN_NEWTON = slots(SINKHORN_NEWTON_PARAMS, OT_STATS);
 export const EMD = slots(EMD_PARAMS, OT_STATS);
 /** @internal */
 export const COST_MATRIX = slots(COST_MATRIX_PARAMS, [] as const);
+/** @internal */
+export const LASSO = slots(LASSO_PARAMS, LASSO_STATS);
 
 /**
  * Method name → the `method` slot's value.
@@ -327,4 +365,5 @@ export const LAYOUT = {
   sinkhornNewton: { params: SINKHORN_NEWTON_PARAMS, stats: OT_STATS, plans: PLAN_KINDS },
   emd: { params: EMD_PARAMS, stats: OT_STATS },
   costMatrix: { params: COST_MATRIX_PARAMS, metrics: METRICS },
+  lasso: { params: LASSO_PARAMS, stats: LASSO_STATS, layouts: BCD_LAYOUTS, selections: SELECTIONS },
 } as const;

@@ -10,6 +10,14 @@ export interface NativeCsr {
   values: Float64Array;
 }
 
+export interface NativeCsc {
+  rows: number;
+  cols: number;
+  colPtr: Int32Array;
+  rowIdx: Int32Array;
+  values: Float64Array;
+}
+
 export interface NativeCancel {
   abort(): void;
   readonly aborted: boolean;
@@ -36,6 +44,15 @@ type M = [
   cols: number,
   rowPtr: Int32Array,
   colIdx: Int32Array,
+  values: Float64Array,
+  trusted: boolean,
+];
+
+type C = [
+  rows: number,
+  cols: number,
+  colPtr: Int32Array,
+  rowIdx: Int32Array,
   values: Float64Array,
   trusted: boolean,
 ];
@@ -109,6 +126,27 @@ export interface NativeBinding {
   csrIsSymmetric(...args: [...M, number]): boolean;
   spmv(...args: [...M, Float64Array, Float64Array]): Float64Array;
   spmvTranspose(...args: [...M, Float64Array, Float64Array]): Float64Array;
+  cscValidate(
+    rows: number,
+    cols: number,
+    colPtr: Int32Array,
+    rowIdx: Int32Array,
+    values: Float64Array,
+    flags: number,
+  ): void;
+  cscFromCoo(
+    rows: number,
+    cols: number,
+    rowIdx: Int32Array,
+    colIdx: Int32Array,
+    values: Float64Array,
+  ): NativeCsc;
+  cscFromDense(rows: number, cols: number, data: Float64Array, colMajor: boolean): NativeCsc;
+  cscToDense(...args: [...C, Float64Array, boolean]): Float64Array;
+  cscFromCsr(...args: M): NativeCsc;
+  cscToCsr(...args: C): NativeCsr;
+  cscSpmv(...args: [...C, Float64Array, Float64Array, boolean]): Float64Array;
+  cscSpmvTranspose(...args: [...C, Float64Array, Float64Array]): Float64Array;
   dot(x: Float64Array, y: Float64Array): number;
   nrm2(x: Float64Array): number;
   sum(x: Float64Array): number;
@@ -310,6 +348,33 @@ export interface NativeBinding {
     ]
   ): Promise<NativeOtRun & { plan: NativeCsr }>;
   costMatrix(X: Float64Array, Y: Float64Array, out: Float64Array, io: Float64Array): Float64Array;
+  // Lasso / elastic net (bindings/bcd.cpp): X0..X2 the design by io's layout slot (dense data;
+  // or colPtr, rowIdx, values), coef written in place (read first with warmStart).
+  lasso(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      penaltyFactor: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+    ]
+  ): { history?: Float64Array };
+  lassoAsync(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      penaltyFactor: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<{ history?: Float64Array }>;
   powerIteration(
     rowPtr: Int32Array,
     colIdx: Int32Array,

@@ -37,7 +37,11 @@ export type Operation =
   | 'cgBatch'
   | 'sketchSolve'
   | 'powerIteration'
-  | 'preconditioner';
+  | 'preconditioner'
+  | BcdOperation;
+
+/** Coordinate-descent regressions (lib/bcd.ts). */
+export type BcdOperation = 'lasso' | 'elasticNet';
 
 /** The public names of an operation's Sync and Promise forms (for messages). */
 export const OPERATION_NAMES: {
@@ -63,6 +67,8 @@ export const OPERATION_NAMES: {
   emd: { sync: 'emdSync', async: 'emd' },
   wasserstein: { sync: 'wassersteinSync', async: 'wasserstein' },
   costMatrix: { sync: 'costMatrix' },
+  lasso: { sync: 'lassoSync', async: 'lasso' },
+  elasticNet: { sync: 'elasticNetSync', async: 'elasticNet' },
 };
 
 /** What a default or a range bound may depend on. */
@@ -165,6 +171,8 @@ const ENTROPIC: readonly Operation[] = [
   'wasserstein',
 ];
 const NEWTON: readonly Operation[] = ['sinkhornNewton', 'wasserstein'];
+/** Coordinate descent (lib/bcd.ts). */
+const BCD: readonly Operation[] = ['lasso', 'elasticNet'];
 /** wasserstein passes an option on as given: the method it runs applies its own default. */
 const PASSED_ON: OptionVariant = { default: undefined, defaultText: undefined };
 
@@ -295,12 +303,78 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 1,
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
-    ops: ['sketchSolve', 'powerIteration'],
+    ops: ['sketchSolve', 'powerIteration', ...BCD],
     doc: 'Seed of the random choices; the same seed gives the same run.',
     flag: '--seed',
     per: {
       powerIteration: { max: 2 ** 32 - 1, doc: 'Seed of the default (random) start vector.' },
+      lasso: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
+      elasticNet: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
     },
+  },
+  {
+    key: 'lambda',
+    kind: 'number',
+    min: 0,
+    ops: BCD,
+    doc: "Penalty strength λ ≥ 0 (scikit-learn's alpha); required.",
+    flag: '--lambda',
+  },
+  {
+    key: 'l1Ratio',
+    kind: 'number',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    ops: ['elasticNet'],
+    doc: 'Mix a of the penalty a·‖w‖₁ + (1 − a)/2·‖w‖₂² (1: lasso, 0: ridge).',
+    flag: null,
+  },
+  {
+    key: 'fitIntercept',
+    kind: 'boolean',
+    default: true,
+    ops: BCD,
+    doc: 'Fit an unpenalised intercept (X and y centred implicitly).',
+    flag: null,
+  },
+  {
+    key: 'sampleWeight',
+    kind: 'vector',
+    ops: BCD,
+    doc: 'Per-sample weights ≥ 0 (length rows; row multiplicities). Default: all 1.',
+    flag: null,
+  },
+  {
+    key: 'penaltyFactor',
+    kind: 'vector',
+    ops: BCD,
+    doc: 'Per-feature penalty factors ≥ 0 (length cols; 0: unpenalised). Default: all 1.',
+    flag: null,
+  },
+  {
+    key: 'positive',
+    kind: 'boolean',
+    default: false,
+    ops: BCD,
+    doc: 'Constrain the coefficients to be ≥ 0.',
+    flag: null,
+  },
+  {
+    key: 'selection',
+    kind: 'enum',
+    values: ['cyclic', 'random'],
+    default: 'cyclic',
+    ops: BCD,
+    doc: "Coordinate order: 'cyclic' or 'random' (seeded by `seed`).",
+    flag: null,
+  },
+  {
+    key: 'coef0',
+    kind: 'vector',
+    ops: BCD,
+    doc: 'Warm start: the initial coefficients (length cols; not modified). Default: zeros.',
+    flag: null,
   },
   {
     key: 'preconditioner',
@@ -365,10 +439,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     default: 1e-9,
     min: 0,
-    ops: ENTROPIC,
+    ops: [...ENTROPIC, ...BCD],
     doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
     flag: '--tol',
-    per: { sinkhornNewton: { default: 1e-12 }, wasserstein: PASSED_ON },
+    per: {
+      sinkhornNewton: { default: 1e-12 },
+      wasserstein: PASSED_ON,
+      lasso: { default: 1e-4, doc: 'Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).' },
+      elasticNet: {
+        default: 1e-4,
+        doc: 'Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).',
+      },
+    },
     instead: Object.fromEntries(ITERATIVE.map((op) => [op, 'rtol'])),
   },
   {
@@ -488,7 +570,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '10·n',
     min: 0,
     max: MAX_INT,
-    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornBatch', 'emd', 'wasserstein'],
+    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornBatch', 'emd', 'wasserstein', ...BCD],
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
     per: {
@@ -521,6 +603,12 @@ export const OPTIONS: readonly OptionSpec[] = [
         doc: 'Pivot limit of the network simplex (reason max-iterations: a feasible, not optimal, plan).',
       },
       wasserstein: { ...PASSED_ON, doc: 'Iteration limit of the method run (emd: pivots).' },
+      lasso: { default: 1000, defaultText: undefined, doc: 'Epoch limit (reason max-iterations).' },
+      elasticNet: {
+        default: 1000,
+        defaultText: undefined,
+        doc: 'Epoch limit (reason max-iterations).',
+      },
       jacobi: STATIONARY_MAXIT,
       gaussSeidel: STATIONARY_MAXIT,
       sor: STATIONARY_MAXIT,
@@ -581,13 +669,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'history',
     kind: 'boolean',
     default: false,
-    ops: [...ITERATIVE, ...ENTROPIC],
+    ops: [...ITERATIVE, ...ENTROPIC, ...BCD],
     doc: 'Record the residual norm per iteration (history[0] is the initial one).',
     flag: null,
     per: {
       powerIteration: { doc: 'Record the eigenvalue estimate per iteration.' },
       sinkhorn: { doc: 'Record the marginal error at every check (every checkEvery iterations).' },
       sinkhornBatch: { doc: 'Record every pair’s marginal error at every check.' },
+      lasso: { doc: 'Record the duality gap after each outer iteration.' },
+      elasticNet: { doc: 'Record the duality gap after each outer iteration.' },
       sinkhornNewton: {
         doc: 'Record the marginal error after each warm-up check and Newton step.',
       },
@@ -612,14 +702,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     min: 0,
     exclusive: true,
-    ops: [...ITERATIVE, ...OT_ITERATIVE],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
   },
   {
     key: 'signal',
     kind: 'signal',
-    ops: [...ITERATIVE, ...OT_ITERATIVE],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
@@ -627,7 +717,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'onProgress',
     kind: 'function',
-    ops: [...ITERATIVE, ...OT_ITERATIVE],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
     flag: null,
@@ -762,6 +852,15 @@ export interface ResolvedOptions {
   timeLimitMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  // coordinate descent (lib/bcd.ts)
+  lambda?: number;
+  l1Ratio: number;
+  fitIntercept: boolean;
+  sampleWeight?: Float64Array;
+  penaltyFactor?: Float64Array;
+  positive: boolean;
+  selection: 'cyclic' | 'random';
+  coef0?: Float64Array;
   // optimal transport (lib/ot.ts)
   epsilon?: number;
   method: string;

@@ -21,6 +21,11 @@ const testBins = [
   'sinkhorn_tests',
   'emd_tests',
   'newton_tests',
+  'lasso_tests',
+  'prox_bcd_tests',
+  'gemm_tests',
+  'mlp_tests',
+  'csc_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {

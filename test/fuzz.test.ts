@@ -4,7 +4,7 @@
 // (the binding: an Error with a code) — never crash, never a stray TypeError.
 import t from 'tap';
 import * as lib from '../lib/index';
-import { CsrMatrix, ItersolveError, poisson2d, rng } from '../lib/index';
+import { CscMatrix, CsrMatrix, ItersolveError, poisson2d, rng } from '../lib/index';
 import { native } from '../lib/native';
 
 const rand = rng(20261124);
@@ -32,6 +32,7 @@ function sabI32(n: number, max: number): Int32Array {
 }
 
 const good = poisson2d(4); // 16x16
+const goodCsc = CscMatrix.fromCsr(good);
 function f64(n: number): Float64Array {
   const a = new Float64Array(n);
   for (let i = 0; i < n; i++)
@@ -188,6 +189,7 @@ t.test('every package export survives random malformed arguments', async (t) => 
   const stats = { ok: 0, err: 0 };
   const classes: unknown[] = [
     CsrMatrix,
+    CscMatrix,
     ItersolveError,
     lib.AbortError,
     lib.Preconditioner,
@@ -301,11 +303,75 @@ t.test('every package export survives random malformed arguments', async (t) => 
       'diagonal',
       'isSymmetric',
       'transpose',
+      'toCsc',
     ]) as keyof CsrMatrix;
     await check(
       t,
       `CsrMatrix#${String(m)}`,
       () => (good[m] as (...x: unknown[]) => unknown).call(good, ...args()),
+      false,
+      stats,
+    );
+    // CscMatrix: the same candidates read as (rows, cols, colPtr, rowIdx, values, options)
+    const cscCand = [cand[1], cand[0], ...cand.slice(2)];
+    await check(
+      t,
+      'new CscMatrix',
+      () => new (CscMatrix as unknown as new (...x: unknown[]) => unknown)(...cscCand),
+      false,
+      stats,
+    );
+    await check(
+      t,
+      'CscMatrix.fromCoo',
+      () =>
+        (CscMatrix.fromCoo as (...x: unknown[]) => unknown)(
+          rows,
+          cols,
+          i32(nnz, rows + 1),
+          i32(nnz, cols + 1),
+          f64(nnz),
+        ),
+      false,
+      stats,
+    );
+    await check(
+      t,
+      'CscMatrix.fromDense',
+      () =>
+        (CscMatrix.fromDense as (...x: unknown[]) => unknown)(
+          ...(rand() < 0.5
+            ? args()
+            : [
+                {
+                  rows: pick([rows, arg()]),
+                  cols,
+                  data: pick([f64(rows * cols), arg()]),
+                  order: pick(['C', 'F', arg()]),
+                },
+              ]),
+        ),
+      false,
+      stats,
+    );
+    await check(
+      t,
+      'CscMatrix.fromCsr',
+      () => (CscMatrix.fromCsr as (...x: unknown[]) => unknown)(pick([good, arg()]), ...args()),
+      false,
+      stats,
+    );
+    const cm = pick([
+      'multiply',
+      'multiplyTranspose',
+      'toDense',
+      'toCsr',
+      'transpose',
+    ]) as keyof CscMatrix;
+    await check(
+      t,
+      `CscMatrix#${String(cm)}`,
+      () => (goodCsc[cm] as (...x: unknown[]) => unknown).call(goodCsc, ...args()),
       false,
       stats,
     );

@@ -26,6 +26,7 @@ type NativeLayout = {
   sinkhornNewton: { params: string[]; stats: string[]; plans: string[] };
   emd: { params: string[]; stats: string[] };
   costMatrix: { params: string[]; metrics: string[] };
+  lasso: { params: string[]; stats: string[]; layouts: string[]; selections: string[] };
 };
 
 const nat = (native() as unknown as { layout?: NativeLayout }).layout;
@@ -53,6 +54,7 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
     'sinkhornBatch',
     'sinkhornNewton',
     'emd',
+    'lasso',
   ] as const) {
     t.strictSame(nat[op].params, [...L.LAYOUT[op].params], `${op}.params`);
     t.strictSame(nat[op].stats, [...L.LAYOUT[op].stats], `${op}.stats`);
@@ -108,6 +110,7 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
     L.SINKHORN_NEWTON,
     L.EMD,
     L.COST_MATRIX,
+    L.LASSO,
   ]) {
     S.params.forEach((name, i) => t.equal((S.p as Record<string, number>)[name], i, name));
     S.stats.forEach((name, i) => t.equal((S.s as Record<string, number>)[name], i, name));

@@ -53,6 +53,7 @@ t.test('@internal declarations are stripped from the .d.ts files', async (t) => 
   t.notMatch(dts('preconditioner.d.ts'), /\bhandle\b/, 'Preconditioner#handle');
   t.notMatch(dts('preconditioner.d.ts'), /resolvePreconditioner/);
   t.notMatch(dts('csr.d.ts'), /\bargs\(\)/, 'CsrMatrix#args');
+  t.notMatch(dts('csc.d.ts'), /\bargs\(\)/, 'CscMatrix#args');
   t.notMatch(dts('krylov.d.ts'), /solveResult/);
   t.notMatch(dts('async.d.ts'), /runJob|checkAsyncOptions|jobStats/);
   t.notMatch(dts('errors.d.ts'), /fromNative|callNative/);

@@ -61,6 +61,10 @@ struct Kernels {
   // 1: its square root, 2: Σ |x_k − y_jk|.
   void (*cost_row)(const double* x, const double* Yt, int64_t m, int64_t d, int metric,
                    double* out);
+  // Dense GEMM micro-kernel (native/core/gemm.cpp): acc (4 × 8, row-major, overwritten) =
+  // Σ_{p<kc} a[p·4 + i]·b[p·8 + j], a and b packed slivers; the depth summed in order p = 0..kc−1
+  // per entry (one accumulator each): the same bits for any caller's split of C.
+  void (*gemm_micro_4x8)(int64_t kc, const double* a, const double* b, double* acc);
 };
 
 // Per-ISA tables. Only those compiled for this architecture exist; the dispatcher knows which.

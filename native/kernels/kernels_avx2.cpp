@@ -194,6 +194,38 @@ double v_max_diff(const double* g, const double* c, int64_t m) {
   return mx;
 }
 
+// GEMM micro-kernel (Kernels::gemm_micro_4x8): eight ymm accumulators, a broadcast per row of
+// the A sliver, two loads per depth step of the B sliver; each entry sums p = 0..kc−1 in order
+// with FMA, as the generic body compiled here does (same bits).
+void v_gemm_micro_4x8(int64_t kc, const double* __restrict a, const double* __restrict b,
+                      double* __restrict acc) {
+  __m256d c00 = _mm256_setzero_pd(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+          c30 = c00, c31 = c00;
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m256d b0 = _mm256_loadu_pd(b + p * 8), b1 = _mm256_loadu_pd(b + p * 8 + 4);
+    __m256d x = _mm256_broadcast_sd(a + p * 4);
+    c00 = _mm256_fmadd_pd(x, b0, c00);
+    c01 = _mm256_fmadd_pd(x, b1, c01);
+    x = _mm256_broadcast_sd(a + p * 4 + 1);
+    c10 = _mm256_fmadd_pd(x, b0, c10);
+    c11 = _mm256_fmadd_pd(x, b1, c11);
+    x = _mm256_broadcast_sd(a + p * 4 + 2);
+    c20 = _mm256_fmadd_pd(x, b0, c20);
+    c21 = _mm256_fmadd_pd(x, b1, c21);
+    x = _mm256_broadcast_sd(a + p * 4 + 3);
+    c30 = _mm256_fmadd_pd(x, b0, c30);
+    c31 = _mm256_fmadd_pd(x, b1, c31);
+  }
+  _mm256_storeu_pd(acc, c00);
+  _mm256_storeu_pd(acc + 4, c01);
+  _mm256_storeu_pd(acc + 8, c10);
+  _mm256_storeu_pd(acc + 12, c11);
+  _mm256_storeu_pd(acc + 16, c20);
+  _mm256_storeu_pd(acc + 20, c21);
+  _mm256_storeu_pd(acc + 24, c30);
+  _mm256_storeu_pd(acc + 28, c31);
+}
+
 void v_cost_row(const double* __restrict x, const double* __restrict Yt, int64_t m, int64_t d,
                 int metric, double* __restrict out) {
   const __m256d sign = _mm256_set1_pd(-0.0);
@@ -321,6 +353,7 @@ constexpr itersolve::Kernels make_table() {
   t.exp_row = v_exp_row;
   t.max_diff = v_max_diff;
   t.cost_row = v_cost_row;
+  t.gemm_micro_4x8 = v_gemm_micro_4x8;
   return t;
 }
 constexpr itersolve::Kernels kTable = make_table();

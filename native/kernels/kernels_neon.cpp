@@ -45,6 +45,7 @@ constexpr itersolve::Kernels make_table() {
   t.exp_row = g_exp_row;
   t.max_diff = g_max_diff;
   t.cost_row = g_cost_row;
+  t.gemm_micro_4x8 = g_gemm_micro_4x8;
   return t;
 }
 constexpr itersolve::Kernels kTable = make_table();

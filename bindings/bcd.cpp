@@ -1,0 +1,149 @@
+// Lasso / elastic net by coordinate descent (native/bcd/lasso.hpp):
+//   lasso(X0, X1, X2, y, sampleWeight, penaltyFactor, coef, io)   lassoAsync(..., io, jobOptions)
+// The design X by io's `layout` slot (layout::bcd_layout): colMajor / rowMajor: X0 the dense data
+// (rows·cols entries), X1 and X2 unused; csc: X0 colPtr (Int32Array, cols + 1), X1 rowIdx
+// (Int32Array), X2 values (Float64Array). sampleWeight (rows) and penaltyFactor (cols) are a
+// Float64Array or null. coef (cols) is the output, and the start when io's `warmStart` is set.
+// io carries the layout::lasso params, then the layout::lasso_stats the binding writes at the end
+// (the intercept among them). Resolves to { history? } (the duality gap per outer iteration).
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../native/bcd/lasso.hpp"
+#include "areas.hpp"
+#include "operation.hpp"
+#include "solve_common.hpp"
+
+namespace itersolve {
+namespace binding {
+namespace {
+
+namespace P = layout::lasso;
+namespace S = layout::lasso_stats;
+namespace BL = layout::bcd_layout;
+namespace SE = layout::selection;
+
+static_assert(BL::colMajor == static_cast<int>(bcd::Layout::ColMajor) &&
+                  BL::rowMajor == static_cast<int>(bcd::Layout::RowMajor) &&
+                  BL::csc == static_cast<int>(bcd::Layout::Csc),
+              "layout bcd layouts != bcd::Layout");
+static_assert(SE::cyclic == static_cast<int>(bcd::Selection::Cyclic) &&
+                  SE::random == static_cast<int>(bcd::Selection::Random),
+              "layout selections != bcd::Selection");
+
+constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
+
+bool absent(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
+
+class LassoOp {
+ public:
+  static constexpr const char* kName = "lasso";
+  static constexpr size_t kArgX0 = 0, kArgX1 = 1, kArgX2 = 2, kArgY = 3, kArgSw = 4, kArgPf = 5,
+                          kArgCoef = 6, kArgIo = 7, kArgOptions = 8;
+
+  explicit LassoOp(Args& a) {
+    Napi::Env env = a.env();
+    io_ = a.f64(kArgIo, "io", P::kParams + S::kStats).data;
+    const double* p = io_;
+    const int64_t rows = param_int(env, p[P::rows], "rows", 0, kMaxDim);
+    const int64_t cols = param_int(env, p[P::cols], "cols", 0, kMaxDim);
+    const int lay = static_cast<int>(param_int(env, p[P::layout], "layout", 0, BL::kCount - 1));
+    if (lay == BL::csc) {
+      const int32_t* colPtr = a.i32(kArgX0, "colPtr", cols + 1).data;
+      const int64_t nnz = colPtr[cols];
+      if (nnz < 0) throw_error(env, "ERR_INVALID_MATRIX", "X: colPtr[cols] is negative", "X");
+      const int32_t* rowIdx = a.i32(kArgX1, "rowIdx", nnz).data;
+      const double* values = a.f64(kArgX2, "values", nnz).data;
+      prob_.X = bcd::Design::csc(rows, cols, colPtr, rowIdx, values);
+    } else {
+      const int64_t rc = rows * cols;  // both < 2^31: no overflow
+      const double* data = a.f64(kArgX0, "X", rc).data;
+      prob_.X = lay == BL::colMajor ? bcd::Design::col_major(rows, cols, data)
+                                    : bcd::Design::row_major(rows, cols, data);
+    }
+    prob_.y = a.f64(kArgY, "y", rows).data;
+    prob_.y_length = rows;
+    if (!absent(a[kArgSw])) {
+      prob_.sample_weight = a.f64(kArgSw, "sampleWeight", rows).data;
+      prob_.sample_weight_length = rows;
+    }
+    if (!absent(a[kArgPf])) {
+      prob_.penalty_factor = a.f64(kArgPf, "penaltyFactor", cols).data;
+      prob_.penalty_factor_length = cols;
+    }
+    coef_ = a.f64(kArgCoef, "coef", cols).data;
+    cols_ = cols;
+    // coef is written while X, y, the weights, the factors and io are read.
+    if (lay == BL::csc) {
+      check_distinct(env, prob_.X.values, prob_.X.nnz(), coef_, cols, "coef", "values");
+    } else {
+      check_distinct(env, prob_.X.data, rows * cols, coef_, cols, "coef", "X");
+    }
+    check_distinct(env, prob_.y, rows, coef_, cols, "coef", "y");
+    check_distinct(env, prob_.sample_weight, prob_.sample_weight ? rows : 0, coef_, cols, "coef",
+                   "sampleWeight");
+    check_distinct(env, prob_.penalty_factor, prob_.penalty_factor ? cols : 0, coef_, cols, "coef",
+                   "penaltyFactor");
+    check_distinct(env, io_, P::kParams + S::kStats, coef_, cols, "coef", "io");
+
+    opt_.lambda = p[P::lambda];
+    opt_.l1_ratio = p[P::l1Ratio];
+    opt_.tol = p[P::tol];
+    if (!(opt_.tol >= 0))
+      throw_error(env, "ERR_INVALID_ARGUMENT",
+                  "tol: expected a number >= 0, received " + std::to_string(opt_.tol), "tol");
+    opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, int64_t{1} << 52);
+    opt_.fit_intercept = p[P::fitIntercept] != 0;
+    opt_.positive = p[P::positive] != 0;
+    opt_.selection = static_cast<bcd::Selection>(
+        param_int(env, p[P::selection], "selection", 0, SE::kCount - 1));
+    opt_.seed = static_cast<uint64_t>(param_int(env, p[P::seed], "seed", 0, int64_t{1} << 52));
+    opt_.history = p[P::history] != 0;
+    warm_ = p[P::warmStart] != 0;
+    timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
+  }
+
+  void run(const Engine& e, Control& ctl) {
+    res_ = bcd::lasso(e, prob_, opt_, ctl, warm_ ? coef_ : nullptr);
+    for (int64_t j = 0; j < cols_ && j < static_cast<int64_t>(res_.coef.size()); ++j)
+      coef_[j] = res_.coef[j];
+    double* s = io_ + P::kParams;
+    s[S::reason] = static_cast<double>(static_cast<int>(res_.reason));
+    s[S::iterations] = static_cast<double>(res_.iterations);
+    s[S::intercept] = res_.intercept;
+    s[S::objective] = res_.objective;
+    s[S::dualGap] = res_.dual_gap;
+    s[S::tolGap] = res_.tol_gap;
+    s[S::outerIterations] = static_cast<double>(res_.outer_iterations);
+    s[S::screened] = static_cast<double>(res_.screened);
+    s[S::elapsedMs] = ctl.elapsed_ms();
+  }
+
+  Napi::Value result(Napi::Env env) {
+    Napi::Object o = Napi::Object::New(env);
+    if (opt_.history) o.Set("history", new_f64(env, res_.history.data(), res_.history.size()));
+    return o;
+  }
+  double time_limit_ms() const { return timeLimitMs_; }
+
+ private:
+  bcd::LassoProblem prob_;
+  bcd::LassoOptions opt_;
+  double* coef_ = nullptr;
+  int64_t cols_ = 0;
+  bool warm_ = false;
+  double* io_ = nullptr;
+  double timeLimitMs_ = 0;
+  bcd::LassoResult res_;
+};
+
+}  // namespace
+
+void init_bcd(Napi::Env env, Napi::Object exports) {
+  export_fn<run_sync<LassoOp>>(env, exports, "lasso");
+  export_fn<start_job<LassoOp, LassoOp::kArgOptions>>(env, exports, "lassoAsync");
+}
+
+}  // namespace binding
+}  // namespace itersolve

@@ -1,0 +1,230 @@
+/**
+ * Lasso and elastic net by coordinate descent (native/bcd/lasso.hpp): scikit-learn's Lasso and
+ * ElasticNet, λ playing sklearn's `alpha`. The objective minimised is
+ *
+ *     P(w, c) = (1/(2n)) ‖y − Xw − c‖² + λ Σ_j f_j (a·|w_j| + (1 − a)/2·w_j²)
+ *
+ * (a = l1Ratio, 1 for lasso; f_j the penalty factors, default 1; with sample weights s the squared
+ * norm is Σ s_i (…)² and n is Σ s_i). c is the intercept (0 without fitIntercept). The run stops
+ * (reason 'tol') when the duality gap computed as sklearn's enet_coordinate_descent does is
+ * ≤ tol·‖y − ȳ‖²/n (ȳ the (weighted) mean of y, 0 without intercept), tol 1e-4 by default as in
+ * sklearn. X is read in place: a DenseMatrix ('F' is the fast path, 'C' is read row-major without a
+ * copy), a CscMatrix, or a CsrMatrix (converted to CSC once). λ ≥ λ_max gives exactly w = 0.
+ */
+import { AsyncOptions, runJob } from './async';
+import { CscMatrix } from './csc';
+import { CsrMatrix } from './csr';
+import { checkDense, DenseMatrix, isDenseLike } from './dense';
+import { fromNative } from './errors';
+import { LASSO, REASONS } from './layout';
+import { native } from './native';
+import { BcdOperation, checkOptions } from './options';
+import { IterativeFields, Outcome } from './result';
+import * as v from './validate';
+
+/** The design matrix X (rows = samples, cols = features). */
+export type Design = DenseMatrix | CscMatrix | CsrMatrix;
+
+/** Options of {@link lassoSync} (and {@link elasticNetSync}, which adds l1Ratio). */
+export interface LassoOptions {
+  /** Penalty strength λ ≥ 0 (scikit-learn's `alpha`). Required. */
+  lambda: number;
+  /** Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason 'tol'). Default 1e-4 (sklearn's). */
+  tol?: number;
+  /** Epoch limit (one epoch: a pass over the working set; reason 'max-iterations'). Default 1000. */
+  maxIterations?: number;
+  /** Fit an unpenalised intercept (X and y centred implicitly, never copied). Default true. */
+  fitIntercept?: boolean;
+  /** Per-sample weights ≥ 0 (length rows; they act as row multiplicities). Default: all 1. */
+  sampleWeight?: Float64Array;
+  /** Per-feature penalty factors ≥ 0 (length cols; 0 leaves a feature unpenalised). Default 1. */
+  penaltyFactor?: Float64Array;
+  /** Constrain w ≥ 0. Default false. */
+  positive?: boolean;
+  /** Coordinate order: 'cyclic' (default) or 'random' (seeded by `seed`). */
+  selection?: 'cyclic' | 'random';
+  /** Seed of selection 'random'. Default 0. */
+  seed?: number;
+  /** Warm start: the initial coefficients (length cols; not modified). Default zeros. */
+  coef0?: Float64Array;
+  /** Record the duality gap after each outer iteration. */
+  history?: boolean;
+  /** Stop after this many milliseconds (reason 'time-limit'). */
+  timeLimitMs?: number;
+}
+
+/** Options of {@link elasticNetSync}. */
+export interface ElasticNetOptions extends LassoOptions {
+  /** Mix a ∈ [0, 1] of the penalty a·|w_j| + (1 − a)/2·w_j² (1: lasso). Default 0.5 (sklearn's). */
+  l1Ratio?: number;
+}
+
+/** What a lasso / elastic-net fit returns. */
+export type LassoResult = IterativeFields &
+  Outcome<'tol'> & {
+    /** The coefficients w (length cols). */
+    coef: Float64Array;
+    /** The intercept c (0 without fitIntercept). */
+    intercept: number;
+    /** P(w, c), the objective above (sklearn's scale). */
+    objective: number;
+    /** The duality gap at w (sklearn's dual_gap_, in the objective's scale). */
+    dualGap: number;
+  };
+
+const P = LASSO.p;
+const S = LASSO.s;
+const STATS = LASSO.params.length;
+const IO_LENGTH = STATS + LASSO.stats.length;
+const LAYOUT = { colMajor: 0, rowMajor: 1, csc: 2 } as const;
+
+type NativeArgs = [
+  Float64Array | Int32Array,
+  Int32Array | null,
+  Float64Array | null,
+  Float64Array,
+  Float64Array | null,
+  Float64Array | null,
+  Float64Array,
+  Float64Array,
+];
+
+function prepare(
+  op: BcdOperation,
+  X: unknown,
+  y: unknown,
+  options: unknown,
+  io: Float64Array,
+  sync: boolean,
+) {
+  let rows: number, cols: number;
+  let X0: Float64Array | Int32Array,
+    X1: Int32Array | null = null,
+    X2: Float64Array | null = null;
+  let layout: number;
+  if (X instanceof CscMatrix || X instanceof CsrMatrix) {
+    const C = X instanceof CsrMatrix ? X.toCsc() : X;
+    rows = C.rows;
+    cols = C.cols;
+    X0 = C.colPtr;
+    X1 = C.rowIdx;
+    X2 = C.values;
+    layout = LAYOUT.csc;
+  } else if (isDenseLike(X)) {
+    const D = checkDense('X', X);
+    rows = D.rows;
+    cols = D.cols;
+    X0 = D.data;
+    layout = D.order === 'F' ? LAYOUT.colMajor : LAYOUT.rowMajor;
+  } else throw v.invalid('X', 'a DenseMatrix, CscMatrix or CsrMatrix', X);
+  const yy = v.f64('y', y, rows);
+  const o = checkOptions(op, options, sync, cols, rows);
+  if (o.lambda === undefined) throw v.invalid('lambda', 'a number >= 0', undefined);
+  const coef = new Float64Array(cols);
+  if (o.coef0 !== undefined) coef.set(v.f64('coef0', o.coef0, cols));
+  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
+  const pf = o.penaltyFactor === undefined ? null : v.f64('penaltyFactor', o.penaltyFactor, cols);
+  io[P.rows] = rows;
+  io[P.cols] = cols;
+  io[P.layout] = layout;
+  io[P.lambda] = o.lambda;
+  io[P.l1Ratio] = op === 'lasso' ? 1 : o.l1Ratio;
+  io[P.tol] = o.tol;
+  io[P.maxIterations] = o.maxIterations;
+  io[P.fitIntercept] = o.fitIntercept ? 1 : 0;
+  io[P.positive] = o.positive ? 1 : 0;
+  io[P.selection] = o.selection === 'random' ? 1 : 0;
+  io[P.seed] = o.seed;
+  io[P.warmStart] = o.coef0 === undefined ? 0 : 1;
+  io[P.history] = o.history ? 1 : 0;
+  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  const args: NativeArgs = [X0, X1, X2, yy, sw, pf, coef, io];
+  return { args, coef, o };
+}
+
+function result(coef: Float64Array, io: Float64Array, history: Float64Array | undefined) {
+  const reason = REASONS[io[STATS + S.reason]];
+  const r = {
+    coef,
+    intercept: io[STATS + S.intercept],
+    objective: io[STATS + S.objective],
+    dualGap: io[STATS + S.dualGap],
+    iterations: io[STATS + S.iterations],
+    converged: reason === 'tol',
+    reason,
+    elapsedMs: io[STATS + S.elapsedMs],
+  };
+  return (history === undefined ? r : { ...r, history }) as LassoResult;
+}
+
+function fitSync(op: BcdOperation, X: Design, y: Float64Array, options: unknown): LassoResult {
+  const io = new Float64Array(IO_LENGTH);
+  const p = prepare(op, X, y, options, io, true);
+  let h: { history?: Float64Array };
+  try {
+    h = native().lasso(...p.args);
+  } catch (e) {
+    throw fromNative(e);
+  }
+  return result(p.coef, io, h.history);
+}
+
+function fitAsync(
+  op: BcdOperation,
+  X: Design,
+  y: Float64Array,
+  options: unknown,
+): Promise<LassoResult> {
+  const io = new Float64Array(IO_LENGTH);
+  let p: ReturnType<typeof prepare>;
+  try {
+    p = prepare(op, X, y, options, io, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().lassoAsync(...p.args, opts),
+    (h) => result(p.coef, io, h.history),
+  );
+}
+
+/**
+ * Lasso: minimises (1/(2n))‖y − Xw − c‖² + λ‖w‖₁ (scikit-learn's Lasso with alpha = λ) by
+ * coordinate descent; stops when the duality gap ≤ tol·‖y − ȳ‖²/n. Runs on the calling thread.
+ */
+export function lassoSync(X: Design, y: Float64Array, options: LassoOptions): LassoResult {
+  return fitSync('lasso', X, y, options);
+}
+/**
+ * Promise form of {@link lassoSync}: runs off the event loop; takes signal (an AbortError with the
+ * partial result) and timeLimitMs. onProgress is accepted, but native/bcd does not report progress
+ * yet, so it is not called.
+ */
+export function lasso(
+  X: Design,
+  y: Float64Array,
+  options: LassoOptions & AsyncOptions,
+): Promise<LassoResult> {
+  return fitAsync('lasso', X, y, options);
+}
+
+/**
+ * Elastic net: minimises (1/(2n))‖y − Xw − c‖² + λ(a‖w‖₁ + (1 − a)/2‖w‖₂²), a = l1Ratio
+ * (scikit-learn's ElasticNet with alpha = λ); stops when the duality gap ≤ tol·‖y − ȳ‖²/n.
+ */
+export function elasticNetSync(
+  X: Design,
+  y: Float64Array,
+  options: ElasticNetOptions,
+): LassoResult {
+  return fitSync('elasticNet', X, y, options);
+}
+/** Promise form of {@link elasticNetSync}. */
+export function elasticNet(
+  X: Design,
+  y: Float64Array,
+  options: ElasticNetOptions & AsyncOptions,
+): Promise<LassoResult> {
+  return fitAsync('elasticNet', X, y, options);
+}

@@ -1,0 +1,549 @@
+// Lasso / elastic net by working-set coordinate descent with Gap Safe screening and Anderson
+// extrapolation. The contract is in lasso.hpp.
+//
+// Everything runs in the unnormalised scale Σ s_i r_i²/2 + α Σ f_j|w_j| + β/2 Σ f_j w_j²
+// (α = λ·a·S, β = λ·(1 − a)·S: P·S), as sklearn's cd_fast does; results are divided by S.
+// The solver is written once over a "state" that knows the residual: ResidualState keeps
+// r = y − ȳ − (X − μ)w in n entries (through design.hpp's Centered); GramState keeps h = Gw for
+// the centred weighted Gram matrix G (dense X, n ≫ p).
+#include "lasso.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "../core/errors.hpp"
+#include "../core/gemm.hpp"
+
+namespace itersolve {
+namespace bcd {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+[[noreturn]] void fail(const char* code, const char* argument, const std::string& message) {
+  throw SolverError(code, std::string(argument) + ": " + message, -1, argument);
+}
+
+// Validated inputs shared by lasso() and lambda_max().
+struct Data {
+  int64_t n = 0, p = 0;
+  std::vector<double> pf;  // penalty factors (ones when none given)
+  std::vector<double> yc;  // y − ȳ (ȳ = 0 without intercept)
+  double ybar = 0.0;
+  double yy = 0.0;  // ‖y − ȳ‖²_s
+  bool has_unpenalised = false;
+};
+
+void check_vector(const double* v, int64_t len, int64_t want, const char* name, bool nonneg) {
+  if (len >= 0 && len != want)
+    fail("ERR_DIMENSION_MISMATCH", name,
+         "has " + std::to_string(len) + " entries, expected " + std::to_string(want));
+  if (v == nullptr && want > 0) fail("ERR_INVALID_ARGUMENT", name, "missing");
+  for (int64_t i = 0; i < want; ++i) {
+    if (!std::isfinite(v[i]))
+      fail("ERR_INVALID_ARGUMENT", name, "non-finite entry at " + std::to_string(i));
+    if (nonneg && v[i] < 0)
+      fail("ERR_INVALID_ARGUMENT", name, "negative entry at " + std::to_string(i));
+  }
+}
+
+Data prepare(const LassoProblem& pr, bool fit_intercept, const Centered* C) {
+  Data d;
+  d.n = pr.X.rows, d.p = pr.X.cols;
+  check_vector(pr.y, pr.y_length, d.n, "y", false);
+  if (pr.sample_weight != nullptr)
+    check_vector(pr.sample_weight, pr.sample_weight_length, d.n, "sampleWeight", true);
+  d.pf.assign(static_cast<size_t>(d.p), 1.0);
+  if (pr.penalty_factor != nullptr) {
+    check_vector(pr.penalty_factor, pr.penalty_factor_length, d.p, "penaltyFactor", true);
+    for (int64_t j = 0; j < d.p; ++j) {
+      d.pf[j] = pr.penalty_factor[j];
+      if (d.pf[j] == 0.0) d.has_unpenalised = true;
+    }
+  }
+  const double* s = pr.sample_weight;
+  const double S = C->S;
+  if (d.n == 0) fail("ERR_INVALID_ARGUMENT", "X", "has no rows");
+  if (!(S > 0)) fail("ERR_INVALID_ARGUMENT", "sampleWeight", "the weights sum to zero");
+  if (fit_intercept) {
+    double acc = 0.0;
+    for (int64_t i = 0; i < d.n; ++i) acc += (s ? s[i] : 1.0) * pr.y[i];
+    d.ybar = acc / S;
+  }
+  d.yc.resize(static_cast<size_t>(d.n));
+  for (int64_t i = 0; i < d.n; ++i) {
+    d.yc[i] = pr.y[i] - d.ybar;
+    d.yy += (s ? s[i] : 1.0) * d.yc[i] * d.yc[i];
+  }
+  return d;
+}
+
+// r (+ off) = y − ȳ − (X − μ)w.
+struct ResidualState {
+  const Centered& C;
+  const Data& d;
+  std::vector<double> r;
+  double off = 0.0, rsum = 0.0;
+
+  ResidualState(const Centered& C_, const Data& d_) : C(C_), d(d_), r(d_.yc) {
+    rsum = C.weighted_sum(r.data());
+  }
+  double grad(int64_t j) const { return C.grad(j, r.data(), rsum); }
+  void step(int64_t j, double delta) { C.step(j, delta, r.data(), off, rsum); }
+  void refresh() { rsum = C.weighted_sum(r.data()); }
+  // ‖r + off‖²_s and ⟨r + off, y − ȳ⟩_s.
+  void norms(const double*, double& r2, double& ry) const {
+    r2 = 0.0, ry = 0.0;
+    const double* s = C.s;
+    for (int64_t i = 0; i < d.n; ++i) {
+      const double ri = r[i] + off, w = s ? s[i] : 1.0;
+      r2 += w * ri * ri, ry += w * ri * d.yc[i];
+    }
+  }
+};
+
+// G = (X − μ)ᵀ diag(s) (X − μ), q = (X − μ)ᵀ diag(s)(y − ȳ), h = G w.
+struct GramState {
+  int64_t p;
+  std::vector<double> G, q, h;
+  double yy;
+
+  GramState(const Engine& e, const Centered& C, const Data& d) : p(d.p), yy(d.yy) {
+    const Design& X = *C.X;
+    const int64_t n = d.n;
+    // A centred, √s-scaled column-major copy (n·p ≤ p² when it pays off).
+    std::vector<double> Z(static_cast<size_t>(n * p));
+    for (int64_t j = 0; j < p; ++j)
+      for (int64_t i = 0; i < n; ++i)
+        Z[j * n + i] = (X.at(i, j) - C.mu(j)) * (C.s ? std::sqrt(C.s[i]) : 1.0);
+    std::vector<double> ys(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) ys[i] = d.yc[i] * (C.s ? std::sqrt(C.s[i]) : 1.0);
+    G.assign(static_cast<size_t>(p * p), 0.0);
+    q.assign(static_cast<size_t>(p), 0.0);
+    h.assign(static_cast<size_t>(p), 0.0);
+    for (int64_t j = 0; j < p; ++j) q[j] = e.k->dot(&Z[j * n], ys.data(), n);
+    // G = ZᵀZ through the blocked GEMM (threaded, bits independent of the thread count).
+    const dense::MatRef Zr{Z.data(), std::max<int64_t>(n, 1), dense::Order::Col};
+    dense::gemm(e, p, p, n, 1.0, Zr, true, Zr, false, 0.0, G.data(), std::max<int64_t>(p, 1),
+                dense::Order::Col);
+  }
+  double grad(int64_t j) const { return q[j] - h[j]; }
+  void step(int64_t j, double delta) { e_axpy(delta, &G[j * p], h.data(), p); }
+  void refresh() {}
+  void norms(const double* w, double& r2, double& ry) const {
+    double wq = 0.0, wh = 0.0;
+    for (int64_t j = 0; j < p; ++j) wq += w[j] * q[j], wh += w[j] * h[j];
+    r2 = std::max(0.0, yy - 2.0 * wq + wh), ry = yy - wq;
+  }
+  static void e_axpy(double a, const double* x, double* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+  }
+};
+
+struct Gap {
+  double gap = 0.0, primal = 0.0, c = 1.0;
+};
+
+// K×K solve M z = b by Gaussian elimination with partial pivoting; false when singular.
+bool small_solve(std::vector<double>& M, std::vector<double>& b, int K) {
+  for (int col = 0; col < K; ++col) {
+    int piv = col;
+    for (int i = col + 1; i < K; ++i)
+      if (std::fabs(M[i * K + col]) > std::fabs(M[piv * K + col])) piv = i;
+    if (!(std::fabs(M[piv * K + col]) > 0)) return false;
+    if (piv != col) {
+      for (int k = 0; k < K; ++k) std::swap(M[col * K + k], M[piv * K + k]);
+      std::swap(b[col], b[piv]);
+    }
+    for (int i = col + 1; i < K; ++i) {
+      const double f = M[i * K + col] / M[col * K + col];
+      for (int k = col; k < K; ++k) M[i * K + k] -= f * M[col * K + k];
+      b[i] -= f * b[col];
+    }
+  }
+  for (int i = K - 1; i >= 0; --i) {
+    double acc = b[i];
+    for (int k = i + 1; k < K; ++k) acc -= M[i * K + k] * b[k];
+    b[i] = acc / M[i * K + i];
+  }
+  for (int i = 0; i < K; ++i)
+    if (!std::isfinite(b[i])) return false;
+  return true;
+}
+
+struct Rng {  // splitmix64
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+};
+
+template <class State>
+class Solver {
+ public:
+  Solver(State& st, const Centered& C, const Data& d, const LassoOptions& opt, Control& ctl,
+         std::vector<double>& w)
+      : st_(st), C_(C), d_(d), opt_(opt), ctl_(ctl), w_(w), p_(d.p) {
+    alpha_ = opt.lambda * opt.l1_ratio * C.S;
+    beta_ = opt.lambda * (1.0 - opt.l1_ratio) * C.S;
+    xtA_.assign(static_cast<size_t>(p_), 0.0);
+    screened_.assign(static_cast<size_t>(p_), 0);
+    rng_.s = opt.seed;
+  }
+
+  // One coordinate step on feature j.
+  void update(int64_t j) {
+    const double pf = d_.pf[j];
+    const double Lj = C_.sqnorm[j] + beta_ * pf;
+    if (!(Lj > 0)) return;
+    const double wj = w_[j];
+    const double z = st_.grad(j) + C_.sqnorm[j] * wj;
+    const double t = alpha_ * pf;
+    double nw = 0.0;
+    if (z > t) nw = (z - t) / Lj;
+    else if (z < -t && !opt_.positive) nw = (z + t) / Lj;
+    if (nw != wj) {
+      st_.step(j, nw - wj);
+      w_[j] = nw;
+    }
+  }
+
+  // Duality gap over the features in idx (all: idx null), xtA_ filled for them.
+  Gap gap(const std::vector<int64_t>* idx) {
+    st_.refresh();
+    double dual = 0.0;
+    double l1 = 0.0, l2 = 0.0;
+    auto visit = [&](int64_t j) {
+      const double pf = d_.pf[j];
+      const double v = st_.grad(j) - beta_ * pf * w_[j];
+      xtA_[j] = v;
+      if (pf > 0) {
+        const double a = opt_.positive ? v / pf : std::fabs(v) / pf;
+        if (a > dual) dual = a;
+      }
+    };
+    if (idx == nullptr)
+      for (int64_t j = 0; j < p_; ++j) visit(j);
+    else
+      for (int64_t j : *idx) visit(j);
+    for (int64_t j = 0; j < p_; ++j)
+      if (w_[j] != 0.0) l1 += d_.pf[j] * std::fabs(w_[j]), l2 += d_.pf[j] * w_[j] * w_[j];
+    double r2, ry;
+    st_.norms(w_.data(), r2, ry);
+    Gap g;
+    g.c = (alpha_ > 0 && dual > alpha_) ? alpha_ / dual : 1.0;
+    const double c2 = g.c * g.c;
+    g.primal = 0.5 * r2 + alpha_ * l1 + 0.5 * beta_ * l2;
+    g.gap = 0.5 * r2 * (1 + c2) + alpha_ * l1 - g.c * ry + 0.5 * beta_ * (1 + c2) * l2;
+    if (std::isfinite(g.gap) && g.gap < 0) g.gap = 0.0;  // rounding at the optimum
+    return g;
+  }
+
+  double primal() {
+    st_.refresh();
+    double r2, ry, l1 = 0.0, l2 = 0.0;
+    st_.norms(w_.data(), r2, ry);
+    for (int64_t j = 0; j < p_; ++j)
+      if (w_[j] != 0.0) l1 += d_.pf[j] * std::fabs(w_[j]), l2 += d_.pf[j] * w_[j] * w_[j];
+    return 0.5 * r2 + alpha_ * l1 + 0.5 * beta_ * l2;
+  }
+
+  // Coordinate descent on the unpenalised features alone until their steps stall (a warm start
+  // for λ_max and for solves with f_j = 0 features).
+  void fit_unpenalised() {
+    std::vector<int64_t> u;
+    for (int64_t j = 0; j < p_; ++j)
+      if (d_.pf[j] == 0.0) u.push_back(j);
+    if (u.empty()) return;
+    for (int it = 0; it < 10000; ++it) {
+      double change = 0.0, scale = 0.0;
+      for (int64_t j : u) {
+        const double old = w_[j];
+        update(j);
+        change = std::max(change, std::fabs(w_[j] - old) * std::sqrt(C_.sqnorm[j]));
+        scale = std::max(scale, std::fabs(w_[j]) * std::sqrt(C_.sqnorm[j]));
+      }
+      if (change <= 1e-15 * std::max(scale, std::sqrt(d_.yy))) break;
+    }
+  }
+
+  LassoResult run() {
+    LassoResult res;
+    const double tol_abs = opt_.tol * d_.yy;
+    res.tol_gap = tol_abs / C_.S;
+    bool can_screen = opt_.screening && alpha_ > 0;
+    for (int64_t j = 0; j < p_ && can_screen; ++j)
+      if (d_.pf[j] == 0.0) can_screen = false;  // the gap is no bound then
+    const bool use_ws = opt_.working_set && alpha_ > 0;
+    std::vector<double> w_finite = w_;
+    double last_gap = kInf;
+    int64_t ws_floor = std::max<int64_t>(1, opt_.working_set_start), ws_size = ws_floor;
+    int64_t epochs = 0;
+    StopReason stop = StopReason::None;
+    Gap g;
+    for (;;) {
+      g = gap(nullptr);
+      if (!std::isfinite(g.gap) || !std::isfinite(g.primal)) {
+        res.reason = Reason::NonFinite;
+        w_ = w_finite;
+        g = Gap{kInf, kInf, 1.0};
+        break;
+      }
+      w_finite = w_;
+      if (opt_.history) res.history.push_back(g.gap / C_.S);
+      if (g.gap <= tol_abs) {
+        res.reason = Reason::Tol;
+        break;
+      }
+      if (stop != StopReason::None) {
+        res.reason = reason_from_stop(stop);
+        break;
+      }
+      if (epochs >= opt_.max_iterations) {
+        res.reason = Reason::MaxIterations;
+        break;
+      }
+      ++res.outer_iterations;
+      // Gap Safe screening: |x̃_jᵀθ| + ‖x̃_j‖·√(2·gap)/α < f_j ⇒ w_j = 0 at the solution.
+      if (can_screen) {
+        const double rad = std::sqrt(2.0 * g.gap) / alpha_;
+        for (int64_t j = 0; j < p_; ++j) {
+          if (screened_[j]) continue;
+          const double pf = d_.pf[j];
+          const double v = g.c * xtA_[j] / alpha_;
+          const double corr = opt_.positive ? v : std::fabs(v);
+          if (corr + std::sqrt(C_.sqnorm[j] + beta_ * pf) * rad < pf) {
+            screened_[j] = 1;
+            ++res.screened;
+            if (w_[j] != 0.0) {
+              st_.step(j, -w_[j]);
+              w_[j] = 0.0;
+            }
+          }
+        }
+      }
+      // The working set.
+      std::vector<int64_t> ws;
+      std::vector<std::pair<double, int64_t>> score;
+      int64_t nnz = 0;
+      for (int64_t j = 0; j < p_; ++j) {
+        if (screened_[j]) continue;
+        if (w_[j] != 0.0) ++nnz;
+        double sc = -kInf;  // always in: the support and the unpenalised features
+        if (use_ws && w_[j] == 0.0 && d_.pf[j] > 0) {
+          const double v = g.c * xtA_[j] / alpha_;
+          const double corr = opt_.positive ? v : std::fabs(v);
+          const double nrm = std::sqrt(C_.sqnorm[j] + beta_ * d_.pf[j]);
+          sc = nrm > 0 ? (d_.pf[j] - corr) / nrm : kInf;
+        }
+        score.emplace_back(sc, j);
+      }
+      const int64_t avail = static_cast<int64_t>(score.size());
+      if (use_ws) {
+        // Twice the support (pruned: it may shrink), and never below a floor that doubles when
+        // an outer iteration failed to lower the gap at all.
+        if (res.outer_iterations > 1 && g.gap >= last_gap) ws_floor = 2 * ws_size;
+        ws_size = std::min(avail, std::max(ws_floor, 2 * nnz));
+        if (ws_size < avail) std::nth_element(score.begin(), score.begin() + ws_size, score.end());
+      } else {
+        ws_size = avail;
+      }
+      for (int64_t k = 0; k < std::min(ws_size, avail); ++k) ws.push_back(score[k].second);
+      std::sort(ws.begin(), ws.end());
+      last_gap = g.gap;
+      const double inner_target = std::max(0.3 * g.gap, 0.5 * tol_abs);
+      stop = inner(ws, inner_target, epochs, res);
+    }
+    res.iterations = epochs;
+    res.coef = w_;
+    res.objective = g.primal / C_.S;
+    res.dual_gap = g.gap / C_.S;
+    return res;
+  }
+
+ private:
+  // CD epochs on ws until its restricted gap ≤ target (checked every anderson_every epochs),
+  // the epoch budget is spent or ctl says stop.
+  StopReason inner(const std::vector<int64_t>& ws, double target, int64_t& epochs,
+                   LassoResult& res) {
+    const int K = std::max(2, opt_.anderson_every);
+    const int64_t m = static_cast<int64_t>(ws.size());
+    std::vector<double> hist;  // K + 1 iterates of w[ws]
+    int nhist = 0;
+    if (opt_.anderson) hist.resize(static_cast<size_t>((K + 1) * m));
+    auto save = [&]() {
+      for (int64_t k = 0; k < m; ++k) hist[nhist * m + k] = w_[ws[k]];
+      ++nhist;
+    };
+    if (opt_.anderson) save();
+    int since_check = 0;
+    while (epochs < opt_.max_iterations) {
+      const StopReason s = ctl_.poll();
+      if (s != StopReason::None) return s;
+      if (opt_.selection == Selection::Cyclic) {
+        for (int64_t j : ws) update(j);
+      } else {
+        for (int64_t k = 0; k < m; ++k) update(ws[rng_.next() % static_cast<uint64_t>(m)]);
+      }
+      ++epochs;
+      ++since_check;
+      if (opt_.anderson) {
+        save();
+        if (nhist == K + 1) {
+          extrapolate(ws, hist, K, res);
+          nhist = 0;
+          save();
+        }
+      }
+      if (since_check >= K) {
+        since_check = 0;
+        const Gap g = gap(&ws);
+        if (!std::isfinite(g.gap) || g.gap <= target) break;
+      }
+    }
+    return StopReason::None;
+  }
+
+  void extrapolate(const std::vector<int64_t>& ws, const std::vector<double>& hist, int K,
+                   LassoResult& res) {
+    const int64_t m = static_cast<int64_t>(ws.size());
+    // U_k = w_{k+1} − w_k, M = UᵀU, M z = 1, coefficients z/Σz over w_1..w_K.
+    std::vector<double> M(static_cast<size_t>(K * K)), z(static_cast<size_t>(K), 1.0);
+    for (int a = 0; a < K; ++a)
+      for (int b = 0; b <= a; ++b) {
+        double acc = 0.0;
+        for (int64_t k = 0; k < m; ++k)
+          acc +=
+              (hist[(a + 1) * m + k] - hist[a * m + k]) * (hist[(b + 1) * m + k] - hist[b * m + k]);
+        M[a * K + b] = M[b * K + a] = acc;
+      }
+    double tr = 0.0;
+    for (int a = 0; a < K; ++a) tr += M[a * K + a];
+    if (!(tr > 0)) return;
+    for (int a = 0; a < K; ++a) M[a * K + a] += 1e-12 * tr;
+    if (!small_solve(M, z, K)) return;
+    double zs = 0.0;
+    for (int a = 0; a < K; ++a) zs += z[a];
+    if (!(std::fabs(zs) > 0)) return;
+    std::vector<double> acc(static_cast<size_t>(m), 0.0);
+    for (int a = 0; a < K; ++a)
+      for (int64_t k = 0; k < m; ++k) acc[k] += z[a] / zs * hist[(a + 1) * m + k];
+    for (int64_t k = 0; k < m; ++k) {
+      if (!std::isfinite(acc[k]) || (opt_.positive && acc[k] < 0)) return;
+      if (d_.pf[ws[k]] > 0 && !(C_.sqnorm[ws[k]] + beta_ * d_.pf[ws[k]] > 0)) acc[k] = 0.0;
+    }
+    const double before = primal();
+    std::vector<double> old(static_cast<size_t>(m));
+    for (int64_t k = 0; k < m; ++k) {
+      const int64_t j = ws[k];
+      old[k] = w_[j];
+      if (acc[k] != w_[j]) st_.step(j, acc[k] - w_[j]), w_[j] = acc[k];
+    }
+    const double after = primal();
+    if (after < before) {
+      ++res.anderson_accepted;
+      return;
+    }
+    for (int64_t k = 0; k < m; ++k) {
+      const int64_t j = ws[k];
+      if (old[k] != w_[j]) st_.step(j, old[k] - w_[j]), w_[j] = old[k];
+    }
+  }
+
+  State& st_;
+  const Centered& C_;
+  const Data& d_;
+  const LassoOptions& opt_;
+  Control& ctl_;
+  std::vector<double>& w_;
+  int64_t p_;
+  double alpha_ = 0.0, beta_ = 0.0;
+  std::vector<double> xtA_;
+  std::vector<char> screened_;
+  Rng rng_{0};
+};
+
+void check_options(const LassoOptions& o) {
+  if (!(o.lambda >= 0) || !std::isfinite(o.lambda))
+    fail("ERR_INVALID_ARGUMENT", "lambda", "must be finite and ≥ 0");
+  if (!(o.l1_ratio >= 0 && o.l1_ratio <= 1))
+    fail("ERR_INVALID_ARGUMENT", "l1Ratio", "must lie in [0, 1]");
+  if (!(o.tol >= 0) || !std::isfinite(o.tol)) fail("ERR_INVALID_ARGUMENT", "tol", "must be ≥ 0");
+  if (o.max_iterations < 0) fail("ERR_INVALID_ARGUMENT", "maxIterations", "must be ≥ 0");
+}
+
+}  // namespace
+
+LassoResult lasso(const Engine& e, const LassoProblem& pr, const LassoOptions& opt, Control& ctl,
+                  const double* w0) {
+  check_options(opt);
+  pr.X.validate();
+  if (opt.gram && pr.X.layout == Layout::Csc) fail("ERR_UNSUPPORTED", "gram", "needs a dense X");
+  if (pr.sample_weight != nullptr)  // before Centered sums them
+    check_vector(pr.sample_weight, pr.sample_weight_length, pr.X.rows, "sampleWeight", true);
+  const Centered C(pr.X, e.k, pr.sample_weight, opt.fit_intercept);
+  const Data d = prepare(pr, opt.fit_intercept, &C);
+  std::vector<double> w(static_cast<size_t>(d.p), 0.0);
+  if (w0 != nullptr) {
+    check_vector(w0, d.p, d.p, "w0", false);
+    for (int64_t j = 0; j < d.p; ++j) w[j] = opt.positive ? std::max(0.0, w0[j]) : w0[j];
+  }
+  LassoResult res;
+  auto go = [&](auto& st) {
+    for (int64_t j = 0; j < d.p; ++j)
+      if (w[j] != 0.0) st.step(j, w[j]);
+    Solver<std::remove_reference_t<decltype(st)>> solver(st, C, d, opt, ctl, w);
+    if (d.has_unpenalised && w0 == nullptr) solver.fit_unpenalised();
+    res = solver.run();
+  };
+  if (opt.gram) {
+    GramState st(e, C, d);
+    go(st);
+  } else {
+    ResidualState st(C, d);
+    go(st);
+  }
+  res.intercept = 0.0;
+  if (opt.fit_intercept) {
+    res.intercept = d.ybar;
+    for (int64_t j = 0; j < d.p; ++j) res.intercept -= C.mu(j) * res.coef[j];
+  }
+  return res;
+}
+
+double lambda_max(const Engine& e, const LassoProblem& pr, double l1_ratio, bool fit_intercept,
+                  bool positive) {
+  if (!(l1_ratio >= 0 && l1_ratio <= 1))
+    fail("ERR_INVALID_ARGUMENT", "l1Ratio", "must lie in [0, 1]");
+  pr.X.validate();
+  if (pr.sample_weight != nullptr)
+    check_vector(pr.sample_weight, pr.sample_weight_length, pr.X.rows, "sampleWeight", true);
+  const Centered C(pr.X, e.k, pr.sample_weight, fit_intercept);
+  const Data d = prepare(pr, fit_intercept, &C);
+  std::vector<double> w(static_cast<size_t>(d.p), 0.0);
+  ResidualState st(C, d);
+  LassoOptions opt;
+  opt.lambda = 0.0, opt.l1_ratio = 1.0, opt.positive = positive;
+  Control ctl;
+  Solver<ResidualState> solver(st, C, d, opt, ctl, w);
+  solver.fit_unpenalised();
+  st.refresh();
+  double m = 0.0;
+  for (int64_t j = 0; j < d.p; ++j) {
+    if (d.pf[j] == 0.0) continue;
+    const double g = st.grad(j);
+    const double v = (positive ? g : std::fabs(g)) / d.pf[j];
+    if (v > m) m = v;
+  }
+  if (m == 0.0) return 0.0;
+  if (l1_ratio == 0.0) return kInf;
+  return m / (C.S * l1_ratio);
+}
+
+}  // namespace bcd
+}  // namespace itersolve

@@ -1,0 +1,396 @@
+// lasso / elasticNet (lib/bcd.ts): every test/fixtures/bcd/lasso.json case agrees with
+// scikit-learn through each design form (dense 'F', dense 'C', CSC, CSR); Sync and Promise forms
+// agree; mistakes are named errors; λ ≥ λ_max gives zeros; abort rejects with an AbortError that
+// carries the partial result.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import {
+  AbortError,
+  CscMatrix,
+  CsrMatrix,
+  DenseMatrix,
+  elasticNet,
+  elasticNetSync,
+  lasso,
+  lassoSync,
+  LassoResult,
+} from '../lib/index';
+import type { Design } from '../lib/bcd';
+import { LASSO } from '../lib/layout';
+import { native } from '../lib/native';
+
+interface Fixture {
+  designs: Record<
+    string,
+    {
+      n: number;
+      p: number;
+      y: number[];
+      X?: number[];
+      csc?: { indptr: number[]; indices: number[]; data: number[] };
+    }
+  >;
+  sampleWeights: Record<string, number[]>;
+  cases: {
+    design: string;
+    estimator: string;
+    sparse: boolean;
+    fitIntercept: boolean;
+    positive: boolean;
+    sampleWeight: string | null;
+    l1Ratio: number;
+    lambda: number;
+    lambdaRatio: number;
+    coef: number[];
+    intercept: number;
+    objective: number;
+  }[];
+}
+
+const fx = JSON.parse(
+  readFileSync(join(__dirname, 'fixtures', 'bcd', 'lasso.json'), 'utf8'),
+) as Fixture;
+
+// Every design in each form: column-major data (densified from CSC where stored so), its
+// row-major copy, and CSC.
+const forms = new Map<
+  string,
+  { F: DenseMatrix; C: DenseMatrix; csc: CscMatrix; y: Float64Array }
+>();
+for (const [name, d] of Object.entries(fx.designs)) {
+  const { n, p } = d;
+  const F = new Float64Array(n * p);
+  if (d.X) F.set(d.X);
+  else {
+    const c = d.csc!;
+    for (let j = 0; j < p; j++)
+      for (let k = c.indptr[j]; k < c.indptr[j + 1]; k++) F[j * n + c.indices[k]] = c.data[k];
+  }
+  const C = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) C[i * p + j] = F[j * n + i];
+  const colPtr = [0];
+  const rowIdx: number[] = [];
+  const values: number[] = [];
+  for (let j = 0; j < p; j++) {
+    for (let i = 0; i < n; i++)
+      if (F[j * n + i] !== 0) {
+        rowIdx.push(i);
+        values.push(F[j * n + i]);
+      }
+    colPtr.push(rowIdx.length);
+  }
+  forms.set(name, {
+    F: { rows: n, cols: p, data: F, order: 'F' },
+    C: { rows: n, cols: p, data: C, order: 'C' },
+    csc: new CscMatrix(
+      n,
+      p,
+      Int32Array.from(colPtr),
+      Int32Array.from(rowIdx),
+      Float64Array.from(values),
+    ),
+    y: Float64Array.from(d.y),
+  });
+}
+
+type Case = Fixture['cases'][number];
+function options(c: Case) {
+  return {
+    lambda: c.lambda,
+    l1Ratio: c.l1Ratio,
+    fitIntercept: c.fitIntercept,
+    positive: c.positive,
+    tol: 1e-12,
+    maxIterations: 1_000_000,
+    ...(c.sampleWeight
+      ? { sampleWeight: Float64Array.from(fx.sampleWeights[c.sampleWeight]) }
+      : {}),
+  };
+}
+function fit(c: Case, X: Design, y: Float64Array): LassoResult {
+  const o = options(c);
+  if (c.estimator === 'lasso') {
+    const { l1Ratio: _unused, ...lo } = o;
+    void _unused;
+    return lassoSync(X, y, lo);
+  }
+  return elasticNetSync(X, y, o);
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+t.test('every lasso.json case agrees with scikit-learn (dense F, dense C, CSC)', async (t) => {
+  t.ok(fx.cases.length >= 100, `${fx.cases.length} cases`);
+  let worstCoef = 0;
+  let worstObj = 0;
+  for (const [k, c] of fx.cases.entries()) {
+    const f = forms.get(c.design)!;
+    for (const [form, X] of [
+      ['F', f.F],
+      ['C', f.C],
+      ['csc', f.csc],
+    ] as const) {
+      const r = fit(c, X, f.y);
+      const label = `case ${k} (${c.design} ${c.estimator} λ/λmax ${c.lambdaRatio} intercept ${c.fitIntercept} positive ${c.positive} weights ${c.sampleWeight}) ${form}`;
+      const dc = Math.max(maxDiff(r.coef, c.coef), Math.abs(r.intercept - c.intercept));
+      const dobj = Math.abs(r.objective - c.objective) / Math.max(Math.abs(c.objective), 1e-300);
+      worstCoef = Math.max(worstCoef, dc);
+      worstObj = Math.max(worstObj, dobj);
+      if (!(dc <= 1e-6)) t.fail(`${label}: coefficients differ by ${dc}`);
+      if (!(dobj <= 1e-8)) t.fail(`${label}: objective differs by ${dobj} relative`);
+      if (c.lambdaRatio >= 1 && !c.positive && c.fitIntercept !== undefined) {
+        const nz = r.coef.reduce((m, w) => Math.max(m, Math.abs(w)), 0);
+        if (c.lambdaRatio > 1 && nz !== 0) t.fail(`${label}: λ > λ_max gives nonzero ${nz}`);
+      }
+    }
+  }
+  t.ok(worstCoef <= 1e-6, `coefficients within 1e-6 (worst ${worstCoef})`);
+  t.ok(worstObj <= 1e-8, `objective within 1e-8 relative (worst ${worstObj})`);
+});
+
+t.test('a CsrMatrix design gives the CSC result', async (t) => {
+  const c = fx.cases.find((c) => c.design === 'sparse' && c.lambdaRatio === 0.1)!;
+  const f = forms.get('sparse')!;
+  const csr = new CsrMatrix(f.C.rows, f.C.cols, ...denseToCsr(f.C));
+  const a = fit(c, csr, f.y);
+  const b = fit(c, f.csc, f.y);
+  t.ok(maxDiff(a.coef, b.coef) <= 1e-12, 'same coefficients');
+});
+
+function denseToCsr(M: DenseMatrix): [Int32Array, Int32Array, Float64Array] {
+  const rowPtr = [0];
+  const colIdx: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < M.rows; i++) {
+    for (let j = 0; j < M.cols; j++) {
+      const x = M.data[i * M.cols + j];
+      if (x !== 0) {
+        colIdx.push(j);
+        values.push(x);
+      }
+    }
+    rowPtr.push(colIdx.length);
+  }
+  return [Int32Array.from(rowPtr), Int32Array.from(colIdx), Float64Array.from(values)];
+}
+
+t.test('λ ≥ λ_max gives exactly zero coefficients, converged', async (t) => {
+  for (const c of fx.cases.filter((c) => c.lambdaRatio === 2)) {
+    const f = forms.get(c.design)!;
+    const r = fit(c, f.F, f.y);
+    t.ok(
+      r.coef.every((w) => w === 0),
+      `${c.design} ${c.estimator} intercept ${c.fitIntercept}: zeros`,
+    );
+    t.ok(r.converged && r.reason === 'tol', 'converged (tol)');
+  }
+});
+
+t.test('Sync and Promise forms agree', async (t) => {
+  const f = forms.get('correlated')!;
+  const c = fx.cases.find((c) => c.design === 'correlated' && c.estimator === 'lasso')!;
+  const s = lassoSync(f.F, f.y, { lambda: c.lambda * 0.3, history: true });
+  const p = await lasso(f.F, f.y, { lambda: c.lambda * 0.3, history: true });
+  t.strictSame(Array.from(p.coef), Array.from(s.coef), 'lasso coef');
+  t.equal(p.intercept, s.intercept);
+  t.equal(p.objective, s.objective);
+  t.equal(p.iterations, s.iterations);
+  t.ok(s.history instanceof Float64Array && s.history.length > 0, 'history');
+  t.equal(s.reason, 'tol', 'default tol 1e-4 reached');
+  t.ok(s.dualGap >= 0, 'dual gap reported');
+  const es = elasticNetSync(f.C, f.y, { lambda: 0.1, l1Ratio: 0.7 });
+  const ep = await elasticNet(f.C, f.y, { lambda: 0.1, l1Ratio: 0.7 });
+  t.strictSame(Array.from(ep.coef), Array.from(es.coef), 'elasticNet coef');
+  // seeded random selection: deterministic
+  const r1 = lassoSync(f.F, f.y, { lambda: 0.05, selection: 'random', seed: 7 });
+  const r2 = lassoSync(f.F, f.y, { lambda: 0.05, selection: 'random', seed: 7 });
+  t.strictSame(Array.from(r1.coef), Array.from(r2.coef), 'random selection, same seed');
+  // warm start from the solution: converges at once
+  const w = lassoSync(f.F, f.y, { lambda: 0.05, coef0: r1.coef, tol: 1e-6 });
+  t.ok(w.converged, 'warm start converges');
+});
+
+t.test('mistakes are named errors', async (t) => {
+  const f = forms.get('diabetes')!;
+  const y = f.y;
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      const x = e as { code?: string; argument?: string };
+      return `${x.code}:${x.argument}`;
+    }
+    return 'no error';
+  };
+  const Xnan = { ...f.F, data: f.F.data.slice() };
+  Xnan.data[17] = NaN;
+  t.match(
+    code(() => lassoSync(Xnan, y, { lambda: 0.1 })),
+    /^ERR_\w+:X$/,
+    'NaN in X',
+  );
+  const ynan = y.slice();
+  ynan[3] = NaN;
+  t.match(
+    code(() => lassoSync(f.F, ynan, { lambda: 0.1 })),
+    /^ERR_\w+:y$/,
+    'NaN in y',
+  );
+  t.match(
+    code(() => lassoSync(f.F, y.subarray(1), { lambda: 0.1 })),
+    /^ERR_DIMENSION_MISMATCH:y$/,
+    'y length',
+  );
+  t.match(
+    code(() => lassoSync(f.F, y, { lambda: -1 })),
+    /^ERR_INVALID_ARGUMENT:lambda$/,
+    'λ < 0',
+  );
+  t.match(
+    code(() => lassoSync(f.F, y, {} as never)),
+    /^ERR_INVALID_ARGUMENT:lambda$/,
+    'no λ',
+  );
+  t.match(
+    code(() => elasticNetSync(f.F, y, { lambda: 0.1, l1Ratio: 1.5 })),
+    /^ERR_INVALID_ARGUMENT:l1Ratio$/,
+    'l1Ratio > 1',
+  );
+  t.match(
+    code(() => elasticNetSync(f.F, y, { lambda: 0.1, l1Ratio: -0.1 })),
+    /^ERR_INVALID_ARGUMENT:l1Ratio$/,
+    'l1Ratio < 0',
+  );
+  t.match(
+    code(() => lassoSync(f.F, y, { lambda: 0.1, l1Ratio: 0.5 } as never)),
+    /^ERR_INVALID_ARGUMENT:l1Ratio$/,
+    'lasso takes no l1Ratio',
+  );
+  t.match(
+    code(() => lassoSync(f.F, y, { lambda: 0.1, lamda: 2 } as never)),
+    /^ERR_INVALID_ARGUMENT:lamda$/,
+    'unknown option',
+  );
+  t.match(
+    code(() => lassoSync(f.F, y, { lambda: 0.1, sampleWeight: new Float64Array(3) })),
+    /^ERR_DIMENSION_MISMATCH:sampleWeight$/,
+    'sampleWeight length',
+  );
+  t.match(
+    code(() => lassoSync(f.F, y, { lambda: 0.1, signal: AbortSignal.abort() } as never)),
+    /^ERR_INVALID_ARGUMENT:signal$/,
+    'signal given to a Sync form',
+  );
+  await t.rejects(lasso(f.F, y.subarray(2), { lambda: 0.1 }), { argument: 'y' }, 'Promise form');
+});
+
+t.test('abort rejects with an AbortError carrying the partial result', async (t) => {
+  // a problem that takes far longer than the abort delay: 3000×300, tol 0
+  const n = 3000;
+  const p = 300;
+  let s = 12345;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const data = new Float64Array(n * p).map(rnd);
+  const y = new Float64Array(n).map(rnd);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 30);
+  const e = (await lasso({ rows: n, cols: p, data, order: 'F' }, y, {
+    lambda: 1e-6,
+    tol: 0,
+    maxIterations: 1e9,
+    signal: ac.signal,
+  }).then(
+    () => null,
+    (e: unknown) => e,
+  )) as AbortError<LassoResult> | null;
+  t.type(e, AbortError, 'rejects with an AbortError');
+  t.equal(e?.result?.reason, 'aborted', 'with the partial result');
+  t.equal(e?.result?.coef.length, p, 'its coefficients');
+});
+
+t.test('penaltyFactor, timeLimitMs, more named mistakes', async (t) => {
+  const f = forms.get('correlated')!;
+  const base = lassoSync(f.F, f.y, { lambda: 0.2, tol: 1e-10 });
+  const doubled = lassoSync(f.F, f.y, {
+    lambda: 0.1,
+    tol: 1e-10,
+    penaltyFactor: new Float64Array(50).fill(2),
+  });
+  t.ok(maxDiff(base.coef, doubled.coef) <= 1e-7, 'factors 2 at λ = λ of factors 1 at 2λ');
+  const pf = new Float64Array(50).fill(1);
+  pf[3] = 0;
+  const huge = lassoSync(f.F, f.y, { lambda: 1e6, penaltyFactor: pf });
+  t.ok(huge.coef[3] !== 0, 'an unpenalised feature is fitted at huge λ');
+  t.ok(
+    huge.coef.every((w, j) => j === 3 || w === 0),
+    'the penalised ones are zero',
+  );
+  const tl = lassoSync(
+    {
+      rows: 2000,
+      cols: 200,
+      data: new Float64Array(400000).map((_, i) => Math.sin(i * 0.37)),
+      order: 'F',
+    },
+    new Float64Array(2000).map((_, i) => Math.cos(i)),
+    { lambda: 1e-7, tol: 0, maxIterations: 1e9, timeLimitMs: 20 },
+  );
+  t.equal(tl.reason, 'time-limit', 'timeLimitMs stops the run');
+  t.equal(tl.converged, false);
+  const err = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as { argument?: string }).argument;
+    }
+    return 'no error';
+  };
+  const neg = new Float64Array(f.y.length).fill(1);
+  neg[0] = -1;
+  t.equal(
+    err(() => lassoSync(f.F, f.y, { lambda: 0.1, sampleWeight: neg })),
+    'sampleWeight',
+  );
+  t.equal(
+    err(() => lassoSync(f.F, f.y, { lambda: 0.1, penaltyFactor: new Float64Array(49) })),
+    'penaltyFactor',
+  );
+  t.equal(
+    err(() => lassoSync(f.F, f.y, { lambda: 0.1, coef0: new Float64Array(3) })),
+    'coef0',
+  );
+  t.equal(
+    err(() => lassoSync([1, 2] as never, f.y, { lambda: 0.1 })),
+    'X',
+  );
+  t.equal(
+    err(() => lassoSync(f.F, f.y, { lambda: 0.1, selection: 'greedy' } as never)),
+    'selection',
+  );
+});
+
+t.test('the binding refuses a coef buffer that overlaps an input', async (t) => {
+  const P = LASSO.p;
+  const io = new Float64Array(LASSO.params.length + LASSO.stats.length);
+  const buf = new Float64Array(10);
+  io[P.rows] = 4;
+  io[P.cols] = 2;
+  io[P.layout] = 0;
+  io[P.lambda] = 0.1;
+  io[P.l1Ratio] = 1;
+  io[P.tol] = 1e-4;
+  io[P.maxIterations] = 100;
+  const X = new Float64Array([1, 2, 3, 4, 0, 1, 0, 1]);
+  t.throws(
+    () => native().lasso(X, null, null, buf.subarray(0, 4), null, null, buf.subarray(2, 4), io),
+    { argument: 'coef' },
+    'coef overlapping y',
+  );
+  const r = native().lasso(X, null, null, buf.subarray(0, 4), null, null, buf.subarray(4, 6), io);
+  t.type(r, 'object', 'distinct buffers are accepted');
+});
