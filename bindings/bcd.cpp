@@ -12,6 +12,7 @@
 
 #include "../native/bcd/lasso.hpp"
 #include "areas.hpp"
+#include "bcd_design.hpp"
 #include "operation.hpp"
 #include "solve_common.hpp"
 
@@ -24,10 +25,6 @@ namespace S = layout::lasso_stats;
 namespace BL = layout::bcd_layout;
 namespace SE = layout::selection;
 
-static_assert(BL::colMajor == static_cast<int>(bcd::Layout::ColMajor) &&
-                  BL::rowMajor == static_cast<int>(bcd::Layout::RowMajor) &&
-                  BL::csc == static_cast<int>(bcd::Layout::Csc),
-              "layout bcd layouts != bcd::Layout");
 static_assert(SE::cyclic == static_cast<int>(bcd::Selection::Cyclic) &&
                   SE::random == static_cast<int>(bcd::Selection::Random),
               "layout selections != bcd::Selection");
@@ -49,19 +46,7 @@ class LassoOp {
     const int64_t rows = param_int(env, p[P::rows], "rows", 0, kMaxDim);
     const int64_t cols = param_int(env, p[P::cols], "cols", 0, kMaxDim);
     const int lay = static_cast<int>(param_int(env, p[P::layout], "layout", 0, BL::kCount - 1));
-    if (lay == BL::csc) {
-      const int32_t* colPtr = a.i32(kArgX0, "colPtr", cols + 1).data;
-      const int64_t nnz = colPtr[cols];
-      if (nnz < 0) throw_error(env, "ERR_INVALID_MATRIX", "X: colPtr[cols] is negative", "X");
-      const int32_t* rowIdx = a.i32(kArgX1, "rowIdx", nnz).data;
-      const double* values = a.f64(kArgX2, "values", nnz).data;
-      prob_.X = bcd::Design::csc(rows, cols, colPtr, rowIdx, values);
-    } else {
-      const int64_t rc = rows * cols;  // both < 2^31: no overflow
-      const double* data = a.f64(kArgX0, "X", rc).data;
-      prob_.X = lay == BL::colMajor ? bcd::Design::col_major(rows, cols, data)
-                                    : bcd::Design::row_major(rows, cols, data);
-    }
+    prob_.X = read_design(a, kArgX0, rows, cols, lay);
     prob_.y = a.f64(kArgY, "y", rows).data;
     prob_.y_length = rows;
     if (!absent(a[kArgSw])) {
@@ -75,11 +60,8 @@ class LassoOp {
     coef_ = a.f64(kArgCoef, "coef", cols).data;
     cols_ = cols;
     // coef is written while X, y, the weights, the factors and io are read.
-    if (lay == BL::csc) {
-      check_distinct(env, prob_.X.values, prob_.X.nnz(), coef_, cols, "coef", "values");
-    } else {
-      check_distinct(env, prob_.X.data, rows * cols, coef_, cols, "coef", "X");
-    }
+    check_distinct(env, design_values(prob_.X), prob_.X.nnz(), coef_, cols, "coef",
+                   lay == BL::csc ? "values" : "X");
     check_distinct(env, prob_.y, rows, coef_, cols, "coef", "y");
     check_distinct(env, prob_.sample_weight, prob_.sample_weight ? rows : 0, coef_, cols, "coef",
                    "sampleWeight");

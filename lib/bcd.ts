@@ -12,9 +12,7 @@
  * copy), a CscMatrix, or a CsrMatrix (converted to CSC once). λ ≥ λ_max gives exactly w = 0.
  */
 import { AsyncOptions, runJob } from './async';
-import { CscMatrix } from './csc';
-import { CsrMatrix } from './csr';
-import { checkDense, DenseMatrix, isDenseLike } from './dense';
+import { Design, designArgs } from './design';
 import { fromNative } from './errors';
 import { LASSO, REASONS } from './layout';
 import { native } from './native';
@@ -22,8 +20,7 @@ import { BcdOperation, checkOptions } from './options';
 import { IterativeFields, Outcome } from './result';
 import * as v from './validate';
 
-/** The design matrix X (rows = samples, cols = features). */
-export type Design = DenseMatrix | CscMatrix | CsrMatrix;
+export type { Design } from './design';
 
 /** Options of {@link lassoSync} (and {@link elasticNetSync}, which adds l1Ratio). */
 export interface LassoOptions {
@@ -76,7 +73,6 @@ const P = LASSO.p;
 const S = LASSO.s;
 const STATS = LASSO.params.length;
 const IO_LENGTH = STATS + LASSO.stats.length;
-const LAYOUT = { colMajor: 0, rowMajor: 1, csc: 2 } as const;
 
 type NativeArgs = [
   Float64Array | Int32Array,
@@ -97,26 +93,7 @@ function prepare(
   io: Float64Array,
   sync: boolean,
 ) {
-  let rows: number, cols: number;
-  let X0: Float64Array | Int32Array,
-    X1: Int32Array | null = null,
-    X2: Float64Array | null = null;
-  let layout: number;
-  if (X instanceof CscMatrix || X instanceof CsrMatrix) {
-    const C = X instanceof CsrMatrix ? X.toCsc() : X;
-    rows = C.rows;
-    cols = C.cols;
-    X0 = C.colPtr;
-    X1 = C.rowIdx;
-    X2 = C.values;
-    layout = LAYOUT.csc;
-  } else if (isDenseLike(X)) {
-    const D = checkDense('X', X);
-    rows = D.rows;
-    cols = D.cols;
-    X0 = D.data;
-    layout = D.order === 'F' ? LAYOUT.colMajor : LAYOUT.rowMajor;
-  } else throw v.invalid('X', 'a DenseMatrix, CscMatrix or CsrMatrix', X);
+  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
   const yy = v.f64('y', y, rows);
   const o = checkOptions(op, options, sync, cols, rows);
   if (o.lambda === undefined) throw v.invalid('lambda', 'a number >= 0', undefined);

@@ -116,7 +116,8 @@ export type {
   WassersteinResult,
 } from './ot';
 export { lasso, lassoSync, elasticNet, elasticNetSync } from './bcd';
-export type { Design, LassoOptions, ElasticNetOptions, LassoResult } from './bcd';
+export type { LassoOptions, ElasticNetOptions, LassoResult } from './bcd';
+export type { Design } from './design';
 export type { DenseMatrix } from './dense';
 export { poisson2d, poisson3d, rng } from './problems';
 export { RelaxationTuner } from './relax/tuner';
