@@ -36,8 +36,13 @@ const char* const kLassoParams[] = {ITERSOLVE_LASSO_PARAMS(ITERSOLVE_NAME_ITEM)}
 const char* const kLassoStats[] = {ITERSOLVE_LASSO_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kBcdLayouts[] = {ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_NAME_ITEM)};
 const char* const kSelections[] = {ITERSOLVE_SELECTIONS(ITERSOLVE_NAME_ITEM)};
+const char* const kProxBcdParams[] = {ITERSOLVE_PROX_BCD_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kProxBcdStats[] = {ITERSOLVE_PROX_BCD_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kProxVariances[] = {ITERSOLVE_PROX_VARIANCES(ITERSOLVE_NAME_ITEM)};
 #define ITERSOLVE_NAME_ITEM2(id, name) name,
 const char* const kSinkhornMethods[] = {ITERSOLVE_SINKHORN_METHODS(ITERSOLVE_NAME_ITEM2)};
+const char* const kProxSmooths[] = {ITERSOLVE_PROX_SMOOTHS(ITERSOLVE_NAME_ITEM2)};
+const char* const kProxKinds[] = {ITERSOLVE_PROX_KINDS(ITERSOLVE_NAME_ITEM2)};
 #undef ITERSOLVE_NAME_ITEM2
 #undef ITERSOLVE_NAME_ITEM
 
@@ -97,6 +102,11 @@ Napi::Object make_layout(Napi::Env env) {
   la.Set("layouts", names(env, kBcdLayouts));
   la.Set("selections", names(env, kSelections));
   o.Set("lasso", la);
+  Napi::Object pb = slots(env, kProxBcdParams, kProxBcdStats);
+  pb.Set("smooths", names(env, kProxSmooths));
+  pb.Set("proxes", names(env, kProxKinds));
+  pb.Set("variances", names(env, kProxVariances));
+  o.Set("proxBcd", pb);
   return o;
 }
 

@@ -64,6 +64,23 @@ namespace layout {
   X(screened) X(elapsedMs)
 #define ITERSOLVE_BCD_LAYOUTS(X) X(colMajor) X(rowMajor) X(csc)
 #define ITERSOLVE_SELECTIONS(X) X(cyclic) X(random)
+// Generic proximal BCD (native/bcd/prox_bcd.hpp, bindings/prox_bcd.cpp): `smooth` holds the index
+// in ITERSOLVE_PROX_SMOOTHS, `layout` in ITERSOLVE_BCD_LAYOUTS (A dense: colMajor or rowMajor),
+// `order` in ITERSOLVE_SELECTIONS, `variance` in ITERSOLVE_PROX_VARIANCES; `blocks` is the number
+// of blocks (0: one block, no offsets), `prox` the number of prox entries (4 numbers each: the
+// index in ITERSOLVE_PROX_KINDS, lambda, lo, hi).
+#define ITERSOLVE_PROX_BCD_PARAMS(X)                                                           \
+  X(d) X(rows) X(smooth) X(layout) X(blocks) X(prox) X(backtracking) X(order) X(seed)          \
+  X(variance) X(batchSize) X(refreshEvery) X(maxEpochs) X(tol) X(history) X(timeLimitMs)
+#define ITERSOLVE_PROX_BCD_STATS(X)                                                            \
+  X(reason) X(epochs) X(gradientMappingNorm) X(dataPasses) X(matrixPasses) X(objective)        \
+  X(elapsedMs)
+#define ITERSOLVE_PROX_VARIANCES(X) X(exact) X(stochastic) X(recursive)
+#define ITERSOLVE_PROX_SMOOTHS(Y)                                                              \
+  Y(leastSquares, "least-squares") Y(logistic, "logistic") Y(quadratic, "quadratic")           \
+  Y(callback, "callback")
+#define ITERSOLVE_PROX_KINDS(Y)                                                                \
+  Y(none, "none") Y(l1, "l1") Y(groupL2, "group-l2") Y(box, "box") Y(nonnegative, "nonnegative")
 // Lists whose names are not C++ identifiers ('auto', 'epsilon-scaling'): Y(identifier, "name").
 #define ITERSOLVE_SINKHORN_METHODS(Y)                                                          \
   Y(automatic, "auto") Y(scaling, "scaling") Y(log, "log") Y(stabilized, "stabilized")         \
@@ -137,6 +154,23 @@ enum : int { ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_ENUM_ITEM) kCount };
 namespace selection {
 enum : int { ITERSOLVE_SELECTIONS(ITERSOLVE_ENUM_ITEM) kCount };
 }
+namespace prox_bcd {
+enum : int { ITERSOLVE_PROX_BCD_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace prox_bcd_stats {
+enum : int { ITERSOLVE_PROX_BCD_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace prox_variance {
+enum : int { ITERSOLVE_PROX_VARIANCES(ITERSOLVE_ENUM_ITEM) kCount };
+}
+#define ITERSOLVE_ENUM_ITEM2(id, name) id,
+namespace prox_smooth {
+enum : int { ITERSOLVE_PROX_SMOOTHS(ITERSOLVE_ENUM_ITEM2) kCount };
+}
+namespace prox_kind {
+enum : int { ITERSOLVE_PROX_KINDS(ITERSOLVE_ENUM_ITEM2) kCount };
+}
+#undef ITERSOLVE_ENUM_ITEM2
 namespace sinkhorn_method {
 #define ITERSOLVE_ENUM_ITEM2(id, name) id,
 enum : int { ITERSOLVE_SINKHORN_METHODS(ITERSOLVE_ENUM_ITEM2) kCount };

@@ -242,6 +242,41 @@ export const LASSO_STATS = [
 export const BCD_LAYOUTS = ['colMajor', 'rowMajor', 'csc'] as const;
 /** Coordinate selection rules, by the index of the lasso io's `selection` slot. */
 export const SELECTIONS = ['cyclic', 'random'] as const;
+/** @internal */
+export const PROX_BCD_PARAMS = [
+  'd',
+  'rows',
+  'smooth',
+  'layout',
+  'blocks',
+  'prox',
+  'backtracking',
+  'order',
+  'seed',
+  'variance',
+  'batchSize',
+  'refreshEvery',
+  'maxEpochs',
+  'tol',
+  'history',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const PROX_BCD_STATS = [
+  'reason',
+  'epochs',
+  'gradientMappingNorm',
+  'dataPasses',
+  'matrixPasses',
+  'objective',
+  'elapsedMs',
+] as const;
+/** Smooth parts of proxBcd, by the index of its io's `smooth` slot (bcd::SmoothKind). */
+export const PROX_SMOOTHS = ['least-squares', 'logistic', 'quadratic', 'callback'] as const;
+/** Block prox kinds of proxBcd, by the index in its prox entries (bcd::ProxKind). */
+export const PROX_KINDS = ['none', 'l1', 'group-l2', 'box', 'nonnegative'] as const;
+/** Block-gradient estimators of proxBcd, by the index of its io's `variance` slot (bcd::VarianceKind). */
+export const PROX_VARIANCES = ['exact', 'stochastic', 'recursive'] as const;
 /** Sinkhorn methods, by the index the sinkhorn io's `method` slot (and the `method` stat) holds. */
 export const SINKHORN_METHODS = [
   'auto',
@@ -310,6 +345,8 @@ export const EMD = slots(EMD_PARAMS, OT_STATS);
 export const COST_MATRIX = slots(COST_MATRIX_PARAMS, [] as const);
 /** @internal */
 export const LASSO = slots(LASSO_PARAMS, LASSO_STATS);
+/** @internal */
+export const PROX_BCD = slots(PROX_BCD_PARAMS, PROX_BCD_STATS);
 
 /**
  * Method name → the `method` slot's value.
@@ -366,4 +403,11 @@ export const LAYOUT = {
   emd: { params: EMD_PARAMS, stats: OT_STATS },
   costMatrix: { params: COST_MATRIX_PARAMS, metrics: METRICS },
   lasso: { params: LASSO_PARAMS, stats: LASSO_STATS, layouts: BCD_LAYOUTS, selections: SELECTIONS },
+  proxBcd: {
+    params: PROX_BCD_PARAMS,
+    stats: PROX_BCD_STATS,
+    smooths: PROX_SMOOTHS,
+    proxes: PROX_KINDS,
+    variances: PROX_VARIANCES,
+  },
 } as const;

@@ -27,6 +27,13 @@ type NativeLayout = {
   emd: { params: string[]; stats: string[] };
   costMatrix: { params: string[]; metrics: string[] };
   lasso: { params: string[]; stats: string[]; layouts: string[]; selections: string[] };
+  proxBcd: {
+    params: string[];
+    stats: string[];
+    smooths: string[];
+    proxes: string[];
+    variances: string[];
+  };
 };
 
 const nat = (native() as unknown as { layout?: NativeLayout }).layout;
@@ -55,6 +62,7 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
     'sinkhornNewton',
     'emd',
     'lasso',
+    'proxBcd',
   ] as const) {
     t.strictSame(nat[op].params, [...L.LAYOUT[op].params], `${op}.params`);
     t.strictSame(nat[op].stats, [...L.LAYOUT[op].stats], `${op}.stats`);
@@ -73,6 +81,9 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
   t.strictSame(nat.sinkhornNewton.plans, [...L.PLAN_KINDS], 'sinkhornNewton.plans');
   t.strictSame(nat.costMatrix.params, [...L.COST_MATRIX_PARAMS], 'costMatrix.params');
   t.strictSame(nat.costMatrix.metrics, [...L.METRICS], 'costMatrix.metrics (ot::Metric)');
+  t.strictSame(nat.proxBcd.smooths, [...L.PROX_SMOOTHS], 'proxBcd.smooths (bcd::SmoothKind)');
+  t.strictSame(nat.proxBcd.proxes, [...L.PROX_KINDS], 'proxBcd.proxes (bcd::ProxKind)');
+  t.strictSame(nat.proxBcd.variances, [...L.PROX_VARIANCES], 'proxBcd.variances');
   // the whole object, so a list the addon adds later is noticed too
   t.strictSame(Object.keys(nat).sort(), Object.keys(L.LAYOUT).sort(), 'the same lists');
   t.strictSame(
@@ -111,6 +122,7 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
     L.EMD,
     L.COST_MATRIX,
     L.LASSO,
+    L.PROX_BCD,
   ]) {
     S.params.forEach((name, i) => t.equal((S.p as Record<string, number>)[name], i, name));
     S.stats.forEach((name, i) => t.equal((S.s as Record<string, number>)[name], i, name));
