@@ -36,6 +36,8 @@ const char* const kLassoParams[] = {ITERSOLVE_LASSO_PARAMS(ITERSOLVE_NAME_ITEM)}
 const char* const kLassoStats[] = {ITERSOLVE_LASSO_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kBcdLayouts[] = {ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_NAME_ITEM)};
 const char* const kSelections[] = {ITERSOLVE_SELECTIONS(ITERSOLVE_NAME_ITEM)};
+const char* const kPathParams[] = {ITERSOLVE_PATH_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kPathStats[] = {ITERSOLVE_PATH_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxBcdParams[] = {ITERSOLVE_PROX_BCD_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxBcdStats[] = {ITERSOLVE_PROX_BCD_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxVariances[] = {ITERSOLVE_PROX_VARIANCES(ITERSOLVE_NAME_ITEM)};
@@ -102,6 +104,7 @@ Napi::Object make_layout(Napi::Env env) {
   la.Set("layouts", names(env, kBcdLayouts));
   la.Set("selections", names(env, kSelections));
   o.Set("lasso", la);
+  o.Set("lassoPath", slots(env, kPathParams, kPathStats));
   Napi::Object pb = slots(env, kProxBcdParams, kProxBcdStats);
   pb.Set("smooths", names(env, kProxSmooths));
   pb.Set("proxes", names(env, kProxKinds));

@@ -64,6 +64,12 @@ namespace layout {
   X(screened) X(elapsedMs)
 #define ITERSOLVE_BCD_LAYOUTS(X) X(colMajor) X(rowMajor) X(csc)
 #define ITERSOLVE_SELECTIONS(X) X(cyclic) X(random)
+// Lasso / elastic-net paths (native/bcd/path.hpp, bindings/bcd_path.cpp): `givenLambdas` 1 when
+// the lambdas argument holds the caller's grid; the stat `count` is the number of λ values fitted.
+#define ITERSOLVE_PATH_PARAMS(X)                                                               \
+  X(rows) X(cols) X(layout) X(l1Ratio) X(nLambdas) X(lambdaMinRatio) X(givenLambdas) X(tol)    \
+  X(maxIterations) X(fitIntercept) X(positive) X(selection) X(seed) X(timeLimitMs)
+#define ITERSOLVE_PATH_STATS(X) X(reason) X(iterations) X(count) X(lambdaMax) X(elapsedMs)
 // Generic proximal BCD (native/bcd/prox_bcd.hpp, bindings/prox_bcd.cpp): `smooth` holds the index
 // in ITERSOLVE_PROX_SMOOTHS, `layout` in ITERSOLVE_BCD_LAYOUTS (A dense: colMajor or rowMajor),
 // `order` in ITERSOLVE_SELECTIONS, `variance` in ITERSOLVE_PROX_VARIANCES; `blocks` is the number
@@ -153,6 +159,12 @@ enum : int { ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_ENUM_ITEM) kCount };
 }
 namespace selection {
 enum : int { ITERSOLVE_SELECTIONS(ITERSOLVE_ENUM_ITEM) kCount };
+}
+namespace path {
+enum : int { ITERSOLVE_PATH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace path_stats {
+enum : int { ITERSOLVE_PATH_STATS(ITERSOLVE_ENUM_ITEM) kStats };
 }
 namespace prox_bcd {
 enum : int { ITERSOLVE_PROX_BCD_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };

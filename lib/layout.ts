@@ -243,6 +243,25 @@ export const BCD_LAYOUTS = ['colMajor', 'rowMajor', 'csc'] as const;
 /** Coordinate selection rules, by the index of the lasso io's `selection` slot. */
 export const SELECTIONS = ['cyclic', 'random'] as const;
 /** @internal */
+export const PATH_PARAMS = [
+  'rows',
+  'cols',
+  'layout',
+  'l1Ratio',
+  'nLambdas',
+  'lambdaMinRatio',
+  'givenLambdas',
+  'tol',
+  'maxIterations',
+  'fitIntercept',
+  'positive',
+  'selection',
+  'seed',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const PATH_STATS = ['reason', 'iterations', 'count', 'lambdaMax', 'elapsedMs'] as const;
+/** @internal */
 export const PROX_BCD_PARAMS = [
   'd',
   'rows',
@@ -345,6 +364,8 @@ export const EMD = slots(EMD_PARAMS, OT_STATS);
 export const COST_MATRIX = slots(COST_MATRIX_PARAMS, [] as const);
 /** @internal */
 export const LASSO = slots(LASSO_PARAMS, LASSO_STATS);
+/** @internal */
+export const LASSO_PATH = slots(PATH_PARAMS, PATH_STATS);
 /** @internal */
 export const PROX_BCD = slots(PROX_BCD_PARAMS, PROX_BCD_STATS);
 
