@@ -424,6 +424,7 @@ export const LAYOUT = {
   emd: { params: EMD_PARAMS, stats: OT_STATS },
   costMatrix: { params: COST_MATRIX_PARAMS, metrics: METRICS },
   lasso: { params: LASSO_PARAMS, stats: LASSO_STATS, layouts: BCD_LAYOUTS, selections: SELECTIONS },
+  lassoPath: { params: PATH_PARAMS, stats: PATH_STATS },
   proxBcd: {
     params: PROX_BCD_PARAMS,
     stats: PROX_BCD_STATS,

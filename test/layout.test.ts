@@ -27,6 +27,7 @@ type NativeLayout = {
   emd: { params: string[]; stats: string[] };
   costMatrix: { params: string[]; metrics: string[] };
   lasso: { params: string[]; stats: string[]; layouts: string[]; selections: string[] };
+  lassoPath: { params: string[]; stats: string[] };
   proxBcd: {
     params: string[];
     stats: string[];
@@ -62,6 +63,7 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
     'sinkhornNewton',
     'emd',
     'lasso',
+    'lassoPath',
     'proxBcd',
   ] as const) {
     t.strictSame(nat[op].params, [...L.LAYOUT[op].params], `${op}.params`);
@@ -122,6 +124,7 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
     L.EMD,
     L.COST_MATRIX,
     L.LASSO,
+    L.LASSO_PATH,
     L.PROX_BCD,
   ]) {
     S.params.forEach((name, i) => t.equal((S.p as Record<string, number>)[name], i, name));
