@@ -38,10 +38,14 @@ export type Operation =
   | 'sketchSolve'
   | 'powerIteration'
   | 'preconditioner'
+  | PathOperation
   | BcdOperation;
 
 /** Coordinate-descent regressions (lib/bcd.ts). */
 export type BcdOperation = 'lasso' | 'elasticNet';
+
+/** Regularisation paths (lib/path.ts). */
+export type PathOperation = 'lassoPath' | 'elasticNetPath';
 
 /** The public names of an operation's Sync and Promise forms (for messages). */
 export const OPERATION_NAMES: {
@@ -69,6 +73,8 @@ export const OPERATION_NAMES: {
   costMatrix: { sync: 'costMatrix' },
   lasso: { sync: 'lassoSync', async: 'lasso' },
   elasticNet: { sync: 'elasticNetSync', async: 'elasticNet' },
+  lassoPath: { sync: 'lassoPathSync', async: 'lassoPath' },
+  elasticNetPath: { sync: 'elasticNetPathSync', async: 'elasticNetPath' },
 };
 
 /** What a default or a range bound may depend on. */
@@ -173,6 +179,8 @@ const ENTROPIC: readonly Operation[] = [
 const NEWTON: readonly Operation[] = ['sinkhornNewton', 'wasserstein'];
 /** Coordinate descent (lib/bcd.ts). */
 const BCD: readonly Operation[] = ['lasso', 'elasticNet'];
+/** Regularisation paths (lib/path.ts): the lasso options but lambda, coef0 and history. */
+const PATH: readonly Operation[] = ['lassoPath', 'elasticNetPath'];
 /** wasserstein passes an option on as given: the method it runs applies its own default. */
 const PASSED_ON: OptionVariant = { default: undefined, defaultText: undefined };
 
@@ -303,13 +311,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 1,
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
-    ops: ['sketchSolve', 'powerIteration', ...BCD],
+    ops: ['sketchSolve', 'powerIteration', ...BCD, ...PATH],
     doc: 'Seed of the random choices; the same seed gives the same run.',
     flag: '--seed',
     per: {
       powerIteration: { max: 2 ** 32 - 1, doc: 'Seed of the default (random) start vector.' },
       lasso: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
       elasticNet: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
+      lassoPath: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
+      elasticNetPath: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
     },
   },
   {
@@ -326,7 +336,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 0.5,
     min: 0,
     max: 1,
-    ops: ['elasticNet'],
+    ops: ['elasticNet', 'elasticNetPath'],
     doc: 'Mix a of the penalty a·‖w‖₁ + (1 − a)/2·‖w‖₂² (1: lasso, 0: ridge).',
     flag: null,
   },
@@ -334,21 +344,21 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'fitIntercept',
     kind: 'boolean',
     default: true,
-    ops: BCD,
+    ops: [...BCD, ...PATH],
     doc: 'Fit an unpenalised intercept (X and y centred implicitly).',
     flag: null,
   },
   {
     key: 'sampleWeight',
     kind: 'vector',
-    ops: BCD,
+    ops: [...BCD, ...PATH],
     doc: 'Per-sample weights ≥ 0 (length rows; row multiplicities). Default: all 1.',
     flag: null,
   },
   {
     key: 'penaltyFactor',
     kind: 'vector',
-    ops: BCD,
+    ops: [...BCD, ...PATH],
     doc: 'Per-feature penalty factors ≥ 0 (length cols; 0: unpenalised). Default: all 1.',
     flag: null,
   },
@@ -356,7 +366,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'positive',
     kind: 'boolean',
     default: false,
-    ops: BCD,
+    ops: [...BCD, ...PATH],
     doc: 'Constrain the coefficients to be ≥ 0.',
     flag: null,
   },
@@ -365,7 +375,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'enum',
     values: ['cyclic', 'random'],
     default: 'cyclic',
-    ops: BCD,
+    ops: [...BCD, ...PATH],
     doc: "Coordinate order: 'cyclic' or 'random' (seeded by `seed`).",
     flag: null,
   },
@@ -374,6 +384,34 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'vector',
     ops: BCD,
     doc: 'Warm start: the initial coefficients (length cols; not modified). Default: zeros.',
+    flag: null,
+  },
+  {
+    key: 'nLambdas',
+    kind: 'integer',
+    default: 100,
+    min: 1,
+    max: 2147483647,
+    ops: PATH,
+    doc: "Values on the automatic λ grid (sklearn's n_alphas; ignored when lambdas is given).",
+    flag: '--n-lambdas',
+  },
+  {
+    key: 'lambdaMinRatio',
+    kind: 'number',
+    default: 1e-3,
+    min: 0,
+    max: 1,
+    exclusive: true,
+    ops: PATH,
+    doc: "The automatic grid runs from λ_max down to lambdaMinRatio·λ_max, log-spaced (sklearn's eps).",
+    flag: '--lambda-min-ratio',
+  },
+  {
+    key: 'lambdas',
+    kind: 'vector',
+    ops: PATH,
+    doc: 'The λ values to fit instead of the grid (≥ 0, non-increasing). Default: the grid.',
     flag: null,
   },
   {
@@ -439,7 +477,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     default: 1e-9,
     min: 0,
-    ops: [...ENTROPIC, ...BCD],
+    ops: [...ENTROPIC, ...BCD, ...PATH],
     doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
     flag: '--tol',
     per: {
@@ -449,6 +487,14 @@ export const OPTIONS: readonly OptionSpec[] = [
       elasticNet: {
         default: 1e-4,
         doc: 'Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).',
+      },
+      lassoPath: {
+        default: 1e-4,
+        doc: 'Each fit stops when its duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).',
+      },
+      elasticNetPath: {
+        default: 1e-4,
+        doc: 'Each fit stops when its duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).',
       },
     },
     instead: Object.fromEntries(ITERATIVE.map((op) => [op, 'rtol'])),
@@ -570,7 +616,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '10·n',
     min: 0,
     max: MAX_INT,
-    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornBatch', 'emd', 'wasserstein', ...BCD],
+    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornBatch', 'emd', 'wasserstein', ...BCD, ...PATH],
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
     per: {
@@ -608,6 +654,16 @@ export const OPTIONS: readonly OptionSpec[] = [
         default: 1000,
         defaultText: undefined,
         doc: 'Epoch limit (reason max-iterations).',
+      },
+      lassoPath: {
+        default: 1000,
+        defaultText: undefined,
+        doc: 'Epoch limit of each fit (reason max-iterations; the path goes on).',
+      },
+      elasticNetPath: {
+        default: 1000,
+        defaultText: undefined,
+        doc: 'Epoch limit of each fit (reason max-iterations; the path goes on).',
       },
       jacobi: STATIONARY_MAXIT,
       gaussSeidel: STATIONARY_MAXIT,
@@ -702,14 +758,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     min: 0,
     exclusive: true,
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...PATH],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
   },
   {
     key: 'signal',
     kind: 'signal',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...PATH],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
@@ -717,7 +773,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'onProgress',
     kind: 'function',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...PATH],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
     flag: null,
@@ -861,6 +917,10 @@ export interface ResolvedOptions {
   positive: boolean;
   selection: 'cyclic' | 'random';
   coef0?: Float64Array;
+  // regularisation paths (lib/path.ts)
+  nLambdas: number;
+  lambdaMinRatio: number;
+  lambdas?: Float64Array;
   // optimal transport (lib/ot.ts)
   epsilon?: number;
   method: string;

@@ -27,6 +27,10 @@ made with scikit-learn 1.2.1, SciPy 1.10.1, NumPy 1.24.2: each file records the 
   digits.json    sklearn's digits data (1797 x 64, integer pixels 0..16), a stratified seeded
                  80/20 split, and reference accuracies (ridge classifier on pixels / 16; ridge
                  readout on frozen random initial ReLU features).
+  sklearn-suite.json  the data and sklearn's answers for cases of sklearn's own
+                 test_coordinate_descent.py that need numpy's RandomState (test_lasso_dual_gap,
+                 test_random_descent, test_warm_start_convergence, test_enet_ridge_consistency,
+                 test_enet_sample_weight_consistency), rebuilt against ours in test/bcd-sklearn.test.ts.
 
 OUR CONVENTION (issue 11, section 2), with sample weights s_i (all 1 when absent), S = sum(s):
 
@@ -570,9 +574,67 @@ def digits_fixture():
     }
 
 
+# ---- scikit-learn's own tests (sklearn/linear_model/tests/test_coordinate_descent.py) -------------
+
+def build_dataset(n_samples=50, n_features=200, n_informative_features=10):
+    """sklearn's test helper, verbatim in effect: RandomState(0), w ~ randn with the tail zeroed, X ~ randn."""
+    rs = np.random.RandomState(0)
+    w = rs.randn(n_features)
+    w[n_informative_features:] = 0.0
+    X = rs.randn(n_samples, n_features)
+    return X, X @ w
+
+
+def dense_json(X):
+    X = np.asarray(X, dtype=np.float64)
+    return {'rows': int(X.shape[0]), 'cols': int(X.shape[1]), 'order': 'C', 'data': vec(X)}
+
+
+def suite_fixtures():
+    from sklearn.datasets import make_regression
+    from sklearn.linear_model import Ridge
+    out = {}
+    # test_lasso_dual_gap: Lasso(alpha = 0.01 max|X^T y|/n, fit_intercept=False) on build_dataset(10, 30).
+    X, y = build_dataset(n_samples=10, n_features=30)
+    alpha = 0.01 * np.max(np.abs(X.T @ y)) / len(y)
+    clf = Lasso(alpha=alpha, fit_intercept=False).fit(X, y)
+    out['dualGap'] = {'X': dense_json(X), 'y': vec(y), 'lambda': float(alpha), 'coef': vec(clf.coef_),
+                      'dualGap': float(clf.dual_gap_), 'nIter': int(clf.n_iter_)}
+    # test_random_descent: ElasticNet() (alpha 1, l1_ratio 0.5) cyclic at tol 1e-8 on build_dataset(50, 20) and on
+    # its transpose with y[:20].
+    X, y = build_dataset(n_samples=50, n_features=20)
+    a = ElasticNet(selection='cyclic', tol=1e-8).fit(X, y)
+    b = ElasticNet(selection='cyclic', tol=1e-8).fit(X.T, y[:20])
+    out['randomDescent'] = {'X': dense_json(X), 'y': vec(y), 'coef': vec(a.coef_), 'intercept': float(a.intercept_),
+                            'coefT': vec(b.coef_), 'interceptT': float(b.intercept_)}
+    # test_warm_start_convergence: ElasticNet(alpha=1e-3, tol=1e-3) on build_dataset(): > 2 epochs cold, 1 warm.
+    X, y = build_dataset()
+    m = ElasticNet(alpha=1e-3, tol=1e-3).fit(X, y)
+    out['warmStart'] = {'X': dense_json(X), 'y': vec(y), 'nIter': int(m.n_iter_), 'coef': vec(m.coef_),
+                        'intercept': float(m.intercept_)}
+    # test_enet_ridge_consistency: ElasticNet(l1_ratio=0, alpha=1/sum(sw)) == Ridge(alpha=1) with sample weights.
+    rng = np.random.RandomState(42)
+    X, y = make_regression(n_samples=300, n_features=100, effective_rank=10, n_informative=50, random_state=rng)
+    sw = rng.uniform(low=0.01, high=10, size=X.shape[0])
+    r = Ridge(alpha=1.0, tol=1e-12).fit(X, y, sample_weight=sw)
+    out['ridge'] = {'X': dense_json(X), 'y': vec(y), 'sampleWeight': vec(sw), 'ridgeAlpha': 1.0,
+                    'lambda': float(1.0 / sw.sum()), 'coef': vec(r.coef_), 'intercept': float(r.intercept_)}
+    # test_enet_sample_weight_consistency: RandomState(0) rand(10, 5), rand(10); ElasticNet(l1_ratio=0.5, tol=1e-6).
+    rng = np.random.RandomState(0)
+    X = rng.rand(10, 5)
+    y = rng.rand(10)
+    fits = []
+    for fi in (True, False):
+        for al in (0.01, 0.1):
+            e = ElasticNet(alpha=al, fit_intercept=fi, tol=1e-12, l1_ratio=0.5).fit(X, y)
+            fits.append({'fitIntercept': fi, 'lambda': al, 'coef': vec(e.coef_), 'intercept': float(e.intercept_)})
+    out['sampleWeight'] = {'X': dense_json(X), 'y': vec(y), 'fits': fits}
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
-    which = set(sys.argv[1:]) or {'lasso', 'path', 'nnls', 'logistic', 'group', 'digits'}
+    which = set(sys.argv[1:]) or {'lasso', 'path', 'nnls', 'logistic', 'group', 'digits', 'suite'}
     D = designs()
     dj = {k: design_json(v) for k, v in D.items()}
     conv = {'objective': '(1/(2 sum s)) sum s_i (y_i - x_i.w - c)^2 + lambda (r |w|_1 + (1-r)/2 |w|^2)',
@@ -597,6 +659,10 @@ def main():
                              'design': dj['correlated'], **group_fixtures(D)})
     if 'digits' in which:
         write('digits.json', {'generator': generator(), **digits_fixture()})
+    if 'suite' in which:
+        write('sklearn-suite.json', {'generator': generator(),
+                                     'source': 'cases of sklearn/linear_model/tests/test_coordinate_descent.py',
+                                     **suite_fixtures()})
 
 
 if __name__ == '__main__':
