@@ -80,6 +80,15 @@ export interface NativeLayout {
   costMatrix: { params: string[]; metrics: string[] };
 }
 
+/** What lassoPath / lassoPathAsync resolve to (bindings/bcd_path.cpp). */
+export interface NativePathResult {
+  intercepts: Float64Array;
+  objectives: Float64Array;
+  dualGaps: Float64Array;
+  iterations: Float64Array;
+  reasons: Float64Array;
+}
+
 export interface NativeBinding {
   Cancel: new () => NativeCancel;
   layout: NativeLayout;
@@ -375,6 +384,32 @@ export interface NativeBinding {
       options: NativeJobOptions,
     ]
   ): Promise<{ history?: Float64Array }>;
+  // bindings/bcd_path.cpp: per-λ figures (count entries); reasons as REASONS indices.
+  lassoPath(
+    X0: Float64Array | Int32Array,
+    X1: Int32Array | null,
+    X2: Float64Array | null,
+    y: Float64Array,
+    sampleWeight: Float64Array | null,
+    penaltyFactor: Float64Array | null,
+    lambdas: Float64Array,
+    coefs: Float64Array,
+    io: Float64Array,
+  ): NativePathResult;
+  lassoPathAsync(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      penaltyFactor: Float64Array | null,
+      lambdas: Float64Array,
+      coefs: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<NativePathResult>;
   powerIteration(
     rowPtr: Int32Array,
     colIdx: Int32Array,
