@@ -118,6 +118,8 @@ export type {
 export { lasso, lassoSync, elasticNet, elasticNetSync } from './bcd';
 export type { LassoOptions, ElasticNetOptions, LassoResult } from './bcd';
 export type { Design } from './design';
+export { lassoPath, lassoPathSync, elasticNetPath, elasticNetPathSync } from './path';
+export type { LassoPathOptions, ElasticNetPathOptions, LassoPathResult } from './path';
 export type { DenseMatrix } from './dense';
 export { poisson2d, poisson3d, rng } from './problems';
 export { RelaxationTuner } from './relax/tuner';

@@ -1,0 +1,255 @@
+/**
+ * Lasso and elastic-net regularisation paths (native/bcd/path.hpp): scikit-learn's lasso_path /
+ * enet_path. The objective at each λ is lib/bcd.ts's
+ *
+ *     P(w, c) = (1/(2n)) ‖y − Xw − c‖² + λ Σ_j f_j (a·|w_j| + (1 − a)/2·w_j²)
+ *
+ * (a = l1Ratio, 1 for lassoPath), solved for a decreasing sequence of λ values, each fit by
+ * coordinate descent warm-started from the previous λ's coefficients (the first from zero), each
+ * stopped when its duality gap ≤ tol·‖y − ȳ‖²/n. The grid, unless `lambdas` is given, is sklearn's:
+ * nLambdas values log-spaced from λ_max (the smallest λ whose solution is zero; see lambdaMax)
+ * down to lambdaMinRatio·λ_max, both ends exact.
+ */
+import { AsyncOptions, runJob } from './async';
+import type { LassoOptions } from './bcd';
+import { Design, designArgs } from './design';
+import { fromNative } from './errors';
+import { LASSO_PATH, REASONS } from './layout';
+import { native, NativePathResult } from './native';
+import { checkOptions, PathOperation } from './options';
+import type { NotConvergedReason } from './result';
+import * as v from './validate';
+
+/** Options of {@link lassoPathSync} (and {@link elasticNetPathSync}, which adds l1Ratio). */
+export interface LassoPathOptions extends Pick<
+  LassoOptions,
+  | 'tol'
+  | 'maxIterations'
+  | 'fitIntercept'
+  | 'sampleWeight'
+  | 'penaltyFactor'
+  | 'positive'
+  | 'selection'
+  | 'seed'
+  | 'timeLimitMs'
+> {
+  /** Values on the automatic grid (≥ 1). Default 100 (sklearn's n_alphas). */
+  nLambdas?: number;
+  /** The automatic grid ends at lambdaMinRatio·λ_max, in (0, 1). Default 1e-3 (sklearn's eps). */
+  lambdaMinRatio?: number;
+  /**
+   * The λ values to fit instead of the grid: ≥ 0, non-increasing (warm starts run downhill).
+   * nLambdas is then their count.
+   */
+  lambdas?: Float64Array;
+}
+
+/** Options of {@link elasticNetPathSync}. */
+export interface ElasticNetPathOptions extends LassoPathOptions {
+  /** Mix a ∈ [0, 1] of the penalty (1: lasso). Default 0.5. The automatic grid needs a > 0. */
+  l1Ratio?: number;
+}
+
+/** What a path returns: one entry (one row of coefs) per λ fitted. */
+export type LassoPathResult = {
+  /** The λ values (the grid, or the lambdas given), as many as fitted. */
+  lambdas: Float64Array;
+  /** Coefficients, row-major lambdas.length × cols: row k holds λ_k's w. */
+  coefs: Float64Array;
+  /** Intercepts per λ (0 without fitIntercept). */
+  intercepts: Float64Array;
+  /** P(w, c) per λ. */
+  objectives: Float64Array;
+  /** Duality gap per λ (objective units). */
+  dualGaps: Float64Array;
+  /** Epochs per λ. */
+  iterationsPerLambda: Float64Array;
+  /** Epochs over the whole path. */
+  iterations: number;
+  /** λ_max when the grid was computed (undefined with given lambdas). */
+  lambdaMax?: number;
+  elapsedMs: number;
+} & (
+  | { converged: true; reason: 'tol' }
+  | {
+      converged: false;
+      /**
+       * The first λ's reason that is not 'tol' ('max-iterations': that fit ran out, the path
+       * went on), or 'aborted' / 'time-limit' / 'non-finite' when the path was cut short: then
+       * the arrays hold the λ values fitted plus the interrupted one (its iterate as reached).
+       */
+      reason: NotConvergedReason;
+    }
+);
+
+const P = LASSO_PATH.p;
+const S = LASSO_PATH.s;
+const STATS = LASSO_PATH.params.length;
+const IO_LENGTH = STATS + LASSO_PATH.stats.length;
+
+type NativeArgs = [
+  Float64Array | Int32Array,
+  Int32Array | null,
+  Float64Array | null,
+  Float64Array,
+  Float64Array | null,
+  Float64Array | null,
+  Float64Array,
+  Float64Array,
+  Float64Array,
+];
+
+function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sync: boolean) {
+  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
+  const yy = v.f64('y', y, rows);
+  const o = checkOptions(op, options, sync, cols, rows);
+  let lambdas: Float64Array;
+  let K: number;
+  if (o.lambdas !== undefined) {
+    const given = o.lambdas;
+    if (given.length < 1) throw v.invalid('lambdas', 'at least one value', given);
+    for (let k = 0; k < given.length; k++) {
+      if (!(given[k] >= 0) || !Number.isFinite(given[k]))
+        throw v.invalid('lambdas', 'finite values >= 0', `${given[k]} at index ${k}`);
+      if (k > 0 && given[k] > given[k - 1])
+        throw v.invalid(
+          'lambdas',
+          'non-increasing values (the path runs from large λ to small)',
+          `${given[k]} at index ${k} after ${given[k - 1]}`,
+        );
+    }
+    K = given.length;
+    lambdas = Float64Array.from(given);
+  } else {
+    K = o.nLambdas;
+    if (op === 'elasticNetPath' && o.l1Ratio === 0)
+      throw v.invalid(
+        'l1Ratio',
+        'a number in (0, 1] for the automatic λ grid (λ_max is infinite for ridge; give lambdas)',
+        0,
+      );
+    lambdas = new Float64Array(K);
+  }
+  if (K * cols > 2 ** 31 - 1)
+    throw v.invalid(
+      'nLambdas',
+      `at most ${Math.floor((2 ** 31 - 1) / Math.max(cols, 1))} values for ${cols} columns`,
+      K,
+    );
+  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
+  const pf = o.penaltyFactor === undefined ? null : v.f64('penaltyFactor', o.penaltyFactor, cols);
+  const coefs = new Float64Array(K * cols);
+  const io = new Float64Array(IO_LENGTH);
+  io[P.rows] = rows;
+  io[P.cols] = cols;
+  io[P.layout] = layout;
+  io[P.l1Ratio] = op === 'lassoPath' ? 1 : o.l1Ratio;
+  io[P.nLambdas] = K;
+  io[P.lambdaMinRatio] = o.lambdaMinRatio;
+  io[P.givenLambdas] = o.lambdas !== undefined ? 1 : 0;
+  io[P.tol] = o.tol;
+  io[P.maxIterations] = o.maxIterations;
+  io[P.fitIntercept] = o.fitIntercept ? 1 : 0;
+  io[P.positive] = o.positive ? 1 : 0;
+  io[P.selection] = o.selection === 'random' ? 1 : 0;
+  io[P.seed] = o.seed;
+  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  const args: NativeArgs = [X0, X1, X2, yy, sw, pf, lambdas, coefs, io];
+  return { args, lambdas, coefs, io, cols, given: o.lambdas !== undefined, o };
+}
+
+function result(p: ReturnType<typeof prepare>, n: NativePathResult): LassoPathResult {
+  const io = p.io;
+  const count = io[STATS + S.count];
+  const reason = REASONS[io[STATS + S.reason]];
+  const whole = count === p.lambdas.length;
+  const r = {
+    lambdas: whole ? p.lambdas : p.lambdas.slice(0, count),
+    coefs: whole ? p.coefs : p.coefs.slice(0, count * p.cols),
+    intercepts: n.intercepts,
+    objectives: n.objectives,
+    dualGaps: n.dualGaps,
+    iterationsPerLambda: n.iterations,
+    iterations: io[STATS + S.iterations],
+    ...(p.given ? {} : { lambdaMax: io[STATS + S.lambdaMax] }),
+    converged: reason === 'tol',
+    reason,
+    elapsedMs: io[STATS + S.elapsedMs],
+  };
+  return r as LassoPathResult;
+}
+
+function pathSync(op: PathOperation, X: Design, y: Float64Array, options: unknown) {
+  const p = prepare(op, X, y, options, true);
+  let n: NativePathResult;
+  try {
+    n = native().lassoPath(...p.args);
+  } catch (e) {
+    throw fromNative(e);
+  }
+  return result(p, n);
+}
+
+function pathAsync(
+  op: PathOperation,
+  X: Design,
+  y: Float64Array,
+  options: unknown,
+): Promise<LassoPathResult> {
+  let p: ReturnType<typeof prepare>;
+  try {
+    p = prepare(op, X, y, options, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().lassoPathAsync(...p.args, opts),
+    (n) => result(p, n),
+  );
+}
+
+/**
+ * Lasso path: lasso fits (1/(2n))‖y − Xw − c‖² + λ‖w‖₁ for each λ of a decreasing grid (sklearn's
+ * lasso_path), warm-started along it. Runs on the calling thread.
+ */
+export function lassoPathSync(
+  X: Design,
+  y: Float64Array,
+  options: LassoPathOptions = {},
+): LassoPathResult {
+  return pathSync('lassoPath', X, y, options);
+}
+/**
+ * Promise form of {@link lassoPathSync}: runs off the event loop; takes signal (an AbortError
+ * whose `result` is the partial path), timeLimitMs (the path stops where the time runs out, reason
+ * 'time-limit') and onProgress (once per λ finished: iteration = λ values done, total = their
+ * count, value = the λ just fitted).
+ */
+export function lassoPath(
+  X: Design,
+  y: Float64Array,
+  options: LassoPathOptions & AsyncOptions = {},
+): Promise<LassoPathResult> {
+  return pathAsync('lassoPath', X, y, options);
+}
+
+/**
+ * Elastic-net path: (1/(2n))‖y − Xw − c‖² + λ(a‖w‖₁ + (1 − a)/2‖w‖₂²), a = l1Ratio (default 0.5),
+ * for each λ of a decreasing grid (sklearn's enet_path).
+ */
+export function elasticNetPathSync(
+  X: Design,
+  y: Float64Array,
+  options: ElasticNetPathOptions = {},
+): LassoPathResult {
+  return pathSync('elasticNetPath', X, y, options);
+}
+/** Promise form of {@link elasticNetPathSync} (signal, timeLimitMs, onProgress as lassoPath). */
+export function elasticNetPath(
+  X: Design,
+  y: Float64Array,
+  options: ElasticNetPathOptions & AsyncOptions = {},
+): Promise<LassoPathResult> {
+  return pathAsync('elasticNetPath', X, y, options);
+}
