@@ -120,11 +120,38 @@ class LassoOp {
   bcd::LassoResult res_;
 };
 
+// lambdaMax(X0, X1, X2, y, sampleWeight, penaltyFactor, io) → number: bcd::lambda_max with io's
+// layout::lasso rows, cols, layout, l1Ratio, fitIntercept and positive slots (the rest unread).
+Napi::Value LambdaMax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Args a(info, nullptr);
+  const double* p = a.f64(6, "io", P::kParams).data;
+  const int64_t rows = param_int(env, p[P::rows], "rows", 0, kMaxDim);
+  const int64_t cols = param_int(env, p[P::cols], "cols", 0, kMaxDim);
+  const int lay = static_cast<int>(param_int(env, p[P::layout], "layout", 0, BL::kCount - 1));
+  bcd::LassoProblem prob;
+  prob.X = read_design(a, 0, rows, cols, lay);
+  prob.y = a.f64(3, "y", rows).data;
+  prob.y_length = rows;
+  if (!absent(a[4])) {
+    prob.sample_weight = a.f64(4, "sampleWeight", rows).data;
+    prob.sample_weight_length = rows;
+  }
+  if (!absent(a[5])) {
+    prob.penalty_factor = a.f64(5, "penaltyFactor", cols).data;
+    prob.penalty_factor_length = cols;
+  }
+  const double lm = bcd::lambda_max(addon(env).engine(), prob, p[P::l1Ratio],
+                                    p[P::fitIntercept] != 0, p[P::positive] != 0);
+  return Napi::Number::New(env, lm);
+}
+
 }  // namespace
 
 void init_bcd(Napi::Env env, Napi::Object exports) {
   export_fn<run_sync<LassoOp>>(env, exports, "lasso");
   export_fn<start_job<LassoOp, LassoOp::kArgOptions>>(env, exports, "lassoAsync");
+  export_fn<LambdaMax>(env, exports, "lambdaMax");
 }
 
 }  // namespace binding

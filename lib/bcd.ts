@@ -205,3 +205,52 @@ export function elasticNet(
 ): Promise<LassoResult> {
   return fitAsync('elasticNet', X, y, options);
 }
+
+/** Options of {@link lambdaMax}. */
+export interface LambdaMaxOptions {
+  /** The elastic-net mix a ∈ [0, 1] (λ_max scales as 1/a; +∞ at a = 0). Default 1 (lasso). */
+  l1Ratio?: number;
+  /** With an intercept (X and y centred). Default true. */
+  fitIntercept?: boolean;
+  /** Per-sample weights ≥ 0 (length rows). Default: all 1. */
+  sampleWeight?: Float64Array;
+  /** Per-feature penalty factors ≥ 0 (length cols); features with 0 are fitted first. */
+  penaltyFactor?: Float64Array;
+  /** With w ≥ 0: the largest positive correlation counts (0 when none is positive). */
+  positive?: boolean;
+}
+
+const LAMBDA_MAX_KEYS = ['l1Ratio', 'fitIntercept', 'sampleWeight', 'penaltyFactor', 'positive'];
+
+/**
+ * λ_max: the smallest λ at which w = 0 solves the lasso / elastic net with these options,
+ * max_j |⟨x_j − x̄_j, y − ȳ⟩_s| / (n·a·f_j) over the penalised features (the unpenalised ones,
+ * f_j = 0, fitted first; n = Σ s_i). 0 when every correlation is 0, +∞ when l1Ratio = 0 and some
+ * is not. The grid of {@link lassoPath}-style paths starts here.
+ */
+export function lambdaMax(X: Design, y: Float64Array, options?: LambdaMaxOptions): number {
+  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
+  const yy = v.f64('y', y, rows);
+  const o = v.options<LambdaMaxOptions>('options', options);
+  for (const k of Object.keys(o))
+    if (!LAMBDA_MAX_KEYS.includes(k))
+      throw v.invalid(k, `one of the lambdaMax options (${LAMBDA_MAX_KEYS.join(', ')})`, k);
+  const l1Ratio = o.l1Ratio === undefined ? 1 : v.num('l1Ratio', o.l1Ratio, { min: 0 });
+  if (l1Ratio > 1) throw v.invalid('l1Ratio', 'a number in [0, 1]', l1Ratio);
+  const fitIntercept = o.fitIntercept === undefined ? true : v.bool('fitIntercept', o.fitIntercept);
+  const positive = o.positive === undefined ? false : v.bool('positive', o.positive);
+  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
+  const pf = o.penaltyFactor === undefined ? null : v.f64('penaltyFactor', o.penaltyFactor, cols);
+  const io = new Float64Array(STATS);
+  io[P.rows] = rows;
+  io[P.cols] = cols;
+  io[P.layout] = layout;
+  io[P.l1Ratio] = l1Ratio;
+  io[P.fitIntercept] = fitIntercept ? 1 : 0;
+  io[P.positive] = positive ? 1 : 0;
+  try {
+    return native().lambdaMax(X0, X1, X2, yy, sw, pf, io);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}

@@ -115,8 +115,8 @@ export type {
   WassersteinOptions,
   WassersteinResult,
 } from './ot';
-export { lasso, lassoSync, elasticNet, elasticNetSync } from './bcd';
-export type { LassoOptions, ElasticNetOptions, LassoResult } from './bcd';
+export { lasso, lassoSync, elasticNet, elasticNetSync, lambdaMax } from './bcd';
+export type { LassoOptions, ElasticNetOptions, LassoResult, LambdaMaxOptions } from './bcd';
 export type { Design } from './design';
 export { lassoPath, lassoPathSync, elasticNetPath, elasticNetPathSync } from './path';
 export type { LassoPathOptions, ElasticNetPathOptions, LassoPathResult } from './path';

@@ -384,6 +384,16 @@ export interface NativeBinding {
       options: NativeJobOptions,
     ]
   ): Promise<{ history?: Float64Array }>;
+  // bcd::lambda_max with io's lasso params rows, cols, layout, l1Ratio, fitIntercept, positive.
+  lambdaMax(
+    X0: Float64Array | Int32Array,
+    X1: Int32Array | null,
+    X2: Float64Array | null,
+    y: Float64Array,
+    sampleWeight: Float64Array | null,
+    penaltyFactor: Float64Array | null,
+    io: Float64Array,
+  ): number;
   // bindings/bcd_path.cpp: per-λ figures (count entries); reasons as REASONS indices.
   lassoPath(
     X0: Float64Array | Int32Array,

@@ -15,6 +15,7 @@ import {
   lasso,
   lassoSync,
   LassoResult,
+  lambdaMax,
 } from '../lib/index';
 import type { Design } from '../lib/bcd';
 import { LASSO } from '../lib/layout';
@@ -393,4 +394,66 @@ t.test('the binding refuses a coef buffer that overlaps an input', async (t) => 
   );
   const r = native().lasso(X, null, null, buf.subarray(0, 4), null, null, buf.subarray(4, 6), io);
   t.type(r, 'object', 'distinct buffers are accepted');
+});
+
+t.test("lambdaMax gives the fixtures' λ/λ_max ratios and the zero threshold", async (t) => {
+  let checked = 0;
+  for (const c of fx.cases) {
+    if (c.lambdaRatio <= 0) continue;
+    const f = forms.get(c.design)!;
+    const o = {
+      l1Ratio: c.estimator === 'lasso' ? 1 : c.l1Ratio,
+      fitIntercept: c.fitIntercept,
+      positive: c.positive,
+      ...(c.sampleWeight
+        ? { sampleWeight: Float64Array.from(fx.sampleWeights[c.sampleWeight]) }
+        : {}),
+    };
+    for (const X of [f.F, f.csc]) {
+      const lm = lambdaMax(X, f.y, o);
+      const ratio = c.lambda / lm;
+      if (!(Math.abs(ratio - c.lambdaRatio) <= 1e-9 * c.lambdaRatio))
+        t.fail(`${c.design} ${c.estimator}: λ/λmax ${ratio} vs ${c.lambdaRatio}`);
+      checked++;
+    }
+  }
+  t.ok(checked > 0, `${checked} ratios within 1e-9`);
+  const f = forms.get('correlated')!;
+  const lm = lambdaMax(f.F, f.y);
+  t.ok(
+    lassoSync(f.F, f.y, { lambda: lm * 1.000001 }).coef.every((w) => w === 0),
+    'zero above',
+  );
+  t.ok(
+    lassoSync(f.F, f.y, { lambda: lm * 0.99, tol: 1e-12 }).coef.some((w) => w !== 0),
+    'nonzero below',
+  );
+  // penaltyFactor: an unpenalised feature is fitted first, the others scaled by 1/f_j.
+  const pf = new Float64Array(f.F.cols).fill(2);
+  t.ok(
+    Math.abs(lambdaMax(f.F, f.y, { penaltyFactor: pf }) - lm / 2) <= 1e-12 * lm,
+    'f = 2 halves it',
+  );
+  pf[0] = 0;
+  const lu = lambdaMax(f.F, f.y, { penaltyFactor: pf });
+  const ru = lassoSync(f.F, f.y, { lambda: lu * 1.000001, penaltyFactor: pf, tol: 1e-10 });
+  t.ok(
+    ru.coef.slice(1).every((w) => w === 0),
+    'only the unpenalised feature above it',
+  );
+  t.equal(lambdaMax(f.F, f.y, { l1Ratio: 0 }), Infinity, 'ridge: +∞');
+  t.equal(lambdaMax(f.F, new Float64Array(f.F.rows).fill(3)), 0, 'constant y: 0');
+  t.throws(() => lambdaMax(f.F, f.y, { l1Ratio: 2 }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'l1Ratio',
+  });
+  t.throws(() => lambdaMax(f.F, f.y.subarray(1)), { argument: 'y' });
+  t.throws(() => lambdaMax(f.F, f.y, { lambda: 1 } as never), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'lambda',
+  });
+  const bad = Float64Array.from(f.y);
+  bad[3] = NaN;
+  t.throws(() => lambdaMax(f.F, bad), { code: 'ERR_INVALID_ARGUMENT', argument: 'y' });
+  t.throws(() => lambdaMax({ rows: 2 } as never, f.y), { argument: 'X' });
 });
