@@ -36,6 +36,9 @@ const char* const kLassoParams[] = {ITERSOLVE_LASSO_PARAMS(ITERSOLVE_NAME_ITEM)}
 const char* const kLassoStats[] = {ITERSOLVE_LASSO_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kBcdLayouts[] = {ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_NAME_ITEM)};
 const char* const kSelections[] = {ITERSOLVE_SELECTIONS(ITERSOLVE_NAME_ITEM)};
+const char* const kGroupLassoParams[] = {ITERSOLVE_GROUP_LASSO_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kGroupLassoStats[] = {ITERSOLVE_GROUP_LASSO_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kGroupKinds[] = {ITERSOLVE_GROUP_KINDS(ITERSOLVE_NAME_ITEM)};
 const char* const kPathParams[] = {ITERSOLVE_PATH_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kPathStats[] = {ITERSOLVE_PATH_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxBcdParams[] = {ITERSOLVE_PROX_BCD_PARAMS(ITERSOLVE_NAME_ITEM)};
@@ -104,6 +107,9 @@ Napi::Object make_layout(Napi::Env env) {
   la.Set("layouts", names(env, kBcdLayouts));
   la.Set("selections", names(env, kSelections));
   o.Set("lasso", la);
+  Napi::Object gl = slots(env, kGroupLassoParams, kGroupLassoStats);
+  gl.Set("groupKinds", names(env, kGroupKinds));
+  o.Set("groupLasso", gl);
   o.Set("lassoPath", slots(env, kPathParams, kPathStats));
   Napi::Object pb = slots(env, kProxBcdParams, kProxBcdStats);
   pb.Set("smooths", names(env, kProxSmooths));

@@ -64,6 +64,16 @@ namespace layout {
   X(screened) X(elapsedMs)
 #define ITERSOLVE_BCD_LAYOUTS(X) X(colMajor) X(rowMajor) X(csc)
 #define ITERSOLVE_SELECTIONS(X) X(cyclic) X(random)
+// Group Lasso (native/bcd/group_lasso.hpp, bindings/group_lasso.cpp): `layout` as lasso's,
+// `groupsKind` the index in ITERSOLVE_GROUP_KINDS, `groupsLength` the groups array's entries;
+// the stat `groups` is the number of groups G.
+#define ITERSOLVE_GROUP_LASSO_PARAMS(X)                                                        \
+  X(rows) X(cols) X(layout) X(groupsKind) X(groupsLength) X(lambda) X(tol) X(maxIterations)    \
+  X(fitIntercept) X(warmStart) X(history) X(timeLimitMs)
+#define ITERSOLVE_GROUP_LASSO_STATS(X)                                                         \
+  X(reason) X(iterations) X(intercept) X(objective) X(dualGap) X(tolGap) X(outerIterations)    \
+  X(screened) X(groups) X(elapsedMs)
+#define ITERSOLVE_GROUP_KINDS(X) X(offsets) X(labels)
 // Lasso / elastic-net paths (native/bcd/path.hpp, bindings/bcd_path.cpp): `givenLambdas` 1 when
 // the lambdas argument holds the caller's grid; the stat `count` is the number of λ values fitted.
 #define ITERSOLVE_PATH_PARAMS(X)                                                               \
@@ -159,6 +169,15 @@ enum : int { ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_ENUM_ITEM) kCount };
 }
 namespace selection {
 enum : int { ITERSOLVE_SELECTIONS(ITERSOLVE_ENUM_ITEM) kCount };
+}
+namespace group_lasso {
+enum : int { ITERSOLVE_GROUP_LASSO_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace group_lasso_stats {
+enum : int { ITERSOLVE_GROUP_LASSO_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace group_kind {
+enum : int { ITERSOLVE_GROUP_KINDS(ITERSOLVE_ENUM_ITEM) kCount };
 }
 namespace path {
 enum : int { ITERSOLVE_PATH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };

@@ -243,6 +243,39 @@ export const BCD_LAYOUTS = ['colMajor', 'rowMajor', 'csc'] as const;
 /** Coordinate selection rules, by the index of the lasso io's `selection` slot. */
 export const SELECTIONS = ['cyclic', 'random'] as const;
 /** @internal */
+export const GROUP_LASSO_PARAMS = [
+  'rows',
+  'cols',
+  'layout',
+  'groupsKind',
+  'groupsLength',
+  'lambda',
+  'tol',
+  'maxIterations',
+  'fitIntercept',
+  'warmStart',
+  'history',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const GROUP_LASSO_STATS = [
+  'reason',
+  'iterations',
+  'intercept',
+  'objective',
+  'dualGap',
+  'tolGap',
+  'outerIterations',
+  'screened',
+  'groups',
+  'elapsedMs',
+] as const;
+/**
+ * How the group Lasso io's `groups` argument is read, by the index of its `groupsKind` slot.
+ * @internal
+ */
+export const GROUP_KINDS = ['offsets', 'labels'] as const;
+/** @internal */
 export const PATH_PARAMS = [
   'rows',
   'cols',
@@ -365,6 +398,8 @@ export const COST_MATRIX = slots(COST_MATRIX_PARAMS, [] as const);
 /** @internal */
 export const LASSO = slots(LASSO_PARAMS, LASSO_STATS);
 /** @internal */
+export const GROUP_LASSO = slots(GROUP_LASSO_PARAMS, GROUP_LASSO_STATS);
+/** @internal */
 export const LASSO_PATH = slots(PATH_PARAMS, PATH_STATS);
 /** @internal */
 export const PROX_BCD = slots(PROX_BCD_PARAMS, PROX_BCD_STATS);
@@ -424,6 +459,7 @@ export const LAYOUT = {
   emd: { params: EMD_PARAMS, stats: OT_STATS },
   costMatrix: { params: COST_MATRIX_PARAMS, metrics: METRICS },
   lasso: { params: LASSO_PARAMS, stats: LASSO_STATS, layouts: BCD_LAYOUTS, selections: SELECTIONS },
+  groupLasso: { params: GROUP_LASSO_PARAMS, stats: GROUP_LASSO_STATS, groupKinds: GROUP_KINDS },
   lassoPath: { params: PATH_PARAMS, stats: PATH_STATS },
   proxBcd: {
     params: PROX_BCD_PARAMS,

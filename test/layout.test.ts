@@ -27,6 +27,7 @@ type NativeLayout = {
   emd: { params: string[]; stats: string[] };
   costMatrix: { params: string[]; metrics: string[] };
   lasso: { params: string[]; stats: string[]; layouts: string[]; selections: string[] };
+  groupLasso: { params: string[]; stats: string[]; groupKinds: string[] };
   lassoPath: { params: string[]; stats: string[] };
   proxBcd: {
     params: string[];
@@ -63,6 +64,7 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
     'sinkhornNewton',
     'emd',
     'lasso',
+    'groupLasso',
     'lassoPath',
     'proxBcd',
   ] as const) {
@@ -86,6 +88,7 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
   t.strictSame(nat.proxBcd.smooths, [...L.PROX_SMOOTHS], 'proxBcd.smooths (bcd::SmoothKind)');
   t.strictSame(nat.proxBcd.proxes, [...L.PROX_KINDS], 'proxBcd.proxes (bcd::ProxKind)');
   t.strictSame(nat.proxBcd.variances, [...L.PROX_VARIANCES], 'proxBcd.variances');
+  t.strictSame(nat.groupLasso.groupKinds, [...L.GROUP_KINDS], 'groupLasso.groupKinds');
   // the whole object, so a list the addon adds later is noticed too
   t.strictSame(Object.keys(nat).sort(), Object.keys(L.LAYOUT).sort(), 'the same lists');
   t.strictSame(
@@ -124,6 +127,7 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
     L.EMD,
     L.COST_MATRIX,
     L.LASSO,
+    L.GROUP_LASSO,
     L.LASSO_PATH,
     L.PROX_BCD,
   ]) {
