@@ -1,0 +1,290 @@
+// lassoPath / elasticNetPath (lib/path.ts): test/fixtures/bcd/path.json (sklearn's lasso_path and
+// enet_path, 20 values, eps 1e-3, tol 1e-12) reproduced from our own grid (λ to 1e-12 relative,
+// coefficients to 1e-6, objectives to 1e-8) and from the given lambdas, dense 'F' / 'C' and CSC;
+// Sync and Promise forms agree; an abort rejects with an AbortError carrying the partial path;
+// progress once per λ; mistakes are named errors.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import {
+  AbortError,
+  CscMatrix,
+  DenseMatrix,
+  elasticNetPath,
+  elasticNetPathSync,
+  lassoPath,
+  lassoPathSync,
+  lassoSync,
+  LassoPathResult,
+} from '../lib/index';
+
+interface PathCase {
+  l1Ratio: number;
+  lambdaMax: number;
+  lambdas: number[];
+  coefs: number[][];
+  objectives: number[];
+  dualGaps: number[];
+  nnz: number[];
+}
+interface Fixture {
+  tol: number;
+  eps: number;
+  nLambdas: number;
+  design: { n: number; p: number; y: number[]; X: number[]; order: 'F' };
+  lasso: PathCase;
+  enet: PathCase;
+}
+
+const fx = JSON.parse(
+  readFileSync(join(__dirname, 'fixtures', 'bcd', 'path.json'), 'utf8'),
+) as Fixture;
+const { n, p } = fx.design;
+const F: DenseMatrix = { rows: n, cols: p, data: Float64Array.from(fx.design.X), order: 'F' };
+const Cdata = new Float64Array(n * p);
+for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) Cdata[i * p + j] = F.data[j * n + i];
+const C: DenseMatrix = { rows: n, cols: p, data: Cdata, order: 'C' };
+const csc = CscMatrix.fromDense(F);
+const y = Float64Array.from(fx.design.y);
+// the fixture's settings: no intercept, sklearn's tol 1e-12 (our gap rule is sklearn's)
+const base = { fitIntercept: false, tol: 1e-12, maxIterations: 1_000_000 };
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+type TapTest = Parameters<Parameters<typeof t.test>[1]>[0];
+
+function agrees(t: TapTest, r: LassoPathResult, c: PathCase, what: string) {
+  t.equal(r.lambdas.length, fx.nLambdas, `${what}: ${fx.nLambdas} λ values`);
+  t.equal(r.coefs.length, fx.nLambdas * p, `${what}: coefs nLambdas × cols`);
+  let rel = 0;
+  for (let k = 0; k < fx.nLambdas; k++)
+    rel = Math.max(rel, Math.abs(r.lambdas[k] - c.lambdas[k]) / c.lambdas[k]);
+  t.ok(rel <= 1e-12, `${what}: λ grid as sklearn's (rel ${rel.toExponential(1)})`);
+  let coef = 0;
+  let obj = 0;
+  for (let k = 0; k < fx.nLambdas; k++) {
+    coef = Math.max(coef, maxDiff(r.coefs.subarray(k * p, (k + 1) * p), c.coefs[k]));
+    obj = Math.max(obj, Math.abs(r.objectives[k] - c.objectives[k]));
+  }
+  t.ok(coef <= 1e-6, `${what}: coefficients within 1e-6 (${coef.toExponential(1)})`);
+  t.ok(obj <= 1e-8, `${what}: objectives within 1e-8 (${obj.toExponential(1)})`);
+  const nnz = Array.from({ length: fx.nLambdas }, (_, k) => {
+    let z = 0;
+    for (let j = 0; j < p; j++) if (Math.abs(r.coefs[k * p + j]) > 1e-10) z++;
+    return z;
+  });
+  t.strictSame(nnz, c.nnz, `${what}: supports as sklearn's`);
+  t.ok(r.converged && r.reason === 'tol', `${what}: converged`);
+  t.equal(r.intercepts.length, fx.nLambdas);
+  t.ok(
+    r.intercepts.every((v) => v === 0),
+    `${what}: no intercept`,
+  );
+  t.ok(
+    r.dualGaps.every((g) => g >= -1e-12 && g <= 1e-9),
+    `${what}: gaps small`,
+  );
+  t.equal(
+    r.iterationsPerLambda.reduce((a, b) => a + b, 0),
+    r.iterations,
+    `${what}: iterations is the sum per λ`,
+  );
+}
+
+t.test('lassoPath and elasticNetPath agree with sklearn (path.json)', async (t) => {
+  const l = lassoPathSync(F, y, { ...base, nLambdas: fx.nLambdas, lambdaMinRatio: fx.eps });
+  agrees(t, l, fx.lasso, 'lasso F');
+  t.ok(Math.abs(l.lambdaMax! - fx.lasso.lambdaMax) <= 1e-12 * fx.lasso.lambdaMax, 'λ_max');
+  agrees(
+    t,
+    lassoPathSync(C, y, { ...base, nLambdas: fx.nLambdas, lambdaMinRatio: fx.eps }),
+    fx.lasso,
+    'lasso C',
+  );
+  agrees(
+    t,
+    lassoPathSync(csc, y, { ...base, lambdas: Float64Array.from(fx.lasso.lambdas) }),
+    fx.lasso,
+    'lasso CSC, given lambdas',
+  );
+  const e = elasticNetPathSync(F, y, {
+    ...base,
+    l1Ratio: fx.enet.l1Ratio,
+    nLambdas: fx.nLambdas,
+    lambdaMinRatio: fx.eps,
+  });
+  agrees(t, e, fx.enet, 'enet F');
+  t.ok(Math.abs(e.lambdaMax! - fx.enet.lambdaMax) <= 1e-12 * fx.enet.lambdaMax, 'enet λ_max');
+  agrees(
+    t,
+    await elasticNetPath(csc, y, { ...base, l1Ratio: 0.5, nLambdas: 20, lambdaMinRatio: 1e-3 }),
+    fx.enet,
+    'enet CSC, Promise form',
+  );
+  // each row is the lasso at that λ
+  const k = 12;
+  const one = lassoSync(F, y, { ...base, lambda: l.lambdas[k] });
+  t.ok(maxDiff(one.coef, l.coefs.subarray(k * p, (k + 1) * p)) <= 1e-8, 'row k = lasso at λ_k');
+});
+
+t.test('defaults, the Promise form, an intercept', async (t) => {
+  const s = lassoPathSync(F, y);
+  t.equal(s.lambdas.length, 100, 'nLambdas 100 by default');
+  t.ok(Math.abs(s.lambdas[99] / s.lambdas[0] - 1e-3) < 1e-12, 'lambdaMinRatio 1e-3 by default');
+  const a = await lassoPath(F, y);
+  t.strictSame(a.coefs, s.coefs, 'Sync = Promise (bit for bit)');
+  t.strictSame(a.objectives, s.objectives);
+  const w = lassoPathSync(F, y, { nLambdas: 5, tol: 1e-10 });
+  const last = lassoSync(F, y, { lambda: w.lambdas[4], tol: 1e-10 });
+  t.ok(Math.abs(w.intercepts[4] - last.intercept) < 1e-6, 'intercept as lasso');
+  t.ok(maxDiff(w.coefs.subarray(4 * p), last.coef) < 1e-6, 'coefficients as lasso');
+  let calls = 0;
+  let ok = true;
+  await lassoPath(F, y, {
+    nLambdas: 30,
+    onProgress: (q) => {
+      calls++;
+      ok = ok && q.total === 30 && q.iteration >= 0 && q.iteration <= 30 && q.value > 0;
+    },
+  });
+  t.ok(calls >= 1 && ok, `progress per λ (${calls} calls, total 30, value λ)`);
+});
+
+t.test('abort rejects with an AbortError carrying the partial path', async (t) => {
+  // far more work than the abort delay: 2000×300, tol 0 (no fit converges but at λ_max)
+  const rows = 2000;
+  const cols = 300;
+  let s = 4242;
+  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const data = new Float64Array(rows * cols).map(rnd);
+  const yy = new Float64Array(rows).map(rnd);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 30);
+  const e = (await lassoPath({ rows, cols, data, order: 'F' }, yy, {
+    nLambdas: 50,
+    tol: 0,
+    maxIterations: 1e9,
+    signal: ac.signal,
+  }).then(
+    () => null,
+    (x: unknown) => x,
+  )) as AbortError<LassoPathResult> | null;
+  t.type(e, AbortError, 'rejects with an AbortError');
+  const r = e?.result;
+  t.equal(r?.reason, 'aborted', 'the partial path, reason aborted');
+  const k = r?.lambdas.length ?? 0;
+  t.ok(k >= 1 && k < 50, `fewer λ values than asked (${k})`);
+  t.equal(r?.coefs.length, k * cols, 'one row per λ fitted');
+  t.equal(r?.objectives.length, k);
+  const tl = lassoPathSync({ rows, cols, data, order: 'F' }, yy, {
+    nLambdas: 50,
+    tol: 0,
+    maxIterations: 1e9,
+    timeLimitMs: 20,
+  });
+  t.equal(tl.reason, 'time-limit', 'timeLimitMs cuts the path short too');
+  t.ok(tl.lambdas.length < 50 && tl.coefs.length === tl.lambdas.length * cols);
+});
+
+t.test('mistakes are named errors', async (t) => {
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      const x = e as { code?: string; argument?: string };
+      return `${x.code}:${x.argument}`;
+    }
+    return 'no error';
+  };
+  const bad = 'ERR_INVALID_ARGUMENT';
+  t.equal(
+    code(() => lassoPathSync(F, y, { nLambdas: 0 })),
+    `${bad}:nLambdas`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { nLambdas: 2.5 })),
+    `${bad}:nLambdas`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { lambdaMinRatio: 0 })),
+    `${bad}:lambdaMinRatio`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { lambdaMinRatio: 1 })),
+    `${bad}:lambdaMinRatio`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { lambdaMinRatio: 2 })),
+    `${bad}:lambdaMinRatio`,
+  );
+  const L = (a: number[]) => ({ lambdas: Float64Array.from(a) });
+  t.equal(
+    code(() => lassoPathSync(F, y, L([0.1, 0.2]))),
+    `${bad}:lambdas`,
+    'increasing',
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, L([0.1, -0.2]))),
+    `${bad}:lambdas`,
+    'negative',
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, L([NaN]))),
+    `${bad}:lambdas`,
+    'NaN',
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, L([]))),
+    `${bad}:lambdas`,
+    'empty',
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { lambdas: [0.1] } as never)),
+    `${bad}:lambdas`,
+  );
+  t.equal(
+    code(() => elasticNetPathSync(F, y, { l1Ratio: 0 })),
+    `${bad}:l1Ratio`,
+    'ridge grid',
+  );
+  t.equal(
+    code(() => elasticNetPathSync(F, y, { l1Ratio: 0, ...L([1, 0.1]) })),
+    'no error',
+    'ridge with given lambdas',
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { lambda: 0.1 } as never)),
+    `${bad}:lambda`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { l1Ratio: 0.5 } as never)),
+    `${bad}:l1Ratio`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { signal: AbortSignal.abort() } as never)),
+    `${bad}:signal`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y.subarray(1))),
+    'ERR_DIMENSION_MISMATCH:y',
+  );
+  t.equal(
+    code(() => lassoPathSync({} as never, y)),
+    `${bad}:X`,
+  );
+  const yn = Float64Array.from(y);
+  yn[3] = NaN;
+  t.equal(
+    code(() => lassoPathSync(F, yn)),
+    `${bad}:y`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { sampleWeight: new Float64Array(3) })),
+    'ERR_DIMENSION_MISMATCH:sampleWeight',
+  );
+  await t.rejects(lassoPath(F, y, { nLambdas: -1 }), { argument: 'nLambdas' }, 'Promise form');
+});
