@@ -22,6 +22,7 @@ const testBins = [
   'emd_tests',
   'newton_tests',
   'lasso_tests',
+  'logistic_tests',
   'group_lasso_tests',
   'path_tests',
   'prox_bcd_tests',

@@ -77,7 +77,8 @@ Data prepare(const Engine& e, const LogisticProblem& pr, bool fit_intercept) {
   bool has_minus = false, has_zero = false;
   for (int64_t i = 0; i < d.n; ++i) {
     const double v = pr.y[i];
-    if (!std::isfinite(v)) fail("ERR_INVALID_ARGUMENT", "y", "non-finite entry at " + std::to_string(i));
+    if (!std::isfinite(v))
+      fail("ERR_INVALID_ARGUMENT", "y", "non-finite entry at " + std::to_string(i));
     if (v == -1.0) has_minus = true;
     else if (v == 0.0) has_zero = true;
     else if (v != 1.0)
@@ -123,8 +124,7 @@ void check_options(const LogisticOptions& o) {
     fail("ERR_INVALID_ARGUMENT", "lambda", "must be finite and ≥ 0");
   if (!(o.tol >= 0) || !std::isfinite(o.tol)) fail("ERR_INVALID_ARGUMENT", "tol", "must be ≥ 0");
   if (o.max_iterations < 0) fail("ERR_INVALID_ARGUMENT", "maxIterations", "must be ≥ 0");
-  if (o.max_epochs_per_step < 1)
-    fail("ERR_INVALID_ARGUMENT", "maxEpochsPerStep", "must be ≥ 1");
+  if (o.max_epochs_per_step < 1) fail("ERR_INVALID_ARGUMENT", "maxEpochsPerStep", "must be ≥ 1");
 }
 
 struct Gap {
@@ -265,7 +265,9 @@ class Solver {
     };
     double kkt0 = fit_ ? std::fabs(G_) : 0.0;
     for (int64_t j : W) kkt0 = std::max(kkt0, viol(w_[j], cj_[j]));
-    const double target = 0.3 * kkt0;
+    if (kkt_first_ < 0) kkt_first_ = kkt0;
+    // Forcing term min(0.3, kkt0/kkt_first): linear far away, superlinear near the solution.
+    const double target = kkt0 * std::min(0.3, kkt_first_ > 0 ? kkt0 / kkt_first_ : 0.3);
     std::fill(u_.begin(), u_.end(), 0.0);
     for (int64_t j : W) dw_[j] = 0.0;
     double off = 0.0, hu = 0.0;
@@ -304,17 +306,27 @@ class Solver {
     double l1_old = 0.0, l1_new = 0.0;
     for (int64_t j : W) l1_old += std::fabs(w_[j]), l1_new += std::fabs(w_[j] + dw_[j]);
     delta_dec += alpha_ * (l1_new - l1_old);
-    if (!(delta_dec < 0)) return Step::NoDescent;
-    for (int64_t i = 0; i < n_; ++i) zt_[i] = u_[i] + off;
     const double P0 = L_ + alpha_ * l1_old;  // the rest of ‖w‖₁ cancels
+    // Near the solution the decrease (second order in the step) drops below the rounding of P
+    // while the gap (first order) is still above tol: a unit step that does not raise P beyond
+    // rounding is taken then (rounding_step_ tells the caller, which watches the gap).
+    const double noise = 64.0 * std::numeric_limits<double>::epsilon() * (L_ + alpha_ * l1_old);
+    const bool tiny = std::fabs(delta_dec) <= noise;
+    rounding_step_ = false;
+    if (!(delta_dec < 0) && !tiny) return Step::NoDescent;
+    for (int64_t i = 0; i < n_; ++i) zt_[i] = u_[i] + off;
     double t = 1.0;
     bool ok = false;
     for (int k = 0; k < 40; ++k, t *= 0.5) {
       double l1 = 0.0;
       for (int64_t j : W) l1 += std::fabs(w_[j] + t * dw_[j]);
       const double Pt = loss(zt_.data(), t) + alpha_ * l1;
-      if (Pt <= P0 + 1e-4 * t * delta_dec) {
+      if (delta_dec < 0 && Pt <= P0 + 1e-4 * t * delta_dec) {
         ok = true;
+        break;
+      }
+      if (tiny) {  // the unit step only
+        ok = rounding_step_ = Pt <= P0 + noise;
         break;
       }
     }
@@ -414,10 +426,14 @@ class Solver {
       std::sort(W.begin(), W.end());
       last_gap = g.gap;
       const double target = std::max(0.3 * g.gap, 0.5 * tol_abs);
+      double prev_ws_gap = kInf;
       while (res.iterations < opt_.max_iterations) {
         const Gap gw = evaluate(&W, true);
+        // A step taken at the rounding floor of P must still lower the gap.
+        const bool no_gain = rounding_step_ && !(gw.gap < 0.5 * prev_ws_gap);
+        prev_ws_gap = gw.gap;
         if (!std::isfinite(gw.gap) || gw.gap <= target) break;
-        const Step s = newton_step(W, res);
+        const Step s = no_gain ? Step::NoDescent : newton_step(W, res);
         if (s == Step::Stopped) break;
         if (s == Step::NoDescent) {
           if (ws_size == p_) stalled_full = true;
@@ -444,6 +460,8 @@ class Solver {
   bool fit_ = false;
   double c_ = 0.0;
   double L_ = 0.0, G_ = 0.0, H_ = 0.0;
+  double kkt_first_ = -1.0;
+  bool rounding_step_ = false;
   StopReason stop_ = StopReason::None;
   std::vector<double> w_, xt_, cj_, aj_, hj_, dw_;
   std::vector<double> z_, sig_, csig_, sg_, sh_, st_, u_, zt_;
