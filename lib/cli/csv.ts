@@ -86,3 +86,33 @@ export function readCsvVector(file: string, argument: string): Float64Array {
     );
   return M.data;
 }
+
+/**
+ * A CSV file whose first row may name the columns (`lasso`): the names (the cells of the first
+ * row that is not blank or a `#` comment, when they are not all numbers; surrounding double quotes
+ * removed) or undefined when there is no header, and the values as readCsv reads them.
+ */
+export function readCsvWithHeader(
+  file: string,
+  argument: string,
+): { names: string[] | undefined; M: Required<DenseMatrix> } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ItersolveError(
+      'ERR_IO',
+      `${argument}: cannot read '${file}': ${e instanceof Error ? e.message : String(e)}`,
+      { argument, cause: e },
+    );
+  }
+  let names: string[] | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const cells = line.split(/\s*[,;]\s*|\s+/);
+    if (!cells.every((c) => NUMBER.test(c))) names = cells.map((c) => c.replace(/^"(.*)"$/, '$1'));
+    break;
+  }
+  return { names, M: parseCsv(text, file, argument) };
+}
