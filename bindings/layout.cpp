@@ -34,6 +34,8 @@ const char* const kMetrics[] = {ITERSOLVE_METRICS(ITERSOLVE_NAME_ITEM)};
 const char* const kPlanKinds[] = {ITERSOLVE_PLAN_KINDS(ITERSOLVE_NAME_ITEM)};
 const char* const kLassoParams[] = {ITERSOLVE_LASSO_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kLassoStats[] = {ITERSOLVE_LASSO_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kLogisticParams[] = {ITERSOLVE_LOGISTIC_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kLogisticStats[] = {ITERSOLVE_LOGISTIC_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kBcdLayouts[] = {ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_NAME_ITEM)};
 const char* const kSelections[] = {ITERSOLVE_SELECTIONS(ITERSOLVE_NAME_ITEM)};
 const char* const kGroupLassoParams[] = {ITERSOLVE_GROUP_LASSO_PARAMS(ITERSOLVE_NAME_ITEM)};
@@ -107,6 +109,7 @@ Napi::Object make_layout(Napi::Env env) {
   la.Set("layouts", names(env, kBcdLayouts));
   la.Set("selections", names(env, kSelections));
   o.Set("lasso", la);
+  o.Set("logisticL1", slots(env, kLogisticParams, kLogisticStats));
   Napi::Object gl = slots(env, kGroupLassoParams, kGroupLassoStats);
   gl.Set("groupKinds", names(env, kGroupKinds));
   o.Set("groupLasso", gl);

@@ -64,6 +64,13 @@ namespace layout {
   X(screened) X(elapsedMs)
 #define ITERSOLVE_BCD_LAYOUTS(X) X(colMajor) X(rowMajor) X(csc)
 #define ITERSOLVE_SELECTIONS(X) X(cyclic) X(random)
+// l1-logistic regression (native/bcd/logistic.hpp, bindings/logistic.cpp): `layout` as lasso's.
+#define ITERSOLVE_LOGISTIC_PARAMS(X)                                                           \
+  X(rows) X(cols) X(layout) X(lambda) X(tol) X(maxIterations) X(fitIntercept) X(warmStart)     \
+  X(history) X(timeLimitMs)
+#define ITERSOLVE_LOGISTIC_STATS(X)                                                            \
+  X(reason) X(iterations) X(intercept) X(objective) X(dualGap) X(tolGap) X(lambdaMax) X(epochs) \
+  X(outerIterations) X(elapsedMs)
 // Group Lasso (native/bcd/group_lasso.hpp, bindings/group_lasso.cpp): `layout` as lasso's,
 // `groupsKind` the index in ITERSOLVE_GROUP_KINDS, `groupsLength` the groups array's entries;
 // the stat `groups` is the number of groups G.
@@ -163,6 +170,12 @@ enum : int { ITERSOLVE_LASSO_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
 }
 namespace lasso_stats {
 enum : int { ITERSOLVE_LASSO_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace logistic {
+enum : int { ITERSOLVE_LOGISTIC_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace logistic_stats {
+enum : int { ITERSOLVE_LOGISTIC_STATS(ITERSOLVE_ENUM_ITEM) kStats };
 }
 namespace bcd_layout {
 enum : int { ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_ENUM_ITEM) kCount };

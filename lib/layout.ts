@@ -235,6 +235,32 @@ export const LASSO_STATS = [
   'screened',
   'elapsedMs',
 ] as const;
+/** @internal */
+export const LOGISTIC_PARAMS = [
+  'rows',
+  'cols',
+  'layout',
+  'lambda',
+  'tol',
+  'maxIterations',
+  'fitIntercept',
+  'warmStart',
+  'history',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const LOGISTIC_STATS = [
+  'reason',
+  'iterations',
+  'intercept',
+  'objective',
+  'dualGap',
+  'tolGap',
+  'lambdaMax',
+  'epochs',
+  'outerIterations',
+  'elapsedMs',
+] as const;
 /**
  * Design layouts of the lasso io's `layout` slot (bcd::Layout).
  * @internal
@@ -398,6 +424,8 @@ export const COST_MATRIX = slots(COST_MATRIX_PARAMS, [] as const);
 /** @internal */
 export const LASSO = slots(LASSO_PARAMS, LASSO_STATS);
 /** @internal */
+export const LOGISTIC = slots(LOGISTIC_PARAMS, LOGISTIC_STATS);
+/** @internal */
 export const GROUP_LASSO = slots(GROUP_LASSO_PARAMS, GROUP_LASSO_STATS);
 /** @internal */
 export const LASSO_PATH = slots(PATH_PARAMS, PATH_STATS);
@@ -459,6 +487,7 @@ export const LAYOUT = {
   emd: { params: EMD_PARAMS, stats: OT_STATS },
   costMatrix: { params: COST_MATRIX_PARAMS, metrics: METRICS },
   lasso: { params: LASSO_PARAMS, stats: LASSO_STATS, layouts: BCD_LAYOUTS, selections: SELECTIONS },
+  logisticL1: { params: LOGISTIC_PARAMS, stats: LOGISTIC_STATS },
   groupLasso: { params: GROUP_LASSO_PARAMS, stats: GROUP_LASSO_STATS, groupKinds: GROUP_KINDS },
   lassoPath: { params: PATH_PARAMS, stats: PATH_STATS },
   proxBcd: {

@@ -27,6 +27,7 @@ type NativeLayout = {
   emd: { params: string[]; stats: string[] };
   costMatrix: { params: string[]; metrics: string[] };
   lasso: { params: string[]; stats: string[]; layouts: string[]; selections: string[] };
+  logisticL1: { params: string[]; stats: string[] };
   groupLasso: { params: string[]; stats: string[]; groupKinds: string[] };
   lassoPath: { params: string[]; stats: string[] };
   proxBcd: {
@@ -64,6 +65,7 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
     'sinkhornNewton',
     'emd',
     'lasso',
+    'logisticL1',
     'groupLasso',
     'lassoPath',
     'proxBcd',
@@ -127,6 +129,7 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
     L.EMD,
     L.COST_MATRIX,
     L.LASSO,
+    L.LOGISTIC,
     L.GROUP_LASSO,
     L.LASSO_PATH,
     L.PROX_BCD,
