@@ -118,6 +118,8 @@ export type {
 export { lasso, lassoSync, elasticNet, elasticNetSync, lambdaMax } from './bcd';
 export type { LassoOptions, ElasticNetOptions, LassoResult, LambdaMaxOptions } from './bcd';
 export type { Design } from './design';
+export { groupLasso, groupLassoSync } from './group-lasso';
+export type { GroupLassoOptions, GroupLassoResult, GroupSpec, IntegerList } from './group-lasso';
 export { lassoPath, lassoPathSync, elasticNetPath, elasticNetPathSync } from './path';
 export type { LassoPathOptions, ElasticNetPathOptions, LassoPathResult } from './path';
 export type { DenseMatrix } from './dense';

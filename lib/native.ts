@@ -394,6 +394,33 @@ export interface NativeBinding {
     penaltyFactor: Float64Array | null,
     io: Float64Array,
   ): number;
+  // Group Lasso (bindings/group_lasso.cpp): X0..X2 as lasso's; groups offsets or labels by io's
+  // groupsKind; coef written in place; io's GROUP_LASSO stats written at the end.
+  groupLasso(
+    X0: Float64Array | Int32Array,
+    X1: Int32Array | null,
+    X2: Float64Array | null,
+    y: Float64Array,
+    sampleWeight: Float64Array | null,
+    groups: Int32Array,
+    groupWeights: Float64Array | null,
+    coef: Float64Array,
+    io: Float64Array,
+  ): { activeGroups: Int32Array; history?: Float64Array };
+  groupLassoAsync(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      groups: Int32Array,
+      groupWeights: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<{ activeGroups: Int32Array; history?: Float64Array }>;
   // bindings/bcd_path.cpp: per-λ figures (count entries); reasons as REASONS indices.
   lassoPath(
     X0: Float64Array | Int32Array,

@@ -39,6 +39,7 @@ export type Operation =
   | 'powerIteration'
   | 'preconditioner'
   | PathOperation
+  | 'groupLasso'
   | BcdOperation;
 
 /** Coordinate-descent regressions (lib/bcd.ts). */
@@ -73,6 +74,7 @@ export const OPERATION_NAMES: {
   costMatrix: { sync: 'costMatrix' },
   lasso: { sync: 'lassoSync', async: 'lasso' },
   elasticNet: { sync: 'elasticNetSync', async: 'elasticNet' },
+  groupLasso: { sync: 'groupLassoSync', async: 'groupLasso' },
   lassoPath: { sync: 'lassoPathSync', async: 'lassoPath' },
   elasticNetPath: { sync: 'elasticNetPathSync', async: 'elasticNetPath' },
 };
@@ -96,6 +98,7 @@ type Computed<T> = T | ((c: OptionContext) => T);
  * - vector: a Float64Array (the facade checks its length)
  * - object: a plain object (its contents checked by the facade, e.g. warmStart { f, g })
  * - preconditioner: a PreconditionerSpec (resolved by the facade, which knows n)
+ * - spec: a value of several shapes, checked by the facade (proxBcd's smooth, prox, blocks)
  * - signal: an AbortSignal; function: a function
  */
 export type OptionKind =
@@ -106,6 +109,7 @@ export type OptionKind =
   | 'vector'
   | 'object'
   | 'preconditioner'
+  | 'spec'
   | 'signal'
   | 'function';
 
@@ -181,6 +185,8 @@ const NEWTON: readonly Operation[] = ['sinkhornNewton', 'wasserstein'];
 const BCD: readonly Operation[] = ['lasso', 'elasticNet'];
 /** Regularisation paths (lib/path.ts): the lasso options but lambda, coef0 and history. */
 const PATH: readonly Operation[] = ['lassoPath', 'elasticNetPath'];
+/** Group Lasso (lib/group-lasso.ts). */
+const GROUP: readonly Operation[] = ['groupLasso'];
 /** wasserstein passes an option on as given: the method it runs applies its own default. */
 const PASSED_ON: OptionVariant = { default: undefined, defaultText: undefined };
 
@@ -326,7 +332,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'lambda',
     kind: 'number',
     min: 0,
-    ops: BCD,
+    ops: [...BCD, ...GROUP],
     doc: "Penalty strength λ ≥ 0 (scikit-learn's alpha); required.",
     flag: '--lambda',
   },
@@ -344,14 +350,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'fitIntercept',
     kind: 'boolean',
     default: true,
-    ops: [...BCD, ...PATH],
+    ops: [...BCD, ...GROUP, ...PATH],
     doc: 'Fit an unpenalised intercept (X and y centred implicitly).',
     flag: null,
   },
   {
     key: 'sampleWeight',
     kind: 'vector',
-    ops: [...BCD, ...PATH],
+    ops: [...BCD, ...GROUP, ...PATH],
     doc: 'Per-sample weights ≥ 0 (length rows; row multiplicities). Default: all 1.',
     flag: null,
   },
@@ -382,8 +388,22 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'coef0',
     kind: 'vector',
-    ops: BCD,
+    ops: [...BCD, ...GROUP],
     doc: 'Warm start: the initial coefficients (length cols; not modified). Default: zeros.',
+    flag: null,
+  },
+  {
+    key: 'groups',
+    kind: 'spec',
+    ops: GROUP,
+    doc: 'The groups (required): offsets { offsets } (0 … cols, increasing), labels { labels } (one integer per feature), or a bare list (labels when it has cols entries).',
+    flag: null,
+  },
+  {
+    key: 'groupWeights',
+    kind: 'vector',
+    ops: GROUP,
+    doc: 'ω_g ≥ 0 per group (0: unpenalised). Default: √|g|.',
     flag: null,
   },
   {
@@ -477,13 +497,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     default: 1e-9,
     min: 0,
-    ops: [...ENTROPIC, ...BCD, ...PATH],
+    ops: [...ENTROPIC, ...BCD, ...GROUP, ...PATH],
     doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
     flag: '--tol',
     per: {
       sinkhornNewton: { default: 1e-12 },
       wasserstein: PASSED_ON,
       lasso: { default: 1e-4, doc: 'Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).' },
+      groupLasso: {
+        default: 1e-4,
+        doc: 'Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).',
+      },
       elasticNet: {
         default: 1e-4,
         doc: 'Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).',
@@ -616,7 +640,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     defaultText: '10·n',
     min: 0,
     max: MAX_INT,
-    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornBatch', 'emd', 'wasserstein', ...BCD, ...PATH],
+    ops: [
+      ...ITERATIVE,
+      'sinkhorn',
+      'sinkhornBatch',
+      'emd',
+      'wasserstein',
+      ...BCD,
+      ...GROUP,
+      ...PATH,
+    ],
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
     per: {
@@ -650,6 +683,11 @@ export const OPTIONS: readonly OptionSpec[] = [
       },
       wasserstein: { ...PASSED_ON, doc: 'Iteration limit of the method run (emd: pivots).' },
       lasso: { default: 1000, defaultText: undefined, doc: 'Epoch limit (reason max-iterations).' },
+      groupLasso: {
+        default: 1000,
+        defaultText: undefined,
+        doc: 'Epoch limit (reason max-iterations).',
+      },
       elasticNet: {
         default: 1000,
         defaultText: undefined,
@@ -725,7 +763,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'history',
     kind: 'boolean',
     default: false,
-    ops: [...ITERATIVE, ...ENTROPIC, ...BCD],
+    ops: [...ITERATIVE, ...ENTROPIC, ...BCD, ...GROUP],
     doc: 'Record the residual norm per iteration (history[0] is the initial one).',
     flag: null,
     per: {
@@ -733,6 +771,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       sinkhorn: { doc: 'Record the marginal error at every check (every checkEvery iterations).' },
       sinkhornBatch: { doc: 'Record every pair’s marginal error at every check.' },
       lasso: { doc: 'Record the duality gap after each outer iteration.' },
+      groupLasso: { doc: 'Record the duality gap after each outer iteration.' },
       elasticNet: { doc: 'Record the duality gap after each outer iteration.' },
       sinkhornNewton: {
         doc: 'Record the marginal error after each warm-up check and Newton step.',
@@ -758,14 +797,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     min: 0,
     exclusive: true,
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...PATH],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
   },
   {
     key: 'signal',
     kind: 'signal',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...PATH],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
@@ -773,7 +812,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'onProgress',
     kind: 'function',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...PATH],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
     flag: null,
@@ -917,6 +956,9 @@ export interface ResolvedOptions {
   positive: boolean;
   selection: 'cyclic' | 'random';
   coef0?: Float64Array;
+  // group Lasso (lib/group-lasso.ts)
+  groups?: unknown;
+  groupWeights?: Float64Array;
   // regularisation paths (lib/path.ts)
   nLambdas: number;
   lambdaMinRatio: number;
@@ -1012,6 +1054,8 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
       return value;
     case 'preconditioner':
       return value; // resolved by the facade (resolvePreconditioner), which knows n
+    case 'spec':
+      return value; // checked by the facade
   }
 }
 

@@ -1,0 +1,249 @@
+/**
+ * Group Lasso by block coordinate descent (native/bcd/group_lasso.hpp). The objective minimised is
+ *
+ *     P(w, c) = (1/(2n)) ‖y − Xw − c‖² + λ Σ_g ω_g ‖w_g‖₂
+ *
+ * (with sample weights s the squared norm is Σ s_i (…)² and n is Σ s_i; c the intercept, 0 without
+ * fitIntercept; ω_g the group weights, √|g| by default, 0 leaving a group unpenalised). The run
+ * stops (reason 'tol') when the duality gap, at the residual rescaled into the dual feasible set,
+ * is ≤ tol·‖y − ȳ‖²/n (ȳ the (weighted) mean of y, 0 without intercept) — the rule of lasso (lib/bcd.ts)
+ * and scikit-learn. Each block step is w_g ← max(0, 1 − λnω_g/(L_g‖z‖))·z with z = w_g + X_gᵀr/L_g
+ * and L_g the largest eigenvalue of X_gᵀX_g (centred, weighted), inside working sets of groups
+ * with Gap Safe screening and Anderson extrapolation. λ ≥ λ_max = max_g ‖X_gᵀ(y − ȳ)‖/(n ω_g)
+ * gives exactly w = 0. X: a DenseMatrix ('F' fast, 'C' read in place), a CscMatrix or a CsrMatrix.
+ */
+import { AsyncOptions, runJob } from './async';
+import type { LassoResult } from './bcd';
+import { Design, designArgs } from './design';
+import { fromNative } from './errors';
+import { GROUP_KINDS, GROUP_LASSO, REASONS } from './layout';
+import { native } from './native';
+import { checkOptions } from './options';
+import * as v from './validate';
+
+export type { Design } from './design';
+
+/** Integers as an Int32Array or a plain array. */
+export type IntegerList = Int32Array | readonly number[];
+
+/**
+ * The groups of features:
+ * - `{ offsets }`: G + 1 increasing integers from 0 to cols; group g is the features
+ *   offsets[g] .. offsets[g+1] − 1 (contiguous groups);
+ * - `{ labels }`: one integer per feature (cols of them, any values); features with equal labels form a
+ *   group, groups need not be contiguous, and group g is the one with the g-th smallest label (the
+ *   order of groupWeights and activeGroups);
+ * - a bare list: labels when it has cols entries, offsets otherwise (a list of cols entries that
+ *   also reads as offsets is ambiguous and rejected: say which with `{ offsets }` / `{ labels }`).
+ */
+export type GroupSpec = IntegerList | { offsets: IntegerList } | { labels: IntegerList };
+
+/** Options of {@link groupLassoSync}. */
+export interface GroupLassoOptions {
+  /** Penalty strength λ ≥ 0. Required. */
+  lambda: number;
+  /** The groups (offsets or labels). Required. */
+  groups: GroupSpec;
+  /** ω_g ≥ 0, one per group (0 leaves a group unpenalised). Default √|g|. */
+  groupWeights?: Float64Array;
+  /** Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason 'tol'). Default 1e-4. */
+  tol?: number;
+  /** Epoch limit (one epoch: a pass over the working set's groups; reason 'max-iterations'). Default 1000. */
+  maxIterations?: number;
+  /** Fit an unpenalised intercept (X and y centred implicitly, never copied). Default true. */
+  fitIntercept?: boolean;
+  /** Per-sample weights ≥ 0 (length rows; they act as row multiplicities). Default: all 1. */
+  sampleWeight?: Float64Array;
+  /** Warm start: the initial coefficients (length cols; not modified). Default zeros. */
+  coef0?: Float64Array;
+  /** Record the duality gap after each outer iteration. */
+  history?: boolean;
+  /** Stop after this many milliseconds (reason 'time-limit'). */
+  timeLimitMs?: number;
+}
+
+/** What a group Lasso fit returns: lasso's result and the groups with w_g ≠ 0. */
+export type GroupLassoResult = LassoResult & {
+  /** Indices of the groups with w_g ≠ 0, increasing (group order as in {@link GroupSpec}). */
+  activeGroups: Int32Array;
+};
+
+const P = GROUP_LASSO.p;
+const S = GROUP_LASSO.s;
+const STATS = GROUP_LASSO.params.length;
+const IO_LENGTH = STATS + GROUP_LASSO.stats.length;
+const KIND = { offsets: GROUP_KINDS.indexOf('offsets'), labels: GROUP_KINDS.indexOf('labels') };
+
+type NativeArgs = [
+  Float64Array | Int32Array,
+  Int32Array | null,
+  Float64Array | null,
+  Float64Array,
+  Float64Array | null,
+  Int32Array,
+  Float64Array | null,
+  Float64Array,
+  Float64Array,
+];
+
+function integers(list: unknown, what: string): Int32Array {
+  if (list instanceof Int32Array) return v.i32('groups', list);
+  if (!Array.isArray(list)) throw v.invalid('groups', `${what} (an Int32Array or number[])`, list);
+  const out = new Int32Array(list.length);
+  list.forEach((x: unknown, i) => {
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < -(2 ** 31) || x >= 2 ** 31)
+      throw v.invalid('groups', `32-bit integers (entry ${i})`, x);
+    out[i] = x;
+  });
+  return out;
+}
+
+function validOffsets(a: Int32Array, p: number): boolean {
+  if (a.length < 1 || a[0] !== 0 || a[a.length - 1] !== p) return false;
+  for (let k = 1; k < a.length; k++) if (!(a[k] > a[k - 1])) return false;
+  return true;
+}
+
+function checkOffsets(a: Int32Array, p: number): void {
+  if (a.length < 1) throw v.invalid('groups', 'offsets starting at 0', a);
+  if (a[0] !== 0) throw v.invalid('groups', 'offsets starting at 0', a[0]);
+  for (let k = 1; k < a.length; k++) {
+    if (a[k] === a[k - 1]) throw v.invalid('groups', `no empty group (group ${k - 1})`, a);
+    if (a[k] < a[k - 1])
+      throw v.invalid('groups', `increasing offsets (offsets[${k}] = ${a[k]} < ${a[k - 1]})`, a);
+  }
+  if (a[a.length - 1] !== p)
+    throw v.mismatch('groups', `offsets ending at ${p} (the columns of X)`, `${a[a.length - 1]}`);
+}
+
+/** The groups as the native call takes them: the array, its kind and G. */
+function resolveGroups(spec: unknown, p: number): { kind: number; a: Int32Array; G: number } {
+  let kind: 'offsets' | 'labels';
+  let a: Int32Array;
+  if (spec instanceof Int32Array || Array.isArray(spec)) {
+    a = integers(spec, 'offsets or labels');
+    if (a.length !== p) kind = 'offsets';
+    else if (p >= 2 && validOffsets(a, p))
+      throw v.invalid(
+        'groups',
+        `{ offsets } or { labels } (a list of ${p} entries reads both ways)`,
+        spec,
+      );
+    else kind = 'labels';
+  } else if (typeof spec === 'object' && spec !== null && 'offsets' in spec) {
+    kind = 'offsets';
+    a = integers((spec as { offsets: unknown }).offsets, 'offsets');
+  } else if (typeof spec === 'object' && spec !== null && 'labels' in spec) {
+    kind = 'labels';
+    a = integers((spec as { labels: unknown }).labels, 'labels');
+  } else {
+    throw v.invalid(
+      'groups',
+      'offsets or labels (Int32Array, number[], { offsets } or { labels })',
+      spec,
+    );
+  }
+  if (kind === 'offsets') {
+    checkOffsets(a, p);
+    return { kind: KIND.offsets, a, G: a.length - 1 };
+  }
+  if (a.length !== p) throw v.mismatch('groups', `${p} labels (the columns of X)`, `${a.length}`);
+  return { kind: KIND.labels, a, G: new Set(a).size };
+}
+
+function prepare(X: unknown, y: unknown, options: unknown, io: Float64Array, sync: boolean) {
+  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
+  const yy = v.f64('y', y, rows);
+  const o = checkOptions('groupLasso', options, sync, cols, rows);
+  if (o.lambda === undefined) throw v.invalid('lambda', 'a number >= 0', undefined);
+  if (o.groups === undefined) throw v.invalid('groups', 'offsets or labels', undefined);
+  const g = resolveGroups(o.groups, cols);
+  let gw: Float64Array | null = null;
+  if (o.groupWeights !== undefined) {
+    gw = v.f64('groupWeights', o.groupWeights, g.G);
+    gw.forEach((x, i) => {
+      if (!(x >= 0) || !Number.isFinite(x))
+        throw v.invalid('groupWeights', `finite numbers >= 0 (entry ${i})`, x);
+    });
+  }
+  const coef = new Float64Array(cols);
+  if (o.coef0 !== undefined) coef.set(v.f64('coef0', o.coef0, cols));
+  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
+  io[P.rows] = rows;
+  io[P.cols] = cols;
+  io[P.layout] = layout;
+  io[P.groupsKind] = g.kind;
+  io[P.groupsLength] = g.a.length;
+  io[P.lambda] = o.lambda;
+  io[P.tol] = o.tol;
+  io[P.maxIterations] = o.maxIterations;
+  io[P.fitIntercept] = o.fitIntercept ? 1 : 0;
+  io[P.warmStart] = o.coef0 === undefined ? 0 : 1;
+  io[P.history] = o.history ? 1 : 0;
+  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  const args: NativeArgs = [X0, X1, X2, yy, sw, g.a, gw, coef, io];
+  return { args, coef, o };
+}
+
+type NativeOut = { activeGroups: Int32Array; history?: Float64Array };
+
+function result(coef: Float64Array, io: Float64Array, out: NativeOut): GroupLassoResult {
+  const reason = REASONS[io[STATS + S.reason]];
+  const r = {
+    coef,
+    intercept: io[STATS + S.intercept],
+    objective: io[STATS + S.objective],
+    dualGap: io[STATS + S.dualGap],
+    iterations: io[STATS + S.iterations],
+    converged: reason === 'tol',
+    reason,
+    elapsedMs: io[STATS + S.elapsedMs],
+    activeGroups: out.activeGroups,
+  };
+  return (out.history === undefined ? r : { ...r, history: out.history }) as GroupLassoResult;
+}
+
+/**
+ * Group Lasso: minimises (1/(2n))‖y − Xw − c‖² + λ Σ_g ω_g‖w_g‖₂ by block coordinate descent
+ * (block soft-thresholding); stops when the duality gap ≤ tol·‖y − ȳ‖²/n. Runs on the calling
+ * thread.
+ */
+export function groupLassoSync(
+  X: Design,
+  y: Float64Array,
+  options: GroupLassoOptions,
+): GroupLassoResult {
+  const io = new Float64Array(IO_LENGTH);
+  const p = prepare(X, y, options, io, true);
+  let out: NativeOut;
+  try {
+    out = native().groupLasso(...p.args);
+  } catch (e) {
+    throw fromNative(e);
+  }
+  return result(p.coef, io, out);
+}
+
+/**
+ * Promise form of {@link groupLassoSync}: runs off the event loop; takes signal (an AbortError
+ * with the partial result), timeLimitMs and onProgress (the duality gap, once per outer
+ * iteration at most 20 times a second).
+ */
+export function groupLasso(
+  X: Design,
+  y: Float64Array,
+  options: GroupLassoOptions & AsyncOptions,
+): Promise<GroupLassoResult> {
+  const io = new Float64Array(IO_LENGTH);
+  let p: ReturnType<typeof prepare>;
+  try {
+    p = prepare(X, y, options, io, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().groupLassoAsync(...p.args, opts),
+    (out) => result(p.coef, io, out),
+  );
+}
