@@ -509,3 +509,176 @@ export function convergencePlotSvg(series: PlotSeries[], options?: ConvergencePl
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
+
+export interface CoefficientPathOptions {
+  title?: string;
+  /** Pixels (default 720, at least 240). */
+  width?: number;
+  /** Pixels (default 440, at least 180). */
+  height?: number;
+  /** Feature names for the line labels (default x0, x1, …). */
+  names?: string[];
+  /** Label at most this many lines: those ending farthest from zero (default 12). */
+  maxLabels?: number;
+}
+
+/**
+ * A regularisation path (lassoPath's `lambdas` and row-major `coefs`, one row of `cols`
+ * coefficients per λ) as a standalone SVG: one line per feature, its coefficient against λ on a
+ * log₁₀ axis running from the largest λ on the left to the smallest on the right (as glmnet's and
+ * scikit-learn's path plots), a zero line, decade ticks on x and round ticks on y. Features that
+ * stay zero along the whole path are not drawn; the lines ending farthest from zero are labelled
+ * with their names at the right edge. λ values that are not positive and finite are skipped.
+ */
+export function coefficientPathSvg(
+  lambdas: Float64Array | number[],
+  coefs: Float64Array,
+  cols: number,
+  options?: CoefficientPathOptions,
+): string {
+  const o = v.options<CoefficientPathOptions>('options', options);
+  const W = dimension('width', o.width, 720, 240);
+  const H = dimension('height', o.height, 440, 180);
+  const title = o.title === undefined ? undefined : v.str('title', o.title);
+  const K = lambdas.length;
+  v.int('cols', cols, 0);
+  if (!(coefs instanceof Float64Array) || coefs.length !== K * cols)
+    throw v.invalid('coefs', `a Float64Array of lambdas.length × cols = ${K * cols} values`, coefs);
+  const names =
+    o.names === undefined ? Array.from({ length: cols }, (_, j) => `x${j}`) : o.names.map(String);
+  if (names.length !== cols) throw v.invalid('names', `${cols} names`, o.names);
+  const maxLabels = o.maxLabels === undefined ? 12 : v.int('maxLabels', o.maxLabels, 0);
+
+  const ks: number[] = []; // rows with a drawable λ
+  for (let k = 0; k < K; k++) if (valid(lambdas[k])) ks.push(k);
+  const drawn: number[] = [];
+  let yLo = 0;
+  let yHi = 0;
+  for (let j = 0; j < cols; j++) {
+    let nz = false;
+    for (const k of ks) {
+      const c = coefs[k * cols + j];
+      if (!Number.isFinite(c)) continue;
+      if (c !== 0) nz = true;
+      yLo = Math.min(yLo, c);
+      yHi = Math.max(yHi, c);
+    }
+    if (nz) drawn.push(j);
+  }
+  if (yLo === yHi) {
+    yLo = -1;
+    yHi = 1;
+  }
+  let lHi = -Infinity;
+  let lLo = Infinity;
+  for (const k of ks) {
+    lHi = Math.max(lHi, Math.log10(lambdas[k]));
+    lLo = Math.min(lLo, Math.log10(lambdas[k]));
+  }
+  if (!(lLo <= lHi)) {
+    lLo = -1;
+    lHi = 1;
+  }
+  let kHi = Math.ceil(lHi);
+  let kLo = Math.floor(lLo);
+  if (kHi === kLo) {
+    kHi += 1;
+    kLo -= 1;
+  }
+  // the lines labelled: the largest |coefficient| at the last drawable λ
+  const lastK = ks.length > 0 ? ks[ks.length - 1] : -1;
+  const end = (j: number) => (lastK >= 0 ? coefs[lastK * cols + j] : 0);
+  const labelled = drawn
+    .filter((j) => Number.isFinite(end(j)) && end(j) !== 0)
+    .sort((a, b) => Math.abs(end(b)) - Math.abs(end(a)))
+    .slice(0, maxLabels);
+  const labelW =
+    labelled.length > 0 ? 10 + Math.max(...labelled.map((j) => names[j].length)) * 7 : 0;
+
+  const left = 72;
+  const top = title ? 40 : 16;
+  const right = W - 16 - Math.min(labelW, W / 3);
+  const bottom = H - 48;
+  const pw = right - left;
+  const ph = bottom - top;
+  const yStep = niceStep(yHi - yLo, Math.max(2, Math.floor(ph / 40)), 0);
+  const y0 = Math.floor(yLo / yStep) * yStep;
+  const y1 = Math.ceil(yHi / yStep) * yStep;
+  const X = (lam: number): number => left + ((kHi - Math.log10(lam)) / (kHi - kLo)) * pw;
+  const Y = (c: number): number => bottom - ((c - y0) / (y1 - y0)) * ph;
+
+  const out: string[] = [];
+  out.push('<?xml version="1.0" encoding="UTF-8"?>');
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
+  out.push(`<title>${escapeXml(title ?? 'coefficient path')}</title>`);
+  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  if (title)
+    out.push(
+      `<text x="${px(W / 2)}" y="24" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+    );
+  const tick = (c: number): string =>
+    Math.abs(c) < yStep * 1e-9 ? '0' : `${c < 0 ? '-' : ''}${shortNumber(Math.abs(c))}`;
+  const grid: string[] = [];
+  const labels: string[] = [];
+  const kStep = niceStep(kHi - kLo, Math.max(2, Math.floor(pw / 70)), 1);
+  for (let k = Math.ceil(kLo / kStep) * kStep; k <= kHi; k += kStep) {
+    const x = px(X(10 ** k));
+    grid.push(`M${x} ${top}V${bottom}`);
+    labels.push(`<text x="${x}" y="${bottom + 16}" text-anchor="middle">${decadeLabel(k)}</text>`);
+  }
+  for (let i = 0; y0 + i * yStep <= y1 + yStep * 1e-9; i++) {
+    const c = y0 + i * yStep;
+    const y = px(Y(c));
+    grid.push(`M${left} ${y}H${right}`);
+    labels.push(`<text x="${left - 6}" y="${y}" dy="0.32em" text-anchor="end">${tick(c)}</text>`);
+  }
+  out.push(`<path d="${grid.join('')}" stroke="#dddddd" stroke-width="1" fill="none"/>`);
+  out.push(
+    `<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#444444"/>`,
+  );
+  out.push(`<path d="M${left} ${px(Y(0))}H${right}" stroke="#888888" stroke-width="1"/>`);
+  out.push(`<g fill="#333333">${labels.join('')}</g>`);
+  out.push(
+    `<text x="${px(left + pw / 2)}" y="${bottom + 36}" text-anchor="middle">λ (log scale, decreasing)</text>`,
+  );
+  out.push(
+    `<text transform="translate(16 ${px(top + ph / 2)}) rotate(-90)" text-anchor="middle">coefficient</text>`,
+  );
+
+  const color = (j: number) => COLORS[j % COLORS.length];
+  const dash = (j: number) => DASHES[Math.floor(j / COLORS.length) % DASHES.length];
+  out.push('<g fill="none" stroke-width="1.5" stroke-linejoin="round">');
+  for (const j of drawn) {
+    const pts: string[] = [];
+    for (const k of ks) {
+      const c = coefs[k * cols + j];
+      if (Number.isFinite(c)) pts.push(`${pts.length ? 'L' : 'M'}${px(X(lambdas[k]))} ${px(Y(c))}`);
+    }
+    const d = dash(j);
+    out.push(
+      `<path d="${pts.join('')}" stroke="${color(j)}"${d ? ` stroke-dasharray="${d}"` : ''}><title>${escapeXml(names[j])}</title></path>`,
+    );
+  }
+  out.push('</g>');
+  // labels at the right edge, pushed apart to at least 13 px
+  const placed = labelled.map((j) => ({ j, y: Y(end(j)) })).sort((a, b) => a.y - b.y);
+  for (let i = 1; i < placed.length; i++) placed[i].y = Math.max(placed[i].y, placed[i - 1].y + 13);
+  const over = placed.length > 0 ? placed[placed.length - 1].y - (bottom + 10) : 0;
+  if (over > 0) for (const q of placed) q.y -= over;
+  out.push(
+    `<g class="labels">${placed
+      .map(
+        (q) =>
+          `<text x="${px(right + 6)}" y="${px(q.y)}" dy="0.32em" fill="${color(q.j)}">${escapeXml(names[q.j])}</text>`,
+      )
+      .join('')}</g>`,
+  );
+  if (drawn.length === 0)
+    out.push(
+      `<text x="${px(left + pw / 2)}" y="${px(top + ph / 2)}" text-anchor="middle" fill="#888888">every coefficient is zero along the path</text>`,
+    );
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `itersolve` command: `info`, `spmv A.mtx`, `solve A.mtx [b.mtx]`, `ot a.csv b.csv C.csv`, `demo` and `relax-demo`,
+ * The `itersolve` command: `info`, `spmv A.mtx`, `solve A.mtx [b.mtx]`, `ot a.csv b.csv C.csv`,
+ * `lasso data.csv --target y`, `demo` and `relax-demo`,
  * one file per command beside this one; args.ts parses, format.ts formats, common.ts holds what
  * several commands share. main() takes the arguments (without `node` and the script) and the
  * streams to write to, and resolves to the exit code, so tests run it in-process.
@@ -19,6 +20,7 @@ import { cgIterationBytes, cmdDemo, DEMO_USAGE } from './demo';
 import * as fmt from './format';
 import { writeJson } from './format';
 import { cmdInfo, INFO_USAGE } from './info';
+import { cmdLasso, LASSO_USAGE } from './lasso';
 import { cmdOt, OT_USAGE } from './ot';
 import { cmdRelaxDemo, RELAX_DEMO_USAGE } from './relax-demo';
 import { solveFlagsUsage, SOLVE_USAGE, cmdSolve } from './solve';
@@ -45,6 +47,7 @@ ${INFO_USAGE}
 ${SPMV_USAGE}
 ${SOLVE_USAGE}
 ${OT_USAGE}
+${LASSO_USAGE}
 ${DEMO_USAGE}
 ${RELAX_DEMO_USAGE}
   help                       this text
@@ -147,6 +150,8 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
         return await cmdSolve(rest, full);
       case 'ot':
         return await cmdOt(rest, full);
+      case 'lasso':
+        return await cmdLasso(rest, full);
       case 'demo':
         return await cmdDemo(rest, full);
       case 'relax-demo':
