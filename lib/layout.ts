@@ -269,6 +269,28 @@ export const BCD_LAYOUTS = ['colMajor', 'rowMajor', 'csc'] as const;
 /** Coordinate selection rules, by the index of the lasso io's `selection` slot. */
 export const SELECTIONS = ['cyclic', 'random'] as const;
 /** @internal */
+export const MLP_PARAMS = [
+  'rows',
+  'cols',
+  'outputs',
+  'xLayout',
+  'yLayout',
+  'layers',
+  'gamma',
+  'rho',
+  'alpha',
+  'epochs',
+  'init',
+  'seed',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const MLP_STATS = ['reason', 'epochs', 'elapsedMs'] as const;
+/** @internal */
+export const MLP_PREDICT_PARAMS = ['rows', 'cols', 'layout', 'layers'] as const;
+/** Initialisations of trainMlpBcd, by the index of its io's `init` slot (bcd::MlpInit). */
+export const MLP_INITS = ['paper', 'he'] as const;
+/** @internal */
 export const GROUP_LASSO_PARAMS = [
   'rows',
   'cols',
@@ -424,6 +446,10 @@ export const COST_MATRIX = slots(COST_MATRIX_PARAMS, [] as const);
 /** @internal */
 export const LASSO = slots(LASSO_PARAMS, LASSO_STATS);
 /** @internal */
+export const MLP = slots(MLP_PARAMS, MLP_STATS);
+/** @internal */
+export const MLP_PREDICT = slots(MLP_PREDICT_PARAMS, [] as const);
+/** @internal */
 export const LOGISTIC = slots(LOGISTIC_PARAMS, LOGISTIC_STATS);
 /** @internal */
 export const GROUP_LASSO = slots(GROUP_LASSO_PARAMS, GROUP_LASSO_STATS);
@@ -487,6 +513,8 @@ export const LAYOUT = {
   emd: { params: EMD_PARAMS, stats: OT_STATS },
   costMatrix: { params: COST_MATRIX_PARAMS, metrics: METRICS },
   lasso: { params: LASSO_PARAMS, stats: LASSO_STATS, layouts: BCD_LAYOUTS, selections: SELECTIONS },
+  trainMlp: { params: MLP_PARAMS, stats: MLP_STATS, inits: MLP_INITS },
+  mlpPredict: { params: MLP_PREDICT_PARAMS },
   logisticL1: { params: LOGISTIC_PARAMS, stats: LOGISTIC_STATS },
   groupLasso: { params: GROUP_LASSO_PARAMS, stats: GROUP_LASSO_STATS, groupKinds: GROUP_KINDS },
   lassoPath: { params: PATH_PARAMS, stats: PATH_STATS },

@@ -12,6 +12,7 @@ import { ItersolveError } from './errors';
 import {
   METHODS,
   METRICS,
+  MLP_INITS,
   ORDERINGS,
   SINKHORN_METHODS,
   STATIONARY_METHODS,
@@ -40,7 +41,8 @@ export type Operation =
   | 'preconditioner'
   | PathOperation
   | 'groupLasso'
-  | BcdOperation;
+  | BcdOperation
+  | 'trainMlpBcd';
 
 /** Coordinate-descent regressions (lib/bcd.ts). */
 export type BcdOperation = 'lasso' | 'elasticNet';
@@ -74,6 +76,7 @@ export const OPERATION_NAMES: {
   costMatrix: { sync: 'costMatrix' },
   lasso: { sync: 'lassoSync', async: 'lasso' },
   elasticNet: { sync: 'elasticNetSync', async: 'elasticNet' },
+  trainMlpBcd: { sync: 'trainMlpBcdSync', async: 'trainMlpBcd' },
   groupLasso: { sync: 'groupLassoSync', async: 'groupLasso' },
   lassoPath: { sync: 'lassoPathSync', async: 'lassoPath' },
   elasticNetPath: { sync: 'elasticNetPathSync', async: 'elasticNetPath' },
@@ -96,6 +99,7 @@ type Computed<T> = T | ((c: OptionContext) => T);
  * - integer: an integer in [min, max]
  * - boolean, enum (one of `values`)
  * - vector: a Float64Array (the facade checks its length)
+ * - integers: an array (or Int32Array) of integers in [min, max], returned as a number[]
  * - object: a plain object (its contents checked by the facade, e.g. warmStart { f, g })
  * - preconditioner: a PreconditionerSpec (resolved by the facade, which knows n)
  * - spec: a value of several shapes, checked by the facade (proxBcd's smooth, prox, blocks)
@@ -107,6 +111,7 @@ export type OptionKind =
   | 'boolean'
   | 'enum'
   | 'vector'
+  | 'integers'
   | 'object'
   | 'preconditioner'
   | 'spec'
@@ -317,13 +322,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 1,
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
-    ops: ['sketchSolve', 'powerIteration', ...BCD, ...PATH],
+    ops: ['sketchSolve', 'powerIteration', ...BCD, ...PATH, 'trainMlpBcd'],
     doc: 'Seed of the random choices; the same seed gives the same run.',
     flag: '--seed',
     per: {
       powerIteration: { max: 2 ** 32 - 1, doc: 'Seed of the default (random) start vector.' },
       lasso: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
       elasticNet: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
+      trainMlpBcd: {
+        default: 0,
+        doc: 'Seed of the initial weights (mt19937_64 and Box–Muller: the same on every platform).',
+      },
       lassoPath: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
       elasticNetPath: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
     },
@@ -390,6 +399,63 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'vector',
     ops: [...BCD, ...GROUP],
     doc: 'Warm start: the initial coefficients (length cols; not modified). Default: zeros.',
+    flag: null,
+  },  {
+    key: 'hidden',
+    kind: 'integers',
+    min: 1,
+    max: 2 ** 20,
+    ops: ['trainMlpBcd'],
+    doc: 'Widths of the hidden ReLU layers (each >= 1; may be empty: a linear model); required.',
+    flag: null,
+  },
+  {
+    key: 'gamma',
+    kind: 'number',
+    default: 1,
+    min: 0,
+    exclusive: true,
+    ops: ['trainMlpBcd'],
+    doc: 'γ > 0: weight of the (γ/2)‖V_i − σ(U_i)‖² terms of the split objective.',
+    flag: null,
+  },
+  {
+    key: 'rho',
+    kind: 'number',
+    default: 1,
+    min: 0,
+    exclusive: true,
+    ops: ['trainMlpBcd'],
+    doc: 'ρ > 0: weight of the (ρ/2)‖U_i − W_i V_{i−1} − b_i1ᵀ‖² terms of the split objective.',
+    flag: null,
+  },
+  {
+    key: 'alpha',
+    kind: 'number',
+    default: 0.01,
+    min: 0,
+    exclusive: true,
+    ops: ['trainMlpBcd'],
+    doc: 'α > 0: weight of the proximal terms (α/2)‖x − x⁰‖² every block update carries.',
+    flag: null,
+  },
+  {
+    key: 'epochs',
+    kind: 'integer',
+    default: 100,
+    min: 0,
+    max: 10000000,
+    ops: ['trainMlpBcd'],
+    doc: "Backward sweeps over every block (reason 'max-iterations' after the last).",
+    flag: null,
+  },
+  {
+    key: 'init',
+    kind: 'enum',
+    values: MLP_INITS,
+    default: 'paper',
+    ops: ['trainMlpBcd'],
+    doc: "Initial weights: 'paper' (W = 0.01·randn, b = 0.1) or 'he' (W = randn·√(2/fan_in), b = 0).",
     flag: null,
   },
   {
@@ -797,14 +863,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     min: 0,
     exclusive: true,
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd'],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
   },
   {
     key: 'signal',
     kind: 'signal',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd'],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
@@ -812,7 +878,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'onProgress',
     kind: 'function',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd'],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
     flag: null,
@@ -956,6 +1022,13 @@ export interface ResolvedOptions {
   positive: boolean;
   selection: 'cyclic' | 'random';
   coef0?: Float64Array;
+  // BCD training of ReLU networks (lib/mlp.ts)
+  hidden?: number[];
+  gamma: number;
+  rho: number;
+  alpha: number;
+  epochs: number;
+  init: (typeof MLP_INITS)[number];
   // group Lasso (lib/group-lasso.ts)
   groups?: unknown;
   groupWeights?: Float64Array;
@@ -1037,6 +1110,17 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
       return value;
     case 'vector':
       return v.f64(s.key, value);
+    case 'integers': {
+      if (!Array.isArray(value) && !(value instanceof Int32Array))
+        throw v.invalid(s.key, 'an array of integers', value);
+      const lo = bound(s.min, c) ?? 0;
+      const hi = bound(s.max, c) ?? MAX_INT;
+      return Array.from(value, (x: unknown, i) => {
+        if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi)
+          throw v.invalid(s.key, `integers in [${lo}, ${hi}] (entry ${i})`, x);
+        return x;
+      });
+    }
     case 'object':
       if (
         typeof value !== 'object' ||
