@@ -117,6 +117,8 @@ export type {
 } from './ot';
 export { lasso, lassoSync, elasticNet, elasticNetSync, lambdaMax } from './bcd';
 export type { LassoOptions, ElasticNetOptions, LassoResult, LambdaMaxOptions } from './bcd';
+export { logisticL1, logisticL1Sync } from './logistic';
+export type { LogisticL1Options, LogisticL1Result } from './logistic';
 export type { Design } from './design';
 export { groupLasso, groupLassoSync } from './group-lasso';
 export type { GroupLassoOptions, GroupLassoResult, GroupSpec, IntegerList } from './group-lasso';

@@ -384,6 +384,31 @@ export interface NativeBinding {
       options: NativeJobOptions,
     ]
   ): Promise<{ history?: Float64Array }>;
+  // l1-logistic regression (bindings/logistic.cpp): X0..X2 as lasso's; y the labels (±1 or 0/1);
+  // coef written in place (the start with io's warmStart); io's LOGISTIC stats written at the end.
+  logisticL1(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+    ]
+  ): { history?: Float64Array };
+  logisticL1Async(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<{ history?: Float64Array }>;
   // bcd::lambda_max with io's lasso params rows, cols, layout, l1Ratio, fitIntercept, positive.
   lambdaMax(
     X0: Float64Array | Int32Array,
