@@ -120,6 +120,14 @@ export type { LassoOptions, ElasticNetOptions, LassoResult, LambdaMaxOptions } f
 export { logisticL1, logisticL1Sync } from './logistic';
 export type { LogisticL1Options, LogisticL1Result } from './logistic';
 export type { Design } from './design';
+export { trainMlpBcd, trainMlpBcdSync } from './mlp';
+export type {
+  TrainMlpOptions,
+  TrainMlpAsyncOptions,
+  MlpProgress,
+  MlpLayer,
+  MlpResult,
+} from './mlp';
 export { groupLasso, groupLassoSync } from './group-lasso';
 export type { GroupLassoOptions, GroupLassoResult, GroupSpec, IntegerList } from './group-lasso';
 export { lassoPath, lassoPathSync, elasticNetPath, elasticNetPathSync } from './path';

@@ -357,6 +357,39 @@ export interface NativeBinding {
     ]
   ): Promise<NativeOtRun & { plan: NativeCsr }>;
   costMatrix(X: Float64Array, Y: Float64Array, out: Float64Array, io: Float64Array): Float64Array;
+  // BCD training of ReLU networks (bindings/mlp.cpp): X, Y dense by io's xLayout / yLayout,
+  // dims the widths h_0..h_N; params (every W_i row-major then b_i), objective and networkLoss
+  // (one entry per epoch) written in place. mlpPredict writes f(X) row-major into out.
+  trainMlp(
+    ...args: [
+      X: Float64Array,
+      Y: Float64Array,
+      dims: Int32Array,
+      params: Float64Array,
+      objective: Float64Array,
+      networkLoss: Float64Array,
+      io: Float64Array,
+    ]
+  ): undefined;
+  trainMlpAsync(
+    ...args: [
+      X: Float64Array,
+      Y: Float64Array,
+      dims: Int32Array,
+      params: Float64Array,
+      objective: Float64Array,
+      networkLoss: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<undefined>;
+  mlpPredict(
+    X: Float64Array,
+    dims: Int32Array,
+    params: Float64Array,
+    out: Float64Array,
+    io: Float64Array,
+  ): undefined;
   // Lasso / elastic net (bindings/bcd.cpp): X0..X2 the design by io's layout slot (dense data;
   // or colPtr, rowIdx, values), coef written in place (read first with warmStart).
   lasso(

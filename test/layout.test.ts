@@ -27,6 +27,8 @@ type NativeLayout = {
   emd: { params: string[]; stats: string[] };
   costMatrix: { params: string[]; metrics: string[] };
   lasso: { params: string[]; stats: string[]; layouts: string[]; selections: string[] };
+  trainMlp: { params: string[]; stats: string[]; inits: string[] };
+  mlpPredict: { params: string[] };
   logisticL1: { params: string[]; stats: string[] };
   groupLasso: { params: string[]; stats: string[]; groupKinds: string[] };
   lassoPath: { params: string[]; stats: string[] };
@@ -69,6 +71,7 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
     'groupLasso',
     'lassoPath',
     'proxBcd',
+    'trainMlp',
   ] as const) {
     t.strictSame(nat[op].params, [...L.LAYOUT[op].params], `${op}.params`);
     t.strictSame(nat[op].stats, [...L.LAYOUT[op].stats], `${op}.stats`);
@@ -87,6 +90,8 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
   t.strictSame(nat.sinkhornNewton.plans, [...L.PLAN_KINDS], 'sinkhornNewton.plans');
   t.strictSame(nat.costMatrix.params, [...L.COST_MATRIX_PARAMS], 'costMatrix.params');
   t.strictSame(nat.costMatrix.metrics, [...L.METRICS], 'costMatrix.metrics (ot::Metric)');
+  t.strictSame(nat.trainMlp.inits, [...L.MLP_INITS], 'trainMlp.inits (bcd::MlpInit)');
+  t.strictSame(nat.mlpPredict.params, [...L.MLP_PREDICT_PARAMS], 'mlpPredict.params');
   t.strictSame(nat.proxBcd.smooths, [...L.PROX_SMOOTHS], 'proxBcd.smooths (bcd::SmoothKind)');
   t.strictSame(nat.proxBcd.proxes, [...L.PROX_KINDS], 'proxBcd.proxes (bcd::ProxKind)');
   t.strictSame(nat.proxBcd.variances, [...L.PROX_VARIANCES], 'proxBcd.variances');
@@ -133,6 +138,8 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
     L.GROUP_LASSO,
     L.LASSO_PATH,
     L.PROX_BCD,
+    L.MLP,
+    L.MLP_PREDICT,
   ]) {
     S.params.forEach((name, i) => t.equal((S.p as Record<string, number>)[name], i, name));
     S.stats.forEach((name, i) => t.equal((S.s as Record<string, number>)[name], i, name));
