@@ -1,0 +1,179 @@
+/**
+ * ℓ1-regularised logistic regression (native/bcd/logistic.hpp). The objective minimised is the
+ * mean log-loss plus an ℓ1 penalty,
+ *
+ *     P(w, c) = (1/n) Σ_i log(1 + exp(−y_i (x_iᵀw + c))) + λ‖w‖₁,
+ *
+ * with labels y_i ∈ {−1, +1} (0/1 labels are read as −1/+1) and c an explicit, unpenalised
+ * intercept (0 without fitIntercept). With sample weights s the sum is Σ s_i (…) and n is Σ s_i.
+ * scikit-learn's `LogisticRegression(penalty='l1', C)` minimises C·Σ_i log(1 + exp(…)) + ‖w‖₁,
+ * the same problem with λ = 1/(C·n).
+ *
+ * Solver: proximal Newton (glmnet / celer / skglm style) on working sets of features, coordinate
+ * descent on each quadratic model, a line search on the true objective. The run stops (reason
+ * 'tol') when the duality gap — the dual point being the gradient of the log-loss rescaled into
+ * the dual-feasible set — is ≤ tol·P₀, where P₀ is the objective at w = 0 with the best intercept:
+ * log 2 without an intercept, the binary entropy of the share of positive labels with one.
+ * λ ≥ λ_max (returned as `lambdaMax`: ‖Xᵀ(y₊ − p̄)‖∞/n with an intercept, ‖Xᵀy‖∞/(2n) without)
+ * gives exactly w = 0. X is read in place: a DenseMatrix ('F' or 'C'), a CscMatrix, or a
+ * CsrMatrix (converted to CSC once).
+ */
+import { AsyncOptions, runJob } from './async';
+import { Design, designArgs } from './design';
+import { fromNative } from './errors';
+import { LOGISTIC, REASONS } from './layout';
+import { native } from './native';
+import { checkOptions } from './options';
+import { IterativeFields, Outcome } from './result';
+import * as v from './validate';
+
+export type { Design } from './design';
+
+/** Options of {@link logisticL1Sync}. */
+export interface LogisticL1Options {
+  /** Penalty strength λ ≥ 0 (1/(C·n) for scikit-learn's LogisticRegression C). Required. */
+  lambda: number;
+  /** Stop when the duality gap ≤ tol·P₀ (P₀: the objective at w = 0; reason 'tol'). Default 1e-4. */
+  tol?: number;
+  /** Proximal Newton step limit (reason 'max-iterations'). Default 100. */
+  maxIterations?: number;
+  /** Fit an unpenalised intercept c (explicit; X is not centred). Default true. */
+  fitIntercept?: boolean;
+  /** Per-sample weights ≥ 0 (length rows; they act as row multiplicities). Default: all 1. */
+  sampleWeight?: Float64Array;
+  /** Warm start: the initial coefficients (length cols; not modified). Default zeros. */
+  coef0?: Float64Array;
+  /** Record the duality gap after each outer iteration. */
+  history?: boolean;
+  /** Stop after this many milliseconds (reason 'time-limit'). */
+  timeLimitMs?: number;
+}
+
+/** What {@link logisticL1} returns (the shape of a lasso fit, plus lambdaMax). */
+export type LogisticL1Result = IterativeFields &
+  Outcome<'tol'> & {
+    /** The coefficients w (length cols). */
+    coef: Float64Array;
+    /** The intercept c (0 without fitIntercept). */
+    intercept: number;
+    /** P(w, c), the mean log-loss plus λ‖w‖₁. */
+    objective: number;
+    /** The duality gap at (w, c), in the objective's units. */
+    dualGap: number;
+    /** The smallest λ whose solution is w = 0. */
+    lambdaMax: number;
+  };
+
+const P = LOGISTIC.p;
+const S = LOGISTIC.s;
+const STATS = LOGISTIC.params.length;
+const IO_LENGTH = STATS + LOGISTIC.stats.length;
+
+type NativeArgs = [
+  Float64Array | Int32Array,
+  Int32Array | null,
+  Float64Array | null,
+  Float64Array,
+  Float64Array | null,
+  Float64Array,
+  Float64Array,
+];
+
+/** Labels: ±1 or 0/1, finite; anything else names 'y'. */
+function labels(y: unknown, rows: number): Float64Array {
+  const yy = v.f64('y', y, rows);
+  let minus = false;
+  let zero = false;
+  for (let i = 0; i < yy.length; i++) {
+    const l = yy[i];
+    if (l === -1) minus = true;
+    else if (l === 0) zero = true;
+    else if (l !== 1) throw v.invalid('y', `labels -1/+1 or 0/1 (entry ${i})`, l);
+  }
+  if (minus && zero) throw v.invalid('y', 'labels -1/+1 or 0/1, not both -1 and 0', 'a mix');
+  return yy;
+}
+
+function prepare(X: unknown, y: unknown, options: unknown, io: Float64Array, sync: boolean) {
+  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
+  const yy = labels(y, rows);
+  const o = checkOptions('logisticL1', options, sync, cols, rows);
+  if (o.lambda === undefined) throw v.invalid('lambda', 'a number >= 0', undefined);
+  const coef = new Float64Array(cols);
+  if (o.coef0 !== undefined) coef.set(v.f64('coef0', o.coef0, cols));
+  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
+  io[P.rows] = rows;
+  io[P.cols] = cols;
+  io[P.layout] = layout;
+  io[P.lambda] = o.lambda;
+  io[P.tol] = o.tol;
+  io[P.maxIterations] = o.maxIterations;
+  io[P.fitIntercept] = o.fitIntercept ? 1 : 0;
+  io[P.warmStart] = o.coef0 === undefined ? 0 : 1;
+  io[P.history] = o.history ? 1 : 0;
+  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  const args: NativeArgs = [X0, X1, X2, yy, sw, coef, io];
+  return { args, coef, o };
+}
+
+function result(coef: Float64Array, io: Float64Array, history: Float64Array | undefined) {
+  const reason = REASONS[io[STATS + S.reason]];
+  const r = {
+    coef,
+    intercept: io[STATS + S.intercept],
+    objective: io[STATS + S.objective],
+    dualGap: io[STATS + S.dualGap],
+    lambdaMax: io[STATS + S.lambdaMax],
+    iterations: io[STATS + S.iterations],
+    converged: reason === 'tol',
+    reason,
+    elapsedMs: io[STATS + S.elapsedMs],
+  };
+  return (history === undefined ? r : { ...r, history }) as LogisticL1Result;
+}
+
+/**
+ * ℓ1-logistic regression: minimises (1/n) Σ log(1 + exp(−y_i(x_iᵀw + c))) + λ‖w‖₁ (labels ±1 or
+ * 0/1; λ = 1/(C·n) for scikit-learn's C) by proximal Newton with working sets; stops when the
+ * duality gap ≤ tol·P₀ (P₀ = the objective at w = 0 with the best intercept, log 2 without one).
+ * Runs on the calling thread.
+ */
+export function logisticL1Sync(
+  X: Design,
+  y: Float64Array,
+  options: LogisticL1Options,
+): LogisticL1Result {
+  const io = new Float64Array(IO_LENGTH);
+  const p = prepare(X, y, options, io, true);
+  let h: { history?: Float64Array };
+  try {
+    h = native().logisticL1(...p.args);
+  } catch (e) {
+    throw fromNative(e);
+  }
+  return result(p.coef, io, h.history);
+}
+
+/**
+ * Promise form of {@link logisticL1Sync}: runs off the event loop; takes signal (an AbortError
+ * with the partial result), timeLimitMs and onProgress (once per outer iteration: value = the
+ * duality gap, iteration = Newton steps so far).
+ */
+export function logisticL1(
+  X: Design,
+  y: Float64Array,
+  options: LogisticL1Options & AsyncOptions,
+): Promise<LogisticL1Result> {
+  const io = new Float64Array(IO_LENGTH);
+  let p: ReturnType<typeof prepare>;
+  try {
+    p = prepare(X, y, options, io, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().logisticL1Async(...p.args, opts),
+    (h) => result(p.coef, io, h.history),
+  );
+}
