@@ -255,7 +255,8 @@ const char* method_name(int m);
 // The exported `layout` object: { reasons, errorCodes, methods, krylov: { params, stats },
 // batch, sketch, power, stationary: { params, stats, methods, sweeps, orderings }, sinkhorn:
 // { params, stats, methods }, sinkhornBatch, sinkhornNewton: { params, stats, plans }, emd,
-// costMatrix: { params, metrics }, lasso: { params, stats, layouts, selections } }.
+// costMatrix: { params, metrics }, lasso: { params, stats, layouts, selections }, trainMlp:
+// { params, stats, inits }, mlpPredict: { params } }.
 Napi::Object make_layout(Napi::Env env);
 
 }  // namespace layout

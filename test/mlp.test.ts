@@ -6,7 +6,7 @@
 // reaches held-out accuracy ≥ 0.95 with He initialisation and ≥ 0.90 with the paper's.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { Test } from 'tap';
 import {
   AbortError,
   DenseMatrix,
@@ -177,9 +177,7 @@ t.test('abort and the time limit keep the epochs done', async (t) => {
   t.equal(q.reason, 'time-limit', 'Promise form too');
 });
 
-type TapTest = Parameters<Parameters<typeof t.test>[1]>[0];
-
-function code(t: TapTest, fn: () => unknown, c: string, argument: string, what: string) {
+function code(t: Test, fn: () => unknown, c: string, argument: string, what: string) {
   try {
     fn();
     t.fail(`${what}: no error`);
@@ -277,6 +275,7 @@ t.test('the binding re-checks what a caller could bypass', async (t) => {
     io[P.rho] = 1;
     io[P.alpha] = 0.01;
     io[P.epochs] = 2;
+    io[P.init] = 0;
   };
   const call = (dims: Int32Array, params: Float64Array) =>
     native().trainMlp(X.data, Y.data, dims, params, new Float64Array(2), new Float64Array(2), io);
@@ -291,17 +290,26 @@ t.test('the binding re-checks what a caller could bypass', async (t) => {
   io[P.gamma] = 0;
   t.throws(() => call(dims, params), { code: 'ERR_INVALID_ARGUMENT', argument: 'gamma' });
   fill();
-  t.throws(() => call(Int32Array.from([5, 0, 3]), params), { argument: 'hidden' });
+  t.throws(() => call(Int32Array.from([5, 0, 3]), params), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'hidden',
+  });
   t.throws(() => call(Int32Array.from([6, 4, 3]), params), { code: 'ERR_DIMENSION_MISMATCH' });
-  t.throws(() => call(dims, new Float64Array(10)), { argument: 'params' });
+  t.throws(() => call(dims, new Float64Array(10)), {
+    code: 'ERR_DIMENSION_MISMATCH',
+    argument: 'params',
+  });
+  io[P.init] = 2;
+  t.throws(() => call(dims, params), { code: 'ERR_INVALID_ARGUMENT', argument: 'init' });
+  fill();
   io[P.xLayout] = 2; // csc: not a dense layout
-  t.throws(() => call(dims, params), { argument: 'X' });
+  t.throws(() => call(dims, params), { code: 'ERR_INVALID_ARGUMENT', argument: 'X' });
   fill();
   // outputs must not overlap the inputs
   t.throws(
     () =>
       native().trainMlp(X.data, Y.data, dims, X.data, new Float64Array(2), new Float64Array(2), io),
-    { argument: 'params' },
+    { code: 'ERR_INVALID_ARGUMENT', argument: 'params' },
   );
 });
 
