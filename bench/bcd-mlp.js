@@ -10,7 +10,8 @@
  * checkpoint's length gives every epoch's), and at checkpoint epochs the train and test accuracy
  * (runs are deterministic for a seed, so the run of k epochs is the first k epochs of the longer
  * one; each checkpoint is its own run) and ms per epoch (that run's elapsedMs / epochs; the
- * network loss's forward pass is included).
+ * network loss's forward pass is included; the notes add the process CPU time per epoch over all
+ * threads, which a busy machine inflates less than the wall clock).
  *
  * Beside them, the honest baselines, computed here with our own solvers (cgBatchSync on the ridge
  * normal equations, rtol 1e-12): sklearn's RidgeClassifier(alpha = 1) on the raw pixels (±1
@@ -173,7 +174,10 @@ async function run(opts) {
     const perCheckpoint = [];
     let last;
     for (const e of checkpoints) {
+      const c0 = process.cpuUsage();
       const r = lib.trainMlpBcdSync(train.X, train.Y, { ...OPTIONS, init, epochs: e });
+      const c = process.cpuUsage(c0);
+      const cpuMs = (c.user + c.system) / 1000;
       const trainAcc = accuracy(r.predict(train.X), train.labels, classes);
       const testAcc = accuracy(r.predict(test.X), test.labels, classes);
       perCheckpoint.push({
@@ -184,6 +188,7 @@ async function run(opts) {
         testAccuracy: testAcc,
         ms: r.elapsedMs,
         msPerEpoch: r.elapsedMs / e,
+        cpuMsPerEpoch: cpuMs / e,
       });
       rows.push({
         problem: `mlp digits ${init} [256,256] epoch ${e}: objective ${r.objective[e - 1].toPrecision(4)}, network loss ${r.networkLoss[e - 1].toPrecision(4)}, train acc ${trainAcc.toFixed(4)}, test acc ${testAcc.toFixed(4)}`,
@@ -201,7 +206,8 @@ async function run(opts) {
       if (last.networkLoss[e] > last.networkLoss[e - 1]) lossRises++;
     notes.push(
       `mlp ${init}: over ${last.epochs} epochs the split objective rose ${rises} times, the network loss ${lossRises} times; ` +
-        `frozen-feature ridge readout ${frozen.accuracy.toFixed(4)}, BCD after ${last.epochs} epochs ${perCheckpoint[perCheckpoint.length - 1].testAccuracy.toFixed(4)}`,
+        `frozen-feature ridge readout ${frozen.accuracy.toFixed(4)}, BCD after ${last.epochs} epochs ${perCheckpoint[perCheckpoint.length - 1].testAccuracy.toFixed(4)}; ` +
+        `CPU time ${perCheckpoint[perCheckpoint.length - 1].cpuMsPerEpoch.toFixed(1)} ms/epoch over all threads (wall ${perCheckpoint[perCheckpoint.length - 1].msPerEpoch.toFixed(1)})`,
     );
     data.inits[init] = {
       objective: Array.from(last.objective),
