@@ -1,9 +1,11 @@
 // Lasso / elastic net by coordinate descent (native/bcd/lasso.hpp):
-//   lasso(X0, X1, X2, y, sampleWeight, penaltyFactor, coef, io)   lassoAsync(..., io, jobOptions)
+//   lasso(X0, X1, X2, y, sampleWeight, penaltyFactor, lower, upper, coef, io)
+//   lassoAsync(..., io, jobOptions)
 // The design X by io's `layout` slot (layout::bcd_layout): colMajor / rowMajor: X0 the dense data
 // (rows·cols entries), X1 and X2 unused; csc: X0 colPtr (Int32Array, cols + 1), X1 rowIdx
 // (Int32Array), X2 values (Float64Array). sampleWeight (rows) and penaltyFactor (cols) are a
-// Float64Array or null. coef (cols) is the output, and the start when io's `warmStart` is set.
+// Float64Array or null; so are lower and upper (cols entries each, ±∞ allowed: the box bounds).
+// coef (cols) is the output, and the start when io's `warmStart` is set.
 // io carries the layout::lasso params, then the layout::lasso_stats the binding writes at the end
 // (the intercept among them). Resolves to { history? } (the duality gap per outer iteration).
 #include <limits>
@@ -37,7 +39,7 @@ class LassoOp {
  public:
   static constexpr const char* kName = "lasso";
   static constexpr size_t kArgX0 = 0, kArgX1 = 1, kArgX2 = 2, kArgY = 3, kArgSw = 4, kArgPf = 5,
-                          kArgCoef = 6, kArgIo = 7, kArgOptions = 8;
+                          kArgLower = 6, kArgUpper = 7, kArgCoef = 8, kArgIo = 9, kArgOptions = 10;
 
   explicit LassoOp(Args& a) {
     Napi::Env env = a.env();
@@ -57,6 +59,14 @@ class LassoOp {
       prob_.penalty_factor = a.f64(kArgPf, "penaltyFactor", cols).data;
       prob_.penalty_factor_length = cols;
     }
+    if (!absent(a[kArgLower])) {
+      prob_.lower = a.f64(kArgLower, "lower", cols).data;
+      prob_.lower_length = cols;
+    }
+    if (!absent(a[kArgUpper])) {
+      prob_.upper = a.f64(kArgUpper, "upper", cols).data;
+      prob_.upper_length = cols;
+    }
     coef_ = a.f64(kArgCoef, "coef", cols).data;
     cols_ = cols;
     // coef is written while X, y, the weights, the factors and io are read.
@@ -67,6 +77,8 @@ class LassoOp {
                    "sampleWeight");
     check_distinct(env, prob_.penalty_factor, prob_.penalty_factor ? cols : 0, coef_, cols, "coef",
                    "penaltyFactor");
+    check_distinct(env, prob_.lower, prob_.lower ? cols : 0, coef_, cols, "coef", "lower");
+    check_distinct(env, prob_.upper, prob_.upper ? cols : 0, coef_, cols, "coef", "upper");
     check_distinct(env, io_, P::kParams + S::kStats, coef_, cols, "coef", "io");
 
     opt_.lambda = p[P::lambda];

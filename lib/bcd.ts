@@ -36,8 +36,16 @@ export interface LassoOptions {
   sampleWeight?: Float64Array;
   /** Per-feature penalty factors ≥ 0 (length cols; 0 leaves a feature unpenalised). Default 1. */
   penaltyFactor?: Float64Array;
-  /** Constrain w ≥ 0. Default false. */
+  /** Constrain w ≥ 0 (raises every lower bound to 0). Default false. */
   positive?: boolean;
+  /**
+   * Box bounds l ≤ w ≤ u: a number (every feature) or a Float64Array of cols entries; −∞ / +∞
+   * allowed. Default unbounded. The coordinate step clips; the duality gap is then the exact
+   * Fenchel gap of the boxed problem (still an upper bound on the suboptimality).
+   */
+  lower?: number | Float64Array;
+  /** Upper bounds (see `lower`): a number or a Float64Array of cols entries. Default +∞. */
+  upper?: number | Float64Array;
   /** Coordinate order: 'cyclic' (default) or 'random' (seeded by `seed`). */
   selection?: 'cyclic' | 'random';
   /** Seed of selection 'random'. Default 0. */
@@ -81,9 +89,25 @@ type NativeArgs = [
   Float64Array,
   Float64Array | null,
   Float64Array | null,
+  Float64Array | null,
+  Float64Array | null,
   Float64Array,
   Float64Array,
 ];
+
+/** A bound option: a number (every feature) or a Float64Array (cols entries); NaN refused. */
+function boundArg(name: 'lower' | 'upper', b: unknown, cols: number): Float64Array | null {
+  if (b === undefined) return null;
+  let out: Float64Array;
+  if (typeof b === 'number') out = new Float64Array(cols).fill(b);
+  else if (b instanceof Float64Array) out = v.f64(name, b, cols);
+  else throw v.invalid(name, 'a number or a Float64Array', b);
+  for (let j = 0; j < out.length; j++)
+    if (Number.isNaN(out[j])) throw v.invalid(name, `a number (entry ${j} is NaN)`, out[j]);
+  const bad = name === 'lower' ? Infinity : -Infinity;
+  if (out.includes(bad)) throw v.invalid(name, `bounds other than ${bad}`, bad);
+  return out;
+}
 
 function prepare(
   op: BcdOperation,
@@ -101,6 +125,19 @@ function prepare(
   if (o.coef0 !== undefined) coef.set(v.f64('coef0', o.coef0, cols));
   const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
   const pf = o.penaltyFactor === undefined ? null : v.f64('penaltyFactor', o.penaltyFactor, cols);
+  const lo = boundArg('lower', o.lower, cols);
+  const hi = boundArg('upper', o.upper, cols);
+  if (lo !== null || hi !== null)
+    for (let j = 0; j < cols; j++) {
+      const l = Math.max(lo === null ? -Infinity : lo[j], o.positive ? 0 : -Infinity);
+      const u = hi === null ? Infinity : hi[j];
+      if (l > u)
+        throw v.invalid(
+          'lower',
+          `bounds <= upper (entry ${j}: ${l} > ${u}${o.positive ? ', positive raises lower to 0' : ''})`,
+          l,
+        );
+    }
   io[P.rows] = rows;
   io[P.cols] = cols;
   io[P.layout] = layout;
@@ -115,7 +152,7 @@ function prepare(
   io[P.warmStart] = o.coef0 === undefined ? 0 : 1;
   io[P.history] = o.history ? 1 : 0;
   io[P.timeLimitMs] = o.timeLimitMs ?? 0;
-  const args: NativeArgs = [X0, X1, X2, yy, sw, pf, coef, io];
+  const args: NativeArgs = [X0, X1, X2, yy, sw, pf, lo, hi, coef, io];
   return { args, coef, o };
 }
 
@@ -175,8 +212,9 @@ export function lassoSync(X: Design, y: Float64Array, options: LassoOptions): La
 }
 /**
  * Promise form of {@link lassoSync}: runs off the event loop; takes signal (an AbortError with the
- * partial result) and timeLimitMs. onProgress is accepted, but native/bcd does not report progress
- * yet, so it is not called.
+ * partial result), timeLimitMs and onProgress (called once per outer iteration, at most 20 times a
+ * second: iteration = epochs so far, value = the duality gap, fraction from the gap's log-distance
+ * to its target).
  */
 export function lasso(
   X: Design,

@@ -400,6 +400,8 @@ export interface NativeBinding {
       y: Float64Array,
       sampleWeight: Float64Array | null,
       penaltyFactor: Float64Array | null,
+      lower: Float64Array | null,
+      upper: Float64Array | null,
       coef: Float64Array,
       io: Float64Array,
     ]
@@ -412,6 +414,8 @@ export interface NativeBinding {
       y: Float64Array,
       sampleWeight: Float64Array | null,
       penaltyFactor: Float64Array | null,
+      lower: Float64Array | null,
+      upper: Float64Array | null,
       coef: Float64Array,
       io: Float64Array,
       options: NativeJobOptions,

@@ -386,6 +386,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: null,
   },
   {
+    key: 'lower',
+    kind: 'spec',
+    ops: BCD,
+    doc: 'Box bounds l ≤ w: a number (every feature) or a Float64Array of cols entries (−∞ allowed). Default −∞ (0 with positive).',
+    flag: null,
+  },
+  {
+    key: 'upper',
+    kind: 'spec',
+    ops: BCD,
+    doc: 'Box bounds w ≤ u: a number (every feature) or a Float64Array of cols entries (+∞ allowed). Default +∞.',
+    flag: null,
+  },
+  {
     key: 'selection',
     kind: 'enum',
     values: ['cyclic', 'random'],
@@ -1020,6 +1034,8 @@ export interface ResolvedOptions {
   sampleWeight?: Float64Array;
   penaltyFactor?: Float64Array;
   positive: boolean;
+  lower?: unknown;
+  upper?: unknown;
   selection: 'cyclic' | 'random';
   coef0?: Float64Array;
   // BCD training of ReLU networks (lib/mlp.ts)

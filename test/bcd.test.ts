@@ -388,11 +388,34 @@ t.test('the binding refuses a coef buffer that overlaps an input', async (t) => 
   io[P.maxIterations] = 100;
   const X = new Float64Array([1, 2, 3, 4, 0, 1, 0, 1]);
   t.throws(
-    () => native().lasso(X, null, null, buf.subarray(0, 4), null, null, buf.subarray(2, 4), io),
+    () =>
+      native().lasso(
+        X,
+        null,
+        null,
+        buf.subarray(0, 4),
+        null,
+        null,
+        null,
+        null,
+        buf.subarray(2, 4),
+        io,
+      ),
     { argument: 'coef' },
     'coef overlapping y',
   );
-  const r = native().lasso(X, null, null, buf.subarray(0, 4), null, null, buf.subarray(4, 6), io);
+  const r = native().lasso(
+    X,
+    null,
+    null,
+    buf.subarray(0, 4),
+    null,
+    null,
+    null,
+    null,
+    buf.subarray(4, 6),
+    io,
+  );
   t.type(r, 'object', 'distinct buffers are accepted');
 });
 
@@ -456,4 +479,181 @@ t.test("lambdaMax gives the fixtures' λ/λ_max ratios and the zero threshold", 
   bad[3] = NaN;
   t.throws(() => lambdaMax(f.F, bad), { code: 'ERR_INVALID_ARGUMENT', argument: 'y' });
   t.throws(() => lambdaMax({ rows: 2 } as never, f.y), { argument: 'X' });
+});
+
+// Clipped cyclic CD written here (dense 'F', explicit centring): the boxed lasso / elastic net
+// reference, run until no coefficient moves by 1e-15.
+function boxReference(
+  X: DenseMatrix,
+  y: Float64Array,
+  lambda: number,
+  a: number,
+  lo: Float64Array,
+  hi: Float64Array,
+) {
+  const { rows: n, cols: p, data } = X;
+  const mu = new Float64Array(p);
+  let ybar = 0;
+  for (let i = 0; i < n; i++) ybar += y[i] / n;
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) mu[j] += data[j * n + i] / n;
+  const r = Float64Array.from(y, (v) => v - ybar);
+  const L = new Float64Array(p);
+  for (let j = 0; j < p; j++) for (let i = 0; i < n; i++) L[j] += (data[j * n + i] - mu[j]) ** 2;
+  const w = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    w[j] = Math.min(hi[j], Math.max(lo[j], 0));
+    for (let i = 0; i < n; i++) r[i] -= w[j] * (data[j * n + i] - mu[j]);
+  }
+  for (let epoch = 0; epoch < 200000; epoch++) {
+    let moved = 0;
+    for (let j = 0; j < p; j++) {
+      let z = L[j] * w[j];
+      for (let i = 0; i < n; i++) z += (data[j * n + i] - mu[j]) * r[i];
+      const t = lambda * a * n;
+      const den = L[j] + lambda * (1 - a) * n;
+      let nw = z > t ? (z - t) / den : z < -t ? (z + t) / den : 0;
+      nw = Math.min(hi[j], Math.max(lo[j], nw));
+      const d = nw - w[j];
+      if (d !== 0) {
+        for (let i = 0; i < n; i++) r[i] -= d * (data[j * n + i] - mu[j]);
+        w[j] = nw;
+        moved = Math.max(moved, Math.abs(d));
+      }
+    }
+    if (moved < 1e-15) break;
+  }
+  let c = ybar;
+  for (let j = 0; j < p; j++) c -= mu[j] * w[j];
+  return { w, c };
+}
+
+t.test('box bounds: bounds that bind agree with clipped CD; lower 0 is positive', async (t) => {
+  const f = forms.get('correlated')!;
+  const p = f.F.cols;
+  const lm = lambdaMax(f.F, f.y);
+  for (const a of [1, 0.6]) {
+    const lam = 0.05 * lm;
+    const free = elasticNetSync(f.F, f.y, { lambda: lam, l1Ratio: a, tol: 1e-12 });
+    const lo = new Float64Array(p).fill(-Infinity);
+    const hi = new Float64Array(p).fill(Infinity);
+    let binds = 0;
+    for (let j = 0; j < p; j++) {
+      if (free.coef[j] > 0.01) ((hi[j] = free.coef[j] / 2), binds++);
+      if (free.coef[j] < -0.01) ((lo[j] = free.coef[j] / 2), binds++);
+    }
+    lo[p - 1] = 0.05; // a box without 0
+    hi[p - 1] = 0.1;
+    t.ok(binds >= 3, `${binds} bounds cut the free solution`);
+    const ref = boxReference(f.F, f.y, lam, a, lo, hi);
+    for (const X of [f.F, f.C, f.csc]) {
+      const r = elasticNetSync(X, f.y, {
+        lambda: lam,
+        l1Ratio: a,
+        lower: lo,
+        upper: hi,
+        tol: 1e-15,
+      });
+      t.equal(r.reason, 'tol');
+      t.ok(maxDiff(r.coef, ref.w) <= 1e-8, `a ${a}: coef within 1e-8 (${maxDiff(r.coef, ref.w)})`);
+      t.ok(Math.abs(r.intercept - ref.c) <= 1e-8, 'intercept');
+      t.ok(
+        r.coef.every((w, j) => w >= lo[j] && w <= hi[j]),
+        'inside the box',
+      );
+      t.ok(r.dualGap >= 0 && r.dualGap <= 1e-13 * 100, `gap ${r.dualGap} ≥ 0 and small`);
+    }
+    // An early stop: the gap still bounds the suboptimality.
+    const best = elasticNetSync(f.F, f.y, {
+      lambda: lam,
+      l1Ratio: a,
+      lower: lo,
+      upper: hi,
+      tol: 1e-14,
+    });
+    for (const it of [1, 3, 6]) {
+      const e = elasticNetSync(f.F, f.y, {
+        lambda: lam,
+        l1Ratio: a,
+        lower: lo,
+        upper: hi,
+        tol: 1e-14,
+        maxIterations: it,
+      });
+      t.ok(e.dualGap >= e.objective - best.objective - 1e-14, `${it} epochs: gap ≥ P − P*`);
+    }
+  }
+  // Scalars, and lower 0 equals positive.
+  const lam = 0.02 * lm;
+  const pos = lassoSync(f.F, f.y, { lambda: lam, positive: true, tol: 1e-13 });
+  const zero = lassoSync(f.F, f.y, { lambda: lam, lower: 0, tol: 1e-13 });
+  t.ok(maxDiff(pos.coef, zero.coef) <= 1e-9, 'lower: 0 is positive: true');
+  t.ok(Math.abs(pos.objective - zero.objective) <= 1e-12, 'same objective');
+  const box = lassoSync(f.F, f.y, { lambda: lam, lower: -0.5, upper: 0.5, tol: 1e-12 });
+  t.ok(box.coef.every((w) => Math.abs(w) <= 0.5) && box.converged, 'scalar bounds');
+  const pb = await lasso(f.F, f.y, { lambda: lam, lower: -0.5, upper: 0.5, tol: 1e-12 });
+  t.strictSame(Array.from(pb.coef), Array.from(box.coef), 'Promise form: same bits');
+});
+
+t.test('bad bounds are named errors', async (t) => {
+  const f = forms.get('diabetes')!;
+  const p = f.F.cols;
+  const arg = (o: object) => {
+    try {
+      lassoSync(f.F, f.y, { lambda: 0.1, ...o });
+    } catch (e) {
+      const x = e as { code?: string; argument?: string };
+      return `${x.code}:${x.argument}`;
+    }
+    return 'no error';
+  };
+  t.equal(arg({ lower: 1, upper: 0 }), 'ERR_INVALID_ARGUMENT:lower', 'lower > upper');
+  t.equal(arg({ upper: -1, positive: true }), 'ERR_INVALID_ARGUMENT:lower', 'positive, upper < 0');
+  t.equal(arg({ lower: NaN }), 'ERR_INVALID_ARGUMENT:lower', 'NaN lower');
+  const nan = new Float64Array(p);
+  nan[2] = NaN;
+  t.equal(arg({ upper: nan }), 'ERR_INVALID_ARGUMENT:upper', 'NaN upper entry');
+  t.equal(arg({ lower: new Float64Array(p + 1) }), 'ERR_DIMENSION_MISMATCH:lower', 'length');
+  t.equal(arg({ upper: new Float64Array(p - 1) }), 'ERR_DIMENSION_MISMATCH:upper', 'length');
+  t.equal(arg({ upper: [1, 2] }), 'ERR_INVALID_ARGUMENT:upper', 'an array');
+  t.equal(arg({ lower: Infinity }), 'ERR_INVALID_ARGUMENT:lower', 'lower +∞');
+  t.equal(arg({ upper: -Infinity }), 'ERR_INVALID_ARGUMENT:upper', 'upper −∞');
+  // the native side re-checks what the facade checked (a direct call)
+  const io = new Float64Array(LASSO.params.length + LASSO.stats.length);
+  io[LASSO.p.rows] = f.F.rows;
+  io[LASSO.p.cols] = p;
+  io[LASSO.p.lambda] = 0.1;
+  io[LASSO.p.tol] = 1e-4;
+  io[LASSO.p.maxIterations] = 10;
+  const call = (lo: Float64Array | null, hi: Float64Array | null) => {
+    try {
+      native().lasso(f.F.data, null, null, f.y, null, null, lo, hi, new Float64Array(p), io);
+    } catch (e) {
+      return (e as { argument?: string }).argument;
+    }
+    return 'no error';
+  };
+  t.equal(call(new Float64Array(p).fill(1), new Float64Array(p)), 'lower', 'native: lower > upper');
+  t.equal(call(null, nan), 'upper', 'native: NaN');
+});
+
+t.test('onProgress is called once per outer iteration with the gap', async (t) => {
+  const f = forms.get('correlated')!;
+  const seen: { iteration: number; value: number; total?: number }[] = [];
+  const r = await lasso(f.F, f.y, {
+    lambda: 0.01 * lambdaMax(f.F, f.y),
+    tol: 1e-12,
+    history: true,
+    onProgress: (q) => seen.push({ iteration: q.iteration, value: q.value, total: q.total }),
+  });
+  t.ok(seen.length >= 1, `${seen.length} reports`);
+  t.ok(seen.length <= r.history!.length, 'at most one per outer iteration');
+  for (const q of seen) t.ok(r.history!.includes(q.value), 'the value is a recorded gap');
+  t.ok(
+    seen.every((q, k) => k === 0 || q.iteration >= seen[k - 1].iteration),
+    'iterations grow',
+  );
+  t.ok(
+    seen.every((q) => q.total === 1000),
+    'total = maxIterations',
+  );
 });

@@ -15,6 +15,7 @@
 
 #include "../core/errors.hpp"
 #include "../core/gemm.hpp"
+#include "../krylov/krylov.hpp"
 
 namespace itersolve {
 namespace bcd {
@@ -34,6 +35,14 @@ struct Data {
   double ybar = 0.0;
   double yy = 0.0;  // ‖y − ȳ‖²_s
   bool has_unpenalised = false;
+  // Box bounds (lower / upper given): lo ≤ w ≤ hi, and the Fenchel gap of the boxed problem.
+  bool boxed = false;
+  std::vector<double> lo, hi;  // cols entries when boxed
+  bool positive = false;
+  double clip(int64_t j, double w) const {
+    if (boxed) return std::min(hi[j], std::max(lo[j], w));
+    return positive ? std::max(0.0, w) : w;
+  }
 };
 
 void check_vector(const double* v, int64_t len, int64_t want, const char* name, bool nonneg) {
@@ -46,6 +55,35 @@ void check_vector(const double* v, int64_t len, int64_t want, const char* name, 
       fail("ERR_INVALID_ARGUMENT", name, "non-finite entry at " + std::to_string(i));
     if (nonneg && v[i] < 0)
       fail("ERR_INVALID_ARGUMENT", name, "negative entry at " + std::to_string(i));
+  }
+}
+
+// lo / hi from lower / upper (and positive).
+void prepare_box(const LassoProblem& pr, bool positive, Data& d) {
+  d.positive = positive;
+  if (pr.lower == nullptr && pr.upper == nullptr) return;
+  d.boxed = true;
+  d.lo.assign(static_cast<size_t>(d.p), positive ? 0.0 : -kInf);
+  d.hi.assign(static_cast<size_t>(d.p), kInf);
+  auto read = [&](const double* v, int64_t len, const char* name, std::vector<double>& out) {
+    if (v == nullptr) return;
+    if (len >= 0 && len != d.p)
+      fail("ERR_DIMENSION_MISMATCH", name,
+           "has " + std::to_string(len) + " entries, expected " + std::to_string(d.p));
+    for (int64_t j = 0; j < d.p; ++j)
+      if (std::isnan(v[j])) fail("ERR_INVALID_ARGUMENT", name, "NaN at " + std::to_string(j));
+    for (int64_t j = 0; j < d.p; ++j)
+      out[j] = positive && &out == &d.lo ? std::max(0.0, v[j]) : v[j];
+  };
+  read(pr.lower, pr.lower_length, "lower", d.lo);
+  read(pr.upper, pr.upper_length, "upper", d.hi);
+  for (int64_t j = 0; j < d.p; ++j) {
+    if (d.lo[j] == kInf) fail("ERR_INVALID_ARGUMENT", "lower", "+∞ at " + std::to_string(j));
+    if (d.hi[j] == -kInf) fail("ERR_INVALID_ARGUMENT", "upper", "−∞ at " + std::to_string(j));
+    if (d.lo[j] > d.hi[j])
+      fail("ERR_INVALID_ARGUMENT", "lower",
+           "above upper at " + std::to_string(j) + " (" + std::to_string(d.lo[j]) + " > " +
+               std::to_string(d.hi[j]) + (positive ? ", positive raises lower to 0)" : ")"));
   }
 }
 
@@ -206,7 +244,8 @@ class Solver {
     const double t = alpha_ * pf;
     double nw = 0.0;
     if (z > t) nw = (z - t) / Lj;
-    else if (z < -t && !opt_.positive) nw = (z + t) / Lj;
+    else if (z < -t) nw = (z + t) / Lj;
+    nw = d_.clip(j, nw);  // the 1-D problem is convex: clipping its minimiser is exact
     if (nw != wj) {
       st_.step(j, nw - wj);
       w_[j] = nw;
@@ -215,6 +254,7 @@ class Solver {
 
   // Duality gap over the features in idx (all: idx null), xtA_ filled for them.
   Gap gap(const std::vector<int64_t>* idx) {
+    if (d_.boxed) return box_gap(idx);
     st_.refresh();
     double dual = 0.0;
     double l1 = 0.0, l2 = 0.0;
@@ -240,6 +280,67 @@ class Solver {
     const double c2 = g.c * g.c;
     g.primal = 0.5 * r2 + alpha_ * l1 + 0.5 * beta_ * l2;
     g.gap = 0.5 * r2 * (1 + c2) + alpha_ * l1 - g.c * ry + 0.5 * beta_ * (1 + c2) * l2;
+    if (std::isfinite(g.gap) && g.gap < 0) g.gap = 0.0;  // rounding at the optimum
+    return g;
+  }
+
+  // The Fenchel gap with bounds (lasso.hpp): θ = c·r, D(θ) = c⟨r, y − ȳ⟩ − c²/2‖r‖² − Σ g_j*(c
+  // v_j), v_j = ⟨x_j − μ_j, r⟩_s (xtA_), c ≤ 1 the largest scale with every g_j* finite.
+  Gap box_gap(const std::vector<int64_t>* idx) {
+    st_.refresh();
+    double c = 1.0;
+    gap_bound_ = true;
+    auto limit = [&](int64_t j) {
+      const double v = st_.grad(j);
+      xtA_[j] = v;
+      const double pf = d_.pf[j];
+      if (beta_ * pf > 0 || v == 0.0) return;
+      const bool open = v > 0 ? d_.hi[j] == kInf : d_.lo[j] == -kInf;
+      if (!open) return;
+      const double t = alpha_ * pf;
+      if (t > 0) {
+        if (std::fabs(v) * c > t) c = t / std::fabs(v);
+      } else {
+        gap_bound_ = false;  // unpenalised and unbounded: left out (v_j → 0 at the solution)
+      }
+    };
+    if (idx == nullptr)
+      for (int64_t j = 0; j < p_; ++j) limit(j);
+    else
+      for (int64_t j : *idx) limit(j);
+    double conj = 0.0;
+    auto conjugate = [&](int64_t j) {
+      const double pf = d_.pf[j], t = alpha_ * pf, q = beta_ * pf, u = c * xtA_[j];
+      const double lo = d_.lo[j], hi = d_.hi[j];
+      if (q > 0) {
+        double w = 0.0;
+        if (u > t) w = (u - t) / q;
+        else if (u < -t) w = (u + t) / q;
+        w = std::min(hi, std::max(lo, w));
+        conj += u * w - t * std::fabs(w) - 0.5 * q * w * w;
+        return;
+      }
+      // Piecewise linear: the sup sits at a finite end or at 0 (the open sides are bounded by c).
+      double best = -kInf;
+      if (lo <= 0.0 && 0.0 <= hi) best = 0.0;
+      if (std::isfinite(lo)) best = std::max(best, u * lo - t * std::fabs(lo));
+      if (std::isfinite(hi)) best = std::max(best, u * hi - t * std::fabs(hi));
+      if (t == 0.0 && best == -kInf) best = 0.0;  // unpenalised, unbounded both ways: left out
+      conj += best;
+    };
+    if (idx == nullptr)
+      for (int64_t j = 0; j < p_; ++j) conjugate(j);
+    else
+      for (int64_t j : *idx) conjugate(j);
+    double l1 = 0.0, l2 = 0.0;
+    for (int64_t j = 0; j < p_; ++j)
+      if (w_[j] != 0.0) l1 += d_.pf[j] * std::fabs(w_[j]), l2 += d_.pf[j] * w_[j] * w_[j];
+    double r2, ry;
+    st_.norms(w_.data(), r2, ry);
+    Gap g;
+    g.c = c;
+    g.primal = 0.5 * r2 + alpha_ * l1 + 0.5 * beta_ * l2;
+    g.gap = g.primal - (c * ry - 0.5 * c * c * r2 - conj);
     if (std::isfinite(g.gap) && g.gap < 0) g.gap = 0.0;  // rounding at the optimum
     return g;
   }
@@ -279,6 +380,7 @@ class Solver {
     bool can_screen = opt_.screening && alpha_ > 0;
     for (int64_t j = 0; j < p_ && can_screen; ++j)
       if (d_.pf[j] == 0.0) can_screen = false;  // the gap is no bound then
+    double gap0 = -1.0;
     const bool use_ws = opt_.working_set && alpha_ > 0;
     std::vector<double> w_finite = w_;
     double last_gap = kInf;
@@ -296,6 +398,15 @@ class Solver {
       }
       w_finite = w_;
       if (opt_.history) res.history.push_back(g.gap / C_.S);
+      if (gap0 < 0) gap0 = g.gap;
+      if (ctl_.wants_progress()) {
+        ProgressInfo pi;
+        pi.iteration = epochs;
+        pi.total = opt_.max_iterations;
+        pi.value = g.gap / C_.S;
+        pi.fraction = krylov::progress_fraction(gap0, g.gap, tol_abs);
+        ctl_.progress(pi, g.gap <= tol_abs);
+      }
       if (g.gap <= tol_abs) {
         res.reason = Reason::Tol;
         break;
@@ -310,7 +421,26 @@ class Solver {
       }
       ++res.outer_iterations;
       // Gap Safe screening: |x̃_jᵀθ| + ‖x̃_j‖·√(2·gap)/α < f_j ⇒ w_j = 0 at the solution.
-      if (can_screen) {
+      if (can_screen && d_.boxed && gap_bound_) {
+        // With bounds: v* = ⟨x_j − μ_j, θ*⟩ ∈ ∂g_j(w_j*) needs v* ≥ αf_j for w_j* > 0 and
+        // v* ≤ −αf_j for w_j* < 0; ‖θ − θ*‖_s ≤ √(2·gap) (D is 1-strongly concave).
+        const double rad = std::sqrt(2.0 * g.gap);
+        for (int64_t j = 0; j < p_; ++j) {
+          if (screened_[j] || !(d_.lo[j] <= 0.0 && 0.0 <= d_.hi[j])) continue;
+          const double t = alpha_ * d_.pf[j], v = g.c * xtA_[j];
+          const double reach = std::sqrt(C_.sqnorm[j]) * rad;
+          const bool up = d_.hi[j] > 0 && v + reach >= t;
+          const bool down = d_.lo[j] < 0 && v - reach <= -t;
+          if (!up && !down) {
+            screened_[j] = 1;
+            ++res.screened;
+            if (w_[j] != 0.0) {
+              st_.step(j, -w_[j]);
+              w_[j] = 0.0;
+            }
+          }
+        }
+      } else if (can_screen && !d_.boxed) {
         const double rad = std::sqrt(2.0 * g.gap) / alpha_;
         for (int64_t j = 0; j < p_; ++j) {
           if (screened_[j]) continue;
@@ -337,7 +467,9 @@ class Solver {
         double sc = -kInf;  // always in: the support and the unpenalised features
         if (use_ws && w_[j] == 0.0 && d_.pf[j] > 0) {
           const double v = g.c * xtA_[j] / alpha_;
-          const double corr = opt_.positive ? v : std::fabs(v);
+          double corr = opt_.positive ? v : std::fabs(v);
+          if (d_.boxed)  // the open sides of the box at 0 (none: fixed at 0, never worth a visit)
+            corr = std::max(d_.hi[j] > 0 ? v : -kInf, d_.lo[j] < 0 ? -v : -kInf);
           const double nrm = std::sqrt(C_.sqnorm[j] + beta_ * d_.pf[j]);
           sc = nrm > 0 ? (d_.pf[j] - corr) / nrm : kInf;
         }
@@ -434,7 +566,8 @@ class Solver {
     for (int a = 0; a < K; ++a)
       for (int64_t k = 0; k < m; ++k) acc[k] += z[a] / zs * hist[(a + 1) * m + k];
     for (int64_t k = 0; k < m; ++k) {
-      if (!std::isfinite(acc[k]) || (opt_.positive && acc[k] < 0)) return;
+      if (!std::isfinite(acc[k])) return;
+      acc[k] = d_.clip(ws[k], acc[k]);  // projected onto the box (kept only if it helps)
       if (d_.pf[ws[k]] > 0 && !(C_.sqnorm[ws[k]] + beta_ * d_.pf[ws[k]] > 0)) acc[k] = 0.0;
     }
     const double before = primal();
@@ -466,6 +599,7 @@ class Solver {
   std::vector<double> xtA_;
   std::vector<char> screened_;
   Rng rng_{0};
+  bool gap_bound_ = true;  // the last box_gap() is an upper bound on P(w) − P*
 };
 
 void check_options(const LassoOptions& o) {
@@ -487,12 +621,11 @@ LassoResult lasso(const Engine& e, const LassoProblem& pr, const LassoOptions& o
   if (pr.sample_weight != nullptr)  // before Centered sums them
     check_vector(pr.sample_weight, pr.sample_weight_length, pr.X.rows, "sampleWeight", true);
   const Centered C(pr.X, e.k, pr.sample_weight, opt.fit_intercept);
-  const Data d = prepare(pr, opt.fit_intercept, &C);
+  Data d = prepare(pr, opt.fit_intercept, &C);
+  prepare_box(pr, opt.positive, d);
   std::vector<double> w(static_cast<size_t>(d.p), 0.0);
-  if (w0 != nullptr) {
-    check_vector(w0, d.p, d.p, "w0", false);
-    for (int64_t j = 0; j < d.p; ++j) w[j] = opt.positive ? std::max(0.0, w0[j]) : w0[j];
-  }
+  if (w0 != nullptr) check_vector(w0, d.p, d.p, "w0", false);
+  for (int64_t j = 0; j < d.p; ++j) w[j] = d.clip(j, w0 != nullptr ? w0[j] : 0.0);
   LassoResult res;
   auto go = [&](auto& st) {
     for (int64_t j = 0; j < d.p; ++j)
@@ -524,7 +657,8 @@ double lambda_max(const Engine& e, const LassoProblem& pr, double l1_ratio, bool
   if (pr.sample_weight != nullptr)
     check_vector(pr.sample_weight, pr.sample_weight_length, pr.X.rows, "sampleWeight", true);
   const Centered C(pr.X, e.k, pr.sample_weight, fit_intercept);
-  const Data d = prepare(pr, fit_intercept, &C);
+  Data d = prepare(pr, fit_intercept, &C);
+  d.positive = positive;  // the bounds are ignored here
   std::vector<double> w(static_cast<size_t>(d.p), 0.0);
   ResidualState st(C, d);
   LassoOptions opt;

@@ -27,11 +27,31 @@
 // result then holds the current iterate), NonFinite (a non-finite residual or gap: the result
 // holds the last finite iterate).
 //
+// Box bounds: LassoProblem::lower / upper (cols entries each, ±∞ allowed; null: unbounded) add
+// the constraint l_j ≤ w_j ≤ u_j (`positive` raises every l_j to max(l_j, 0)). The coordinate step
+// clips the unconstrained 1-D minimiser to [l_j, u_j] (exact for a convex 1-D problem); the start
+// (zeros or w0) is clipped too; Anderson extrapolates are projected onto the box. With bounds the
+// duality gap is the exact Fenchel gap of P with g_j = λ f_j (a|w| + (1 − a)/2·w²) + ι[l_j, u_j]:
+//     gap = P(w) − D(θ),  D(θ) = ⟨θ, y − ȳ⟩_s − ½‖θ‖²_s − Σ_j g_j*(⟨x_j − μ_j, θ⟩_s)   (·1/S)
+// at θ = c·r (r the residual), c ≤ 1 the largest scale keeping g_j* finite — only unbounded
+// directions of features with no ℓ2 part constrain it (|c·v_j| ≤ λ a f_j S on the unbounded side)
+// — so it is an upper bound on P(w) − P* (0 at the optimum, where c = 1). Features that are
+// unpenalised and unbounded are left out of c (their v_j → 0 at the solution) and the gap is then
+// no bound (as without bounds): Gap Safe screening is off then. Otherwise screening runs on the
+// features with l_j ≤ 0 ≤ u_j (one side tested per open side of the box; features whose box
+// excludes 0 are always in the working set). lambda_max ignores the bounds.
+//
+// Progress: ctl.progress once per outer iteration (iteration = epochs so far, total =
+// max_iterations, value = the duality gap in the objective's scale, fraction from the gap's
+// log-distance to tol, as the Krylov solvers do).
+//
 // λ ≥ lambda_max(...) gives exactly w = 0 (every coordinate step thresholds to zero from the
 // zero start; unpenalised features still fitted). Errors (SolverError naming the argument):
 // "X" / "y" / "sampleWeight" / "penaltyFactor" non-finite or negative, "lambda" < 0 or
 // non-finite, "l1Ratio" outside [0, 1], "y" / "sampleWeight" / "penaltyFactor" / "w0" length not
-// matching X (ERR_DIMENSION_MISMATCH), sample weights summing to zero, "gram" with sparse X.
+// matching X (ERR_DIMENSION_MISMATCH), sample weights summing to zero, "gram" with sparse X,
+// "lower" / "upper" NaN or wrong length, "lower" above "upper" (after `positive`) or = +∞,
+// "upper" = −∞.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -70,7 +90,10 @@ struct LassoProblem {
   const double* y = nullptr;  // rows entries
   const double* sample_weight = nullptr;  // rows entries or null
   const double* penalty_factor = nullptr;  // cols entries or null (all 1)
+  const double* lower = nullptr;  // cols entries (−∞ allowed) or null (−∞; 0 with positive)
+  const double* upper = nullptr;  // cols entries (+∞ allowed) or null (+∞)
   int64_t y_length = -1, sample_weight_length = -1, penalty_factor_length = -1;  // -1: trusted
+  int64_t lower_length = -1, upper_length = -1;
 };
 
 struct LassoResult {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -91,7 +92,8 @@ struct Ref {
 // w_j ← S(⟨x_j, r⟩ + ‖x_j‖² w_j, λ a f_j S)/(‖x_j‖² + λ(1−a) f_j S) (positive: clipped at 0)
 // until no coefficient moves by more than 1e-15 in an epoch.
 Ref reference(const Problem& P, double lambda, double a, bool intercept, bool positive,
-              const Vec& s = Vec(), const Vec& pf = Vec()) {
+              const Vec& s = Vec(), const Vec& pf = Vec(), const Vec& lo = Vec(),
+              const Vec& hi = Vec()) {
   const int64_t n = P.n, p = P.p;
   auto sw = [&](int64_t i) { return s.empty() ? 1.0 : s[i]; };
   double S = 0;
@@ -120,6 +122,8 @@ Ref reference(const Problem& P, double lambda, double a, bool intercept, bool po
       for (int64_t i = 0; i < n; ++i) z += sw(i) * X[j * n + i] * r[i];
       const double t = lambda * a * f * S;
       double nw = z > t ? (z - t) / den : (z < -t && !positive ? (z + t) / den : 0.0);
+      if (!lo.empty()) nw = std::max(nw, lo[j]);  // box bounds: the clipped 1-D minimiser
+      if (!hi.empty()) nw = std::min(nw, hi[j]);
       const double d = nw - w[j];
       if (d != 0) {
         for (int64_t i = 0; i < n; ++i) r[i] -= d * X[j * n + i];
@@ -527,6 +531,146 @@ void test_control(const Engine& e) {
   CHECK(zero);
 }
 
+LassoResult solve_box(const Engine& e, const Design& X, const Vec& y, const LassoOptions& o,
+                      const Vec& lo, const Vec& hi, Control* ctl = nullptr,
+                      const double* w0 = nullptr) {
+  LassoProblem pr;
+  pr.X = X, pr.y = y.data(), pr.y_length = int64_t(y.size());
+  if (!lo.empty()) pr.lower = lo.data(), pr.lower_length = int64_t(lo.size());
+  if (!hi.empty()) pr.upper = hi.data(), pr.upper_length = int64_t(hi.size());
+  Control own;
+  return lasso(e, pr, o, ctl ? *ctl : own, w0);
+}
+
+// Box bounds: the clipped textbook CD agrees; bounds bind; a box excluding 0; lower = 0 is
+// positive; the gap is ≥ 0, meets tol, and bounds the true suboptimality at early stops.
+void test_box(const Engine& e) {
+  const double inf = std::numeric_limits<double>::infinity();
+  int binding = 0;
+  for (int64_t shape = 0; shape < 3; ++shape) {
+    const int64_t n = shape == 1 ? 25 : 50, p = shape == 1 ? 60 : 15;
+    Problem P(n, p, shape == 2 ? 0.6 : 0.0, 41 + uint64_t(shape), 0.3);
+    for (bool intercept : {true, false})
+      for (double a : {1.0, 0.5}) {
+        const double lam = 0.05 * lmax(e, P.dense(), P.y, a, intercept, false);
+        const Ref free = reference(P, lam, a, intercept, false);
+        Vec lo(p, -inf), hi(p, inf);
+        for (int64_t j = 0; j < p; ++j) {
+          if (free.w[j] > 0.05) hi[j] = 0.5 * free.w[j];  // binds
+          if (free.w[j] < -0.05) lo[j] = 0.5 * free.w[j];
+          if (j % 7 == 3) lo[j] = -0.01, hi[j] = 0.02;
+        }
+        lo[p - 1] = 0.1, hi[p - 1] = 0.2;  // 0 outside the box
+        const Ref ref = reference(P, lam, a, intercept, false, Vec(), Vec(), lo, hi);
+        for (const Design& X : {P.dense(), P.sparse()}) {
+          LassoOptions ot = tight(lam, a, intercept);
+          ot.tol = 1e-15;  // p > n elastic net: weakly strongly convex, a 1e-13 gap is ~1e-7 in w
+          const LassoResult R = solve_box(e, X, P.y, ot, lo, hi);
+          CHECK(R.reason == Reason::Tol);
+          // p > n elastic net at λ = 0.05 λ_max: the objective is flat to rounding over ~1e-8
+          // in w (both runs reach it to 1e-15), so 1e-6 there.
+          const double wtol = shape == 1 && a < 1 ? 1e-6 : 1e-8;
+          CHECK(maxdiff(R.coef, ref.w) < wtol);
+          CHECK(std::fabs(R.intercept - ref.c) < wtol);
+          CHECK(R.dual_gap >= 0 && R.dual_gap <= R.tol_gap);
+          bool inside = true;
+          for (int64_t j = 0; j < p; ++j) {
+            inside = inside && R.coef[j] >= lo[j] && R.coef[j] <= hi[j];
+            if (R.coef[j] == hi[j] || R.coef[j] == lo[j]) ++binding;
+          }
+          CHECK(inside);
+          CHECK(std::fabs(objective(P, R, lam, a) - R.objective) <= 1e-12 * R.objective);
+          if (maxdiff(R.coef, ref.w) >= wtol) {
+            LassoResult RR = R;
+            RR.coef = ref.w, RR.intercept = ref.c;
+            std::fprintf(stderr, "  box shape %lld icpt %d a %g: diff %.3g gap %.3g dobj %.3g\n",
+                         (long long)shape, intercept, a, maxdiff(R.coef, ref.w), R.dual_gap,
+                         objective(P, RR, lam, a) - R.objective);
+          }
+          // Early stops: the gap bounds P(w) − P* (P* from the converged run).
+          for (int64_t it : {1, 2, 4, 8}) {
+            LassoOptions o = tight(lam, a, intercept);
+            o.max_iterations = it;
+            const LassoResult E = solve_box(e, X, P.y, o, lo, hi);
+            CHECK(E.dual_gap >= E.objective - R.objective - 1e-12 * R.objective);
+          }
+        }
+      }
+  }
+  CHECK(binding > 20);
+  // lower = 0 is positive: true (also with the Gram path and screening).
+  Problem P(40, 30, 0.0, 5, 0.0);
+  const double lam = 0.05 * lmax(e, P.dense(), P.y, 1.0, true, true);
+  LassoOptions o = tight(lam);
+  o.positive = true;
+  const LassoResult pos = solve(e, P.dense(), P.y, o);
+  const LassoResult zero = solve_box(e, P.dense(), P.y, tight(lam), Vec(P.p, 0.0), Vec());
+  CHECK(maxdiff(pos.coef, zero.coef) < 1e-9 && std::fabs(pos.objective - zero.objective) < 1e-12);
+  LassoOptions og = tight(lam);
+  og.gram = true;
+  const LassoResult zg = solve_box(e, P.dense(), P.y, og, Vec(P.p, 0.0), Vec());
+  CHECK(maxdiff(pos.coef, zg.coef) < 1e-9);
+  // positive raises lower to 0: upper alone with positive is the box [0, u].
+  Vec hi(P.p, 0.05);
+  const LassoResult pb = solve_box(e, P.dense(), P.y, o, Vec(), hi);
+  const Ref rb = reference(P, lam, 1.0, true, true, Vec(), Vec(), Vec(P.p, 0.0), hi);
+  CHECK(maxdiff(pb.coef, rb.w) < 1e-8);
+  // A warm start outside the box is clipped first.
+  Vec w0(P.p, 1.0);
+  const LassoResult pw = solve_box(e, P.dense(), P.y, o, Vec(), hi, nullptr, w0.data());
+  CHECK(maxdiff(pw.coef, rb.w) < 1e-8);
+  // Errors name the argument.
+  auto code_of = [&](const Vec& lo, const Vec& up, bool positive) -> std::string {
+    try {
+      LassoOptions oo = tight(lam);
+      oo.positive = positive;
+      solve_box(e, P.dense(), P.y, oo, lo, up);
+    } catch (const SolverError& err) {
+      return err.argument;
+    }
+    return "";
+  };
+  Vec bad(P.p, 0.0);
+  bad[3] = std::nan("");
+  CHECK(code_of(bad, Vec(), false) == "lower");
+  CHECK(code_of(Vec(), bad, false) == "upper");
+  CHECK(code_of(Vec(P.p, 1.0), Vec(P.p, 0.5), false) == "lower");
+  CHECK(code_of(Vec(), Vec(P.p, -0.5), true) == "lower");
+  CHECK(code_of(Vec(P.p - 1, 0.0), Vec(), false) == "lower");
+  CHECK(code_of(Vec(), Vec(P.p + 1, 0.0), false) == "upper");
+  CHECK(code_of(Vec(P.p, inf), Vec(), false) == "lower");
+  CHECK(code_of(Vec(), Vec(P.p, -inf), false) == "upper");
+}
+
+struct Reports {
+  int64_t calls = 0, last_iteration = -1;
+  double last_value = 0, last_fraction = -2;
+  bool monotone = true;
+};
+
+// Progress: one report per outer iteration (interval 0), the last one the final gap.
+void test_progress(const Engine& e) {
+  Problem P(50, 200, 0.0, 31);
+  const double lam = 0.02 * lmax(e, P.dense(), P.y, 1.0, true, false);
+  LassoProblem pr;
+  pr.X = P.dense(), pr.y = P.y.data();
+  Reports rep;
+  Control ctl;
+  ctl.set_progress(
+      [](void* ctx, const ProgressInfo& pi) {
+        auto* r = static_cast<Reports*>(ctx);
+        ++r->calls;
+        r->monotone = r->monotone && pi.iteration >= r->last_iteration;
+        r->last_iteration = pi.iteration, r->last_value = pi.value, r->last_fraction = pi.fraction;
+      },
+      &rep, 0.0);
+  const LassoResult R = lasso(e, pr, tight(lam), ctl);
+  CHECK(R.reason == Reason::Tol);
+  CHECK(rep.calls == R.outer_iterations + 1);
+  CHECK(rep.monotone && rep.last_iteration == R.iterations);
+  CHECK(rep.last_value == R.dual_gap && rep.last_fraction == 1.0);
+}
+
 }  // namespace
 
 int main() {
@@ -541,6 +685,8 @@ int main() {
   test_weights(e);
   test_errors(e);
   test_control(e);
+  test_box(e);
+  test_progress(e);
   std::printf("lasso_tests: %d checks, %d failures\n", checks, failures);
   return failures != 0;
 }
