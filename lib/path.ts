@@ -17,7 +17,7 @@ import { fromNative } from './errors';
 import { LASSO_PATH, REASONS } from './layout';
 import { native, NativePathResult } from './native';
 import { checkOptions, PathOperation } from './options';
-import type { NotConvergedReason } from './result';
+import type { NotConvergedReason, StopReason } from './result';
 import * as v from './validate';
 
 /** Options of {@link lassoPathSync} (and {@link elasticNetPathSync}, which adds l1Ratio). */
@@ -64,6 +64,8 @@ export type LassoPathResult = {
   dualGaps: Float64Array;
   /** Epochs per λ. */
   iterationsPerLambda: Float64Array;
+  /** Each fit's reason ('tol', 'max-iterations', …; the interrupted one's last). */
+  reasonsPerLambda: StopReason[];
   /** Epochs over the whole path. */
   iterations: number;
   /** λ_max when the grid was computed (undefined with given lambdas). */
@@ -170,6 +172,7 @@ function result(p: ReturnType<typeof prepare>, n: NativePathResult): LassoPathRe
     objectives: n.objectives,
     dualGaps: n.dualGaps,
     iterationsPerLambda: n.iterations,
+    reasonsPerLambda: Array.from(n.reasons, (i) => REASONS[i]),
     iterations: io[STATS + S.iterations],
     ...(p.given ? {} : { lambdaMax: io[STATS + S.lambdaMax] }),
     converged: reason === 'tol',

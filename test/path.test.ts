@@ -2,7 +2,7 @@
 // enet_path, 20 values, eps 1e-3, tol 1e-12) reproduced from our own grid (λ to 1e-12 relative,
 // coefficients to 1e-6, objectives to 1e-8) and from the given lambdas, dense 'F' / 'C' and CSC;
 // Sync and Promise forms agree; an abort rejects with an AbortError carrying the partial path;
-// progress once per λ; mistakes are named errors.
+// progress once per λ; mistakes are named errors; coefficientPathSvg draws the path.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -17,6 +17,7 @@ import {
   lassoSync,
   LassoPathResult,
 } from '../lib/index';
+import { coefficientPathSvg } from '../lib/plot';
 
 interface PathCase {
   l1Ratio: number;
@@ -79,6 +80,10 @@ function agrees(t: TapTest, r: LassoPathResult, c: PathCase, what: string) {
   });
   t.strictSame(nnz, c.nnz, `${what}: supports as sklearn's`);
   t.ok(r.converged && r.reason === 'tol', `${what}: converged`);
+  t.ok(
+    r.reasonsPerLambda.length === fx.nLambdas && r.reasonsPerLambda.every((x) => x === 'tol'),
+    `${what}: every fit converged`,
+  );
   t.equal(r.intercepts.length, fx.nLambdas);
   t.ok(
     r.intercepts.every((v) => v === 0),
@@ -142,6 +147,10 @@ t.test('defaults, the Promise form, an intercept', async (t) => {
   const last = lassoSync(F, y, { lambda: w.lambdas[4], tol: 1e-10 });
   t.ok(Math.abs(w.intercepts[4] - last.intercept) < 1e-6, 'intercept as lasso');
   t.ok(maxDiff(w.coefs.subarray(4 * p), last.coef) < 1e-6, 'coefficients as lasso');
+  const m = lassoPathSync(F, y, { nLambdas: 8, tol: 1e-14, maxIterations: 1 });
+  t.equal(m.lambdas.length, 8, 'max-iterations does not end the path');
+  t.ok(!m.converged && m.reason === 'max-iterations', "reason: the first failing fit's");
+  t.equal(m.reasonsPerLambda[0], 'tol', 'λ_max converges at once');
   let calls = 0;
   let ok = true;
   await lassoPath(F, y, {
@@ -179,6 +188,7 @@ t.test('abort rejects with an AbortError carrying the partial path', async (t) =
   const k = r?.lambdas.length ?? 0;
   t.ok(k >= 1 && k < 50, `fewer λ values than asked (${k})`);
   t.equal(r?.coefs.length, k * cols, 'one row per λ fitted');
+  t.equal(r?.reasonsPerLambda[k - 1], 'aborted', 'the interrupted fit last');
   t.equal(r?.objectives.length, k);
   const tl = lassoPathSync({ rows, cols, data, order: 'F' }, yy, {
     nLambdas: 50,
@@ -187,6 +197,11 @@ t.test('abort rejects with an AbortError carrying the partial path', async (t) =
     timeLimitMs: 20,
   });
   t.equal(tl.reason, 'time-limit', 'timeLimitMs cuts the path short too');
+  t.equal(
+    tl.reasonsPerLambda[tl.reasonsPerLambda.length - 1],
+    'time-limit',
+    'the last fit says so',
+  );
   t.ok(tl.lambdas.length < 50 && tl.coefs.length === tl.lambdas.length * cols);
 });
 
@@ -287,4 +302,55 @@ t.test('mistakes are named errors', async (t) => {
     'ERR_DIMENSION_MISMATCH:sampleWeight',
   );
   await t.rejects(lassoPath(F, y, { nLambdas: -1 }), { argument: 'nLambdas' }, 'Promise form');
+});
+
+t.test('coefficientPathSvg (lib/plot.ts): lines, labels, edge cases, named mistakes', async (t) => {
+  const r = lassoPathSync(F, y, { ...base, nLambdas: 10 });
+  const svg = coefficientPathSvg(r.lambdas, r.coefs, p, {
+    names: Array.from({ length: p }, (_, j) => (j === 0 ? 'a<b' : `f${j}`)),
+    title: 'path & co',
+  });
+  t.match(svg, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg /);
+  t.match(svg, /<\/svg>\n$/);
+  let drawn = 0;
+  for (let j = 0; j < p; j++) {
+    let nz = false;
+    for (let k = 0; k < 10; k++) nz = nz || r.coefs[k * p + j] !== 0;
+    if (nz) drawn++;
+  }
+  t.equal(
+    (svg.match(/<\/title><\/path>/g) ?? []).length,
+    drawn,
+    'a line per feature ever non-zero',
+  );
+  t.match(svg, /path &amp; co/, 'title escaped');
+  t.notMatch(svg, /a<b/, 'names escaped');
+  t.ok(
+    (svg.match(/class="labels">(.*)<\/g>/)?.[1].match(/<text /g) ?? []).length <= 12,
+    'at most 12 labels',
+  );
+  // λ = 0 cannot go on a log axis: skipped; an all-zero path still gives a valid document
+  const zero = coefficientPathSvg([1, 0.1, 0], new Float64Array(3 * 2), 2);
+  t.match(zero, /every coefficient is zero along the path/);
+  t.match(zero, /<\/svg>\n$/);
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as { argument?: string }).argument;
+    }
+    return 'no error';
+  };
+  t.equal(
+    code(() => coefficientPathSvg([1, 0.1], new Float64Array(3), 2)),
+    'coefs',
+  );
+  t.equal(
+    code(() => coefficientPathSvg([1], new Float64Array(2), 2, { names: ['a'] })),
+    'names',
+  );
+  t.equal(
+    code(() => coefficientPathSvg([1], new Float64Array(2), 2, { width: 10 })),
+    'width',
+  );
 });
