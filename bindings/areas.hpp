@@ -20,6 +20,7 @@ void init_sketch(Napi::Env env, Napi::Object exports);  // sketch.cpp: sketchSol
 void init_stationary(Napi::Env env, Napi::Object exports);  // stationary.cpp: stationary
 void init_ot(Napi::Env env, Napi::Object exports);  // ot.cpp: sinkhorn, emd, costMatrix, ...
 void init_bcd(Napi::Env env, Napi::Object exports);  // bcd.cpp: lasso, lassoAsync
+void init_prox_bcd(Napi::Env env, Napi::Object exports);  // prox_bcd.cpp: proxBcd, proxBcdAsync
 void init_mlp(Napi::Env env, Napi::Object exports);  // mlp.cpp: trainMlp, mlpPredict
 void init_logistic(Napi::Env env, Napi::Object exports);  // logistic.cpp: logisticL1(Async)
 void init_group_lasso(Napi::Env env, Napi::Object exports);  // group_lasso.cpp: groupLasso(Async)

@@ -117,6 +117,15 @@ export type {
 } from './ot';
 export { lasso, lassoSync, elasticNet, elasticNetSync, lambdaMax } from './bcd';
 export type { LassoOptions, ElasticNetOptions, LassoResult, LambdaMaxOptions } from './bcd';
+export { proxBcd, proxBcdSync } from './prox-bcd';
+export type {
+  ProxBcdOptions,
+  ProxBcdResult,
+  SmoothSpec,
+  BlockProxSpec,
+  VarianceSpec,
+  BlockGradient,
+} from './prox-bcd';
 export { logisticL1, logisticL1Sync } from './logistic';
 export type { LogisticL1Options, LogisticL1Result } from './logistic';
 export type { Design } from './design';
