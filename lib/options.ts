@@ -39,6 +39,7 @@ export type Operation =
   | 'sketchSolve'
   | 'powerIteration'
   | 'preconditioner'
+  | 'proxBcd'
   | PathOperation
   | 'groupLasso'
   | BcdOperation
@@ -76,6 +77,7 @@ export const OPERATION_NAMES: {
   costMatrix: { sync: 'costMatrix' },
   lasso: { sync: 'lassoSync', async: 'lasso' },
   elasticNet: { sync: 'elasticNetSync', async: 'elasticNet' },
+  proxBcd: { sync: 'proxBcdSync', async: 'proxBcd' },
   trainMlpBcd: { sync: 'trainMlpBcdSync', async: 'trainMlpBcd' },
   groupLasso: { sync: 'groupLassoSync', async: 'groupLasso' },
   lassoPath: { sync: 'lassoPathSync', async: 'lassoPath' },
@@ -103,6 +105,7 @@ type Computed<T> = T | ((c: OptionContext) => T);
  * - object: a plain object (its contents checked by the facade, e.g. warmStart { f, g })
  * - preconditioner: a PreconditionerSpec (resolved by the facade, which knows n)
  * - spec: a value of several shapes, checked by the facade (proxBcd's smooth, prox, blocks)
+ * - spec: a value of several shapes, checked by the facade (proxBcd's smooth, prox, blocks)
  * - signal: an AbortSignal; function: a function
  */
 export type OptionKind =
@@ -114,6 +117,7 @@ export type OptionKind =
   | 'integers'
   | 'object'
   | 'preconditioner'
+  | 'spec'
   | 'spec'
   | 'signal'
   | 'function';
@@ -192,6 +196,8 @@ const BCD: readonly Operation[] = ['lasso', 'elasticNet'];
 const PATH: readonly Operation[] = ['lassoPath', 'elasticNetPath'];
 /** Group Lasso (lib/group-lasso.ts). */
 const GROUP: readonly Operation[] = ['groupLasso'];
+/** Generic proximal BCD (lib/prox-bcd.ts). */
+const PROX: readonly Operation[] = ['proxBcd'];
 /** wasserstein passes an option on as given: the method it runs applies its own default. */
 const PASSED_ON: OptionVariant = { default: undefined, defaultText: undefined };
 
@@ -200,10 +206,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'x0',
     kind: 'vector',
-    ops: ITERATIVE,
+    ops: [...ITERATIVE, ...PROX],
     doc: 'Start vector (not modified). Default: zeros.',
     flag: null,
     per: {
+      proxBcd: { doc: 'The start point (length d; required; not modified).' },
       cgBatch: { doc: 'Start vectors, column-major n×k like B (not modified). Default: zeros.' },
       powerIteration: {
         doc: 'Start vector (not modified). Default: seeded pseudo-random entries in [-1, 1).',
@@ -322,10 +329,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 1,
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
-    ops: ['sketchSolve', 'powerIteration', ...BCD, ...PATH, 'trainMlpBcd'],
+    ops: ['sketchSolve', 'powerIteration', ...BCD, ...PATH, 'trainMlpBcd', ...PROX],
     doc: 'Seed of the random choices; the same seed gives the same run.',
     flag: '--seed',
     per: {
+      proxBcd: { default: 0, doc: "Seed of order 'random' and of the sampled batches." },
       powerIteration: { max: 2 ** 32 - 1, doc: 'Seed of the default (random) start vector.' },
       lasso: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
       elasticNet: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
@@ -515,6 +523,60 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: null,
   },
   {
+    key: 'smooth',
+    kind: 'spec',
+    ops: PROX,
+    doc: "The smooth part f (required): { kind: 'least-squares' | 'logistic', A, y }, { kind: 'quadratic', Q, c? } or a block gradient (x, block, gradOut) => void.",
+    flag: null,
+  },
+  {
+    key: 'prox',
+    kind: 'spec',
+    ops: PROX,
+    doc: "The block penalties g_j: 'none' (default), 'nonnegative', { kind: 'l1' | 'group-l2', lambda }, { kind: 'box', lo?, hi? }, or an array of these, one per block.",
+    flag: null,
+  },
+  {
+    key: 'blocks',
+    kind: 'spec',
+    ops: PROX,
+    doc: 'Block offsets 0 = o_0 < … < o_m = d (Int32Array or number[]). Default: one block.',
+    flag: null,
+  },
+  {
+    key: 'stepSizes',
+    kind: 'spec',
+    ops: PROX,
+    doc: "Per-block steps η_j (Float64Array, > 0) or 'backtracking'. Default: 1/L_j (built-ins).",
+    flag: null,
+  },
+  {
+    key: 'order',
+    kind: 'enum',
+    values: ['cyclic', 'random'],
+    default: 'cyclic',
+    ops: PROX,
+    doc: "Block order per epoch: 'cyclic' or 'random' (a fresh seeded permutation).",
+    flag: null,
+  },
+  {
+    key: 'variance',
+    kind: 'spec',
+    ops: PROX,
+    doc: "Block-gradient estimator: 'exact' (default), or { kind: 'stochastic' | 'recursive', batchSize, refreshEvery } for finite sums.",
+    flag: null,
+  },
+  {
+    key: 'maxEpochs',
+    kind: 'integer',
+    default: 1000,
+    min: 0,
+    max: MAX_INT,
+    ops: PROX,
+    doc: "Epoch limit (one epoch updates every block once; reason 'max-iterations').",
+    flag: null,
+  },
+  {
     key: 'preconditioner',
     kind: 'preconditioner',
     ops: PRECONDITIONED,
@@ -577,10 +639,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     default: 1e-9,
     min: 0,
-    ops: [...ENTROPIC, ...BCD, ...GROUP, ...PATH],
+    ops: [...ENTROPIC, ...BCD, ...GROUP, ...PATH, ...PROX],
     doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
     flag: '--tol',
     per: {
+      proxBcd: { default: 1e-8, doc: 'Stop when the gradient-mapping norm ≤ tol (reason tol).' },
       sinkhornNewton: { default: 1e-12 },
       wasserstein: PASSED_ON,
       lasso: { default: 1e-4, doc: 'Stop when the duality gap ≤ tol·‖y − ȳ‖²/n (reason tol).' },
@@ -843,10 +906,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'history',
     kind: 'boolean',
     default: false,
-    ops: [...ITERATIVE, ...ENTROPIC, ...BCD, ...GROUP],
+    ops: [...ITERATIVE, ...ENTROPIC, ...BCD, ...GROUP, ...PROX],
     doc: 'Record the residual norm per iteration (history[0] is the initial one).',
     flag: null,
     per: {
+      proxBcd: {
+        doc: 'Record the gradient-mapping norm and the passes before and after each epoch.',
+      },
       powerIteration: { doc: 'Record the eigenvalue estimate per iteration.' },
       sinkhorn: { doc: 'Record the marginal error at every check (every checkEvery iterations).' },
       sinkhornBatch: { doc: 'Record every pair’s marginal error at every check.' },
@@ -877,14 +943,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     min: 0,
     exclusive: true,
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd'],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
   },
   {
     key: 'signal',
     kind: 'signal',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd'],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
@@ -892,7 +958,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'onProgress',
     kind: 'function',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd'],
+    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
     flag: null,
@@ -1038,6 +1104,14 @@ export interface ResolvedOptions {
   upper?: unknown;
   selection: 'cyclic' | 'random';
   coef0?: Float64Array;
+  // generic proximal BCD (lib/prox-bcd.ts)
+  smooth?: unknown;
+  prox?: unknown;
+  blocks?: unknown;
+  stepSizes?: unknown;
+  order: 'cyclic' | 'random';
+  variance?: unknown;
+  maxEpochs: number;
   // BCD training of ReLU networks (lib/mlp.ts)
   hidden?: number[];
   gamma: number;
@@ -1154,6 +1228,8 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
       return value;
     case 'preconditioner':
       return value; // resolved by the facade (resolvePreconditioner), which knows n
+    case 'spec':
+      return value; // checked by the facade
     case 'spec':
       return value; // checked by the facade
   }
