@@ -1,13 +1,14 @@
 // Lasso / elastic-net regularisation paths (native/bcd/path.hpp):
-//   lassoPath(X0, X1, X2, y, sampleWeight, penaltyFactor, lambdas, coefs, io)
+//   lassoPath(X0, X1, X2, y, sampleWeight, penaltyFactor, lower, upper, lambdas, coefs, io)
 //   lassoPathAsync(..., io, jobOptions)
-// X as bindings/bcd_design.hpp reads it (io's `layout` slot). sampleWeight (rows) and
-// penaltyFactor (cols) are a Float64Array or null. lambdas (nLambdas entries) is the caller's
-// grid when io's `givenLambdas` is set, else the output the grid is written to; coefs
-// (nLambdas·cols, row-major: one row per λ) is the output. io carries the layout::path params,
-// then the layout::path_stats the binding writes at the end (`count`: the λ values fitted, fewer
-// than nLambdas when the path was cut short). Resolves to { intercepts, objectives, dualGaps,
-// iterations, reasons } (Float64Arrays of `count` entries; reasons as the stats' reason index).
+// X as bindings/bcd_design.hpp reads it (io's `layout` slot). sampleWeight (rows), penaltyFactor,
+// lower and upper (cols each; the box bounds as lasso's) are a Float64Array or null. lambdas
+// (nLambdas entries) is the caller's grid when io's `givenLambdas` is set, else the output the grid
+// is written to; coefs (nLambdas·cols, row-major: one row per λ) is the output. io carries the
+// layout::path params, then the layout::path_stats the binding writes at the end (`count`: the λ
+// values fitted, fewer than nLambdas when the path was cut short). Resolves to { intercepts,
+// objectives, dualGaps, iterations, reasons } (Float64Arrays of `count` entries; reasons as the
+// stats' reason index).
 #include <limits>
 #include <string>
 #include <vector>
@@ -34,8 +35,9 @@ bool absent(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
 class LassoPathOp {
  public:
   static constexpr const char* kName = "lassoPath";
-  static constexpr size_t kArgX0 = 0, kArgY = 3, kArgSw = 4, kArgPf = 5, kArgLambdas = 6,
-                          kArgCoefs = 7, kArgIo = 8, kArgOptions = 9;
+  static constexpr size_t kArgX0 = 0, kArgY = 3, kArgSw = 4, kArgPf = 5, kArgLower = 6,
+                          kArgUpper = 7, kArgLambdas = 8, kArgCoefs = 9, kArgIo = 10,
+                          kArgOptions = 11;
 
   explicit LassoPathOp(Args& a) {
     Napi::Env env = a.env();
@@ -58,6 +60,14 @@ class LassoPathOp {
       prob_.penalty_factor = a.f64(kArgPf, "penaltyFactor", cols).data;
       prob_.penalty_factor_length = cols;
     }
+    if (!absent(a[kArgLower])) {
+      prob_.lower = a.f64(kArgLower, "lower", cols).data;
+      prob_.lower_length = cols;
+    }
+    if (!absent(a[kArgUpper])) {
+      prob_.upper = a.f64(kArgUpper, "upper", cols).data;
+      prob_.upper_length = cols;
+    }
     lambdas_ = a.f64(kArgLambdas, "lambdas", K).data;
     coefs_ = a.f64(kArgCoefs, "coefs", K * cols).data;
     K_ = K;
@@ -73,6 +83,10 @@ class LassoPathOp {
                      out.second, oname, "sampleWeight");
       check_distinct(env, prob_.penalty_factor, prob_.penalty_factor ? cols : 0, out.first,
                      out.second, oname, "penaltyFactor");
+      check_distinct(env, prob_.lower, prob_.lower ? cols : 0, out.first, out.second, oname,
+                     "lower");
+      check_distinct(env, prob_.upper, prob_.upper ? cols : 0, out.first, out.second, oname,
+                     "upper");
       check_distinct(env, io_, P::kParams + S::kStats, out.first, out.second, oname, "io");
     }
     check_distinct(env, lambdas_, K, coefs_, K * cols, "coefs", "lambdas");

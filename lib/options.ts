@@ -396,14 +396,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'lower',
     kind: 'spec',
-    ops: BCD,
+    ops: [...BCD, ...PATH],
     doc: 'Box bounds l ≤ w: a number (every feature) or a Float64Array of cols entries (−∞ allowed). Default −∞ (0 with positive).',
     flag: null,
   },
   {
     key: 'upper',
     kind: 'spec',
-    ops: BCD,
+    ops: [...BCD, ...PATH],
     doc: 'Box bounds w ≤ u: a number (every feature) or a Float64Array of cols entries (+∞ allowed). Default +∞.',
     flag: null,
   },

@@ -29,6 +29,8 @@ export interface LassoPathOptions extends Pick<
   | 'sampleWeight'
   | 'penaltyFactor'
   | 'positive'
+  | 'lower'
+  | 'upper'
   | 'selection'
   | 'seed'
   | 'timeLimitMs'
@@ -96,10 +98,26 @@ type NativeArgs = [
   Float64Array,
   Float64Array | null,
   Float64Array | null,
+  Float64Array | null,
+  Float64Array | null,
   Float64Array,
   Float64Array,
   Float64Array,
 ];
+
+/** A bound option as lib/bcd.ts takes it: a number (every feature) or cols entries; NaN refused. */
+function boundArg(name: 'lower' | 'upper', b: unknown, cols: number): Float64Array | null {
+  if (b === undefined) return null;
+  let out: Float64Array;
+  if (typeof b === 'number') out = new Float64Array(cols).fill(b);
+  else if (b instanceof Float64Array) out = v.f64(name, b, cols);
+  else throw v.invalid(name, 'a number or a Float64Array', b);
+  for (let j = 0; j < out.length; j++)
+    if (Number.isNaN(out[j])) throw v.invalid(name, `a number (entry ${j} is NaN)`, out[j]);
+  const bad = name === 'lower' ? Infinity : -Infinity;
+  if (out.includes(bad)) throw v.invalid(name, `bounds other than ${bad}`, bad);
+  return out;
+}
 
 function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sync: boolean) {
   const { rows, cols, X0, X1, X2, layout } = designArgs(X);
@@ -140,6 +158,19 @@ function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sy
     );
   const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
   const pf = o.penaltyFactor === undefined ? null : v.f64('penaltyFactor', o.penaltyFactor, cols);
+  const lo = boundArg('lower', o.lower, cols);
+  const hi = boundArg('upper', o.upper, cols);
+  if (lo !== null || hi !== null)
+    for (let j = 0; j < cols; j++) {
+      const l = Math.max(lo === null ? -Infinity : lo[j], o.positive ? 0 : -Infinity);
+      const u = hi === null ? Infinity : hi[j];
+      if (l > u)
+        throw v.invalid(
+          'lower',
+          `bounds <= upper (entry ${j}: ${l} > ${u}${o.positive ? ', positive raises lower to 0' : ''})`,
+          l,
+        );
+    }
   const coefs = new Float64Array(K * cols);
   const io = new Float64Array(IO_LENGTH);
   io[P.rows] = rows;
@@ -156,7 +187,7 @@ function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sy
   io[P.selection] = o.selection === 'random' ? 1 : 0;
   io[P.seed] = o.seed;
   io[P.timeLimitMs] = o.timeLimitMs ?? 0;
-  const args: NativeArgs = [X0, X1, X2, yy, sw, pf, lambdas, coefs, io];
+  const args: NativeArgs = [X0, X1, X2, yy, sw, pf, lo, hi, lambdas, coefs, io];
   return { args, lambdas, coefs, io, cols, given: o.lambdas !== undefined, o };
 }
 

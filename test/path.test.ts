@@ -1,7 +1,7 @@
 // lassoPath / elasticNetPath (lib/path.ts): test/fixtures/bcd/path.json (sklearn's lasso_path and
 // enet_path, 20 values, eps 1e-3, tol 1e-12) reproduced from our own grid (λ to 1e-12 relative,
 // coefficients to 1e-6, objectives to 1e-8) and from the given lambdas, dense 'F' / 'C' and CSC;
-// Sync and Promise forms agree; an abort rejects with an AbortError carrying the partial path;
+// positive and box bounds; Sync and Promise forms agree; an abort rejects with an AbortError carrying the partial path;
 // progress once per λ; mistakes are named errors; coefficientPathSvg draws the path.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -163,6 +163,29 @@ t.test('defaults, the Promise form, an intercept', async (t) => {
   t.ok(calls >= 1 && ok, `progress per λ (${calls} calls, total 30, value λ)`);
 });
 
+t.test('positive and box bounds: each row is the bounded lasso at its λ', async (t) => {
+  const upper = new Float64Array(p).fill(0.5);
+  for (const [what, o] of [
+    ['positive', { positive: true }],
+    ['lower -0.2, upper 0.5', { lower: -0.2, upper }],
+  ] as const) {
+    const r = lassoPathSync(F, y, { ...base, nLambdas: 6, ...o });
+    let d = 0;
+    let inside = true;
+    for (let k = 0; k < 6; k++) {
+      const one = lassoSync(F, y, { ...base, lambda: r.lambdas[k], ...o });
+      d = Math.max(d, maxDiff(one.coef, r.coefs.subarray(k * p, (k + 1) * p)));
+      for (let j = 0; j < p; j++) {
+        const w = r.coefs[k * p + j];
+        inside &&= 'positive' in o ? w >= 0 : w >= -0.2 && w <= 0.5;
+      }
+    }
+    t.ok(d <= 1e-8, `${what}: rows = bounded lasso fits (${d.toExponential(1)})`);
+    t.ok(inside, `${what}: inside the bounds`);
+    t.ok(r.converged, `${what}: converged`);
+  }
+});
+
 t.test('abort rejects with an AbortError carrying the partial path', async (t) => {
   // far more work than the abort delay: 2000×300, tol 0 (no fit converges but at λ_max)
   const rows = 2000;
@@ -286,6 +309,18 @@ t.test('mistakes are named errors', async (t) => {
   t.equal(
     code(() => lassoPathSync(F, y.subarray(1))),
     'ERR_DIMENSION_MISMATCH:y',
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { lower: 1, upper: 0 })),
+    `${bad}:lower`,
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { upper: new Float64Array(3) })),
+    'ERR_DIMENSION_MISMATCH:upper',
+  );
+  t.equal(
+    code(() => lassoPathSync(F, y, { lower: NaN })),
+    `${bad}:lower`,
   );
   t.equal(
     code(() => lassoPathSync({} as never, y)),
