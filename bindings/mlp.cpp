@@ -51,10 +51,11 @@ bcd::SampleMatrix sample_matrix(Args& a, size_t arg, const char* name, int64_t r
                              : bcd::SampleMatrix{data, rows, cols, cols, dense::Order::Row};
 }
 
-// The widths h_0..h_N (dims, N = layers) checked against X's columns and the outputs; returns
-// the number of doubles the parameters take (Σ h_i h_{i−1} + h_i).
+// The widths h_0..h_N (dims, N = layers) checked against X's columns and the outputs (an output
+// width < 1 is named `outName`); returns the number of doubles the parameters take
+// (Σ h_i h_{i−1} + h_i).
 int64_t read_dims(Args& a, size_t arg, int64_t layers, int64_t cols, int64_t outputs,
-                  std::vector<int64_t>& dims) {
+                  std::vector<int64_t>& dims, const char* outName) {
   Napi::Env env = a.env();
   const int32_t* d = a.i32(arg, "dims", layers + 1).data;
   dims.assign(d, d + layers + 1);
@@ -64,14 +65,16 @@ int64_t read_dims(Args& a, size_t arg, int64_t layers, int64_t cols, int64_t out
                     std::to_string(outputs) + " outputs, received " + std::to_string(dims.front()) +
                     " and " + std::to_string(dims.back()),
                 "dims");
-  int64_t total = 0;
-  for (int64_t i = 1; i <= layers; ++i) {
+  if (outputs < 1)
+    throw_error(env, "ERR_INVALID_ARGUMENT",
+                std::string(outName) + ": expected at least one output column", outName);
+  for (int64_t i = 1; i < layers; ++i)
     if (dims[i] < 1 || dims[i] > kMaxWidth)
       throw_error(env, "ERR_INVALID_ARGUMENT",
                   "hidden: widths must be integers in [1, " + std::to_string(kMaxWidth) + "]",
                   "hidden");
-    total += dims[i] * dims[i - 1] + dims[i];
-  }
+  int64_t total = 0;
+  for (int64_t i = 1; i <= layers; ++i) total += dims[i] * dims[i - 1] + dims[i];
   return total;
 }
 
@@ -94,7 +97,7 @@ class TrainMlpOp {
     X_ = sample_matrix(a, kArgX, "X", rows, cols, xl);
     Y_ = sample_matrix(a, kArgY, "Y", rows, outputs, yl);
     std::vector<int64_t> dims;
-    nparams_ = read_dims(a, kArgDims, layers, cols, outputs, dims);
+    nparams_ = read_dims(a, kArgDims, layers, cols, outputs, dims, "Y");
     opt_.hidden.assign(dims.begin() + 1, dims.end() - 1);
     params_ = a.f64(kArgParams, "params", nparams_).data;
     opt_.gamma = p[P::gamma];
@@ -193,7 +196,7 @@ Napi::Value mlp_predict(const Napi::CallbackInfo& info) {
                     " columns (the network's inputs), received " + std::to_string(cols),
                 "X");
   const int64_t outputs = dims.back();
-  const int64_t total = read_dims(a, 1, layers, cols, outputs, dims);
+  const int64_t total = read_dims(a, 1, layers, cols, outputs, dims, "dims");
   const double* params = a.f64(2, "params", total).data;
   double* out = a.f64(3, "out", rows * outputs).data;
   check_distinct(env, X.data, rows * cols, out, rows * outputs, "out", "X");

@@ -34,7 +34,7 @@
  */
 import { AsyncOptions, Progress, runJob } from './async';
 import { checkDense, DenseMatrix } from './dense';
-import { fromNative } from './errors';
+import { fromNative, ItersolveError } from './errors';
 import { BCD_LAYOUTS, MLP, MLP_INITS, MLP_PREDICT, REASONS } from './layout';
 import { native } from './native';
 import { checkOptions } from './options';
@@ -134,6 +134,18 @@ function prepare(X: unknown, Y: unknown, options: unknown, sync: boolean): Prepa
       'Y',
       `${Xd.rows} rows (as X)`,
       `${Yd.rows} rows (a ${Yd.rows}×${Yd.cols} matrix)`,
+    );
+  if (Xd.rows < 1 || Xd.cols < 1)
+    throw new ItersolveError(
+      'ERR_INVALID_ARGUMENT',
+      `X: expected at least one row and one column, received a ${Xd.rows}×${Xd.cols} matrix`,
+      { argument: 'X' },
+    );
+  if (Yd.cols < 1)
+    throw new ItersolveError(
+      'ERR_INVALID_ARGUMENT',
+      `Y: expected at least one column, received a ${Yd.rows}×0 matrix`,
+      { argument: 'Y' },
     );
   const o = checkOptions('trainMlpBcd', options, sync, Xd.cols, Xd.rows);
   if (o.hidden === undefined) throw v.invalid('hidden', 'an array of integers >= 1', undefined);

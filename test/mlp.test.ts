@@ -252,6 +252,25 @@ t.test('mistakes are named errors', async (t) => {
     'init',
     'init xavier',
   );
+  code(
+    t,
+    () => trainMlpBcdSync(X, { rows: 60, cols: 0, data: new Float64Array(0) }, ok),
+    'ERR_INVALID_ARGUMENT',
+    'Y',
+    'Y without columns',
+  );
+  code(
+    t,
+    () =>
+      trainMlpBcdSync(
+        { rows: 0, cols: 5, data: new Float64Array(0) },
+        { rows: 0, cols: 3, data: new Float64Array(0) },
+        ok,
+      ),
+    'ERR_INVALID_ARGUMENT',
+    'X',
+    'X without rows',
+  );
   const Xnan = randomMatrix(60, 5, 1);
   Xnan.data[17] = Number.NaN;
   code(t, () => trainMlpBcdSync(Xnan, Y, ok), 'ERR_INVALID_ARGUMENT', 'X', 'NaN in X');
@@ -317,6 +336,12 @@ t.test('the binding re-checks what a caller could bypass', async (t) => {
     argument: 'hidden',
   });
   t.throws(() => call(Int32Array.from([6, 4, 3]), params), { code: 'ERR_DIMENSION_MISMATCH' });
+  io[P.outputs] = 0;
+  t.throws(() => call(Int32Array.from([5, 4, 0]), params), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'Y',
+  });
+  fill();
   t.throws(() => call(dims, new Float64Array(10)), {
     code: 'ERR_DIMENSION_MISMATCH',
     argument: 'params',
