@@ -8,7 +8,10 @@
  * coordinate descent warm-started from the previous λ's coefficients (the first from zero), each
  * stopped when its duality gap ≤ tol·‖y − ȳ‖²/n. The grid, unless `lambdas` is given, is sklearn's:
  * nLambdas values log-spaced from λ_max (the smallest λ whose solution is zero; see lambdaMax)
- * down to lambdaMinRatio·λ_max, both ends exact.
+ * down to lambdaMinRatio·λ_max, both ends exact (λ_max ignores box bounds, as lambdaMax does).
+ * The other options are lasso's (lib/bcd.ts), fitIntercept true by default as there: sklearn's
+ * lasso_path fits no intercept (fitIntercept: false matches it). X is a DenseMatrix ('F' the fast
+ * path), a CscMatrix or a CsrMatrix, read in place.
  */
 import { AsyncOptions, runJob } from './async';
 import type { LassoOptions } from './bcd';
