@@ -210,6 +210,7 @@ class Solver {
 
   // Duality gap restricted to the groups in idx (all: null); gnorm_ = ‖X̃_gᵀSr‖ for them.
   Gap gap(const std::vector<int64_t>* idx) {
+    fold();
     refit_unpenalised();
     rsum_ = C_.weighted_sum(r_.data());
     double dual = 0.0;
@@ -373,6 +374,16 @@ class Solver {
   }
 
  private:
+  // The offset folded into the stored residual (r ← r + off, off ← 0): the true residual is
+  // unchanged, and r stays the size of the residual rather than growing with μ_j·w_j (with
+  // means ≫ spread, the gradients' rounding would grow with it).
+  void fold() {
+    if (off_ == 0.0) return;
+    for (double& ri : r_) ri += off_;
+    off_ = 0.0;
+    rsum_ = C_.weighted_sum(r_.data());
+  }
+
   // The unpenalised features' centred weighted Gram matrix, Cholesky-factored (a relative jitter
   // of 1e-13·trace when it is singular), when they are at most kExactUnpenalised.
   void factor_unpenalised() {
@@ -434,22 +445,26 @@ class Solver {
       if (b[k] != 0.0 && std::isfinite(b[k]))
         C_.step(uf_[k], b[k], r_.data(), off_, rsum_), w_[uf_[k]] += b[k];
   }
-  // The centred weighted Gram matrix of the m features f (row-major m×m): Σ s x_a x_b − S μ_a μ_b
-  // off the diagonal, Centered's exact ‖x̃_a‖²_s on it.
+  // The centred weighted Gram matrix of the m features f (row-major m×m): with u = x_a − μ_a
+  // (dense), ⟨x_b − μ_b, u⟩_s = Σ s x_b u − μ_b Σ s u, whose rounding error is relative to the
+  // centred entries (not to the means, as Σ s x_a x_b − S μ_a μ_b's would be); the diagonal is
+  // Centered's ‖x̃_a‖²_s.
   void gram(const int64_t* f, int64_t m, std::vector<double>& A) {
     const Design& X = *C_.X;
-    u_.assign(static_cast<size_t>(d_.n), 0.0);
+    u_.resize(static_cast<size_t>(d_.n));
     A.assign(static_cast<size_t>(m * m), 0.0);
     for (int64_t p = 0; p < m; ++p) {
       const int64_t jp = f[p];
       A[p * m + p] = C_.sqnorm[jp];
+      if (p + 1 == m) break;
+      std::fill(u_.begin(), u_.end(), -C_.mu(jp));
       X.axpy(C_.k, jp, 1.0, u_.data());
+      const double su = C_.weighted_sum(u_.data());
       for (int64_t q = p + 1; q < m; ++q) {
         const int64_t jq = f[q];
-        const double v2 = X.dot(C_.k, jq, u_.data(), C_.s) - C_.S * C_.mu(jp) * C_.mu(jq);
+        const double v2 = X.dot(C_.k, jq, u_.data(), C_.s) - C_.mu(jq) * su;
         A[p * m + q] = A[q * m + p] = v2;
       }
-      X.axpy(C_.k, jp, -1.0, u_.data());  // back to exact zeros
     }
   }
 
@@ -472,7 +487,7 @@ class Solver {
         gram(&gr_.idx[a], m, A);
         const double lam = jacobi_max_eigenvalue(A, m);
         L_[g] = std::min(trace, lam);
-        Lbar_[g] = std::min(trace, lam * (1.0 + 1e-10) + 1e-300);
+        Lbar_[g] = std::min(trace, lam * (1.0 + 1e-9) + 1e-300);
         continue;
       }
       // Power iterations on X̃_gᵀ S X̃_g, matrix-free.
