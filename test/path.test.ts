@@ -1,6 +1,6 @@
 // lassoPath / elasticNetPath (lib/path.ts): test/fixtures/bcd/path.json (sklearn's lasso_path and
 // enet_path, 20 values, eps 1e-3, tol 1e-12) reproduced from our own grid (λ to 1e-12 relative,
-// coefficients to 1e-6, objectives to 1e-8) and from the given lambdas, dense 'F' / 'C' and CSC;
+// coefficients to 1e-6, objectives to 1e-8) and from the given lambdas, dense 'F' / 'C', CSC and CSR;
 // positive and box bounds; Sync and Promise forms agree; an abort rejects with an AbortError carrying the partial path;
 // progress once per λ; mistakes are named errors; coefficientPathSvg draws the path.
 import { readFileSync } from 'node:fs';
@@ -115,6 +115,12 @@ t.test('lassoPath and elasticNetPath agree with sklearn (path.json)', async (t) 
     lassoPathSync(csc, y, { ...base, lambdas: Float64Array.from(fx.lasso.lambdas) }),
     fx.lasso,
     'lasso CSC, given lambdas',
+  );
+  agrees(
+    t,
+    lassoPathSync(csc.toCsr(), y, { ...base, nLambdas: fx.nLambdas, lambdaMinRatio: fx.eps }),
+    fx.lasso,
+    'lasso CSR',
   );
   const e = elasticNetPathSync(F, y, {
     ...base,
