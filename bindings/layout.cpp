@@ -47,6 +47,8 @@ const char* const kGroupLassoStats[] = {ITERSOLVE_GROUP_LASSO_STATS(ITERSOLVE_NA
 const char* const kGroupKinds[] = {ITERSOLVE_GROUP_KINDS(ITERSOLVE_NAME_ITEM)};
 const char* const kPathParams[] = {ITERSOLVE_PATH_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kPathStats[] = {ITERSOLVE_PATH_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kNnlsParams[] = {ITERSOLVE_NNLS_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kNnlsStats[] = {ITERSOLVE_NNLS_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxBcdParams[] = {ITERSOLVE_PROX_BCD_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxBcdStats[] = {ITERSOLVE_PROX_BCD_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxVariances[] = {ITERSOLVE_PROX_VARIANCES(ITERSOLVE_NAME_ITEM)};
@@ -124,6 +126,7 @@ Napi::Object make_layout(Napi::Env env) {
   gl.Set("groupKinds", names(env, kGroupKinds));
   o.Set("groupLasso", gl);
   o.Set("lassoPath", slots(env, kPathParams, kPathStats));
+  o.Set("nnls", slots(env, kNnlsParams, kNnlsStats));
   Napi::Object pb = slots(env, kProxBcdParams, kProxBcdStats);
   pb.Set("smooths", names(env, kProxSmooths));
   pb.Set("proxes", names(env, kProxKinds));

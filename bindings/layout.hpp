@@ -96,6 +96,10 @@ namespace layout {
   X(rows) X(cols) X(layout) X(l1Ratio) X(nLambdas) X(lambdaMinRatio) X(givenLambdas) X(tol)    \
   X(maxIterations) X(fitIntercept) X(positive) X(selection) X(seed) X(timeLimitMs)
 #define ITERSOLVE_PATH_STATS(X) X(reason) X(iterations) X(count) X(lambdaMax) X(elapsedMs)
+// Non-negative least squares (native/bcd/nnls.hpp, bindings/bcd.cpp): `layout` as lasso's.
+#define ITERSOLVE_NNLS_PARAMS(X) X(rows) X(cols) X(layout) X(tol) X(maxIterations) X(history) X(timeLimitMs)
+#define ITERSOLVE_NNLS_STATS(X)                                                                \
+  X(reason) X(iterations) X(residualNorm) X(objective) X(kkt) X(kktTarget) X(cdEpochs) X(elapsedMs)
 // Generic proximal BCD (native/bcd/prox_bcd.hpp, bindings/prox_bcd.cpp): `smooth` holds the index
 // in ITERSOLVE_PROX_SMOOTHS, `layout` in ITERSOLVE_BCD_LAYOUTS (A dense: colMajor or rowMajor),
 // `order` in ITERSOLVE_SELECTIONS, `variance` in ITERSOLVE_PROX_VARIANCES; `blocks` is the number
@@ -218,6 +222,12 @@ enum : int { ITERSOLVE_PATH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
 }
 namespace path_stats {
 enum : int { ITERSOLVE_PATH_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace nnls {
+enum : int { ITERSOLVE_NNLS_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace nnls_stats {
+enum : int { ITERSOLVE_NNLS_STATS(ITERSOLVE_ENUM_ITEM) kStats };
 }
 namespace prox_bcd {
 enum : int { ITERSOLVE_PROX_BCD_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };

@@ -115,8 +115,15 @@ export type {
   WassersteinOptions,
   WassersteinResult,
 } from './ot';
-export { lasso, lassoSync, elasticNet, elasticNetSync, lambdaMax } from './bcd';
-export type { LassoOptions, ElasticNetOptions, LassoResult, LambdaMaxOptions } from './bcd';
+export { lasso, lassoSync, elasticNet, elasticNetSync, lambdaMax, nnls, nnlsSync } from './bcd';
+export type {
+  LassoOptions,
+  ElasticNetOptions,
+  LassoResult,
+  LambdaMaxOptions,
+  NnlsOptions,
+  NnlsResult,
+} from './bcd';
 export { proxBcd, proxBcdSync } from './prox-bcd';
 export type {
   ProxBcdOptions,

@@ -343,6 +343,27 @@ export const PATH_PARAMS = [
 /** @internal */
 export const PATH_STATS = ['reason', 'iterations', 'count', 'lambdaMax', 'elapsedMs'] as const;
 /** @internal */
+export const NNLS_PARAMS = [
+  'rows',
+  'cols',
+  'layout',
+  'tol',
+  'maxIterations',
+  'history',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const NNLS_STATS = [
+  'reason',
+  'iterations',
+  'residualNorm',
+  'objective',
+  'kkt',
+  'kktTarget',
+  'cdEpochs',
+  'elapsedMs',
+] as const;
+/** @internal */
 export const PROX_BCD_PARAMS = [
   'd',
   'rows',
@@ -456,6 +477,8 @@ export const GROUP_LASSO = slots(GROUP_LASSO_PARAMS, GROUP_LASSO_STATS);
 /** @internal */
 export const LASSO_PATH = slots(PATH_PARAMS, PATH_STATS);
 /** @internal */
+export const NNLS = slots(NNLS_PARAMS, NNLS_STATS);
+/** @internal */
 export const PROX_BCD = slots(PROX_BCD_PARAMS, PROX_BCD_STATS);
 
 /**
@@ -518,6 +541,7 @@ export const LAYOUT = {
   logisticL1: { params: LOGISTIC_PARAMS, stats: LOGISTIC_STATS },
   groupLasso: { params: GROUP_LASSO_PARAMS, stats: GROUP_LASSO_STATS, groupKinds: GROUP_KINDS },
   lassoPath: { params: PATH_PARAMS, stats: PATH_STATS },
+  nnls: { params: NNLS_PARAMS, stats: NNLS_STATS },
   proxBcd: {
     params: PROX_BCD_PARAMS,
     stats: PROX_BCD_STATS,

@@ -446,6 +446,26 @@ export interface NativeBinding {
       options: NativeJobOptions,
     ]
   ): Promise<{ history?: Float64Array }>;
+  // Non-negative least squares (bindings/bcd.cpp): A0..A2 as lasso's X, x written in place.
+  nnls(
+    A0: Float64Array | Int32Array,
+    A1: Int32Array | null,
+    A2: Float64Array | null,
+    b: Float64Array,
+    x: Float64Array,
+    io: Float64Array,
+  ): { history?: Float64Array };
+  nnlsAsync(
+    ...args: [
+      A0: Float64Array | Int32Array,
+      A1: Int32Array | null,
+      A2: Float64Array | null,
+      b: Float64Array,
+      x: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<{ history?: Float64Array }>;
   // bcd::lambda_max with io's lasso params rows, cols, layout, l1Ratio, fitIntercept, positive.
   lambdaMax(
     X0: Float64Array | Int32Array,

@@ -43,6 +43,7 @@ export type Operation =
   | PathOperation
   | 'groupLasso'
   | BcdOperation
+  | 'nnls'
   | 'trainMlpBcd';
 
 /** Coordinate-descent regressions (lib/bcd.ts). */
@@ -77,6 +78,7 @@ export const OPERATION_NAMES: {
   costMatrix: { sync: 'costMatrix' },
   lasso: { sync: 'lassoSync', async: 'lasso' },
   elasticNet: { sync: 'elasticNetSync', async: 'elasticNet' },
+  nnls: { sync: 'nnlsSync', async: 'nnls' },
   proxBcd: { sync: 'proxBcdSync', async: 'proxBcd' },
   trainMlpBcd: { sync: 'trainMlpBcdSync', async: 'trainMlpBcd' },
   groupLasso: { sync: 'groupLassoSync', async: 'groupLasso' },
@@ -422,7 +424,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     ops: [...BCD, ...GROUP],
     doc: 'Warm start: the initial coefficients (length cols; not modified). Default: zeros.',
     flag: null,
-  },  {
+  },
+  {
     key: 'hidden',
     kind: 'integers',
     min: 1,
@@ -639,10 +642,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     default: 1e-9,
     min: 0,
-    ops: [...ENTROPIC, ...BCD, ...GROUP, ...PATH, ...PROX],
+    ops: ['nnls', ...ENTROPIC, ...BCD, ...GROUP, ...PATH, ...PROX],
     doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
     flag: '--tol',
     per: {
+      nnls: {
+        default: 1e-10,
+        doc: 'Stop when the KKT measure (projected-gradient ∞-norm) ≤ tol·‖Aᵀb‖_∞ (reason tol).',
+      },
       proxBcd: { default: 1e-8, doc: 'Stop when the gradient-mapping norm ≤ tol (reason tol).' },
       sinkhornNewton: { default: 1e-12 },
       wasserstein: PASSED_ON,
@@ -784,6 +791,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: MAX_INT,
     ops: [
+      'nnls',
       ...ITERATIVE,
       'sinkhorn',
       'sinkhornBatch',
@@ -796,6 +804,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
     per: {
+      nnls: {
+        default: (c) => 3 * c.n + 50,
+        defaultText: '3·n + 50',
+        doc: 'Coordinate-descent epochs plus active-set iterations (reason max-iterations).',
+      },
       sketchSolve: {
         default: (c) =>
           Math.max(
@@ -906,10 +919,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'history',
     kind: 'boolean',
     default: false,
-    ops: [...ITERATIVE, ...ENTROPIC, ...BCD, ...GROUP, ...PROX],
+    ops: ['nnls', ...ITERATIVE, ...ENTROPIC, ...BCD, ...GROUP, ...PROX],
     doc: 'Record the residual norm per iteration (history[0] is the initial one).',
     flag: null,
     per: {
+      nnls: { doc: 'Record the KKT measure after each CD epoch and active-set iteration.' },
       proxBcd: {
         doc: 'Record the gradient-mapping norm and the passes before and after each epoch.',
       },
@@ -943,14 +957,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     min: 0,
     exclusive: true,
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
+    ops: ['nnls', ...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
   },
   {
     key: 'signal',
     kind: 'signal',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
+    ops: ['nnls', ...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
@@ -958,7 +972,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'onProgress',
     kind: 'function',
-    ops: [...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
+    ops: ['nnls', ...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
     flag: null,

@@ -32,6 +32,7 @@ type NativeLayout = {
   logisticL1: { params: string[]; stats: string[] };
   groupLasso: { params: string[]; stats: string[]; groupKinds: string[] };
   lassoPath: { params: string[]; stats: string[] };
+  nnls: { params: string[]; stats: string[] };
   proxBcd: {
     params: string[];
     stats: string[];
@@ -70,6 +71,7 @@ t.test('every operation’s params and stats agree with the addon', async (t) =>
     'logisticL1',
     'groupLasso',
     'lassoPath',
+    'nnls',
     'proxBcd',
     'trainMlp',
   ] as const) {
@@ -137,6 +139,7 @@ t.test('the name → index maps are the lists’ positions', async (t) => {
     L.LOGISTIC,
     L.GROUP_LASSO,
     L.LASSO_PATH,
+    L.NNLS,
     L.PROX_BCD,
     L.MLP,
     L.MLP_PREDICT,

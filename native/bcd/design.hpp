@@ -70,8 +70,11 @@ struct Design {
       if (colPtr == nullptr || (nnz() > 0 && (rowIdx == nullptr || values == nullptr)))
         bad("ERR_INVALID_MATRIX", "missing CSC arrays");
       if (colPtr[0] != 0) bad("ERR_INVALID_MATRIX", "colPtr[0] must be 0");
-      for (int64_t j = 0; j < cols; ++j) {
+      // The whole of colPtr first: rowIdx and values hold colPtr[cols] entries, so a column
+      // reaching past that (a later colPtr smaller) must be refused before it is read.
+      for (int64_t j = 0; j < cols; ++j)
         if (colPtr[j + 1] < colPtr[j]) bad("ERR_INVALID_MATRIX", "colPtr must be non-decreasing");
+      for (int64_t j = 0; j < cols; ++j) {
         for (int32_t k = colPtr[j]; k < colPtr[j + 1]; ++k) {
           if (rowIdx[k] < 0 || rowIdx[k] >= rows)
             bad("ERR_INVALID_MATRIX", "row index out of range in column " + std::to_string(j));
