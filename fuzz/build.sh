@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs the fuzz targets: the Matrix Market parser (mmio), the CSR validator (csr) and
-# optimal transport (ot).
+# Builds and runs the fuzz targets: the Matrix Market parser (mmio), the CSR validator (csr),
+# optimal transport (ot) and the coordinate-descent solvers (bcd).
 #
 #   fuzz/build.sh                    build, replay the seed corpus, fuzz for $FUZZ_SECONDS (30)
 #   FUZZ_SECONDS=0 fuzz/build.sh     build + replay the corpus only
@@ -67,8 +67,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_lea
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 # Targets: mmio (the Matrix Market parser), csr (the CSR validator and every kernel and
-# conversion that trusts it) and ot (optimal transport: argument checks, every Sinkhorn method,
-# SNS, emd, batches, cost matrices). FUZZ_TARGETS="mmio csr ot" by default.
+# conversion that trusts it), ot (optimal transport: argument checks, every Sinkhorn method,
+# SNS, emd, batches, cost matrices) and bcd (lasso / elastic net and lambda_max on small dense and
+# CSC designs). FUZZ_TARGETS="mmio csr ot bcd" by default.
 CORE=($(cd "$ROOT" && node scripts/sources.js core))
 AVX2=($(cd "$ROOT" && node scripts/sources.js avx2))
 AVX512=($(cd "$ROOT" && node scripts/sources.js avx512))
@@ -115,7 +116,7 @@ run_target() {  # run_target NAME SEEDS
   fi
 }
 
-for target in ${FUZZ_TARGETS:-mmio csr ot}; do
+for target in ${FUZZ_TARGETS:-mmio csr ot bcd}; do
   case "$target" in
     mmio) build_target mmio "${SRCS[@]}"; seeds="$SEEDS" ;;
     csr)
@@ -126,6 +127,10 @@ for target in ${FUZZ_TARGETS:-mmio csr ot}; do
       srcs=("$ROOT/fuzz/fuzz_ot.cpp")
       for f in "${CORE[@]}"; do srcs+=("$ROOT/$f"); done
       build_target ot "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/ot" ;;
+    bcd)
+      srcs=("$ROOT/fuzz/fuzz_bcd.cpp")
+      for f in "${CORE[@]}"; do srcs+=("$ROOT/$f"); done
+      build_target bcd "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/bcd" ;;
     *) echo "[fuzz] unknown target $target" >&2; exit 2 ;;
   esac
   [[ "${FUZZ_BUILD_ONLY:-0}" == 1 ]] && continue

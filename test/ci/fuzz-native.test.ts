@@ -1,6 +1,7 @@
 // CI-only (.ci/run runs it as its own step; not part of `npm test`, which it would slow by
 // about four minutes): `npx tap --disable-coverage test/ci/fuzz-native.test.ts`.
-// Builds the native fuzz targets (Matrix Market parser, CSR validator, optimal transport) under
+// Builds the native fuzz targets (Matrix Market parser, CSR validator, optimal transport,
+// coordinate descent) under
 // ASan + UBSan and runs each for a few seconds after replaying its seed corpus: libFuzzer when
 // clang is present, otherwise the g++ driver in fuzz/standalone_main.cpp (random mutation, no coverage feedback).
 // Longer campaigns: `FUZZ_SECONDS=600 bash fuzz/build.sh`.
@@ -36,6 +37,7 @@ t.test('native fuzz targets: zero crashes', { timeout: 600000 }, async (t) => {
   t.match(out, /\[fuzz\] mmio: /, 'parser target ran');
   t.match(out, /\[fuzz\] csr: /, 'CSR target ran');
   t.match(out, /\[fuzz\] ot: /, 'optimal-transport target ran');
+  t.match(out, /\[fuzz\] bcd: /, 'coordinate-descent target ran');
   t.match(out, /\[fuzz\] OK/);
   t.notMatch(out, /AddressSanitizer|runtime error:/, 'no sanitizer report');
 });
