@@ -8,11 +8,16 @@
 // coef (cols) is the output, and the start when io's `warmStart` is set.
 // io carries the layout::lasso params, then the layout::lasso_stats the binding writes at the end
 // (the intercept among them). Resolves to { history? } (the duality gap per outer iteration).
+//   nnls(A0, A1, A2, b, x, io)   nnlsAsync(..., io, jobOptions)
+// Non-negative least squares (native/bcd/nnls.hpp): A by io's `layout` slot as X above, b (rows),
+// x (cols) the output; io carries the layout::nnls params then the layout::nnls_stats. Resolves
+// to { history? } (the KKT measure per CD epoch / active-set iteration).
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "../native/bcd/lasso.hpp"
+#include "../native/bcd/nnls.hpp"
 #include "areas.hpp"
 #include "bcd_design.hpp"
 #include "operation.hpp"
@@ -132,6 +137,73 @@ class LassoOp {
   bcd::LassoResult res_;
 };
 
+class NnlsOp {
+ public:
+  static constexpr const char* kName = "nnls";
+  static constexpr size_t kArgA0 = 0, kArgB = 3, kArgX = 4, kArgIo = 5, kArgOptions = 6;
+
+  explicit NnlsOp(Args& a) {
+    namespace NP = layout::nnls;
+    namespace NS = layout::nnls_stats;
+    Napi::Env env = a.env();
+    io_ = a.f64(kArgIo, "io", NP::kParams + NS::kStats).data;
+    const double* p = io_;
+    const int64_t rows = param_int(env, p[NP::rows], "rows", 0, kMaxDim);
+    const int64_t cols = param_int(env, p[NP::cols], "cols", 0, kMaxDim);
+    const int lay = static_cast<int>(param_int(env, p[NP::layout], "layout", 0, BL::kCount - 1));
+    A_ = read_design(a, kArgA0, rows, cols, lay);
+    b_ = a.f64(kArgB, "b", rows).data;
+    rows_ = rows, cols_ = cols;
+    x_ = a.f64(kArgX, "x", cols).data;
+    check_distinct(env, design_values(A_), A_.nnz(), x_, cols, "x",
+                   lay == BL::csc ? "values" : "A");
+    check_distinct(env, b_, rows, x_, cols, "x", "b");
+    check_distinct(env, io_, NP::kParams + NS::kStats, x_, cols, "x", "io");
+    opt_.tol = p[NP::tol];
+    if (!(opt_.tol >= 0))
+      throw_error(env, "ERR_INVALID_ARGUMENT",
+                  "tol: expected a number >= 0, received " + std::to_string(opt_.tol), "tol");
+    opt_.max_iterations =
+        param_int(env, p[NP::maxIterations], "maxIterations", 0, int64_t{1} << 52);
+    opt_.history = p[NP::history] != 0;
+    timeLimitMs_ = param_time_limit(env, p[NP::timeLimitMs]);
+  }
+
+  void run(const Engine& e, Control& ctl) {
+    namespace NP = layout::nnls;
+    namespace NS = layout::nnls_stats;
+    res_ = bcd::nnls(e, A_, b_, rows_, opt_, ctl);
+    for (int64_t j = 0; j < cols_ && j < static_cast<int64_t>(res_.x.size()); ++j)
+      x_[j] = res_.x[j];
+    double* s = io_ + NP::kParams;
+    s[NS::reason] = static_cast<double>(static_cast<int>(res_.reason));
+    s[NS::iterations] = static_cast<double>(res_.iterations);
+    s[NS::residualNorm] = res_.residual_norm;
+    s[NS::objective] = res_.objective;
+    s[NS::kkt] = res_.kkt;
+    s[NS::kktTarget] = res_.kkt_target;
+    s[NS::cdEpochs] = static_cast<double>(res_.cd_epochs);
+    s[NS::elapsedMs] = ctl.elapsed_ms();
+  }
+
+  Napi::Value result(Napi::Env env) {
+    Napi::Object o = Napi::Object::New(env);
+    if (opt_.history) o.Set("history", new_f64(env, res_.history.data(), res_.history.size()));
+    return o;
+  }
+  double time_limit_ms() const { return timeLimitMs_; }
+
+ private:
+  bcd::Design A_;
+  const double* b_ = nullptr;
+  double* x_ = nullptr;
+  int64_t rows_ = 0, cols_ = 0;
+  bcd::NnlsOptions opt_;
+  double* io_ = nullptr;
+  double timeLimitMs_ = 0;
+  bcd::NnlsResult res_;
+};
+
 // lambdaMax(X0, X1, X2, y, sampleWeight, penaltyFactor, io) → number: bcd::lambda_max with io's
 // layout::lasso rows, cols, layout, l1Ratio, fitIntercept and positive slots (the rest unread).
 Napi::Value LambdaMax(const Napi::CallbackInfo& info) {
@@ -164,6 +236,8 @@ void init_bcd(Napi::Env env, Napi::Object exports) {
   export_fn<run_sync<LassoOp>>(env, exports, "lasso");
   export_fn<start_job<LassoOp, LassoOp::kArgOptions>>(env, exports, "lassoAsync");
   export_fn<LambdaMax>(env, exports, "lambdaMax");
+  export_fn<run_sync<NnlsOp>>(env, exports, "nnls");
+  export_fn<start_job<NnlsOp, NnlsOp::kArgOptions>>(env, exports, "nnlsAsync");
 }
 
 }  // namespace binding

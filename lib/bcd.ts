@@ -14,7 +14,7 @@
 import { AsyncOptions, runJob } from './async';
 import { Design, designArgs } from './design';
 import { fromNative } from './errors';
-import { LASSO, REASONS } from './layout';
+import { LASSO, NNLS, REASONS } from './layout';
 import { native } from './native';
 import { BcdOperation, checkOptions } from './options';
 import { IterativeFields, Outcome } from './result';
@@ -291,4 +291,125 @@ export function lambdaMax(X: Design, y: Float64Array, options?: LambdaMaxOptions
   } catch (e) {
     throw fromNative(e);
   }
+}
+
+/** Options of {@link nnlsSync}. */
+export interface NnlsOptions {
+  /**
+   * Stop (reason 'tol') when the KKT measure ≤ tol·‖Aᵀb‖_∞ (the measure at x = 0). Default 1e-10.
+   */
+  tol?: number;
+  /** Coordinate-descent epochs plus active-set iterations. Default 3·n + 50. */
+  maxIterations?: number;
+  /** Record the KKT measure after each epoch / active-set iteration. */
+  history?: boolean;
+  /** Stop after this many milliseconds (reason 'time-limit'). */
+  timeLimitMs?: number;
+}
+
+/** What {@link nnlsSync} returns. */
+export type NnlsResult = IterativeFields &
+  Outcome<'tol'> & {
+    /** The solution x ≥ 0 (length cols). */
+    x: Float64Array;
+    /** ‖Ax − b‖₂ (scipy.optimize.nnls's rnorm). */
+    residualNorm: number;
+    /** ½‖Ax − b‖₂². */
+    objective: number;
+    /**
+     * The projected-gradient optimality measure: with g = Aᵀ(Ax − b),
+     * max(max_{x_j > 0} |g_j|, max_{x_j = 0} max(0, −g_j)); 0 exactly at the solution.
+     */
+    kkt: number;
+  };
+
+const NP = NNLS.p;
+const NS = NNLS.s;
+const NNLS_STATS_AT = NNLS.params.length;
+const NNLS_IO = NNLS_STATS_AT + NNLS.stats.length;
+
+function prepareNnls(A: unknown, b: unknown, options: unknown, io: Float64Array, sync: boolean) {
+  const { rows, cols, X0, X1, X2, layout } = designArgs(A, 'A');
+  const bb = v.f64('b', b);
+  if (bb.length !== rows)
+    throw v.mismatch('b', `${rows} entries (A's rows)`, `${bb.length} entries`);
+  for (let i = 0; i < rows; i++)
+    if (!Number.isFinite(bb[i])) throw v.invalid('b', `finite entries (entry ${i})`, bb[i]);
+  const o = checkOptions('nnls', options, sync, cols, rows);
+  const x = new Float64Array(cols);
+  io[NP.rows] = rows;
+  io[NP.cols] = cols;
+  io[NP.layout] = layout;
+  io[NP.tol] = o.tol;
+  io[NP.maxIterations] = o.maxIterations;
+  io[NP.history] = o.history ? 1 : 0;
+  io[NP.timeLimitMs] = o.timeLimitMs ?? 0;
+  const args: [
+    Float64Array | Int32Array,
+    Int32Array | null,
+    Float64Array | null,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ] = [X0, X1, X2, bb, x, io];
+  return { args, x, o };
+}
+
+function nnlsResult(x: Float64Array, io: Float64Array, history: Float64Array | undefined) {
+  const reason = REASONS[io[NNLS_STATS_AT + NS.reason]];
+  const r = {
+    x,
+    residualNorm: io[NNLS_STATS_AT + NS.residualNorm],
+    objective: io[NNLS_STATS_AT + NS.objective],
+    kkt: io[NNLS_STATS_AT + NS.kkt],
+    iterations: io[NNLS_STATS_AT + NS.iterations],
+    converged: reason === 'tol',
+    reason,
+    elapsedMs: io[NNLS_STATS_AT + NS.elapsedMs],
+  };
+  return (history === undefined ? r : { ...r, history }) as NnlsResult;
+}
+
+/**
+ * Non-negative least squares, scipy.optimize.nnls: minimises ½‖Ax − b‖₂² subject to x ≥ 0
+ * (A a DenseMatrix, CscMatrix or CsrMatrix, m×n). Coordinate descent finds the support, then the
+ * Lawson–Hanson active-set method finishes from it with exact least-squares solves (Householder
+ * QR, one refinement step), so x is scipy's solution to rounding. Stops (reason 'tol') when the
+ * projected-gradient measure `kkt` ≤ tol·‖Aᵀb‖_∞ (tol 1e-10 by default). Runs on the calling
+ * thread.
+ */
+export function nnlsSync(A: Design, b: Float64Array, options?: NnlsOptions): NnlsResult {
+  const io = new Float64Array(NNLS_IO);
+  const p = prepareNnls(A, b, options, io, true);
+  let h: { history?: Float64Array };
+  try {
+    h = native().nnls(...p.args);
+  } catch (e) {
+    throw fromNative(e);
+  }
+  return nnlsResult(p.x, io, h.history);
+}
+
+/**
+ * Promise form of {@link nnlsSync}: runs off the event loop; takes signal (an AbortError with the
+ * partial, feasible x), timeLimitMs and onProgress (value = the KKT measure, once per epoch /
+ * active-set iteration, at most 20 times a second).
+ */
+export function nnls(
+  A: Design,
+  b: Float64Array,
+  options?: NnlsOptions & AsyncOptions,
+): Promise<NnlsResult> {
+  const io = new Float64Array(NNLS_IO);
+  let p: ReturnType<typeof prepareNnls>;
+  try {
+    p = prepareNnls(A, b, options, io, false);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return runJob(
+    p.o,
+    (opts) => native().nnlsAsync(...p.args, opts),
+    (h) => nnlsResult(p.x, io, h.history),
+  );
 }

@@ -16,9 +16,11 @@ import {
   lassoSync,
   LassoResult,
   lambdaMax,
+  nnls,
+  nnlsSync,
 } from '../lib/index';
 import type { Design } from '../lib/bcd';
-import { LASSO } from '../lib/layout';
+import { LASSO, NNLS } from '../lib/layout';
 import { native } from '../lib/native';
 
 interface Fixture {
@@ -656,4 +658,158 @@ t.test('onProgress is called once per outer iteration with the gap', async (t) =
     seen.every((q) => q.total === 1000),
     'total = maxIterations',
   );
+});
+
+interface NnlsFixture {
+  cases: {
+    name: string;
+    m: number;
+    n: number;
+    A: number[];
+    order: 'F';
+    b: number[];
+    x: number[];
+    rnorm: number;
+    objective: number;
+    kkt: number;
+    nnz: number;
+  }[];
+}
+const nfx = JSON.parse(
+  readFileSync(join(__dirname, 'fixtures', 'bcd', 'nnls.json'), 'utf8'),
+) as NnlsFixture;
+
+function nnlsForms(c: NnlsFixture['cases'][number]): [string, Design][] {
+  const F: DenseMatrix = { rows: c.m, cols: c.n, data: Float64Array.from(c.A), order: 'F' };
+  const Cd = new Float64Array(c.m * c.n);
+  for (let i = 0; i < c.m; i++) for (let j = 0; j < c.n; j++) Cd[i * c.n + j] = F.data[j * c.m + i];
+  const C: DenseMatrix = { rows: c.m, cols: c.n, data: Cd, order: 'C' };
+  const colPtr = [0];
+  const rowIdx: number[] = [];
+  const values: number[] = [];
+  for (let j = 0; j < c.n; j++) {
+    for (let i = 0; i < c.m; i++)
+      if (F.data[j * c.m + i] !== 0) {
+        rowIdx.push(i);
+        values.push(F.data[j * c.m + i]);
+      }
+    colPtr.push(rowIdx.length);
+  }
+  const csc = new CscMatrix(
+    c.m,
+    c.n,
+    Int32Array.from(colPtr),
+    Int32Array.from(rowIdx),
+    Float64Array.from(values),
+  );
+  const csr = new CsrMatrix(c.m, c.n, ...denseToCsr(C));
+  return [
+    ['F', F],
+    ['C', C],
+    ['csc', csc],
+    ['csr', csr],
+  ];
+}
+
+t.test('nnls agrees with scipy.optimize.nnls on every nnls.json case', async (t) => {
+  t.ok(nfx.cases.length >= 3, `${nfx.cases.length} cases`);
+  let worst = 0;
+  for (const c of nfx.cases) {
+    const b = Float64Array.from(c.b);
+    for (const [form, A] of nnlsForms(c)) {
+      const r = nnlsSync(A, b);
+      const d = maxDiff(r.x, c.x);
+      worst = Math.max(worst, d);
+      t.ok(d <= 1e-6, `${c.name} ${form}: x within 1e-6 (${d})`);
+      t.ok(Math.abs(r.residualNorm - c.rnorm) <= 1e-9 * Math.max(1, c.rnorm), 'rnorm');
+      t.ok(Math.abs(r.objective - c.objective) <= 1e-9 * Math.max(1, c.objective), 'objective');
+      t.equal(r.reason, 'tol');
+      t.ok(r.converged && r.x.every((v) => v >= 0), 'converged, x ≥ 0');
+      t.ok(r.kkt <= 1e-10 * Math.max(1, c.rnorm * 10), `kkt ${r.kkt}`);
+      t.equal(
+        r.x.reduce((k, v) => k + (v > 0 ? 1 : 0), 0),
+        c.nnz,
+        'the support size',
+      );
+      const p = await nnls(A, b);
+      t.strictSame(Array.from(p.x), Array.from(r.x), `${c.name} ${form}: Promise form, same bits`);
+      t.equal(p.residualNorm, r.residualNorm);
+    }
+  }
+  t.ok(worst <= 1e-6, `worst x difference ${worst}`);
+});
+
+t.test('nnls: history, progress, limits and named errors', async (t) => {
+  const c = nfx.cases.find((c) => c.name === 'underdetermined')!;
+  const A: DenseMatrix = { rows: c.m, cols: c.n, data: Float64Array.from(c.A), order: 'F' };
+  const b = Float64Array.from(c.b);
+  const h = nnlsSync(A, b, { history: true });
+  t.ok(h.history instanceof Float64Array && h.history.length === h.iterations, 'history per step');
+  t.equal(h.history![h.history!.length - 1], h.kkt, 'the last entry is the final kkt');
+  const seen: number[] = [];
+  const p = await nnls(A, b, { onProgress: (q) => seen.push(q.value) });
+  t.ok(seen.length >= 1 && seen.every((v) => v >= 0), `${seen.length} progress reports (kkt)`);
+  t.ok(p.converged);
+  const m = nnlsSync(A, b, { maxIterations: 1 });
+  t.equal(m.reason, 'max-iterations');
+  t.ok(
+    m.x.every((v) => v >= 0),
+    'a feasible partial x',
+  );
+  const ac = new AbortController();
+  ac.abort();
+  await t.rejects(nnls(A, b, { signal: ac.signal }), { name: 'AbortError' });
+  const code = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      const x = e as { code?: string; argument?: string };
+      return `${x.code}:${x.argument}`;
+    }
+    return 'no error';
+  };
+  const badA = Float64Array.from(c.A);
+  badA[5] = NaN;
+  t.equal(
+    code(() => nnlsSync({ ...A, data: badA }, b)),
+    'ERR_INVALID_ARGUMENT:A',
+    'NaN in A',
+  );
+  const badb = Float64Array.from(b);
+  badb[2] = NaN;
+  t.equal(
+    code(() => nnlsSync(A, badb)),
+    'ERR_INVALID_ARGUMENT:b',
+    'NaN in b',
+  );
+  t.equal(
+    code(() => nnlsSync(A, b.subarray(1))),
+    'ERR_DIMENSION_MISMATCH:b',
+    'b length',
+  );
+  t.equal(
+    code(() => nnlsSync({ rows: 3 } as never, b)),
+    'ERR_INVALID_ARGUMENT:A',
+    'not a matrix',
+  );
+  t.equal(
+    code(() => nnlsSync(A, b, { tol: -1 })),
+    'ERR_INVALID_ARGUMENT:tol',
+    'tol < 0',
+  );
+  t.equal(
+    code(() => nnlsSync(A, b, { lambda: 1 } as never)),
+    'ERR_INVALID_ARGUMENT:lambda',
+  );
+  await t.rejects(nnls(A, badb), { code: 'ERR_INVALID_ARGUMENT', argument: 'b' });
+  // the native side re-checks a NaN the facade would have caught
+  const io = new Float64Array(NNLS.params.length + NNLS.stats.length);
+  io[NNLS.p.rows] = c.m;
+  io[NNLS.p.cols] = c.n;
+  io[NNLS.p.tol] = 1e-10;
+  io[NNLS.p.maxIterations] = 100;
+  t.throws(() => native().nnls(badA, null, null, b, new Float64Array(c.n), io), { argument: 'A' });
+  t.throws(() => native().nnls(A.data, null, null, badb, new Float64Array(c.n), io), {
+    argument: 'b',
+  });
 });

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "../../native/bcd/lasso.hpp"
+#include "../../native/bcd/nnls.hpp"
 
 using namespace itersolve;
 using namespace itersolve::bcd;
@@ -671,6 +672,103 @@ void test_progress(const Engine& e) {
   CHECK(rep.last_value == R.dual_gap && rep.last_fraction == 1.0);
 }
 
+// NNLS: the KKT conditions hold to rounding (projected gradient ≤ 1e-10 relative, x ≥ 0), an
+// exactly representable non-negative solution is recovered, dense and CSC agree, Aᵀb ≤ 0 gives
+// x = 0, ill-conditioned columns, errors name the argument.
+double nnls_kkt(const Problem& P, const Vec& b, const Vec& x) {
+  Vec r(b);
+  for (int64_t j = 0; j < P.p; ++j)
+    for (int64_t i = 0; i < P.n; ++i) r[i] -= P.F[j * P.n + i] * x[j];
+  double v = 0;
+  for (int64_t j = 0; j < P.p; ++j) {
+    double w = 0;
+    for (int64_t i = 0; i < P.n; ++i) w += P.F[j * P.n + i] * r[i];
+    v = std::max(v, x[j] > 0 ? std::fabs(w) : w);
+  }
+  return v;
+}
+
+void test_nnls(const Engine& e) {
+  for (int shape = 0; shape < 4; ++shape) {
+    const int64_t m = shape == 1 ? 20 : 60, n = shape == 1 ? 45 : 25;
+    Problem P(m, n, shape == 2 ? 0.7 : 0.0, 100 + uint64_t(shape));
+    if (shape == 3)  // nearly collinear pairs: condition number ~1e6
+      for (int64_t j = 1; j < n; j += 2)
+        for (int64_t i = 0; i < m; ++i)
+          P.F[j * m + i] = P.F[(j - 1) * m + i] + 1e-6 * P.F[j * m + i];
+    P.to_csc();
+    Vec b(m);
+    Lcg r{7 + uint64_t(shape)};
+    for (auto& v : b) v = r.normal();
+    double scale = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      double w = 0;
+      for (int64_t i = 0; i < m; ++i) w += P.F[j * m + i] * b[i];
+      scale = std::max(scale, std::fabs(w));
+    }
+    NnlsOptions o;
+    Vec first;
+    const Vec C = P.row_major();
+    for (const Design& A : {P.dense(), P.sparse(), Design::row_major(m, n, C.data())}) {
+      Control ctl;
+      const NnlsResult R = nnls(e, A, b.data(), m, o, ctl);
+      CHECK(R.reason == Reason::Tol);
+      CHECK(R.kkt <= 1e-10 * scale);
+      CHECK(nnls_kkt(P, b, R.x) <= 1e-10 * scale);
+      bool nonneg = true;
+      for (double v : R.x) nonneg = nonneg && v >= 0;
+      CHECK(nonneg);
+      CHECK(std::fabs(R.objective - 0.5 * R.residual_norm * R.residual_norm) <=
+            1e-14 * R.objective);
+      if (first.empty()) first = R.x;
+      else CHECK(maxdiff(first, R.x) <= 1e-9 * (1 + maxdiff(first, Vec(n, 0.0))));
+      if (nnls_kkt(P, b, R.x) > 1e-10 * scale || R.reason != Reason::Tol)
+        std::fprintf(stderr, "  nnls shape %d: kkt %.3g scale %.3g reason %d\n", shape,
+                     nnls_kkt(P, b, R.x), scale, int(R.reason));
+    }
+  }
+  // b = A x* with x* ≥ 0 sparse, m > n: x* recovered.
+  Problem P(50, 20, 0.0, 9);
+  Vec xs(20, 0.0), b(50, 0.0);
+  for (int64_t j = 0; j < 20; j += 3) xs[j] = 0.5 + 0.1 * double(j);
+  for (int64_t j = 0; j < 20; ++j)
+    for (int64_t i = 0; i < 50; ++i) b[i] += P.F[j * 50 + i] * xs[j];
+  Control c1;
+  NnlsResult R = nnls(e, P.dense(), b.data(), 50, NnlsOptions(), c1);
+  CHECK(R.reason == Reason::Tol && maxdiff(R.x, xs) < 1e-12 && R.residual_norm < 1e-12);
+  // Aᵀb ≤ 0 everywhere (A > 0, b < 0): x = 0 at once.
+  Vec pos(P.F.size()), nb(50, -1.0);
+  for (size_t k = 0; k < pos.size(); ++k) pos[k] = std::fabs(P.F[k]) + 0.1;
+  Control c2;
+  R = nnls(e, Design::col_major(50, 20, pos.data()), nb.data(), 50, NnlsOptions(), c2);
+  bool zero = true;
+  for (double v : R.x) zero = zero && v == 0.0;
+  CHECK(zero && R.reason == Reason::Tol && std::fabs(R.residual_norm - std::sqrt(50.0)) < 1e-12);
+  // Errors.
+  auto arg = [&](const Design& A, const Vec& bb, int64_t len) -> std::string {
+    try {
+      Control c;
+      nnls(e, A, bb.data(), len, NnlsOptions(), c);
+    } catch (const SolverError& err) {
+      return err.argument;
+    }
+    return "";
+  };
+  Vec bad = b;
+  bad[4] = std::nan("");
+  CHECK(arg(P.dense(), bad, 50) == "b");
+  CHECK(arg(P.dense(), b, 49) == "b");
+  Vec Fbad = P.F;
+  Fbad[17] = std::numeric_limits<double>::infinity();
+  CHECK(arg(Design::col_major(50, 20, Fbad.data()), b, 50) == "A");
+  // Abort: a feasible iterate comes back.
+  std::atomic<bool> flag{true};
+  Control c3;
+  c3.set_abort_flag(&flag);
+  R = nnls(e, P.dense(), b.data(), 50, NnlsOptions(), c3);
+  CHECK(R.reason == Reason::Aborted && R.x.size() == 20);
+}
+
 }  // namespace
 
 int main() {
@@ -687,6 +785,7 @@ int main() {
   test_control(e);
   test_box(e);
   test_progress(e);
+  test_nnls(e);
   std::printf("lasso_tests: %d checks, %d failures\n", checks, failures);
   return failures != 0;
 }
