@@ -629,6 +629,23 @@ def suite_fixtures():
             e = ElasticNet(alpha=al, fit_intercept=fi, tol=1e-12, l1_ratio=0.5).fit(X, y)
             fits.append({'fitIntercept': fi, 'lambda': al, 'coef': vec(e.coef_), 'intercept': float(e.intercept_)})
     out['sampleWeight'] = {'X': dense_json(X), 'y': vec(y), 'fits': fits}
+    # test_sparse_dense_descent_paths / test_path_parameters: lasso_path and enet_path (defaults: 100 alphas,
+    # eps 1e-3, no intercept; here at tol 1e-12) on build_dataset(50, 20).
+    X, y = build_dataset(n_samples=50, n_features=20)
+    la, lc, _ = lasso_path(X, y, tol=1e-12, max_iter=100000)
+    ea, ec, _ = enet_path(X, y, tol=1e-12, max_iter=100000)
+    out['paths'] = {'X': dense_json(X), 'y': vec(y), 'lasso': {'lambdas': vec(la), 'coefs': [vec(c) for c in lc.T]},
+                    'enet': {'l1Ratio': 0.5, 'lambdas': vec(ea), 'coefs': [vec(c) for c in ec.T]}}
+    # test_lasso_path_return_models_vs_new_return_gives_same_coefficients: lars_path (method 'lasso') on the toy data,
+    # interpolated at alphas [5, 1, 0.5].
+    from scipy import interpolate
+    from sklearn.linear_model import lars_path
+    X = np.array([[1, 2, 3.1], [2.3, 5.4, 4.3]]).T
+    y = np.array([1, 2, 3.1])
+    al, _, cl = lars_path(X, y, method='lasso')
+    at = [5.0, 1.0, 0.5]
+    lars = interpolate.interp1d(al[::-1], cl[:, ::-1])(at)
+    out['lars'] = {'X': dense_json(X), 'y': vec(y), 'lambdas': at, 'coefs': [vec(c) for c in np.asarray(lars).T]}
     return out
 
 
