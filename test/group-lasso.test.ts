@@ -122,6 +122,32 @@ t.test('CSR, history, dualGap and the result shape', async (t) => {
   t.equal(r.history![r.history!.length - 1], r.dualGap, 'the last history entry is the gap');
   t.ok(r.dualGap >= 0 && typeof r.iterations === 'number' && r.elapsedMs >= 0, 'figures');
   t.ok(r.activeGroups instanceof Int32Array, 'activeGroups is an Int32Array');
+  // A warm start at the solution converges at once.
+  const warm = groupLassoSync(dense, y, {
+    lambda: c.lambda,
+    groups: offsets,
+    tol: 1e-12,
+    coef0: r.coef,
+  });
+  t.ok(warm.converged && warm.iterations <= 5, `warm start: ${warm.iterations} epochs`);
+  t.ok(maxDiff(warm.coef, r.coef) <= 1e-9, 'warm start: the same solution');
+  // Integer sample weights act as row multiplicities.
+  const sw = Float64Array.from({ length: n }, (_, i) => i % 3);
+  const m = sw.reduce((a, b) => a + b, 0);
+  const D = new Float64Array(m * p);
+  const yd = new Float64Array(m);
+  let row = 0;
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < sw[i]; k++, row++) {
+      yd[row] = y[i];
+      for (let j = 0; j < p; j++) D[j * m + row] = F[j * n + i];
+    }
+  const o = { lambda: c.lambda, groups: offsets, tol: 1e-14, maxIterations: 1e6 };
+  const weighted = groupLassoSync(csc, y, { ...o, sampleWeight: sw });
+  const dup = groupLassoSync({ rows: m, cols: p, data: D, order: 'F' }, yd, o);
+  t.ok(maxDiff(weighted.coef, dup.coef) <= 1e-8, 'sample weights = duplicated rows (coef)');
+  t.ok(Math.abs(weighted.intercept - dup.intercept) <= 1e-8, 'and intercept');
+  t.ok(Math.abs(weighted.objective - dup.objective) <= 1e-10 * dup.objective, 'and objective');
 });
 
 t.test('labels (non-contiguous, any integers) and offsets give one solution', async (t) => {
