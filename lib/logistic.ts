@@ -15,7 +15,11 @@
  * the dual-feasible set — is ≤ tol·P₀, where P₀ is the objective at w = 0 with the best intercept:
  * log 2 without an intercept, the binary entropy of the share of positive labels with one.
  * λ ≥ λ_max (returned as `lambdaMax`: ‖Xᵀ(y₊ − p̄)‖∞/n with an intercept, ‖Xᵀy‖∞/(2n) without)
- * gives exactly w = 0. X is read in place: a DenseMatrix ('F' or 'C'), a CscMatrix, or a
+ * gives exactly w = 0. Other reasons: 'max-iterations' (maxIterations Newton steps), 'time-limit',
+ * 'aborted' (on an AbortError's result), 'stagnation' (every feature in the working set and no
+ * Newton step lowers the objective any more while the gap is above tol: the rounding floor, e.g.
+ * with tol = 0), 'non-finite'. λ = 0 is accepted, but then the gap is P itself (the only
+ * dual-feasible point is θ = 0): use λ > 0. X is read in place: a DenseMatrix ('F' or 'C'), a CscMatrix, or a
  * CsrMatrix (converted to CSC once).
  */
 import { AsyncOptions, runJob } from './async';

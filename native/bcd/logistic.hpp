@@ -34,6 +34,11 @@
 // steps so far, total = max_iterations, value = the gap, fraction on a log scale from the first
 // gap towards tol·P₀ (krylov::progress_fraction).
 //
+// λ = 0 (plain logistic regression) is allowed, but the only dual-feasible point is then θ = 0 in
+// general, so the gap is P itself: such a run ends on tol only when P ≤ tol·P₀ (separable data),
+// else by Stagnation / MaxIterations; with separable data and λ = 0 the weights grow without
+// bound (as for any logistic fit without penalty).
+//
 // λ ≥ lambda_max gives exactly w = 0 (no iteration runs; c = log(p̄/(1 − p̄)) with an intercept).
 // λ_max = ‖Xᵀ(s ∘ (1{y = +1} − p̄))‖∞/S with an intercept, ‖Xᵀ(s ∘ y)‖∞/(2S) without (the gradient
 // of the mean log-loss at w = 0 and the best intercept). Log-loss and sigmoid are evaluated

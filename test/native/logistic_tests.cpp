@@ -448,6 +448,12 @@ void test_control(const Engine& e) {
   ctl4.set_time_limit_ms(1e-3);
   R = logistic_l1(e, pr, opts(lam, true, 0.0), ctl4);
   CHECK(R.reason == Reason::TimeLimit);
+  // tol = 0: ends at the rounding floor (stagnation, or a gap that rounds to 0) in a few steps.
+  Control ctl6;
+  R = logistic_l1(e, pr, opts(lam, true, 0.0), ctl6);
+  CHECK(R.reason == Reason::Stagnation || R.reason == Reason::Tol);
+  CHECK(R.iterations < 60);
+  CHECK(R.dual_gap <= 1e-12);
   // history: one gap per outer iteration, the last one the reported gap; progress reported.
   o = opts(lam, true);
   o.history = true;
