@@ -107,7 +107,6 @@ type Computed<T> = T | ((c: OptionContext) => T);
  * - object: a plain object (its contents checked by the facade, e.g. warmStart { f, g })
  * - preconditioner: a PreconditionerSpec (resolved by the facade, which knows n)
  * - spec: a value of several shapes, checked by the facade (proxBcd's smooth, prox, blocks)
- * - spec: a value of several shapes, checked by the facade (proxBcd's smooth, prox, blocks)
  * - signal: an AbortSignal; function: a function
  */
 export type OptionKind =
@@ -119,7 +118,6 @@ export type OptionKind =
   | 'integers'
   | 'object'
   | 'preconditioner'
-  | 'spec'
   | 'spec'
   | 'signal'
   | 'function';
@@ -1242,8 +1240,6 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
       return value;
     case 'preconditioner':
       return value; // resolved by the facade (resolvePreconditioner), which knows n
-    case 'spec':
-      return value; // checked by the facade
     case 'spec':
       return value; // checked by the facade
   }
