@@ -10,9 +10,11 @@
  *  - 'quadratic': f(x) = ½xᵀQx − cᵀx (Q d×d symmetric, c default 0),
  *  - or a JS block gradient (x, block, gradOut) => void that writes ∇_j f(x) for block j into
  *    gradOut (|block j| entries, zero on entry; x holds all d entries). The Sync form calls it
- *    inline; the Promise form calls it on the main thread while the native loop waits. If it
- *    throws, the solve stops and that error is the call's; detaching a buffer it is handed fails
- *    the call with ERR_BUFFER_DETACHED.
+ *    inline; the Promise form calls it on the main thread while the native loop waits. It is
+ *    called once per block update and once per block for each gradient-mapping measurement
+ *    (before the first epoch and after each), so m·(2·epochs + 1) times without backtracking.
+ *    If it throws, the solve stops and that error is the call's; detaching a buffer it is handed
+ *    fails the call with ERR_BUFFER_DETACHED.
  * The penalties g_j: 'none', 'l1' (λ‖x_j‖₁), 'group-l2' (λ‖x_j‖₂, block soft-thresholding), 'box'
  * (x_j ∈ [lo, hi]) or 'nonnegative' (x_j ≥ 0), one for every block or one per block.
  *
