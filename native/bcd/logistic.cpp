@@ -5,8 +5,9 @@
 // sig_i = σ(−y_i z_i), csig_i = σ(y_i z_i) = 1 − sig_i (both computed without cancellation),
 // the weighted gradient sg_i = s_i·(−y_i sig_i) and Hessian weights sh_i = s_i·sig_i·csig_i.
 // A Newton step solves the quadratic model in the direction (δw_W, δc) by coordinate descent,
-// keeping u = X_W δw_W (n entries) and δc apart (the model's z-step is u + δc·1), so an intercept
-// update costs O(1): Σ sh_i u_i is carried along as hu.
+// keeping v = sh ∘ (X_W δw_W) (n entries; a coordinate's model gradient is then a plain dot
+// product) and δc apart, so an intercept update costs O(1): Σ sh_i (X_W δw_W)_i is carried along
+// as hu. The z-step X_W δw_W + δc is formed once, for the line search.
 #include "logistic.hpp"
 
 #include <algorithm>
@@ -256,6 +257,26 @@ class Solver {
     return g;
   }
 
+  // y += a·(s ∘ x_j).
+  void weighted_axpy(int64_t j, double a, const double* s, double* y) const {
+    switch (X_.layout) {
+      case Layout::ColMajor: {
+        const double* x = X_.data + j * X_.ld;
+        for (int64_t i = 0; i < n_; ++i) y[i] += a * s[i] * x[i];
+        return;
+      }
+      case Layout::RowMajor: {
+        const double* x = X_.data + j;
+        for (int64_t i = 0; i < n_; ++i) y[i] += a * s[i] * x[i * X_.ld];
+        return;
+      }
+      case Layout::Csc:
+        for (int32_t q = X_.colPtr[j]; q < X_.colPtr[j + 1]; ++q)
+          y[X_.rowIdx[q]] += a * s[X_.rowIdx[q]] * X_.values[q];
+        return;
+    }
+  }
+
   // One proximal Newton step on W (evaluate(&W, true) just ran).
   Step newton_step(const std::vector<int64_t>& W, LogisticResult& res) {
     // The KKT violation at δ = 0 (the model's gradient is the true one there).
@@ -295,13 +316,13 @@ class Solver {
         const double H = hj_[j];
         if (!(H > 0)) continue;
         const double cur = w_[j] + dw_[j];
-        const double grad = cj_[j] + X_.dot(e_.k, j, u_.data(), sh_.data()) + off * aj_[j];
+        const double grad = cj_[j] + X_.dot(e_.k, j, u_.data(), nullptr) + off * aj_[j];
         kmax = std::max(kmax, viol(cur, grad));
         const double nw = soft(cur * H - grad, alpha_) / H;
         const double delta = nw - cur;
         if (delta != 0.0) {
           moved = true;
-          X_.axpy(e_.k, j, delta, u_.data());
+          weighted_axpy(j, delta, sh_.data(), u_.data());
           hu += delta * aj_[j];
           dw_[j] += delta;
         }
@@ -309,9 +330,12 @@ class Solver {
       ++res.epochs;
       if (kmax <= target || !moved) break;
     }
-    // Direction and its Armijo decrease Δ = ∇fᵀd + α(‖w + δw‖₁ − ‖w‖₁).
+    // The direction's z-step X_W δw + δc, and its Armijo decrease Δ = ∇fᵀd + α(‖w + δw‖₁ − ‖w‖₁).
+    std::fill(zt_.begin(), zt_.end(), off);
+    for (int64_t j : W)
+      if (dw_[j] != 0.0) X_.axpy(e_.k, j, dw_[j], zt_.data());
     double delta_dec = 0.0;
-    for (int64_t i = 0; i < n_; ++i) delta_dec += sg_[i] * (u_[i] + off);
+    for (int64_t i = 0; i < n_; ++i) delta_dec += sg_[i] * zt_[i];
     double l1_old = 0.0, l1_new = 0.0;
     for (int64_t j : W) l1_old += std::fabs(w_[j]), l1_new += std::fabs(w_[j] + dw_[j]);
     delta_dec += alpha_ * (l1_new - l1_old);
@@ -323,7 +347,6 @@ class Solver {
     const bool tiny = std::fabs(delta_dec) <= noise;
     rounding_step_ = false;
     if (!(delta_dec < 0) && !tiny) return Step::NoDescent;
-    for (int64_t i = 0; i < n_; ++i) zt_[i] = u_[i] + off;
     double t = 1.0;
     bool ok = false;
     for (int k = 0; k < 40; ++k, t *= 0.5) {
