@@ -130,33 +130,20 @@ class TrainMlpOp {
     check_distinct(env, objective_, opt_.epochs, loss_, opt_.epochs, "networkLoss", "objective");
   }
 
-  // bcd::train_mlp_bcd's loop, writing each epoch's figures into the caller's arrays before its
+  // bcd::train_mlp_bcd, writing each epoch's figures into the caller's arrays before its
   // progress report (so the report's epoch can be read there).
   void run(const Engine& e, Control& ctl) {
-    bcd::MlpState s = bcd::mlp_init(e, X_, Y_, opt_);
-    Reason reason = Reason::MaxIterations;
-    int64_t done = 0;
-    for (int64_t ep = 0; ep < opt_.epochs; ++ep) {
-      const StopReason why = ctl.poll();
-      if (why != StopReason::None) {
-        reason = reason_from_stop(why);
-        break;
-      }
-      bcd::mlp_epoch(e, s, opt_.gamma, opt_.rho, opt_.alpha);
-      objective_[ep] = bcd::mlp_split_objective(e, s, opt_.gamma, opt_.rho);
-      loss_[ep] = bcd::mlp_network_loss(e, s);
-      done = ep + 1;
-      ProgressInfo info;
-      info.iteration = done;
-      info.total = opt_.epochs;
-      info.value = objective_[ep];
-      info.fraction = static_cast<double>(done) / static_cast<double>(opt_.epochs);
-      ctl.progress(info);
-    }
+    bcd::MlpEpochOut out;
+    out.objective = objective_;
+    out.network_loss = loss_;
+    const bcd::MlpResult res = bcd::train_mlp_bcd(e, X_, Y_, opt_, ctl, out);
+    const Reason reason =
+        res.stop == StopReason::None ? Reason::MaxIterations : reason_from_stop(res.stop);
+    const int64_t done = res.epochs;
     double* w = params_;
-    for (int i = 1; i <= s.layers(); ++i) {
-      for (double x : s.W[i]) *w++ = x;
-      for (double x : s.b[i]) *w++ = x;
+    for (const bcd::MlpLayer& L : res.layers) {
+      for (double x : L.W) *w++ = x;
+      for (double x : L.b) *w++ = x;
     }
     double* st = io_ + P::kParams;
     st[S::reason] = static_cast<double>(static_cast<int>(reason));

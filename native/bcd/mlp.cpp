@@ -290,7 +290,7 @@ void mlp_predict(const Engine& e, const std::vector<MlpLayer>& layers, const Sam
 }
 
 MlpResult train_mlp_bcd(const Engine& e, const SampleMatrix& X, const SampleMatrix& Y,
-                        const MlpOptions& opt, Control& ctl) {
+                        const MlpOptions& opt, Control& ctl, const MlpEpochOut& out) {
   MlpState s = mlp_init(e, X, Y, opt);
   MlpResult res;
   for (int64_t ep = 0; ep < opt.epochs; ++ep) {
@@ -302,6 +302,8 @@ MlpResult train_mlp_bcd(const Engine& e, const SampleMatrix& X, const SampleMatr
     mlp_epoch(e, s, opt.gamma, opt.rho, opt.alpha);
     res.objective.push_back(mlp_split_objective(e, s, opt.gamma, opt.rho));
     res.network_loss.push_back(mlp_network_loss(e, s));
+    if (out.objective != nullptr) out.objective[ep] = res.objective.back();
+    if (out.network_loss != nullptr) out.network_loss[ep] = res.network_loss.back();
     res.epochs = ep + 1;
     ProgressInfo info;
     info.iteration = ep + 1;

@@ -100,9 +100,17 @@ void mlp_predict(const Engine& e, const std::vector<MlpLayer>& layers, const Sam
 std::vector<MlpLayer> mlp_layers(const MlpState& s);
 double mlp_network_loss(const Engine& e, const MlpState& s);
 
-// mlp_init, then `epochs` sweeps; Control::poll once per epoch.
+// Where each epoch's figures are also written (opt.epochs entries each, or null), before that
+// epoch's progress report: a caller's arrays that a progress callback may read.
+struct MlpEpochOut {
+  double* objective = nullptr;
+  double* network_loss = nullptr;
+};
+
+// mlp_init, then `epochs` sweeps; Control::poll before each epoch, Control::progress after it
+// (value: the split objective).
 MlpResult train_mlp_bcd(const Engine& e, const SampleMatrix& X, const SampleMatrix& Y,
-                        const MlpOptions& opt, Control& ctl);
+                        const MlpOptions& opt, Control& ctl, const MlpEpochOut& out = {});
 
 }  // namespace bcd
 }  // namespace itersolve
