@@ -185,21 +185,44 @@ class Solver {
       return;
     }
     z_.resize(static_cast<size_t>(m));
-    double nz = 0.0;
+    v_.resize(static_cast<size_t>(m));
+    cur_.resize(static_cast<size_t>(m));
     for (int64_t k = 0; k < m; ++k) {
       const int64_t j = gr_.idx[a + k];
-      z_[k] = w_[j] + C_.grad(j, r_.data(), rsum_) / L;
-      nz += z_[k] * z_[k];
+      v_[k] = C_.grad(j, r_.data(), rsum_);
+      cur_[k] = w_[j];
     }
-    nz = std::sqrt(nz);
     const double thr = alpha_ * d_.omega[g] / L;
-    const double scale = thr == 0.0 ? 1.0 : (nz > thr ? 1.0 - thr / nz : 0.0);
+    const std::vector<double>* G = gram_[g].empty() ? nullptr : &gram_[g];
+    const int steps = G != nullptr ? std::max(1, opt_.block_steps) : 1;
+    for (int it = 0; it < steps; ++it) {
+      double nz = 0.0;
+      for (int64_t k = 0; k < m; ++k) {
+        z_[k] = cur_[k] + v_[k] / L;
+        nz += z_[k] * z_[k];
+      }
+      nz = std::sqrt(nz);
+      const double scale = thr == 0.0 ? 1.0 : (nz > thr ? 1.0 - thr / nz : 0.0);
+      double moved = 0.0, size = 0.0;
+      for (int64_t k = 0; k < m; ++k) {
+        z_[k] = scale * z_[k] - cur_[k];  // the step δ
+        moved = std::max(moved, std::fabs(z_[k]));
+        cur_[k] += z_[k];
+        size = std::max(size, std::fabs(cur_[k]));
+      }
+      if (moved == 0.0 || it + 1 == steps || moved <= 1e-3 * size) break;
+      // The gradient after the step, without touching the residual: v −= G δ.
+      for (int64_t p = 0; p < m; ++p) {
+        double acc = 0.0;
+        for (int64_t q = 0; q < m; ++q) acc += (*G)[p * m + q] * z_[q];
+        v_[p] -= acc;
+      }
+    }
     for (int64_t k = 0; k < m; ++k) {
       const int64_t j = gr_.idx[a + k];
-      const double nw = scale * z_[k];
-      if (nw != w_[j]) {
-        C_.step(j, nw - w_[j], r_.data(), off_, rsum_);
-        w_[j] = nw;
+      if (cur_[k] != w_[j]) {
+        C_.step(j, cur_[k] - w_[j], r_.data(), off_, rsum_);
+        w_[j] = cur_[k];
       }
     }
   }
@@ -472,6 +495,8 @@ class Solver {
   void lipschitz() {
     L_.assign(static_cast<size_t>(G_), 0.0);
     Lbar_.assign(static_cast<size_t>(G_), 0.0);
+    gram_.assign(static_cast<size_t>(G_), std::vector<double>());
+    gram_budget_ = std::max<int64_t>(16 * d_.p, int64_t{1} << 22);
     const Design& X = *C_.X;
     const int64_t n = d_.n;
     std::vector<double> A, v, t;
@@ -485,6 +510,10 @@ class Solver {
       }
       if (m <= kExactGroup) {
         gram(&gr_.idx[a], m, A);
+        if (opt_.block_steps > 1 && gram_budget_ >= m * m) {  // kept for the inner steps
+          gram_[g] = A;
+          gram_budget_ -= m * m;
+        }
         const double lam = jacobi_max_eigenvalue(A, m);
         L_[g] = std::min(trace, lam);
         Lbar_[g] = std::min(trace, lam * (1.0 + 1e-9) + 1e-300);
@@ -645,7 +674,9 @@ class Solver {
   double alpha_ = 0.0;
   std::vector<double> r_;
   double off_ = 0.0, rsum_ = 0.0;
-  std::vector<double> L_, Lbar_, gnorm_, z_, acc_, u_;
+  std::vector<double> L_, Lbar_, gnorm_, z_, v_, cur_, acc_, u_;
+  std::vector<std::vector<double>> gram_;  // X̃_gᵀSX̃_g of the groups of 2..kExactGroup features
+  int64_t gram_budget_ = 0;  // doubles the kept Gram matrices may still take
   std::vector<int64_t> uf_;  // the unpenalised features
   std::vector<double> Ru_;  // their Gram matrix's Cholesky factor
   bool exact_u_ = false;

@@ -18,7 +18,9 @@
 // (X̃ the centred columns, r the residual) and L_g = λ_max(X̃_gᵀ S X̃_g) (exact, by Jacobi
 // rotations on the group's Gram matrix, for groups of at most kExactGroup features; by power
 // iterations, with a 1 % margin, above), w_g ← BST(w_g + v_g/L_g, λSω_g/L_g), the block
-// soft-thresholding BST(z, t) = max(0, 1 − t/‖z‖)·z. Around it, as in bcd::lasso: a working set of
+// soft-thresholding BST(z, t) = max(0, 1 − t/‖z‖)·z; on groups whose Gram matrix is kept, up to
+// block_steps such steps per visit (the gradient updated through the Gram matrix, the residual
+// once). Around it, as in bcd::lasso: a working set of
 // groups (the support plus the groups whose dual constraint is closest to active, twice the
 // support, never below a floor that doubles when an outer iteration fails to lower the gap), each
 // subproblem solved to 0.3× the outer gap; Anderson extrapolation of the working-set iterates
@@ -82,6 +84,11 @@ struct GroupLassoOptions {
   bool screening = true;  // Gap Safe
   bool anderson = true;
   int anderson_every = 5;
+  // Proximal gradient steps per block visit on groups of 2..kExactGroup features whose Gram
+  // matrix is kept (all of them while Σ|g|² ≤ max(16·p, 2²²)): the gradient updated through the
+  // Gram matrix, the residual once at the end; stops early when a step moves w_g by ≤ 1e-3 of
+  // its size. 1: the plain single step.
+  int block_steps = 5;
   bool history = false;  // duality gap (objective scale) after each outer iteration
 };
 

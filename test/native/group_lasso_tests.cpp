@@ -8,7 +8,8 @@
 //    offsets of the same partition give one solution; singleton groups with ω = 1 give
 //    bcd::lasso's solution; a group above kExactGroup features (power-iteration step) converges;
 //  - λ ≥ λ_max gives exactly zero (also with an unpenalised group, which is still fitted);
-//  - working sets, screening and Anderson on/off: one solution; sample weights = duplication;
+//  - working sets, screening, Anderson and inner block steps on/off: one solution; sample
+//    weights = duplication;
 //  - errors name the argument ('groups', 'groupWeights', 'lambda', 'X', 'y', 'sampleWeight');
 //    abort, max-iterations and a warm start end honestly.
 // Build and run:  test/native/build.sh group_lasso_tests /tmp/out && /tmp/out/group_lasso_tests
@@ -417,6 +418,7 @@ void test_accelerations_and_big_group(const Engine& e) {
   for (int mask = 0; mask < 8; ++mask) {
     GroupLassoOptions o = tight(lam);
     o.working_set = mask & 1, o.screening = mask & 2, o.anderson = mask & 4;
+    o.block_steps = mask % 3 == 0 ? 1 : 5;
     const GroupLassoResult B = solve(e, P.sparse(), P.y, g, o);
     CHECK(B.reason == Reason::Tol && maxdiff(A.coef, B.coef) < 1e-8);
   }
