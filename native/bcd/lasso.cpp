@@ -378,8 +378,8 @@ class Solver {
     const double tol_abs = opt_.tol * d_.yy;
     res.tol_gap = tol_abs / C_.S;
     bool can_screen = opt_.screening && alpha_ > 0;
-    for (int64_t j = 0; j < p_ && can_screen; ++j)
-      if (d_.pf[j] == 0.0) can_screen = false;  // the gap is no bound then
+    for (int64_t j = 0; j < p_ && can_screen && !d_.boxed; ++j)
+      if (d_.pf[j] == 0.0) can_screen = false;  // the gap is no bound then (boxed: gap_bound_)
     double gap0 = -1.0;
     const bool use_ws = opt_.working_set && alpha_ > 0;
     std::vector<double> w_finite = w_;

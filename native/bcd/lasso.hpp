@@ -35,9 +35,10 @@
 //     gap = P(w) − D(θ),  D(θ) = ⟨θ, y − ȳ⟩_s − ½‖θ‖²_s − Σ_j g_j*(⟨x_j − μ_j, θ⟩_s)   (·1/S)
 // at θ = c·r (r the residual), c ≤ 1 the largest scale keeping g_j* finite — only unbounded
 // directions of features with no ℓ2 part constrain it (|c·v_j| ≤ λ a f_j S on the unbounded side)
-// — so it is an upper bound on P(w) − P* (0 at the optimum, where c = 1). Features that are
-// unpenalised and unbounded are left out of c (their v_j → 0 at the solution) and the gap is then
-// no bound (as without bounds): Gap Safe screening is off then. Otherwise screening runs on the
+// — so it is an upper bound on P(w) − P* (0 at the optimum, where c = 1). An unpenalised feature
+// whose v_j ≠ 0 points to an open side of its box is left out of c (v_j → 0 at the solution) and
+// that gap is no bound (as without bounds): Gap Safe screening skips that outer iteration. Unlike
+// the unbounded problem, unpenalised features do not turn screening off for good: it runs on the
 // features with l_j ≤ 0 ≤ u_j (one side tested per open side of the box; features whose box
 // excludes 0 are always in the working set). lambda_max ignores the bounds.
 //

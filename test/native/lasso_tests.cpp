@@ -620,6 +620,34 @@ void test_box(const Engine& e) {
   Vec w0(P.p, 1.0);
   const LassoResult pw = solve_box(e, P.dense(), P.y, o, Vec(), hi, nullptr, w0.data());
   CHECK(maxdiff(pw.coef, rb.w) < 1e-8);
+  // Unpenalised features with bounds (both ways; one way: the gap is a bound only while their
+  // correlation points to the closed side, and screening runs only then); the clipped reference
+  // agrees.
+  {
+    Vec pf(P.p, 1.0), lo2(P.p, -inf), hi2(P.p, inf);
+    pf[0] = 0.0, lo2[0] = -0.05, hi2[0] = 0.05;
+    pf[1] = 0.0, lo2[1] = 0.0;
+    const Ref ru = reference(P, lam, 1.0, true, false, Vec(), pf, lo2, hi2);
+    LassoProblem pr;
+    pr.X = P.dense(), pr.y = P.y.data(), pr.penalty_factor = pf.data();
+    pr.lower = lo2.data(), pr.upper = hi2.data();
+    Control cu;
+    const LassoResult Ru = lasso(e, pr, tight(lam), cu);
+    CHECK(Ru.reason == Reason::Tol && maxdiff(Ru.coef, ru.w) < 1e-8);
+    pf[1] = 1.0;  // now every unpenalised feature is boxed: screening runs
+    const Ref rb2 = reference(P, lam, 1.0, true, false, Vec(), pf, lo2, hi2);
+    Control cb;
+    const LassoResult Rb = lasso(e, pr, tight(lam), cb);
+    CHECK(Rb.reason == Reason::Tol && maxdiff(Rb.coef, rb2.w) < 1e-8);
+    CHECK(Rb.screened > 0 && Ru.screened > 0);
+    for (int64_t it : {1, 2, 4}) {  // the gap bounds P − P* here too
+      LassoOptions oe = tight(lam);
+      oe.max_iterations = it;
+      Control ce;
+      const LassoResult E = lasso(e, pr, oe, ce);
+      CHECK(E.dual_gap >= E.objective - Rb.objective - 1e-12 * Rb.objective);
+    }
+  }
   // Errors name the argument.
   auto code_of = [&](const Vec& lo, const Vec& up, bool positive) -> std::string {
     try {
