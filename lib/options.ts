@@ -42,6 +42,7 @@ export type Operation =
   | 'proxBcd'
   | PathOperation
   | 'groupLasso'
+  | 'logisticL1'
   | BcdOperation
   | 'nnls'
   | 'trainMlpBcd';
@@ -78,6 +79,7 @@ export const OPERATION_NAMES: {
   costMatrix: { sync: 'costMatrix' },
   lasso: { sync: 'lassoSync', async: 'lasso' },
   elasticNet: { sync: 'elasticNetSync', async: 'elasticNet' },
+  logisticL1: { sync: 'logisticL1Sync', async: 'logisticL1' },
   nnls: { sync: 'nnlsSync', async: 'nnls' },
   proxBcd: { sync: 'proxBcdSync', async: 'proxBcd' },
   trainMlpBcd: { sync: 'trainMlpBcdSync', async: 'trainMlpBcd' },
@@ -194,6 +196,8 @@ const NEWTON: readonly Operation[] = ['sinkhornNewton', 'wasserstein'];
 const BCD: readonly Operation[] = ['lasso', 'elasticNet'];
 /** Regularisation paths (lib/path.ts): the lasso options but lambda, coef0 and history. */
 const PATH: readonly Operation[] = ['lassoPath', 'elasticNetPath'];
+/** ℓ1-logistic regression (lib/logistic.ts). */
+const LOGISTIC: readonly Operation[] = ['logisticL1'];
 /** Group Lasso (lib/group-lasso.ts). */
 const GROUP: readonly Operation[] = ['groupLasso'];
 /** Generic proximal BCD (lib/prox-bcd.ts). */
@@ -349,9 +353,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'lambda',
     kind: 'number',
     min: 0,
-    ops: [...BCD, ...GROUP],
+    ops: [...BCD, ...GROUP, ...LOGISTIC],
     doc: "Penalty strength λ ≥ 0 (scikit-learn's alpha); required.",
     flag: '--lambda',
+    per: {
+      logisticL1: {
+        doc: "Penalty strength λ ≥ 0 (1/(C·n) for scikit-learn's LogisticRegression C); required.",
+      },
+    },
   },
   {
     key: 'l1Ratio',
@@ -367,14 +376,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'fitIntercept',
     kind: 'boolean',
     default: true,
-    ops: [...BCD, ...GROUP, ...PATH],
+    ops: [...BCD, ...GROUP, ...PATH, ...LOGISTIC],
     doc: 'Fit an unpenalised intercept (X and y centred implicitly).',
     flag: null,
+    per: { logisticL1: { doc: 'Fit an unpenalised, explicit intercept (X is not centred).' } },
   },
   {
     key: 'sampleWeight',
     kind: 'vector',
-    ops: [...BCD, ...GROUP, ...PATH],
+    ops: [...BCD, ...GROUP, ...PATH, ...LOGISTIC],
     doc: 'Per-sample weights ≥ 0 (length rows; row multiplicities). Default: all 1.',
     flag: null,
   },
@@ -419,7 +429,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'coef0',
     kind: 'vector',
-    ops: [...BCD, ...GROUP],
+    ops: [...BCD, ...GROUP, ...LOGISTIC],
     doc: 'Warm start: the initial coefficients (length cols; not modified). Default: zeros.',
     flag: null,
   },
@@ -640,10 +650,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     default: 1e-9,
     min: 0,
-    ops: ['nnls', ...ENTROPIC, ...BCD, ...GROUP, ...PATH, ...PROX],
+    ops: ['nnls', ...ENTROPIC, ...BCD, ...GROUP, ...PATH, ...PROX, ...LOGISTIC],
     doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
     flag: '--tol',
     per: {
+      logisticL1: {
+        default: 1e-4,
+        doc: 'Stop when the duality gap ≤ tol·P₀, P₀ the objective at w = 0 with the best intercept (log 2 without one) (reason tol).',
+      },
       nnls: {
         default: 1e-10,
         doc: 'Stop when the KKT measure (projected-gradient ∞-norm) ≤ tol·‖Aᵀb‖_∞ (reason tol).',
@@ -798,10 +812,16 @@ export const OPTIONS: readonly OptionSpec[] = [
       ...BCD,
       ...GROUP,
       ...PATH,
+      ...LOGISTIC,
     ],
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
     per: {
+      logisticL1: {
+        default: 100,
+        defaultText: undefined,
+        doc: 'Proximal Newton step limit (reason max-iterations).',
+      },
       nnls: {
         default: (c) => 3 * c.n + 50,
         defaultText: '3·n + 50',
@@ -917,10 +937,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     key: 'history',
     kind: 'boolean',
     default: false,
-    ops: ['nnls', ...ITERATIVE, ...ENTROPIC, ...BCD, ...GROUP, ...PROX],
+    ops: ['nnls', ...ITERATIVE, ...ENTROPIC, ...BCD, ...GROUP, ...PROX, ...LOGISTIC],
     doc: 'Record the residual norm per iteration (history[0] is the initial one).',
     flag: null,
     per: {
+      logisticL1: { doc: 'Record the duality gap after each outer iteration.' },
       nnls: { doc: 'Record the KKT measure after each CD epoch and active-set iteration.' },
       proxBcd: {
         doc: 'Record the gradient-mapping norm and the passes before and after each epoch.',
@@ -955,14 +976,34 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     min: 0,
     exclusive: true,
-    ops: ['nnls', ...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
+    ops: [
+      'nnls',
+      ...ITERATIVE,
+      ...OT_ITERATIVE,
+      ...BCD,
+      ...GROUP,
+      ...PATH,
+      'trainMlpBcd',
+      ...PROX,
+      ...LOGISTIC,
+    ],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
   },
   {
     key: 'signal',
     kind: 'signal',
-    ops: ['nnls', ...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
+    ops: [
+      'nnls',
+      ...ITERATIVE,
+      ...OT_ITERATIVE,
+      ...BCD,
+      ...GROUP,
+      ...PATH,
+      'trainMlpBcd',
+      ...PROX,
+      ...LOGISTIC,
+    ],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
@@ -970,7 +1011,17 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'onProgress',
     kind: 'function',
-    ops: ['nnls', ...ITERATIVE, ...OT_ITERATIVE, ...BCD, ...GROUP, ...PATH, 'trainMlpBcd', ...PROX],
+    ops: [
+      'nnls',
+      ...ITERATIVE,
+      ...OT_ITERATIVE,
+      ...BCD,
+      ...GROUP,
+      ...PATH,
+      'trainMlpBcd',
+      ...PROX,
+      ...LOGISTIC,
+    ],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
     flag: null,
