@@ -15,10 +15,12 @@
 // outer iteration fails to lower the gap — and runs proximal Newton steps on W: each builds the
 // quadratic model of the log-loss at the current (w, c) (Hessian weights s_i·p_i(1 − p_i),
 // p_i = σ(x_iᵀw + c)), minimises model + λ‖w_W‖₁ by cyclic coordinate descent over W (and c) to
-// a KKT violation ≤ 0.3× the one it started from, then backtracks (Armijo) on the true objective
-// along the Newton direction. Newton steps on W stop when the gap restricted to W is ≤ 0.3× the
-// outer gap. With fit_intercept the intercept is brought to its 1-D optimum (Newton) before each
-// gap, so the dual constraint Σ s_i θ_i = 0 holds.
+// a KKT violation ≤ min(0.3, v/v₀)·v (v the violation it started from, v₀ the run's first; never
+// below 1e-13 of the gradients' scale; at most max_epochs_per_step epochs), then backtracks
+// (Armijo) on the true objective along the Newton direction; once the decrease is below the
+// rounding of P the unit step is taken while it keeps lowering the gap. Newton steps on W stop
+// when the gap restricted to W is ≤ 0.3× the outer gap. With fit_intercept the intercept is
+// brought to its 1-D optimum (Newton) before each gap, so the dual constraint Σ s_i θ_i = 0 holds.
 //
 // Stopping rule: the duality gap P(w, c) − D(θ) ≤ tol·P₀ → Reason::Tol, where P₀ = the objective
 // at w = 0 with the best intercept: log 2 without intercept; with it the binary entropy
