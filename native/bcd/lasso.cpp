@@ -58,10 +58,12 @@ void check_vector(const double* v, int64_t len, int64_t want, const char* name, 
   }
 }
 
-// lo / hi from lower / upper (and positive).
-void prepare_box(const LassoProblem& pr, bool positive, Data& d) {
+// lo / hi from lower / upper (and positive). `exact_gap`: use the Fenchel gap of box_gap() even
+// without bounds (the ridge case, l1_ratio = 0: sklearn's rescaled dual point degenerates to θ = 0
+// there, whose gap is the whole objective; the exact ℓ2 conjugate needs no rescaling).
+void prepare_box(const LassoProblem& pr, bool positive, bool exact_gap, Data& d) {
   d.positive = positive;
-  if (pr.lower == nullptr && pr.upper == nullptr) return;
+  if (pr.lower == nullptr && pr.upper == nullptr && !exact_gap) return;
   d.boxed = true;
   d.lo.assign(static_cast<size_t>(d.p), positive ? 0.0 : -kInf);
   d.hi.assign(static_cast<size_t>(d.p), kInf);
@@ -622,11 +624,23 @@ LassoResult lasso(const Engine& e, const LassoProblem& pr, const LassoOptions& o
     check_vector(pr.sample_weight, pr.sample_weight_length, pr.X.rows, "sampleWeight", true);
   const Centered C(pr.X, e.k, pr.sample_weight, opt.fit_intercept);
   Data d = prepare(pr, opt.fit_intercept, &C);
-  prepare_box(pr, opt.positive, d);
+  prepare_box(pr, opt.positive, opt.l1_ratio == 0.0 && opt.lambda > 0.0, d);
   std::vector<double> w(static_cast<size_t>(d.p), 0.0);
   if (w0 != nullptr) check_vector(w0, d.p, d.p, "w0", false);
   for (int64_t j = 0; j < d.p; ++j) w[j] = d.clip(j, w0 != nullptr ? w0[j] : 0.0);
   LassoResult res;
+  // Entries so large that a column's (weighted) mean or squared norm overflows: no step can be
+  // computed (sklearn raises "non-finite parameter values"); the start is returned as NonFinite.
+  bool overflow = !std::isfinite(C.S);
+  for (int64_t j = 0; j < d.p && !overflow; ++j)
+    overflow = !std::isfinite(C.sqnorm[j]) || !std::isfinite(C.mu(j));
+  if (overflow) {
+    res.coef = w;
+    res.reason = Reason::NonFinite;
+    res.objective = res.dual_gap = std::numeric_limits<double>::infinity();
+    res.intercept = opt.fit_intercept && std::isfinite(d.ybar) ? d.ybar : 0.0;
+    return res;
+  }
   auto go = [&](auto& st) {
     for (int64_t j = 0; j < d.p; ++j)
       if (w[j] != 0.0) st.step(j, w[j]);

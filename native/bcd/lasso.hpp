@@ -22,10 +22,13 @@
 // enet_coordinate_descent (dual point θ = residual rescaled into the dual-feasible set), is
 // ≤ tol·Σ_i s_i (y_i − ȳ)²/S (ȳ = 0 without intercept) → Reason::Tol. Features with f_j = 0
 // have no dual constraint in that formula (their gradient is zero at the solution, where the
-// gap is exact). Other outcomes: MaxIterations (max_iterations epochs — one epoch is one pass
-// over the current working set — spent), Aborted / TimeLimit (ctl.poll() once per epoch; the
-// result then holds the current iterate), NonFinite (a non-finite residual or gap: the result
-// holds the last finite iterate).
+// gap is exact). With l1_ratio = 0 (ridge) that dual point degenerates (θ = 0, the gap is the
+// whole objective), so the exact Fenchel gap with θ = residual is used instead (as with bounds,
+// below). Other outcomes: MaxIterations (max_iterations epochs — one epoch is one pass over the
+// current working set — spent), Aborted / TimeLimit (ctl.poll() once per epoch; the result then
+// holds the current iterate), NonFinite (a non-finite residual or gap: the result holds the last
+// finite iterate; entries so large that a column's mean or squared norm overflows: the start,
+// with objective and gap +∞, before any epoch).
 //
 // Box bounds: LassoProblem::lower / upper (cols entries each, ±∞ allowed; null: unbounded) add
 // the constraint l_j ≤ w_j ≤ u_j (`positive` raises every l_j to max(l_j, 0)). The coordinate step
