@@ -235,7 +235,7 @@ t.test('singleton groups are the lasso; λ ≥ λ_max gives exact zeros', async 
   t.strictSame([...r.activeGroups], [2], 'only the unpenalised group is active at huge λ');
 });
 
-t.test('Promise form agrees; abort rejects with the partial result; progress', async (t) => {
+t.test('Promise form, abort, progress, time limit', async (t) => {
   const c = fx.cases.find((c) => c.lambdaRatio === 0.05 && !c.fitIntercept)!;
   const o = {
     lambda: c.lambda,
@@ -248,19 +248,22 @@ t.test('Promise form agrees; abort rejects with the partial result; progress', a
   const s = groupLassoSync(csc, y, o);
   t.strictSame([...a.coef], [...s.coef], 'same bits as the Sync form');
   t.strictSame([...a.activeGroups], [...s.activeGroups], 'same active groups');
-  // A problem that takes far longer than the abort delay: 3000×300 in groups of 10, tol 0.
-  const N = 3000;
-  const Pn = 300;
+  // A problem that takes far longer than the abort delay: 300×3000 (p > n, near interpolation)
+  // in groups of 10, λ = 1e-6, tol 0 (natively: still a gap of 1e-7 after 3 s).
+  const N = 300;
+  const Pn = 3000;
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
   const data = new Float64Array(N * Pn).map(rnd);
   const yy = new Float64Array(N).map(rnd);
+  const big: DenseMatrix = { rows: N, cols: Pn, data, order: 'F' };
+  const groups = Int32Array.from({ length: Pn / 10 + 1 }, (_, g) => 10 * g);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 50);
   let progress = 0;
-  const e = (await groupLasso({ rows: N, cols: Pn, data, order: 'F' }, yy, {
+  const e = (await groupLasso(big, yy, {
     lambda: 1e-6,
-    groups: Int32Array.from({ length: 31 }, (_, g) => 10 * g),
+    groups,
     tol: 0,
     maxIterations: 1e9,
     signal: ac.signal,
@@ -274,6 +277,15 @@ t.test('Promise form agrees; abort rejects with the partial result; progress', a
   t.equal(e?.result?.coef.length, Pn, 'its coefficients');
   t.ok(e?.result?.activeGroups instanceof Int32Array, 'and its active groups');
   t.ok(progress >= 1, `onProgress called (${progress} times)`);
+  const timed = groupLassoSync(big, yy, {
+    lambda: 1e-6,
+    groups,
+    tol: 0,
+    maxIterations: 1e9,
+    timeLimitMs: 30,
+  });
+  t.equal(timed.reason, 'time-limit', 'timeLimitMs ends the Sync form with reason time-limit');
+  t.notOk(timed.converged, 'not converged');
   await t.rejects(
     groupLasso(dense, y, { lambda: 0.1, groups: offsets, signal: AbortSignal.abort() }),
     AbortError,
