@@ -8,8 +8,9 @@
  * stops (reason 'tol') when the duality gap, at the residual rescaled into the dual feasible set,
  * is ≤ tol·‖y − ȳ‖²/n (ȳ the (weighted) mean of y, 0 without intercept) — the rule of lasso (lib/bcd.ts)
  * and scikit-learn. Each block step is w_g ← max(0, 1 − λnω_g/(L_g‖z‖))·z with z = w_g + X_gᵀr/L_g
- * and L_g the largest eigenvalue of X_gᵀX_g (centred, weighted), inside working sets of groups
- * with Gap Safe screening and Anderson extrapolation. λ ≥ λ_max = max_g ‖X_gᵀ(y − ȳ)‖/(n ω_g)
+ * and L_g the largest eigenvalue of X_gᵀX_g (centred, weighted; up to 5 such steps per visit of a
+ * group, through its Gram matrix), inside working sets of groups with Gap Safe screening and
+ * Anderson extrapolation. λ ≥ λ_max = max_g ‖X_gᵀ(y − ȳ)‖/(n ω_g)
  * gives exactly w = 0. X: a DenseMatrix ('F' fast, 'C' read in place), a CscMatrix or a CsrMatrix.
  */
 import { AsyncOptions, runJob } from './async';
