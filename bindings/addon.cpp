@@ -109,11 +109,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_sketch(env, exports);
   init_stationary(env, exports);
   init_bcd(env, exports);
-  init_prox_bcd(env, exports);
-  init_mlp(env, exports);
   init_logistic(env, exports);
   init_group_lasso(env, exports);
+  init_prox_bcd(env, exports);
   init_bcd_path(env, exports);
+  init_mlp(env, exports);
   init_ot(env, exports);
   return exports;
 }

@@ -20,11 +20,11 @@ void init_sketch(Napi::Env env, Napi::Object exports);  // sketch.cpp: sketchSol
 void init_stationary(Napi::Env env, Napi::Object exports);  // stationary.cpp: stationary
 void init_ot(Napi::Env env, Napi::Object exports);  // ot.cpp: sinkhorn, emd, costMatrix, ...
 void init_bcd(Napi::Env env, Napi::Object exports);  // bcd.cpp: lasso, lassoAsync
-void init_prox_bcd(Napi::Env env, Napi::Object exports);  // prox_bcd.cpp: proxBcd, proxBcdAsync
-void init_mlp(Napi::Env env, Napi::Object exports);  // mlp.cpp: trainMlp, mlpPredict
 void init_logistic(Napi::Env env, Napi::Object exports);  // logistic.cpp: logisticL1(Async)
 void init_group_lasso(Napi::Env env, Napi::Object exports);  // group_lasso.cpp: groupLasso(Async)
+void init_prox_bcd(Napi::Env env, Napi::Object exports);  // prox_bcd.cpp: proxBcd, proxBcdAsync
 void init_bcd_path(Napi::Env env, Napi::Object exports);  // bcd_path.cpp: lassoPath(Async)
+void init_mlp(Napi::Env env, Napi::Object exports);  // mlp.cpp: trainMlp, mlpPredict
 
 // { rows, cols, rowPtr, colIdx, values } with copies of m's arrays (csr.cpp).
 Napi::Object csr_object(Napi::Env env, const csr::Owned& m);

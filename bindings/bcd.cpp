@@ -95,6 +95,7 @@ class LassoOp {
     opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, int64_t{1} << 52);
     opt_.fit_intercept = p[P::fitIntercept] != 0;
     opt_.positive = p[P::positive] != 0;
+    opt_.gram = p[P::gram] != 0;
     opt_.selection = static_cast<bcd::Selection>(
         param_int(env, p[P::selection], "selection", 0, SE::kCount - 1));
     opt_.seed = static_cast<uint64_t>(param_int(env, p[P::seed], "seed", 0, int64_t{1} << 52));

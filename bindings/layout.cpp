@@ -38,10 +38,6 @@ const char* const kLogisticParams[] = {ITERSOLVE_LOGISTIC_PARAMS(ITERSOLVE_NAME_
 const char* const kLogisticStats[] = {ITERSOLVE_LOGISTIC_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kBcdLayouts[] = {ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_NAME_ITEM)};
 const char* const kSelections[] = {ITERSOLVE_SELECTIONS(ITERSOLVE_NAME_ITEM)};
-const char* const kMlpParams[] = {ITERSOLVE_MLP_PARAMS(ITERSOLVE_NAME_ITEM)};
-const char* const kMlpStats[] = {ITERSOLVE_MLP_STATS(ITERSOLVE_NAME_ITEM)};
-const char* const kMlpPredictParams[] = {ITERSOLVE_MLP_PREDICT_PARAMS(ITERSOLVE_NAME_ITEM)};
-const char* const kMlpInits[] = {ITERSOLVE_MLP_INITS(ITERSOLVE_NAME_ITEM)};
 const char* const kGroupLassoParams[] = {ITERSOLVE_GROUP_LASSO_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kGroupLassoStats[] = {ITERSOLVE_GROUP_LASSO_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kGroupKinds[] = {ITERSOLVE_GROUP_KINDS(ITERSOLVE_NAME_ITEM)};
@@ -52,6 +48,10 @@ const char* const kNnlsStats[] = {ITERSOLVE_NNLS_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxBcdParams[] = {ITERSOLVE_PROX_BCD_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxBcdStats[] = {ITERSOLVE_PROX_BCD_STATS(ITERSOLVE_NAME_ITEM)};
 const char* const kProxVariances[] = {ITERSOLVE_PROX_VARIANCES(ITERSOLVE_NAME_ITEM)};
+const char* const kMlpParams[] = {ITERSOLVE_MLP_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kMlpStats[] = {ITERSOLVE_MLP_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kMlpPredictParams[] = {ITERSOLVE_MLP_PREDICT_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kMlpInits[] = {ITERSOLVE_MLP_INITS(ITERSOLVE_NAME_ITEM)};
 #define ITERSOLVE_NAME_ITEM2(id, name) name,
 const char* const kSinkhornMethods[] = {ITERSOLVE_SINKHORN_METHODS(ITERSOLVE_NAME_ITEM2)};
 const char* const kProxSmooths[] = {ITERSOLVE_PROX_SMOOTHS(ITERSOLVE_NAME_ITEM2)};
@@ -115,12 +115,6 @@ Napi::Object make_layout(Napi::Env env) {
   la.Set("layouts", names(env, kBcdLayouts));
   la.Set("selections", names(env, kSelections));
   o.Set("lasso", la);
-  Napi::Object ml = slots(env, kMlpParams, kMlpStats);
-  ml.Set("inits", names(env, kMlpInits));
-  o.Set("trainMlp", ml);
-  Napi::Object mp = Napi::Object::New(env);
-  mp.Set("params", names(env, kMlpPredictParams));
-  o.Set("mlpPredict", mp);
   o.Set("logisticL1", slots(env, kLogisticParams, kLogisticStats));
   Napi::Object gl = slots(env, kGroupLassoParams, kGroupLassoStats);
   gl.Set("groupKinds", names(env, kGroupKinds));
@@ -132,6 +126,12 @@ Napi::Object make_layout(Napi::Env env) {
   pb.Set("proxes", names(env, kProxKinds));
   pb.Set("variances", names(env, kProxVariances));
   o.Set("proxBcd", pb);
+  Napi::Object ml = slots(env, kMlpParams, kMlpStats);
+  ml.Set("inits", names(env, kMlpInits));
+  o.Set("trainMlp", ml);
+  Napi::Object mp = Napi::Object::New(env);
+  mp.Set("params", names(env, kMlpPredictParams));
+  o.Set("mlpPredict", mp);
   return o;
 }
 

@@ -58,21 +58,12 @@ namespace layout {
 // holds the index in ITERSOLVE_BCD_LAYOUTS (bcd::Layout), `selection` in ITERSOLVE_SELECTIONS.
 #define ITERSOLVE_LASSO_PARAMS(X)                                                              \
   X(rows) X(cols) X(layout) X(lambda) X(l1Ratio) X(tol) X(maxIterations) X(fitIntercept)       \
-  X(positive) X(selection) X(seed) X(warmStart) X(history) X(timeLimitMs)
+  X(positive) X(selection) X(seed) X(warmStart) X(history) X(timeLimitMs) X(gram)
 #define ITERSOLVE_LASSO_STATS(X)                                                               \
   X(reason) X(iterations) X(intercept) X(objective) X(dualGap) X(tolGap) X(outerIterations)    \
   X(screened) X(elapsedMs)
 #define ITERSOLVE_BCD_LAYOUTS(X) X(colMajor) X(rowMajor) X(csc)
 #define ITERSOLVE_SELECTIONS(X) X(cyclic) X(random)
-// BCD training of ReLU networks (native/bcd/mlp.hpp, bindings/mlp.cpp): `xLayout` / `yLayout`
-// hold the index in ITERSOLVE_BCD_LAYOUTS (colMajor or rowMajor: dense only), `init` in
-// ITERSOLVE_MLP_INITS, `layers` the number of layers N (hidden widths + 1).
-#define ITERSOLVE_MLP_PARAMS(X)                                                                \
-  X(rows) X(cols) X(outputs) X(xLayout) X(yLayout) X(layers) X(gamma) X(rho) X(alpha)          \
-  X(epochs) X(init) X(seed) X(timeLimitMs)
-#define ITERSOLVE_MLP_STATS(X) X(reason) X(epochs) X(elapsedMs)
-#define ITERSOLVE_MLP_PREDICT_PARAMS(X) X(rows) X(cols) X(layout) X(layers)
-#define ITERSOLVE_MLP_INITS(X) X(paper) X(he)
 // l1-logistic regression (native/bcd/logistic.hpp, bindings/logistic.cpp): `layout` as lasso's.
 #define ITERSOLVE_LOGISTIC_PARAMS(X)                                                           \
   X(rows) X(cols) X(layout) X(lambda) X(tol) X(maxIterations) X(fitIntercept) X(warmStart)     \
@@ -117,6 +108,15 @@ namespace layout {
   Y(callback, "callback")
 #define ITERSOLVE_PROX_KINDS(Y)                                                                \
   Y(none, "none") Y(l1, "l1") Y(groupL2, "group-l2") Y(box, "box") Y(nonnegative, "nonnegative")
+// BCD training of ReLU networks (native/bcd/mlp.hpp, bindings/mlp.cpp): `xLayout` / `yLayout`
+// hold the index in ITERSOLVE_BCD_LAYOUTS (colMajor or rowMajor: dense only), `init` in
+// ITERSOLVE_MLP_INITS, `layers` the number of layers N (hidden widths + 1).
+#define ITERSOLVE_MLP_PARAMS(X)                                                                \
+  X(rows) X(cols) X(outputs) X(xLayout) X(yLayout) X(layers) X(gamma) X(rho) X(alpha)          \
+  X(epochs) X(init) X(seed) X(timeLimitMs)
+#define ITERSOLVE_MLP_STATS(X) X(reason) X(epochs) X(elapsedMs)
+#define ITERSOLVE_MLP_PREDICT_PARAMS(X) X(rows) X(cols) X(layout) X(layers)
+#define ITERSOLVE_MLP_INITS(X) X(paper) X(he)
 // Lists whose names are not C++ identifiers ('auto', 'epsilon-scaling'): Y(identifier, "name").
 #define ITERSOLVE_SINKHORN_METHODS(Y)                                                          \
   Y(automatic, "auto") Y(scaling, "scaling") Y(log, "log") Y(stabilized, "stabilized")         \
@@ -196,18 +196,6 @@ enum : int { ITERSOLVE_BCD_LAYOUTS(ITERSOLVE_ENUM_ITEM) kCount };
 namespace selection {
 enum : int { ITERSOLVE_SELECTIONS(ITERSOLVE_ENUM_ITEM) kCount };
 }
-namespace mlp {
-enum : int { ITERSOLVE_MLP_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
-}
-namespace mlp_stats {
-enum : int { ITERSOLVE_MLP_STATS(ITERSOLVE_ENUM_ITEM) kStats };
-}
-namespace mlp_predict {
-enum : int { ITERSOLVE_MLP_PREDICT_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
-}
-namespace mlp_init {
-enum : int { ITERSOLVE_MLP_INITS(ITERSOLVE_ENUM_ITEM) kCount };
-}
 namespace group_lasso {
 enum : int { ITERSOLVE_GROUP_LASSO_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
 }
@@ -246,6 +234,18 @@ namespace prox_kind {
 enum : int { ITERSOLVE_PROX_KINDS(ITERSOLVE_ENUM_ITEM2) kCount };
 }
 #undef ITERSOLVE_ENUM_ITEM2
+namespace mlp {
+enum : int { ITERSOLVE_MLP_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace mlp_stats {
+enum : int { ITERSOLVE_MLP_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace mlp_predict {
+enum : int { ITERSOLVE_MLP_PREDICT_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace mlp_init {
+enum : int { ITERSOLVE_MLP_INITS(ITERSOLVE_ENUM_ITEM) kCount };
+}
 namespace sinkhorn_method {
 #define ITERSOLVE_ENUM_ITEM2(id, name) id,
 enum : int { ITERSOLVE_SINKHORN_METHODS(ITERSOLVE_ENUM_ITEM2) kCount };

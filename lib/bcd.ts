@@ -12,7 +12,7 @@
  * copy), a CscMatrix, or a CsrMatrix (converted to CSC once). λ ≥ λ_max gives exactly w = 0.
  */
 import { AsyncOptions, runJob } from './async';
-import { Design, designArgs } from './design';
+import { Design, designArgs, useGram } from './design';
 import { fromNative } from './errors';
 import { LASSO, NNLS, REASONS } from './layout';
 import { native } from './native';
@@ -50,6 +50,15 @@ export interface LassoOptions {
   selection?: 'cyclic' | 'random';
   /** Seed of selection 'random'. Default 0. */
   seed?: number;
+  /**
+   * Precompute the Gram matrix XᵀX (dense X only: a coordinate step then costs O(cols) instead of
+   * O(rows)): true, false (default, as sklearn's Lasso), or 'auto' (dense X with rows ≥ 2·cols and
+   * cols ≤ 4096). The solution is the same either way. It pays when rows ≫ cols and the fit takes
+   * many epochs over a large support (measured: 10000×200 correlated, λ = 0.001·λ_max: 25 ms vs
+   * 52 ms), and costs when the working sets keep the fit short (same data at 0.01·λ_max: 32 vs 18
+   * ms), hence off by default.
+   */
+  precompute?: boolean | 'auto';
   /** Warm start: the initial coefficients (length cols; not modified). Default zeros. */
   coef0?: Float64Array;
   /** Record the duality gap after each outer iteration. */
@@ -117,7 +126,8 @@ function prepare(
   io: Float64Array,
   sync: boolean,
 ) {
-  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
+  const D = designArgs(X);
+  const { rows, cols, X0, X1, X2, layout } = D;
   const yy = v.f64('y', y, rows);
   const o = checkOptions(op, options, sync, cols, rows);
   if (o.lambda === undefined) throw v.invalid('lambda', 'a number >= 0', undefined);
@@ -152,6 +162,7 @@ function prepare(
   io[P.warmStart] = o.coef0 === undefined ? 0 : 1;
   io[P.history] = o.history ? 1 : 0;
   io[P.timeLimitMs] = o.timeLimitMs ?? 0;
+  io[P.gram] = useGram(o.precompute, D) ? 1 : 0;
   const args: NativeArgs = [X0, X1, X2, yy, sw, pf, lo, hi, coef, io];
   return { args, coef, o };
 }

@@ -29,6 +29,26 @@ const LAYOUT = {
   csc: BCD_LAYOUTS.indexOf('csc'),
 } as const;
 
+/**
+ * Whether to precompute the Gram matrix (option `precompute`: true, false or 'auto'): 'auto' takes
+ * it for a dense X with rows ≥ 2·cols and cols ≤ 4096 (a coordinate step then costs O(cols), and
+ * forming XᵀX once is cheap next to the epochs); true with a sparse X is an error naming it.
+ */
+export function useGram(precompute: unknown, X: DesignArgs): boolean {
+  if (precompute === 'auto')
+    return X.layout !== LAYOUT.csc && X.rows >= 2 * X.cols && X.cols <= 4096;
+  if (precompute === true || precompute === false) {
+    if (precompute && X.layout === LAYOUT.csc)
+      throw v.invalid(
+        'precompute',
+        "false or 'auto' with a sparse X (the Gram path is dense only)",
+        true,
+      );
+    return precompute;
+  }
+  throw v.invalid('precompute', "true, false or 'auto'", precompute);
+}
+
 /** Validates X (naming `name`, 'X' by default) and unpacks it; throws ItersolveError otherwise. */
 export function designArgs(X: unknown, name = 'X'): DesignArgs {
   if (X instanceof CscMatrix || X instanceof CsrMatrix) {

@@ -124,6 +124,8 @@ export type {
   NnlsOptions,
   NnlsResult,
 } from './bcd';
+export { logisticL1, logisticL1Sync } from './logistic';
+export type { LogisticL1Options, LogisticL1Result } from './logistic';
 export { proxBcd, proxBcdSync } from './prox-bcd';
 export type {
   ProxBcdOptions,
@@ -133,9 +135,11 @@ export type {
   VarianceSpec,
   BlockGradient,
 } from './prox-bcd';
-export { logisticL1, logisticL1Sync } from './logistic';
-export type { LogisticL1Options, LogisticL1Result } from './logistic';
 export type { Design } from './design';
+export { groupLasso, groupLassoSync } from './group-lasso';
+export type { GroupLassoOptions, GroupLassoResult, GroupSpec, IntegerList } from './group-lasso';
+export { lassoPath, lassoPathSync, elasticNetPath, elasticNetPathSync } from './path';
+export type { LassoPathOptions, ElasticNetPathOptions, LassoPathResult } from './path';
 export { trainMlpBcd, trainMlpBcdSync } from './mlp';
 export type {
   TrainMlpOptions,
@@ -144,10 +148,6 @@ export type {
   MlpLayer,
   MlpResult,
 } from './mlp';
-export { groupLasso, groupLassoSync } from './group-lasso';
-export type { GroupLassoOptions, GroupLassoResult, GroupSpec, IntegerList } from './group-lasso';
-export { lassoPath, lassoPathSync, elasticNetPath, elasticNetPathSync } from './path';
-export type { LassoPathOptions, ElasticNetPathOptions, LassoPathResult } from './path';
 export type { DenseMatrix } from './dense';
 export { poisson2d, poisson3d, rng } from './problems';
 export { RelaxationTuner } from './relax/tuner';

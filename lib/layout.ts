@@ -222,6 +222,7 @@ export const LASSO_PARAMS = [
   'warmStart',
   'history',
   'timeLimitMs',
+  'gram',
 ] as const;
 /** @internal */
 export const LASSO_STATS = [
@@ -268,28 +269,6 @@ export const LOGISTIC_STATS = [
 export const BCD_LAYOUTS = ['colMajor', 'rowMajor', 'csc'] as const;
 /** Coordinate selection rules, by the index of the lasso io's `selection` slot. */
 export const SELECTIONS = ['cyclic', 'random'] as const;
-/** @internal */
-export const MLP_PARAMS = [
-  'rows',
-  'cols',
-  'outputs',
-  'xLayout',
-  'yLayout',
-  'layers',
-  'gamma',
-  'rho',
-  'alpha',
-  'epochs',
-  'init',
-  'seed',
-  'timeLimitMs',
-] as const;
-/** @internal */
-export const MLP_STATS = ['reason', 'epochs', 'elapsedMs'] as const;
-/** @internal */
-export const MLP_PREDICT_PARAMS = ['rows', 'cols', 'layout', 'layers'] as const;
-/** Initialisations of trainMlpBcd, by the index of its io's `init` slot (bcd::MlpInit). */
-export const MLP_INITS = ['paper', 'he'] as const;
 /** @internal */
 export const GROUP_LASSO_PARAMS = [
   'rows',
@@ -398,6 +377,28 @@ export const PROX_SMOOTHS = ['least-squares', 'logistic', 'quadratic', 'callback
 export const PROX_KINDS = ['none', 'l1', 'group-l2', 'box', 'nonnegative'] as const;
 /** Block-gradient estimators of proxBcd, by the index of its io's `variance` slot (bcd::VarianceKind). */
 export const PROX_VARIANCES = ['exact', 'stochastic', 'recursive'] as const;
+/** @internal */
+export const MLP_PARAMS = [
+  'rows',
+  'cols',
+  'outputs',
+  'xLayout',
+  'yLayout',
+  'layers',
+  'gamma',
+  'rho',
+  'alpha',
+  'epochs',
+  'init',
+  'seed',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const MLP_STATS = ['reason', 'epochs', 'elapsedMs'] as const;
+/** @internal */
+export const MLP_PREDICT_PARAMS = ['rows', 'cols', 'layout', 'layers'] as const;
+/** Initialisations of trainMlpBcd, by the index of its io's `init` slot (bcd::MlpInit). */
+export const MLP_INITS = ['paper', 'he'] as const;
 /** Sinkhorn methods, by the index the sinkhorn io's `method` slot (and the `method` stat) holds. */
 export const SINKHORN_METHODS = [
   'auto',
@@ -467,10 +468,6 @@ export const COST_MATRIX = slots(COST_MATRIX_PARAMS, [] as const);
 /** @internal */
 export const LASSO = slots(LASSO_PARAMS, LASSO_STATS);
 /** @internal */
-export const MLP = slots(MLP_PARAMS, MLP_STATS);
-/** @internal */
-export const MLP_PREDICT = slots(MLP_PREDICT_PARAMS, [] as const);
-/** @internal */
 export const LOGISTIC = slots(LOGISTIC_PARAMS, LOGISTIC_STATS);
 /** @internal */
 export const GROUP_LASSO = slots(GROUP_LASSO_PARAMS, GROUP_LASSO_STATS);
@@ -480,6 +477,10 @@ export const LASSO_PATH = slots(PATH_PARAMS, PATH_STATS);
 export const NNLS = slots(NNLS_PARAMS, NNLS_STATS);
 /** @internal */
 export const PROX_BCD = slots(PROX_BCD_PARAMS, PROX_BCD_STATS);
+/** @internal */
+export const MLP = slots(MLP_PARAMS, MLP_STATS);
+/** @internal */
+export const MLP_PREDICT = slots(MLP_PREDICT_PARAMS, [] as const);
 
 /**
  * Method name → the `method` slot's value.
@@ -536,8 +537,6 @@ export const LAYOUT = {
   emd: { params: EMD_PARAMS, stats: OT_STATS },
   costMatrix: { params: COST_MATRIX_PARAMS, metrics: METRICS },
   lasso: { params: LASSO_PARAMS, stats: LASSO_STATS, layouts: BCD_LAYOUTS, selections: SELECTIONS },
-  trainMlp: { params: MLP_PARAMS, stats: MLP_STATS, inits: MLP_INITS },
-  mlpPredict: { params: MLP_PREDICT_PARAMS },
   logisticL1: { params: LOGISTIC_PARAMS, stats: LOGISTIC_STATS },
   groupLasso: { params: GROUP_LASSO_PARAMS, stats: GROUP_LASSO_STATS, groupKinds: GROUP_KINDS },
   lassoPath: { params: PATH_PARAMS, stats: PATH_STATS },
@@ -549,4 +548,6 @@ export const LAYOUT = {
     proxes: PROX_KINDS,
     variances: PROX_VARIANCES,
   },
+  trainMlp: { params: MLP_PARAMS, stats: MLP_STATS, inits: MLP_INITS },
+  mlpPredict: { params: MLP_PREDICT_PARAMS },
 } as const;

@@ -421,61 +421,6 @@ export interface NativeBinding {
       options: NativeJobOptions,
     ]
   ): Promise<{ history?: Float64Array }>;
-  // l1-logistic regression (bindings/logistic.cpp): X0..X2 as lasso's; y the labels (±1 or 0/1);
-  // coef written in place (the start with io's warmStart); io's LOGISTIC stats written at the end.
-  logisticL1(
-    ...args: [
-      X0: Float64Array | Int32Array,
-      X1: Int32Array | null,
-      X2: Float64Array | null,
-      y: Float64Array,
-      sampleWeight: Float64Array | null,
-      coef: Float64Array,
-      io: Float64Array,
-    ]
-  ): { history?: Float64Array };
-  logisticL1Async(
-    ...args: [
-      X0: Float64Array | Int32Array,
-      X1: Int32Array | null,
-      X2: Float64Array | null,
-      y: Float64Array,
-      sampleWeight: Float64Array | null,
-      coef: Float64Array,
-      io: Float64Array,
-      options: NativeJobOptions,
-    ]
-  ): Promise<{ history?: Float64Array }>;
-  // Non-negative least squares (bindings/bcd.cpp): A0..A2 as lasso's X, x written in place.
-  nnls(
-    A0: Float64Array | Int32Array,
-    A1: Int32Array | null,
-    A2: Float64Array | null,
-    b: Float64Array,
-    x: Float64Array,
-    io: Float64Array,
-  ): { history?: Float64Array };
-  nnlsAsync(
-    ...args: [
-      A0: Float64Array | Int32Array,
-      A1: Int32Array | null,
-      A2: Float64Array | null,
-      b: Float64Array,
-      x: Float64Array,
-      io: Float64Array,
-      options: NativeJobOptions,
-    ]
-  ): Promise<{ history?: Float64Array }>;
-  // bcd::lambda_max with io's lasso params rows, cols, layout, l1Ratio, fitIntercept, positive.
-  lambdaMax(
-    X0: Float64Array | Int32Array,
-    X1: Int32Array | null,
-    X2: Float64Array | null,
-    y: Float64Array,
-    sampleWeight: Float64Array | null,
-    penaltyFactor: Float64Array | null,
-    io: Float64Array,
-  ): number;
   // Group Lasso (bindings/group_lasso.cpp): X0..X2 as lasso's; groups offsets or labels by io's
   // groupsKind; coef written in place; io's GROUP_LASSO stats written at the end.
   groupLasso(
@@ -533,6 +478,61 @@ export interface NativeBinding {
       options: NativeJobOptions,
     ]
   ): Promise<NativePathResult>;
+  // l1-logistic regression (bindings/logistic.cpp): X0..X2 as lasso's; y the labels (±1 or 0/1);
+  // coef written in place (the start with io's warmStart); io's LOGISTIC stats written at the end.
+  logisticL1(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+    ]
+  ): { history?: Float64Array };
+  logisticL1Async(
+    ...args: [
+      X0: Float64Array | Int32Array,
+      X1: Int32Array | null,
+      X2: Float64Array | null,
+      y: Float64Array,
+      sampleWeight: Float64Array | null,
+      coef: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<{ history?: Float64Array }>;
+  // Non-negative least squares (bindings/bcd.cpp): A0..A2 as lasso's X, x written in place.
+  nnls(
+    A0: Float64Array | Int32Array,
+    A1: Int32Array | null,
+    A2: Float64Array | null,
+    b: Float64Array,
+    x: Float64Array,
+    io: Float64Array,
+  ): { history?: Float64Array };
+  nnlsAsync(
+    ...args: [
+      A0: Float64Array | Int32Array,
+      A1: Int32Array | null,
+      A2: Float64Array | null,
+      b: Float64Array,
+      x: Float64Array,
+      io: Float64Array,
+      options: NativeJobOptions,
+    ]
+  ): Promise<{ history?: Float64Array }>;
+  // bcd::lambda_max with io's lasso params rows, cols, layout, l1Ratio, fitIntercept, positive.
+  lambdaMax(
+    X0: Float64Array | Int32Array,
+    X1: Int32Array | null,
+    X2: Float64Array | null,
+    y: Float64Array,
+    sampleWeight: Float64Array | null,
+    penaltyFactor: Float64Array | null,
+    io: Float64Array,
+  ): number;
   powerIteration(
     rowPtr: Int32Array,
     colIdx: Int32Array,

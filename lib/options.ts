@@ -79,13 +79,13 @@ export const OPERATION_NAMES: {
   costMatrix: { sync: 'costMatrix' },
   lasso: { sync: 'lassoSync', async: 'lasso' },
   elasticNet: { sync: 'elasticNetSync', async: 'elasticNet' },
-  logisticL1: { sync: 'logisticL1Sync', async: 'logisticL1' },
   nnls: { sync: 'nnlsSync', async: 'nnls' },
-  proxBcd: { sync: 'proxBcdSync', async: 'proxBcd' },
-  trainMlpBcd: { sync: 'trainMlpBcdSync', async: 'trainMlpBcd' },
+  logisticL1: { sync: 'logisticL1Sync', async: 'logisticL1' },
   groupLasso: { sync: 'groupLassoSync', async: 'groupLasso' },
+  proxBcd: { sync: 'proxBcdSync', async: 'proxBcd' },
   lassoPath: { sync: 'lassoPathSync', async: 'lassoPath' },
   elasticNetPath: { sync: 'elasticNetPathSync', async: 'elasticNetPath' },
+  trainMlpBcd: { sync: 'trainMlpBcdSync', async: 'trainMlpBcd' },
 };
 
 /** What a default or a range bound may depend on. */
@@ -341,12 +341,12 @@ export const OPTIONS: readonly OptionSpec[] = [
       powerIteration: { max: 2 ** 32 - 1, doc: 'Seed of the default (random) start vector.' },
       lasso: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
       elasticNet: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
+      lassoPath: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
+      elasticNetPath: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
       trainMlpBcd: {
         default: 0,
         doc: 'Seed of the initial weights (mt19937_64 and Box–Muller: the same on every platform).',
       },
-      lassoPath: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
-      elasticNetPath: { default: 0, doc: "Seed of selection 'random' (the coordinate order)." },
     },
   },
   {
@@ -418,6 +418,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: null,
   },
   {
+    key: 'precompute',
+    kind: 'spec',
+    default: false,
+    ops: BCD,
+    doc: "Precompute the Gram matrix XᵀX (dense X only; a coordinate step then costs O(cols) instead of O(rows)): true, false (default) or 'auto' (dense X with rows ≥ 2·cols and cols ≤ 4096).",
+    flag: null,
+  },
+  {
     key: 'selection',
     kind: 'enum',
     values: ['cyclic', 'random'],
@@ -431,6 +439,48 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'vector',
     ops: [...BCD, ...GROUP, ...LOGISTIC],
     doc: 'Warm start: the initial coefficients (length cols; not modified). Default: zeros.',
+    flag: null,
+  },
+  {
+    key: 'groups',
+    kind: 'spec',
+    ops: GROUP,
+    doc: 'The groups (required): offsets { offsets } (0 … cols, increasing), labels { labels } (one integer per feature), or a bare list (labels when it has cols entries).',
+    flag: null,
+  },
+  {
+    key: 'groupWeights',
+    kind: 'vector',
+    ops: GROUP,
+    doc: 'ω_g ≥ 0 per group (0: unpenalised). Default: √|g|.',
+    flag: null,
+  },
+  {
+    key: 'nLambdas',
+    kind: 'integer',
+    default: 100,
+    min: 1,
+    max: 2147483647,
+    ops: PATH,
+    doc: "Values on the automatic λ grid (sklearn's n_alphas; ignored when lambdas is given).",
+    flag: '--n-lambdas',
+  },
+  {
+    key: 'lambdaMinRatio',
+    kind: 'number',
+    default: 1e-3,
+    min: 0,
+    max: 1,
+    exclusive: true,
+    ops: PATH,
+    doc: "The automatic grid runs from λ_max down to lambdaMinRatio·λ_max, log-spaced (sklearn's eps).",
+    flag: '--lambda-min-ratio',
+  },
+  {
+    key: 'lambdas',
+    kind: 'vector',
+    ops: PATH,
+    doc: 'The λ values to fit instead of the grid (≥ 0, non-increasing). Default: the grid.',
     flag: null,
   },
   {
@@ -489,48 +539,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: 'paper',
     ops: ['trainMlpBcd'],
     doc: "Initial weights: 'paper' (W = 0.01·randn, b = 0.1) or 'he' (W = randn·√(2/fan_in), b = 0).",
-    flag: null,
-  },
-  {
-    key: 'groups',
-    kind: 'spec',
-    ops: GROUP,
-    doc: 'The groups (required): offsets { offsets } (0 … cols, increasing), labels { labels } (one integer per feature), or a bare list (labels when it has cols entries).',
-    flag: null,
-  },
-  {
-    key: 'groupWeights',
-    kind: 'vector',
-    ops: GROUP,
-    doc: 'ω_g ≥ 0 per group (0: unpenalised). Default: √|g|.',
-    flag: null,
-  },
-  {
-    key: 'nLambdas',
-    kind: 'integer',
-    default: 100,
-    min: 1,
-    max: 2147483647,
-    ops: PATH,
-    doc: "Values on the automatic λ grid (sklearn's n_alphas; ignored when lambdas is given).",
-    flag: '--n-lambdas',
-  },
-  {
-    key: 'lambdaMinRatio',
-    kind: 'number',
-    default: 1e-3,
-    min: 0,
-    max: 1,
-    exclusive: true,
-    ops: PATH,
-    doc: "The automatic grid runs from λ_max down to lambdaMinRatio·λ_max, log-spaced (sklearn's eps).",
-    flag: '--lambda-min-ratio',
-  },
-  {
-    key: 'lambdas',
-    kind: 'vector',
-    ops: PATH,
-    doc: 'The λ values to fit instead of the grid (≥ 0, non-increasing). Default: the grid.',
     flag: null,
   },
   {
@@ -654,13 +662,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
     flag: '--tol',
     per: {
-      logisticL1: {
-        default: 1e-4,
-        doc: 'Stop when the duality gap ≤ tol·P₀, P₀ the objective at w = 0 with the best intercept (log 2 without one) (reason tol).',
-      },
       nnls: {
         default: 1e-10,
         doc: 'Stop when the KKT measure (projected-gradient ∞-norm) ≤ tol·‖Aᵀb‖_∞ (reason tol).',
+      },
+      logisticL1: {
+        default: 1e-4,
+        doc: 'Stop when the duality gap ≤ tol·P₀, P₀ the objective at w = 0 with the best intercept (log 2 without one) (reason tol).',
       },
       proxBcd: { default: 1e-8, doc: 'Stop when the gradient-mapping norm ≤ tol (reason tol).' },
       sinkhornNewton: { default: 1e-12 },
@@ -817,15 +825,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
     per: {
-      logisticL1: {
-        default: 100,
-        defaultText: undefined,
-        doc: 'Proximal Newton step limit (reason max-iterations).',
-      },
       nnls: {
         default: (c) => 3 * c.n + 50,
         defaultText: '3·n + 50',
         doc: 'Coordinate-descent epochs plus active-set iterations (reason max-iterations).',
+      },
+      logisticL1: {
+        default: 100,
+        defaultText: undefined,
+        doc: 'Proximal Newton step limit (reason max-iterations).',
       },
       sketchSolve: {
         default: (c) =>
@@ -941,8 +949,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     doc: 'Record the residual norm per iteration (history[0] is the initial one).',
     flag: null,
     per: {
-      logisticL1: { doc: 'Record the duality gap after each outer iteration.' },
       nnls: { doc: 'Record the KKT measure after each CD epoch and active-set iteration.' },
+      logisticL1: { doc: 'Record the duality gap after each outer iteration.' },
       proxBcd: {
         doc: 'Record the gradient-mapping norm and the passes before and after each epoch.',
       },
@@ -1166,7 +1174,11 @@ export interface ResolvedOptions {
   lower?: unknown;
   upper?: unknown;
   selection: 'cyclic' | 'random';
+  precompute: unknown;
   coef0?: Float64Array;
+  // group Lasso (lib/group-lasso.ts)
+  groups?: unknown;
+  groupWeights?: Float64Array;
   // generic proximal BCD (lib/prox-bcd.ts)
   smooth?: unknown;
   prox?: unknown;
@@ -1175,6 +1187,10 @@ export interface ResolvedOptions {
   order: 'cyclic' | 'random';
   variance?: unknown;
   maxEpochs: number;
+  // regularisation paths (lib/path.ts)
+  nLambdas: number;
+  lambdaMinRatio: number;
+  lambdas?: Float64Array;
   // BCD training of ReLU networks (lib/mlp.ts)
   hidden?: number[];
   gamma: number;
@@ -1182,13 +1198,6 @@ export interface ResolvedOptions {
   alpha: number;
   epochs: number;
   init: (typeof MLP_INITS)[number];
-  // group Lasso (lib/group-lasso.ts)
-  groups?: unknown;
-  groupWeights?: Float64Array;
-  // regularisation paths (lib/path.ts)
-  nLambdas: number;
-  lambdaMinRatio: number;
-  lambdas?: Float64Array;
   // optimal transport (lib/ot.ts)
   epsilon?: number;
   method: string;

@@ -116,17 +116,31 @@ t.test('test_enet_toy: elastic net at three (alpha, l1_ratio)', async (t) => {
     [0.5, 0.3, 0.50819, [1.0163, 1.5245, 2.0327], 3],
     [0.5, 0.5, 0.45454, [0.909, 1.3636, 1.8181], 3],
   ];
-  for (const [alpha, l1Ratio, coef, pred, decimals] of cases) {
-    const r = elasticNetSync(col([-1, 0, 1]), f64([-1, 0, 1]), {
-      lambda: alpha,
-      l1Ratio,
-      maxIterations: 100,
-    });
-    const tol = 1.5 * 10 ** -decimals;
-    t.ok(Math.abs(r.coef[0] - coef) < tol, `(${alpha}, ${l1Ratio}): coef ${r.coef[0]}`);
-    t.ok(maxDiff(predict(r, TOY_T), pred) < tol, `(${alpha}, ${l1Ratio}): prediction`);
-    t.ok(Math.abs(r.dualGap) < 1e-7, `(${alpha}, ${l1Ratio}): gap ${r.dualGap}`);
-  }
+  // sklearn runs the (0.5, 0.3) case with precompute False, True and a given Gram: ours too.
+  for (const [alpha, l1Ratio, coef, pred, decimals] of cases)
+    for (const precompute of [false, true, 'auto'] as const) {
+      const r = elasticNetSync(col([-1, 0, 1]), f64([-1, 0, 1]), {
+        lambda: alpha,
+        l1Ratio,
+        maxIterations: 100,
+        precompute,
+      });
+      const tol = 1.5 * 10 ** -decimals;
+      t.ok(Math.abs(r.coef[0] - coef) < tol, `(${alpha}, ${l1Ratio}): coef ${r.coef[0]}`);
+      t.ok(maxDiff(predict(r, TOY_T), pred) < tol, `(${alpha}, ${l1Ratio}): prediction`);
+      t.ok(Math.abs(r.dualGap) < 1e-7, `(${alpha}, ${l1Ratio}): gap ${r.dualGap}`);
+    }
+  const csc = CscMatrix.fromDense(3, 1, f64([-1, 0, 1]));
+  t.throws(() => elasticNetSync(csc, f64([-1, 0, 1]), { lambda: 0.5, precompute: true }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'precompute',
+  });
+  t.equal(elasticNetSync(csc, f64([-1, 0, 1]), { lambda: 0.5, precompute: 'auto' }).reason, 'tol');
+  t.throws(
+    () =>
+      elasticNetSync(col([-1, 0, 1]), f64([-1, 0, 1]), { lambda: 0.5, precompute: 'yes' as never }),
+    { argument: 'precompute' },
+  );
   // The closed form of the one-feature elastic net: w = (x·y/n − 0)/(x·x/n + λ(1 − a)) after the
   // soft threshold λa: for (0.5, 0.3): (2/3 − 0.15)/(2/3 + 0.35).
   const r = elasticNetSync(col([-1, 0, 1]), f64([-1, 0, 1]), { lambda: 0.5, l1Ratio: 0.3 });

@@ -619,7 +619,8 @@ LassoResult lasso(const Engine& e, const LassoProblem& pr, const LassoOptions& o
                   const double* w0) {
   check_options(opt);
   pr.X.validate();
-  if (opt.gram && pr.X.layout == Layout::Csc) fail("ERR_UNSUPPORTED", "gram", "needs a dense X");
+  if (opt.gram && pr.X.layout == Layout::Csc)
+    fail("ERR_UNSUPPORTED", "precompute", "the Gram matrix needs a dense X");
   if (pr.sample_weight != nullptr)  // before Centered sums them
     check_vector(pr.sample_weight, pr.sample_weight_length, pr.X.rows, "sampleWeight", true);
   const Centered C(pr.X, e.k, pr.sample_weight, opt.fit_intercept);
