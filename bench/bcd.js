@@ -330,7 +330,10 @@ async function run(opts) {
         );
         tot.first += t.firstMs;
         tot.warm += t.warmMs;
-        if (s) ((tot.skFirst += s.firstMs), (tot.skBest += s.bestMs));
+        if (s) {
+          tot.skFirst += s.firstMs;
+          tot.skBest += s.bestMs;
+        }
         const desc = `${label} ${P.n}x${P.p}${P.nnz ? ` nnz ${P.nnz}` : ''} lasso ${frac} lmax`;
         for (const [when, ms, skMs] of [
           ['first call', t.firstMs, s && s.firstMs],
