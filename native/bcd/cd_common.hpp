@@ -1,6 +1,6 @@
-// Pieces the coordinate-descent solvers of native/bcd/ share (group_lasso.cpp; lasso.cpp holds
-// its own copies of the first three for now): named argument errors, vector checks, the
-// (weighted, optionally centred) target, and Anderson extrapolation weights. Pure C++ (no Node).
+// Pieces the coordinate-descent solvers of native/bcd/ share (lasso, group_lasso, logistic, nnls):
+// named argument errors, vector checks, the (weighted, optionally centred) target, and Anderson
+// extrapolation weights. Pure C++ (no Node).
 #pragma once
 #include <cmath>
 #include <cstdint>

@@ -16,16 +16,13 @@
 #include "../core/errors.hpp"
 #include "../core/gemm.hpp"
 #include "../krylov/krylov.hpp"
+#include "cd_common.hpp"
 
 namespace itersolve {
 namespace bcd {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-[[noreturn]] void fail(const char* code, const char* argument, const std::string& message) {
-  throw SolverError(code, std::string(argument) + ": " + message, -1, argument);
-}
 
 // Validated inputs shared by lasso() and lambda_max().
 struct Data {
@@ -44,19 +41,6 @@ struct Data {
     return positive ? std::max(0.0, w) : w;
   }
 };
-
-void check_vector(const double* v, int64_t len, int64_t want, const char* name, bool nonneg) {
-  if (len >= 0 && len != want)
-    fail("ERR_DIMENSION_MISMATCH", name,
-         "has " + std::to_string(len) + " entries, expected " + std::to_string(want));
-  if (v == nullptr && want > 0) fail("ERR_INVALID_ARGUMENT", name, "missing");
-  for (int64_t i = 0; i < want; ++i) {
-    if (!std::isfinite(v[i]))
-      fail("ERR_INVALID_ARGUMENT", name, "non-finite entry at " + std::to_string(i));
-    if (nonneg && v[i] < 0)
-      fail("ERR_INVALID_ARGUMENT", name, "negative entry at " + std::to_string(i));
-  }
-}
 
 // lo / hi from lower / upper (and positive). `exact_gap`: use the Fenchel gap of box_gap() even
 // without bounds (the ridge case, l1_ratio = 0: sklearn's rescaled dual point degenerates to θ = 0
@@ -107,16 +91,8 @@ Data prepare(const LassoProblem& pr, bool fit_intercept, const Centered* C) {
   const double S = C->S;
   if (d.n == 0) fail("ERR_INVALID_ARGUMENT", "X", "has no rows");
   if (!(S > 0)) fail("ERR_INVALID_ARGUMENT", "sampleWeight", "the weights sum to zero");
-  if (fit_intercept) {
-    double acc = 0.0;
-    for (int64_t i = 0; i < d.n; ++i) acc += (s ? s[i] : 1.0) * pr.y[i];
-    d.ybar = acc / S;
-  }
-  d.yc.resize(static_cast<size_t>(d.n));
-  for (int64_t i = 0; i < d.n; ++i) {
-    d.yc[i] = pr.y[i] - d.ybar;
-    d.yy += (s ? s[i] : 1.0) * d.yc[i] * d.yc[i];
-  }
+  Target t = centre_target(pr.y, s, d.n, S, fit_intercept);
+  d.ybar = t.ybar, d.yy = t.yy, d.yc = std::move(t.yc);
   return d;
 }
 
@@ -132,7 +108,15 @@ struct ResidualState {
   }
   double grad(int64_t j) const { return C.grad(j, r.data(), rsum); }
   void step(int64_t j, double delta) { C.step(j, delta, r.data(), off, rsum); }
-  void refresh() { rsum = C.weighted_sum(r.data()); }
+  // Folds the offset into r (the true residual r + off unchanged) and recomputes rsum exactly:
+  // with means ≫ spread, an unfolded r grows like μ_j·w_j and the gradients lose |r|·|x|·ε.
+  void refresh() {
+    if (off != 0.0) {
+      for (double& ri : r) ri += off;
+      off = 0.0;
+    }
+    rsum = C.weighted_sum(r.data());
+  }
   // ‖r + off‖²_s and ⟨r + off, y − ȳ⟩_s.
   void norms(const double*, double& r2, double& ry) const {
     r2 = 0.0, ry = 0.0;
@@ -185,33 +169,6 @@ struct GramState {
 struct Gap {
   double gap = 0.0, primal = 0.0, c = 1.0;
 };
-
-// K×K solve M z = b by Gaussian elimination with partial pivoting; false when singular.
-bool small_solve(std::vector<double>& M, std::vector<double>& b, int K) {
-  for (int col = 0; col < K; ++col) {
-    int piv = col;
-    for (int i = col + 1; i < K; ++i)
-      if (std::fabs(M[i * K + col]) > std::fabs(M[piv * K + col])) piv = i;
-    if (!(std::fabs(M[piv * K + col]) > 0)) return false;
-    if (piv != col) {
-      for (int k = 0; k < K; ++k) std::swap(M[col * K + k], M[piv * K + k]);
-      std::swap(b[col], b[piv]);
-    }
-    for (int i = col + 1; i < K; ++i) {
-      const double f = M[i * K + col] / M[col * K + col];
-      for (int k = col; k < K; ++k) M[i * K + k] -= f * M[col * K + k];
-      b[i] -= f * b[col];
-    }
-  }
-  for (int i = K - 1; i >= 0; --i) {
-    double acc = b[i];
-    for (int k = i + 1; k < K; ++k) acc -= M[i * K + k] * b[k];
-    b[i] = acc / M[i * K + i];
-  }
-  for (int i = 0; i < K; ++i)
-    if (!std::isfinite(b[i])) return false;
-  return true;
-}
 
 struct Rng {  // splitmix64
   uint64_t s;
@@ -546,29 +503,9 @@ class Solver {
   void extrapolate(const std::vector<int64_t>& ws, const std::vector<double>& hist, int K,
                    LassoResult& res) {
     const int64_t m = static_cast<int64_t>(ws.size());
-    // U_k = w_{k+1} − w_k, M = UᵀU, M z = 1, coefficients z/Σz over w_1..w_K.
-    std::vector<double> M(static_cast<size_t>(K * K)), z(static_cast<size_t>(K), 1.0);
-    for (int a = 0; a < K; ++a)
-      for (int b = 0; b <= a; ++b) {
-        double acc = 0.0;
-        for (int64_t k = 0; k < m; ++k)
-          acc +=
-              (hist[(a + 1) * m + k] - hist[a * m + k]) * (hist[(b + 1) * m + k] - hist[b * m + k]);
-        M[a * K + b] = M[b * K + a] = acc;
-      }
-    double tr = 0.0;
-    for (int a = 0; a < K; ++a) tr += M[a * K + a];
-    if (!(tr > 0)) return;
-    for (int a = 0; a < K; ++a) M[a * K + a] += 1e-12 * tr;
-    if (!small_solve(M, z, K)) return;
-    double zs = 0.0;
-    for (int a = 0; a < K; ++a) zs += z[a];
-    if (!(std::fabs(zs) > 0)) return;
-    std::vector<double> acc(static_cast<size_t>(m), 0.0);
-    for (int a = 0; a < K; ++a)
-      for (int64_t k = 0; k < m; ++k) acc[k] += z[a] / zs * hist[(a + 1) * m + k];
+    std::vector<double> acc;
+    if (!anderson_extrapolate(hist, m, K, acc)) return;
     for (int64_t k = 0; k < m; ++k) {
-      if (!std::isfinite(acc[k])) return;
       acc[k] = d_.clip(ws[k], acc[k]);  // projected onto the box (kept only if it helps)
       if (d_.pf[ws[k]] > 0 && !(C_.sqnorm[ws[k]] + beta_ * d_.pf[ws[k]] > 0)) acc[k] = 0.0;
     }

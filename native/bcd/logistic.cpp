@@ -17,16 +17,13 @@
 
 #include "../core/errors.hpp"
 #include "../krylov/krylov.hpp"
+#include "cd_common.hpp"
 
 namespace itersolve {
 namespace bcd {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-[[noreturn]] void fail(const char* code, const char* argument, const std::string& message) {
-  throw SolverError(code, std::string(argument) + ": " + message, -1, argument);
-}
 
 double log1pexp(double t) {  // log(1 + e^t) without overflow
   return t > 0 ? t + std::log1p(std::exp(-t)) : std::log1p(std::exp(t));
@@ -59,19 +56,8 @@ Data prepare(const Engine& e, const LogisticProblem& pr, bool fit_intercept) {
   if (pr.y_length >= 0 && pr.y_length != d.n)
     fail("ERR_DIMENSION_MISMATCH", "y",
          "has " + std::to_string(pr.y_length) + " entries, expected " + std::to_string(d.n));
-  if (pr.sample_weight != nullptr) {
-    if (pr.sample_weight_length >= 0 && pr.sample_weight_length != d.n)
-      fail("ERR_DIMENSION_MISMATCH", "sampleWeight",
-           "has " + std::to_string(pr.sample_weight_length) + " entries, expected " +
-               std::to_string(d.n));
-    for (int64_t i = 0; i < d.n; ++i) {
-      const double v = pr.sample_weight[i];
-      if (!std::isfinite(v))
-        fail("ERR_INVALID_ARGUMENT", "sampleWeight", "non-finite entry at " + std::to_string(i));
-      if (v < 0)
-        fail("ERR_INVALID_ARGUMENT", "sampleWeight", "negative entry at " + std::to_string(i));
-    }
-  }
+  if (pr.sample_weight != nullptr)
+    check_vector(pr.sample_weight, pr.sample_weight_length, d.n, "sampleWeight", true);
   if (d.n == 0) fail("ERR_INVALID_ARGUMENT", "X", "has no rows");
   if (pr.y == nullptr) fail("ERR_INVALID_ARGUMENT", "y", "missing");
   // Labels: all in {−1, +1} or all in {0, 1} (0 → −1).

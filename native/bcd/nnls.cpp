@@ -9,14 +9,11 @@
 
 #include "../core/errors.hpp"
 #include "../krylov/krylov.hpp"
+#include "cd_common.hpp"
 
 namespace itersolve {
 namespace bcd {
 namespace {
-
-[[noreturn]] void fail(const char* code, const char* argument, const std::string& message) {
-  throw SolverError(code, std::string(argument) + ": " + message, -1, argument);
-}
 
 // min ‖M z − rhs‖ for the m×k column-major M (overwritten by its Householder QR), k ≤ m.
 // Returns false when R has a pivot ≤ 1e-13·(largest column norm): rank-deficient.
@@ -304,13 +301,7 @@ NnlsResult nnls(const Engine& e, const Design& A, const double* b, int64_t b_len
     if (msg.rfind("X: ", 0) == 0) msg = "A: " + msg.substr(3);
     throw SolverError(err.code, msg, -1, "A");
   }
-  if (b_length >= 0 && b_length != A.rows)
-    fail("ERR_DIMENSION_MISMATCH", "b",
-         "has " + std::to_string(b_length) + " entries, A has " + std::to_string(A.rows) + " rows");
-  if (b == nullptr && A.rows > 0) fail("ERR_INVALID_ARGUMENT", "b", "missing");
-  for (int64_t i = 0; i < A.rows; ++i)
-    if (!std::isfinite(b[i]))
-      fail("ERR_INVALID_ARGUMENT", "b", "non-finite entry at " + std::to_string(i));
+  check_vector(b, b_length, A.rows, "b", false);
   NnlsResult res;
   Solver s(e, A, b, opt, ctl, res);
   s.run();
