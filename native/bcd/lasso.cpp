@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "../core/errors.hpp"
@@ -552,16 +553,43 @@ void check_options(const LassoOptions& o) {
 
 }  // namespace
 
-LassoResult lasso(const Engine& e, const LassoProblem& pr, const LassoOptions& opt, Control& ctl,
-                  const double* w0) {
-  check_options(opt);
+// What LassoPrepared keeps: the problem as given, its centred columns and the validated data
+// (before bounds: those follow each solve's options).
+struct LassoPrepared::Impl {
+  Engine e;
+  LassoProblem pr;
+  bool fit_intercept;
+  Centered C;
+  Data d;
+  Impl(const Engine& e_, const LassoProblem& pr_, bool fit)
+      : e(e_), pr(pr_), fit_intercept(fit), C(pr.X, e.k, pr.sample_weight, fit) {
+    d = prepare(pr, fit, &C);
+  }
+};
+
+namespace {
+const LassoProblem& validated(const LassoProblem& pr) {
   pr.X.validate();
-  if (opt.gram && pr.X.layout == Layout::Csc)
-    fail("ERR_UNSUPPORTED", "precompute", "the Gram matrix needs a dense X");
   if (pr.sample_weight != nullptr)  // before Centered sums them
     check_vector(pr.sample_weight, pr.sample_weight_length, pr.X.rows, "sampleWeight", true);
-  const Centered C(pr.X, e.k, pr.sample_weight, opt.fit_intercept);
-  Data d = prepare(pr, opt.fit_intercept, &C);
+  return pr;
+}
+}  // namespace
+
+LassoPrepared::LassoPrepared(const Engine& e, const LassoProblem& p, bool fit_intercept)
+    : impl_(std::make_unique<Impl>(e, validated(p), fit_intercept)) {}
+LassoPrepared::~LassoPrepared() = default;
+
+LassoResult LassoPrepared::solve(const LassoOptions& opt, Control& ctl, const double* w0) const {
+  check_options(opt);
+  if (opt.fit_intercept != impl_->fit_intercept)
+    fail("ERR_INVALID_ARGUMENT", "fitIntercept", "differs from the prepared problem's");
+  const Engine& e = impl_->e;
+  const LassoProblem& pr = impl_->pr;
+  const Centered& C = impl_->C;
+  if (opt.gram && pr.X.layout == Layout::Csc)
+    fail("ERR_UNSUPPORTED", "precompute", "the Gram matrix needs a dense X");
+  Data d = impl_->d;
   prepare_box(pr, opt.positive, opt.l1_ratio == 0.0 && opt.lambda > 0.0, d);
   std::vector<double> w(static_cast<size_t>(d.p), 0.0);
   if (w0 != nullptr) check_vector(w0, d.p, d.p, "w0", false);
@@ -601,15 +629,17 @@ LassoResult lasso(const Engine& e, const LassoProblem& pr, const LassoOptions& o
   return res;
 }
 
-double lambda_max(const Engine& e, const LassoProblem& pr, double l1_ratio, bool fit_intercept,
-                  bool positive) {
+LassoResult lasso(const Engine& e, const LassoProblem& pr, const LassoOptions& opt, Control& ctl,
+                  const double* w0) {
+  check_options(opt);
+  return LassoPrepared(e, pr, opt.fit_intercept).solve(opt, ctl, w0);
+}
+
+double LassoPrepared::lambda_max(double l1_ratio, bool positive) const {
   if (!(l1_ratio >= 0 && l1_ratio <= 1))
     fail("ERR_INVALID_ARGUMENT", "l1Ratio", "must lie in [0, 1]");
-  pr.X.validate();
-  if (pr.sample_weight != nullptr)
-    check_vector(pr.sample_weight, pr.sample_weight_length, pr.X.rows, "sampleWeight", true);
-  const Centered C(pr.X, e.k, pr.sample_weight, fit_intercept);
-  Data d = prepare(pr, fit_intercept, &C);
+  const Centered& C = impl_->C;
+  Data d = impl_->d;
   d.positive = positive;  // the bounds are ignored here
   std::vector<double> w(static_cast<size_t>(d.p), 0.0);
   ResidualState st(C, d);
@@ -629,6 +659,13 @@ double lambda_max(const Engine& e, const LassoProblem& pr, double l1_ratio, bool
   if (m == 0.0) return 0.0;
   if (l1_ratio == 0.0) return kInf;
   return m / (C.S * l1_ratio);
+}
+
+double lambda_max(const Engine& e, const LassoProblem& pr, double l1_ratio, bool fit_intercept,
+                  bool positive) {
+  if (!(l1_ratio >= 0 && l1_ratio <= 1))
+    fail("ERR_INVALID_ARGUMENT", "l1Ratio", "must lie in [0, 1]");
+  return LassoPrepared(e, pr, fit_intercept).lambda_max(l1_ratio, positive);
 }
 
 }  // namespace bcd

@@ -58,6 +58,7 @@
 // "upper" = −∞.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "../core/control.hpp"
@@ -112,6 +113,24 @@ struct LassoResult {
   int64_t anderson_accepted = 0;
   Reason reason = Reason::MaxIterations;
   std::vector<double> history;
+};
+
+// A problem validated and centred once (X, y, weights, factors: O(nnz) work) for many fits with
+// the same fitIntercept, e.g. along a regularisation path (path.cpp); p must outlive it. Each
+// solve() then costs the fit alone. solve(opt, ctl, w0) = lasso(e, p, opt, ctl, w0) when
+// opt.fit_intercept is the prepared one (else an error naming "fitIntercept").
+class LassoPrepared {
+ public:
+  LassoPrepared(const Engine& e, const LassoProblem& p, bool fit_intercept);
+  ~LassoPrepared();
+  LassoPrepared(const LassoPrepared&) = delete;
+  LassoPrepared& operator=(const LassoPrepared&) = delete;
+  LassoResult solve(const LassoOptions& opt, Control& ctl, const double* w0 = nullptr) const;
+  double lambda_max(double l1_ratio, bool positive) const;  // as the free function below
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Solves from w = 0, or from w0 (cols entries) when given.

@@ -66,8 +66,11 @@ PathResult lasso_path(const Engine& e, const LassoProblem& p, const PathOptions&
       fail("lambdaMinRatio", "must lie in (0, 1)");
     if (!(opt.lasso.l1_ratio > 0))
       fail("l1Ratio", "an automatic λ grid needs l1Ratio > 0 (give lambdas for ridge)");
-    res.lambda_max =
-        lambda_max(e, p, opt.lasso.l1_ratio, opt.lasso.fit_intercept, opt.lasso.positive);
+  }
+  // X, y, the weights and factors validated and centred once for the whole path.
+  const LassoPrepared prep(e, p, opt.lasso.fit_intercept);
+  if (opt.lambdas == nullptr) {
+    res.lambda_max = prep.lambda_max(opt.lasso.l1_ratio, opt.lasso.positive);
     res.lambdas = lambda_grid(res.lambda_max, K, opt.lambda_min_ratio);
   }
   const int64_t cols = p.X.cols;
@@ -85,7 +88,7 @@ PathResult lasso_path(const Engine& e, const LassoProblem& p, const PathOptions&
     fwd.info.iteration = k;
     fwd.info.value = lo.lambda;
     fwd.info.fraction = static_cast<double>(k) / static_cast<double>(K);
-    LassoResult r = lasso(e, p, lo, inner, prev);
+    LassoResult r = prep.solve(lo, inner, prev);
     double* row = coefs + k * cols;
     for (int64_t j = 0; j < cols; ++j) row[j] = r.coef[j];
     prev = row;
