@@ -3,13 +3,15 @@
 // row-major (with a leading dimension above the minimum) or as CSC (sometimes a valid structure
 // drawn from a bit mask, sometimes raw colPtr / rowIdx: non-monotone, out of range, unsorted,
 // duplicated), y, optional sample weights / penalty factors / warm start (small integers, or raw
-// doubles: negative, NaN, ±∞, huge), λ (a multiple of λ_max, or a raw double), l1Ratio, tol and
-// every solver switch (intercept, positive, selection, working sets, Gap Safe, Anderson, Gram).
+// doubles: negative, NaN, ±∞, huge), box bounds (±∞ included), λ (a multiple of λ_max, or a raw
+// double), l1Ratio, tol and every solver switch (intercept, positive, selection, working sets, Gap
+// Safe, Anderson, Gram).
 // lambda_max and lasso must either throw SolverError naming an argument — exactly when the
 // problem breaks a documented rule (lasso.hpp: a malformed or non-finite X, non-finite y, negative
 // or non-finite weights / factors, weights summing to zero, λ < 0, l1Ratio outside [0, 1],
-// tol < 0, Gram with CSC) — or return a result that keeps lasso.hpp's promises: coefficients and
-// intercept finite, objective and gap finite unless the reason is NonFinite, w ≥ 0 when positive,
+// tol < 0, Gram with CSC, NaN bounds, lower above upper after positive, lower = +∞, upper = −∞) —
+// or return a result that keeps lasso.hpp's promises: coefficients and intercept finite,
+// objective and gap finite unless the reason is NonFinite, w inside its box (w ≥ 0 when positive),
 // 'tol' only with the gap at or below the gap the rule asked for, at most maxIterations epochs,
 // and w = 0 on the penalised features from a zero start when λ > λ_max. No crash, no sanitizer
 // report.
@@ -213,52 +215,69 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool opt_ok = std::isfinite(o.lambda) && o.lambda >= 0 && l1_ok && std::isfinite(o.tol) &&
                       o.tol >= 0 && !(o.gram && layout == 2);
   const bool w0_ok = vector_ok(w0, false);
-  // Numbers of moderate size (0 or 1e-50 ≤ |v| ≤ 1e50): the objective, gap and intercept are then
-  // representable, and they and the coefficients must be finite unless the reason is NonFinite
-  // (the coefficients even then: the last finite iterate). With raw numbers whose squares
-  // overflow only "no crash, no sanitizer report, a SolverError naming an argument or a result"
-  // is checked: -DFUZZ_BCD_STRICT checks everything at every scale, and finds overflow cases
-  // (y ~ 1e277: reason Tol with an infinite objective; all features unpenalised: −∞ coefficients
-  // with reason NonFinite) that lasso.cpp does not handle yet.
-  auto moderate = [](const std::vector<double>& v) {
-    for (double x : v)
-      if (x != 0 && !(std::fabs(x) >= 1e-50 && std::fabs(x) <= 1e50)) return false;
-    return true;
-  };
-#ifdef FUZZ_BCD_STRICT  // every promise at every scale (lasso.cpp's overflow handling is pending)
-  const bool representable = true;
-  (void)moderate;
-#else
-  const bool representable = moderate(dense) && moderate(csc.values) && moderate(y) &&
-                             moderate(sw) && moderate(pf) && moderate(w0) &&
-                             moderate({o.lambda, o.l1_ratio, o.tol});
-#endif
 
+  // Box bounds (read last, so that inputs without them decode as before): small integers / 4,
+  // 127 → +∞, −128 → −∞, or raw doubles. Refused (naming 'lower' / 'upper'): NaN, lower above
+  // upper after `positive` raised it to 0, lower = +∞, upper = −∞.
+  std::vector<double> lower, upper;
+  auto bound = [&](std::vector<double>& b) {
+    b.resize(static_cast<size_t>(cols));
+    for (auto& v : b) {
+      if (raw_opt) {
+        v = in.take<double>();
+        continue;
+      }
+      const int8_t c = in.take<int8_t>();
+      v = c == 127 ? INFINITY : c == -128 ? -INFINITY : c / 4.0;
+    }
+  };
+  if (extra & 8) bound(lower);
+  if (extra & 16) bound(upper);
+  if (!lower.empty()) pr.lower = lower.data(), pr.lower_length = cols;
+  if (!upper.empty()) pr.upper = upper.data(), pr.upper_length = cols;
+  std::vector<double> lo(static_cast<size_t>(cols), o.positive ? 0.0 : -INFINITY),
+      hi(static_cast<size_t>(cols), INFINITY);
+  bool bounds_ok = true, box_has_zero = true;
+  for (int64_t j = 0; j < cols; ++j) {
+    if (!lower.empty()) {
+      bounds_ok = bounds_ok && !std::isnan(lower[j]) && lower[j] != INFINITY;
+      lo[j] = o.positive ? std::max(lower[j], 0.0) : lower[j];
+    }
+    if (!upper.empty()) {
+      bounds_ok = bounds_ok && !std::isnan(upper[j]) && upper[j] != -INFINITY;
+      hi[j] = upper[j];
+    }
+    bounds_ok = bounds_ok && !(lo[j] > hi[j]);
+    box_has_zero = box_has_zero && lo[j] <= 0 && hi[j] >= 0;
+  }
+  // Every promise is checked at every scale: the coefficients are finite (NonFinite keeps the last
+  // finite iterate, at worst the start), and unless the reason is NonFinite the intercept,
+  // objective and gap are too (overflowing columns or targets are reported as NonFinite).
   try {
     Control ctl;
     const bcd::LassoResult r = bcd::lasso(e, pr, o, ctl, w0.empty() ? nullptr : w0.data());
-    require(data_ok && opt_ok && w0_ok);
+    require(data_ok && opt_ok && w0_ok && bounds_ok);
     require(static_cast<int64_t>(r.coef.size()) == cols);
     require(r.iterations >= 0 && r.iterations <= o.max_iterations);
-    if (representable) require(all_finite(r.coef));
-    if (representable && r.reason != Reason::NonFinite) {
+    require(all_finite(r.coef));
+    if (r.reason != Reason::NonFinite) {
       require(std::isfinite(r.intercept));
       require(std::isfinite(r.objective));
       require(std::isfinite(r.dual_gap));
     }
     if (r.reason == Reason::Tol) require(r.dual_gap <= r.tol_gap * (1 + 1e-12) + 1e-300);
-    if (o.positive)
-      for (double v : r.coef) require(v >= 0);
+    // Inside the box (a zero column included: its w_j is the point of the box nearest 0).
+    for (int64_t j = 0; j < cols; ++j) require(r.coef[j] >= lo[j] && r.coef[j] <= hi[j]);
     // λ > λ_max from a zero start: w = 0 exactly. Only without unpenalised features: with them
     // λ_max is measured after their own fit, which can leave a residual of rounding size (then
     // λ_max is too, and the penalised coefficients may move by as much).
     bool all_penalised = true;
     for (double f : pf) all_penalised = all_penalised && f > 0;
-    if (above && w0.empty() && o.l1_ratio > 0 && all_penalised)
+    if (above && w0.empty() && o.l1_ratio > 0 && all_penalised && box_has_zero)
       for (double v : r.coef) require(v == 0.0);
     if (o.history) require(r.history.size() <= static_cast<size_t>(r.outer_iterations) + 1);
   } catch (const SolverError& err) {
-    require(!(data_ok && opt_ok && w0_ok));
+    require(!(data_ok && opt_ok && w0_ok && bounds_ok));
     require(!err.argument.empty());
   }
   return 0;
