@@ -12,16 +12,10 @@
 // Non-negative least squares (native/bcd/nnls.hpp): A by io's `layout` slot as X above, b (rows),
 // x (cols) the output; io carries the layout::nnls params then the layout::nnls_stats. Resolves
 // to { history? } (the KKT measure per CD epoch / active-set iteration).
-#include <limits>
-#include <string>
-#include <vector>
-
 #include "../native/bcd/lasso.hpp"
 #include "../native/bcd/nnls.hpp"
 #include "areas.hpp"
-#include "bcd_design.hpp"
-#include "operation.hpp"
-#include "solve_common.hpp"
+#include "bcd_common.hpp"
 
 namespace itersolve {
 namespace binding {
@@ -36,9 +30,8 @@ static_assert(SE::cyclic == static_cast<int>(bcd::Selection::Cyclic) &&
                   SE::random == static_cast<int>(bcd::Selection::Random),
               "layout selections != bcd::Selection");
 
-constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
-
-bool absent(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
+constexpr FitStatSlots kLassoStats{S::reason,  S::iterations, S::intercept,       S::objective,
+                                   S::dualGap, S::tolGap,     S::outerIterations, S::elapsedMs};
 
 class LassoOp {
  public:
@@ -50,55 +43,34 @@ class LassoOp {
     Napi::Env env = a.env();
     io_ = a.f64(kArgIo, "io", P::kParams + S::kStats).data;
     const double* p = io_;
-    const int64_t rows = param_int(env, p[P::rows], "rows", 0, kMaxDim);
-    const int64_t cols = param_int(env, p[P::cols], "cols", 0, kMaxDim);
-    const int lay = static_cast<int>(param_int(env, p[P::layout], "layout", 0, BL::kCount - 1));
-    prob_.X = read_design(a, kArgX0, rows, cols, lay);
-    prob_.y = a.f64(kArgY, "y", rows).data;
-    prob_.y_length = rows;
-    if (!absent(a[kArgSw])) {
-      prob_.sample_weight = a.f64(kArgSw, "sampleWeight", rows).data;
-      prob_.sample_weight_length = rows;
-    }
-    if (!absent(a[kArgPf])) {
-      prob_.penalty_factor = a.f64(kArgPf, "penaltyFactor", cols).data;
-      prob_.penalty_factor_length = cols;
-    }
-    if (!absent(a[kArgLower])) {
-      prob_.lower = a.f64(kArgLower, "lower", cols).data;
-      prob_.lower_length = cols;
-    }
-    if (!absent(a[kArgUpper])) {
-      prob_.upper = a.f64(kArgUpper, "upper", cols).data;
-      prob_.upper_length = cols;
-    }
-    coef_ = a.f64(kArgCoef, "coef", cols).data;
-    cols_ = cols;
+    const Dims d = read_dims(env, p, P::rows, P::cols, P::layout);
+    read_fit_data(a, kArgX0, d, prob_);
+    read_optional(a, kArgPf, "penaltyFactor", d.cols, prob_.penalty_factor,
+                  prob_.penalty_factor_length);
+    read_optional(a, kArgLower, "lower", d.cols, prob_.lower, prob_.lower_length);
+    read_optional(a, kArgUpper, "upper", d.cols, prob_.upper, prob_.upper_length);
+    coef_ = a.f64(kArgCoef, "coef", d.cols).data;
+    cols_ = d.cols;
     // coef is written while X, y, the weights, the factors and io are read.
-    check_distinct(env, design_values(prob_.X), prob_.X.nnz(), coef_, cols, "coef",
-                   lay == BL::csc ? "values" : "X");
-    check_distinct(env, prob_.y, rows, coef_, cols, "coef", "y");
-    check_distinct(env, prob_.sample_weight, prob_.sample_weight ? rows : 0, coef_, cols, "coef",
-                   "sampleWeight");
-    check_distinct(env, prob_.penalty_factor, prob_.penalty_factor ? cols : 0, coef_, cols, "coef",
-                   "penaltyFactor");
-    check_distinct(env, prob_.lower, prob_.lower ? cols : 0, coef_, cols, "coef", "lower");
-    check_distinct(env, prob_.upper, prob_.upper ? cols : 0, coef_, cols, "coef", "upper");
-    check_distinct(env, io_, P::kParams + S::kStats, coef_, cols, "coef", "io");
+    check_output(env, coef_, d.cols, "coef",
+                 {design_input(prob_.X),
+                  {prob_.y, d.rows, "y"},
+                  {prob_.sample_weight, d.rows, "sampleWeight"},
+                  {prob_.penalty_factor, d.cols, "penaltyFactor"},
+                  {prob_.lower, d.cols, "lower"},
+                  {prob_.upper, d.cols, "upper"},
+                  {io_, P::kParams + S::kStats, "io"}});
 
     opt_.lambda = p[P::lambda];
     opt_.l1_ratio = p[P::l1Ratio];
-    opt_.tol = p[P::tol];
-    if (!(opt_.tol >= 0))
-      throw_error(env, "ERR_INVALID_ARGUMENT",
-                  "tol: expected a number >= 0, received " + std::to_string(opt_.tol), "tol");
-    opt_.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, int64_t{1} << 52);
+    opt_.tol = read_tol(env, p[P::tol]);
+    opt_.max_iterations = read_count(env, p[P::maxIterations], "maxIterations");
     opt_.fit_intercept = p[P::fitIntercept] != 0;
     opt_.positive = p[P::positive] != 0;
     opt_.gram = p[P::gram] != 0;
     opt_.selection = static_cast<bcd::Selection>(
         param_int(env, p[P::selection], "selection", 0, SE::kCount - 1));
-    opt_.seed = static_cast<uint64_t>(param_int(env, p[P::seed], "seed", 0, int64_t{1} << 52));
+    opt_.seed = static_cast<uint64_t>(read_count(env, p[P::seed], "seed"));
     opt_.history = p[P::history] != 0;
     warm_ = p[P::warmStart] != 0;
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
@@ -106,25 +78,13 @@ class LassoOp {
 
   void run(const Engine& e, Control& ctl) {
     res_ = bcd::lasso(e, prob_, opt_, ctl, warm_ ? coef_ : nullptr);
-    for (int64_t j = 0; j < cols_ && j < static_cast<int64_t>(res_.coef.size()); ++j)
-      coef_[j] = res_.coef[j];
+    copy_out(coef_, cols_, res_.coef);
     double* s = io_ + P::kParams;
-    s[S::reason] = static_cast<double>(static_cast<int>(res_.reason));
-    s[S::iterations] = static_cast<double>(res_.iterations);
-    s[S::intercept] = res_.intercept;
-    s[S::objective] = res_.objective;
-    s[S::dualGap] = res_.dual_gap;
-    s[S::tolGap] = res_.tol_gap;
-    s[S::outerIterations] = static_cast<double>(res_.outer_iterations);
     s[S::screened] = static_cast<double>(res_.screened);
-    s[S::elapsedMs] = ctl.elapsed_ms();
+    write_fit_stats(s, kLassoStats, res_, ctl.elapsed_ms());
   }
 
-  Napi::Value result(Napi::Env env) {
-    Napi::Object o = Napi::Object::New(env);
-    if (opt_.history) o.Set("history", new_f64(env, res_.history.data(), res_.history.size()));
-    return o;
-  }
+  Napi::Value result(Napi::Env env) { return history_object(env, opt_.history, res_.history); }
   double time_limit_ms() const { return timeLimitMs_; }
 
  private:
@@ -149,23 +109,15 @@ class NnlsOp {
     Napi::Env env = a.env();
     io_ = a.f64(kArgIo, "io", NP::kParams + NS::kStats).data;
     const double* p = io_;
-    const int64_t rows = param_int(env, p[NP::rows], "rows", 0, kMaxDim);
-    const int64_t cols = param_int(env, p[NP::cols], "cols", 0, kMaxDim);
-    const int lay = static_cast<int>(param_int(env, p[NP::layout], "layout", 0, BL::kCount - 1));
-    A_ = read_design(a, kArgA0, rows, cols, lay);
-    b_ = a.f64(kArgB, "b", rows).data;
-    rows_ = rows, cols_ = cols;
-    x_ = a.f64(kArgX, "x", cols).data;
-    check_distinct(env, design_values(A_), A_.nnz(), x_, cols, "x",
-                   lay == BL::csc ? "values" : "A");
-    check_distinct(env, b_, rows, x_, cols, "x", "b");
-    check_distinct(env, io_, NP::kParams + NS::kStats, x_, cols, "x", "io");
-    opt_.tol = p[NP::tol];
-    if (!(opt_.tol >= 0))
-      throw_error(env, "ERR_INVALID_ARGUMENT",
-                  "tol: expected a number >= 0, received " + std::to_string(opt_.tol), "tol");
-    opt_.max_iterations =
-        param_int(env, p[NP::maxIterations], "maxIterations", 0, int64_t{1} << 52);
+    const Dims d = read_dims(env, p, NP::rows, NP::cols, NP::layout);
+    A_ = read_design(a, kArgA0, d.rows, d.cols, d.layout);
+    b_ = a.f64(kArgB, "b", d.rows).data;
+    rows_ = d.rows, cols_ = d.cols;
+    x_ = a.f64(kArgX, "x", d.cols).data;
+    check_output(env, x_, d.cols, "x",
+                 {design_input(A_, "A"), {b_, d.rows, "b"}, {io_, NP::kParams + NS::kStats, "io"}});
+    opt_.tol = read_tol(env, p[NP::tol]);
+    opt_.max_iterations = read_count(env, p[NP::maxIterations], "maxIterations");
     opt_.history = p[NP::history] != 0;
     timeLimitMs_ = param_time_limit(env, p[NP::timeLimitMs]);
   }
@@ -174,8 +126,7 @@ class NnlsOp {
     namespace NP = layout::nnls;
     namespace NS = layout::nnls_stats;
     res_ = bcd::nnls(e, A_, b_, rows_, opt_, ctl);
-    for (int64_t j = 0; j < cols_ && j < static_cast<int64_t>(res_.x.size()); ++j)
-      x_[j] = res_.x[j];
+    copy_out(x_, cols_, res_.x);
     double* s = io_ + NP::kParams;
     s[NS::reason] = static_cast<double>(static_cast<int>(res_.reason));
     s[NS::iterations] = static_cast<double>(res_.iterations);
@@ -187,11 +138,7 @@ class NnlsOp {
     s[NS::elapsedMs] = ctl.elapsed_ms();
   }
 
-  Napi::Value result(Napi::Env env) {
-    Napi::Object o = Napi::Object::New(env);
-    if (opt_.history) o.Set("history", new_f64(env, res_.history.data(), res_.history.size()));
-    return o;
-  }
+  Napi::Value result(Napi::Env env) { return history_object(env, opt_.history, res_.history); }
   double time_limit_ms() const { return timeLimitMs_; }
 
  private:
@@ -211,21 +158,10 @@ Napi::Value LambdaMax(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Args a(info, nullptr);
   const double* p = a.f64(6, "io", P::kParams).data;
-  const int64_t rows = param_int(env, p[P::rows], "rows", 0, kMaxDim);
-  const int64_t cols = param_int(env, p[P::cols], "cols", 0, kMaxDim);
-  const int lay = static_cast<int>(param_int(env, p[P::layout], "layout", 0, BL::kCount - 1));
+  const Dims d = read_dims(env, p, P::rows, P::cols, P::layout);
   bcd::LassoProblem prob;
-  prob.X = read_design(a, 0, rows, cols, lay);
-  prob.y = a.f64(3, "y", rows).data;
-  prob.y_length = rows;
-  if (!absent(a[4])) {
-    prob.sample_weight = a.f64(4, "sampleWeight", rows).data;
-    prob.sample_weight_length = rows;
-  }
-  if (!absent(a[5])) {
-    prob.penalty_factor = a.f64(5, "penaltyFactor", cols).data;
-    prob.penalty_factor_length = cols;
-  }
+  read_fit_data(a, 0, d, prob);
+  read_optional(a, 5, "penaltyFactor", d.cols, prob.penalty_factor, prob.penalty_factor_length);
   const double lm = bcd::lambda_max(addon(env).engine(), prob, p[P::l1Ratio],
                                     p[P::fitIntercept] != 0, p[P::positive] != 0);
   return Napi::Number::New(env, lm);

@@ -1,7 +1,7 @@
 // Lasso / elastic-net regularisation paths (native/bcd/path.hpp):
 //   lassoPath(X0, X1, X2, y, sampleWeight, penaltyFactor, lower, upper, lambdas, coefs, io)
 //   lassoPathAsync(..., io, jobOptions)
-// X as bindings/bcd_design.hpp reads it (io's `layout` slot). sampleWeight (rows), penaltyFactor,
+// X as bindings/bcd_common.hpp reads it (io's `layout` slot). sampleWeight (rows), penaltyFactor,
 // lower and upper (cols each; the box bounds as lasso's) are a Float64Array or null. lambdas
 // (nLambdas entries) is the caller's grid when io's `givenLambdas` is set, else the output the grid
 // is written to; coefs (nLambdas·cols, row-major: one row per λ) is the output. io carries the
@@ -9,15 +9,11 @@
 // values fitted, fewer than nLambdas when the path was cut short). Resolves to { intercepts,
 // objectives, dualGaps, iterations, reasons } (Float64Arrays of `count` entries; reasons as the
 // stats' reason index).
-#include <limits>
-#include <string>
 #include <vector>
 
 #include "../native/bcd/path.hpp"
 #include "areas.hpp"
-#include "bcd_design.hpp"
-#include "operation.hpp"
-#include "solve_common.hpp"
+#include "bcd_common.hpp"
 
 namespace itersolve {
 namespace binding {
@@ -25,12 +21,7 @@ namespace {
 
 namespace P = layout::path;
 namespace S = layout::path_stats;
-namespace BL = layout::bcd_layout;
 namespace SE = layout::selection;
-
-constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
-
-bool absent(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
 
 class LassoPathOp {
  public:
@@ -43,52 +34,30 @@ class LassoPathOp {
     Napi::Env env = a.env();
     io_ = a.f64(kArgIo, "io", P::kParams + S::kStats).data;
     const double* p = io_;
-    const int64_t rows = param_int(env, p[P::rows], "rows", 0, kMaxDim);
-    const int64_t cols = param_int(env, p[P::cols], "cols", 0, kMaxDim);
-    const int lay = static_cast<int>(param_int(env, p[P::layout], "layout", 0, BL::kCount - 1));
-    const int64_t K = param_int(env, p[P::nLambdas], "nLambdas", 1, kMaxDim);
+    const Dims d = read_dims(env, p, P::rows, P::cols, P::layout);
+    const int64_t rows = d.rows, cols = d.cols;
+    const int64_t K = param_int(env, p[P::nLambdas], "nLambdas", 1, kBcdMaxDim);
     if (cols > 0 && K > (int64_t{1} << 52) / cols)
       throw_error(env, "ERR_INVALID_ARGUMENT", "nLambdas: nLambdas·cols is too large", "nLambdas");
-    prob_.X = read_design(a, kArgX0, rows, cols, lay);
-    prob_.y = a.f64(kArgY, "y", rows).data;
-    prob_.y_length = rows;
-    if (!absent(a[kArgSw])) {
-      prob_.sample_weight = a.f64(kArgSw, "sampleWeight", rows).data;
-      prob_.sample_weight_length = rows;
-    }
-    if (!absent(a[kArgPf])) {
-      prob_.penalty_factor = a.f64(kArgPf, "penaltyFactor", cols).data;
-      prob_.penalty_factor_length = cols;
-    }
-    if (!absent(a[kArgLower])) {
-      prob_.lower = a.f64(kArgLower, "lower", cols).data;
-      prob_.lower_length = cols;
-    }
-    if (!absent(a[kArgUpper])) {
-      prob_.upper = a.f64(kArgUpper, "upper", cols).data;
-      prob_.upper_length = cols;
-    }
+    read_fit_data(a, kArgX0, d, prob_);
+    read_optional(a, kArgPf, "penaltyFactor", cols, prob_.penalty_factor,
+                  prob_.penalty_factor_length);
+    read_optional(a, kArgLower, "lower", cols, prob_.lower, prob_.lower_length);
+    read_optional(a, kArgUpper, "upper", cols, prob_.upper, prob_.upper_length);
     lambdas_ = a.f64(kArgLambdas, "lambdas", K).data;
     coefs_ = a.f64(kArgCoefs, "coefs", K * cols).data;
     K_ = K;
     cols_ = cols;
     // coefs and lambdas are written while X, y, the weights, the factors and io are read.
-    const char* xname = lay == BL::csc ? "values" : "X";
-    for (auto out : {std::make_pair(coefs_, K * cols), std::make_pair(lambdas_, K)}) {
-      const char* oname = out.first == coefs_ ? "coefs" : "lambdas";
-      check_distinct(env, design_values(prob_.X), prob_.X.nnz(), out.first, out.second, oname,
-                     xname);
-      check_distinct(env, prob_.y, rows, out.first, out.second, oname, "y");
-      check_distinct(env, prob_.sample_weight, prob_.sample_weight ? rows : 0, out.first,
-                     out.second, oname, "sampleWeight");
-      check_distinct(env, prob_.penalty_factor, prob_.penalty_factor ? cols : 0, out.first,
-                     out.second, oname, "penaltyFactor");
-      check_distinct(env, prob_.lower, prob_.lower ? cols : 0, out.first, out.second, oname,
-                     "lower");
-      check_distinct(env, prob_.upper, prob_.upper ? cols : 0, out.first, out.second, oname,
-                     "upper");
-      check_distinct(env, io_, P::kParams + S::kStats, out.first, out.second, oname, "io");
-    }
+    for (auto out : {std::make_pair(coefs_, K * cols), std::make_pair(lambdas_, K)})
+      check_output(env, out.first, out.second, out.first == coefs_ ? "coefs" : "lambdas",
+                   {design_input(prob_.X),
+                    {prob_.y, rows, "y"},
+                    {prob_.sample_weight, rows, "sampleWeight"},
+                    {prob_.penalty_factor, cols, "penaltyFactor"},
+                    {prob_.lower, cols, "lower"},
+                    {prob_.upper, cols, "upper"},
+                    {io_, P::kParams + S::kStats, "io"}});
     check_distinct(env, lambdas_, K, coefs_, K * cols, "coefs", "lambdas");
 
     opt_.n_lambdas = K;
@@ -96,16 +65,13 @@ class LassoPathOp {
     if (p[P::givenLambdas] != 0) opt_.lambdas = lambdas_;
     bcd::LassoOptions& o = opt_.lasso;
     o.l1_ratio = p[P::l1Ratio];
-    o.tol = p[P::tol];
-    if (!(o.tol >= 0))
-      throw_error(env, "ERR_INVALID_ARGUMENT",
-                  "tol: expected a number >= 0, received " + std::to_string(o.tol), "tol");
-    o.max_iterations = param_int(env, p[P::maxIterations], "maxIterations", 0, int64_t{1} << 52);
+    o.tol = read_tol(env, p[P::tol]);
+    o.max_iterations = read_count(env, p[P::maxIterations], "maxIterations");
     o.fit_intercept = p[P::fitIntercept] != 0;
     o.positive = p[P::positive] != 0;
     o.selection = static_cast<bcd::Selection>(
         param_int(env, p[P::selection], "selection", 0, SE::kCount - 1));
-    o.seed = static_cast<uint64_t>(param_int(env, p[P::seed], "seed", 0, int64_t{1} << 52));
+    o.seed = static_cast<uint64_t>(read_count(env, p[P::seed], "seed"));
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
   }
 

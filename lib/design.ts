@@ -2,7 +2,7 @@
  * The design matrix X of the coordinate-descent estimators (lib/bcd.ts and the other bcd facades):
  * a DenseMatrix ('F' is the fast path, 'C' is read row-major without a copy), a CscMatrix, or a
  * CsrMatrix (converted to CSC once). Unpacked into the three native argument slots and the io
- * `layout` slot that bindings/bcd_design.hpp reads.
+ * `layout` slot that bindings/bcd_common.hpp reads.
  */
 import { CscMatrix } from './csc';
 import { CsrMatrix } from './csr';
