@@ -27,70 +27,23 @@
 using namespace itersolve;
 using namespace itersolve::bcd;
 
+#include "bcd_test_util.hpp"
 #include "check.hpp"
+
+using namespace bcd_test;
 
 namespace {
 
-using Vec = std::vector<double>;
-
-struct Lcg {
-  uint64_t s;
-  double uniform() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return double(s >> 11) * (1.0 / 9007199254740992.0);
-  }
-  double normal() {
-    const double u = uniform() + 1e-300, v = uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v);
-  }
-};
-
-// Dense column-major n×p (entries zeroed with probability `zero`, correlated neighbours), CSC
-// form, and a response driven by the first few features.
-struct Problem {
-  int64_t n, p;
-  Vec F, y;
-  std::vector<int32_t> cp, ri;
-  Vec cv;
-  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed)
-      : n(n_), p(p_), F(size_t(n_ * p_)), y(size_t(n_)) {
+// A random column-major n×p design (entries zeroed with probability `zero`, correlated
+// neighbours), its CSC form, and a response driven by the first few features.
+struct Problem : DesignForms {
+  Vec y;
+  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed) {
     Lcg r{seed};
-    for (int64_t j = 0; j < p; ++j)
-      for (int64_t i = 0; i < n; ++i) {
-        const double prev = j > 0 ? F[(j - 1) * n + i] : 0.0;
-        F[j * n + i] = r.uniform() < zero ? 0.0 : 0.5 * prev + r.normal() + 0.3;
-      }
-    for (int64_t i = 0; i < n; ++i) {
-      double acc = 0.5 * r.normal() + 2.0;
-      for (int64_t j = 0; j < std::min<int64_t>(p, 6); ++j)
-        acc += (j % 2 ? -1.0 : 1.5) * F[j * n + i];
-      y[i] = acc;
-    }
-    to_csc();
+    set(n_, p_, random_design(n_, p_, zero, r, 0.3, 0.5));
+    y = linear_response(F, n, p, r, 2.0, 6, 1.5, -1.0);
   }
-  void to_csc() {
-    cp.assign(1, 0), ri.clear(), cv.clear();
-    for (int64_t j = 0; j < p; ++j) {
-      for (int64_t i = 0; i < n; ++i)
-        if (F[j * n + i] != 0.0) ri.push_back(int32_t(i)), cv.push_back(F[j * n + i]);
-      cp.push_back(int32_t(ri.size()));
-    }
-  }
-  Vec row_major() const {
-    Vec C(F.size());
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < p; ++j) C[i * p + j] = F[j * n + i];
-    return C;
-  }
-  Design dense() const { return Design::col_major(n, p, F.data()); }
-  Design sparse() const { return Design::csc(CscView{n, p, cp.data(), ri.data(), cv.data()}); }
 };
-
-double maxdiff(const Vec& a, const Vec& b) {
-  double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
 
 Vec default_weights(const Groups& g) {
   Vec w(size_t(g.count()));
@@ -472,17 +425,6 @@ void test_weights_duplicate(const Engine& e) {
   const GroupLassoResult W = solve(e, P.sparse(), P.y, g, tight(0.1 * lm), s);
   CHECK(maxdiff(W.coef, dup.coef) < 1e-8 && std::fabs(W.intercept - dup.intercept) < 1e-8);
   CHECK(std::fabs(W.objective - dup.objective) < 1e-10 * dup.objective);
-}
-
-template <class Fn>
-std::string error_argument(Fn&& fn, std::string* code = nullptr) {
-  try {
-    fn();
-  } catch (const SolverError& err) {
-    if (code) *code = err.code;
-    return err.argument;
-  }
-  return "(none)";
 }
 
 void test_errors(const Engine& e) {

@@ -28,60 +28,22 @@
 using namespace itersolve;
 using namespace itersolve::bcd;
 
+#include "bcd_test_util.hpp"
 #include "check.hpp"
+
+using namespace bcd_test;
 
 namespace {
 
-using Vec = std::vector<double>;
-
-struct Lcg {
-  uint64_t s;
-  double uniform() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return double(s >> 11) * (1.0 / 9007199254740992.0);
-  }
-  double normal() {  // Box-Muller
-    const double u = uniform() + 1e-300, v = uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v);
-  }
-};
-
-// A dense column-major n×p matrix (entries zeroed with probability `zero`), its CSC form and a
+// A random column-major n×p design (entries zeroed with probability `zero`), its CSC form and a
 // response with a few informative features.
-struct Problem {
-  int64_t n, p;
-  Vec F;  // column-major
+struct Problem : DesignForms {
   Vec y;
-  std::vector<int32_t> cp, ri;
-  Vec cv;
-  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed, double shift = 0.0)
-      : n(n_), p(p_), F(static_cast<size_t>(n_ * p_)), y(static_cast<size_t>(n_)) {
+  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed, double shift = 0.0) {
     Lcg r{seed};
-    for (auto& v : F) v = r.uniform() < zero ? 0.0 : r.normal() + shift;
-    for (int64_t i = 0; i < n; ++i) {
-      double acc = 0.5 * r.normal() + 3.0;
-      for (int64_t j = 0; j < std::min<int64_t>(p, 5); ++j)
-        acc += (j % 2 ? -1.5 : 2.0) * F[j * n + i];
-      y[i] = acc;
-    }
-    to_csc();
+    set(n_, p_, random_design(n_, p_, zero, r, shift));
+    y = linear_response(F, n, p, r, 3.0, 5, 2.0, -1.5);
   }
-  void to_csc() {
-    cp.assign(1, 0), ri.clear(), cv.clear();
-    for (int64_t j = 0; j < p; ++j) {
-      for (int64_t i = 0; i < n; ++i)
-        if (F[j * n + i] != 0.0) ri.push_back(int32_t(i)), cv.push_back(F[j * n + i]);
-      cp.push_back(int32_t(ri.size()));
-    }
-  }
-  Vec row_major() const {
-    Vec C(F.size());
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < p; ++j) C[i * p + j] = F[j * n + i];
-    return C;
-  }
-  Design dense() const { return Design::col_major(n, p, F.data()); }
-  Design sparse() const { return Design::csc(CscView{n, p, cp.data(), ri.data(), cv.data()}); }
 };
 
 struct Ref {
@@ -139,12 +101,6 @@ Ref reference(const Problem& P, double lambda, double a, bool intercept, bool po
   out.c = ybar;
   for (int64_t j = 0; j < p; ++j) out.c -= mu[j] * w[j];
   return out;
-}
-
-double maxdiff(const Vec& a, const Vec& b) {
-  double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
 }
 
 LassoOptions tight(double lambda, double a = 1.0, bool intercept = true) {
@@ -421,17 +377,6 @@ void test_weights(const Engine& e) {
     const Ref ref = reference(P, lam, 0.7, intercept, false, s);
     CHECK(maxdiff(dup.coef, ref.w) < 1e-8);
   }
-}
-
-template <class Fn>
-std::string error_argument(Fn&& fn, std::string* code = nullptr) {
-  try {
-    fn();
-  } catch (const SolverError& err) {
-    if (code) *code = err.code;
-    return err.argument;
-  }
-  return "(none)";
 }
 
 void test_errors(const Engine& e) {
