@@ -89,6 +89,56 @@ export interface NativePathResult {
   reasons: Float64Array;
 }
 
+/** The Promise form's arguments of a binding: its own, then the job options. */
+export type WithJob<A extends unknown[]> = [...A, options: NativeJobOptions];
+
+/**
+ * A design matrix in the three argument slots of the coordinate-descent bindings (lib/design.ts
+ * designArgs, bindings/bcd_common.hpp read_design): the dense data; or colPtr, rowIdx, values.
+ */
+export type NativeDesign = [
+  X0: Float64Array | Int32Array,
+  X1: Int32Array | null,
+  X2: Float64Array | null,
+];
+/** X, y and sampleWeight: the first five arguments of every coordinate-descent estimator. */
+export type NativeFitData = [...NativeDesign, y: Float64Array, sampleWeight: Float64Array | null];
+/** The penalty factors and box bounds of lasso and its paths (cols entries each, or null). */
+type NativeLassoExtras = [
+  penaltyFactor: Float64Array | null,
+  lower: Float64Array | null,
+  upper: Float64Array | null,
+];
+export type NativeLassoArgs = [
+  ...NativeFitData,
+  ...NativeLassoExtras,
+  coef: Float64Array,
+  io: Float64Array,
+];
+export type NativePathArgs = [
+  ...NativeFitData,
+  ...NativeLassoExtras,
+  lambdas: Float64Array,
+  coefs: Float64Array,
+  io: Float64Array,
+];
+export type NativeLogisticArgs = [...NativeFitData, coef: Float64Array, io: Float64Array];
+export type NativeGroupLassoArgs = [
+  ...NativeFitData,
+  groups: Int32Array,
+  groupWeights: Float64Array | null,
+  coef: Float64Array,
+  io: Float64Array,
+];
+export type NativeNnlsArgs = [...NativeDesign, b: Float64Array, x: Float64Array, io: Float64Array];
+/** What a coordinate-descent fit resolves to (its figures are in io's stats). */
+export interface NativeFitOut {
+  history?: Float64Array;
+}
+export interface NativeGroupLassoOut extends NativeFitOut {
+  activeGroups: Int32Array;
+}
+
 export interface NativeBinding {
   Cancel: new () => NativeCancel;
   layout: NativeLayout;
@@ -390,148 +440,26 @@ export interface NativeBinding {
     out: Float64Array,
     io: Float64Array,
   ): undefined;
-  // Lasso / elastic net (bindings/bcd.cpp): X0..X2 the design by io's layout slot (dense data;
-  // or colPtr, rowIdx, values), coef written in place (read first with warmStart).
-  lasso(
-    ...args: [
-      X0: Float64Array | Int32Array,
-      X1: Int32Array | null,
-      X2: Float64Array | null,
-      y: Float64Array,
-      sampleWeight: Float64Array | null,
-      penaltyFactor: Float64Array | null,
-      lower: Float64Array | null,
-      upper: Float64Array | null,
-      coef: Float64Array,
-      io: Float64Array,
-    ]
-  ): { history?: Float64Array };
-  lassoAsync(
-    ...args: [
-      X0: Float64Array | Int32Array,
-      X1: Int32Array | null,
-      X2: Float64Array | null,
-      y: Float64Array,
-      sampleWeight: Float64Array | null,
-      penaltyFactor: Float64Array | null,
-      lower: Float64Array | null,
-      upper: Float64Array | null,
-      coef: Float64Array,
-      io: Float64Array,
-      options: NativeJobOptions,
-    ]
-  ): Promise<{ history?: Float64Array }>;
-  // Group Lasso (bindings/group_lasso.cpp): X0..X2 as lasso's; groups offsets or labels by io's
-  // groupsKind; coef written in place; io's GROUP_LASSO stats written at the end.
-  groupLasso(
-    X0: Float64Array | Int32Array,
-    X1: Int32Array | null,
-    X2: Float64Array | null,
-    y: Float64Array,
-    sampleWeight: Float64Array | null,
-    groups: Int32Array,
-    groupWeights: Float64Array | null,
-    coef: Float64Array,
-    io: Float64Array,
-  ): { activeGroups: Int32Array; history?: Float64Array };
-  groupLassoAsync(
-    ...args: [
-      X0: Float64Array | Int32Array,
-      X1: Int32Array | null,
-      X2: Float64Array | null,
-      y: Float64Array,
-      sampleWeight: Float64Array | null,
-      groups: Int32Array,
-      groupWeights: Float64Array | null,
-      coef: Float64Array,
-      io: Float64Array,
-      options: NativeJobOptions,
-    ]
-  ): Promise<{ activeGroups: Int32Array; history?: Float64Array }>;
+  // Lasso / elastic net (bindings/bcd.cpp): coef written in place (read first with warmStart).
+  lasso(...args: NativeLassoArgs): NativeFitOut;
+  lassoAsync(...args: WithJob<NativeLassoArgs>): Promise<NativeFitOut>;
+  // Group Lasso (bindings/group_lasso.cpp): groups offsets or labels by io's groupsKind; coef
+  // written in place; io's GROUP_LASSO stats written at the end.
+  groupLasso(...args: NativeGroupLassoArgs): NativeGroupLassoOut;
+  groupLassoAsync(...args: WithJob<NativeGroupLassoArgs>): Promise<NativeGroupLassoOut>;
   // bindings/bcd_path.cpp: per-λ figures (count entries); reasons as REASONS indices.
-  lassoPath(
-    X0: Float64Array | Int32Array,
-    X1: Int32Array | null,
-    X2: Float64Array | null,
-    y: Float64Array,
-    sampleWeight: Float64Array | null,
-    penaltyFactor: Float64Array | null,
-    lower: Float64Array | null,
-    upper: Float64Array | null,
-    lambdas: Float64Array,
-    coefs: Float64Array,
-    io: Float64Array,
-  ): NativePathResult;
-  lassoPathAsync(
-    ...args: [
-      X0: Float64Array | Int32Array,
-      X1: Int32Array | null,
-      X2: Float64Array | null,
-      y: Float64Array,
-      sampleWeight: Float64Array | null,
-      penaltyFactor: Float64Array | null,
-      lower: Float64Array | null,
-      upper: Float64Array | null,
-      lambdas: Float64Array,
-      coefs: Float64Array,
-      io: Float64Array,
-      options: NativeJobOptions,
-    ]
-  ): Promise<NativePathResult>;
-  // l1-logistic regression (bindings/logistic.cpp): X0..X2 as lasso's; y the labels (±1 or 0/1);
-  // coef written in place (the start with io's warmStart); io's LOGISTIC stats written at the end.
-  logisticL1(
-    ...args: [
-      X0: Float64Array | Int32Array,
-      X1: Int32Array | null,
-      X2: Float64Array | null,
-      y: Float64Array,
-      sampleWeight: Float64Array | null,
-      coef: Float64Array,
-      io: Float64Array,
-    ]
-  ): { history?: Float64Array };
-  logisticL1Async(
-    ...args: [
-      X0: Float64Array | Int32Array,
-      X1: Int32Array | null,
-      X2: Float64Array | null,
-      y: Float64Array,
-      sampleWeight: Float64Array | null,
-      coef: Float64Array,
-      io: Float64Array,
-      options: NativeJobOptions,
-    ]
-  ): Promise<{ history?: Float64Array }>;
-  // Non-negative least squares (bindings/bcd.cpp): A0..A2 as lasso's X, x written in place.
-  nnls(
-    A0: Float64Array | Int32Array,
-    A1: Int32Array | null,
-    A2: Float64Array | null,
-    b: Float64Array,
-    x: Float64Array,
-    io: Float64Array,
-  ): { history?: Float64Array };
-  nnlsAsync(
-    ...args: [
-      A0: Float64Array | Int32Array,
-      A1: Int32Array | null,
-      A2: Float64Array | null,
-      b: Float64Array,
-      x: Float64Array,
-      io: Float64Array,
-      options: NativeJobOptions,
-    ]
-  ): Promise<{ history?: Float64Array }>;
+  lassoPath(...args: NativePathArgs): NativePathResult;
+  lassoPathAsync(...args: WithJob<NativePathArgs>): Promise<NativePathResult>;
+  // l1-logistic regression (bindings/logistic.cpp): y the labels (±1 or 0/1); coef written in
+  // place (the start with io's warmStart); io's LOGISTIC stats written at the end.
+  logisticL1(...args: NativeLogisticArgs): NativeFitOut;
+  logisticL1Async(...args: WithJob<NativeLogisticArgs>): Promise<NativeFitOut>;
+  // Non-negative least squares (bindings/bcd.cpp): A as lasso's X, x written in place.
+  nnls(...args: NativeNnlsArgs): NativeFitOut;
+  nnlsAsync(...args: WithJob<NativeNnlsArgs>): Promise<NativeFitOut>;
   // bcd::lambda_max with io's lasso params rows, cols, layout, l1Ratio, fitIntercept, positive.
   lambdaMax(
-    X0: Float64Array | Int32Array,
-    X1: Int32Array | null,
-    X2: Float64Array | null,
-    y: Float64Array,
-    sampleWeight: Float64Array | null,
-    penaltyFactor: Float64Array | null,
-    io: Float64Array,
+    ...args: [...NativeFitData, penaltyFactor: Float64Array | null, io: Float64Array]
   ): number;
   powerIteration(
     rowPtr: Int32Array,
