@@ -11,11 +11,25 @@
  * sklearn. X is read in place: a DenseMatrix ('F' is the fast path, 'C' is read row-major without a
  * copy), a CscMatrix, or a CsrMatrix (converted to CSC once). λ ≥ λ_max gives exactly w = 0.
  */
-import { AsyncOptions, runJob } from './async';
+import { AsyncOptions } from './async';
+import {
+  boundArgs,
+  coefFields,
+  fitAsync,
+  fitInputs,
+  fitSync,
+  outcomeFields,
+  penaltyFactorArg,
+  requireLambda,
+  sampleWeightArg,
+  startCoef,
+  withHistory,
+  writeFitParams,
+} from './bcd-common';
 import { Design, designArgs, useGram } from './design';
 import { fromNative } from './errors';
-import { LASSO, NNLS, REASONS } from './layout';
-import { native } from './native';
+import { LASSO, NNLS } from './layout';
+import { native, NativeFitOut, NativeLassoArgs, NativeNnlsArgs } from './native';
 import { BcdOperation, checkOptions } from './options';
 import { IterativeFields, Outcome } from './result';
 import * as v from './validate';
@@ -91,126 +105,45 @@ const S = LASSO.s;
 const STATS = LASSO.params.length;
 const IO_LENGTH = STATS + LASSO.stats.length;
 
-type NativeArgs = [
-  Float64Array | Int32Array,
-  Int32Array | null,
-  Float64Array | null,
-  Float64Array,
-  Float64Array | null,
-  Float64Array | null,
-  Float64Array | null,
-  Float64Array | null,
-  Float64Array,
-  Float64Array,
-];
-
-/** A bound option: a number (every feature) or a Float64Array (cols entries); NaN refused. */
-function boundArg(name: 'lower' | 'upper', b: unknown, cols: number): Float64Array | null {
-  if (b === undefined) return null;
-  let out: Float64Array;
-  if (typeof b === 'number') out = new Float64Array(cols).fill(b);
-  else if (b instanceof Float64Array) out = v.f64(name, b, cols);
-  else throw v.invalid(name, 'a number or a Float64Array', b);
-  for (let j = 0; j < out.length; j++)
-    if (Number.isNaN(out[j])) throw v.invalid(name, `a number (entry ${j} is NaN)`, out[j]);
-  const bad = name === 'lower' ? Infinity : -Infinity;
-  if (out.includes(bad)) throw v.invalid(name, `bounds other than ${bad}`, bad);
-  return out;
-}
-
-function prepare(
-  op: BcdOperation,
-  X: unknown,
-  y: unknown,
-  options: unknown,
-  io: Float64Array,
-  sync: boolean,
-) {
-  const D = designArgs(X);
-  const { rows, cols, X0, X1, X2, layout } = D;
-  const yy = v.f64('y', y, rows);
-  const o = checkOptions(op, options, sync, cols, rows);
-  if (o.lambda === undefined) throw v.invalid('lambda', 'a number >= 0', undefined);
-  const coef = new Float64Array(cols);
-  if (o.coef0 !== undefined) coef.set(v.f64('coef0', o.coef0, cols));
-  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
-  const pf = o.penaltyFactor === undefined ? null : v.f64('penaltyFactor', o.penaltyFactor, cols);
-  const lo = boundArg('lower', o.lower, cols);
-  const hi = boundArg('upper', o.upper, cols);
-  if (lo !== null || hi !== null)
-    for (let j = 0; j < cols; j++) {
-      const l = Math.max(lo === null ? -Infinity : lo[j], o.positive ? 0 : -Infinity);
-      const u = hi === null ? Infinity : hi[j];
-      if (l > u)
-        throw v.invalid(
-          'lower',
-          `bounds <= upper (entry ${j}: ${l} > ${u}${o.positive ? ', positive raises lower to 0' : ''})`,
-          l,
-        );
-    }
-  io[P.rows] = rows;
-  io[P.cols] = cols;
-  io[P.layout] = layout;
-  io[P.lambda] = o.lambda;
-  io[P.l1Ratio] = op === 'lasso' ? 1 : o.l1Ratio;
-  io[P.tol] = o.tol;
-  io[P.maxIterations] = o.maxIterations;
-  io[P.fitIntercept] = o.fitIntercept ? 1 : 0;
-  io[P.positive] = o.positive ? 1 : 0;
-  io[P.selection] = o.selection === 'random' ? 1 : 0;
-  io[P.seed] = o.seed;
-  io[P.warmStart] = o.coef0 === undefined ? 0 : 1;
-  io[P.history] = o.history ? 1 : 0;
-  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
-  io[P.gram] = useGram(o.precompute, D) ? 1 : 0;
-  const args: NativeArgs = [X0, X1, X2, yy, sw, pf, lo, hi, coef, io];
-  return { args, coef, o };
-}
-
-function result(coef: Float64Array, io: Float64Array, history: Float64Array | undefined) {
-  const reason = REASONS[io[STATS + S.reason]];
-  const r = {
-    coef,
-    intercept: io[STATS + S.intercept],
-    objective: io[STATS + S.objective],
-    dualGap: io[STATS + S.dualGap],
-    iterations: io[STATS + S.iterations],
-    converged: reason === 'tol',
-    reason,
-    elapsedMs: io[STATS + S.elapsedMs],
-  };
-  return (history === undefined ? r : { ...r, history }) as LassoResult;
-}
-
-function fitSync(op: BcdOperation, X: Design, y: Float64Array, options: unknown): LassoResult {
+function prepare(op: BcdOperation, X: unknown, y: unknown, options: unknown, sync: boolean) {
+  const f = fitInputs(op, X, y, options, sync);
+  const { D, o } = f;
+  requireLambda(o);
+  const coef = startCoef(o, D.cols);
+  const sw = sampleWeightArg(o, D.rows);
+  const pf = penaltyFactorArg(o, D.cols);
+  const { lo, hi } = boundArgs(o, D.cols);
   const io = new Float64Array(IO_LENGTH);
-  const p = prepare(op, X, y, options, io, true);
-  let h: { history?: Float64Array };
-  try {
-    h = native().lasso(...p.args);
-  } catch (e) {
-    throw fromNative(e);
-  }
-  return result(p.coef, io, h.history);
+  writeFitParams(io, P, D, o);
+  io[P.l1Ratio] = op === 'lasso' ? 1 : o.l1Ratio;
+  io[P.gram] = useGram(o.precompute, D) ? 1 : 0;
+  const args: NativeLassoArgs = [...f.X, f.y, sw, pf, lo, hi, coef, io];
+  return { args, coef, io, o };
 }
 
-function fitAsync(
+function result(p: { coef: Float64Array; io: Float64Array }, out: NativeFitOut): LassoResult {
+  const r = { ...coefFields(p.coef, p.io, STATS, S), ...outcomeFields(p.io, STATS, S) };
+  return withHistory(r, out.history) as LassoResult;
+}
+
+function syncFit(op: BcdOperation, X: Design, y: Float64Array, options: unknown): LassoResult {
+  return fitSync(
+    () => prepare(op, X, y, options, true),
+    (p) => native().lasso(...p.args),
+    result,
+  );
+}
+
+function asyncFit(
   op: BcdOperation,
   X: Design,
   y: Float64Array,
   options: unknown,
 ): Promise<LassoResult> {
-  const io = new Float64Array(IO_LENGTH);
-  let p: ReturnType<typeof prepare>;
-  try {
-    p = prepare(op, X, y, options, io, false);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return runJob(
-    p.o,
-    (opts) => native().lassoAsync(...p.args, opts),
-    (h) => result(p.coef, io, h.history),
+  return fitAsync(
+    () => prepare(op, X, y, options, false),
+    (p, opts) => native().lassoAsync(...p.args, opts),
+    result,
   );
 }
 
@@ -219,7 +152,7 @@ function fitAsync(
  * coordinate descent; stops when the duality gap ≤ tol·‖y − ȳ‖²/n. Runs on the calling thread.
  */
 export function lassoSync(X: Design, y: Float64Array, options: LassoOptions): LassoResult {
-  return fitSync('lasso', X, y, options);
+  return syncFit('lasso', X, y, options);
 }
 /**
  * Promise form of {@link lassoSync}: runs off the event loop; takes signal (an AbortError with the
@@ -232,7 +165,7 @@ export function lasso(
   y: Float64Array,
   options: LassoOptions & AsyncOptions,
 ): Promise<LassoResult> {
-  return fitAsync('lasso', X, y, options);
+  return asyncFit('lasso', X, y, options);
 }
 
 /**
@@ -244,7 +177,7 @@ export function elasticNetSync(
   y: Float64Array,
   options: ElasticNetOptions,
 ): LassoResult {
-  return fitSync('elasticNet', X, y, options);
+  return syncFit('elasticNet', X, y, options);
 }
 /** Promise form of {@link elasticNetSync}. */
 export function elasticNet(
@@ -252,7 +185,7 @@ export function elasticNet(
   y: Float64Array,
   options: ElasticNetOptions & AsyncOptions,
 ): Promise<LassoResult> {
-  return fitAsync('elasticNet', X, y, options);
+  return asyncFit('elasticNet', X, y, options);
 }
 
 /** Options of {@link lambdaMax}. */
@@ -339,8 +272,9 @@ const NS = NNLS.s;
 const NNLS_STATS_AT = NNLS.params.length;
 const NNLS_IO = NNLS_STATS_AT + NNLS.stats.length;
 
-function prepareNnls(A: unknown, b: unknown, options: unknown, io: Float64Array, sync: boolean) {
-  const { rows, cols, X0, X1, X2, layout } = designArgs(A, 'A');
+function prepareNnls(A: unknown, b: unknown, options: unknown, sync: boolean) {
+  const D = designArgs(A, 'A');
+  const { rows, cols } = D;
   const bb = v.f64('b', b);
   if (bb.length !== rows)
     throw v.mismatch('b', `${rows} entries (A's rows)`, `${bb.length} entries`);
@@ -348,37 +282,22 @@ function prepareNnls(A: unknown, b: unknown, options: unknown, io: Float64Array,
     if (!Number.isFinite(bb[i])) throw v.invalid('b', `finite entries (entry ${i})`, bb[i]);
   const o = checkOptions('nnls', options, sync, cols, rows);
   const x = new Float64Array(cols);
-  io[NP.rows] = rows;
-  io[NP.cols] = cols;
-  io[NP.layout] = layout;
-  io[NP.tol] = o.tol;
-  io[NP.maxIterations] = o.maxIterations;
-  io[NP.history] = o.history ? 1 : 0;
-  io[NP.timeLimitMs] = o.timeLimitMs ?? 0;
-  const args: [
-    Float64Array | Int32Array,
-    Int32Array | null,
-    Float64Array | null,
-    Float64Array,
-    Float64Array,
-    Float64Array,
-  ] = [X0, X1, X2, bb, x, io];
-  return { args, x, o };
+  const io = new Float64Array(NNLS_IO);
+  writeFitParams(io, NP, D, o);
+  const args: NativeNnlsArgs = [D.X0, D.X1, D.X2, bb, x, io];
+  return { args, x, io, o };
 }
 
-function nnlsResult(x: Float64Array, io: Float64Array, history: Float64Array | undefined) {
-  const reason = REASONS[io[NNLS_STATS_AT + NS.reason]];
+function nnlsResult(p: { x: Float64Array; io: Float64Array }, out: NativeFitOut): NnlsResult {
+  const io = p.io;
   const r = {
-    x,
+    x: p.x,
     residualNorm: io[NNLS_STATS_AT + NS.residualNorm],
     objective: io[NNLS_STATS_AT + NS.objective],
     kkt: io[NNLS_STATS_AT + NS.kkt],
-    iterations: io[NNLS_STATS_AT + NS.iterations],
-    converged: reason === 'tol',
-    reason,
-    elapsedMs: io[NNLS_STATS_AT + NS.elapsedMs],
+    ...outcomeFields(io, NNLS_STATS_AT, NS),
   };
-  return (history === undefined ? r : { ...r, history }) as NnlsResult;
+  return withHistory(r, out.history) as NnlsResult;
 }
 
 /**
@@ -390,15 +309,11 @@ function nnlsResult(x: Float64Array, io: Float64Array, history: Float64Array | u
  * thread.
  */
 export function nnlsSync(A: Design, b: Float64Array, options?: NnlsOptions): NnlsResult {
-  const io = new Float64Array(NNLS_IO);
-  const p = prepareNnls(A, b, options, io, true);
-  let h: { history?: Float64Array };
-  try {
-    h = native().nnls(...p.args);
-  } catch (e) {
-    throw fromNative(e);
-  }
-  return nnlsResult(p.x, io, h.history);
+  return fitSync(
+    () => prepareNnls(A, b, options, true),
+    (p) => native().nnls(...p.args),
+    nnlsResult,
+  );
 }
 
 /**
@@ -411,16 +326,9 @@ export function nnls(
   b: Float64Array,
   options?: NnlsOptions & AsyncOptions,
 ): Promise<NnlsResult> {
-  const io = new Float64Array(NNLS_IO);
-  let p: ReturnType<typeof prepareNnls>;
-  try {
-    p = prepareNnls(A, b, options, io, false);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return runJob(
-    p.o,
-    (opts) => native().nnlsAsync(...p.args, opts),
-    (h) => nnlsResult(p.x, io, h.history),
+  return fitAsync(
+    () => prepareNnls(A, b, options, false),
+    (p, opts) => native().nnlsAsync(...p.args, opts),
+    nnlsResult,
   );
 }

@@ -13,13 +13,23 @@
  * Anderson extrapolation. λ ≥ λ_max = max_g ‖X_gᵀ(y − ȳ)‖/(n ω_g)
  * gives exactly w = 0. X: a DenseMatrix ('F' fast, 'C' read in place), a CscMatrix or a CsrMatrix.
  */
-import { AsyncOptions, runJob } from './async';
+import { AsyncOptions } from './async';
 import type { LassoResult } from './bcd';
-import { Design, designArgs } from './design';
-import { fromNative } from './errors';
-import { GROUP_KINDS, GROUP_LASSO, REASONS } from './layout';
-import { native } from './native';
-import { checkOptions } from './options';
+import {
+  coefFields,
+  fitAsync,
+  fitInputs,
+  fitSync,
+  outcomeFields,
+  requireLambda,
+  sampleWeightArg,
+  startCoef,
+  withHistory,
+  writeFitParams,
+} from './bcd-common';
+import { Design } from './design';
+import { GROUP_KINDS, GROUP_LASSO } from './layout';
+import { native, NativeGroupLassoArgs, NativeGroupLassoOut } from './native';
 import * as v from './validate';
 
 export type { Design } from './design';
@@ -74,18 +84,6 @@ const S = GROUP_LASSO.s;
 const STATS = GROUP_LASSO.params.length;
 const IO_LENGTH = STATS + GROUP_LASSO.stats.length;
 const KIND = { offsets: GROUP_KINDS.indexOf('offsets'), labels: GROUP_KINDS.indexOf('labels') };
-
-type NativeArgs = [
-  Float64Array | Int32Array,
-  Int32Array | null,
-  Float64Array | null,
-  Float64Array,
-  Float64Array | null,
-  Int32Array,
-  Float64Array | null,
-  Float64Array,
-  Float64Array,
-];
 
 function integers(list: unknown, what: string): Int32Array {
   if (list instanceof Int32Array) return v.i32('groups', list);
@@ -152,13 +150,12 @@ function resolveGroups(spec: unknown, p: number): { kind: number; a: Int32Array;
   return { kind: KIND.labels, a, G: new Set(a).size };
 }
 
-function prepare(X: unknown, y: unknown, options: unknown, io: Float64Array, sync: boolean) {
-  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
-  const yy = v.f64('y', y, rows);
-  const o = checkOptions('groupLasso', options, sync, cols, rows);
-  if (o.lambda === undefined) throw v.invalid('lambda', 'a number >= 0', undefined);
+function prepare(X: unknown, y: unknown, options: unknown, sync: boolean) {
+  const f = fitInputs('groupLasso', X, y, options, sync);
+  const { D, o } = f;
+  requireLambda(o);
   if (o.groups === undefined) throw v.invalid('groups', 'offsets or labels', undefined);
-  const g = resolveGroups(o.groups, cols);
+  const g = resolveGroups(o.groups, D.cols);
   let gw: Float64Array | null = null;
   if (o.groupWeights !== undefined) {
     gw = v.f64('groupWeights', o.groupWeights, g.G);
@@ -167,41 +164,26 @@ function prepare(X: unknown, y: unknown, options: unknown, io: Float64Array, syn
         throw v.invalid('groupWeights', `finite numbers >= 0 (entry ${i})`, x);
     });
   }
-  const coef = new Float64Array(cols);
-  if (o.coef0 !== undefined) coef.set(v.f64('coef0', o.coef0, cols));
-  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
-  io[P.rows] = rows;
-  io[P.cols] = cols;
-  io[P.layout] = layout;
+  const coef = startCoef(o, D.cols);
+  const sw = sampleWeightArg(o, D.rows);
+  const io = new Float64Array(IO_LENGTH);
+  writeFitParams(io, P, D, o);
   io[P.groupsKind] = g.kind;
   io[P.groupsLength] = g.a.length;
-  io[P.lambda] = o.lambda;
-  io[P.tol] = o.tol;
-  io[P.maxIterations] = o.maxIterations;
-  io[P.fitIntercept] = o.fitIntercept ? 1 : 0;
-  io[P.warmStart] = o.coef0 === undefined ? 0 : 1;
-  io[P.history] = o.history ? 1 : 0;
-  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
-  const args: NativeArgs = [X0, X1, X2, yy, sw, g.a, gw, coef, io];
-  return { args, coef, o };
+  const args: NativeGroupLassoArgs = [...f.X, f.y, sw, g.a, gw, coef, io];
+  return { args, coef, io, o };
 }
 
-type NativeOut = { activeGroups: Int32Array; history?: Float64Array };
-
-function result(coef: Float64Array, io: Float64Array, out: NativeOut): GroupLassoResult {
-  const reason = REASONS[io[STATS + S.reason]];
+function result(
+  p: { coef: Float64Array; io: Float64Array },
+  out: NativeGroupLassoOut,
+): GroupLassoResult {
   const r = {
-    coef,
-    intercept: io[STATS + S.intercept],
-    objective: io[STATS + S.objective],
-    dualGap: io[STATS + S.dualGap],
-    iterations: io[STATS + S.iterations],
-    converged: reason === 'tol',
-    reason,
-    elapsedMs: io[STATS + S.elapsedMs],
+    ...coefFields(p.coef, p.io, STATS, S),
+    ...outcomeFields(p.io, STATS, S),
     activeGroups: out.activeGroups,
   };
-  return (out.history === undefined ? r : { ...r, history: out.history }) as GroupLassoResult;
+  return withHistory(r, out.history) as GroupLassoResult;
 }
 
 /**
@@ -214,15 +196,11 @@ export function groupLassoSync(
   y: Float64Array,
   options: GroupLassoOptions,
 ): GroupLassoResult {
-  const io = new Float64Array(IO_LENGTH);
-  const p = prepare(X, y, options, io, true);
-  let out: NativeOut;
-  try {
-    out = native().groupLasso(...p.args);
-  } catch (e) {
-    throw fromNative(e);
-  }
-  return result(p.coef, io, out);
+  return fitSync(
+    () => prepare(X, y, options, true),
+    (p) => native().groupLasso(...p.args),
+    result,
+  );
 }
 
 /**
@@ -235,16 +213,9 @@ export function groupLasso(
   y: Float64Array,
   options: GroupLassoOptions & AsyncOptions,
 ): Promise<GroupLassoResult> {
-  const io = new Float64Array(IO_LENGTH);
-  let p: ReturnType<typeof prepare>;
-  try {
-    p = prepare(X, y, options, io, false);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return runJob(
-    p.o,
-    (opts) => native().groupLassoAsync(...p.args, opts),
-    (out) => result(p.coef, io, out),
+  return fitAsync(
+    () => prepare(X, y, options, false),
+    (p, opts) => native().groupLassoAsync(...p.args, opts),
+    result,
   );
 }

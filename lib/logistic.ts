@@ -22,12 +22,22 @@
  * dual-feasible point is θ = 0): use λ > 0. X is read in place: a DenseMatrix ('F' or 'C'), a CscMatrix, or a
  * CsrMatrix (converted to CSC once).
  */
-import { AsyncOptions, runJob } from './async';
-import { Design, designArgs } from './design';
-import { fromNative } from './errors';
-import { LOGISTIC, REASONS } from './layout';
-import { native } from './native';
-import { checkOptions } from './options';
+import { AsyncOptions } from './async';
+import {
+  coefFields,
+  fitAsync,
+  fitInputs,
+  fitSync,
+  outcomeFields,
+  requireLambda,
+  sampleWeightArg,
+  startCoef,
+  withHistory,
+  writeFitParams,
+} from './bcd-common';
+import { Design } from './design';
+import { LOGISTIC } from './layout';
+import { native, NativeFitOut, NativeLogisticArgs } from './native';
 import { IterativeFields, Outcome } from './result';
 import * as v from './validate';
 
@@ -73,16 +83,6 @@ const S = LOGISTIC.s;
 const STATS = LOGISTIC.params.length;
 const IO_LENGTH = STATS + LOGISTIC.stats.length;
 
-type NativeArgs = [
-  Float64Array | Int32Array,
-  Int32Array | null,
-  Float64Array | null,
-  Float64Array,
-  Float64Array | null,
-  Float64Array,
-  Float64Array,
-];
-
 /** Labels: ±1 or 0/1, finite; anything else names 'y'. */
 function labels(y: unknown, rows: number): Float64Array {
   const yy = v.f64('y', y, rows);
@@ -98,42 +98,25 @@ function labels(y: unknown, rows: number): Float64Array {
   return yy;
 }
 
-function prepare(X: unknown, y: unknown, options: unknown, io: Float64Array, sync: boolean) {
-  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
-  const yy = labels(y, rows);
-  const o = checkOptions('logisticL1', options, sync, cols, rows);
-  if (o.lambda === undefined) throw v.invalid('lambda', 'a number >= 0', undefined);
-  const coef = new Float64Array(cols);
-  if (o.coef0 !== undefined) coef.set(v.f64('coef0', o.coef0, cols));
-  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
-  io[P.rows] = rows;
-  io[P.cols] = cols;
-  io[P.layout] = layout;
-  io[P.lambda] = o.lambda;
-  io[P.tol] = o.tol;
-  io[P.maxIterations] = o.maxIterations;
-  io[P.fitIntercept] = o.fitIntercept ? 1 : 0;
-  io[P.warmStart] = o.coef0 === undefined ? 0 : 1;
-  io[P.history] = o.history ? 1 : 0;
-  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
-  const args: NativeArgs = [X0, X1, X2, yy, sw, coef, io];
-  return { args, coef, o };
+function prepare(X: unknown, y: unknown, options: unknown, sync: boolean) {
+  const f = fitInputs('logisticL1', X, y, options, sync, labels);
+  const { D, o } = f;
+  requireLambda(o);
+  const coef = startCoef(o, D.cols);
+  const sw = sampleWeightArg(o, D.rows);
+  const io = new Float64Array(IO_LENGTH);
+  writeFitParams(io, P, D, o);
+  const args: NativeLogisticArgs = [...f.X, f.y, sw, coef, io];
+  return { args, coef, io, o };
 }
 
-function result(coef: Float64Array, io: Float64Array, history: Float64Array | undefined) {
-  const reason = REASONS[io[STATS + S.reason]];
+function result(p: { coef: Float64Array; io: Float64Array }, out: NativeFitOut): LogisticL1Result {
   const r = {
-    coef,
-    intercept: io[STATS + S.intercept],
-    objective: io[STATS + S.objective],
-    dualGap: io[STATS + S.dualGap],
-    lambdaMax: io[STATS + S.lambdaMax],
-    iterations: io[STATS + S.iterations],
-    converged: reason === 'tol',
-    reason,
-    elapsedMs: io[STATS + S.elapsedMs],
+    ...coefFields(p.coef, p.io, STATS, S),
+    lambdaMax: p.io[STATS + S.lambdaMax],
+    ...outcomeFields(p.io, STATS, S),
   };
-  return (history === undefined ? r : { ...r, history }) as LogisticL1Result;
+  return withHistory(r, out.history) as LogisticL1Result;
 }
 
 /**
@@ -147,15 +130,11 @@ export function logisticL1Sync(
   y: Float64Array,
   options: LogisticL1Options,
 ): LogisticL1Result {
-  const io = new Float64Array(IO_LENGTH);
-  const p = prepare(X, y, options, io, true);
-  let h: { history?: Float64Array };
-  try {
-    h = native().logisticL1(...p.args);
-  } catch (e) {
-    throw fromNative(e);
-  }
-  return result(p.coef, io, h.history);
+  return fitSync(
+    () => prepare(X, y, options, true),
+    (p) => native().logisticL1(...p.args),
+    result,
+  );
 }
 
 /**
@@ -168,16 +147,9 @@ export function logisticL1(
   y: Float64Array,
   options: LogisticL1Options & AsyncOptions,
 ): Promise<LogisticL1Result> {
-  const io = new Float64Array(IO_LENGTH);
-  let p: ReturnType<typeof prepare>;
-  try {
-    p = prepare(X, y, options, io, false);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return runJob(
-    p.o,
-    (opts) => native().logisticL1Async(...p.args, opts),
-    (h) => result(p.coef, io, h.history),
+  return fitAsync(
+    () => prepare(X, y, options, false),
+    (p, opts) => native().logisticL1Async(...p.args, opts),
+    result,
   );
 }

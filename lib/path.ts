@@ -13,13 +13,22 @@
  * lasso_path fits no intercept (fitIntercept: false matches it). X is a DenseMatrix ('F' the fast
  * path), a CscMatrix or a CsrMatrix, read in place.
  */
-import { AsyncOptions, runJob } from './async';
+import { AsyncOptions } from './async';
 import type { LassoOptions } from './bcd';
-import { Design, designArgs } from './design';
-import { fromNative } from './errors';
+import {
+  boundArgs,
+  fitAsync,
+  fitInputs,
+  fitSync,
+  penaltyFactorArg,
+  sampleWeightArg,
+  stopFields,
+  writeFitParams,
+} from './bcd-common';
+import { Design } from './design';
 import { LASSO_PATH, REASONS } from './layout';
-import { native, NativePathResult } from './native';
-import { checkOptions, PathOperation } from './options';
+import { native, NativePathArgs, NativePathResult } from './native';
+import { PathOperation } from './options';
 import type { NotConvergedReason, StopReason } from './result';
 import * as v from './validate';
 
@@ -94,38 +103,10 @@ const S = LASSO_PATH.s;
 const STATS = LASSO_PATH.params.length;
 const IO_LENGTH = STATS + LASSO_PATH.stats.length;
 
-type NativeArgs = [
-  Float64Array | Int32Array,
-  Int32Array | null,
-  Float64Array | null,
-  Float64Array,
-  Float64Array | null,
-  Float64Array | null,
-  Float64Array | null,
-  Float64Array | null,
-  Float64Array,
-  Float64Array,
-  Float64Array,
-];
-
-/** A bound option as lib/bcd.ts takes it: a number (every feature) or cols entries; NaN refused. */
-function boundArg(name: 'lower' | 'upper', b: unknown, cols: number): Float64Array | null {
-  if (b === undefined) return null;
-  let out: Float64Array;
-  if (typeof b === 'number') out = new Float64Array(cols).fill(b);
-  else if (b instanceof Float64Array) out = v.f64(name, b, cols);
-  else throw v.invalid(name, 'a number or a Float64Array', b);
-  for (let j = 0; j < out.length; j++)
-    if (Number.isNaN(out[j])) throw v.invalid(name, `a number (entry ${j} is NaN)`, out[j]);
-  const bad = name === 'lower' ? Infinity : -Infinity;
-  if (out.includes(bad)) throw v.invalid(name, `bounds other than ${bad}`, bad);
-  return out;
-}
-
 function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sync: boolean) {
-  const { rows, cols, X0, X1, X2, layout } = designArgs(X);
-  const yy = v.f64('y', y, rows);
-  const o = checkOptions(op, options, sync, cols, rows);
+  const f = fitInputs(op, X, y, options, sync);
+  const { D, o } = f;
+  const { rows, cols } = D;
   let lambdas: Float64Array;
   let K: number;
   if (o.lambdas !== undefined) {
@@ -159,45 +140,23 @@ function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sy
       `at most ${Math.floor((2 ** 31 - 1) / Math.max(cols, 1))} values for ${cols} columns`,
       K,
     );
-  const sw = o.sampleWeight === undefined ? null : v.f64('sampleWeight', o.sampleWeight, rows);
-  const pf = o.penaltyFactor === undefined ? null : v.f64('penaltyFactor', o.penaltyFactor, cols);
-  const lo = boundArg('lower', o.lower, cols);
-  const hi = boundArg('upper', o.upper, cols);
-  if (lo !== null || hi !== null)
-    for (let j = 0; j < cols; j++) {
-      const l = Math.max(lo === null ? -Infinity : lo[j], o.positive ? 0 : -Infinity);
-      const u = hi === null ? Infinity : hi[j];
-      if (l > u)
-        throw v.invalid(
-          'lower',
-          `bounds <= upper (entry ${j}: ${l} > ${u}${o.positive ? ', positive raises lower to 0' : ''})`,
-          l,
-        );
-    }
+  const sw = sampleWeightArg(o, rows);
+  const pf = penaltyFactorArg(o, cols);
+  const { lo, hi } = boundArgs(o, cols);
   const coefs = new Float64Array(K * cols);
   const io = new Float64Array(IO_LENGTH);
-  io[P.rows] = rows;
-  io[P.cols] = cols;
-  io[P.layout] = layout;
+  writeFitParams(io, P, D, o);
   io[P.l1Ratio] = op === 'lassoPath' ? 1 : o.l1Ratio;
   io[P.nLambdas] = K;
   io[P.lambdaMinRatio] = o.lambdaMinRatio;
   io[P.givenLambdas] = o.lambdas !== undefined ? 1 : 0;
-  io[P.tol] = o.tol;
-  io[P.maxIterations] = o.maxIterations;
-  io[P.fitIntercept] = o.fitIntercept ? 1 : 0;
-  io[P.positive] = o.positive ? 1 : 0;
-  io[P.selection] = o.selection === 'random' ? 1 : 0;
-  io[P.seed] = o.seed;
-  io[P.timeLimitMs] = o.timeLimitMs ?? 0;
-  const args: NativeArgs = [X0, X1, X2, yy, sw, pf, lo, hi, lambdas, coefs, io];
+  const args: NativePathArgs = [...f.X, f.y, sw, pf, lo, hi, lambdas, coefs, io];
   return { args, lambdas, coefs, io, cols, given: o.lambdas !== undefined, o };
 }
 
 function result(p: ReturnType<typeof prepare>, n: NativePathResult): LassoPathResult {
   const io = p.io;
   const count = io[STATS + S.count];
-  const reason = REASONS[io[STATS + S.reason]];
   const whole = count === p.lambdas.length;
   const r = {
     lambdas: whole ? p.lambdas : p.lambdas.slice(0, count),
@@ -209,22 +168,17 @@ function result(p: ReturnType<typeof prepare>, n: NativePathResult): LassoPathRe
     reasonsPerLambda: Array.from(n.reasons, (i) => REASONS[i]),
     iterations: io[STATS + S.iterations],
     ...(p.given ? {} : { lambdaMax: io[STATS + S.lambdaMax] }),
-    converged: reason === 'tol',
-    reason,
-    elapsedMs: io[STATS + S.elapsedMs],
+    ...stopFields(io, STATS, S),
   };
   return r as LassoPathResult;
 }
 
 function pathSync(op: PathOperation, X: Design, y: Float64Array, options: unknown) {
-  const p = prepare(op, X, y, options, true);
-  let n: NativePathResult;
-  try {
-    n = native().lassoPath(...p.args);
-  } catch (e) {
-    throw fromNative(e);
-  }
-  return result(p, n);
+  return fitSync(
+    () => prepare(op, X, y, options, true),
+    (p) => native().lassoPath(...p.args),
+    result,
+  );
 }
 
 function pathAsync(
@@ -233,16 +187,10 @@ function pathAsync(
   y: Float64Array,
   options: unknown,
 ): Promise<LassoPathResult> {
-  let p: ReturnType<typeof prepare>;
-  try {
-    p = prepare(op, X, y, options, false);
-  } catch (e) {
-    return Promise.reject(e);
-  }
-  return runJob(
-    p.o,
-    (opts) => native().lassoPathAsync(...p.args, opts),
-    (n) => result(p, n),
+  return fitAsync(
+    () => prepare(op, X, y, options, false),
+    (p, opts) => native().lassoPathAsync(...p.args, opts),
+    result,
   );
 }
 
