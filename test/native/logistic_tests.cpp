@@ -27,23 +27,12 @@
 using namespace itersolve;
 using namespace itersolve::bcd;
 
+#include "bcd_test_util.hpp"
 #include "check.hpp"
 
+using namespace bcd_test;
+
 namespace {
-
-using Vec = std::vector<double>;
-
-struct Lcg {
-  uint64_t s;
-  double uniform() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return double(s >> 11) * (1.0 / 9007199254740992.0);
-  }
-  double normal() {  // Box-Muller
-    const double u = uniform() + 1e-300, v = uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v);
-  }
-};
 
 double log1pexp(double t) { return t > 0 ? t + std::log1p(std::exp(-t)) : std::log1p(std::exp(t)); }
 double sigmoid(double t) {
@@ -52,36 +41,18 @@ double sigmoid(double t) {
 
 // A dense column-major n×p design (entries zeroed with probability `zero`), its CSC form, and
 // ±1 labels drawn from a sparse logistic model with intercept 0.3.
-struct Problem {
-  int64_t n, p;
-  Vec F, y;
-  std::vector<int32_t> cp, ri;
-  Vec cv;
-  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed)
-      : n(n_), p(p_), F(static_cast<size_t>(n_ * p_)), y(static_cast<size_t>(n_)) {
+struct Problem : DesignForms {
+  Vec y;
+  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed) : y(static_cast<size_t>(n_)) {
     Lcg r{seed};
-    for (auto& v : F) v = r.uniform() < zero ? 0.0 : r.normal();
+    set(n_, p_, random_design(n_, p_, zero, r));
     for (int64_t i = 0; i < n; ++i) {
       double z = 0.3;
       for (int64_t j = 0; j < std::min<int64_t>(p, 4); ++j)
         z += (j % 2 ? -1.5 : 2.0) * F[j * n + i];
       y[i] = r.uniform() < sigmoid(z) ? 1.0 : -1.0;
     }
-    cp.assign(1, 0);
-    for (int64_t j = 0; j < p; ++j) {
-      for (int64_t i = 0; i < n; ++i)
-        if (F[j * n + i] != 0.0) ri.push_back(int32_t(i)), cv.push_back(F[j * n + i]);
-      cp.push_back(int32_t(ri.size()));
-    }
   }
-  Vec row_major() const {
-    Vec C(F.size());
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < p; ++j) C[i * p + j] = F[j * n + i];
-    return C;
-  }
-  Design dense() const { return Design::col_major(n, p, F.data()); }
-  Design csc() const { return Design::csc(n, p, cp.data(), ri.data(), cv.data()); }
   double weight_sum(const Vec* s) const {
     double S = 0;
     for (int64_t i = 0; i < n; ++i) S += s ? (*s)[i] : 1.0;
@@ -184,11 +155,6 @@ double lmax(const Engine& e, const Design& X, const Vec& y, bool intercept,
   return logistic_lambda_max(e, pr, intercept);
 }
 
-double maxdiff(const Vec& a, const Vec& b) {
-  double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
 int nnz(const Vec& w) {
   int k = 0;
   for (double v : w) k += v != 0.0;
@@ -282,7 +248,7 @@ void test_layouts_labels(const Engine& e) {
     const LogisticOptions o = opts(lam, fi);
     const LogisticResult A = solve(e, P.dense(), P.y, o);
     const LogisticResult B = solve(e, Design::row_major(P.n, P.p, C.data()), P.y, o);
-    const LogisticResult D = solve(e, P.csc(), P.y, o);
+    const LogisticResult D = solve(e, P.sparse(), P.y, o);
     const LogisticResult Z = solve(e, P.dense(), y01, o);
     CHECK(maxdiff(A.coef, B.coef) <= 1e-9 && std::fabs(A.intercept - B.intercept) <= 1e-9);
     CHECK(maxdiff(A.coef, D.coef) <= 1e-9 && std::fabs(A.intercept - D.intercept) <= 1e-9);
@@ -346,18 +312,6 @@ void test_separable(const Engine& e) {
   for (double v : R.coef) CHECK(std::isfinite(v));
   CHECK(R.reason == Reason::Tol);
   CHECK(R.objective < 1e-3);
-}
-
-template <class F>
-bool throws_named(F f, const char* arg, const char* code) {
-  try {
-    f();
-  } catch (const SolverError& err) {
-    if (err.argument != arg || std::strcmp(err.code, code) != 0)
-      std::fprintf(stderr, "got %s (%s): %s\n", err.argument.c_str(), err.code, err.what());
-    return err.argument == arg && std::strcmp(err.code, code) == 0;
-  }
-  return false;
 }
 
 void test_errors(const Engine& e) {
