@@ -22,52 +22,25 @@
 using namespace itersolve;
 using namespace itersolve::bcd;
 
+#include "bcd_test_util.hpp"
 #include "check.hpp"
+
+using namespace bcd_test;
 
 namespace {
 
-using Vec = std::vector<double>;
-
-struct Lcg {
-  uint64_t s;
-  double uniform() {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    return double(s >> 11) * (1.0 / 9007199254740992.0);
-  }
-  double normal() {
-    const double u = uniform() + 1e-300, v = uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(6.283185307179586 * v);
-  }
-};
-
-// A dense column-major n×p design (entries zeroed with probability `zero`), its CSC twin and a
+// A random column-major n×p design (entries zeroed with probability `zero`), its CSC twin and a
 // response driven by the first five features.
-struct Problem {
-  int64_t n, p;
-  Vec F, y;
-  std::vector<int32_t> cp, ri;
-  Vec cv;
-  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed)
-      : n(n_), p(p_), F(static_cast<size_t>(n_ * p_)), y(static_cast<size_t>(n_)) {
+struct Problem : DesignForms {
+  Vec y;
+  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed) {
     Lcg r{seed};
-    for (auto& v : F) v = r.uniform() < zero ? 0.0 : r.normal();
-    for (int64_t i = 0; i < n; ++i) {
-      double acc = 0.5 * r.normal() + 2.0;
-      for (int64_t j = 0; j < std::min<int64_t>(p, 5); ++j)
-        acc += (j % 2 ? -1.5 : 2.0) * F[j * n + i];
-      y[i] = acc;
-    }
-    cp.assign(1, 0);
-    for (int64_t j = 0; j < p; ++j) {
-      for (int64_t i = 0; i < n; ++i)
-        if (F[j * n + i] != 0.0) ri.push_back(int32_t(i)), cv.push_back(F[j * n + i]);
-      cp.push_back(int32_t(ri.size()));
-    }
+    set(n_, p_, random_design(n_, p_, zero, r));
+    y = linear_response(F, n, p, r, 2.0, 5, 2.0, -1.5);
   }
-  LassoProblem problem(bool sparse) const {
+  LassoProblem problem(bool csc) const {
     LassoProblem pr;
-    pr.X = sparse ? Design::csc(CscView{n, p, cp.data(), ri.data(), cv.data()})
-                  : Design::col_major(n, p, F.data());
+    pr.X = csc ? sparse() : dense();
     pr.y = y.data(), pr.y_length = n;
     return pr;
   }
@@ -81,16 +54,6 @@ PathOptions options(int64_t K, double a, bool intercept) {
   o.lasso.tol = 1e-13;
   o.lasso.max_iterations = 100000;
   return o;
-}
-
-template <class Fn>
-std::string error_argument(Fn&& fn) {
-  try {
-    fn();
-  } catch (const SolverError& err) {
-    return err.argument;
-  }
-  return "(none)";
 }
 
 void test_grid() {
