@@ -198,8 +198,12 @@ class Solver {
   void update(int64_t j) {
     const double pf = d_.pf[j];
     const double Lj = C_.sqnorm[j] + beta_ * pf;
-    if (!(Lj > 0)) return;
     const double wj = w_[j];
+    if (!(Lj > 0)) {  // a zero (centred) column: only the penalty depends on w_j
+      const double nw = alpha_ * pf > 0 ? d_.clip(j, 0.0) : wj;
+      if (nw != wj) st_.step(j, nw - wj), w_[j] = nw;
+      return;
+    }
     const double z = st_.grad(j) + C_.sqnorm[j] * wj;
     const double t = alpha_ * pf;
     double nw = 0.0;
@@ -508,7 +512,8 @@ class Solver {
     if (!anderson_extrapolate(hist, m, K, acc)) return;
     for (int64_t k = 0; k < m; ++k) {
       acc[k] = d_.clip(ws[k], acc[k]);  // projected onto the box (kept only if it helps)
-      if (d_.pf[ws[k]] > 0 && !(C_.sqnorm[ws[k]] + beta_ * d_.pf[ws[k]] > 0)) acc[k] = 0.0;
+      if (d_.pf[ws[k]] > 0 && !(C_.sqnorm[ws[k]] + beta_ * d_.pf[ws[k]] > 0))
+        acc[k] = d_.clip(ws[k], 0.0);
     }
     const double before = primal();
     std::vector<double> old(static_cast<size_t>(m));
@@ -595,9 +600,10 @@ LassoResult LassoPrepared::solve(const LassoOptions& opt, Control& ctl, const do
   if (w0 != nullptr) check_vector(w0, d.p, d.p, "w0", false);
   for (int64_t j = 0; j < d.p; ++j) w[j] = d.clip(j, w0 != nullptr ? w0[j] : 0.0);
   LassoResult res;
-  // Entries so large that a column's (weighted) mean or squared norm overflows: no step can be
-  // computed (sklearn raises "non-finite parameter values"); the start is returned as NonFinite.
-  bool overflow = !std::isfinite(C.S);
+  // Entries so large that a column's (weighted) mean or squared norm, or ‖y − ȳ‖², overflows: no
+  // step or gap can be computed (sklearn raises "non-finite parameter values"); the start is
+  // returned as NonFinite.
+  bool overflow = !std::isfinite(C.S) || !std::isfinite(d.yy) || !std::isfinite(d.ybar);
   for (int64_t j = 0; j < d.p && !overflow; ++j)
     overflow = !std::isfinite(C.sqnorm[j]) || !std::isfinite(C.mu(j));
   if (overflow) {
@@ -607,6 +613,7 @@ LassoResult LassoPrepared::solve(const LassoOptions& opt, Control& ctl, const do
     res.intercept = opt.fit_intercept && std::isfinite(d.ybar) ? d.ybar : 0.0;
     return res;
   }
+  const std::vector<double> w_start = w;
   auto go = [&](auto& st) {
     for (int64_t j = 0; j < d.p; ++j)
       if (w[j] != 0.0) st.step(j, w[j]);
@@ -621,11 +628,31 @@ LassoResult LassoPrepared::solve(const LassoOptions& opt, Control& ctl, const do
     ResidualState st(C, d);
     go(st);
   }
+  // NonFinite keeps the last finite iterate; when even the first one was not (the unpenalised
+  // features' warm-up overflowed), that is the start.
+  for (int64_t j = 0; j < d.p; ++j)
+    if (!std::isfinite(res.coef[j])) {
+      res.coef = w_start;
+      res.reason = Reason::NonFinite;
+      res.objective = res.dual_gap = std::numeric_limits<double>::infinity();
+      break;
+    }
   res.intercept = 0.0;
   if (opt.fit_intercept) {
     res.intercept = d.ybar;
     for (int64_t j = 0; j < d.p; ++j) res.intercept -= C.mu(j) * res.coef[j];
+    if (!std::isfinite(res.intercept)) {  // μᵀw overflowed
+      res.intercept = d.ybar;
+      res.coef = w_start;
+      for (int64_t j = 0; j < d.p; ++j) res.intercept -= C.mu(j) * res.coef[j];
+      res.reason = Reason::NonFinite;
+      res.objective = res.dual_gap = std::numeric_limits<double>::infinity();
+    }
   }
+  // A figure that overflowed (huge targets or entries) is never reported as a converged result.
+  if (!std::isfinite(res.objective) || !std::isfinite(res.dual_gap) ||
+      !std::isfinite(res.intercept))
+    res.reason = Reason::NonFinite;
   return res;
 }
 

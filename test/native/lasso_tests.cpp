@@ -421,7 +421,7 @@ void test_errors(const Engine& e) {
   CHECK(error_argument([&] { run(P, o, Vec(), Vec(5, 1.0)); }) == "penaltyFactor");
   l = o;
   l.gram = true;
-  CHECK(error_argument([&] { run(P, l, Vec(), Vec(), true); }) == "gram");
+  CHECK(error_argument([&] { run(P, l, Vec(), Vec(), true); }) == "precompute");
   {
     Problem none(0, 4, 0.0, 1);
     CHECK(error_argument([&] { run(none, o); }) == "X");
