@@ -21,11 +21,13 @@
 #include <vector>
 
 #include "../../native/bcd/mlp.hpp"
+#include "bcd_test_util.hpp"
 #include "check.hpp"
 #include "../../native/core/errors.hpp"
 
 using namespace itersolve;
 using namespace itersolve::bcd;
+using bcd_test::throws_named;
 using dense::Order;
 
 namespace {
@@ -270,16 +272,6 @@ void test_determinism(const Engine& e1, const Engine& e2) {
   CHECK(f.epochs == 0 && f.stop == StopReason::Aborted && f.layers.size() == 3);
 }
 
-std::string arg_of(const std::function<void()>& fn, const char* code) {
-  try {
-    fn();
-  } catch (const SolverError& err) {
-    if (std::strcmp(err.code, code) == 0) return err.argument;
-    return std::string("wrong code ") + err.code;
-  }
-  return "no throw";
-}
-
 void test_errors(const Engine& e) {
   const Data D = random_data(10, 3, 2, 1);
   MlpOptions o;
@@ -287,25 +279,25 @@ void test_errors(const Engine& e) {
   auto with = [&](MlpOptions p) { return [&e, &D, p]() { mlp_init(e, D.x(), D.y(), p); }; };
   MlpOptions p = o;
   p.alpha = 0.0;
-  CHECK(arg_of(with(p), "ERR_INVALID_ARGUMENT") == "alpha");
+  CHECK(throws_named(with(p), "alpha", "ERR_INVALID_ARGUMENT"));
   p = o;
   p.gamma = -1;
-  CHECK(arg_of(with(p), "ERR_INVALID_ARGUMENT") == "gamma");
+  CHECK(throws_named(with(p), "gamma", "ERR_INVALID_ARGUMENT"));
   p = o;
   p.rho = NAN;
-  CHECK(arg_of(with(p), "ERR_INVALID_ARGUMENT") == "rho");
+  CHECK(throws_named(with(p), "rho", "ERR_INVALID_ARGUMENT"));
   p = o;
   p.hidden = {4, 0};
-  CHECK(arg_of(with(p), "ERR_INVALID_ARGUMENT") == "hidden");
+  CHECK(throws_named(with(p), "hidden", "ERR_INVALID_ARGUMENT"));
   p = o;
   p.epochs = -1;
-  CHECK(arg_of(with(p), "ERR_INVALID_ARGUMENT") == "epochs");
+  CHECK(throws_named(with(p), "epochs", "ERR_INVALID_ARGUMENT"));
   SampleMatrix ybad = D.y();
   ybad.rows = 9;
-  CHECK(arg_of([&]() { mlp_init(e, D.x(), ybad, o); }, "ERR_DIMENSION_MISMATCH") == "Y");
+  CHECK(throws_named([&]() { mlp_init(e, D.x(), ybad, o); }, "Y", "ERR_DIMENSION_MISMATCH"));
   Data Dn = D;
   Dn.X[4] = NAN;
-  CHECK(arg_of([&]() { mlp_init(e, Dn.x(), Dn.y(), o); }, "ERR_INVALID_ARGUMENT") == "X");
+  CHECK(throws_named([&]() { mlp_init(e, Dn.x(), Dn.y(), o); }, "X", "ERR_INVALID_ARGUMENT"));
 }
 
 }  // namespace

@@ -29,11 +29,13 @@
 using namespace itersolve;
 using namespace itersolve::bcd;
 
+#include "bcd_test_util.hpp"
 #include "check.hpp"
 
-namespace {
+using bcd_test::maxdiff;
+using bcd_test::Vec;
 
-using Vec = std::vector<double>;
+namespace {
 
 struct Rng {  // deterministic test data
   uint64_t s;
@@ -133,12 +135,6 @@ Vec prox_gradient(const Smooth& f, int64_t d, const std::vector<int64_t>& blocks
   return x;
 }
 
-double max_diff(const Vec& a, const Vec& b) {
-  double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
-
 BlockProx l1(double lam) {
   BlockProx g;
   g.kind = ProxKind::L1;
@@ -152,12 +148,7 @@ ProxBcdResult run(const Smooth& f, Vec& x, const ProxBcdParams& p) {
 }
 
 std::string error_argument(const Smooth& f, Vec x, const ProxBcdParams& p) {
-  try {
-    run(f, x, p);
-  } catch (const SolverError& e) {
-    return e.argument;
-  }
-  return "(no error)";
+  return bcd_test::error_argument([&] { run(f, x, p); });
 }
 
 void test_prox_values() {
@@ -221,7 +212,7 @@ void test_lasso_and_history() {
   CHECK(r.history.front() > 1e-2 && r.history.back() <= 1e-10);
   CHECK(std::fabs(r.data_passes - double(r.epochs)) < 1e-9);  // exact: one pass an epoch
   const Vec ref = prox_gradient(f, 24, p.blocks, p.prox, 20000);
-  CHECK(max_diff(x, ref) < 1e-7);
+  CHECK(maxdiff(x, ref) < 1e-7);
   int zeros = 0;
   for (double v : x) zeros += v == 0.0;
   CHECK(zeros > 0);  // the lasso's sparsity survives
@@ -236,7 +227,7 @@ void test_lasso_and_history() {
   for (double v : x) obj += 0.05 * std::fabs(v);
   CHECK(std::fabs(r.objective - obj) < 1e-12 * (1 + obj));
   std::printf("lasso: %lld epochs, gradient mapping %.3g -> %.3g, |x - PG| = %.2g\n",
-              (long long)r.epochs, r.history.front(), r.history.back(), max_diff(x, ref));
+              (long long)r.epochs, r.history.front(), r.history.back(), maxdiff(x, ref));
 }
 
 void test_box_ls_both_layouts() {
@@ -254,8 +245,8 @@ void test_box_ls_both_layouts() {
   const ProxBcdResult rr = run(ls(P, false), xr, p);
   CHECK(rc.reason == Reason::Tol && rr.reason == Reason::Tol);
   const Vec ref = prox_gradient(ls(P), 12, p.blocks, p.prox, 20000);
-  CHECK(max_diff(xc, ref) < 1e-8);
-  CHECK(max_diff(xr, ref) < 1e-8);
+  CHECK(maxdiff(xc, ref) < 1e-8);
+  CHECK(maxdiff(xr, ref) < 1e-8);
   bool active = false;
   for (double v : xc) active |= (v == -0.3 || v == 0.5);
   CHECK(active);  // some bound is active: the test exercises the constraint
@@ -297,7 +288,7 @@ void test_nonnegative_quadratic() {
   const ProxBcdResult r = run(f, x, p);
   CHECK(r.reason == Reason::Tol);
   const Vec ref = prox_gradient(f, 15, p.blocks, p.prox, 400000);
-  CHECK(max_diff(x, ref) < 1e-7);
+  CHECK(maxdiff(x, ref) < 1e-7);
   int zeros = 0;
   for (double v : x) zeros += v == 0.0;
   CHECK(zeros > 0 && zeros < 15);
@@ -319,7 +310,7 @@ void test_group_lasso_and_logistic() {
   p.tol = 1e-10;
   Vec x(20, 0.0);
   CHECK(run(ls(P), x, p).reason == Reason::Tol);
-  CHECK(max_diff(x, prox_gradient(ls(P), 20, p.blocks, p.prox, 30000)) < 1e-7);
+  CHECK(maxdiff(x, prox_gradient(ls(P), 20, p.blocks, p.prox, 30000)) < 1e-7);
 
   // ℓ1-logistic on labels 0/1 (the same as −1/+1).
   Vec y01(size_t(P.n)), ypm(size_t(P.n));
@@ -341,8 +332,8 @@ void test_group_lasso_and_logistic() {
   CHECK(rl.reason == Reason::Tol);
   f.y = ypm.data();
   run(f, xl2, q);
-  CHECK(max_diff(xl, xl2) == 0.0);
-  CHECK(max_diff(xl, prox_gradient(f, 20, q.blocks, q.prox, 200000)) < 1e-6);
+  CHECK(maxdiff(xl, xl2) == 0.0);
+  CHECK(maxdiff(xl, prox_gradient(f, 20, q.blocks, q.prox, 200000)) < 1e-6);
 }
 
 void test_random_order_deterministic() {
@@ -364,7 +355,7 @@ void test_random_order_deterministic() {
   const ProxBcdResult rc = run(ls(P), c, p);
   CHECK(rc.reason == Reason::Tol);
   CHECK(rc.history != ra.history);
-  CHECK(max_diff(a, c) < 1e-8);  // same minimiser
+  CHECK(maxdiff(a, c) < 1e-8);  // same minimiser
   // Stochastic batches are seeded too.
   ProxBcdParams s;
   s.blocks = even_blocks(16, 4);
@@ -428,7 +419,7 @@ void test_variance_reduction_benchmark() {
   CHECK(pv > 0);
   CHECK(pp < 0 || pv < pp);  // plain never getting there counts as more
   CHECK(floor_vr < 1e-3 * floor_plain);
-  CHECK(max_diff(xv, xe) < 1e-9);  // the recursive run ends at the exact run's minimiser
+  CHECK(maxdiff(xv, xe) < 1e-9);  // the recursive run ends at the exact run's minimiser
   CHECK(rp.reason == Reason::MaxIterations && rv.reason == Reason::MaxIterations);
   // Passes: plain b/n per epoch; recursive 1 per refresh epoch, 2b/n between.
   CHECK(std::fabs(rp.data_passes - 600.0 * b / n) < 1e-9);
@@ -493,7 +484,7 @@ void test_callback() {
   Vec xc(12, 0.0);
   const ProxBcdResult rc = run(fc, xc, pc);
   CHECK(rc.reason == Reason::Tol && rc.epochs == rq.epochs);
-  CHECK(max_diff(xc, xq) < 1e-12);
+  CHECK(maxdiff(xc, xq) < 1e-12);
   CHECK(std::isnan(rc.objective));
 
   ProxBcdParams pb = p;
@@ -502,11 +493,11 @@ void test_callback() {
   Vec xb(12, 0.0);
   const ProxBcdResult rb = run(fc, xb, pb);
   CHECK(rb.reason == Reason::Tol);
-  CHECK(max_diff(xb, xq) < 1e-7);
+  CHECK(maxdiff(xb, xq) < 1e-7);
   // Backtracking on a built-in too.
   Vec xbb(12, 0.0);
   CHECK(run(fq, xbb, pb).reason == Reason::Tol);
-  CHECK(max_diff(xbb, xq) < 1e-7);
+  CHECK(maxdiff(xbb, xq) < 1e-7);
 
   // A callback asking to stop; a callback producing NaN.
   QuadCallback stop(q, blocks);
