@@ -94,6 +94,13 @@ export interface MlpResult {
   networkLoss: Float64Array;
   /** Epochs completed. */
   epochs: number;
+  /** The same count under the shared result shape's name. */
+  iterations: number;
+  /**
+   * Always false: training runs a fixed number of epochs and has no convergence test (the shared
+   * result shape's field; read `objective` / `networkLoss`).
+   */
+  converged: false;
   /** 'max-iterations' after every epoch; 'time-limit', or 'aborted' (on an AbortError's result). */
   reason: 'max-iterations' | 'time-limit' | 'aborted';
   elapsedMs: number;
@@ -222,6 +229,8 @@ function result(p: Prepared): MlpResult {
     objective: trim(p.objective),
     networkLoss: trim(p.networkLoss),
     epochs,
+    iterations: epochs,
+    converged: false,
     reason: REASONS[p.io[STATS + S.reason]] as MlpResult['reason'],
     elapsedMs: p.io[STATS + S.elapsedMs],
     predict: predictor(p.dims, p.params),
