@@ -4,8 +4,6 @@
 // data and sklearn's answers from test/fixtures/bcd/sklearn-suite.json (scripts/bcd-fixtures.py
 // suite). Where sklearn asserts `assert_array_almost_equal` (6 decimals) we assert the same or
 // tighter; sklearn's warm-start test asserts one epoch after a warm start, and so do we.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import {
   CscMatrix,
@@ -18,6 +16,7 @@ import {
   lassoSync,
   LassoResult,
 } from '../lib/index';
+import { loadBcdFixture, maxDiff } from './bcd-helpers';
 
 interface Dense {
   rows: number;
@@ -57,9 +56,7 @@ interface Suite {
   };
   lars: { X: Dense; y: number[]; lambdas: number[]; coefs: number[][] };
 }
-const S: Suite = JSON.parse(
-  readFileSync(join(__dirname, 'fixtures', 'bcd', 'sklearn-suite.json'), 'utf8'),
-);
+const S = loadBcdFixture<Suite>('sklearn-suite.json');
 
 const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
 const dense = (d: Dense): DenseMatrix => ({ ...d, data: f64(d.data) });
@@ -74,13 +71,7 @@ function transpose(d: Dense): DenseMatrix {
 function predict(r: LassoResult, X: number[][]): number[] {
   return X.map((x) => x.reduce((s, v, j) => s + v * r.coef[j], r.intercept));
 }
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
-const TOY_X = [[-1], [0], [1]];
 const TOY_T = [[2], [3], [4]];
 
 t.test('test_lasso_zero: zero data gives zero coefficients, zero gap', async (t) => {

@@ -2,8 +2,6 @@
 // scikit-learn through each design form (dense 'F', dense 'C', CSC, CSR); Sync and Promise forms
 // agree; mistakes are named errors; λ ≥ λ_max gives zeros; abort rejects with an AbortError that
 // carries the partial result.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import {
   AbortError,
@@ -22,6 +20,15 @@ import {
 import type { Design } from '../lib/bcd';
 import { LASSO, NNLS } from '../lib/layout';
 import { native } from '../lib/native';
+import {
+  designForms,
+  errorCode,
+  LassoCase,
+  lcg,
+  loadBcdFixture,
+  maxDiff,
+  rejection,
+} from './bcd-helpers';
 
 interface Fixture {
   designs: Record<
@@ -35,25 +42,10 @@ interface Fixture {
     }
   >;
   sampleWeights: Record<string, number[]>;
-  cases: {
-    design: string;
-    estimator: string;
-    sparse: boolean;
-    fitIntercept: boolean;
-    positive: boolean;
-    sampleWeight: string | null;
-    l1Ratio: number;
-    lambda: number;
-    lambdaRatio: number;
-    coef: number[];
-    intercept: number;
-    objective: number;
-  }[];
+  cases: LassoCase[];
 }
 
-const fx = JSON.parse(
-  readFileSync(join(__dirname, 'fixtures', 'bcd', 'lasso.json'), 'utf8'),
-) as Fixture;
+const fx = loadBcdFixture<Fixture>('lasso.json');
 
 // Every design in each form: column-major data (densified from CSC where stored so), its
 // row-major copy, and CSC.
@@ -70,34 +62,10 @@ for (const [name, d] of Object.entries(fx.designs)) {
     for (let j = 0; j < p; j++)
       for (let k = c.indptr[j]; k < c.indptr[j + 1]; k++) F[j * n + c.indices[k]] = c.data[k];
   }
-  const C = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) C[i * p + j] = F[j * n + i];
-  const colPtr = [0];
-  const rowIdx: number[] = [];
-  const values: number[] = [];
-  for (let j = 0; j < p; j++) {
-    for (let i = 0; i < n; i++)
-      if (F[j * n + i] !== 0) {
-        rowIdx.push(i);
-        values.push(F[j * n + i]);
-      }
-    colPtr.push(rowIdx.length);
-  }
-  forms.set(name, {
-    F: { rows: n, cols: p, data: F, order: 'F' },
-    C: { rows: n, cols: p, data: C, order: 'C' },
-    csc: new CscMatrix(
-      n,
-      p,
-      Int32Array.from(colPtr),
-      Int32Array.from(rowIdx),
-      Float64Array.from(values),
-    ),
-    y: Float64Array.from(d.y),
-  });
+  forms.set(name, { ...designForms(n, p, F), y: Float64Array.from(d.y) });
 }
 
-type Case = Fixture['cases'][number];
+type Case = LassoCase;
 function options(c: Case) {
   return {
     lambda: c.lambda,
@@ -119,12 +87,6 @@ function fit(c: Case, X: Design, y: Float64Array): LassoResult {
     return lassoSync(X, y, lo);
   }
   return elasticNetSync(X, y, o);
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 t.test('every lasso.json case agrees with scikit-learn (dense F, dense C, CSC)', async (t) => {
@@ -221,71 +183,62 @@ t.test('Sync and Promise forms agree', async (t) => {
 t.test('mistakes are named errors', async (t) => {
   const f = forms.get('diabetes')!;
   const y = f.y;
-  const code = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      const x = e as { code?: string; argument?: string };
-      return `${x.code}:${x.argument}`;
-    }
-    return 'no error';
-  };
   const Xnan = { ...f.F, data: f.F.data.slice() };
   Xnan.data[17] = NaN;
   t.match(
-    code(() => lassoSync(Xnan, y, { lambda: 0.1 })),
+    errorCode(() => lassoSync(Xnan, y, { lambda: 0.1 })),
     /^ERR_\w+:X$/,
     'NaN in X',
   );
   const ynan = y.slice();
   ynan[3] = NaN;
   t.match(
-    code(() => lassoSync(f.F, ynan, { lambda: 0.1 })),
+    errorCode(() => lassoSync(f.F, ynan, { lambda: 0.1 })),
     /^ERR_\w+:y$/,
     'NaN in y',
   );
   t.match(
-    code(() => lassoSync(f.F, y.subarray(1), { lambda: 0.1 })),
+    errorCode(() => lassoSync(f.F, y.subarray(1), { lambda: 0.1 })),
     /^ERR_DIMENSION_MISMATCH:y$/,
     'y length',
   );
   t.match(
-    code(() => lassoSync(f.F, y, { lambda: -1 })),
+    errorCode(() => lassoSync(f.F, y, { lambda: -1 })),
     /^ERR_INVALID_ARGUMENT:lambda$/,
     'λ < 0',
   );
   t.match(
-    code(() => lassoSync(f.F, y, {} as never)),
+    errorCode(() => lassoSync(f.F, y, {} as never)),
     /^ERR_INVALID_ARGUMENT:lambda$/,
     'no λ',
   );
   t.match(
-    code(() => elasticNetSync(f.F, y, { lambda: 0.1, l1Ratio: 1.5 })),
+    errorCode(() => elasticNetSync(f.F, y, { lambda: 0.1, l1Ratio: 1.5 })),
     /^ERR_INVALID_ARGUMENT:l1Ratio$/,
     'l1Ratio > 1',
   );
   t.match(
-    code(() => elasticNetSync(f.F, y, { lambda: 0.1, l1Ratio: -0.1 })),
+    errorCode(() => elasticNetSync(f.F, y, { lambda: 0.1, l1Ratio: -0.1 })),
     /^ERR_INVALID_ARGUMENT:l1Ratio$/,
     'l1Ratio < 0',
   );
   t.match(
-    code(() => lassoSync(f.F, y, { lambda: 0.1, l1Ratio: 0.5 } as never)),
+    errorCode(() => lassoSync(f.F, y, { lambda: 0.1, l1Ratio: 0.5 } as never)),
     /^ERR_INVALID_ARGUMENT:l1Ratio$/,
     'lasso takes no l1Ratio',
   );
   t.match(
-    code(() => lassoSync(f.F, y, { lambda: 0.1, lamda: 2 } as never)),
+    errorCode(() => lassoSync(f.F, y, { lambda: 0.1, lamda: 2 } as never)),
     /^ERR_INVALID_ARGUMENT:lamda$/,
     'unknown option',
   );
   t.match(
-    code(() => lassoSync(f.F, y, { lambda: 0.1, sampleWeight: new Float64Array(3) })),
+    errorCode(() => lassoSync(f.F, y, { lambda: 0.1, sampleWeight: new Float64Array(3) })),
     /^ERR_DIMENSION_MISMATCH:sampleWeight$/,
     'sampleWeight length',
   );
   t.match(
-    code(() => lassoSync(f.F, y, { lambda: 0.1, signal: AbortSignal.abort() } as never)),
+    errorCode(() => lassoSync(f.F, y, { lambda: 0.1, signal: AbortSignal.abort() } as never)),
     /^ERR_INVALID_ARGUMENT:signal$/,
     'signal given to a Sync form',
   );
@@ -296,21 +249,20 @@ t.test('abort rejects with an AbortError carrying the partial result', async (t)
   // a problem that takes far longer than the abort delay: 3000×300, tol 0
   const n = 3000;
   const p = 300;
-  let s = 12345;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const u = lcg(12345);
+  const rnd = () => u() * 2 - 1;
   const data = new Float64Array(n * p).map(rnd);
   const y = new Float64Array(n).map(rnd);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 30);
-  const e = (await lasso({ rows: n, cols: p, data, order: 'F' }, y, {
-    lambda: 1e-6,
-    tol: 0,
-    maxIterations: 1e9,
-    signal: ac.signal,
-  }).then(
-    () => null,
-    (e: unknown) => e,
-  )) as AbortError<LassoResult> | null;
+  const e = await rejection<AbortError<LassoResult>>(
+    lasso({ rows: n, cols: p, data, order: 'F' }, y, {
+      lambda: 1e-6,
+      tol: 0,
+      maxIterations: 1e9,
+      signal: ac.signal,
+    }),
+  );
   t.type(e, AbortError, 'rejects with an AbortError');
   t.equal(e?.result?.reason, 'aborted', 'with the partial result');
   t.equal(e?.result?.coef.length, p, 'its coefficients');
@@ -540,8 +492,14 @@ t.test('box bounds: bounds that bind agree with clipped CD; lower 0 is positive'
     const hi = new Float64Array(p).fill(Infinity);
     let binds = 0;
     for (let j = 0; j < p; j++) {
-      if (free.coef[j] > 0.01) ((hi[j] = free.coef[j] / 2), binds++);
-      if (free.coef[j] < -0.01) ((lo[j] = free.coef[j] / 2), binds++);
+      if (free.coef[j] > 0.01) {
+        hi[j] = free.coef[j] / 2;
+        binds++;
+      }
+      if (free.coef[j] < -0.01) {
+        lo[j] = free.coef[j] / 2;
+        binds++;
+      }
     }
     lo[p - 1] = 0.05; // a box without 0
     hi[p - 1] = 0.1;
@@ -599,15 +557,7 @@ t.test('box bounds: bounds that bind agree with clipped CD; lower 0 is positive'
 t.test('bad bounds are named errors', async (t) => {
   const f = forms.get('diabetes')!;
   const p = f.F.cols;
-  const arg = (o: object) => {
-    try {
-      lassoSync(f.F, f.y, { lambda: 0.1, ...o });
-    } catch (e) {
-      const x = e as { code?: string; argument?: string };
-      return `${x.code}:${x.argument}`;
-    }
-    return 'no error';
-  };
+  const arg = (o: object) => errorCode(() => lassoSync(f.F, f.y, { lambda: 0.1, ...o }));
   t.equal(arg({ lower: 1, upper: 0 }), 'ERR_INVALID_ARGUMENT:lower', 'lower > upper');
   t.equal(arg({ upper: -1, positive: true }), 'ERR_INVALID_ARGUMENT:lower', 'positive, upper < 0');
   t.equal(arg({ lower: NaN }), 'ERR_INVALID_ARGUMENT:lower', 'NaN lower');
@@ -675,33 +625,10 @@ interface NnlsFixture {
     nnz: number;
   }[];
 }
-const nfx = JSON.parse(
-  readFileSync(join(__dirname, 'fixtures', 'bcd', 'nnls.json'), 'utf8'),
-) as NnlsFixture;
+const nfx = loadBcdFixture<NnlsFixture>('nnls.json');
 
 function nnlsForms(c: NnlsFixture['cases'][number]): [string, Design][] {
-  const F: DenseMatrix = { rows: c.m, cols: c.n, data: Float64Array.from(c.A), order: 'F' };
-  const Cd = new Float64Array(c.m * c.n);
-  for (let i = 0; i < c.m; i++) for (let j = 0; j < c.n; j++) Cd[i * c.n + j] = F.data[j * c.m + i];
-  const C: DenseMatrix = { rows: c.m, cols: c.n, data: Cd, order: 'C' };
-  const colPtr = [0];
-  const rowIdx: number[] = [];
-  const values: number[] = [];
-  for (let j = 0; j < c.n; j++) {
-    for (let i = 0; i < c.m; i++)
-      if (F.data[j * c.m + i] !== 0) {
-        rowIdx.push(i);
-        values.push(F.data[j * c.m + i]);
-      }
-    colPtr.push(rowIdx.length);
-  }
-  const csc = new CscMatrix(
-    c.m,
-    c.n,
-    Int32Array.from(colPtr),
-    Int32Array.from(rowIdx),
-    Float64Array.from(values),
-  );
+  const { F, C, csc } = designForms(c.m, c.n, c.A);
   const csr = new CsrMatrix(c.m, c.n, ...denseToCsr(C));
   return [
     ['F', F],
@@ -759,46 +686,37 @@ t.test('nnls: history, progress, limits and named errors', async (t) => {
   const ac = new AbortController();
   ac.abort();
   await t.rejects(nnls(A, b, { signal: ac.signal }), { name: 'AbortError' });
-  const code = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      const x = e as { code?: string; argument?: string };
-      return `${x.code}:${x.argument}`;
-    }
-    return 'no error';
-  };
   const badA = Float64Array.from(c.A);
   badA[5] = NaN;
   t.equal(
-    code(() => nnlsSync({ ...A, data: badA }, b)),
+    errorCode(() => nnlsSync({ ...A, data: badA }, b)),
     'ERR_INVALID_ARGUMENT:A',
     'NaN in A',
   );
   const badb = Float64Array.from(b);
   badb[2] = NaN;
   t.equal(
-    code(() => nnlsSync(A, badb)),
+    errorCode(() => nnlsSync(A, badb)),
     'ERR_INVALID_ARGUMENT:b',
     'NaN in b',
   );
   t.equal(
-    code(() => nnlsSync(A, b.subarray(1))),
+    errorCode(() => nnlsSync(A, b.subarray(1))),
     'ERR_DIMENSION_MISMATCH:b',
     'b length',
   );
   t.equal(
-    code(() => nnlsSync({ rows: 3 } as never, b)),
+    errorCode(() => nnlsSync({ rows: 3 } as never, b)),
     'ERR_INVALID_ARGUMENT:A',
     'not a matrix',
   );
   t.equal(
-    code(() => nnlsSync(A, b, { tol: -1 })),
+    errorCode(() => nnlsSync(A, b, { tol: -1 })),
     'ERR_INVALID_ARGUMENT:tol',
     'tol < 0',
   );
   t.equal(
-    code(() => nnlsSync(A, b, { lambda: 1 } as never)),
+    errorCode(() => nnlsSync(A, b, { lambda: 1 } as never)),
     'ERR_INVALID_ARGUMENT:lambda',
   );
   await t.rejects(nnls(A, badb), { code: 'ERR_INVALID_ARGUMENT', argument: 'b' });
@@ -822,9 +740,12 @@ t.test('columns with means far above their spread: the same fit as the centred d
   const X = new Float64Array(n * p);
   const Xs = new Float64Array(n * p);
   const y = new Float64Array(n);
-  let s = 12345;
-  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
-  for (let k = 0; k < n * p; k++) ((X[k] = rnd()), (Xs[k] = X[k] + 1e3));
+  const u = lcg(12345);
+  const rnd = () => u() - 0.5;
+  for (let k = 0; k < n * p; k++) {
+    X[k] = rnd();
+    Xs[k] = X[k] + 1e3;
+  }
   for (let i = 0; i < n; i++) y[i] = X[i] - 2 * X[3 * n + i] + 0.1 * rnd();
   for (const lam of [0.01, 0.001]) {
     const o = { lambda: lam, tol: 1e-12, maxIterations: 100000 };

@@ -9,31 +9,14 @@ import * as os from 'os';
 import * as path from 'path';
 import t from 'tap';
 import { EXIT, main, USAGE } from '../lib/cli';
+import { LassoCase, loadBcdFixture } from './bcd-helpers';
 
 const csv = path.join(__dirname, 'fixtures', 'bcd', 'diabetes.csv');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'itersolve-cli-lasso-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const NAMES = ['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'];
 
-interface Case {
-  design: string;
-  estimator: string;
-  sparse: boolean;
-  fitIntercept: boolean;
-  positive: boolean;
-  sampleWeight: string | null;
-  l1Ratio: number;
-  lambda: number;
-  lambdaRatio: number;
-  coef: number[];
-  intercept: number;
-  objective: number;
-}
-const cases = (
-  JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'bcd', 'lasso.json'), 'utf8')) as {
-    cases: Case[];
-  }
-).cases;
+const cases = loadBcdFixture<{ cases: LassoCase[] }>('lasso.json').cases;
 const find = (estimator: string, fitIntercept: boolean, ratio: number) =>
   cases.find(
     (c) =>
@@ -60,7 +43,7 @@ async function run(argv: string[], signal?: AbortSignal) {
 
 const tight = ['--tol', '1e-12', '--max-iterations', '1000000'];
 
-function checkFit(t: Tap, j: Record<string, unknown>, c: Case, what: string) {
+function checkFit(t: Tap, j: Record<string, unknown>, c: LassoCase, what: string) {
   const coef = j.coef as Record<string, number>;
   let d = 0;
   NAMES.forEach((name, k) => (d = Math.max(d, Math.abs(coef[name] - c.coef[k]))));

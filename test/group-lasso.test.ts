@@ -3,12 +3,9 @@
 // with the default and the explicit group weights; labels (scattered, non-contiguous) and offsets
 // give one solution; singleton groups give lasso's; λ ≥ λ_max gives exact zeros; the Promise form
 // agrees and aborts with the partial result; mistakes are named errors.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import {
   AbortError,
-  CscMatrix,
   DenseMatrix,
   groupLasso,
   groupLassoSync,
@@ -16,6 +13,7 @@ import {
   lassoSync,
 } from '../lib/index';
 import type { Design } from '../lib/design';
+import { designForms, errorCode, lcg, loadBcdFixture, maxDiff, rejection } from './bcd-helpers';
 
 interface Fixture {
   design: { n: number; p: number; X: number[]; y: number[]; order: 'F' };
@@ -33,45 +31,17 @@ interface Fixture {
   }[];
 }
 
-const fx = JSON.parse(
-  readFileSync(join(__dirname, 'fixtures', 'bcd', 'group.json'), 'utf8'),
-) as Fixture;
+const fx = loadBcdFixture<Fixture>('group.json');
 const { n, p } = fx.design;
-const F = Float64Array.from(fx.design.X);
 const y = Float64Array.from(fx.design.y);
-const C = new Float64Array(n * p);
-for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) C[i * p + j] = F[j * n + i];
-const colPtr = [0];
-const rowIdx: number[] = [];
-const values: number[] = [];
-for (let j = 0; j < p; j++) {
-  for (let i = 0; i < n; i++)
-    if (F[j * n + i] !== 0) {
-      rowIdx.push(i);
-      values.push(F[j * n + i]);
-    }
-  colPtr.push(rowIdx.length);
-}
-const dense: DenseMatrix = { rows: n, cols: p, data: F, order: 'F' };
-const csc = new CscMatrix(
-  n,
-  p,
-  Int32Array.from(colPtr),
-  Int32Array.from(rowIdx),
-  Float64Array.from(values),
-);
+const { F: dense, C, csc } = designForms(n, p, fx.design.X);
+const F = dense.data;
 const forms: [string, Design][] = [
   ['F', dense],
-  ['C', { rows: n, cols: p, data: C, order: 'C' }],
+  ['C', C],
   ['csc', csc],
 ];
 const offsets = Int32Array.from(fx.offsets);
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 t.test(
   'every group.json case agrees with the FISTA reference (dense F, dense C, CSC)',
@@ -252,8 +222,8 @@ t.test('Promise form, abort, progress, time limit', async (t) => {
   // in groups of 10, λ = 1e-6, tol 0 (natively: still a gap of 1e-7 after 3 s).
   const N = 300;
   const Pn = 3000;
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const u = lcg(12345);
+  const rnd = () => u() * 2 - 1;
   const data = new Float64Array(N * Pn).map(rnd);
   const yy = new Float64Array(N).map(rnd);
   const big: DenseMatrix = { rows: N, cols: Pn, data, order: 'F' };
@@ -261,17 +231,16 @@ t.test('Promise form, abort, progress, time limit', async (t) => {
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 50);
   let progress = 0;
-  const e = (await groupLasso(big, yy, {
-    lambda: 1e-6,
-    groups,
-    tol: 0,
-    maxIterations: 1e9,
-    signal: ac.signal,
-    onProgress: () => progress++,
-  }).then(
-    () => null,
-    (e: unknown) => e,
-  )) as AbortError<GroupLassoResult> | null;
+  const e = await rejection<AbortError<GroupLassoResult>>(
+    groupLasso(big, yy, {
+      lambda: 1e-6,
+      groups,
+      tol: 0,
+      maxIterations: 1e9,
+      signal: ac.signal,
+      onProgress: () => progress++,
+    }),
+  );
   t.type(e, AbortError, 'rejects with an AbortError');
   t.equal(e?.result?.reason, 'aborted', 'with the partial result');
   t.equal(e?.result?.coef.length, Pn, 'its coefficients');
@@ -294,62 +263,53 @@ t.test('Promise form, abort, progress, time limit', async (t) => {
 });
 
 t.test('mistakes are named errors', async (t) => {
-  const code = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      const err = e as { code?: string; argument?: string };
-      return `${err.code} ${err.argument}`;
-    }
-    return 'no error';
-  };
   const fit = (o: object, X: Design = dense, yv: Float64Array = y) =>
-    code(() => groupLassoSync(X, yv, { lambda: 0.1, groups: offsets, ...o } as never));
+    errorCode(() => groupLassoSync(X, yv, { lambda: 0.1, groups: offsets, ...o } as never));
   const bad = 'ERR_INVALID_ARGUMENT';
   const dim = 'ERR_DIMENSION_MISMATCH';
-  t.equal(fit({ groups: Int32Array.from([0, 4, 4, 50]) }), `${bad} groups`, 'an empty group');
+  t.equal(fit({ groups: Int32Array.from([0, 4, 4, 50]) }), `${bad}:groups`, 'an empty group');
   t.equal(
     fit({ groups: { offsets: [0, 4, 4, 50] } }),
-    `${bad} groups`,
+    `${bad}:groups`,
     'an empty group ({ offsets })',
   );
-  t.equal(fit({ groups: { offsets: [1, 4, 50] } }), `${bad} groups`, 'offsets not from 0');
-  t.equal(fit({ groups: { offsets: [0, 9, 4, 50] } }), `${bad} groups`, 'decreasing offsets');
-  t.equal(fit({ groups: { offsets: [0, 4, 49] } }), `${dim} groups`, 'offsets not ending at p');
-  t.equal(fit({ groups: { offsets: [] } }), `${bad} groups`, 'no offsets');
-  t.equal(fit({ groups: { offsets: [0, 1.5, 50] } }), `${bad} groups`, 'non-integer offsets');
-  t.equal(fit({ groups: { labels: [1, 2, 3] } }), `${dim} groups`, 'labels of the wrong length');
+  t.equal(fit({ groups: { offsets: [1, 4, 50] } }), `${bad}:groups`, 'offsets not from 0');
+  t.equal(fit({ groups: { offsets: [0, 9, 4, 50] } }), `${bad}:groups`, 'decreasing offsets');
+  t.equal(fit({ groups: { offsets: [0, 4, 49] } }), `${dim}:groups`, 'offsets not ending at p');
+  t.equal(fit({ groups: { offsets: [] } }), `${bad}:groups`, 'no offsets');
+  t.equal(fit({ groups: { offsets: [0, 1.5, 50] } }), `${bad}:groups`, 'non-integer offsets');
+  t.equal(fit({ groups: { labels: [1, 2, 3] } }), `${dim}:groups`, 'labels of the wrong length');
   t.equal(
     fit({ groups: Array.from({ length: 50 }, (_, j) => (j === 0 ? 0 : j === 49 ? 50 : j)) }),
-    `${bad} groups`,
+    `${bad}:groups`,
     'a bare list that reads both ways',
   );
-  t.equal(fit({ groups: 'abc' }), `${bad} groups`, 'not a list');
-  t.equal(fit({ groups: undefined }), `${bad} groups`, 'groups missing');
-  t.equal(fit({ groupWeights: new Float64Array(3) }), `${dim} groupWeights`, 'wrong length');
+  t.equal(fit({ groups: 'abc' }), `${bad}:groups`, 'not a list');
+  t.equal(fit({ groups: undefined }), `${bad}:groups`, 'groups missing');
+  t.equal(fit({ groupWeights: new Float64Array(3) }), `${dim}:groupWeights`, 'wrong length');
   t.equal(
     fit({ groupWeights: Float64Array.from(fx.groupWeights, (w, g) => (g === 3 ? -1 : w)) }),
-    `${bad} groupWeights`,
+    `${bad}:groupWeights`,
     'a negative weight',
   );
   t.equal(
     fit({ groupWeights: Float64Array.from(fx.groupWeights, (w, g) => (g === 3 ? NaN : w)) }),
-    `${bad} groupWeights`,
+    `${bad}:groupWeights`,
     'a NaN weight',
   );
   const Fn = F.slice();
   Fn[7] = NaN;
-  t.equal(fit({}, { rows: n, cols: p, data: Fn, order: 'F' }), `${bad} X`, 'NaN in X');
+  t.equal(fit({}, { rows: n, cols: p, data: Fn, order: 'F' }), `${bad}:X`, 'NaN in X');
   const yn = y.slice();
   yn[3] = NaN;
-  t.equal(fit({}, dense, yn), `${bad} y`, 'NaN in y');
-  t.equal(fit({}, dense, y.subarray(1)), `${dim} y`, 'y of the wrong length');
-  t.equal(fit({ lambda: -1 }), `${bad} lambda`, 'λ < 0');
-  t.equal(fit({ lambda: undefined }), `${bad} lambda`, 'λ missing');
-  t.equal(fit({ sampleWeight: new Float64Array(3) }), `${dim} sampleWeight`, 'sampleWeight length');
-  t.equal(fit({ coef0: new Float64Array(3) }), `${dim} coef0`, 'coef0 length');
-  t.equal(fit({ penaltyFactor: new Float64Array(p) }), `${bad} penaltyFactor`, 'not an option');
-  t.equal(fit({ X: 1 }), `${bad} X`, 'an unknown key');
+  t.equal(fit({}, dense, yn), `${bad}:y`, 'NaN in y');
+  t.equal(fit({}, dense, y.subarray(1)), `${dim}:y`, 'y of the wrong length');
+  t.equal(fit({ lambda: -1 }), `${bad}:lambda`, 'λ < 0');
+  t.equal(fit({ lambda: undefined }), `${bad}:lambda`, 'λ missing');
+  t.equal(fit({ sampleWeight: new Float64Array(3) }), `${dim}:sampleWeight`, 'sampleWeight length');
+  t.equal(fit({ coef0: new Float64Array(3) }), `${dim}:coef0`, 'coef0 length');
+  t.equal(fit({ penaltyFactor: new Float64Array(p) }), `${bad}:penaltyFactor`, 'not an option');
+  t.equal(fit({ X: 1 }), `${bad}:X`, 'an unknown key');
   // The binding re-checks what a caller could bypass (the raw native call).
   const { native } = await import('../lib/native');
   const { GROUP_LASSO } = await import('../lib/layout');
@@ -361,7 +321,7 @@ t.test('mistakes are named errors', async (t) => {
   io[GROUP_LASSO.p.tol] = 1e-4;
   io[GROUP_LASSO.p.maxIterations] = 10;
   t.equal(
-    code(() =>
+    errorCode(() =>
       native().groupLasso(
         F,
         null,
@@ -374,11 +334,11 @@ t.test('mistakes are named errors', async (t) => {
         io,
       ),
     ),
-    `${bad} groups`,
+    `${bad}:groups`,
     'native: an empty group',
   );
   t.equal(
-    code(() =>
+    errorCode(() =>
       native().groupLasso(
         F,
         null,
@@ -391,7 +351,7 @@ t.test('mistakes are named errors', async (t) => {
         io,
       ),
     ),
-    `${bad} coef`,
+    `${bad}:coef`,
     'native: coef overlapping X',
   );
 });

@@ -3,17 +3,9 @@
 // scikit-learn's liblinear fits; dense 'F' / 'C', CSC and CSR give the same fit; 0/1 labels equal
 // ±1 labels; λ ≥ λ_max gives zeros; the Promise form agrees and aborts with the partial result;
 // mistakes are named errors.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
-import {
-  AbortError,
-  CscMatrix,
-  DenseMatrix,
-  logisticL1,
-  logisticL1Sync,
-  LogisticL1Result,
-} from '../lib/index';
+import { AbortError, logisticL1, logisticL1Sync, LogisticL1Result } from '../lib/index';
+import { designForms, errorCode, lcg, loadBcdFixture, maxDiff, rejection } from './bcd-helpers';
 
 interface Fixture {
   design: { n: number; p: number; X: number[]; order: 'F'; y: number[] };
@@ -27,24 +19,13 @@ interface Fixture {
   }[];
 }
 
-const fx = JSON.parse(
-  readFileSync(join(__dirname, 'fixtures', 'bcd', 'logistic.json'), 'utf8'),
-) as Fixture;
+const fx = loadBcdFixture<Fixture>('logistic.json');
 const { n, p } = fx.design;
-const dataF = Float64Array.from(fx.design.X);
-const dataC = new Float64Array(n * p);
-for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) dataC[i * p + j] = dataF[j * n + i];
-const F: DenseMatrix = { rows: n, cols: p, data: dataF, order: 'F' };
-const C: DenseMatrix = { rows: n, cols: p, data: dataC, order: 'C' };
-const csc = CscMatrix.fromDense(F);
+const { F, C, csc } = designForms(n, p, fx.design.X);
+const dataF = F.data;
 const y = Float64Array.from(fx.design.y);
 const y01 = y.map((v) => (v > 0 ? 1 : 0));
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
 const opts = (c: Fixture['cases'][number]) => ({
   lambda: c.lambda,
   fitIntercept: c.fitIntercept,
@@ -148,21 +129,20 @@ t.test('Promise form: same fit, progress, abort with the partial result', async 
   // a problem that takes far longer than the abort delay: 3000×300, tol 0
   const N = 3000;
   const Pp = 300;
-  let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const u = lcg(12345);
+  const rnd = () => u() * 2 - 1;
   const data = new Float64Array(N * Pp).map(rnd);
   const labels = new Float64Array(N).map(() => (rnd() > 0 ? 1 : -1));
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 30);
-  const e = (await logisticL1({ rows: N, cols: Pp, data, order: 'F' }, labels, {
-    lambda: 1e-6,
-    tol: 0,
-    maxIterations: 1e9,
-    signal: ac.signal,
-  }).then(
-    () => null,
-    (e: unknown) => e,
-  )) as AbortError<LogisticL1Result> | null;
+  const e = await rejection<AbortError<LogisticL1Result>>(
+    logisticL1({ rows: N, cols: Pp, data, order: 'F' }, labels, {
+      lambda: 1e-6,
+      tol: 0,
+      maxIterations: 1e9,
+      signal: ac.signal,
+    }),
+  );
   t.type(e, AbortError, 'rejects with an AbortError');
   t.equal(e?.result?.reason, 'aborted', 'with the partial result');
   t.equal(e?.result?.coef.length, Pp, 'its coefficients');
@@ -176,22 +156,13 @@ t.test('Promise form: same fit, progress, abort with the partial result', async 
 });
 
 t.test('mistakes are named errors', async (t) => {
-  const code = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      const x = e as { code?: string; argument?: string };
-      return `${x.code}:${x.argument}`;
-    }
-    return 'no error';
-  };
   const bad = (f: (v: Float64Array) => void) => {
     const v = Float64Array.from(y);
     f(v);
     return v;
   };
   t.equal(
-    code(() =>
+    errorCode(() =>
       logisticL1Sync(
         F,
         bad((v) => (v[3] = 2)),
@@ -202,7 +173,7 @@ t.test('mistakes are named errors', async (t) => {
     'label 2',
   );
   t.equal(
-    code(() =>
+    errorCode(() =>
       logisticL1Sync(
         F,
         bad((v) => ((v[0] = 0), (v[1] = -1))),
@@ -213,7 +184,7 @@ t.test('mistakes are named errors', async (t) => {
     'a mix of -1 and 0',
   );
   t.equal(
-    code(() =>
+    errorCode(() =>
       logisticL1Sync(
         F,
         bad((v) => (v[5] = NaN)),
@@ -224,51 +195,53 @@ t.test('mistakes are named errors', async (t) => {
     'NaN label',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y.subarray(1), { lambda: 0.01 })),
+    errorCode(() => logisticL1Sync(F, y.subarray(1), { lambda: 0.01 })),
     'ERR_DIMENSION_MISMATCH:y',
     'y length',
   );
   t.equal(
-    code(() => logisticL1Sync(F, new Float64Array(n).fill(1), { lambda: 0.01 })),
+    errorCode(() => logisticL1Sync(F, new Float64Array(n).fill(1), { lambda: 0.01 })),
     'ERR_INVALID_ARGUMENT:y',
     'one class with an intercept',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, { lambda: -1 })),
+    errorCode(() => logisticL1Sync(F, y, { lambda: -1 })),
     'ERR_INVALID_ARGUMENT:lambda',
     'λ < 0',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, { lambda: NaN })),
+    errorCode(() => logisticL1Sync(F, y, { lambda: NaN })),
     'ERR_INVALID_ARGUMENT:lambda',
     'λ NaN',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, {} as never)),
+    errorCode(() => logisticL1Sync(F, y, {} as never)),
     'ERR_INVALID_ARGUMENT:lambda',
     'λ missing',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, { lambda: 0.1, tol: -1 })),
+    errorCode(() => logisticL1Sync(F, y, { lambda: 0.1, tol: -1 })),
     'ERR_INVALID_ARGUMENT:tol',
     'tol < 0',
   );
   const nanX = Float64Array.from(dataF);
   nanX[17] = NaN;
   t.equal(
-    code(() => logisticL1Sync({ rows: n, cols: p, data: nanX, order: 'F' }, y, { lambda: 0.01 })),
+    errorCode(() =>
+      logisticL1Sync({ rows: n, cols: p, data: nanX, order: 'F' }, y, { lambda: 0.01 }),
+    ),
     'ERR_INVALID_ARGUMENT:X',
     'NaN in X',
   );
   t.equal(
-    code(() =>
+    errorCode(() =>
       logisticL1Sync({ rows: n - 1, cols: p, data: dataF, order: 'F' }, y, { lambda: 0.01 }),
     ),
     'ERR_DIMENSION_MISMATCH:X.data',
     'X shape vs data',
   );
   t.equal(
-    code(() =>
+    errorCode(() =>
       logisticL1Sync(
         { rows: n, cols: p - 1, data: dataF.subarray(0, n * (p - 1)), order: 'F' },
         y.subarray(2),
@@ -279,32 +252,34 @@ t.test('mistakes are named errors', async (t) => {
     'y vs X rows',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, { lambda: 0.01, sampleWeight: new Float64Array(3) })),
+    errorCode(() => logisticL1Sync(F, y, { lambda: 0.01, sampleWeight: new Float64Array(3) })),
     'ERR_DIMENSION_MISMATCH:sampleWeight',
     'sampleWeight length',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, { lambda: 0.01, sampleWeight: new Float64Array(n).fill(-1) })),
+    errorCode(() =>
+      logisticL1Sync(F, y, { lambda: 0.01, sampleWeight: new Float64Array(n).fill(-1) }),
+    ),
     'ERR_INVALID_ARGUMENT:sampleWeight',
     'negative weights',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, { lambda: 0.01, coef0: new Float64Array(2) })),
+    errorCode(() => logisticL1Sync(F, y, { lambda: 0.01, coef0: new Float64Array(2) })),
     'ERR_DIMENSION_MISMATCH:coef0',
     'coef0 length',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, { lambda: 0.01, l1Ratio: 0.5 } as never)),
+    errorCode(() => logisticL1Sync(F, y, { lambda: 0.01, l1Ratio: 0.5 } as never)),
     'ERR_INVALID_ARGUMENT:l1Ratio',
     'not an option',
   );
   t.equal(
-    code(() => logisticL1Sync(F, y, { lambda: 0.01, signal: AbortSignal.abort() } as never)),
+    errorCode(() => logisticL1Sync(F, y, { lambda: 0.01, signal: AbortSignal.abort() } as never)),
     'ERR_INVALID_ARGUMENT:signal',
     'signal given to the Sync form',
   );
   t.equal(
-    code(() => logisticL1Sync({} as never, y, { lambda: 0.01 })),
+    errorCode(() => logisticL1Sync({} as never, y, { lambda: 0.01 })),
     'ERR_INVALID_ARGUMENT:X',
     'X not a matrix',
   );

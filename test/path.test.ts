@@ -3,13 +3,9 @@
 // coefficients to 1e-6, objectives to 1e-8) and from the given lambdas, dense 'F' / 'C', CSC and CSR;
 // positive and box bounds; Sync and Promise forms agree; an abort rejects with an AbortError carrying the partial path;
 // progress once per λ; mistakes are named errors; coefficientPathSvg draws the path.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import {
   AbortError,
-  CscMatrix,
-  DenseMatrix,
   elasticNetPath,
   elasticNetPathSync,
   lassoPath,
@@ -18,6 +14,7 @@ import {
   LassoPathResult,
 } from '../lib/index';
 import { coefficientPathSvg } from '../lib/plot';
+import { designForms, errorCode, lcg, loadBcdFixture, maxDiff, rejection } from './bcd-helpers';
 
 interface PathCase {
   l1Ratio: number;
@@ -37,24 +34,12 @@ interface Fixture {
   enet: PathCase;
 }
 
-const fx = JSON.parse(
-  readFileSync(join(__dirname, 'fixtures', 'bcd', 'path.json'), 'utf8'),
-) as Fixture;
+const fx = loadBcdFixture<Fixture>('path.json');
 const { n, p } = fx.design;
-const F: DenseMatrix = { rows: n, cols: p, data: Float64Array.from(fx.design.X), order: 'F' };
-const Cdata = new Float64Array(n * p);
-for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) Cdata[i * p + j] = F.data[j * n + i];
-const C: DenseMatrix = { rows: n, cols: p, data: Cdata, order: 'C' };
-const csc = CscMatrix.fromDense(F);
+const { F, C, csc } = designForms(n, p, fx.design.X);
 const y = Float64Array.from(fx.design.y);
 // the fixture's settings: no intercept, sklearn's tol 1e-12 (our gap rule is sklearn's)
 const base = { fitIntercept: false, tol: 1e-12, maxIterations: 1_000_000 };
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 type TapTest = Parameters<Parameters<typeof t.test>[1]>[0];
 
@@ -196,21 +181,20 @@ t.test('abort rejects with an AbortError carrying the partial path', async (t) =
   // far more work than the abort delay: 2000×300, tol 0 (no fit converges but at λ_max)
   const rows = 2000;
   const cols = 300;
-  let s = 4242;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const u = lcg(4242);
+  const rnd = () => u() * 2 - 1;
   const data = new Float64Array(rows * cols).map(rnd);
   const yy = new Float64Array(rows).map(rnd);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 30);
-  const e = (await lassoPath({ rows, cols, data, order: 'F' }, yy, {
-    nLambdas: 50,
-    tol: 0,
-    maxIterations: 1e9,
-    signal: ac.signal,
-  }).then(
-    () => null,
-    (x: unknown) => x,
-  )) as AbortError<LassoPathResult> | null;
+  const e = await rejection<AbortError<LassoPathResult>>(
+    lassoPath({ rows, cols, data, order: 'F' }, yy, {
+      nLambdas: 50,
+      tol: 0,
+      maxIterations: 1e9,
+      signal: ac.signal,
+    }),
+  );
   t.type(e, AbortError, 'rejects with an AbortError');
   const r = e?.result;
   t.equal(r?.reason, 'aborted', 'the partial path, reason aborted');
@@ -235,111 +219,102 @@ t.test('abort rejects with an AbortError carrying the partial path', async (t) =
 });
 
 t.test('mistakes are named errors', async (t) => {
-  const code = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      const x = e as { code?: string; argument?: string };
-      return `${x.code}:${x.argument}`;
-    }
-    return 'no error';
-  };
   const bad = 'ERR_INVALID_ARGUMENT';
   t.equal(
-    code(() => lassoPathSync(F, y, { nLambdas: 0 })),
+    errorCode(() => lassoPathSync(F, y, { nLambdas: 0 })),
     `${bad}:nLambdas`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { nLambdas: 2.5 })),
+    errorCode(() => lassoPathSync(F, y, { nLambdas: 2.5 })),
     `${bad}:nLambdas`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { lambdaMinRatio: 0 })),
+    errorCode(() => lassoPathSync(F, y, { lambdaMinRatio: 0 })),
     `${bad}:lambdaMinRatio`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { lambdaMinRatio: 1 })),
+    errorCode(() => lassoPathSync(F, y, { lambdaMinRatio: 1 })),
     `${bad}:lambdaMinRatio`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { lambdaMinRatio: 2 })),
+    errorCode(() => lassoPathSync(F, y, { lambdaMinRatio: 2 })),
     `${bad}:lambdaMinRatio`,
   );
   const L = (a: number[]) => ({ lambdas: Float64Array.from(a) });
   t.equal(
-    code(() => lassoPathSync(F, y, L([0.1, 0.2]))),
+    errorCode(() => lassoPathSync(F, y, L([0.1, 0.2]))),
     `${bad}:lambdas`,
     'increasing',
   );
   t.equal(
-    code(() => lassoPathSync(F, y, L([0.1, -0.2]))),
+    errorCode(() => lassoPathSync(F, y, L([0.1, -0.2]))),
     `${bad}:lambdas`,
     'negative',
   );
   t.equal(
-    code(() => lassoPathSync(F, y, L([NaN]))),
+    errorCode(() => lassoPathSync(F, y, L([NaN]))),
     `${bad}:lambdas`,
     'NaN',
   );
   t.equal(
-    code(() => lassoPathSync(F, y, L([]))),
+    errorCode(() => lassoPathSync(F, y, L([]))),
     `${bad}:lambdas`,
     'empty',
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { lambdas: [0.1] } as never)),
+    errorCode(() => lassoPathSync(F, y, { lambdas: [0.1] } as never)),
     `${bad}:lambdas`,
   );
   t.equal(
-    code(() => elasticNetPathSync(F, y, { l1Ratio: 0 })),
+    errorCode(() => elasticNetPathSync(F, y, { l1Ratio: 0 })),
     `${bad}:l1Ratio`,
     'ridge grid',
   );
   t.equal(
-    code(() => elasticNetPathSync(F, y, { l1Ratio: 0, ...L([1, 0.1]) })),
+    errorCode(() => elasticNetPathSync(F, y, { l1Ratio: 0, ...L([1, 0.1]) })),
     'no error',
     'ridge with given lambdas',
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { lambda: 0.1 } as never)),
+    errorCode(() => lassoPathSync(F, y, { lambda: 0.1 } as never)),
     `${bad}:lambda`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { l1Ratio: 0.5 } as never)),
+    errorCode(() => lassoPathSync(F, y, { l1Ratio: 0.5 } as never)),
     `${bad}:l1Ratio`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { signal: AbortSignal.abort() } as never)),
+    errorCode(() => lassoPathSync(F, y, { signal: AbortSignal.abort() } as never)),
     `${bad}:signal`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y.subarray(1))),
+    errorCode(() => lassoPathSync(F, y.subarray(1))),
     'ERR_DIMENSION_MISMATCH:y',
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { lower: 1, upper: 0 })),
+    errorCode(() => lassoPathSync(F, y, { lower: 1, upper: 0 })),
     `${bad}:lower`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { upper: new Float64Array(3) })),
+    errorCode(() => lassoPathSync(F, y, { upper: new Float64Array(3) })),
     'ERR_DIMENSION_MISMATCH:upper',
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { lower: NaN })),
+    errorCode(() => lassoPathSync(F, y, { lower: NaN })),
     `${bad}:lower`,
   );
   t.equal(
-    code(() => lassoPathSync({} as never, y)),
+    errorCode(() => lassoPathSync({} as never, y)),
     `${bad}:X`,
   );
   const yn = Float64Array.from(y);
   yn[3] = NaN;
   t.equal(
-    code(() => lassoPathSync(F, yn)),
+    errorCode(() => lassoPathSync(F, yn)),
     `${bad}:y`,
   );
   t.equal(
-    code(() => lassoPathSync(F, y, { sampleWeight: new Float64Array(3) })),
+    errorCode(() => lassoPathSync(F, y, { sampleWeight: new Float64Array(3) })),
     'ERR_DIMENSION_MISMATCH:sampleWeight',
   );
   await t.rejects(lassoPath(F, y, { nLambdas: -1 }), { argument: 'nLambdas' }, 'Promise form');
@@ -374,24 +349,16 @@ t.test('coefficientPathSvg (lib/plot.ts): lines, labels, edge cases, named mista
   const zero = coefficientPathSvg([1, 0.1, 0], new Float64Array(3 * 2), 2);
   t.match(zero, /every coefficient is zero along the path/);
   t.match(zero, /<\/svg>\n$/);
-  const code = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      return (e as { argument?: string }).argument;
-    }
-    return 'no error';
-  };
   t.equal(
-    code(() => coefficientPathSvg([1, 0.1], new Float64Array(3), 2)),
-    'coefs',
+    errorCode(() => coefficientPathSvg([1, 0.1], new Float64Array(3), 2)),
+    'ERR_INVALID_ARGUMENT:coefs',
   );
   t.equal(
-    code(() => coefficientPathSvg([1], new Float64Array(2), 2, { names: ['a'] })),
-    'names',
+    errorCode(() => coefficientPathSvg([1], new Float64Array(2), 2, { names: ['a'] })),
+    'ERR_INVALID_ARGUMENT:names',
   );
   t.equal(
-    code(() => coefficientPathSvg([1], new Float64Array(2), 2, { width: 10 })),
-    'width',
+    errorCode(() => coefficientPathSvg([1], new Float64Array(2), 2, { width: 10 })),
+    'ERR_INVALID_ARGUMENT:width',
   );
 });
