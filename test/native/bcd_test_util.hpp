@@ -90,6 +90,45 @@ struct DesignForms {
   }
 };
 
+// A regression problem: random_design(n, p, zero, ·, shift, rho) and linear_response(offset,
+// informative, even, odd) from one generator seeded with `seed`.
+struct LinearModel {
+  double shift, rho, offset;
+  int64_t informative;
+  double even, odd;
+};
+struct Regression : DesignForms {
+  Vec y;
+  Regression(int64_t n_, int64_t p_, double zero, uint64_t seed, const LinearModel& m) {
+    Lcg r{seed};
+    set(n_, p_, random_design(n_, p_, zero, r, m.shift, m.rho));
+    y = linear_response(F, n, p, r, m.offset, m.informative, m.even, m.odd);
+  }
+};
+
+// The weighted centring a reference solver starts from (s empty: unit weights): S = Σ s_i; with
+// an intercept ȳ and μ_j the weighted means of y and column j (else 0); X = F − μ column-major.
+struct Centred {
+  double S = 0, ybar = 0;
+  Vec mu, X;
+};
+inline Centred centre(const DesignForms& P, const Vec& y, const Vec& s, bool intercept) {
+  const int64_t n = P.n, p = P.p;
+  auto sw = [&](int64_t i) { return s.empty() ? 1.0 : s[i]; };
+  Centred c;
+  for (int64_t i = 0; i < n; ++i) c.S += sw(i);
+  c.mu.assign(size_t(p), 0.0);
+  if (intercept) {
+    for (int64_t i = 0; i < n; ++i) c.ybar += sw(i) * y[i] / c.S;
+    for (int64_t j = 0; j < p; ++j)
+      for (int64_t i = 0; i < n; ++i) c.mu[j] += sw(i) * P.F[j * n + i] / c.S;
+  }
+  c.X.resize(P.F.size());
+  for (int64_t j = 0; j < p; ++j)
+    for (int64_t i = 0; i < n; ++i) c.X[j * n + i] = P.F[j * n + i] - c.mu[j];
+  return c;
+}
+
 inline double maxdiff(const Vec& a, const Vec& b) {
   double m = 0;
   for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));

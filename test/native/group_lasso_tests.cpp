@@ -36,13 +36,9 @@ namespace {
 
 // A random column-major n×p design (entries zeroed with probability `zero`, correlated
 // neighbours), its CSC form, and a response driven by the first few features.
-struct Problem : DesignForms {
-  Vec y;
-  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed) {
-    Lcg r{seed};
-    set(n_, p_, random_design(n_, p_, zero, r, 0.3, 0.5));
-    y = linear_response(F, n, p, r, 2.0, 6, 1.5, -1.0);
-  }
+struct Problem : Regression {
+  Problem(int64_t n, int64_t p, double zero, uint64_t seed)
+      : Regression(n, p, zero, seed, {0.3, 0.5, 2.0, 6, 1.5, -1.0}) {}
 };
 
 Vec default_weights(const Groups& g) {
@@ -62,18 +58,9 @@ Ref reference(const Problem& P, const Groups& gr, const Vec& omega, double lambd
               const Vec& s = Vec()) {
   const int64_t n = P.n, p = P.p;
   auto sw = [&](int64_t i) { return s.empty() ? 1.0 : s[i]; };
-  double S = 0;
-  for (int64_t i = 0; i < n; ++i) S += sw(i);
-  Vec mu(p, 0.0);
-  double ybar = 0;
-  if (intercept) {
-    for (int64_t i = 0; i < n; ++i) ybar += sw(i) * P.y[i] / S;
-    for (int64_t j = 0; j < p; ++j)
-      for (int64_t i = 0; i < n; ++i) mu[j] += sw(i) * P.F[j * n + i] / S;
-  }
-  Vec X(P.F.size());
-  for (int64_t j = 0; j < p; ++j)
-    for (int64_t i = 0; i < n; ++i) X[j * n + i] = P.F[j * n + i] - mu[j];
+  const Centred cen = centre(P, P.y, s, intercept);
+  const double S = cen.S, ybar = cen.ybar;
+  const Vec &mu = cen.mu, &X = cen.X;
   auto grad = [&](const Vec& w, Vec& g) {  // ∇ of the smooth part
     Vec r(n);
     for (int64_t i = 0; i < n; ++i) {

@@ -37,13 +37,9 @@ namespace {
 
 // A random column-major n×p design (entries zeroed with probability `zero`), its CSC form and a
 // response with a few informative features.
-struct Problem : DesignForms {
-  Vec y;
-  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed, double shift = 0.0) {
-    Lcg r{seed};
-    set(n_, p_, random_design(n_, p_, zero, r, shift));
-    y = linear_response(F, n, p, r, 3.0, 5, 2.0, -1.5);
-  }
+struct Problem : Regression {
+  Problem(int64_t n, int64_t p, double zero, uint64_t seed, double shift = 0.0)
+      : Regression(n, p, zero, seed, {shift, 0.0, 3.0, 5, 2.0, -1.5}) {}
 };
 
 struct Ref {
@@ -59,18 +55,9 @@ Ref reference(const Problem& P, double lambda, double a, bool intercept, bool po
               const Vec& hi = Vec()) {
   const int64_t n = P.n, p = P.p;
   auto sw = [&](int64_t i) { return s.empty() ? 1.0 : s[i]; };
-  double S = 0;
-  for (int64_t i = 0; i < n; ++i) S += sw(i);
-  Vec mu(p, 0.0);
-  double ybar = 0;
-  if (intercept) {
-    for (int64_t i = 0; i < n; ++i) ybar += sw(i) * P.y[i] / S;
-    for (int64_t j = 0; j < p; ++j)
-      for (int64_t i = 0; i < n; ++i) mu[j] += sw(i) * P.F[j * n + i] / S;
-  }
-  Vec X(P.F.size());
-  for (int64_t j = 0; j < p; ++j)
-    for (int64_t i = 0; i < n; ++i) X[j * n + i] = P.F[j * n + i] - mu[j];
+  const Centred cen = centre(P, P.y, s, intercept);
+  const double S = cen.S, ybar = cen.ybar;
+  const Vec &mu = cen.mu, &X = cen.X;
   Vec r(n), w(p, 0.0), L(p, 0.0);
   for (int64_t i = 0; i < n; ++i) r[i] = P.y[i] - ybar;
   for (int64_t j = 0; j < p; ++j)

@@ -31,13 +31,9 @@ namespace {
 
 // A random column-major n×p design (entries zeroed with probability `zero`), its CSC twin and a
 // response driven by the first five features.
-struct Problem : DesignForms {
-  Vec y;
-  Problem(int64_t n_, int64_t p_, double zero, uint64_t seed) {
-    Lcg r{seed};
-    set(n_, p_, random_design(n_, p_, zero, r));
-    y = linear_response(F, n, p, r, 2.0, 5, 2.0, -1.5);
-  }
+struct Problem : Regression {
+  Problem(int64_t n, int64_t p, double zero, uint64_t seed)
+      : Regression(n, p, zero, seed, {0.0, 0.0, 2.0, 5, 2.0, -1.5}) {}
   LassoProblem problem(bool csc) const {
     LassoProblem pr;
     pr.X = csc ? sparse() : dense();
