@@ -127,10 +127,10 @@ for target in ${FUZZ_TARGETS:-mmio csr ot bcd}; do
       srcs=("$ROOT/fuzz/fuzz_ot.cpp")
       for f in "${CORE[@]}"; do srcs+=("$ROOT/$f"); done
       build_target ot "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/ot" ;;
-    bcd)  # only what bcd::lasso links against: the kernels, core and bcd/lasso.cpp
+    bcd)  # only what the target links against: the kernels, core, bcd/lasso.cpp and bcd/path.cpp
       srcs=("$ROOT/fuzz/fuzz_bcd.cpp")
       for f in "${CORE[@]}"; do
-        case "$f" in native/kernels/* | native/core/* | native/bcd/lasso.cpp) srcs+=("$ROOT/$f") ;; esac
+        case "$f" in native/kernels/* | native/core/* | native/bcd/lasso.cpp | native/bcd/path.cpp) srcs+=("$ROOT/$f") ;; esac
       done
       build_target bcd "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/bcd" ;;
     *) echo "[fuzz] unknown target $target" >&2; exit 2 ;;

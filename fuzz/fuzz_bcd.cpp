@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "bcd/lasso.hpp"
+#include "bcd/path.hpp"
 #include "core/errors.hpp"
 #include "core/ops.hpp"
 
@@ -278,6 +279,55 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (o.history) require(r.history.size() <= static_cast<size_t>(r.outer_iterations) + 1);
   } catch (const SolverError& err) {
     require(!(data_ok && opt_ok && w0_ok && bounds_ok));
+    require(!err.argument.empty());
+  }
+
+  // A short path (bcd::lasso_path, warm starts) on the same problem: 1..4 values, sklearn's grid
+  // from λ_max or given values (sometimes increasing or negative: refused naming 'lambdas').
+  const uint8_t pk = in.take<uint8_t>();
+  bcd::PathOptions po;
+  po.lasso = o;
+  po.n_lambdas = 1 + pk % 4;
+  po.lambda_min_ratio = std::ldexp(1.0, -(1 + (pk >> 2) % 12));
+  std::vector<double> grid;
+  bool grid_ok = true;
+  if (pk & 64) {
+    grid.resize(static_cast<size_t>(po.n_lambdas));
+    for (auto& v : grid)
+      v = (lmax > 0 && std::isfinite(lmax) ? lmax : 1.0) * in.take<int8_t>() / 64;
+    for (size_t k = 0; k < grid.size(); ++k)
+      grid_ok =
+          grid_ok && std::isfinite(grid[k]) && grid[k] >= 0 && (k == 0 || grid[k] <= grid[k - 1]);
+    po.lambdas = grid.data();
+  } else {
+    // sklearn's grid needs λ_max finite and l1Ratio > 0; λ_max beyond the largest double (a tiny
+    // raw l1Ratio) makes the first fit's λ non-finite: a named error, or not, either is fine.
+    grid_ok = o.l1_ratio > 0;
+  }
+  const bool path_known = (pk & 64) || (lmax >= 0 && std::isfinite(lmax)) || !(data_ok && l1_ok);
+  const bool path_ok = data_ok && l1_ok && std::isfinite(o.tol) && o.tol >= 0 &&
+                       !(o.gram && layout == 2) && bounds_ok && grid_ok;
+  std::vector<double> coefs(static_cast<size_t>(po.n_lambdas * cols), 0.0);
+  try {
+    Control ctl;
+    const bcd::PathResult r = bcd::lasso_path(e, pr, po, ctl, coefs.data());
+    if (path_known) require(path_ok);
+    require(static_cast<int64_t>(r.lambdas.size()) == po.n_lambdas);
+    for (size_t k = 1; k < r.lambdas.size(); ++k) require(r.lambdas[k] <= r.lambdas[k - 1]);
+    require(r.count >= 0 && r.count <= po.n_lambdas);
+    if (r.reason != Reason::NonFinite && r.reason != Reason::Aborted &&
+        r.reason != Reason::TimeLimit)
+      require(r.count == po.n_lambdas);
+    require(static_cast<int64_t>(r.objectives.size()) == r.count);
+    for (int64_t k = 0; k < r.count; ++k) {
+      if (r.reasons[k] == Reason::Tol) require(r.dual_gaps[k] <= r.dual_gaps[k] + 0.0);  // not NaN
+      if (r.reasons[k] != Reason::NonFinite) {
+        require(std::isfinite(r.objectives[k]));
+        for (int64_t j = 0; j < cols; ++j) require(std::isfinite(coefs[k * cols + j]));
+      }
+    }
+  } catch (const SolverError& err) {
+    if (path_known) require(!path_ok);
     require(!err.argument.empty());
   }
   return 0;
