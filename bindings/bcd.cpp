@@ -30,10 +30,12 @@ static_assert(SE::cyclic == static_cast<int>(bcd::Selection::Cyclic) &&
                   SE::random == static_cast<int>(bcd::Selection::Random),
               "layout selections != bcd::Selection");
 
+constexpr FitOptionSlots kLassoOptions{P::lambda,  P::maxIterations, P::fitIntercept,
+                                       P::history, P::warmStart,     P::timeLimitMs};
 constexpr FitStatSlots kLassoStats{S::reason,  S::iterations, S::intercept,       S::objective,
                                    S::dualGap, S::tolGap,     S::outerIterations, S::elapsedMs};
 
-class LassoOp {
+class LassoOp : public CoefFit {
  public:
   static constexpr const char* kName = "lasso";
   static constexpr size_t kArgX0 = 0, kArgX1 = 1, kArgX2 = 2, kArgY = 3, kArgSw = 4, kArgPf = 5,
@@ -49,52 +51,36 @@ class LassoOp {
                   prob_.penalty_factor_length);
     read_optional(a, kArgLower, "lower", d.cols, prob_.lower, prob_.lower_length);
     read_optional(a, kArgUpper, "upper", d.cols, prob_.upper, prob_.upper_length);
-    coef_ = a.f64(kArgCoef, "coef", d.cols).data;
-    cols_ = d.cols;
+    read_coef(a, kArgCoef, d.cols);
     // coef is written while X, y, the weights, the factors and io are read.
-    check_output(env, coef_, d.cols, "coef",
-                 {design_input(prob_.X),
-                  {prob_.y, d.rows, "y"},
-                  {prob_.sample_weight, d.rows, "sampleWeight"},
-                  {prob_.penalty_factor, d.cols, "penaltyFactor"},
+    check_output(env, coef_, d.cols, "coef", fit_data_inputs(prob_),
+                 {{prob_.penalty_factor, d.cols, "penaltyFactor"},
                   {prob_.lower, d.cols, "lower"},
                   {prob_.upper, d.cols, "upper"},
                   {io_, P::kParams + S::kStats, "io"}});
 
-    opt_.lambda = p[P::lambda];
     opt_.l1_ratio = p[P::l1Ratio];
     opt_.tol = read_tol(env, p[P::tol]);
-    opt_.max_iterations = read_count(env, p[P::maxIterations], "maxIterations");
-    opt_.fit_intercept = p[P::fitIntercept] != 0;
+    read_fit_options(env, kLassoOptions, opt_);
     opt_.positive = p[P::positive] != 0;
     opt_.gram = p[P::gram] != 0;
     opt_.selection = static_cast<bcd::Selection>(
         param_int(env, p[P::selection], "selection", 0, SE::kCount - 1));
     opt_.seed = static_cast<uint64_t>(read_count(env, p[P::seed], "seed"));
-    opt_.history = p[P::history] != 0;
-    warm_ = p[P::warmStart] != 0;
-    timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
   }
 
   void run(const Engine& e, Control& ctl) {
-    res_ = bcd::lasso(e, prob_, opt_, ctl, warm_ ? coef_ : nullptr);
-    copy_out(coef_, cols_, res_.coef);
+    res_ = bcd::lasso(e, prob_, opt_, ctl, warm_start());
     double* s = io_ + P::kParams;
     s[S::screened] = static_cast<double>(res_.screened);
-    write_fit_stats(s, kLassoStats, res_, ctl.elapsed_ms());
+    write_fit(res_, s, kLassoStats, ctl.elapsed_ms());
   }
 
   Napi::Value result(Napi::Env env) { return history_object(env, opt_.history, res_.history); }
-  double time_limit_ms() const { return timeLimitMs_; }
 
  private:
   bcd::LassoProblem prob_;
   bcd::LassoOptions opt_;
-  double* coef_ = nullptr;
-  int64_t cols_ = 0;
-  bool warm_ = false;
-  double* io_ = nullptr;
-  double timeLimitMs_ = 0;
   bcd::LassoResult res_;
 };
 

@@ -8,6 +8,7 @@
 // sampleWeight as its first five arguments (read_fit_data), its io params rows, cols and layout
 // (read_dims), and writes its outputs while it reads the inputs (check_output: no overlap).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -102,6 +103,20 @@ inline void check_output(Napi::Env env, const double* out, int64_t n, const char
   for (const Input& in : inputs)
     check_distinct(env, in.data, in.data ? in.length : 0, out, n, name, in.name);
 }
+// X, y and sampleWeight of a problem read by read_fit_data (rows = X's rows).
+template <class Problem>
+std::array<Input, 3> fit_data_inputs(const Problem& prob) {
+  const int64_t rows = prob.X.rows;
+  return {design_input(prob.X), Input{prob.y, rows, "y"},
+          Input{prob.sample_weight, rows, "sampleWeight"}};
+}
+// check_output against X, y, sampleWeight (fit_data_inputs), then the other inputs.
+inline void check_output(Napi::Env env, const double* out, int64_t n, const char* name,
+                         const std::array<Input, 3>& data, std::initializer_list<Input> inputs) {
+  for (const Input& in : data)
+    check_distinct(env, in.data, in.data ? in.length : 0, out, n, name, in.name);
+  check_output(env, out, n, name, inputs);
+}
 
 // tol ≥ 0 (ERR_INVALID_ARGUMENT naming 'tol' otherwise).
 inline double read_tol(Napi::Env env, double tol) {
@@ -120,21 +135,59 @@ inline void copy_out(double* out, int64_t cols, const std::vector<double>& v) {
   for (int64_t j = 0; j < cols && j < static_cast<int64_t>(v.size()); ++j) out[j] = v[j];
 }
 
-// The stats slots a coefficient fit (lasso, logistic, group lasso) writes.
+// The io slots a coefficient fit (lasso, logistic, group lasso) reads and writes alike.
+struct FitOptionSlots {
+  int lambda, maxIterations, fitIntercept, history, warmStart, timeLimitMs;
+};
 struct FitStatSlots {
   int reason, iterations, intercept, objective, dualGap, tolGap, outerIterations, elapsedMs;
 };
-template <class Result>
-void write_fit_stats(double* s, const FitStatSlots& k, const Result& r, double elapsed_ms) {
-  s[k.reason] = static_cast<double>(static_cast<int>(r.reason));
-  s[k.iterations] = static_cast<double>(r.iterations);
-  s[k.intercept] = r.intercept;
-  s[k.objective] = r.objective;
-  s[k.dualGap] = r.dual_gap;
-  s[k.tolGap] = r.tol_gap;
-  s[k.outerIterations] = static_cast<double>(r.outer_iterations);
-  s[k.elapsedMs] = elapsed_ms;
-}
+
+// What the coefficient-fit ops (LassoOp, LogisticOp, GroupLassoOp) keep alike: io, the coef
+// output (the start with io's warmStart), the time limit; time_limit_ms() as run_sync /
+// start_job ask for it.
+class CoefFit {
+ public:
+  double time_limit_ms() const { return timeLimitMs_; }
+
+ protected:
+  // coef (cols entries) at argument `arg`.
+  void read_coef(Args& a, size_t arg, int64_t cols) {
+    coef_ = a.f64(arg, "coef", cols).data;
+    cols_ = cols;
+  }
+  // λ, maxIterations, fitIntercept, history, warmStart and timeLimitMs from io into o.
+  template <class Options>
+  void read_fit_options(Napi::Env env, const FitOptionSlots& k, Options& o) {
+    const double* p = io_;
+    o.lambda = p[k.lambda];
+    o.max_iterations = read_count(env, p[k.maxIterations], "maxIterations");
+    o.fit_intercept = p[k.fitIntercept] != 0;
+    o.history = p[k.history] != 0;
+    warm_ = p[k.warmStart] != 0;
+    timeLimitMs_ = param_time_limit(env, p[k.timeLimitMs]);
+  }
+  double* warm_start() const { return warm_ ? coef_ : nullptr; }
+  // The solver's coefficients into coef, and the common stats into io's stats at `stats`.
+  template <class Result>
+  void write_fit(const Result& r, double* stats, const FitStatSlots& k, double elapsed_ms) {
+    copy_out(coef_, cols_, r.coef);
+    stats[k.reason] = static_cast<double>(static_cast<int>(r.reason));
+    stats[k.iterations] = static_cast<double>(r.iterations);
+    stats[k.intercept] = r.intercept;
+    stats[k.objective] = r.objective;
+    stats[k.dualGap] = r.dual_gap;
+    stats[k.tolGap] = r.tol_gap;
+    stats[k.outerIterations] = static_cast<double>(r.outer_iterations);
+    stats[k.elapsedMs] = elapsed_ms;
+  }
+
+  double* io_ = nullptr;
+  double* coef_ = nullptr;
+  int64_t cols_ = 0;
+  bool warm_ = false;
+  double timeLimitMs_ = 0;
+};
 
 // { history? }: the per-iteration measure when it was recorded.
 inline Napi::Object history_object(Napi::Env env, bool wanted, const std::vector<double>& h) {

@@ -19,10 +19,12 @@ namespace P = layout::group_lasso;
 namespace S = layout::group_lasso_stats;
 namespace GK = layout::group_kind;
 
+constexpr FitOptionSlots kGroupOptions{P::lambda,  P::maxIterations, P::fitIntercept,
+                                       P::history, P::warmStart,     P::timeLimitMs};
 constexpr FitStatSlots kGroupStats{S::reason,  S::iterations, S::intercept,       S::objective,
                                    S::dualGap, S::tolGap,     S::outerIterations, S::elapsedMs};
 
-class GroupLassoOp {
+class GroupLassoOp : public CoefFit {
  public:
   static constexpr const char* kName = "groupLasso";
   static constexpr size_t kArgX0 = 0, kArgY = 3, kArgSw = 4, kArgGroups = 5, kArgGw = 6,
@@ -42,23 +44,14 @@ class GroupLassoOp {
       prob_.group_weights = gw.data;
       prob_.group_weights_length = gw.length;  // checked against G by the solver
     }
-    coef_ = a.f64(kArgCoef, "coef", d.cols).data;
-    cols_ = d.cols;
+    read_coef(a, kArgCoef, d.cols);
     // coef is written while X, y, the weights and io are read.
-    check_output(env, coef_, d.cols, "coef",
-                 {design_input(prob_.X),
-                  {prob_.y, d.rows, "y"},
-                  {prob_.sample_weight, d.rows, "sampleWeight"},
-                  {prob_.group_weights, prob_.group_weights_length, "groupWeights"},
+    check_output(env, coef_, d.cols, "coef", fit_data_inputs(prob_),
+                 {{prob_.group_weights, prob_.group_weights_length, "groupWeights"},
                   {io_, P::kParams + S::kStats, "io"}});
 
-    opt_.lambda = p[P::lambda];
-    opt_.tol = p[P::tol];
-    opt_.max_iterations = read_count(env, p[P::maxIterations], "maxIterations");
-    opt_.fit_intercept = p[P::fitIntercept] != 0;
-    opt_.history = p[P::history] != 0;
-    warm_ = p[P::warmStart] != 0;
-    timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
+    opt_.tol = p[P::tol];  // checked by the solver
+    read_fit_options(env, kGroupOptions, opt_);
   }
 
   void run(const Engine& e, Control& ctl) {
@@ -67,12 +60,11 @@ class GroupLassoOp {
                        ? bcd::groups_from_labels(groups_, groups_length_, prob_.X.cols)
                        : bcd::groups_from_offsets(groups_, groups_length_, prob_.X.cols);
     prob_.groups = &group_index_;
-    res_ = bcd::group_lasso(e, prob_, opt_, ctl, warm_ ? coef_ : nullptr);
-    copy_out(coef_, cols_, res_.coef);
+    res_ = bcd::group_lasso(e, prob_, opt_, ctl, warm_start());
     double* s = io_ + P::kParams;
     s[S::screened] = static_cast<double>(res_.screened);
     s[S::groups] = static_cast<double>(group_index_.count());
-    write_fit_stats(s, kGroupStats, res_, ctl.elapsed_ms());
+    write_fit(res_, s, kGroupStats, ctl.elapsed_ms());
   }
 
   Napi::Value result(Napi::Env env) {
@@ -80,7 +72,6 @@ class GroupLassoOp {
     o.Set("activeGroups", new_i32(env, res_.active_groups.data(), res_.active_groups.size()));
     return o;
   }
-  double time_limit_ms() const { return timeLimitMs_; }
 
  private:
   bcd::GroupLassoProblem prob_;
@@ -89,11 +80,6 @@ class GroupLassoOp {
   const int32_t* groups_ = nullptr;
   int64_t groups_length_ = 0;
   int kind_ = 0;
-  double* coef_ = nullptr;
-  int64_t cols_ = 0;
-  bool warm_ = false;
-  double* io_ = nullptr;
-  double timeLimitMs_ = 0;
   bcd::GroupLassoResult res_;
 };
 

@@ -16,10 +16,12 @@ namespace {
 namespace P = layout::logistic;
 namespace S = layout::logistic_stats;
 
+constexpr FitOptionSlots kLogisticOptions{P::lambda,  P::maxIterations, P::fitIntercept,
+                                          P::history, P::warmStart,     P::timeLimitMs};
 constexpr FitStatSlots kLogisticStats{S::reason,  S::iterations, S::intercept,       S::objective,
                                       S::dualGap, S::tolGap,     S::outerIterations, S::elapsedMs};
 
-class LogisticOp {
+class LogisticOp : public CoefFit {
  public:
   static constexpr const char* kName = "logisticL1";
   static constexpr size_t kArgX0 = 0, kArgY = 3, kArgSw = 4, kArgCoef = 5, kArgIo = 6,
@@ -31,44 +33,28 @@ class LogisticOp {
     const double* p = io_;
     const Dims d = read_dims(env, p, P::rows, P::cols, P::layout);
     read_fit_data(a, kArgX0, d, prob_);
-    coef_ = a.f64(kArgCoef, "coef", d.cols).data;
-    cols_ = d.cols;
+    read_coef(a, kArgCoef, d.cols);
     // coef is written while X, y, the weights and io are read.
-    check_output(env, coef_, d.cols, "coef",
-                 {design_input(prob_.X),
-                  {prob_.y, d.rows, "y"},
-                  {prob_.sample_weight, d.rows, "sampleWeight"},
-                  {io_, P::kParams + S::kStats, "io"}});
+    check_output(env, coef_, d.cols, "coef", fit_data_inputs(prob_),
+                 {{io_, P::kParams + S::kStats, "io"}});
 
-    opt_.lambda = p[P::lambda];
     opt_.tol = read_tol(env, p[P::tol]);
-    opt_.max_iterations = read_count(env, p[P::maxIterations], "maxIterations");
-    opt_.fit_intercept = p[P::fitIntercept] != 0;
-    opt_.history = p[P::history] != 0;
-    warm_ = p[P::warmStart] != 0;
-    timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
+    read_fit_options(env, kLogisticOptions, opt_);
   }
 
   void run(const Engine& e, Control& ctl) {
-    res_ = bcd::logistic_l1(e, prob_, opt_, ctl, warm_ ? coef_ : nullptr);
-    copy_out(coef_, cols_, res_.coef);
+    res_ = bcd::logistic_l1(e, prob_, opt_, ctl, warm_start());
     double* s = io_ + P::kParams;
     s[S::lambdaMax] = res_.lambda_max;
     s[S::epochs] = static_cast<double>(res_.epochs);
-    write_fit_stats(s, kLogisticStats, res_, ctl.elapsed_ms());
+    write_fit(res_, s, kLogisticStats, ctl.elapsed_ms());
   }
 
   Napi::Value result(Napi::Env env) { return history_object(env, opt_.history, res_.history); }
-  double time_limit_ms() const { return timeLimitMs_; }
 
  private:
   bcd::LogisticProblem prob_;
   bcd::LogisticOptions opt_;
-  double* coef_ = nullptr;
-  int64_t cols_ = 0;
-  bool warm_ = false;
-  double* io_ = nullptr;
-  double timeLimitMs_ = 0;
   bcd::LogisticResult res_;
 };
 
