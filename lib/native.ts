@@ -131,6 +131,15 @@ export type NativeGroupLassoArgs = [
   io: Float64Array,
 ];
 export type NativeNnlsArgs = [...NativeDesign, b: Float64Array, x: Float64Array, io: Float64Array];
+export type NativeMlpArgs = [
+  X: Float64Array,
+  Y: Float64Array,
+  dims: Int32Array,
+  params: Float64Array,
+  objective: Float64Array,
+  networkLoss: Float64Array,
+  io: Float64Array,
+];
 /** What a coordinate-descent fit resolves to (its figures are in io's stats). */
 export interface NativeFitOut {
   history?: Float64Array;
@@ -410,29 +419,8 @@ export interface NativeBinding {
   // BCD training of ReLU networks (bindings/mlp.cpp): X, Y dense by io's xLayout / yLayout,
   // dims the widths h_0..h_N; params (every W_i row-major then b_i), objective and networkLoss
   // (one entry per epoch) written in place. mlpPredict writes f(X) row-major into out.
-  trainMlp(
-    ...args: [
-      X: Float64Array,
-      Y: Float64Array,
-      dims: Int32Array,
-      params: Float64Array,
-      objective: Float64Array,
-      networkLoss: Float64Array,
-      io: Float64Array,
-    ]
-  ): undefined;
-  trainMlpAsync(
-    ...args: [
-      X: Float64Array,
-      Y: Float64Array,
-      dims: Int32Array,
-      params: Float64Array,
-      objective: Float64Array,
-      networkLoss: Float64Array,
-      io: Float64Array,
-      options: NativeJobOptions,
-    ]
-  ): Promise<undefined>;
+  trainMlp(...args: NativeMlpArgs): undefined;
+  trainMlpAsync(...args: WithJob<NativeMlpArgs>): Promise<undefined>;
   mlpPredict(
     X: Float64Array,
     dims: Int32Array,
