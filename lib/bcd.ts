@@ -12,20 +12,7 @@
  * copy), a CscMatrix, or a CsrMatrix (converted to CSC once). λ ≥ λ_max gives exactly w = 0.
  */
 import { AsyncOptions } from './async';
-import {
-  boundArgs,
-  coefFields,
-  fitAsync,
-  fitInputs,
-  fitSync,
-  outcomeFields,
-  penaltyFactorArg,
-  requireLambda,
-  sampleWeightArg,
-  startCoef,
-  withHistory,
-  writeFitParams,
-} from './bcd-common';
+import * as cd from './bcd-common';
 import { Design, designArgs, useGram } from './design';
 import { fromNative } from './errors';
 import { LASSO, NNLS } from './layout';
@@ -106,15 +93,15 @@ const STATS = LASSO.params.length;
 const IO_LENGTH = STATS + LASSO.stats.length;
 
 function prepare(op: BcdOperation, X: unknown, y: unknown, options: unknown, sync: boolean) {
-  const f = fitInputs(op, X, y, options, sync);
+  const f = cd.fitInputs(op, X, y, options, sync);
   const { D, o } = f;
-  requireLambda(o);
-  const coef = startCoef(o, D.cols);
-  const sw = sampleWeightArg(o, D.rows);
-  const pf = penaltyFactorArg(o, D.cols);
-  const { lo, hi } = boundArgs(o, D.cols);
+  cd.requireLambda(o);
+  const coef = cd.startCoef(o, D.cols);
+  const sw = cd.sampleWeightArg(o, D.rows);
+  const pf = cd.penaltyFactorArg(o, D.cols);
+  const { lo, hi } = cd.boundArgs(o, D.cols);
   const io = new Float64Array(IO_LENGTH);
-  writeFitParams(io, P, D, o);
+  cd.writeFitParams(io, P, D, o);
   io[P.l1Ratio] = op === 'lasso' ? 1 : o.l1Ratio;
   io[P.gram] = useGram(o.precompute, D) ? 1 : 0;
   const args: NativeLassoArgs = [...f.X, f.y, sw, pf, lo, hi, coef, io];
@@ -122,12 +109,12 @@ function prepare(op: BcdOperation, X: unknown, y: unknown, options: unknown, syn
 }
 
 function result(p: { coef: Float64Array; io: Float64Array }, out: NativeFitOut): LassoResult {
-  const r = { ...coefFields(p.coef, p.io, STATS, S), ...outcomeFields(p.io, STATS, S) };
-  return withHistory(r, out.history) as LassoResult;
+  const r = { ...cd.coefFields(p.coef, p.io, STATS, S), ...cd.outcomeFields(p.io, STATS, S) };
+  return cd.withHistory(r, out.history) as LassoResult;
 }
 
 function syncFit(op: BcdOperation, X: Design, y: Float64Array, options: unknown): LassoResult {
-  return fitSync(
+  return cd.fitSync(
     () => prepare(op, X, y, options, true),
     (p) => native().lasso(...p.args),
     result,
@@ -140,7 +127,7 @@ function asyncFit(
   y: Float64Array,
   options: unknown,
 ): Promise<LassoResult> {
-  return fitAsync(
+  return cd.fitAsync(
     () => prepare(op, X, y, options, false),
     (p, opts) => native().lassoAsync(...p.args, opts),
     result,
@@ -283,7 +270,7 @@ function prepareNnls(A: unknown, b: unknown, options: unknown, sync: boolean) {
   const o = checkOptions('nnls', options, sync, cols, rows);
   const x = new Float64Array(cols);
   const io = new Float64Array(NNLS_IO);
-  writeFitParams(io, NP, D, o);
+  cd.writeFitParams(io, NP, D, o);
   const args: NativeNnlsArgs = [D.X0, D.X1, D.X2, bb, x, io];
   return { args, x, io, o };
 }
@@ -295,9 +282,9 @@ function nnlsResult(p: { x: Float64Array; io: Float64Array }, out: NativeFitOut)
     residualNorm: io[NNLS_STATS_AT + NS.residualNorm],
     objective: io[NNLS_STATS_AT + NS.objective],
     kkt: io[NNLS_STATS_AT + NS.kkt],
-    ...outcomeFields(io, NNLS_STATS_AT, NS),
+    ...cd.outcomeFields(io, NNLS_STATS_AT, NS),
   };
-  return withHistory(r, out.history) as NnlsResult;
+  return cd.withHistory(r, out.history) as NnlsResult;
 }
 
 /**
@@ -309,7 +296,7 @@ function nnlsResult(p: { x: Float64Array; io: Float64Array }, out: NativeFitOut)
  * thread.
  */
 export function nnlsSync(A: Design, b: Float64Array, options?: NnlsOptions): NnlsResult {
-  return fitSync(
+  return cd.fitSync(
     () => prepareNnls(A, b, options, true),
     (p) => native().nnls(...p.args),
     nnlsResult,
@@ -326,7 +313,7 @@ export function nnls(
   b: Float64Array,
   options?: NnlsOptions & AsyncOptions,
 ): Promise<NnlsResult> {
-  return fitAsync(
+  return cd.fitAsync(
     () => prepareNnls(A, b, options, false),
     (p, opts) => native().nnlsAsync(...p.args, opts),
     nnlsResult,

@@ -15,18 +15,7 @@
  */
 import { AsyncOptions } from './async';
 import type { LassoResult } from './bcd';
-import {
-  coefFields,
-  fitAsync,
-  fitInputs,
-  fitSync,
-  outcomeFields,
-  requireLambda,
-  sampleWeightArg,
-  startCoef,
-  withHistory,
-  writeFitParams,
-} from './bcd-common';
+import * as cd from './bcd-common';
 import { Design } from './design';
 import { GROUP_KINDS, GROUP_LASSO } from './layout';
 import { native, NativeGroupLassoArgs, NativeGroupLassoOut } from './native';
@@ -151,9 +140,9 @@ function resolveGroups(spec: unknown, p: number): { kind: number; a: Int32Array;
 }
 
 function prepare(X: unknown, y: unknown, options: unknown, sync: boolean) {
-  const f = fitInputs('groupLasso', X, y, options, sync);
+  const f = cd.fitInputs('groupLasso', X, y, options, sync);
   const { D, o } = f;
-  requireLambda(o);
+  cd.requireLambda(o);
   if (o.groups === undefined) throw v.invalid('groups', 'offsets or labels', undefined);
   const g = resolveGroups(o.groups, D.cols);
   let gw: Float64Array | null = null;
@@ -164,10 +153,10 @@ function prepare(X: unknown, y: unknown, options: unknown, sync: boolean) {
         throw v.invalid('groupWeights', `finite numbers >= 0 (entry ${i})`, x);
     });
   }
-  const coef = startCoef(o, D.cols);
-  const sw = sampleWeightArg(o, D.rows);
+  const coef = cd.startCoef(o, D.cols);
+  const sw = cd.sampleWeightArg(o, D.rows);
   const io = new Float64Array(IO_LENGTH);
-  writeFitParams(io, P, D, o);
+  cd.writeFitParams(io, P, D, o);
   io[P.groupsKind] = g.kind;
   io[P.groupsLength] = g.a.length;
   const args: NativeGroupLassoArgs = [...f.X, f.y, sw, g.a, gw, coef, io];
@@ -179,11 +168,11 @@ function result(
   out: NativeGroupLassoOut,
 ): GroupLassoResult {
   const r = {
-    ...coefFields(p.coef, p.io, STATS, S),
-    ...outcomeFields(p.io, STATS, S),
+    ...cd.coefFields(p.coef, p.io, STATS, S),
+    ...cd.outcomeFields(p.io, STATS, S),
     activeGroups: out.activeGroups,
   };
-  return withHistory(r, out.history) as GroupLassoResult;
+  return cd.withHistory(r, out.history) as GroupLassoResult;
 }
 
 /**
@@ -196,7 +185,7 @@ export function groupLassoSync(
   y: Float64Array,
   options: GroupLassoOptions,
 ): GroupLassoResult {
-  return fitSync(
+  return cd.fitSync(
     () => prepare(X, y, options, true),
     (p) => native().groupLasso(...p.args),
     result,
@@ -213,7 +202,7 @@ export function groupLasso(
   y: Float64Array,
   options: GroupLassoOptions & AsyncOptions,
 ): Promise<GroupLassoResult> {
-  return fitAsync(
+  return cd.fitAsync(
     () => prepare(X, y, options, false),
     (p, opts) => native().groupLassoAsync(...p.args, opts),
     result,

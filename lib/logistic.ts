@@ -23,18 +23,7 @@
  * CsrMatrix (converted to CSC once).
  */
 import { AsyncOptions } from './async';
-import {
-  coefFields,
-  fitAsync,
-  fitInputs,
-  fitSync,
-  outcomeFields,
-  requireLambda,
-  sampleWeightArg,
-  startCoef,
-  withHistory,
-  writeFitParams,
-} from './bcd-common';
+import * as cd from './bcd-common';
 import { Design } from './design';
 import { LOGISTIC } from './layout';
 import { native, NativeFitOut, NativeLogisticArgs } from './native';
@@ -99,24 +88,24 @@ function labels(y: unknown, rows: number): Float64Array {
 }
 
 function prepare(X: unknown, y: unknown, options: unknown, sync: boolean) {
-  const f = fitInputs('logisticL1', X, y, options, sync, labels);
+  const f = cd.fitInputs('logisticL1', X, y, options, sync, labels);
   const { D, o } = f;
-  requireLambda(o);
-  const coef = startCoef(o, D.cols);
-  const sw = sampleWeightArg(o, D.rows);
+  cd.requireLambda(o);
+  const coef = cd.startCoef(o, D.cols);
+  const sw = cd.sampleWeightArg(o, D.rows);
   const io = new Float64Array(IO_LENGTH);
-  writeFitParams(io, P, D, o);
+  cd.writeFitParams(io, P, D, o);
   const args: NativeLogisticArgs = [...f.X, f.y, sw, coef, io];
   return { args, coef, io, o };
 }
 
 function result(p: { coef: Float64Array; io: Float64Array }, out: NativeFitOut): LogisticL1Result {
   const r = {
-    ...coefFields(p.coef, p.io, STATS, S),
+    ...cd.coefFields(p.coef, p.io, STATS, S),
     lambdaMax: p.io[STATS + S.lambdaMax],
-    ...outcomeFields(p.io, STATS, S),
+    ...cd.outcomeFields(p.io, STATS, S),
   };
-  return withHistory(r, out.history) as LogisticL1Result;
+  return cd.withHistory(r, out.history) as LogisticL1Result;
 }
 
 /**
@@ -130,7 +119,7 @@ export function logisticL1Sync(
   y: Float64Array,
   options: LogisticL1Options,
 ): LogisticL1Result {
-  return fitSync(
+  return cd.fitSync(
     () => prepare(X, y, options, true),
     (p) => native().logisticL1(...p.args),
     result,
@@ -147,7 +136,7 @@ export function logisticL1(
   y: Float64Array,
   options: LogisticL1Options & AsyncOptions,
 ): Promise<LogisticL1Result> {
-  return fitAsync(
+  return cd.fitAsync(
     () => prepare(X, y, options, false),
     (p, opts) => native().logisticL1Async(...p.args, opts),
     result,

@@ -15,16 +15,7 @@
  */
 import { AsyncOptions } from './async';
 import type { LassoOptions } from './bcd';
-import {
-  boundArgs,
-  fitAsync,
-  fitInputs,
-  fitSync,
-  penaltyFactorArg,
-  sampleWeightArg,
-  stopFields,
-  writeFitParams,
-} from './bcd-common';
+import * as cd from './bcd-common';
 import { Design } from './design';
 import { LASSO_PATH, REASONS } from './layout';
 import { native, NativePathArgs, NativePathResult } from './native';
@@ -104,7 +95,7 @@ const STATS = LASSO_PATH.params.length;
 const IO_LENGTH = STATS + LASSO_PATH.stats.length;
 
 function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sync: boolean) {
-  const f = fitInputs(op, X, y, options, sync);
+  const f = cd.fitInputs(op, X, y, options, sync);
   const { D, o } = f;
   const { rows, cols } = D;
   let lambdas: Float64Array;
@@ -140,12 +131,12 @@ function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sy
       `at most ${Math.floor((2 ** 31 - 1) / Math.max(cols, 1))} values for ${cols} columns`,
       K,
     );
-  const sw = sampleWeightArg(o, rows);
-  const pf = penaltyFactorArg(o, cols);
-  const { lo, hi } = boundArgs(o, cols);
+  const sw = cd.sampleWeightArg(o, rows);
+  const pf = cd.penaltyFactorArg(o, cols);
+  const { lo, hi } = cd.boundArgs(o, cols);
   const coefs = new Float64Array(K * cols);
   const io = new Float64Array(IO_LENGTH);
-  writeFitParams(io, P, D, o);
+  cd.writeFitParams(io, P, D, o);
   io[P.l1Ratio] = op === 'lassoPath' ? 1 : o.l1Ratio;
   io[P.nLambdas] = K;
   io[P.lambdaMinRatio] = o.lambdaMinRatio;
@@ -168,13 +159,13 @@ function result(p: ReturnType<typeof prepare>, n: NativePathResult): LassoPathRe
     reasonsPerLambda: Array.from(n.reasons, (i) => REASONS[i]),
     iterations: io[STATS + S.iterations],
     ...(p.given ? {} : { lambdaMax: io[STATS + S.lambdaMax] }),
-    ...stopFields(io, STATS, S),
+    ...cd.stopFields(io, STATS, S),
   };
   return r as LassoPathResult;
 }
 
 function pathSync(op: PathOperation, X: Design, y: Float64Array, options: unknown) {
-  return fitSync(
+  return cd.fitSync(
     () => prepare(op, X, y, options, true),
     (p) => native().lassoPath(...p.args),
     result,
@@ -187,7 +178,7 @@ function pathAsync(
   y: Float64Array,
   options: unknown,
 ): Promise<LassoPathResult> {
-  return fitAsync(
+  return cd.fitAsync(
     () => prepare(op, X, y, options, false),
     (p, opts) => native().lassoPathAsync(...p.args, opts),
     result,
