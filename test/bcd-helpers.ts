@@ -93,6 +93,19 @@ export function lcg(seed: number): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
+/**
+ * `length` entries uniform in [-1, 1) from lcg(seed) (the data of a slow problem), and `rnd`, the
+ * same stream, to draw more from.
+ */
+export function uniformData(
+  length: number,
+  seed: number,
+): { data: Float64Array; rnd: () => number } {
+  const u = lcg(seed);
+  const rnd = () => u() * 2 - 1;
+  return { data: new Float64Array(length).map(rnd), rnd };
+}
+
 /** What the promise rejects with, or null where it resolves. */
 export function rejection<E>(promise: Promise<unknown>): Promise<E | null> {
   return promise.then(

@@ -28,6 +28,7 @@ import {
   loadBcdFixture,
   maxDiff,
   rejection,
+  uniformData,
 } from './bcd-helpers';
 
 interface Fixture {
@@ -249,9 +250,7 @@ t.test('abort rejects with an AbortError carrying the partial result', async (t)
   // a problem that takes far longer than the abort delay: 3000×300, tol 0
   const n = 3000;
   const p = 300;
-  const u = lcg(12345);
-  const rnd = () => u() * 2 - 1;
-  const data = new Float64Array(n * p).map(rnd);
+  const { data, rnd } = uniformData(n * p, 12345);
   const y = new Float64Array(n).map(rnd);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 30);
@@ -341,35 +340,11 @@ t.test('the binding refuses a coef buffer that overlaps an input', async (t) => 
   io[P.tol] = 1e-4;
   io[P.maxIterations] = 100;
   const X = new Float64Array([1, 2, 3, 4, 0, 1, 0, 1]);
-  t.throws(
-    () =>
-      native().lasso(
-        X,
-        null,
-        null,
-        buf.subarray(0, 4),
-        null,
-        null,
-        null,
-        null,
-        buf.subarray(2, 4),
-        io,
-      ),
-    { argument: 'coef' },
-    'coef overlapping y',
-  );
-  const r = native().lasso(
-    X,
-    null,
-    null,
-    buf.subarray(0, 4),
-    null,
-    null,
-    null,
-    null,
-    buf.subarray(4, 6),
-    io,
-  );
+  // y = buf[0..4); coef where given
+  const fit = (coef: Float64Array) =>
+    native().lasso(X, null, null, buf.subarray(0, 4), null, null, null, null, coef, io);
+  t.throws(() => fit(buf.subarray(2, 4)), { argument: 'coef' }, 'coef overlapping y');
+  const r = fit(buf.subarray(4, 6));
   t.type(r, 'object', 'distinct buffers are accepted');
 });
 

@@ -42,6 +42,21 @@ async function run(argv: string[], signal?: AbortSignal) {
 }
 
 const tight = ['--tol', '1e-12', '--max-iterations', '1000000'];
+/** `lasso diabetes.csv --target y --lambda <lambda> <extra> --json` at tight tolerance, parsed. */
+async function fitJson(lambda: number | string, ...extra: string[]) {
+  const r = await run([
+    'lasso',
+    csv,
+    '--target',
+    'y',
+    '--lambda',
+    String(lambda),
+    ...extra,
+    '--json',
+    ...tight,
+  ]);
+  return { ...r, j: JSON.parse(r.out) as Record<string, unknown> };
+}
 
 function checkFit(t: Tap, j: Record<string, unknown>, c: LassoCase, what: string) {
   const coef = j.coef as Record<string, number>;
@@ -63,56 +78,22 @@ type Tap = Parameters<Parameters<typeof t.test>[1]>[0];
 
 t.test('a fit agrees with sklearn (lasso.json), --json', async (t) => {
   const c = find('lasso', true, 0.1);
-  const r = await run([
-    'lasso',
-    csv,
-    '--target',
-    'y',
-    '--lambda',
-    String(c.lambda),
-    '--json',
-    ...tight,
-  ]);
-  t.equal(r.code, EXIT.ok, r.err);
-  const j = JSON.parse(r.out) as Record<string, unknown>;
+  const { code, err, j } = await fitJson(c.lambda);
+  t.equal(code, EXIT.ok, err);
   t.equal(j.rows, 442);
   t.equal(j.features, 10);
   t.equal(j.lambda, c.lambda);
   checkFit(t, j, c, 'lasso, intercept');
   // the same λ as a multiple of λ_max
-  const rel = await run(['lasso', csv, '--target', 'y', '--lambda', '0.1max', '--json', ...tight]);
-  const jr = JSON.parse(rel.out) as Record<string, unknown>;
+  const jr = (await fitJson('0.1max')).j;
   t.ok(Math.abs((jr.lambda as number) / c.lambda - 1) < 1e-9, '0.1max = 0.1·λ_max');
   checkFit(t, jr, c, 'lasso, 0.1max');
   const e = find('enet', true, 0.1);
-  const re = await run([
-    'lasso',
-    csv,
-    '--target',
-    'y',
-    '--lambda',
-    String(e.lambda),
-    '--l1-ratio',
-    '0.5',
-    '--json',
-    ...tight,
-  ]);
-  const je = JSON.parse(re.out) as Record<string, unknown>;
+  const je = (await fitJson(e.lambda, '--l1-ratio', '0.5')).j;
   t.equal(je.model, 'elasticNet');
   checkFit(t, je, e, 'elastic net');
   const n = find('lasso', false, 0.5);
-  const rn = await run([
-    'lasso',
-    csv,
-    '--target',
-    'y',
-    '--lambda',
-    String(n.lambda),
-    '--no-intercept',
-    '--json',
-    ...tight,
-  ]);
-  const jn = JSON.parse(rn.out) as Record<string, unknown>;
+  const jn = (await fitJson(n.lambda, '--no-intercept')).j;
   t.equal(jn.intercept, 0);
   checkFit(t, jn, n, 'no intercept');
 });

@@ -5,7 +5,14 @@
 // mistakes are named errors.
 import t from 'tap';
 import { AbortError, logisticL1, logisticL1Sync, LogisticL1Result } from '../lib/index';
-import { designForms, errorCode, lcg, loadBcdFixture, maxDiff, rejection } from './bcd-helpers';
+import {
+  designForms,
+  errorCode,
+  loadBcdFixture,
+  maxDiff,
+  rejection,
+  uniformData,
+} from './bcd-helpers';
 
 interface Fixture {
   design: { n: number; p: number; X: number[]; order: 'F'; y: number[] };
@@ -129,9 +136,7 @@ t.test('Promise form: same fit, progress, abort with the partial result', async 
   // a problem that takes far longer than the abort delay: 3000×300, tol 0
   const N = 3000;
   const Pp = 300;
-  const u = lcg(12345);
-  const rnd = () => u() * 2 - 1;
-  const data = new Float64Array(N * Pp).map(rnd);
+  const { data, rnd } = uniformData(N * Pp, 12345);
   const labels = new Float64Array(N).map(() => (rnd() > 0 ? 1 : -1));
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 30);

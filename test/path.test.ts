@@ -14,7 +14,14 @@ import {
   LassoPathResult,
 } from '../lib/index';
 import { coefficientPathSvg } from '../lib/plot';
-import { designForms, errorCode, lcg, loadBcdFixture, maxDiff, rejection } from './bcd-helpers';
+import {
+  designForms,
+  errorCode,
+  loadBcdFixture,
+  maxDiff,
+  rejection,
+  uniformData,
+} from './bcd-helpers';
 
 interface PathCase {
   l1Ratio: number;
@@ -181,9 +188,7 @@ t.test('abort rejects with an AbortError carrying the partial path', async (t) =
   // far more work than the abort delay: 2000×300, tol 0 (no fit converges but at λ_max)
   const rows = 2000;
   const cols = 300;
-  const u = lcg(4242);
-  const rnd = () => u() * 2 - 1;
-  const data = new Float64Array(rows * cols).map(rnd);
+  const { data, rnd } = uniformData(rows * cols, 4242);
   const yy = new Float64Array(rows).map(rnd);
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 30);
