@@ -173,6 +173,22 @@ export function fitAsync<Prep extends { o: ResolvedOptions }, Out, R>(
   );
 }
 
+/**
+ * The Sync and Promise forms of an estimator from its steps: prepare(sync, ...args) (validation;
+ * throws, or rejects for the Promise form), the native call and job, and the result.
+ */
+export function fitForms<A extends unknown[], Prep extends { o: ResolvedOptions }, Out, R>(
+  prepare: (sync: boolean, ...args: A) => Prep,
+  call: (p: Prep) => Out,
+  start: (p: Prep, opts: NativeJobOptions) => Promise<Out>,
+  finish: (p: Prep, out: Out) => R,
+) {
+  return {
+    sync: (...args: A): R => fitSync(() => prepare(true, ...args), call, finish),
+    async: (...args: A): Promise<R> => fitAsync(() => prepare(false, ...args), start, finish),
+  };
+}
+
 type Stats<K extends string> = Readonly<Record<K, number>>;
 
 /** converged, reason and elapsedMs from io's stats (starting at `at`). */

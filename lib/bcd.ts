@@ -92,7 +92,7 @@ const S = LASSO.s;
 const STATS = LASSO.params.length;
 const IO_LENGTH = STATS + LASSO.stats.length;
 
-function prepare(op: BcdOperation, X: unknown, y: unknown, options: unknown, sync: boolean) {
+function prepare(sync: boolean, op: BcdOperation, X: unknown, y: unknown, options: unknown) {
   const f = cd.fitInputs(op, X, y, options, sync);
   const { D, o } = f;
   cd.requireLambda(o);
@@ -113,33 +113,19 @@ function result(p: { coef: Float64Array; io: Float64Array }, out: NativeFitOut):
   return cd.withHistory(r, out.history) as LassoResult;
 }
 
-function syncFit(op: BcdOperation, X: Design, y: Float64Array, options: unknown): LassoResult {
-  return cd.fitSync(
-    () => prepare(op, X, y, options, true),
-    (p) => native().lasso(...p.args),
-    result,
-  );
-}
-
-function asyncFit(
-  op: BcdOperation,
-  X: Design,
-  y: Float64Array,
-  options: unknown,
-): Promise<LassoResult> {
-  return cd.fitAsync(
-    () => prepare(op, X, y, options, false),
-    (p, opts) => native().lassoAsync(...p.args, opts),
-    result,
-  );
-}
+const fit = cd.fitForms(
+  prepare,
+  (p) => native().lasso(...p.args),
+  (p, opts) => native().lassoAsync(...p.args, opts),
+  result,
+);
 
 /**
  * Lasso: minimises (1/(2n))‖y − Xw − c‖² + λ‖w‖₁ (scikit-learn's Lasso with alpha = λ) by
  * coordinate descent; stops when the duality gap ≤ tol·‖y − ȳ‖²/n. Runs on the calling thread.
  */
 export function lassoSync(X: Design, y: Float64Array, options: LassoOptions): LassoResult {
-  return syncFit('lasso', X, y, options);
+  return fit.sync('lasso', X, y, options);
 }
 /**
  * Promise form of {@link lassoSync}: runs off the event loop; takes signal (an AbortError with the
@@ -152,7 +138,7 @@ export function lasso(
   y: Float64Array,
   options: LassoOptions & AsyncOptions,
 ): Promise<LassoResult> {
-  return asyncFit('lasso', X, y, options);
+  return fit.async('lasso', X, y, options);
 }
 
 /**
@@ -164,7 +150,7 @@ export function elasticNetSync(
   y: Float64Array,
   options: ElasticNetOptions,
 ): LassoResult {
-  return syncFit('elasticNet', X, y, options);
+  return fit.sync('elasticNet', X, y, options);
 }
 /** Promise form of {@link elasticNetSync}. */
 export function elasticNet(
@@ -172,7 +158,7 @@ export function elasticNet(
   y: Float64Array,
   options: ElasticNetOptions & AsyncOptions,
 ): Promise<LassoResult> {
-  return asyncFit('elasticNet', X, y, options);
+  return fit.async('elasticNet', X, y, options);
 }
 
 /** Options of {@link lambdaMax}. */
@@ -259,7 +245,7 @@ const NS = NNLS.s;
 const NNLS_STATS_AT = NNLS.params.length;
 const NNLS_IO = NNLS_STATS_AT + NNLS.stats.length;
 
-function prepareNnls(A: unknown, b: unknown, options: unknown, sync: boolean) {
+function prepareNnls(sync: boolean, A: unknown, b: unknown, options: unknown) {
   const D = designArgs(A, 'A');
   const { rows, cols } = D;
   const bb = v.f64('b', b);
@@ -287,6 +273,13 @@ function nnlsResult(p: { x: Float64Array; io: Float64Array }, out: NativeFitOut)
   return cd.withHistory(r, out.history) as NnlsResult;
 }
 
+const nnlsFit = cd.fitForms(
+  prepareNnls,
+  (p) => native().nnls(...p.args),
+  (p, opts) => native().nnlsAsync(...p.args, opts),
+  nnlsResult,
+);
+
 /**
  * Non-negative least squares, scipy.optimize.nnls: minimises ½‖Ax − b‖₂² subject to x ≥ 0
  * (A a DenseMatrix, CscMatrix or CsrMatrix, m×n). Coordinate descent finds the support, then the
@@ -296,11 +289,7 @@ function nnlsResult(p: { x: Float64Array; io: Float64Array }, out: NativeFitOut)
  * thread.
  */
 export function nnlsSync(A: Design, b: Float64Array, options?: NnlsOptions): NnlsResult {
-  return cd.fitSync(
-    () => prepareNnls(A, b, options, true),
-    (p) => native().nnls(...p.args),
-    nnlsResult,
-  );
+  return nnlsFit.sync(A, b, options);
 }
 
 /**
@@ -313,9 +302,5 @@ export function nnls(
   b: Float64Array,
   options?: NnlsOptions & AsyncOptions,
 ): Promise<NnlsResult> {
-  return cd.fitAsync(
-    () => prepareNnls(A, b, options, false),
-    (p, opts) => native().nnlsAsync(...p.args, opts),
-    nnlsResult,
-  );
+  return nnlsFit.async(A, b, options);
 }

@@ -139,7 +139,7 @@ function resolveGroups(spec: unknown, p: number): { kind: number; a: Int32Array;
   return { kind: KIND.labels, a, G: new Set(a).size };
 }
 
-function prepare(X: unknown, y: unknown, options: unknown, sync: boolean) {
+function prepare(sync: boolean, X: unknown, y: unknown, options: unknown) {
   const f = cd.fitInputs('groupLasso', X, y, options, sync);
   const { D, o } = f;
   cd.requireLambda(o);
@@ -175,6 +175,13 @@ function result(
   return cd.withHistory(r, out.history) as GroupLassoResult;
 }
 
+const fit = cd.fitForms(
+  prepare,
+  (p) => native().groupLasso(...p.args),
+  (p, opts) => native().groupLassoAsync(...p.args, opts),
+  result,
+);
+
 /**
  * Group Lasso: minimises (1/(2n))‖y − Xw − c‖² + λ Σ_g ω_g‖w_g‖₂ by block coordinate descent
  * (block soft-thresholding); stops when the duality gap ≤ tol·‖y − ȳ‖²/n. Runs on the calling
@@ -185,11 +192,7 @@ export function groupLassoSync(
   y: Float64Array,
   options: GroupLassoOptions,
 ): GroupLassoResult {
-  return cd.fitSync(
-    () => prepare(X, y, options, true),
-    (p) => native().groupLasso(...p.args),
-    result,
-  );
+  return fit.sync(X, y, options);
 }
 
 /**
@@ -202,9 +205,5 @@ export function groupLasso(
   y: Float64Array,
   options: GroupLassoOptions & AsyncOptions,
 ): Promise<GroupLassoResult> {
-  return cd.fitAsync(
-    () => prepare(X, y, options, false),
-    (p, opts) => native().groupLassoAsync(...p.args, opts),
-    result,
-  );
+  return fit.async(X, y, options);
 }

@@ -87,7 +87,7 @@ function labels(y: unknown, rows: number): Float64Array {
   return yy;
 }
 
-function prepare(X: unknown, y: unknown, options: unknown, sync: boolean) {
+function prepare(sync: boolean, X: unknown, y: unknown, options: unknown) {
   const f = cd.fitInputs('logisticL1', X, y, options, sync, labels);
   const { D, o } = f;
   cd.requireLambda(o);
@@ -108,6 +108,13 @@ function result(p: { coef: Float64Array; io: Float64Array }, out: NativeFitOut):
   return cd.withHistory(r, out.history) as LogisticL1Result;
 }
 
+const fit = cd.fitForms(
+  prepare,
+  (p) => native().logisticL1(...p.args),
+  (p, opts) => native().logisticL1Async(...p.args, opts),
+  result,
+);
+
 /**
  * ℓ1-logistic regression: minimises (1/n) Σ log(1 + exp(−y_i(x_iᵀw + c))) + λ‖w‖₁ (labels ±1 or
  * 0/1; λ = 1/(C·n) for scikit-learn's C) by proximal Newton with working sets; stops when the
@@ -119,11 +126,7 @@ export function logisticL1Sync(
   y: Float64Array,
   options: LogisticL1Options,
 ): LogisticL1Result {
-  return cd.fitSync(
-    () => prepare(X, y, options, true),
-    (p) => native().logisticL1(...p.args),
-    result,
-  );
+  return fit.sync(X, y, options);
 }
 
 /**
@@ -136,9 +139,5 @@ export function logisticL1(
   y: Float64Array,
   options: LogisticL1Options & AsyncOptions,
 ): Promise<LogisticL1Result> {
-  return cd.fitAsync(
-    () => prepare(X, y, options, false),
-    (p, opts) => native().logisticL1Async(...p.args, opts),
-    result,
-  );
+  return fit.async(X, y, options);
 }

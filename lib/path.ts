@@ -94,7 +94,7 @@ const S = LASSO_PATH.s;
 const STATS = LASSO_PATH.params.length;
 const IO_LENGTH = STATS + LASSO_PATH.stats.length;
 
-function prepare(op: PathOperation, X: unknown, y: unknown, options: unknown, sync: boolean) {
+function prepare(sync: boolean, op: PathOperation, X: unknown, y: unknown, options: unknown) {
   const f = cd.fitInputs(op, X, y, options, sync);
   const { D, o } = f;
   const { rows, cols } = D;
@@ -164,26 +164,12 @@ function result(p: ReturnType<typeof prepare>, n: NativePathResult): LassoPathRe
   return r as LassoPathResult;
 }
 
-function pathSync(op: PathOperation, X: Design, y: Float64Array, options: unknown) {
-  return cd.fitSync(
-    () => prepare(op, X, y, options, true),
-    (p) => native().lassoPath(...p.args),
-    result,
-  );
-}
-
-function pathAsync(
-  op: PathOperation,
-  X: Design,
-  y: Float64Array,
-  options: unknown,
-): Promise<LassoPathResult> {
-  return cd.fitAsync(
-    () => prepare(op, X, y, options, false),
-    (p, opts) => native().lassoPathAsync(...p.args, opts),
-    result,
-  );
-}
+const fit = cd.fitForms(
+  prepare,
+  (p) => native().lassoPath(...p.args),
+  (p, opts) => native().lassoPathAsync(...p.args, opts),
+  result,
+);
 
 /**
  * Lasso path: lasso fits (1/(2n))‖y − Xw − c‖² + λ‖w‖₁ for each λ of a decreasing grid (sklearn's
@@ -194,7 +180,7 @@ export function lassoPathSync(
   y: Float64Array,
   options: LassoPathOptions = {},
 ): LassoPathResult {
-  return pathSync('lassoPath', X, y, options);
+  return fit.sync('lassoPath', X, y, options);
 }
 /**
  * Promise form of {@link lassoPathSync}: runs off the event loop; takes signal (an AbortError
@@ -207,7 +193,7 @@ export function lassoPath(
   y: Float64Array,
   options: LassoPathOptions & AsyncOptions = {},
 ): Promise<LassoPathResult> {
-  return pathAsync('lassoPath', X, y, options);
+  return fit.async('lassoPath', X, y, options);
 }
 
 /**
@@ -219,7 +205,7 @@ export function elasticNetPathSync(
   y: Float64Array,
   options: ElasticNetPathOptions = {},
 ): LassoPathResult {
-  return pathSync('elasticNetPath', X, y, options);
+  return fit.sync('elasticNetPath', X, y, options);
 }
 /** Promise form of {@link elasticNetPathSync} (signal, timeLimitMs, onProgress as lassoPath). */
 export function elasticNetPath(
@@ -227,5 +213,5 @@ export function elasticNetPath(
   y: Float64Array,
   options: ElasticNetPathOptions & AsyncOptions = {},
 ): Promise<LassoPathResult> {
-  return pathAsync('elasticNetPath', X, y, options);
+  return fit.async('elasticNetPath', X, y, options);
 }
