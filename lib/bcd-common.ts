@@ -12,6 +12,17 @@ import { NativeDesign, NativeJobOptions } from './native';
 import { checkOptions, Operation, ResolvedOptions } from './options';
 import * as v from './validate';
 
+/**
+ * An estimator's io (lib/layout.ts slots): P its param slots, S its stat slots counted from the
+ * first stat, `at` where the stats start (after the params), `length` io's length.
+ */
+export function ioSlots<
+  L extends { p: object; s: object; params: readonly unknown[]; stats: readonly unknown[] },
+>(L: L): { P: L['p']; S: L['s']; at: number; length: number } {
+  const at = L.params.length;
+  return { P: L.p, S: L.s, at, length: at + L.stats.length };
+}
+
 /** X unpacked, y read and the options resolved: the start of every fit. */
 export interface FitInputs {
   D: DesignArgs;

@@ -87,10 +87,7 @@ export type LassoResult = IterativeFields &
     dualGap: number;
   };
 
-const P = LASSO.p;
-const S = LASSO.s;
-const STATS = LASSO.params.length;
-const IO_LENGTH = STATS + LASSO.stats.length;
+const { P, S, at: STATS, length: IO_LENGTH } = cd.ioSlots(LASSO);
 
 function prepare(sync: boolean, op: BcdOperation, X: unknown, y: unknown, options: unknown) {
   const f = cd.fitInputs(op, X, y, options, sync);
@@ -240,10 +237,7 @@ export type NnlsResult = IterativeFields &
     kkt: number;
   };
 
-const NP = NNLS.p;
-const NS = NNLS.s;
-const NNLS_STATS_AT = NNLS.params.length;
-const NNLS_IO = NNLS_STATS_AT + NNLS.stats.length;
+const { P: NP, S: NS, at: NNLS_STATS_AT, length: NNLS_IO } = cd.ioSlots(NNLS);
 
 function prepareNnls(sync: boolean, A: unknown, b: unknown, options: unknown) {
   const D = designArgs(A, 'A');

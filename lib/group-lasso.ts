@@ -68,10 +68,7 @@ export type GroupLassoResult = LassoResult & {
   activeGroups: Int32Array;
 };
 
-const P = GROUP_LASSO.p;
-const S = GROUP_LASSO.s;
-const STATS = GROUP_LASSO.params.length;
-const IO_LENGTH = STATS + GROUP_LASSO.stats.length;
+const { P, S, at: STATS, length: IO_LENGTH } = cd.ioSlots(GROUP_LASSO);
 const KIND = { offsets: GROUP_KINDS.indexOf('offsets'), labels: GROUP_KINDS.indexOf('labels') };
 
 function integers(list: unknown, what: string): Int32Array {

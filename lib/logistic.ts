@@ -67,10 +67,7 @@ export type LogisticL1Result = IterativeFields &
     lambdaMax: number;
   };
 
-const P = LOGISTIC.p;
-const S = LOGISTIC.s;
-const STATS = LOGISTIC.params.length;
-const IO_LENGTH = STATS + LOGISTIC.stats.length;
+const { P, S, at: STATS, length: IO_LENGTH } = cd.ioSlots(LOGISTIC);
 
 /** Labels: ±1 or 0/1, finite; anything else names 'y'. */
 function labels(y: unknown, rows: number): Float64Array {

@@ -89,10 +89,7 @@ export type LassoPathResult = {
     }
 );
 
-const P = LASSO_PATH.p;
-const S = LASSO_PATH.s;
-const STATS = LASSO_PATH.params.length;
-const IO_LENGTH = STATS + LASSO_PATH.stats.length;
+const { P, S, at: STATS, length: IO_LENGTH } = cd.ioSlots(LASSO_PATH);
 
 function prepare(sync: boolean, op: PathOperation, X: unknown, y: unknown, options: unknown) {
   const f = cd.fitInputs(op, X, y, options, sync);
