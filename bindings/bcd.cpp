@@ -30,10 +30,7 @@ static_assert(SE::cyclic == static_cast<int>(bcd::Selection::Cyclic) &&
                   SE::random == static_cast<int>(bcd::Selection::Random),
               "layout selections != bcd::Selection");
 
-constexpr FitOptionSlots kLassoOptions{P::lambda,  P::maxIterations, P::fitIntercept,
-                                       P::history, P::warmStart,     P::timeLimitMs};
-constexpr FitStatSlots kLassoStats{S::reason,  S::iterations, S::intercept,       S::objective,
-                                   S::dualGap, S::tolGap,     S::outerIterations, S::elapsedMs};
+constexpr FitSlots kLassoSlots = ITERSOLVE_FIT_SLOTS(P, S);
 
 class LassoOp : public CoefFit {
  public:
@@ -41,11 +38,10 @@ class LassoOp : public CoefFit {
   static constexpr size_t kArgX0 = 0, kArgX1 = 1, kArgX2 = 2, kArgY = 3, kArgSw = 4, kArgPf = 5,
                           kArgLower = 6, kArgUpper = 7, kArgCoef = 8, kArgIo = 9, kArgOptions = 10;
 
-  explicit LassoOp(Args& a) {
+  explicit LassoOp(Args& a) : CoefFit(a, kArgIo, kLassoSlots) {
     Napi::Env env = a.env();
-    io_ = a.f64(kArgIo, "io", P::kParams + S::kStats).data;
     const double* p = io_;
-    const Dims d = read_dims(env, p, P::rows, P::cols, P::layout);
+    const Dims d = read_dims(env);
     read_fit_data(a, kArgX0, d, prob_);
     read_optional(a, kArgPf, "penaltyFactor", d.cols, prob_.penalty_factor,
                   prob_.penalty_factor_length);
@@ -57,11 +53,11 @@ class LassoOp : public CoefFit {
                  {{prob_.penalty_factor, d.cols, "penaltyFactor"},
                   {prob_.lower, d.cols, "lower"},
                   {prob_.upper, d.cols, "upper"},
-                  {io_, P::kParams + S::kStats, "io"}});
+                  io_input()});
 
     opt_.l1_ratio = p[P::l1Ratio];
     opt_.tol = read_tol(env, p[P::tol]);
-    read_fit_options(env, kLassoOptions, opt_);
+    read_fit_options(env, opt_);
     opt_.positive = p[P::positive] != 0;
     opt_.gram = p[P::gram] != 0;
     opt_.selection = static_cast<bcd::Selection>(
@@ -71,9 +67,9 @@ class LassoOp : public CoefFit {
 
   void run(const Engine& e, Control& ctl) {
     res_ = bcd::lasso(e, prob_, opt_, ctl, warm_start());
-    double* s = io_ + P::kParams;
+    double* s = stats();
     s[S::screened] = static_cast<double>(res_.screened);
-    write_fit(res_, s, kLassoStats, ctl.elapsed_ms());
+    write_fit(res_, ctl.elapsed_ms());
   }
 
   Napi::Value result(Napi::Env env) { return history_object(env, opt_.history, res_.history); }

@@ -135,53 +135,72 @@ inline void copy_out(double* out, int64_t cols, const std::vector<double>& v) {
   for (int64_t j = 0; j < cols && j < static_cast<int64_t>(v.size()); ++j) out[j] = v[j];
 }
 
-// The io slots a coefficient fit (lasso, logistic, group lasso) reads and writes alike.
-struct FitOptionSlots {
-  int lambda, maxIterations, fitIntercept, history, warmStart, timeLimitMs;
-};
-struct FitStatSlots {
+// The io slots a coefficient fit (lasso, logistic, group lasso) reads and writes alike: io's
+// param count and length, the common params, the common stats (counted from the first stat).
+struct FitSlots {
+  int64_t params, length;
+  int rows, cols, layout, lambda, maxIterations, fitIntercept, history, warmStart, timeLimitMs;
   int reason, iterations, intercept, objective, dualGap, tolGap, outerIterations, elapsedMs;
 };
+// The FitSlots of an op whose layout namespaces P (params) and S (stats) name them so.
+#define ITERSOLVE_FIT_SLOTS(P, S)                                                                 \
+  FitSlots {                                                                                      \
+    P::kParams, P::kParams + S::kStats, P::rows, P::cols, P::layout, P::lambda, P::maxIterations, \
+        P::fitIntercept, P::history, P::warmStart, P::timeLimitMs, S::reason, S::iterations,      \
+        S::intercept, S::objective, S::dualGap, S::tolGap, S::outerIterations, S::elapsedMs       \
+  }
 
-// What the coefficient-fit ops (LassoOp, LogisticOp, GroupLassoOp) keep alike: io, the coef
-// output (the start with io's warmStart), the time limit; time_limit_ms() as run_sync /
-// start_job ask for it.
+// What the coefficient-fit ops (LassoOp, LogisticOp, GroupLassoOp) keep alike: io (read first,
+// at argument argIo), the coef output (the start with io's warmStart), the time limit;
+// time_limit_ms() as run_sync / start_job ask for it.
 class CoefFit {
  public:
   double time_limit_ms() const { return timeLimitMs_; }
 
  protected:
+  CoefFit(Args& a, size_t argIo, const FitSlots& k)
+      : k_(k), io_(a.f64(argIo, "io", k.length).data) {}
+  // io's rows, cols and layout.
+  Dims read_dims(Napi::Env env) const {
+    return binding::read_dims(env, io_, k_.rows, k_.cols, k_.layout);
+  }
   // coef (cols entries) at argument `arg`.
   void read_coef(Args& a, size_t arg, int64_t cols) {
     coef_ = a.f64(arg, "coef", cols).data;
     cols_ = cols;
   }
+  // io as an input coef must not overlap.
+  Input io_input() const { return {io_, k_.length, "io"}; }
   // λ, maxIterations, fitIntercept, history, warmStart and timeLimitMs from io into o.
   template <class Options>
-  void read_fit_options(Napi::Env env, const FitOptionSlots& k, Options& o) {
+  void read_fit_options(Napi::Env env, Options& o) {
     const double* p = io_;
-    o.lambda = p[k.lambda];
-    o.max_iterations = read_count(env, p[k.maxIterations], "maxIterations");
-    o.fit_intercept = p[k.fitIntercept] != 0;
-    o.history = p[k.history] != 0;
-    warm_ = p[k.warmStart] != 0;
-    timeLimitMs_ = param_time_limit(env, p[k.timeLimitMs]);
+    o.lambda = p[k_.lambda];
+    o.max_iterations = read_count(env, p[k_.maxIterations], "maxIterations");
+    o.fit_intercept = p[k_.fitIntercept] != 0;
+    o.history = p[k_.history] != 0;
+    warm_ = p[k_.warmStart] != 0;
+    timeLimitMs_ = param_time_limit(env, p[k_.timeLimitMs]);
   }
   double* warm_start() const { return warm_ ? coef_ : nullptr; }
-  // The solver's coefficients into coef, and the common stats into io's stats at `stats`.
+  // io's stats (after the params).
+  double* stats() const { return io_ + k_.params; }
+  // The solver's coefficients into coef, and the common stats into io.
   template <class Result>
-  void write_fit(const Result& r, double* stats, const FitStatSlots& k, double elapsed_ms) {
+  void write_fit(const Result& r, double elapsed_ms) {
     copy_out(coef_, cols_, r.coef);
-    stats[k.reason] = static_cast<double>(static_cast<int>(r.reason));
-    stats[k.iterations] = static_cast<double>(r.iterations);
-    stats[k.intercept] = r.intercept;
-    stats[k.objective] = r.objective;
-    stats[k.dualGap] = r.dual_gap;
-    stats[k.tolGap] = r.tol_gap;
-    stats[k.outerIterations] = static_cast<double>(r.outer_iterations);
-    stats[k.elapsedMs] = elapsed_ms;
+    double* s = stats();
+    s[k_.reason] = static_cast<double>(static_cast<int>(r.reason));
+    s[k_.iterations] = static_cast<double>(r.iterations);
+    s[k_.intercept] = r.intercept;
+    s[k_.objective] = r.objective;
+    s[k_.dualGap] = r.dual_gap;
+    s[k_.tolGap] = r.tol_gap;
+    s[k_.outerIterations] = static_cast<double>(r.outer_iterations);
+    s[k_.elapsedMs] = elapsed_ms;
   }
 
+  const FitSlots k_;
   double* io_ = nullptr;
   double* coef_ = nullptr;
   int64_t cols_ = 0;

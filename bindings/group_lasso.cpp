@@ -19,10 +19,7 @@ namespace P = layout::group_lasso;
 namespace S = layout::group_lasso_stats;
 namespace GK = layout::group_kind;
 
-constexpr FitOptionSlots kGroupOptions{P::lambda,  P::maxIterations, P::fitIntercept,
-                                       P::history, P::warmStart,     P::timeLimitMs};
-constexpr FitStatSlots kGroupStats{S::reason,  S::iterations, S::intercept,       S::objective,
-                                   S::dualGap, S::tolGap,     S::outerIterations, S::elapsedMs};
+constexpr FitSlots kGroupSlots = ITERSOLVE_FIT_SLOTS(P, S);
 
 class GroupLassoOp : public CoefFit {
  public:
@@ -30,11 +27,10 @@ class GroupLassoOp : public CoefFit {
   static constexpr size_t kArgX0 = 0, kArgY = 3, kArgSw = 4, kArgGroups = 5, kArgGw = 6,
                           kArgCoef = 7, kArgIo = 8, kArgOptions = 9;
 
-  explicit GroupLassoOp(Args& a) {
+  explicit GroupLassoOp(Args& a) : CoefFit(a, kArgIo, kGroupSlots) {
     Napi::Env env = a.env();
-    io_ = a.f64(kArgIo, "io", P::kParams + S::kStats).data;
     const double* p = io_;
-    const Dims d = read_dims(env, p, P::rows, P::cols, P::layout);
+    const Dims d = read_dims(env);
     kind_ = static_cast<int>(param_int(env, p[P::groupsKind], "groupsKind", 0, GK::kCount - 1));
     groups_length_ = param_int(env, p[P::groupsLength], "groupsLength", 0, kBcdMaxDim);
     read_fit_data(a, kArgX0, d, prob_);
@@ -47,11 +43,10 @@ class GroupLassoOp : public CoefFit {
     read_coef(a, kArgCoef, d.cols);
     // coef is written while X, y, the weights and io are read.
     check_output(env, coef_, d.cols, "coef", fit_data_inputs(prob_),
-                 {{prob_.group_weights, prob_.group_weights_length, "groupWeights"},
-                  {io_, P::kParams + S::kStats, "io"}});
+                 {{prob_.group_weights, prob_.group_weights_length, "groupWeights"}, io_input()});
 
     opt_.tol = p[P::tol];  // checked by the solver
-    read_fit_options(env, kGroupOptions, opt_);
+    read_fit_options(env, opt_);
   }
 
   void run(const Engine& e, Control& ctl) {
@@ -61,10 +56,10 @@ class GroupLassoOp : public CoefFit {
                        : bcd::groups_from_offsets(groups_, groups_length_, prob_.X.cols);
     prob_.groups = &group_index_;
     res_ = bcd::group_lasso(e, prob_, opt_, ctl, warm_start());
-    double* s = io_ + P::kParams;
+    double* s = stats();
     s[S::screened] = static_cast<double>(res_.screened);
     s[S::groups] = static_cast<double>(group_index_.count());
-    write_fit(res_, s, kGroupStats, ctl.elapsed_ms());
+    write_fit(res_, ctl.elapsed_ms());
   }
 
   Napi::Value result(Napi::Env env) {

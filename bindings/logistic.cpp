@@ -16,10 +16,7 @@ namespace {
 namespace P = layout::logistic;
 namespace S = layout::logistic_stats;
 
-constexpr FitOptionSlots kLogisticOptions{P::lambda,  P::maxIterations, P::fitIntercept,
-                                          P::history, P::warmStart,     P::timeLimitMs};
-constexpr FitStatSlots kLogisticStats{S::reason,  S::iterations, S::intercept,       S::objective,
-                                      S::dualGap, S::tolGap,     S::outerIterations, S::elapsedMs};
+constexpr FitSlots kLogisticSlots = ITERSOLVE_FIT_SLOTS(P, S);
 
 class LogisticOp : public CoefFit {
  public:
@@ -27,27 +24,25 @@ class LogisticOp : public CoefFit {
   static constexpr size_t kArgX0 = 0, kArgY = 3, kArgSw = 4, kArgCoef = 5, kArgIo = 6,
                           kArgOptions = 7;
 
-  explicit LogisticOp(Args& a) {
+  explicit LogisticOp(Args& a) : CoefFit(a, kArgIo, kLogisticSlots) {
     Napi::Env env = a.env();
-    io_ = a.f64(kArgIo, "io", P::kParams + S::kStats).data;
     const double* p = io_;
-    const Dims d = read_dims(env, p, P::rows, P::cols, P::layout);
+    const Dims d = read_dims(env);
     read_fit_data(a, kArgX0, d, prob_);
     read_coef(a, kArgCoef, d.cols);
     // coef is written while X, y, the weights and io are read.
-    check_output(env, coef_, d.cols, "coef", fit_data_inputs(prob_),
-                 {{io_, P::kParams + S::kStats, "io"}});
+    check_output(env, coef_, d.cols, "coef", fit_data_inputs(prob_), {io_input()});
 
     opt_.tol = read_tol(env, p[P::tol]);
-    read_fit_options(env, kLogisticOptions, opt_);
+    read_fit_options(env, opt_);
   }
 
   void run(const Engine& e, Control& ctl) {
     res_ = bcd::logistic_l1(e, prob_, opt_, ctl, warm_start());
-    double* s = io_ + P::kParams;
+    double* s = stats();
     s[S::lambdaMax] = res_.lambda_max;
     s[S::epochs] = static_cast<double>(res_.epochs);
-    write_fit(res_, s, kLogisticStats, ctl.elapsed_ms());
+    write_fit(res_, ctl.elapsed_ms());
   }
 
   Napi::Value result(Napi::Env env) { return history_object(env, opt_.history, res_.history); }
