@@ -11,13 +11,13 @@
 // binding writes at the end. Resolves to { history? } with history { gradientMappingNorm,
 // dataPasses, matrixPasses } (Float64Arrays, before the first epoch and after each).
 #include <algorithm>
-#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "../native/bcd/prox_bcd.hpp"
 #include "areas.hpp"
+#include "bcd_common.hpp"
 #include "callback.hpp"
 #include "operation.hpp"
 #include "solve_common.hpp"
@@ -53,10 +53,6 @@ static_assert(SE::cyclic == static_cast<int>(bcd::Order::Cyclic) &&
                   SE::random == static_cast<int>(bcd::Order::Random),
               "layout selections != bcd::Order");
 
-constexpr int64_t kMaxDim = std::numeric_limits<int32_t>::max();
-
-bool absent(const Napi::Value& v) { return v.IsNull() || v.IsUndefined(); }
-
 // The JS block gradient as the native solver sees it.
 class JsBlockGradient : public bcd::BlockGradient {
  public:
@@ -79,7 +75,7 @@ class ProxBcdOp {
     Napi::Env env = a.env();
     io_ = a.f64(kArgIo, "io", P::kParams + S::kStats).data;
     const double* p = io_;
-    d_ = param_int(env, p[P::d], "d", 1, kMaxDim);
+    d_ = param_int(env, p[P::d], "d", 1, kBcdMaxDim);
     x_ = a.f64(kArgX, "x0", d_).data;
     check_distinct(env, io_, P::kParams + S::kStats, x_, d_, "x0", "io");
 
@@ -116,17 +112,14 @@ class ProxBcdOp {
     par_.variance.refresh_every =
         param_int(env, p[P::refreshEvery], "variance", 1, int64_t{1} << 52);
     par_.max_epochs = param_int(env, p[P::maxEpochs], "maxEpochs", 0, int64_t{1} << 52);
-    par_.tol = p[P::tol];
-    if (!(par_.tol >= 0))
-      throw_error(env, "ERR_INVALID_ARGUMENT",
-                  "tol: expected a number >= 0, received " + std::to_string(par_.tol), "tol");
+    par_.tol = read_tol(env, p[P::tol]);
     par_.history = p[P::history] != 0;
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
 
     const int kind = static_cast<int>(param_int(env, p[P::smooth], "smooth", 0, SM::kCount - 1));
     f_.kind = static_cast<bcd::SmoothKind>(kind);
     if (kind == SM::leastSquares || kind == SM::logistic) {
-      const int64_t rows = param_int(env, p[P::rows], "rows", 1, kMaxDim);
+      const int64_t rows = param_int(env, p[P::rows], "rows", 1, kBcdMaxDim);
       const int lay = static_cast<int>(param_int(env, p[P::layout], "layout", 0, BL::kCount - 1));
       if (lay == BL::csc)
         throw_error(env, "ERR_INVALID_ARGUMENT", "A: expected a dense matrix", "A");
