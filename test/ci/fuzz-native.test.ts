@@ -1,5 +1,6 @@
 // CI-only (.ci/run runs it as its own step; not part of `npm test`, which it would slow by
-// about four minutes): `npx tap --disable-coverage test/ci/fuzz-native.test.ts`.
+// about five minutes): `npx tap --disable-coverage --timeout=840 test/ci/fuzz-native.test.ts`
+// (four targets built under ASan take longer than .taprc's 300 s per file on 2 cores).
 // Builds the native fuzz targets (Matrix Market parser, CSR validator, optimal transport,
 // coordinate descent) under
 // ASan + UBSan and runs each for a few seconds after replaying its seed corpus: libFuzzer when
