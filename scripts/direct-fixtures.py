@@ -50,7 +50,7 @@ Matrix entries of the dense cases are rounded to 12 significant digits BEFORE fa
 stored decimals are exactly the matrix that was factorised. Floats are otherwise written with
 Python's shortest round-trip repr (17 significant digits at most). Deterministic (no timings); the
 TypeScript tests only read these files, they never run Python. A matrix whose file would exceed
-MAX_BYTES is skipped with a message (none is at present: the largest, bcsstk21, is ~150 KB).
+MAX_BYTES is skipped with a message (none is at present: the largest, bcsstk21, is ~120 KB).
 """
 import json
 import os
