@@ -1,0 +1,253 @@
+#include "amd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <queue>
+#include <string>
+#include <utility>
+
+#include "../core/errors.hpp"
+
+namespace itersolve {
+
+int64_t amd_dense_threshold(int64_t n) {
+  const double t = 10.0 * std::sqrt(static_cast<double>(n));
+  return std::max<int64_t>(16, static_cast<int64_t>(t));
+}
+
+namespace {
+
+enum Status : uint8_t { kVariable = 0, kElement = 1, kDead = 2, kDense = 3 };
+
+void validate(int64_t n, const int32_t* rowPtr, const int32_t* colIdx) {
+  if (n < 0) throw SolverError("ERR_INVALID_ARGUMENT", "amd: n must be >= 0", -1, "n");
+  if (n == 0) return;
+  if (rowPtr == nullptr || rowPtr[0] != 0)
+    throw SolverError("ERR_INVALID_MATRIX", "amd: rowPtr[0] must be 0", -1, "A");
+  for (int64_t i = 0; i < n; ++i) {
+    if (rowPtr[i + 1] < rowPtr[i])
+      throw SolverError("ERR_INVALID_MATRIX", "amd: rowPtr must be nondecreasing", i, "A");
+    for (int32_t k = rowPtr[i]; k < rowPtr[i + 1]; ++k)
+      if (colIdx[k] < 0 || colIdx[k] >= n)
+        throw SolverError("ERR_INVALID_MATRIX",
+                          "amd: column index " + std::to_string(colIdx[k]) + " out of range", i,
+                          "A");
+  }
+}
+
+}  // namespace
+
+AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx) {
+  validate(n64, rowPtr, colIdx);
+  AmdOrdering out;
+  const int32_t n = static_cast<int32_t>(n64);
+  out.perm.reserve(static_cast<size_t>(n));
+  if (n == 0) return out;
+  const size_t N = static_cast<size_t>(n);
+
+  // A + Aᵀ without the diagonal, deduplicated.
+  std::vector<std::vector<int32_t>> A(N);  // variable → adjacent variables (pruned lazily)
+  for (int32_t i = 0; i < n; ++i)
+    for (int32_t k = rowPtr[i]; k < rowPtr[i + 1]; ++k) {
+      const int32_t j = colIdx[k];
+      if (j == i) continue;
+      A[static_cast<size_t>(i)].push_back(j);
+      A[static_cast<size_t>(j)].push_back(i);
+    }
+  for (auto& a : A) {
+    std::sort(a.begin(), a.end());
+    a.erase(std::unique(a.begin(), a.end()), a.end());
+  }
+
+  std::vector<uint8_t> status(N, kVariable);
+  const int64_t dense = amd_dense_threshold(n64);
+  std::vector<int32_t> denseList;
+  for (int32_t i = 0; i < n; ++i)
+    if (static_cast<int64_t>(A[static_cast<size_t>(i)].size()) > dense) {
+      status[static_cast<size_t>(i)] = kDense;
+      denseList.push_back(i);
+    }
+  if (!denseList.empty())
+    for (auto& a : A)
+      a.erase(std::remove_if(a.begin(), a.end(),
+                             [&](int32_t j) { return status[static_cast<size_t>(j)] == kDense; }),
+              a.end());
+
+  std::vector<std::vector<int32_t>> E(N);   // variable → adjacent elements
+  std::vector<std::vector<int32_t>> L(N);   // element → its variables (pruned lazily)
+  std::vector<int64_t> nv(N, 1);            // supervariable weight (0 once merged away)
+  std::vector<int64_t> degE(N, 0);          // element: Σ nv over its live variables
+  std::vector<int64_t> deg(N, 0);           // variable: approximate external degree
+  std::vector<int32_t> nextMember(N, -1);   // members merged into a supervariable, in order
+  std::vector<int32_t> lastMember(N);
+  std::vector<int64_t> w(N, -1);            // |L_e \ L_p| for the current pivot, −1 = unset
+  std::vector<int32_t> mark(N, -1);         // stamp: variable is in L_p
+  std::vector<uint64_t> hash(N, 0);
+  // (degree, index), smallest first; entries go stale when a degree changes and are skipped.
+  using Entry = std::pair<int64_t, int32_t>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue;
+
+  int64_t nleft = 0;
+  for (int32_t i = 0; i < n; ++i) {
+    const size_t s = static_cast<size_t>(i);
+    lastMember[s] = i;
+    if (status[s] != kVariable) continue;
+    deg[s] = static_cast<int64_t>(A[s].size());
+    queue.emplace(deg[s], i);
+    ++nleft;
+  }
+
+  int32_t stamp = 0;
+  std::vector<int32_t> Lp;
+  std::vector<int32_t> touched;  // elements whose w was set this step
+  while (!queue.empty()) {
+    const auto [dtop, p] = queue.top();
+    queue.pop();
+    const size_t ps = static_cast<size_t>(p);
+    if (status[ps] != kVariable || deg[ps] != dtop) continue;  // stale entry
+    // Output p and the variables merged into it.
+    for (int32_t v = p; v != -1; v = nextMember[static_cast<size_t>(v)]) out.perm.push_back(v);
+    nleft -= nv[ps];
+
+    // L_p = (A_p ∪ ⋃_{e ∈ E_p} L_e) \ {p}, live variables only; absorb every e ∈ E_p.
+    ++stamp;
+    Lp.clear();
+    mark[ps] = stamp;  // keep p itself out
+    auto add = [&](int32_t j) {
+      const size_t js = static_cast<size_t>(j);
+      if (status[js] != kVariable || mark[js] == stamp) return;
+      mark[js] = stamp;
+      Lp.push_back(j);
+    };
+    for (int32_t j : A[ps]) add(j);
+    for (int32_t e : E[ps]) {
+      const size_t es = static_cast<size_t>(e);
+      if (status[es] != kElement) continue;
+      for (int32_t j : L[es]) add(j);
+      status[es] = kDead;
+      std::vector<int32_t>().swap(L[es]);
+    }
+    std::vector<int32_t>().swap(A[ps]);
+    std::vector<int32_t>().swap(E[ps]);
+    status[ps] = kElement;
+    std::sort(Lp.begin(), Lp.end());
+    int64_t degLp = 0;
+    for (int32_t j : Lp) degLp += nv[static_cast<size_t>(j)];
+    degE[ps] = degLp;
+    L[ps] = Lp;
+
+    // w(e) = |L_e \ L_p| for every element adjacent to L_p.
+    touched.clear();
+    for (int32_t i : Lp) {
+      for (int32_t e : E[static_cast<size_t>(i)]) {
+        const size_t es = static_cast<size_t>(e);
+        if (status[es] != kElement) continue;
+        if (w[es] < 0) {
+          w[es] = degE[es];
+          touched.push_back(e);
+        }
+        w[es] -= nv[static_cast<size_t>(i)];
+      }
+    }
+    // Aggressive absorption: an element whose variables all lie in L_p is absorbed into p.
+    for (int32_t e : touched) {
+      const size_t es = static_cast<size_t>(e);
+      if (w[es] == 0) {
+        status[es] = kDead;
+        std::vector<int32_t>().swap(L[es]);
+      }
+    }
+
+    // Prune A_i (drop L_p, p and non-variables) and E_i (drop dead elements, add p); hash.
+    for (int32_t i : Lp) {
+      const size_t is = static_cast<size_t>(i);
+      auto& a = A[is];
+      a.erase(std::remove_if(a.begin(), a.end(),
+                             [&](int32_t j) {
+                               const size_t js = static_cast<size_t>(j);
+                               return status[js] != kVariable || mark[js] == stamp;
+                             }),
+              a.end());
+      auto& el = E[is];
+      el.erase(std::remove_if(el.begin(), el.end(),
+                              [&](int32_t e) { return status[static_cast<size_t>(e)] != kElement; }),
+               el.end());
+      el.push_back(p);
+      std::sort(el.begin(), el.end());
+      uint64_t h = 0;
+      for (int32_t j : a) h += static_cast<uint64_t>(j) * 2654435761u + 1;
+      for (int32_t e : el) h += static_cast<uint64_t>(e) * 40503u + 7;
+      hash[is] = h;
+    }
+
+    // Supervariables: variables of L_p with identical A and E lists merge into the smallest.
+    {
+      std::vector<int32_t> order(Lp);
+      std::sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
+        const size_t xs = static_cast<size_t>(x), ys = static_cast<size_t>(y);
+        return hash[xs] != hash[ys] ? hash[xs] < hash[ys] : x < y;
+      });
+      for (size_t a0 = 0; a0 < order.size();) {
+        size_t a1 = a0 + 1;
+        while (a1 < order.size() &&
+               hash[static_cast<size_t>(order[a1])] == hash[static_cast<size_t>(order[a0])])
+          ++a1;
+        for (size_t x = a0; x < a1; ++x) {
+          const int32_t i = order[x];
+          const size_t is = static_cast<size_t>(i);
+          if (nv[is] == 0) continue;
+          for (size_t y = x + 1; y < a1; ++y) {
+            const int32_t j = order[y];
+            const size_t js = static_cast<size_t>(j);
+            if (nv[js] == 0 || A[js].size() != A[is].size() || E[js].size() != E[is].size())
+              continue;
+            // A lists are sorted (pruned from sorted input), E lists sorted above.
+            if (A[js] != A[is] || E[js] != E[is]) continue;
+            // Merge j into i.
+            nv[is] += nv[js];
+            nv[js] = 0;
+            status[js] = kDead;
+            nextMember[static_cast<size_t>(lastMember[is])] = j;
+            lastMember[is] = lastMember[js];
+            std::vector<int32_t>().swap(A[js]);
+            std::vector<int32_t>().swap(E[js]);
+          }
+        }
+        a0 = a1;
+      }
+    }
+
+    // Approximate external degrees of the surviving supervariables of L_p.
+    for (int32_t i : Lp) {
+      const size_t is = static_cast<size_t>(i);
+      if (nv[is] == 0) continue;
+      const int64_t ext = degLp - nv[is];
+      int64_t d = ext;
+      for (int32_t e : E[is])
+        if (e != p) d += w[static_cast<size_t>(e)] >= 0 ? w[static_cast<size_t>(e)]
+                                                         : degE[static_cast<size_t>(e)];
+      for (int32_t j : A[is]) d += nv[static_cast<size_t>(j)];
+      d = std::min(d, deg[is] + ext);
+      d = std::min(d, nleft - nv[is]);
+      deg[is] = std::max<int64_t>(d, 0);
+      queue.emplace(deg[is], i);
+    }
+    // Element weights need no change for merged variables: a merged variable's weight moved to
+    // its representative, which belongs to exactly the same elements.
+    for (int32_t e : touched) w[static_cast<size_t>(e)] = -1;
+    // Prune L_p of merged variables.
+    auto& lp = L[ps];
+    lp.erase(std::remove_if(lp.begin(), lp.end(),
+                            [&](int32_t j) { return nv[static_cast<size_t>(j)] == 0; }),
+             lp.end());
+  }
+  for (int32_t d : denseList) out.perm.push_back(d);
+  out.denseRows = static_cast<int64_t>(denseList.size());
+  out.iperm.assign(N, -1);
+  for (size_t k = 0; k < out.perm.size(); ++k)
+    out.iperm[static_cast<size_t>(out.perm[k])] = static_cast<int32_t>(k);
+  return out;
+}
+
+}  // namespace itersolve
