@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <queue>
 #include <string>
 #include <utility>
 
@@ -84,28 +82,46 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
   std::vector<int64_t> w(N, -1);            // |L_e \ L_p| for the current pivot, −1 = unset
   std::vector<int32_t> mark(N, -1);         // stamp: variable is in L_p
   std::vector<uint64_t> hash(N, 0);
-  // (degree, index), smallest first; entries go stale when a degree changes and are skipped.
-  using Entry = std::pair<int64_t, int32_t>;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue;
+  // Degree buckets: doubly linked lists, a variable inserted at the head of its degree's list;
+  // the pivot is the head of the lowest nonempty bucket (ties: the most recently inserted).
+  std::vector<int32_t> head(N, -1), nxt(N, -1), prv(N, -1);
+  int64_t mindeg = 0, inQueue = 0;
+  auto push = [&](int32_t i) {
+    const size_t is = static_cast<size_t>(i);
+    const size_t d = static_cast<size_t>(deg[is]);
+    nxt[is] = head[d];
+    prv[is] = -1;
+    if (head[d] != -1) prv[static_cast<size_t>(head[d])] = i;
+    head[d] = i;
+    mindeg = std::min<int64_t>(mindeg, deg[is]);
+    ++inQueue;
+  };
+  auto remove = [&](int32_t i) {
+    const size_t is = static_cast<size_t>(i);
+    if (prv[is] != -1) nxt[static_cast<size_t>(prv[is])] = nxt[is];
+    else head[static_cast<size_t>(deg[is])] = nxt[is];
+    if (nxt[is] != -1) prv[static_cast<size_t>(nxt[is])] = prv[is];
+    --inQueue;
+  };
 
   int64_t nleft = 0;
-  for (int32_t i = 0; i < n; ++i) {
+  for (int32_t i = n - 1; i >= 0; --i) {  // so that, within a degree, index 0 comes first
     const size_t s = static_cast<size_t>(i);
     lastMember[s] = i;
     if (status[s] != kVariable) continue;
     deg[s] = static_cast<int64_t>(A[s].size());
-    queue.emplace(deg[s], i);
+    push(i);
     ++nleft;
   }
 
   int32_t stamp = 0;
   std::vector<int32_t> Lp;
   std::vector<int32_t> touched;  // elements whose w was set this step
-  while (!queue.empty()) {
-    const auto [dtop, p] = queue.top();
-    queue.pop();
+  while (inQueue > 0) {
+    while (head[static_cast<size_t>(mindeg)] == -1) ++mindeg;
+    const int32_t p = head[static_cast<size_t>(mindeg)];
+    remove(p);
     const size_t ps = static_cast<size_t>(p);
-    if (status[ps] != kVariable || deg[ps] != dtop) continue;  // stale entry
     // Output p and the variables merged into it.
     for (int32_t v = p; v != -1; v = nextMember[static_cast<size_t>(v)]) out.perm.push_back(v);
     nleft -= nv[ps];
@@ -162,6 +178,7 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
     // Prune A_i (drop L_p, p and non-variables) and E_i (drop dead elements, add p); hash.
     for (int32_t i : Lp) {
       const size_t is = static_cast<size_t>(i);
+      remove(i);
       auto& a = A[is];
       a.erase(std::remove_if(a.begin(), a.end(),
                              [&](int32_t j) {
@@ -231,7 +248,7 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
       d = std::min(d, deg[is] + ext);
       d = std::min(d, nleft - nv[is]);
       deg[is] = std::max<int64_t>(d, 0);
-      queue.emplace(deg[is], i);
+      push(i);
     }
     // Element weights need no change for merged variables: a merged variable's weight moved to
     // its representative, which belongs to exactly the same elements.

@@ -23,7 +23,9 @@ int64_t amd_dense_threshold(int64_t n);
 
 // Orders the symmetric pattern of A + Aᵀ (diagonal and duplicate entries ignored) of the n × n
 // matrix given in CSR form (rowPtr has n + 1 entries, rowPtr[0] = 0, nondecreasing; colIdx
-// entries in [0, n), any order). Deterministic: ties in degree go to the smallest index.
+// entries in [0, n), any order). Deterministic: degree buckets are linked lists, the pivot is the
+// head of the lowest nonempty bucket, so a tie goes to the variable whose degree was set most
+// recently (before any elimination: the smallest index).
 // Throws SolverError ERR_INVALID_MATRIX (argument "A") on a malformed pattern and
 // ERR_INVALID_ARGUMENT for n < 0.
 AmdOrdering amd_order(int64_t n, const int32_t* rowPtr, const int32_t* colIdx);
