@@ -261,6 +261,22 @@ void test_random() {
     CHECK(amd == nnz_cholesky_dense(P, o.iperm));  // the symbolic counter itself
     CHECK(amd <= nnz_cholesky(P, identity(n)) + n);  // never far worse than natural
   }
+  // Random sparse pattern with three dense rows (given as rows of the lower triangle only):
+  // exactly those are dense and come last, in ascending order.
+  {
+    const int32_t n = 1000;
+    const std::vector<int32_t> denseIdx{17, 500, 999};
+    std::vector<std::pair<int32_t, int32_t>> e;
+    for (int32_t k = 0; k < 2 * n; ++k)
+      e.push_back({static_cast<int32_t>(rng() % n), static_cast<int32_t>(rng() % n)});
+    for (int32_t d : denseIdx)
+      for (int32_t j = 0; j < n; j += 2) e.push_back({std::max(d, j), std::min(d, j)});
+    const Pattern P = from_edges(n, e);
+    const AmdOrdering o = order(P);
+    CHECK(valid(o, n));
+    CHECK(o.denseRows == 3);
+    CHECK(o.perm[n - 3] == 17 && o.perm[n - 2] == 500 && o.perm[n - 1] == 999);
+  }
   // Larger random sparse patterns: valid, and fill well below natural.
   for (int trial = 0; trial < 4; ++trial) {
     const int32_t n = 2000;
