@@ -29,6 +29,8 @@ const testBins = [
   'gemm_tests',
   'mlp_tests',
   'csc_tests',
+  'amd_tests',
+  'symbolic_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
