@@ -151,6 +151,58 @@ std::vector<int32_t> columnCounts(int32_t n, const UpperPattern& U,
   return count;
 }
 
+std::vector<int32_t> columnCountsSkeleton(int32_t n, const UpperPattern& U,
+                                          const std::vector<int32_t>& parent,
+                                          const std::vector<int32_t>& post) {
+  // Gilbert–Ng–Peyton: colCount[j] = Σ over the subtree of j of delta, where delta[j] is 1 for a
+  // leaf of the etree, −1 for each child, +1 for each row subtree j is a leaf of (C(i, j) ≠ 0,
+  // i > j, j a "skeleton" entry: no earlier-postordered descendant of j was a leaf of row i's
+  // subtree), and −1 at the least common ancestor of j and the previous leaf of row i's subtree
+  // (found by path-compressed ancestor links in postorder: a disjoint-set find).
+  std::vector<int32_t> count(n, 0), first(n, -1), maxfirst(n, -1), prevleaf(n, -1), ancestor(n);
+  // The strict lower pattern by columns: for column j the rows i > j (U transposed).
+  std::vector<int32_t> lptr(static_cast<size_t>(n) + 1, 0), lidx(U.idx.size());
+  for (int32_t i : U.idx) ++lptr[i + 1];
+  for (int32_t j = 0; j < n; ++j) lptr[j + 1] += lptr[j];
+  {
+    std::vector<int32_t> next(lptr.begin(), lptr.end() - 1);
+    for (int32_t k = 0; k < n; ++k)
+      for (int32_t p = U.ptr[k]; p < U.ptr[k + 1]; ++p) lidx[next[U.idx[p]]++] = k;
+  }
+  // first[j]: the postorder position of j's first descendant; delta 1 at leaves.
+  for (int32_t k = 0; k < n; ++k) {
+    int32_t j = post[k];
+    count[j] = first[j] == -1 ? 1 : 0;
+    for (; j != -1 && first[j] == -1; j = parent[j]) first[j] = k;
+  }
+  for (int32_t i = 0; i < n; ++i) ancestor[i] = i;
+  for (int32_t k = 0; k < n; ++k) {
+    const int32_t j = post[k];
+    if (parent[j] != -1) --count[parent[j]];
+    for (int32_t p = lptr[j]; p < lptr[j + 1]; ++p) {
+      const int32_t i = lidx[p];
+      if (first[j] <= maxfirst[i]) continue;  // not a leaf of row i's subtree
+      maxfirst[i] = first[j];
+      const int32_t jprev = prevleaf[i];
+      prevleaf[i] = j;
+      ++count[j];
+      if (jprev == -1) continue;  // the first leaf: its path ends at i, counted by the sum
+      int32_t q = jprev;
+      while (q != ancestor[q]) q = ancestor[q];
+      for (int32_t s = jprev; s != q;) {
+        const int32_t up = ancestor[s];
+        ancestor[s] = q;
+        s = up;
+      }
+      --count[q];  // q = lca(jprev, j): the overlap of the two leaf-to-i paths
+    }
+    if (parent[j] != -1) ancestor[j] = parent[j];
+  }
+  for (int32_t j = 0; j < n; ++j)
+    if (parent[j] != -1) count[parent[j]] += count[j];
+  return count;
+}
+
 std::vector<int32_t> fundamentalSupernodes(const std::vector<int32_t>& parent,
                                            const std::vector<int32_t>& colCount) {
   const int32_t n = static_cast<int32_t>(parent.size());
@@ -256,7 +308,7 @@ Symbolic analyse(int32_t n, const int32_t* rowPtr, const int32_t* colIdx, const 
     S.parent = eliminationTree(n, U);
     S.post = postorderForest(S.parent);
   }
-  S.colCount = columnCounts(n, U, S.parent);
+  S.colCount = columnCountsSkeleton(n, U, S.parent, S.post);
   S.nnzL = 0;
   for (int32_t j = 0; j < n; ++j) S.nnzL += S.colCount[j];
   S.superStart = fundamentalSupernodes(S.parent, S.colCount);

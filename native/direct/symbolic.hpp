@@ -22,9 +22,11 @@
 //                compression over a virtual-forest ancestor array: O(nnz(A) α(n)) in practice.
 //   post[k]      the k-th node of a postorder of that forest (children visited in increasing
 //                index, roots in increasing index; iterative, no recursion).
-//   colCount[j]  nnz(L(:, j)) including the diagonal, by row-subtree traversal: row k of L is the
-//                subtree of the etree reached from the nonzeros of C(k, 0:k−1) climbing towards k;
-//                O(nnz(L)) time, O(n) extra memory. nnzL = Σ colCount (int64).
+//   colCount[j]  nnz(L(:, j)) including the diagonal, by Gilbert–Ng–Peyton's skeleton / least-
+//                common-ancestor method, O(nnz(C) α(n)) (columnCountsSkeleton). The simpler
+//                row-subtree traversal (row k of L is the etree subtree reached from the nonzeros
+//                of C(k, 0:k−1) climbing towards k; O(nnz(L))) is kept as columnCounts, the
+//                tests' cross-check. nnzL = Σ colCount (int64).
 //   superStart   fundamental supernodes, nsuper + 1 boundaries: columns j and j+1 share one when
 //                parent[j] = j+1, colCount[j] = colCount[j+1] + 1 and j is the only child of j+1
 //                (Liu, Ng & Peyton 1993). Columns of a supernode have nested identical structure
@@ -85,6 +87,11 @@ std::vector<int32_t> eliminationTree(int32_t n, const UpperPattern& U);
 std::vector<int32_t> postorderForest(const std::vector<int32_t>& parent);
 std::vector<int32_t> columnCounts(int32_t n, const UpperPattern& U,
                                   const std::vector<int32_t>& parent);
+// The same counts in O(nnz(C) α(n)) by Gilbert–Ng–Peyton's skeleton / least-common-ancestor
+// method (Davis §4.5); what analyse() uses. post must be a postorder of parent.
+std::vector<int32_t> columnCountsSkeleton(int32_t n, const UpperPattern& U,
+                                          const std::vector<int32_t>& parent,
+                                          const std::vector<int32_t>& post);
 std::vector<int32_t> fundamentalSupernodes(const std::vector<int32_t>& parent,
                                            const std::vector<int32_t>& colCount);
 // Relaxed merging of the given supernodes (boundaries) as documented above; *stored (optional)
