@@ -16,8 +16,11 @@ Failure current_failure(const char* op) {
     f.argument = e.argument;
     f.row = e.row;
     f.line = e.line;
+    f.column = e.column;
     // A factorisation that breaks down is a property of the matrix it was asked of.
-    if (f.argument.empty() && f.code == "ERR_ZERO_PIVOT") f.argument = "A";
+    if (f.argument.empty() &&
+        (f.code == "ERR_ZERO_PIVOT" || f.code == "ERR_NOT_SPD" || f.code == "ERR_SINGULAR"))
+      f.argument = "A";
   } catch (const std::bad_alloc&) {
     f.message = std::string(op) + ": out of memory";
   } catch (const std::exception& e) {
@@ -33,6 +36,7 @@ Napi::Error failure_error(Napi::Env env, const Failure& f) {
   err.Set("code", Napi::String::New(env, f.code));
   if (!f.argument.empty()) err.Set("argument", Napi::String::New(env, f.argument));
   if (f.row >= 0) err.Set("row", Napi::Number::New(env, static_cast<double>(f.row)));
+  if (f.column >= 0) err.Set("column", Napi::Number::New(env, static_cast<double>(f.column)));
   if (f.line > 0) err.Set("line", Napi::Number::New(env, static_cast<double>(f.line)));
   return err;
 }

@@ -20,6 +20,7 @@ struct Failure {
   std::string message;
   std::string argument;  // "" = none
   int64_t row = -1;      // ERR_ZERO_PIVOT: the matrix row
+  int64_t column = -1;   // ERR_NOT_SPD / ERR_SINGULAR: the column of the original matrix
   int64_t line = 0;      // ERR_PARSE: the 1-based line
 };
 

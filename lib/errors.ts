@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'ERR_UNSUPPORTED',
   'ERR_ZERO_PIVOT',
   'ERR_NOT_SYMMETRIC',
+  'ERR_NOT_SPD',
+  'ERR_SINGULAR',
   'ERR_NATIVE_LOAD',
   'ERR_NATIVE',
   'ERR_TIME_LIMIT',
@@ -34,11 +36,22 @@ export class ItersolveError extends Error {
   declare readonly line?: number;
   /** 0-based matrix row of a pivot failure (ERR_ZERO_PIVOT). */
   declare readonly row?: number;
+  /**
+   * 0-based column of the original matrix where a direct factorisation failed (ERR_NOT_SPD,
+   * ERR_SINGULAR).
+   */
+  declare readonly column?: number;
 
   constructor(
     code: ItersolveErrorCode,
     message: string,
-    options: { argument?: string; line?: number; row?: number; cause?: unknown } = {},
+    options: {
+      argument?: string;
+      line?: number;
+      row?: number;
+      column?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = code === 'ABORT_ERR' ? 'AbortError' : 'ItersolveError';
@@ -46,6 +59,7 @@ export class ItersolveError extends Error {
     if (options.argument !== undefined) (this as { argument?: string }).argument = options.argument;
     if (options.line !== undefined) (this as { line?: number }).line = options.line;
     if (options.row !== undefined) (this as { row?: number }).row = options.row;
+    if (options.column !== undefined) (this as { column?: number }).column = options.column;
   }
 }
 
@@ -80,11 +94,12 @@ export function fromNative(e: unknown): unknown {
   if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string') {
     const code = (e as unknown as { code: string }).code;
     if (KNOWN.has(code)) {
-      const n = e as Error & { argument?: string; line?: number; row?: number };
+      const n = e as Error & { argument?: string; line?: number; row?: number; column?: number };
       return new ItersolveError(code as ItersolveErrorCode, e.message, {
         argument: n.argument,
         line: n.line,
         row: n.row,
+        column: n.column,
       });
     }
   }

@@ -21,9 +21,11 @@ inline constexpr const char* kErrorCodes[] = {
     "ERR_UNSUPPORTED",
     "ERR_ZERO_PIVOT",       // a factorisation broke down (with row)
     "ERR_NOT_SYMMETRIC",    // a method that needs a symmetric operator was given another
-    "ERR_NATIVE_LOAD",      // (lib only) the addon could not be loaded
-    "ERR_NATIVE",           // out of memory, unexpected native failure
-    "ERR_TIME_LIMIT",       // a reader ran out of its time budget
+    "ERR_NOT_SPD",  // a Cholesky factorisation met a matrix that is not positive definite
+    "ERR_SINGULAR",  // an LU factorisation met a (numerically) singular matrix
+    "ERR_NATIVE_LOAD",  // (lib only) the addon could not be loaded
+    "ERR_NATIVE",  // out of memory, unexpected native failure
+    "ERR_TIME_LIMIT",  // a reader ran out of its time budget
     "ABORT_ERR",
 };
 inline constexpr int kErrorCodeCount = sizeof(kErrorCodes) / sizeof(kErrorCodes[0]);
@@ -41,6 +43,13 @@ struct SolverError : std::runtime_error {
   int64_t row;
   int64_t line;
   std::string argument;
+  // 0-based column of the original matrix a direct factorisation failed at (ERR_NOT_SPD,
+  // ERR_SINGULAR), or -1. Set it with withColumn().
+  int64_t column = -1;
+  SolverError& withColumn(int64_t c) {
+    column = c;
+    return *this;
+  }
 };
 
 }  // namespace itersolve
