@@ -2,6 +2,7 @@
 #include "symbolic.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <string>
 
 #include "../core/errors.hpp"
@@ -12,14 +13,18 @@ namespace direct {
 namespace {
 
 void validate(int32_t n, const int32_t* rowPtr, const int32_t* colIdx, const int32_t* perm) {
-  if (n < 0) throw SolverError("ERR_INVALID_ARGUMENT", "n must be >= 0, received " + std::to_string(n), -1, "n");
+  if (n < 0)
+    throw SolverError("ERR_INVALID_ARGUMENT", "n must be >= 0, received " + std::to_string(n), -1,
+                      "n");
   if (n == 0) return;
   if (!rowPtr || rowPtr[0] != 0)
     throw SolverError("ERR_INVALID_MATRIX", "A: rowPtr[0] must be 0", -1, "A");
   for (int32_t i = 0; i < n; ++i)
     if (rowPtr[i + 1] < rowPtr[i])
-      throw SolverError("ERR_INVALID_MATRIX", "A: rowPtr decreases at row " + std::to_string(i), i, "A");
-  if (rowPtr[n] > 0 && !colIdx) throw SolverError("ERR_INVALID_MATRIX", "A: colIdx missing", -1, "A");
+      throw SolverError("ERR_INVALID_MATRIX", "A: rowPtr decreases at row " + std::to_string(i), i,
+                        "A");
+  if (rowPtr[n] > 0 && !colIdx)
+    throw SolverError("ERR_INVALID_MATRIX", "A: colIdx missing", -1, "A");
   for (int32_t i = 0; i < n; ++i)
     for (int32_t p = rowPtr[i]; p < rowPtr[i + 1]; ++p)
       if (colIdx[p] < 0 || colIdx[p] >= n)
@@ -32,8 +37,8 @@ void validate(int32_t n, const int32_t* rowPtr, const int32_t* colIdx, const int
     for (int32_t k = 0; k < n; ++k) {
       if (perm[k] < 0 || perm[k] >= n || seen[perm[k]])
         throw SolverError("ERR_INVALID_ARGUMENT",
-                          "perm is not a permutation of 0..n-1 (entry " + std::to_string(k) + " = " +
-                              std::to_string(perm[k]) + ")",
+                          "perm is not a permutation of 0..n-1 (entry " + std::to_string(k) +
+                              " = " + std::to_string(perm[k]) + ")",
                           -1, "perm");
       seen[perm[k]] = 1;
     }
@@ -212,7 +217,8 @@ std::vector<int32_t> fundamentalSupernodes(const std::vector<int32_t>& parent,
   std::vector<int32_t> start;
   start.push_back(0);
   for (int32_t j = 0; j + 1 < n; ++j) {
-    const bool joins = parent[j] == j + 1 && colCount[j] == colCount[j + 1] + 1 && children[j + 1] == 1;
+    const bool joins =
+        parent[j] == j + 1 && colCount[j] == colCount[j + 1] + 1 && children[j + 1] == 1;
     if (!joins) start.push_back(j + 1);
   }
   if (n > 0) start.push_back(n);
@@ -238,9 +244,8 @@ int64_t supernodeStorage(const std::vector<int32_t>& superStart,
 
 std::vector<int32_t> relaxSupernodes(const std::vector<int32_t>& superStart,
                                      const std::vector<int32_t>& parent,
-                                     const std::vector<int32_t>& colCount,
-                                     int32_t relaxSmall, double relaxZeroFraction,
-                                     int64_t* stored) {
+                                     const std::vector<int32_t>& colCount, int32_t relaxSmall,
+                                     double relaxZeroFraction, int64_t* stored) {
   if (relaxSmall < 0 || !(relaxZeroFraction >= 0.0 && relaxZeroFraction <= 1.0))
     throw SolverError("ERR_INVALID_ARGUMENT",
                       "options: relaxSmall must be >= 0 and relaxZeroFraction in [0, 1]", -1,
@@ -283,6 +288,84 @@ std::vector<int32_t> relaxSupernodes(const std::vector<int32_t>& superStart,
   out.push_back(b + 1);
   if (stored) *stored = total;
   return out;
+}
+
+SupernodalStructure supernodalStructure(const Symbolic& s, const UpperPattern& U,
+                                        const std::vector<int32_t>& superStartIn) {
+  const int32_t n = s.n;
+  SupernodalStructure S;
+  S.superStart = superStartIn.empty() ? s.relaxedStart : superStartIn;
+  if (S.superStart.empty()) S.superStart.assign(1, 0);
+  const int32_t ns = static_cast<int32_t>(S.superStart.size()) - 1;
+  S.colToSuper.assign(n, 0);
+  for (int32_t t = 0; t < ns; ++t)
+    for (int32_t j = S.superStart[t]; j < S.superStart[t + 1]; ++j) S.colToSuper[j] = t;
+  S.superParent.assign(ns, -1);
+  for (int32_t t = 0; t < ns; ++t) {
+    const int32_t last = S.superStart[t + 1] - 1;
+    if (s.parent[last] >= 0) S.superParent[t] = S.colToSuper[s.parent[last]];
+  }
+  // Strict lower pattern by columns (U transposed): for column j the rows i > j.
+  std::vector<int32_t> lptr(static_cast<size_t>(n) + 1, 0), lidx(U.idx.size());
+  for (int32_t i : U.idx) ++lptr[i + 1];
+  for (int32_t j = 0; j < n; ++j) lptr[j + 1] += lptr[j];
+  {
+    std::vector<int32_t> next(lptr.begin(), lptr.end() - 1);
+    for (int32_t k = 0; k < n; ++k)
+      for (int32_t p = U.ptr[k]; p < U.ptr[k + 1]; ++p) lidx[next[U.idx[p]]++] = k;
+  }
+  // Sizes: own width + the count below the last column (colCount of the last column − 1); the
+  // chains inside a supernode make every column's structure below it a subset of the last's.
+  S.rowPtr.assign(static_cast<size_t>(ns) + 1, 0);
+  int64_t total = 0;
+  for (int32_t t = 0; t < ns; ++t) {
+    const int32_t a = S.superStart[t], b = S.superStart[t + 1] - 1;
+    total += static_cast<int64_t>(b - a + 1) + s.colCount[b] - 1;
+    if (total > INT32_MAX)
+      throw SolverError("ERR_INVALID_ARGUMENT",
+                        "A: the supernodal structure has more than 2^31 row indices", -1, "A");
+    S.rowPtr[t + 1] = static_cast<int32_t>(total);
+  }
+  S.rows.resize(static_cast<size_t>(total));
+  // Children lists (superParent[c] > c).
+  std::vector<int32_t> head(ns, -1), next(ns, -1);
+  for (int32_t t = ns - 1; t >= 0; --t) {
+    const int32_t p = S.superParent[t];
+    if (p >= 0) {
+      next[t] = head[p];
+      head[p] = t;
+    }
+  }
+  std::vector<int32_t> mark(n, -1);
+  for (int32_t t = 0; t < ns; ++t) {
+    const int32_t a = S.superStart[t], b = S.superStart[t + 1] - 1;
+    int32_t* out = S.rows.data() + S.rowPtr[t];
+    int32_t cnt = 0;
+    const int32_t cap = S.rowPtr[t + 1] - S.rowPtr[t];
+    for (int32_t j = a; j <= b; ++j) {
+      out[cnt++] = j;
+      mark[j] = t;
+    }
+    const int32_t own = cnt;
+    auto add = [&](int32_t i) {
+      if (mark[i] == t) return;
+      mark[i] = t;
+      if (cnt >= cap)
+        throw SolverError("ERR_NATIVE", "supernodalStructure: structure larger than predicted", -1);
+      out[cnt++] = i;
+    };
+    for (int32_t j = a; j <= b; ++j)
+      for (int32_t p = lptr[j]; p < lptr[j + 1]; ++p)
+        if (lidx[p] > b) add(lidx[p]);
+    for (int32_t c = head[t]; c != -1; c = next[c])
+      for (int32_t p = S.rowPtr[c]; p < S.rowPtr[c + 1]; ++p)
+        if (S.rows[p] > b) add(S.rows[p]);
+    if (cnt != cap)
+      throw SolverError("ERR_NATIVE", "supernodalStructure: structure size differs from colCount",
+                        -1);
+    std::sort(out + own, out + cnt);
+  }
+  return S;
 }
 
 Symbolic analyse(int32_t n, const int32_t* rowPtr, const int32_t* colIdx, const int32_t* perm,

@@ -39,8 +39,8 @@
 //                explicitly, z = dense(a, e) − Σ_{j=a..e} colCount[j], satisfy
 //                z ≤ options.relaxZeroFraction · dense(a, e). dense(a, e) is the size of the
 //                merged trapezoid, Σ_{t=0..w−1} (c0 − t), w = e−a+1, with first-column count
-//                c0 = w + colCount[e] − 1 (S's rows below b lie in T's). nnzRelaxed = Σ over relaxed supernodes of
-//                their trapezoid sizes (≥ nnzL; = nnzL without relaxation).
+//                c0 = w + colCount[e] − 1 (S's rows below b lie in T's). nnzRelaxed = Σ over
+//                relaxed supernodes of their trapezoid sizes (≥ nnzL; = nnzL without relaxation).
 //
 // Errors (SolverError naming the argument): n < 0 ("n", ERR_INVALID_ARGUMENT); rowPtr not starting
 // at 0 or decreasing, or a column index outside [0, n) ("A", ERR_INVALID_MATRIX); perm not a
@@ -69,7 +69,7 @@ struct Symbolic {
   int64_t nnzL = 0;
   std::vector<int32_t> superStart;    // fundamental supernodes: nsuper + 1 boundaries
   std::vector<int32_t> relaxedStart;  // relaxed supernodes (= superStart without relax)
-  int64_t nnzRelaxed = 0;             // entries stored by the relaxed supernodes (zeros included)
+  int64_t nnzRelaxed = 0;  // entries stored by the relaxed supernodes (zeros included)
 };
 
 // The permuted, symmetrised strict upper triangle of A by columns: for each column k of C, the
@@ -98,13 +98,35 @@ std::vector<int32_t> fundamentalSupernodes(const std::vector<int32_t>& parent,
 // receives the entries the result stores.
 std::vector<int32_t> relaxSupernodes(const std::vector<int32_t>& superStart,
                                      const std::vector<int32_t>& parent,
-                                     const std::vector<int32_t>& colCount,
-                                     int32_t relaxSmall, double relaxZeroFraction,
-                                     int64_t* stored);
+                                     const std::vector<int32_t>& colCount, int32_t relaxSmall,
+                                     double relaxZeroFraction, int64_t* stored);
 // The entries a supernode partition stores (Σ trapezoid sizes; parent chains inside each
 // supernode assumed, as both functions above produce).
 int64_t supernodeStorage(const std::vector<int32_t>& superStart,
                          const std::vector<int32_t>& colCount);
+
+// Supernodal row structure (the index sets of supernodal Cholesky / LU panels), for the
+// supernode partition superStart (any partition into contiguous column ranges whose columns
+// form etree parent chains, as fundamentalSupernodes and relaxSupernodes produce; typically
+// Symbolic::relaxedStart). Supernode s covers columns superStart[s] .. superStart[s+1]−1; its
+// rows rows[rowPtr[s] .. rowPtr[s+1]) are sorted and start with its own columns, followed by
+// the union of the below-diagonal structures of its columns (merged supernodes store the zeros
+// of that union explicitly). Computed bottom-up: struct(s) = own columns ∪ {C(i, j) ≠ 0: j in
+// s, i > last(s)} ∪ ⋃ over child supernodes c of struct(c) ∩ (last(s), n). superParent[s]:
+// the supernode holding parent[last column of s], −1 at a root (children have smaller
+// indices). colToSuper[j]: the supernode of column j. Cost O(Σ |struct(s)| log) (each set
+// sorted once).
+struct SupernodalStructure {
+  std::vector<int32_t> superStart;  // nsuper + 1 boundaries
+  std::vector<int32_t> rowPtr;  // nsuper + 1 offsets into rows (int32: Σ rows < 2^31)
+  std::vector<int32_t> rows;  // row indices of each supernode, own columns first, sorted
+  std::vector<int32_t> colToSuper;  // n entries
+  std::vector<int32_t> superParent;  // nsuper entries, −1 at roots
+};
+// U: the permuted upper pattern the analysis ran on (permutedUpper(n, A, s.perm)); superStart:
+// empty for s.relaxedStart. Throws ERR_INVALID_ARGUMENT ("A") when Σ rows exceeds int32.
+SupernodalStructure supernodalStructure(const Symbolic& s, const UpperPattern& U,
+                                        const std::vector<int32_t>& superStart = {});
 
 // The whole analysis. perm may be null (natural ordering).
 Symbolic analyse(int32_t n, const int32_t* rowPtr, const int32_t* colIdx, const int32_t* perm,

@@ -28,7 +28,8 @@ struct Pattern {
 };
 
 // From a list of (i, j) entries (any triangle; duplicates kept), in shuffled order within rows.
-Pattern fromEntries(int32_t n, const std::vector<std::pair<int32_t, int32_t>>& e, std::mt19937* rng) {
+Pattern fromEntries(int32_t n, const std::vector<std::pair<int32_t, int32_t>>& e,
+                    std::mt19937* rng) {
   Pattern P;
   P.n = n;
   std::vector<std::vector<int32_t>> rows(n);
@@ -232,6 +233,39 @@ void checkAgainstReference(const Pattern& P, const std::vector<int32_t>& perm, b
     CHECK(S.relaxedStart == S.superStart);
     CHECK(S.nnzRelaxed == S.nnzL);
   }
+  // Supernodal row structure (relaxed and fundamental partitions): own columns first, then the
+  // sorted union of the dense L's rows below the supernode; parents and column map.
+  {
+    const UpperPattern U = permutedUpper(P.n, P.rowPtr.data(), P.colIdx.data(), S.perm.data());
+    for (int pass = 0; pass < 2; ++pass) {
+      const std::vector<int32_t>& start = pass == 0 ? S.relaxedStart : S.superStart;
+      const SupernodalStructure SS =
+          supernodalStructure(S, U, pass == 0 ? std::vector<int32_t>() : start);
+      CHECK(SS.superStart == start);
+      const int32_t ns = static_cast<int32_t>(start.size()) - 1;
+      CHECK(static_cast<int32_t>(SS.rowPtr.size()) == ns + 1);
+      CHECK(static_cast<int32_t>(SS.superParent.size()) == ns);
+      int64_t stored = 0;
+      for (int32_t t = 0; t < ns && static_cast<int32_t>(SS.rowPtr.size()) == ns + 1; ++t) {
+        std::vector<int32_t> expect;
+        for (int32_t j = start[t]; j < start[t + 1]; ++j) expect.push_back(j);
+        for (int32_t i = start[t + 1]; i < P.n; ++i) {
+          bool any = false;
+          for (int32_t j = start[t]; j < start[t + 1]; ++j) any = any || R.L[i][j];
+          if (any) expect.push_back(i);
+        }
+        const std::vector<int32_t> got(SS.rows.begin() + SS.rowPtr[t],
+                                       SS.rows.begin() + SS.rowPtr[t + 1]);
+        CHECK(got == expect);
+        for (int32_t j = start[t]; j < start[t + 1]; ++j) CHECK(SS.colToSuper[j] == t);
+        const int32_t last = start[t + 1] - 1;
+        CHECK(SS.superParent[t] == (R.parent[last] < 0 ? -1 : SS.colToSuper[R.parent[last]]));
+        const int64_t w = start[t + 1] - start[t], h = SS.rowPtr[t + 1] - SS.rowPtr[t];
+        stored += w * h - w * (w - 1) / 2;
+      }
+      CHECK(stored == (pass == 0 ? S.nnzRelaxed : S.nnzL));
+    }
+  }
   if (failures != before) std::fprintf(stderr, "  in case %s (n = %d)\n", what, P.n);
 }
 
@@ -242,13 +276,14 @@ Pattern randomPattern(int32_t n, double density, int triangle, std::mt19937& rng
     if (u(rng) < 0.7) e.push_back({i, i});
     for (int32_t j = 0; j < i; ++j) {
       if (u(rng) >= density) continue;
-      if (triangle == 0) e.push_back({i, j});        // lower
-      else if (triangle == 1) e.push_back({j, i});   // upper
-      else if (triangle == 2) {                       // full
+      if (triangle == 0) e.push_back({i, j});  // lower
+      else if (triangle == 1) e.push_back({j, i});  // upper
+      else if (triangle == 2) {  // full
         e.push_back({i, j});
         e.push_back({j, i});
-      } else {                                        // one of the two at random, some twice
-        if (u(rng) < 0.5) e.push_back({i, j}); else e.push_back({j, i});
+      } else {  // one of the two at random, some twice
+        if (u(rng) < 0.5) e.push_back({i, j});
+        else e.push_back({j, i});
         if (u(rng) < 0.2) e.push_back({i, j});
       }
     }
@@ -363,7 +398,8 @@ int main() {
     o.relax = true;
     const auto t0 = std::chrono::steady_clock::now();
     const Symbolic S = analyse(P.n, P.rowPtr.data(), P.colIdx.data(), nullptr, o);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     for (int32_t j = 0; j < P.n; ++j) CHECK(S.parent[j] == -1 || S.parent[j] > j);
     int64_t sum = 0;
     for (int32_t c : S.colCount) sum += c;
@@ -371,9 +407,11 @@ int main() {
     CHECK(S.nnzL == 1 + 2 * static_cast<int64_t>(k - 1) + static_cast<int64_t>(P.n - k) * (k + 1));
     CHECK(S.nnzRelaxed >= S.nnzL);
     CHECK(supernodeStorage(S.relaxedStart, S.colCount) == S.nnzRelaxed);
-    std::printf("grid2d 500 natural ordering: analyse %.1f ms, nnzL %lld, %zu fundamental / %zu relaxed supernodes, stored %lld\n",
-                ms, static_cast<long long>(S.nnzL), S.superStart.size() - 1, S.relaxedStart.size() - 1,
-                static_cast<long long>(S.nnzRelaxed));
+    std::printf(
+        "grid2d 500 natural ordering: analyse %.1f ms, nnzL %lld, %zu fundamental / %zu relaxed "
+        "supernodes, stored %lld\n",
+        ms, static_cast<long long>(S.nnzL), S.superStart.size() - 1, S.relaxedStart.size() - 1,
+        static_cast<long long>(S.nnzRelaxed));
   }
   {
     // Random orderings: the skeleton counts against the row-subtree counts on 2D 150 (n 22 500),
@@ -383,7 +421,8 @@ int main() {
       const std::vector<int32_t> perm = randomPerm(P.n, rng);
       const auto t0 = std::chrono::steady_clock::now();
       const Symbolic S = analyse(P.n, P.rowPtr.data(), P.colIdx.data(), perm.data());
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       if (k == 150) {
         const UpperPattern U = permutedUpper(P.n, P.rowPtr.data(), P.colIdx.data(), perm.data());
         CHECK(columnCounts(P.n, U, S.parent) == S.colCount);
@@ -422,10 +461,10 @@ int main() {
   // Disconnected: three blocks (a path, a clique, isolated nodes) interleaved by a permutation.
   {
     std::vector<std::pair<int32_t, int32_t>> e;
-    for (int32_t i = 0; i + 1 < 10; ++i) e.push_back({i, i + 1});       // path 0..9
+    for (int32_t i = 0; i + 1 < 10; ++i) e.push_back({i, i + 1});  // path 0..9
     for (int32_t i = 10; i < 16; ++i)
-      for (int32_t j = 10; j < i; ++j) e.push_back({i, j});            // clique 10..15
-    const Pattern P = fromEntries(20, e, nullptr);                      // 16..19 isolated
+      for (int32_t j = 10; j < i; ++j) e.push_back({i, j});  // clique 10..15
+    const Pattern P = fromEntries(20, e, nullptr);  // 16..19 isolated
     checkAgainstReference(P, {}, false, true, "disconnected natural");
     const std::vector<int32_t> perm = randomPerm(20, rng);
     checkAgainstReference(P, perm, false, false, "disconnected permuted");
@@ -458,7 +497,8 @@ int main() {
     CHECK(S0r.relaxedStart == std::vector<int32_t>{0} && S0r.nnzRelaxed == 0);
     const int32_t rp1[2] = {0, 1}, ci1[1] = {0}, p1[1] = {0};
     const Symbolic S1 = analyse(1, rp1, ci1, p1, o);
-    CHECK(S1.nnzL == 1 && S1.parent == std::vector<int32_t>{-1} && S1.post == std::vector<int32_t>{0});
+    CHECK(S1.nnzL == 1 && S1.parent == std::vector<int32_t>{-1} &&
+          S1.post == std::vector<int32_t>{0});
     CHECK(S1.superStart == (std::vector<int32_t>{0, 1}) && S1.nnzRelaxed == 1);
   }
 
