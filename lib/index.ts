@@ -149,7 +149,7 @@ export type {
   MlpResult,
 } from './mlp';
 export type { DenseMatrix } from './dense';
-export { poisson2d, poisson3d, rng } from './problems';
+export { convectionDiffusion, poisson2d, poisson3d, rng } from './problems';
 export { RelaxationTuner } from './relax/tuner';
 export type {
   RelaxationMethod,

@@ -87,6 +87,53 @@ export function poisson3d(n: number): CsrMatrix {
   return new CsrMatrix(N, N, rowPtr, colIdx, values, { validate: false });
 }
 
+/**
+ * Upwind convection-diffusion on an n×n (dim 2) or n×n×n (dim 3) grid, Dirichlet boundary, natural
+ * ordering: per axis the 1D operator tridiag(−1, 2, −1) plus peclet·h times the upwind difference
+ * (1 on the diagonal, −1 on the subdiagonal), h = 1/(n+1), summed over the axes (the Kronecker sum
+ * SciPy builds with `kron(I, T) + kron(T, I)`). Nonsymmetric for peclet ≠ 0, structurally symmetric,
+ * diagonally dominant: the usual test matrix for sparse LU.
+ */
+export function convectionDiffusion(
+  n: number,
+  options: { dim?: 2 | 3; peclet?: number } = {},
+): CsrMatrix {
+  const dim = options.dim ?? 2;
+  if (dim !== 2 && dim !== 3) throw v.invalid('options.dim', '2 or 3', dim);
+  v.int('n', n, 1, dim === 2 ? 46340 : 1290);
+  const peclet = options.peclet ?? 10;
+  v.num('options.peclet', peclet);
+  const c = peclet / (n + 1);
+  const N = dim === 2 ? n * n : n * n * n;
+  const strides = dim === 2 ? [n, 1] : [n * n, n, 1];
+  const rowPtr = new Int32Array(N + 1);
+  const colIdx = new Int32Array((2 * dim + 1) * N);
+  const values = new Float64Array((2 * dim + 1) * N);
+  let k = 0;
+  for (let r = 0; r < N; r++) {
+    // grid coordinate along each axis, slowest first
+    const lower: number[] = [];
+    const upper: number[] = [];
+    for (let a = 0; a < dim; a++) {
+      const pos = Math.floor(r / strides[a]) % n;
+      if (pos > 0) lower.push(a);
+      if (pos < n - 1) upper.push(a);
+    }
+    for (const a of lower) {
+      colIdx[k] = r - strides[a];
+      values[k++] = -1 - c;
+    }
+    colIdx[k] = r;
+    values[k++] = dim * (2 + c);
+    for (let i = upper.length - 1; i >= 0; i--) {
+      colIdx[k] = r + strides[upper[i]];
+      values[k++] = -1;
+    }
+    rowPtr[r + 1] = k;
+  }
+  return new CsrMatrix(N, N, rowPtr, colIdx.slice(0, k), values.slice(0, k), { validate: false });
+}
+
 /** Deterministic pseudo-random numbers (mulberry32) for seeded test data and benchmarks. */
 export function rng(seed: number): () => number {
   let s = v.int('seed', seed, 0, 2 ** 32 - 1) >>> 0;
