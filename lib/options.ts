@@ -45,7 +45,11 @@ export type Operation =
   | 'logisticL1'
   | BcdOperation
   | 'nnls'
-  | 'trainMlpBcd';
+  | 'trainMlpBcd'
+  | DirectOperation;
+
+/** Sparse direct solvers (lib/direct.ts); factorSolve is a factor's solve / solveAsync. */
+export type DirectOperation = 'cholesky' | 'lu' | 'spsolve' | 'factorSolve';
 
 /** Coordinate-descent regressions (lib/bcd.ts). */
 export type BcdOperation = 'lasso' | 'elasticNet';
@@ -86,6 +90,10 @@ export const OPERATION_NAMES: {
   lassoPath: { sync: 'lassoPathSync', async: 'lassoPath' },
   elasticNetPath: { sync: 'elasticNetPathSync', async: 'elasticNetPath' },
   trainMlpBcd: { sync: 'trainMlpBcdSync', async: 'trainMlpBcd' },
+  cholesky: { sync: 'choleskySync', async: 'cholesky' },
+  lu: { sync: 'luSync', async: 'lu' },
+  spsolve: { sync: 'spsolveSync', async: 'spsolve' },
+  factorSolve: { sync: 'factor.solve', async: 'factor.solveAsync' },
 };
 
 /** What a default or a range bound may depend on. */
@@ -202,6 +210,8 @@ const LOGISTIC: readonly Operation[] = ['logisticL1'];
 const GROUP: readonly Operation[] = ['groupLasso'];
 /** Generic proximal BCD (lib/prox-bcd.ts). */
 const PROX: readonly Operation[] = ['proxBcd'];
+/** Sparse direct solvers (lib/direct.ts). */
+const DIRECT: readonly Operation[] = ['cholesky', 'lu', 'spsolve'];
 /** wasserstein passes an option on as given: the method it runs applies its own default. */
 const PASSED_ON: OptionVariant = { default: undefined, defaultText: undefined };
 
@@ -224,7 +234,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'out',
     kind: 'vector',
-    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornNewton', 'wasserstein', 'costMatrix'],
+    ops: [...ITERATIVE, 'sinkhorn', 'sinkhornNewton', 'wasserstein', 'costMatrix', 'spsolve'],
     doc: 'Where the solution goes; it may be `x0`. Default: a new array.',
     flag: null,
     per: {
@@ -237,6 +247,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       },
       wasserstein: { doc: "Where a dense plan goes (see the method's own `out`)." },
       costMatrix: { doc: 'Where the n×m cost matrix goes (row-major). Default: a new array.' },
+      spsolve: { doc: 'Where x goes (as long as b; not b itself). Default: a new array.' },
     },
   },
   {
@@ -260,7 +271,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'enum',
     values: SINKHORN_METHODS,
     default: 'auto',
-    ops: ['sinkhorn', 'sinkhornBatch', 'wasserstein'],
+    ops: ['sinkhorn', 'sinkhornBatch', 'wasserstein', 'spsolve'],
     doc: "'auto' (scaling where exp(−C/ε) stays in double range, else log), 'scaling' (Sinkhorn-Knopp), 'log' (log-domain), 'stabilized' (scalings absorbed into the potentials) or 'epsilon-scaling' (ε annealed down to its target).",
     flag: null,
     per: {
@@ -268,6 +279,10 @@ export const OPTIONS: readonly OptionSpec[] = [
         ...PASSED_ON,
         values: [...SINKHORN_METHODS, 'newton'],
         doc: "With epsilon: a Sinkhorn method (default 'auto') or 'newton' (sinkhornNewton).",
+      },
+      spsolve: {
+        values: ['auto', 'cholesky', 'lu'],
+        doc: "'auto' (Cholesky when A is exactly symmetric with a positive diagonal, falling back to LU when it is not positive definite; LU otherwise), 'cholesky' or 'lu'.",
       },
     },
   },
@@ -649,9 +664,59 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'enum',
     values: ORDERINGS,
     default: 'natural',
-    ops: ['gaussSeidel', 'sor', 'ssor'],
+    ops: ['gaussSeidel', 'sor', 'ssor', 'cholesky', 'lu'],
     doc: "'natural' (rows in order: the textbook iteration counts) or 'multicolor' (a greedy colouring of A's graph, red-black on 5-point stencils; the rows of one colour are updated in parallel).",
     flag: '--ordering',
+    per: {
+      cholesky: {
+        values: ['auto', 'amd', 'nested-dissection', 'natural'],
+        default: 'auto',
+        doc: "Fill-reducing ordering: 'auto' (picked from the graph), 'amd' (approximate minimum degree), 'nested-dissection' or 'natural' (none).",
+      },
+      lu: {
+        values: ['auto', 'colamd', 'amd', 'natural'],
+        default: 'auto',
+        doc: "Fill-reducing ordering: 'auto' (amd for nearly structurally symmetric patterns, else colamd), 'colamd' (column AMD on AᵀA, after a block triangular form), 'amd' (AMD on A + Aᵀ) or 'natural' (none).",
+      },
+    },
+  },
+  {
+    key: 'mode',
+    kind: 'enum',
+    values: ['llt', 'ldlt'],
+    default: 'llt',
+    ops: ['cholesky'],
+    doc: "'llt' (A = LLᵀ, A positive definite: ERR_NOT_SPD naming the column otherwise) or 'ldlt' (A = LDLᵀ, D may be negative: symmetric indefinite A).",
+    flag: null,
+  },
+  {
+    key: 'pivotThreshold',
+    kind: 'number',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    ops: ['lu', 'spsolve'],
+    doc: 'Threshold partial pivoting τ in (0, 1]: the diagonal is kept as pivot while |a_jj| ≥ τ·max |a_ij| (1: partial pivoting).',
+    flag: null,
+  },
+  {
+    key: 'refine',
+    kind: 'integer',
+    default: 3,
+    min: 0,
+    max: 100,
+    ops: ['spsolve'],
+    doc: 'Iterative refinement steps at most (x += A⁻¹(b − A x), kept while each halves the residual); 0: none.',
+    flag: null,
+  },
+  {
+    key: 'columns',
+    kind: 'integer',
+    min: 1,
+    max: 2147483647,
+    ops: ['spsolve', 'factorSolve'],
+    doc: 'k, the columns of b when it holds an n×k column-major block. Default: length / n.',
+    flag: null,
   },
   {
     key: 'tol',
@@ -994,9 +1059,21 @@ export const OPTIONS: readonly OptionSpec[] = [
       'trainMlpBcd',
       ...PROX,
       ...LOGISTIC,
+      ...DIRECT,
     ],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
+    per: {
+      cholesky: {
+        doc: 'Stop after this many milliseconds: ERR_TIME_LIMIT (a factorisation has no partial result).',
+      },
+      lu: {
+        doc: 'Stop after this many milliseconds: ERR_TIME_LIMIT (a factorisation has no partial result).',
+      },
+      spsolve: {
+        doc: 'Stop after this many milliseconds: ERR_TIME_LIMIT (a factorisation has no partial result).',
+      },
+    },
   },
   {
     key: 'signal',
@@ -1011,10 +1088,18 @@ export const OPTIONS: readonly OptionSpec[] = [
       'trainMlpBcd',
       ...PROX,
       ...LOGISTIC,
+      ...DIRECT,
+      'factorSolve',
     ],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
     flag: null,
+    per: {
+      cholesky: { doc: 'Cancels the factorisation: the promise rejects with an AbortError.' },
+      lu: { doc: 'Cancels the factorisation: the promise rejects with an AbortError.' },
+      spsolve: { doc: 'Cancels the solve: the promise rejects with an AbortError.' },
+      factorSolve: { doc: 'Rejects with an AbortError when aborted before the solve starts.' },
+    },
   },
   {
     key: 'onProgress',
@@ -1213,6 +1298,11 @@ export interface ResolvedOptions {
   sparsity: number;
   cg?: object;
   sparseDropTol: number;
+  // sparse direct solvers (lib/direct.ts)
+  mode: 'llt' | 'ldlt';
+  pivotThreshold: number;
+  refine: number;
+  columns?: number;
 }
 
 function bound(b: Computed<number> | undefined, c: OptionContext): number | undefined {
