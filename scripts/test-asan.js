@@ -31,6 +31,7 @@ const testBins = [
   'csc_tests',
   'amd_tests',
   'symbolic_tests',
+  'lu_supernodal_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
