@@ -37,6 +37,11 @@ void validate(int64_t n, const int32_t* rowPtr, const int32_t* colIdx) {
 }  // namespace
 
 AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx) {
+  return amd_order_constrained(n64, rowPtr, colIdx, nullptr);
+}
+
+AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx,
+                                  const int32_t* constraint) {
   validate(n64, rowPtr, colIdx);
   AmdOrdering out;
   const int32_t n = static_cast<int32_t>(n64);
@@ -86,8 +91,14 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
   // the pivot is the head of the lowest nonempty bucket (ties: the most recently inserted).
   std::vector<int32_t> head(N, -1), nxt(N, -1), prv(N, -1);
   int64_t mindeg = 0, inQueue = 0;
+  // Constraint classes: only variables of the current class are in the degree lists.
+  std::vector<uint8_t> queued(N, 0);
+  int32_t curClass = 0;
+  auto cls = [&](size_t i) { return constraint ? constraint[i] : 0; };
   auto push = [&](int32_t i) {
     const size_t is = static_cast<size_t>(i);
+    if (cls(is) != curClass) return;
+    queued[is] = 1;
     const size_t d = static_cast<size_t>(deg[is]);
     nxt[is] = head[d];
     prv[is] = -1;
@@ -98,6 +109,8 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
   };
   auto remove = [&](int32_t i) {
     const size_t is = static_cast<size_t>(i);
+    if (!queued[is]) return;
+    queued[is] = 0;
     if (prv[is] != -1) nxt[static_cast<size_t>(prv[is])] = nxt[is];
     else head[static_cast<size_t>(deg[is])] = nxt[is];
     if (nxt[is] != -1) prv[static_cast<size_t>(nxt[is])] = prv[is];
@@ -105,6 +118,25 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
   };
 
   int64_t nleft = 0;
+  // Classes in increasing order; byClass lists each class's variables (for when it opens).
+  std::vector<int32_t> classStart, byClass;
+  if (constraint) {
+    int32_t maxc = 0;
+    for (int32_t i = 0; i < n; ++i) {
+      if (constraint[i] < 0)
+        throw SolverError("ERR_INVALID_ARGUMENT", "amd: constraint classes must be >= 0", i,
+                          "constraint");
+      maxc = std::max(maxc, constraint[i]);
+    }
+    classStart.assign(static_cast<size_t>(maxc) + 2, 0);
+    for (int32_t i = 0; i < n; ++i) ++classStart[static_cast<size_t>(constraint[i]) + 1];
+    for (size_t c = 0; c + 1 < classStart.size(); ++c) classStart[c + 1] += classStart[c];
+    byClass.resize(N);
+    std::vector<int32_t> fillc(classStart.begin(), classStart.end() - 1);
+    for (int32_t i = n - 1; i >= 0; --i)  // descending, so that pushes leave index order
+      byClass[static_cast<size_t>(fillc[static_cast<size_t>(constraint[i])]++)] = i;
+    curClass = -1;  // opened below
+  }
   for (int32_t i = n - 1; i >= 0; --i) {  // so that, within a degree, index 0 comes first
     const size_t s = static_cast<size_t>(i);
     lastMember[s] = i;
@@ -117,7 +149,25 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
   int32_t stamp = 0;
   std::vector<int32_t> Lp;
   std::vector<int32_t> touched;  // elements whose w was set this step
-  while (inQueue > 0) {
+  for (;;) {
+    if (inQueue == 0) {
+      if (!constraint) break;
+      // Open the next class that still has live variables.
+      bool opened = false;
+      while (!opened && curClass + 2 < static_cast<int32_t>(classStart.size())) {
+        ++curClass;
+        mindeg = n;
+        for (int32_t k = classStart[static_cast<size_t>(curClass)];
+             k < classStart[static_cast<size_t>(curClass) + 1]; ++k) {
+          const int32_t i = byClass[static_cast<size_t>(k)];
+          if (status[static_cast<size_t>(i)] == kVariable && nv[static_cast<size_t>(i)] > 0) {
+            push(i);
+            opened = true;
+          }
+        }
+      }
+      if (!opened) break;
+    }
     while (head[static_cast<size_t>(mindeg)] == -1) ++mindeg;
     const int32_t p = head[static_cast<size_t>(mindeg)];
     remove(p);
@@ -187,9 +237,10 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
                              }),
               a.end());
       auto& el = E[is];
-      el.erase(std::remove_if(el.begin(), el.end(),
-                              [&](int32_t e) { return status[static_cast<size_t>(e)] != kElement; }),
-               el.end());
+      el.erase(
+          std::remove_if(el.begin(), el.end(),
+                         [&](int32_t e) { return status[static_cast<size_t>(e)] != kElement; }),
+          el.end());
       el.push_back(p);
       std::sort(el.begin(), el.end());
       uint64_t h = 0;
@@ -217,7 +268,8 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
           for (size_t y = x + 1; y < a1; ++y) {
             const int32_t j = order[y];
             const size_t js = static_cast<size_t>(j);
-            if (nv[js] == 0 || A[js].size() != A[is].size() || E[js].size() != E[is].size())
+            if (nv[js] == 0 || A[js].size() != A[is].size() || E[js].size() != E[is].size() ||
+                cls(js) != cls(is))
               continue;
             // A lists are sorted (pruned from sorted input), E lists sorted above.
             if (A[js] != A[is] || E[js] != E[is]) continue;
@@ -242,8 +294,9 @@ AmdOrdering amd_order(int64_t n64, const int32_t* rowPtr, const int32_t* colIdx)
       const int64_t ext = degLp - nv[is];
       int64_t d = ext;
       for (int32_t e : E[is])
-        if (e != p) d += w[static_cast<size_t>(e)] >= 0 ? w[static_cast<size_t>(e)]
-                                                         : degE[static_cast<size_t>(e)];
+        if (e != p)
+          d += w[static_cast<size_t>(e)] >= 0 ? w[static_cast<size_t>(e)]
+                                              : degE[static_cast<size_t>(e)];
       for (int32_t j : A[is]) d += nv[static_cast<size_t>(j)];
       d = std::min(d, deg[is] + ext);
       d = std::min(d, nleft - nv[is]);
