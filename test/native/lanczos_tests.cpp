@@ -21,6 +21,7 @@
 #include "../../native/core/operator.hpp"
 #include "../../native/core/threadpool.hpp"
 #include "../../native/kernels/kernels.hpp"
+#include "../../native/krylov/eigsh.hpp"
 #include "../../native/krylov/lanczos.hpp"
 #include "check.hpp"
 
@@ -571,6 +572,117 @@ void test_stops_and_errors(const Engine& e) {
   CHECK(argument_of(LanczosOptions{}, R) == "ERR_DIMENSION_MISMATCH A");
 }
 
+// eigsh on CSR matrices: shift-invert through the sparse Cholesky / LDLᵀ factor.
+void test_eigsh(const Engine& e) {
+  const int N = 20;
+  Csr P = poisson2d(N);  // SPD: 'smallest' shifts by σ = 0
+  CsrOperator A(P.view());
+  Vec spec = poisson_spectrum(N);
+  LanczosOptions o;
+  o.k = 6;
+  Control c1;
+  EigshInfo info;
+  EigResult r = eigsh(e, A, EigWhich::Smallest, 0.0, o, c1, &info);
+  CHECK(r.converged && info.shift_invert && info.sigma == 0.0 && !info.ldlt && info.nnzL > 0);
+  double err = 0.0;
+  for (int j = 0; j < 6; ++j) err = std::max(err, std::fabs(r.values[j] - spec[j]) / spec[j]);
+  CHECK(err < 1e-12);
+  CHECK(r.matvecs < 100);  // shift-invert: fast
+  // Largest: plain Lanczos.
+  Control c2;
+  r = eigsh(e, A, EigWhich::Largest, 0.0, o, c2, &info);
+  err = 0.0;
+  for (int j = 0; j < 6; ++j)
+    err = std::max(err, std::fabs(r.values[j] - spec[spec.size() - 6 + j]) / spec.back());
+  CHECK(r.converged && !info.shift_invert && err < 1e-13);
+  // Nearest σ = 3.1 (inside the spectrum: LDLᵀ of an indefinite A − σI).
+  Control c3;
+  r = eigsh(e, A, EigWhich::Nearest, 3.1, o, c3, &info);
+  CHECK(r.converged && info.shift_invert && info.ldlt && info.sigma == 3.1);
+  Vec near = spec;
+  std::stable_sort(near.begin(), near.end(),
+                   [](double a, double b) { return std::fabs(a - 3.1) < std::fabs(b - 3.1); });
+  near.resize(6);
+  std::sort(near.begin(), near.end());
+  err = 0.0;
+  for (int j = 0; j < 6; ++j) err = std::max(err, std::fabs(r.values[j] - near[j]));
+  CHECK(err < 1e-12);
+  // An indefinite A (Poisson − 2I): 'smallest' falls back to the Gershgorin shift.
+  Csr Q = P;
+  for (int64_t i = 0; i < Q.n; ++i)
+    for (int32_t p = Q.rowPtr[i]; p < Q.rowPtr[i + 1]; ++p)
+      if (Q.colIdx[p] == i) Q.values[p] -= 2.0;
+  CsrOperator B(Q.view());
+  CHECK(gershgorin_lower(Q.view()) == -2.0);
+  Control c4;
+  r = eigsh(e, B, EigWhich::Smallest, 0.0, o, c4, &info);
+  CHECK(r.converged && info.shift_invert && info.sigma < -2.0 && info.sigma > -2.001);
+  err = 0.0;
+  for (int j = 0; j < 6; ++j) err = std::max(err, std::fabs(r.values[j] - (spec[j] - 2.0)));
+  CHECK(err < 1e-12);
+  // A singular PSD matrix (a graph Laplacian: the 1D path): Cholesky fails at the last pivot or
+  // succeeds with a tiny one; either way the zero eigenvalue comes out.
+  {
+    Csr L;
+    L.n = 300;
+    L.rowPtr.push_back(0);
+    for (int64_t i = 0; i < L.n; ++i) {
+      const double deg = (i > 0) + (i + 1 < L.n);
+      if (i > 0) L.colIdx.push_back(static_cast<int32_t>(i - 1)), L.values.push_back(-1);
+      L.colIdx.push_back(static_cast<int32_t>(i)), L.values.push_back(deg);
+      if (i + 1 < L.n) L.colIdx.push_back(static_cast<int32_t>(i + 1)), L.values.push_back(-1);
+      L.rowPtr.push_back(static_cast<int32_t>(L.colIdx.size()));
+    }
+    CsrOperator Lop(L.view());
+    LanczosOptions q;
+    q.k = 3;
+    Control c5;
+    r = eigsh(e, Lop, EigWhich::Smallest, 0.0, q, c5, &info);
+    CHECK(r.converged);
+    // λ_j = 2 − 2 cos(jπ/n), j = 0, 1, 2
+    for (int j = 0; j < 3; ++j)
+      CHECK(std::fabs(r.values[j] - (2 - 2 * std::cos(j * M_PI / 300))) < 1e-10);
+  }
+  // Errors: a nonsymmetric A ('smallest' factorises), 'nearest' on an operator without entries,
+  // a non-finite σ, σ an eigenvalue of a diagonal matrix (a zero pivot).
+  auto code_of = [&](const LinearOperator& op, EigWhich w, double sigma) -> std::string {
+    try {
+      Control c;
+      eigsh(e, op, w, sigma, o, c);
+    } catch (const SolverError& err) {
+      return std::string(err.code) + " " + err.argument;
+    }
+    return "no error";
+  };
+  Csr U = P;
+  U.values[1] = -0.5;  // (0, 1) no longer equals (1, 0)
+  CsrOperator Uop(U.view());
+  CHECK(code_of(Uop, EigWhich::Smallest, 0.0).rfind("ERR_NOT_SYMMETRIC", 0) == 0);
+  DenseOp D(P.n, Vec(static_cast<size_t>(P.n * P.n), 0.0));
+  CHECK(code_of(D, EigWhich::Nearest, 1.0) == "ERR_UNSUPPORTED sigma");
+  CHECK(code_of(A, EigWhich::Nearest, NAN) == "ERR_INVALID_ARGUMENT sigma");
+  {
+    Csr Dg;
+    Dg.n = 50;
+    Dg.rowPtr.push_back(0);
+    for (int64_t i = 0; i < 50; ++i) {
+      Dg.colIdx.push_back(static_cast<int32_t>(i));
+      Dg.values.push_back(1.0 + i);
+      Dg.rowPtr.push_back(static_cast<int32_t>(i + 1));
+    }
+    CsrOperator Dop(Dg.view());
+    CHECK(code_of(Dop, EigWhich::Nearest, 7.0).rfind("ERR_SINGULAR", 0) == 0);
+  }
+  // Abort before the factorisation: no pairs.
+  {
+    std::atomic<bool> flag{true};
+    Control c;
+    c.set_abort_flag(&flag);
+    r = eigsh(e, A, EigWhich::Smallest, 0.0, o, c, &info);
+    CHECK(r.reason == Reason::Aborted && std::isnan(r.values[0]) && !r.converged);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -590,6 +702,7 @@ int main() {
   timed("v0 and determinism", [&] { test_v0_and_determinism(e1, e2); });
   timed("shift-invert", [&] { test_shift_invert(e2); });
   timed("stops and errors", [&] { test_stops_and_errors(e1); });
+  timed("eigsh (shift-invert)", [&] { test_eigsh(e2); });
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("lanczos_tests: %d checks, %d failures (%.2f s)\n", checks, failures, s);
   return failures == 0 ? 0 : 1;
