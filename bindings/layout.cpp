@@ -19,6 +19,9 @@ const char* const kBatchParams[] = {ITERSOLVE_BATCH_PARAMS(ITERSOLVE_NAME_ITEM)}
 const char* const kSketchParams[] = {ITERSOLVE_SKETCH_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kPowerParams[] = {ITERSOLVE_POWER_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kPowerStats[] = {ITERSOLVE_POWER_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kEigshParams[] = {ITERSOLVE_EIGSH_PARAMS(ITERSOLVE_NAME_ITEM)};
+const char* const kEigshStats[] = {ITERSOLVE_EIGSH_STATS(ITERSOLVE_NAME_ITEM)};
+const char* const kEigWhich[] = {ITERSOLVE_EIG_WHICH(ITERSOLVE_NAME_ITEM)};
 const char* const kMethods[] = {ITERSOLVE_METHODS(ITERSOLVE_NAME_ITEM)};
 const char* const kStationaryParams[] = {ITERSOLVE_STATIONARY_PARAMS(ITERSOLVE_NAME_ITEM)};
 const char* const kStationaryMethods[] = {ITERSOLVE_STATIONARY_METHODS(ITERSOLVE_NAME_ITEM)};
@@ -94,6 +97,9 @@ Napi::Object make_layout(Napi::Env env) {
   o.Set("batch", slots(env, kBatchParams, kSolveStats));
   o.Set("sketch", slots(env, kSketchParams, kSolveStats));
   o.Set("power", slots(env, kPowerParams, kPowerStats));
+  Napi::Object eg = slots(env, kEigshParams, kEigshStats);
+  eg.Set("which", names(env, kEigWhich));
+  o.Set("eigsh", eg);
   Napi::Object st = slots(env, kStationaryParams, kSolveStats);
   st.Set("methods", names(env, kStationaryMethods));
   st.Set("sweeps", names(env, kSweeps));

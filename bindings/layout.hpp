@@ -27,6 +27,16 @@ namespace layout {
   X(rows) X(cols) X(trusted) X(maxIterations) X(rtol) X(history) X(timeLimitMs)
 #define ITERSOLVE_POWER_STATS(X)                                                               \
   X(reason) X(iterations) X(eigenvalue) X(change) X(matvecs) X(elapsedMs)
+// eigsh (native/krylov/eigsh.hpp, bindings/eigsh.cpp): `which` holds the index in
+// ITERSOLVE_EIG_WHICH (EigWhich), `hasV0` 1 when the v0 argument is the start vector; the stats
+// `sigma` / `shiftInvert` / `ldlt` / `nnzL` describe the shift-invert factorisation (0 without).
+#define ITERSOLVE_EIGSH_PARAMS(X)                                                              \
+  X(rows) X(cols) X(trusted) X(k) X(which) X(sigma) X(tol) X(maxIterations) X(ncv) X(seed)     \
+  X(hasV0) X(timeLimitMs)
+#define ITERSOLVE_EIGSH_STATS(X)                                                               \
+  X(reason) X(iterations) X(matvecs) X(nconv) X(shiftInvert) X(sigma) X(ldlt) X(nnzL)          \
+  X(elapsedMs)
+#define ITERSOLVE_EIG_WHICH(X) X(largest) X(smallest) X(nearest)
 // Krylov methods, by the index the io `method` slot holds.
 #define ITERSOLVE_METHODS(X) X(cg) X(bicgstab) X(gmres) X(minres) X(conjugateDirection) X(gcrotmk)
 // Stationary methods (native/stationary/stationary.hpp); `method`, `sweep` and `ordering` hold
@@ -148,6 +158,15 @@ enum : int { ITERSOLVE_POWER_STATS(ITERSOLVE_ENUM_ITEM) kStats };
 namespace method {
 enum : int { ITERSOLVE_METHODS(ITERSOLVE_ENUM_ITEM) kCount };
 }
+namespace eigsh {
+enum : int { ITERSOLVE_EIGSH_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
+}
+namespace eigsh_stats {
+enum : int { ITERSOLVE_EIGSH_STATS(ITERSOLVE_ENUM_ITEM) kStats };
+}
+namespace eig_which {
+enum : int { ITERSOLVE_EIG_WHICH(ITERSOLVE_ENUM_ITEM) kCount };
+}
 namespace stationary {
 enum : int { ITERSOLVE_STATIONARY_PARAMS(ITERSOLVE_ENUM_ITEM) kParams };
 }
@@ -263,10 +282,10 @@ enum : int { ITERSOLVE_PLAN_KINDS(ITERSOLVE_ENUM_ITEM) kCount };
 const char* method_name(int m);
 
 // The exported `layout` object: { reasons, errorCodes, methods, krylov: { params, stats },
-// batch, sketch, power, stationary: { params, stats, methods, sweeps, orderings }, sinkhorn:
-// { params, stats, methods }, sinkhornBatch, sinkhornNewton: { params, stats, plans }, emd,
-// costMatrix: { params, metrics }, lasso: { params, stats, layouts, selections }, trainMlp:
-// { params, stats, inits }, mlpPredict: { params } }.
+// batch, sketch, power, eigsh: { params, stats, which }, stationary: { params, stats, methods,
+// sweeps, orderings }, sinkhorn: { params, stats, methods }, sinkhornBatch, sinkhornNewton:
+// { params, stats, plans }, emd, costMatrix: { params, metrics }, lasso: { params, stats,
+// layouts, selections }, trainMlp: { params, stats, inits }, mlpPredict: { params } }.
 Napi::Object make_layout(Napi::Env env);
 
 }  // namespace layout

@@ -119,6 +119,36 @@ export const POWER_STATS = [
 ] as const;
 
 /** @internal */
+export const EIGSH_PARAMS = [
+  'rows',
+  'cols',
+  'trusted',
+  'k',
+  'which',
+  'sigma',
+  'tol',
+  'maxIterations',
+  'ncv',
+  'seed',
+  'hasV0',
+  'timeLimitMs',
+] as const;
+/** @internal */
+export const EIGSH_STATS = [
+  'reason',
+  'iterations',
+  'matvecs',
+  'nconv',
+  'shiftInvert',
+  'sigma',
+  'ldlt',
+  'nnzL',
+  'elapsedMs',
+] as const;
+/** eigsh's `which`, by the index the eigsh io's `which` slot holds. @internal */
+export const EIG_WHICH = ['largest', 'smallest', 'nearest'] as const;
+
+/** @internal */
 export const STATIONARY_PARAMS = [
   'rows',
   'cols',
@@ -454,6 +484,8 @@ export const SKETCH = slots(SKETCH_PARAMS, SOLVE_STATS);
 /** @internal */
 export const POWER = slots(POWER_PARAMS, POWER_STATS);
 /** @internal */
+export const EIGSH = slots(EIGSH_PARAMS, EIGSH_STATS);
+/** @internal */
 export const STATIONARY = slots(STATIONARY_PARAMS, SOLVE_STATS);
 /** @internal */
 export const SINKHORN = slots(SINKHORN_PARAMS, OT_STATS);
@@ -524,6 +556,7 @@ export const LAYOUT = {
   batch: { params: BATCH_PARAMS, stats: SOLVE_STATS },
   sketch: { params: SKETCH_PARAMS, stats: SOLVE_STATS },
   power: { params: POWER_PARAMS, stats: POWER_STATS },
+  eigsh: { params: EIGSH_PARAMS, stats: EIGSH_STATS, which: EIG_WHICH },
   stationary: {
     params: STATIONARY_PARAMS,
     stats: SOLVE_STATS,
