@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../core/control.hpp"
 #include "../core/errors.hpp"
 
 namespace itersolve {
@@ -111,6 +112,50 @@ inline bool anderson_extrapolate(const std::vector<double>& hist, int64_t m, int
   for (int64_t k = 0; k < m; ++k)
     if (!std::isfinite(out[k])) return false;
   return true;
+}
+
+// The inner loop of a working-set solver with Anderson acceleration (lasso, group lasso): epochs
+// of sweep() until restricted_gap() ≤ target (checked every K epochs), the epoch budget
+// (epochs < max_epochs, counted in `epochs`) is spent or ctl says stop (its reason is returned;
+// StopReason::None otherwise). With anderson, the iterates w[feats] are saved after every epoch
+// and, once K + 1 are held, extrapolate(hist) is called with them (anderson_extrapolate's layout),
+// then the history restarts from the current w. A non-finite restricted gap ends the loop too.
+template <class Sweep, class Extrapolate, class RestrictedGap>
+StopReason working_set_epochs(Control& ctl, int64_t max_epochs, int64_t& epochs, int K,
+                              bool anderson, const std::vector<int64_t>& feats, const double* w,
+                              double target, Sweep&& sweep, Extrapolate&& extrapolate,
+                              RestrictedGap&& restricted_gap) {
+  const int64_t m = static_cast<int64_t>(feats.size());
+  std::vector<double> hist;
+  int nhist = 0;
+  if (anderson) hist.resize(static_cast<size_t>((K + 1) * m));
+  auto save = [&]() {
+    for (int64_t k = 0; k < m; ++k) hist[nhist * m + k] = w[feats[k]];
+    ++nhist;
+  };
+  if (anderson) save();
+  int since_check = 0;
+  while (epochs < max_epochs) {
+    const StopReason s = ctl.poll();
+    if (s != StopReason::None) return s;
+    sweep();
+    ++epochs;
+    ++since_check;
+    if (anderson) {
+      save();
+      if (nhist == K + 1) {
+        extrapolate(static_cast<const std::vector<double>&>(hist));
+        nhist = 0;
+        save();
+      }
+    }
+    if (since_check >= K) {
+      since_check = 0;
+      const double g = restricted_gap();
+      if (!std::isfinite(g) || g <= target) break;
+    }
+  }
+  return StopReason::None;
 }
 
 }  // namespace bcd

@@ -610,37 +610,13 @@ class Solver {
     if (opt_.anderson)
       for (int64_t g : ws)
         for (int64_t k = gr_.ptr[g]; k < gr_.ptr[g + 1]; ++k) feats.push_back(gr_.idx[k]);
-    const int64_t m = static_cast<int64_t>(feats.size());
-    std::vector<double> hist;
-    int nhist = 0;
-    if (opt_.anderson) hist.resize(static_cast<size_t>((K + 1) * m));
-    auto save = [&]() {
-      for (int64_t k = 0; k < m; ++k) hist[nhist * m + k] = w_[feats[k]];
-      ++nhist;
-    };
-    if (opt_.anderson) save();
-    int since_check = 0;
-    while (epochs < opt_.max_iterations) {
-      const StopReason s = ctl_.poll();
-      if (s != StopReason::None) return s;
-      for (int64_t g : ws) update(g);
-      ++epochs;
-      ++since_check;
-      if (opt_.anderson) {
-        save();
-        if (nhist == K + 1) {
-          extrapolate(feats, hist, K, res);
-          nhist = 0;
-          save();
-        }
-      }
-      if (since_check >= K) {
-        since_check = 0;
-        const Gap gg = gap(&ws);
-        if (!std::isfinite(gg.gap) || gg.gap <= target) break;
-      }
-    }
-    return StopReason::None;
+    return working_set_epochs(
+        ctl_, opt_.max_iterations, epochs, K, opt_.anderson, feats, w_.data(), target,
+        [&]() {
+          for (int64_t g : ws) update(g);
+        },
+        [&](const std::vector<double>& hist) { extrapolate(feats, hist, K, res); },
+        [&]() { return gap(&ws).gap; });
   }
 
   void extrapolate(const std::vector<int64_t>& feats, const std::vector<double>& hist, int K,

@@ -469,40 +469,17 @@ class Solver {
                    LassoResult& res) {
     const int K = std::max(2, opt_.anderson_every);
     const int64_t m = static_cast<int64_t>(ws.size());
-    std::vector<double> hist;  // K + 1 iterates of w[ws]
-    int nhist = 0;
-    if (opt_.anderson) hist.resize(static_cast<size_t>((K + 1) * m));
-    auto save = [&]() {
-      for (int64_t k = 0; k < m; ++k) hist[nhist * m + k] = w_[ws[k]];
-      ++nhist;
-    };
-    if (opt_.anderson) save();
-    int since_check = 0;
-    while (epochs < opt_.max_iterations) {
-      const StopReason s = ctl_.poll();
-      if (s != StopReason::None) return s;
-      if (opt_.selection == Selection::Cyclic) {
-        for (int64_t j : ws) update(j);
-      } else {
-        for (int64_t k = 0; k < m; ++k) update(ws[rng_.next() % static_cast<uint64_t>(m)]);
-      }
-      ++epochs;
-      ++since_check;
-      if (opt_.anderson) {
-        save();
-        if (nhist == K + 1) {
-          extrapolate(ws, hist, K, res);
-          nhist = 0;
-          save();
-        }
-      }
-      if (since_check >= K) {
-        since_check = 0;
-        const Gap g = gap(&ws);
-        if (!std::isfinite(g.gap) || g.gap <= target) break;
-      }
-    }
-    return StopReason::None;
+    return working_set_epochs(
+        ctl_, opt_.max_iterations, epochs, K, opt_.anderson, ws, w_.data(), target,
+        [&]() {
+          if (opt_.selection == Selection::Cyclic) {
+            for (int64_t j : ws) update(j);
+          } else {
+            for (int64_t k = 0; k < m; ++k) update(ws[rng_.next() % static_cast<uint64_t>(m)]);
+          }
+        },
+        [&](const std::vector<double>& hist) { extrapolate(ws, hist, K, res); },
+        [&]() { return gap(&ws).gap; });
   }
 
   void extrapolate(const std::vector<int64_t>& ws, const std::vector<double>& hist, int K,
