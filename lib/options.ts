@@ -46,7 +46,8 @@ export type Operation =
   | BcdOperation
   | 'nnls'
   | 'trainMlpBcd'
-  | DirectOperation;
+  | DirectOperation
+  | 'eigsh';
 
 /** Sparse direct solvers (lib/direct.ts); factorSolve is a factor's solve / solveAsync. */
 export type DirectOperation = 'cholesky' | 'lu' | 'spsolve' | 'factorSolve';
@@ -74,6 +75,7 @@ export const OPERATION_NAMES: {
   cgBatch: { sync: 'cgBatchSync', async: 'cgBatch' },
   sketchSolve: { sync: 'sketchSolveSync', async: 'sketchSolve' },
   powerIteration: { sync: 'powerIterationSync', async: 'powerIteration' },
+  eigsh: { sync: 'eigshSync', async: 'eigsh' },
   preconditioner: { sync: 'Preconditioner.create' },
   sinkhorn: { sync: 'sinkhornSync', async: 'sinkhorn' },
   sinkhornBatch: { sync: 'sinkhornBatchSync', async: 'sinkhornBatch' },
@@ -343,12 +345,57 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: '--block-size',
   },
   {
+    key: 'k',
+    kind: 'integer',
+    default: (c) => Math.min(6, c.n - 1),
+    defaultText: 'min(6, n − 1)',
+    min: 1,
+    max: (c) => c.n - 1,
+    ops: ['eigsh'],
+    doc: 'Number of eigenpairs wanted, 1 ≤ k < n.',
+    flag: null,
+  },
+  {
+    key: 'which',
+    kind: 'enum',
+    values: ['largest', 'smallest', 'nearest'],
+    default: 'largest',
+    ops: ['eigsh'],
+    doc: "'largest' (Lanczos on A), 'smallest' (shift-invert about 0, or below a Gershgorin bound when A is not positive definite; Lanczos on A for an operator) or 'nearest' to sigma (shift-invert through LDLᵀ of A − σI).",
+    flag: null,
+  },
+  {
+    key: 'sigma',
+    kind: 'number',
+    ops: ['eigsh'],
+    doc: "The shift σ of which 'nearest' (required there, rejected otherwise): the k eigenvalues closest to σ.",
+    flag: null,
+  },
+  {
+    key: 'ncv',
+    kind: 'integer',
+    default: (c) => Math.min(c.n, Math.max(2 * (c.values.k as number) + 1, 20)),
+    defaultText: 'min(n, max(2k + 1, 20))',
+    min: (c) => (c.values.k as number) + 1,
+    max: (c) => c.n,
+    ops: ['eigsh'],
+    doc: 'Lanczos basis size, k < ncv ≤ n (SciPy’s default); ncv = n solves densely.',
+    flag: null,
+  },
+  {
+    key: 'v0',
+    kind: 'vector',
+    ops: ['eigsh'],
+    doc: 'Start vector (length n, not zero; not modified). Default: seeded pseudo-random entries in [-1, 1).',
+    flag: null,
+  },
+  {
     key: 'seed',
     kind: 'integer',
     default: 1,
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
-    ops: ['sketchSolve', 'powerIteration', ...BCD, ...PATH, 'trainMlpBcd', ...PROX],
+    ops: ['sketchSolve', 'powerIteration', ...BCD, ...PATH, 'trainMlpBcd', ...PROX, 'eigsh'],
     doc: 'Seed of the random choices; the same seed gives the same run.',
     flag: '--seed',
     per: {
@@ -723,10 +770,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     default: 1e-9,
     min: 0,
-    ops: ['nnls', ...ENTROPIC, ...BCD, ...GROUP, ...PATH, ...PROX, ...LOGISTIC],
+    ops: ['nnls', ...ENTROPIC, ...BCD, ...GROUP, ...PATH, ...PROX, ...LOGISTIC, 'eigsh'],
     doc: 'Stop when the marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ ≤ tol (reason tol).',
     flag: '--tol',
     per: {
+      eigsh: {
+        default: 0,
+        doc: 'Stop when every wanted Ritz pair has ‖A x − θ x‖ ≤ tol·max(ε^(2/3), |θ|) (ARPACK’s test; on (A − σI)⁻¹ in shift-invert); 0: machine ε (reason tol).',
+      },
       nnls: {
         default: 1e-10,
         doc: 'Stop when the KKT measure (projected-gradient ∞-norm) ≤ tol·‖Aᵀb‖_∞ (reason tol).',
@@ -886,10 +937,12 @@ export const OPTIONS: readonly OptionSpec[] = [
       ...GROUP,
       ...PATH,
       ...LOGISTIC,
+      'eigsh',
     ],
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
     per: {
+      eigsh: { min: 1, doc: 'Restart limit (Lanczos cycles; reason max-iterations).' },
       nnls: {
         default: (c) => 3 * c.n + 50,
         defaultText: '3·n + 50',
@@ -1060,6 +1113,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       ...PROX,
       ...LOGISTIC,
       ...DIRECT,
+      'eigsh',
     ],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
@@ -1090,6 +1144,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       ...LOGISTIC,
       ...DIRECT,
       'factorSolve',
+      'eigsh',
     ],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
@@ -1114,6 +1169,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       'trainMlpBcd',
       ...PROX,
       ...LOGISTIC,
+      'eigsh',
     ],
     asyncOnly: true,
     doc: 'Called on the main thread with progress, at most 20 times a second.',
@@ -1231,6 +1287,12 @@ export interface ResolvedOptions {
   sampling: 'norm' | 'uniform';
   blockSize: number;
   seed: number;
+  // eigsh (lib/eigsh.ts)
+  k: number;
+  which: 'largest' | 'smallest' | 'nearest';
+  sigma?: number;
+  ncv: number;
+  v0?: Float64Array;
   preconditioner?: unknown;
   oracle?: unknown;
   omega: number;
