@@ -148,7 +148,8 @@ std::unique_ptr<CholeskyFactor> CholeskyFactor::factorize(const Engine& e, const
     bmax = std::max(bmax, std::max((m - w + 7) * w, (w + 7) * kPanelBlock));
     mmax = std::max(mmax, m);
   }
-  F->Lx_.resize(static_cast<size_t>(F->px_[ns]));
+  F->lxSize_ = F->px_[ns];
+  F->Lx_.reset(new double[static_cast<size_t>(std::max<int64_t>(F->lxSize_, 1))]);
   F->packA_.resize(static_cast<size_t>(amax));
   F->packB_.resize(static_cast<size_t>(bmax));
   F->col_.resize(static_cast<size_t>(mmax));
@@ -226,7 +227,7 @@ void CholeskyFactor::assemble_and_factor(const Engine& e, const CsrView& A, Cont
   negative_ = 0;
   const int32_t ns = static_cast<int32_t>(super_.size()) - 1;
   std::fill(head_.begin(), head_.end(), -1);
-  double* Lx = Lx_.data();
+  double* Lx = Lx_.get();
   const double* Ax = A.values;
   double* packA = packA_.data();
   double* packB = packB_.data();
@@ -331,7 +332,7 @@ void CholeskyFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb
   std::vector<double> X(static_cast<size_t>(n * nrhs)), Y(static_cast<size_t>(ymax));
   for (int64_t r = 0; r < nrhs; ++r)
     for (int64_t k = 0; k < n; ++k) X[k + r * n] = B[perm_[k] + r * ldb];
-  const double* Lx = Lx_.data();
+  const double* Lx = Lx_.get();
   // Forward: L y = b (unit L for ldlt).
   for (int32_t s = 0; s < ns; ++s) {
     const int32_t a = super_[s];

@@ -65,7 +65,7 @@ class CholeskyFactor {
 
   int64_t n() const { return n_; }
   int64_t nnzL() const { return nnzL_; }  // nnz(L) of the exact structure (diagonal included)
-  int64_t nnzStored() const { return static_cast<int64_t>(Lx_.size()); }  // panels incl. zeros
+  int64_t nnzStored() const { return lxSize_; }  // panels incl. zeros
   int64_t supernodes() const { return static_cast<int64_t>(super_.size()) - 1; }
   Ordering ordering() const { return ordering_; }  // the one used, never Auto
   bool ldlt() const { return ldlt_; }
@@ -95,7 +95,10 @@ class CholeskyFactor {
   std::vector<int32_t> rows_;    // row indices (new numbering) of each supernode
   std::vector<int32_t> colToSuper_;
   std::vector<int64_t> px_;      // nsuper + 1 offsets of the panels in Lx_
-  std::vector<double> Lx_;       // panels, column-major, ld = the supernode's row count
+  // Panels, column-major, ld = the supernode's row count; not value-initialised (each panel is
+  // zeroed right before its assembly, so its pages are first touched there).
+  std::unique_ptr<double[]> Lx_;
+  int64_t lxSize_ = 0;
   std::vector<double> D_;        // ldlt: the pivots (new numbering)
   // A's lower-triangle entries grouped by supernode: aptr_[s]..aptr_[s+1) index asrc_/adst_
   // (source position in A's values, destination offset in Lx_).
