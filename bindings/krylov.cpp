@@ -1,5 +1,7 @@
 // Krylov solvers: krylov(rowPtr, colIdx, values, b, x, io[, precond]) and
-// krylovAsync(rowPtr, colIdx, values, b, x, io, precond, jobOptions).
+// krylovAsync(rowPtr, colIdx, values, b, x, io, precond, jobOptions). A matrix-free A is a JS
+// object { rows, cols, multiply, multiplyTranspose? } in the rowPtr slot (colIdx and values
+// undefined; bindings/linear_operator.hpp).
 //
 // io (Float64Array) carries every number: the layout::krylov params, read once at the start,
 // then the solve stats, written at the end (bindings/layout.hpp). The solution is written in
@@ -14,6 +16,7 @@
 #include "../native/krylov/krylov.hpp"
 #include "areas.hpp"
 #include "callback.hpp"
+#include "linear_operator.hpp"
 #include "operation.hpp"
 #include "precond.hpp"
 #include "solve_common.hpp"
@@ -26,8 +29,8 @@ constexpr size_t kArgRowPtr = 0, kArgB = 3, kArgX = 4, kArgIo = 5, kArgPrecond =
 namespace P = layout::krylov;
 namespace M = layout::method;
 
-IterResult run_method(int method, const Engine& e, const CsrView& A, const double* b, double* x,
-                      const Preconditioner* pc, const SolveOptions& opt, Control& ctl) {
+IterResult run_method(int method, const Engine& e, const LinearOperator& A, const double* b,
+                      double* x, const Preconditioner* pc, const SolveOptions& opt, Control& ctl) {
   switch (method) {
     case M::cg: return cg(e, A, b, x, pc, opt, ctl);
     case M::bicgstab: return bicgstab(e, A, b, x, pc, opt, ctl);
@@ -51,9 +54,11 @@ class KrylovOp {
     const int64_t rows = param_int(env, p[P::rows], "rows", 0, maxDim);
     const int64_t cols = param_int(env, p[P::cols], "cols", 0, maxDim);
     const bool trusted = p[P::trusted] == 1;
-    A_ = a.csr(kArgRowPtr, rows, cols, trusted);
-    if (A_.rows != A_.cols) throw_error(env, "ERR_DIMENSION_MISMATCH", square_message(A_), "A");
-    const int64_t n = A_.rows;
+    const std::vector<std::pair<size_t, const char*>> pinned{{kArgB, "b"}, {kArgX, "x"}};
+    A_ = read_operator(a, kArgRowPtr, "A", rows, cols, trusted, pinned);
+    if (A_->rows() != A_->cols())
+      throw_error(env, "ERR_DIMENSION_MISMATCH", square_operator_message(*A_), "A");
+    const int64_t n = A_->rows();
     b_ = a.f64(kArgB, "b", n, trusted).data;
     x_ = a.f64(kArgX, "x", n, trusted).data;
     check_distinct(env, b_, n, x_, n);
@@ -68,6 +73,8 @@ class KrylovOp {
     timeLimitMs_ = param_time_limit(env, p[P::timeLimitMs]);
 
     pa_ = precond_arg(env, a[kArgPrecond], n, p[P::omega], true);
+    check_precond_operator(env, pa_, *A_,
+                           method_ == M::conjugateDirection ? "oracle" : "preconditioner");
     if (!pa_.fn.IsEmpty()) {
       js_ = std::make_unique<JsPreconditioner>(
           a, pa_.fn, n,
@@ -85,22 +92,26 @@ class KrylovOp {
     // The JS callback's thread-safe function is released however the solve ends.
     struct End {
       JsPreconditioner* js;
+      BoundOperator* op;
       ~End() {
         if (js) js->end();
+        op->end();
       }
-    } end{js_.get()};
-    const double bnorm = require_finite(e, b_, A_.rows, "b");
-    if (!opt_.zero_start) require_finite(e, x_, A_.rows, "x0");
+    } end{js_.get(), A_.get()};
+    const int64_t n = A_->rows();
+    const double bnorm = require_finite(e, b_, n, "b");
+    if (!opt_.zero_start) require_finite(e, x_, n, "x0");
     // The first progress report goes out before the preconditioner is built (an IC(0) build can
     // take longer than the 50 ms a caller waits for it); its value is ‖r0‖ when known.
     krylov::report_start(ctl, opt_, opt_.zero_start ? bnorm : std::nan(""));
-    std::shared_ptr<const Preconditioner> pc = resolve_precond(pa_, A_);
+    std::shared_ptr<const Preconditioner> pc = resolve_precond(pa_, *A_);
     const Preconditioner* use = js_ ? js_->begin(*addon_) : pc.get();
-    res_ = run_method(method_, e, A_, b_, x_, use, opt_, ctl);
+    res_ = run_method(method_, e, *A_, b_, x_, use, opt_, ctl);
     write_solve_stats(io_ + P::kParams, res_, ctl.elapsed_ms());
   }
 
   Napi::Value result(Napi::Env env) {
+    A_->rethrow();
     if (js_) js_->rethrow();
     return history_value(env, res_, opt_.history);
   }
@@ -108,7 +119,7 @@ class KrylovOp {
 
  private:
   int method_ = M::cg;
-  CsrView A_{};
+  std::unique_ptr<BoundOperator> A_;
   const double* b_ = nullptr;
   double* x_ = nullptr;
   double* io_ = nullptr;

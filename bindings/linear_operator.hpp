@@ -16,11 +16,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "../native/core/operator.hpp"
 #include "operation.hpp"
+#include "precond.hpp"
 
 namespace itersolve {
 namespace binding {
@@ -52,6 +54,18 @@ class BoundOperator : public LinearOperator {
 std::unique_ptr<BoundOperator> read_operator(
     Args& args, size_t index, const char* name, int64_t rows, int64_t cols, bool trusted,
     const std::vector<std::pair<size_t, const char*>>& pinned = {});
+
+// "A: expected a square matrix|operator, received RxC".
+std::string square_operator_message(const LinearOperator& A, const char* name = "A");
+
+// The preconditioner argument of a solve on A (main thread, the operation's constructor): a kind
+// to build ("jacobi", "ssor", "ic0", "ilu0") needs A's entries, so with a JS operator it is
+// ERR_INVALID_ARGUMENT naming 'preconditioner' (or `what`, e.g. 'oracle').
+void check_precond_operator(Napi::Env env, const PrecondArg& p, const LinearOperator& A,
+                            const char* what = "preconditioner");
+// resolve_precond (precond.hpp) on A's entries; without entries only a built (shared)
+// preconditioner or none (check_precond_operator ruled out the rest).
+std::shared_ptr<const Preconditioner> resolve_precond(const PrecondArg& p, const LinearOperator& A);
 
 }  // namespace binding
 }  // namespace itersolve

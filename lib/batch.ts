@@ -1,10 +1,15 @@
 import { AsyncOptions, runJob } from './async';
-import { CsrMatrix } from './csr';
 import { callNative } from './errors';
 import { BATCH, REASONS } from './layout';
 import { native } from './native';
+import {
+  checkOperator,
+  checkPreconditionerForOperator,
+  nativeOperatorArgs,
+  OperatorInput,
+} from './operator';
 import { checkOptions } from './options';
-import { PreconditionerSpec, resolvePreconditioner, squareCheck } from './preconditioner';
+import { PreconditionerSpec, resolvePreconditioner } from './preconditioner';
 import { Outcome, StopReason } from './result';
 import * as v from './validate';
 
@@ -53,16 +58,14 @@ export interface CgBatchFields {
 }
 
 // The binding takes (rowPtr, colIdx, values, B, X, io, stats[, preconditioner])
-// (bindings/batch.cpp): io holds the layout's batch params, stats gets the solve stats of every
+// (bindings/batch.cpp), a matrix-free operator in the rowPtr slot: io holds the layout's batch params, stats gets the solve stats of every
 // column (SOLVE_STATS, one after another).
 const P = BATCH.p;
 const S = BATCH.s;
 const NSTATS = BATCH.stats.length;
 
-function prepare(A: CsrMatrix, B: Float64Array, options: unknown, sync: boolean) {
-  if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
-  squareCheck(A);
-  const n = A.rows;
+function prepare(A: OperatorInput, B: Float64Array, options: unknown, sync: boolean) {
+  const { rows: n, matrix } = checkOperator('A', A, true);
   v.f64('B', B);
   if (n === 0 || B.length === 0 || B.length % n !== 0)
     throw v.mismatch(
@@ -73,6 +76,7 @@ function prepare(A: CsrMatrix, B: Float64Array, options: unknown, sync: boolean)
   const k = B.length / n;
   const o = checkOptions('cgBatch', options, sync, n);
   const [precond, omega] = resolvePreconditioner('preconditioner', o.preconditioner, n, false);
+  checkPreconditionerForOperator('preconditioner', precond, matrix);
   let x: Float64Array;
   if (o.out === undefined) {
     x = o.x0 === undefined ? new Float64Array(n * k) : v.f64('x0', o.x0, n * k).slice();
@@ -84,7 +88,7 @@ function prepare(A: CsrMatrix, B: Float64Array, options: unknown, sync: boolean)
   const io = new Float64Array(BATCH.params.length);
   io[P.rows] = n;
   io[P.cols] = n;
-  io[P.trusted] = 1; // A is a validated CsrMatrix
+  io[P.trusted] = 1; // A is a validated CsrMatrix (or an operator)
   io[P.k] = k;
   io[P.omega] = omega;
   io[P.rtol] = o.rtol;
@@ -139,25 +143,27 @@ function toResult(
  * Conjugate gradients on k right-hand sides at once: B holds them column-major (n×k) in one
  * Float64Array. Every column runs its own CG recurrence (with its own convergence and result),
  * while the products with A share each pass over A (SpMM), which is what makes it faster than
- * k separate solves. Runs on the calling thread.
+ * k separate solves. A may also be a matrix-free operator `{ rows, cols, multiply(x, out) }`
+ * (lib/operator.ts): then each running column costs one `multiply` call per iteration. Runs on
+ * the calling thread.
  */
 export function cgBatchSync(
-  A: CsrMatrix,
+  A: OperatorInput,
   B: Float64Array,
   options?: CgBatchOptions,
 ): CgBatchResult {
   const p = prepare(A, B, options, true);
   const h = callNative(() =>
     p.precond === null
-      ? native().cgBatch(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats)
-      : native().cgBatch(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats, p.precond),
+      ? native().cgBatch(...nativeOperatorArgs(A), B, p.x, p.io, p.stats)
+      : native().cgBatch(...nativeOperatorArgs(A), B, p.x, p.io, p.stats, p.precond),
   );
   return toResult(p.x, p.k, p.stats, h);
 }
 
 /** Promise form of {@link cgBatchSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
 export function cgBatch(
-  A: CsrMatrix,
+  A: OperatorInput,
   B: Float64Array,
   options?: CgBatchOptions & AsyncOptions,
 ): Promise<CgBatchResult> {
@@ -170,7 +176,7 @@ export function cgBatch(
   return runJob(
     p.o,
     (opts) =>
-      native().cgBatchAsync(A.rowPtr, A.colIdx, A.values, B, p.x, p.io, p.stats, p.precond, opts),
+      native().cgBatchAsync(...nativeOperatorArgs(A), B, p.x, p.io, p.stats, p.precond, opts),
     (h) => toResult(p.x, p.k, p.stats, h),
   );
 }

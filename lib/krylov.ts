@@ -3,8 +3,14 @@ import { CsrMatrix } from './csr';
 import { fromNative, ItersolveError } from './errors';
 import { KRYLOV, METHOD_INDEX, METHODS, REASONS } from './layout';
 import { native } from './native';
+import {
+  checkOperator,
+  checkPreconditionerForOperator,
+  nativeOperatorArgs,
+  OperatorInput,
+} from './operator';
 import { checkOptions, SolverMethod } from './options';
-import { PreconditionerSpec, resolvePreconditioner, squareCheck } from './preconditioner';
+import { PreconditionerSpec, resolvePreconditioner } from './preconditioner';
 import { IterativeFields, Outcome } from './result';
 import * as v from './validate';
 
@@ -87,7 +93,8 @@ type AnyOptions = GmresOptions &
   MinresOptions &
   ConjugateDirectionOptions & { preconditioner?: PreconditionerSpec };
 
-// The binding takes (rowPtr, colIdx, values, b, x, io[, preconditioner]) (bindings/krylov.cpp):
+// The binding takes (rowPtr, colIdx, values, b, x, io[, preconditioner]) (bindings/krylov.cpp),
+// or a matrix-free operator in the rowPtr slot (lib/operator.ts nativeOperatorArgs):
 // one Float64Array `io` carries every number, the layout's krylov params (lib/layout.ts) followed
 // by the stats the binding writes back. Numbers in one array instead of a dozen arguments keep a
 // small solve's call cheap.
@@ -110,24 +117,22 @@ export const SYMMETRY_TOLERANCE = Number.EPSILON ** (1 / 3);
 
 function prepare(
   method: SolverMethod,
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options: unknown,
   io: Float64Array,
   sync: boolean,
 ): Prepared {
-  if (!(A instanceof CsrMatrix)) throw v.invalid('A', 'a CsrMatrix', A);
-  squareCheck(A);
-  const n = A.rows;
+  const { rows: n, matrix } = checkOperator('A', A, true);
   v.f64('b', b, n);
   const o = checkOptions(method, options, sync, n);
   const cd = method === 'conjugateDirection';
-  const [precond, omega] = resolvePreconditioner(
-    cd ? 'oracle' : 'preconditioner',
-    cd ? o.oracle : o.preconditioner,
-    n,
-  );
-  if (o.checkSymmetry && !A.isSymmetric(SYMMETRY_TOLERANCE))
+  const argument = cd ? 'oracle' : 'preconditioner';
+  const [precond, omega] = resolvePreconditioner(argument, cd ? o.oracle : o.preconditioner, n);
+  checkPreconditionerForOperator(argument, precond, matrix);
+  if (o.checkSymmetry && matrix === null)
+    throw v.invalid('checkSymmetry', 'false with a matrix-free A (its entries are unknown)', true);
+  if (o.checkSymmetry && !(matrix as CsrMatrix).isSymmetric(SYMMETRY_TOLERANCE))
     throw new ItersolveError(
       'ERR_NOT_SYMMETRIC',
       `A: expected a symmetric matrix (|a_ij − a_ji| ≤ ${SYMMETRY_TOLERANCE.toPrecision(2)}·max(|a_ij|, |a_ji|)), received a nonsymmetric one`,
@@ -144,7 +149,7 @@ function prepare(
   io[P.method] = METHOD_INDEX[method];
   io[P.rows] = n;
   io[P.cols] = n;
-  io[P.trusted] = 1; // A is a validated CsrMatrix, b and x checked Float64Arrays
+  io[P.trusted] = 1; // A is a validated CsrMatrix (or an operator), b and x checked Float64Arrays
   io[P.omega] = omega;
   io[P.rtol] = o.rtol;
   io[P.atol] = o.atol;
@@ -191,7 +196,7 @@ const syncIo = new Float64Array(IO_LENGTH);
 
 function solveSync(
   method: SolverMethod,
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options: unknown,
 ): SolveResult {
@@ -199,10 +204,11 @@ function solveSync(
   let h: Float64Array | undefined;
   try {
     const nat = native();
+    const [rp, ci, va] = nativeOperatorArgs(A);
     h =
       p.precond === null
-        ? nat.krylov(A.rowPtr, A.colIdx, A.values, b, p.x, syncIo)
-        : nat.krylov(A.rowPtr, A.colIdx, A.values, b, p.x, syncIo, p.precond);
+        ? nat.krylov(rp, ci, va, b, p.x, syncIo)
+        : nat.krylov(rp, ci, va, b, p.x, syncIo, p.precond);
   } catch (e) {
     throw fromNative(e);
   }
@@ -211,7 +217,7 @@ function solveSync(
 
 function solveAsync(
   method: SolverMethod,
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options: unknown,
 ): Promise<SolveResult> {
@@ -224,22 +230,28 @@ function solveAsync(
   }
   return runJob(
     p.o,
-    (opts) => native().krylovAsync(A.rowPtr, A.colIdx, A.values, b, p.x, io, p.precond, opts),
+    (opts) => native().krylovAsync(...nativeOperatorArgs(A), b, p.x, io, p.precond, opts),
     (h) => solveResult(p.x, io, h, STATS),
   );
 }
+
+// Every solver here takes A as a CsrMatrix or as a matrix-free LinearOperatorLike
+// { rows, cols, multiply(x, out) } (square; lib/operator.ts). With an operator each product with A
+// is a call of multiply (inline in the Sync forms, on the main thread in the Promise forms); the
+// preconditioner kinds built from A's entries ('jacobi', 'ssor', 'ic0', 'ilu0') then need a built
+// Preconditioner or a function instead.
 
 /**
  * Conjugate gradients for symmetric positive definite A (preconditioned when asked; SSOR runs in
  * Eisenstat's form, about one SpMV per iteration). Reports 'indefinite' when pᵀAp ≤ 0.
  * Runs on the calling thread.
  */
-export function cgSync(A: CsrMatrix, b: Float64Array, options?: SolveOptions): SolveResult {
+export function cgSync(A: OperatorInput, b: Float64Array, options?: SolveOptions): SolveResult {
   return solveSync('cg', A, b, options);
 }
 /** Promise form of {@link cgSync}: runs off the event loop; takes signal, timeLimitMs, onProgress. */
 export function cg(
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: SolveOptions & AsyncOptions,
 ): Promise<SolveResult> {
@@ -247,12 +259,16 @@ export function cg(
 }
 
 /** BiCGSTAB for general square A (right-preconditioned). Runs on the calling thread. */
-export function bicgstabSync(A: CsrMatrix, b: Float64Array, options?: SolveOptions): SolveResult {
+export function bicgstabSync(
+  A: OperatorInput,
+  b: Float64Array,
+  options?: SolveOptions,
+): SolveResult {
   return solveSync('bicgstab', A, b, options);
 }
 /** Promise form of {@link bicgstabSync}. */
 export function bicgstab(
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: SolveOptions & AsyncOptions,
 ): Promise<SolveResult> {
@@ -263,12 +279,12 @@ export function bicgstab(
  * Restarted GMRES(restart) for general square A, right-preconditioned (so the residual it tracks
  * is the true one); `flexible: true` runs FGMRES. One iteration is one Arnoldi step.
  */
-export function gmresSync(A: CsrMatrix, b: Float64Array, options?: GmresOptions): SolveResult {
+export function gmresSync(A: OperatorInput, b: Float64Array, options?: GmresOptions): SolveResult {
   return solveSync('gmres', A, b, options);
 }
 /** Promise form of {@link gmresSync}. */
 export function gmres(
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: GmresOptions & AsyncOptions,
 ): Promise<SolveResult> {
@@ -279,12 +295,16 @@ export function gmres(
  * MINRES for symmetric (possibly indefinite) A, with an optional SPD preconditioner.
  * `checkSymmetry: true` verifies A's symmetry first (ERR_NOT_SYMMETRIC).
  */
-export function minresSync(A: CsrMatrix, b: Float64Array, options?: MinresOptions): SolveResult {
+export function minresSync(
+  A: OperatorInput,
+  b: Float64Array,
+  options?: MinresOptions,
+): SolveResult {
   return solveSync('minres', A, b, options);
 }
 /** Promise form of {@link minresSync}. */
 export function minres(
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: MinresOptions & AsyncOptions,
 ): Promise<SolveResult> {
@@ -297,12 +317,16 @@ export function minres(
  * directions (default m) from cycle to cycle, where plain restarted GMRES would discard them.
  * One iteration is one inner step (one product with A).
  */
-export function gcrotmkSync(A: CsrMatrix, b: Float64Array, options?: GcrotmkOptions): SolveResult {
+export function gcrotmkSync(
+  A: OperatorInput,
+  b: Float64Array,
+  options?: GcrotmkOptions,
+): SolveResult {
   return solveSync('gcrotmk', A, b, options);
 }
 /** Promise form of {@link gcrotmkSync}. */
 export function gcrotmk(
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: GcrotmkOptions & AsyncOptions,
 ): Promise<SolveResult> {
@@ -318,7 +342,7 @@ export function gcrotmk(
  * calls it on the main thread, once per iteration, while the native loop waits.
  */
 export function conjugateDirectionSync(
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: ConjugateDirectionOptions,
 ): SolveResult {
@@ -326,7 +350,7 @@ export function conjugateDirectionSync(
 }
 /** Promise form of {@link conjugateDirectionSync}. */
 export function conjugateDirection(
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: ConjugateDirectionOptions & AsyncOptions,
 ): Promise<SolveResult> {
@@ -340,7 +364,7 @@ function isMethod(m: unknown): m is SolverMethod {
 /** Runs any solver by name (for tools such as the CLI). */
 export function solveSyncBy(
   method: SolverMethod,
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: AnyOptions,
 ): SolveResult {
@@ -350,7 +374,7 @@ export function solveSyncBy(
 /** Promise form of {@link solveSyncBy}. */
 export function solveBy(
   method: SolverMethod,
-  A: CsrMatrix,
+  A: OperatorInput,
   b: Float64Array,
   options?: AnyOptions & AsyncOptions,
 ): Promise<SolveResult> {

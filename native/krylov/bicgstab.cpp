@@ -3,6 +3,7 @@
 // the stopping test needs no extra work and x is updated with the preconditioned directions.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "iteration.hpp"
@@ -10,11 +11,11 @@
 
 namespace itersolve {
 
-IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult bicgstab(const Engine& e, const LinearOperator& A, const double* b, double* x,
                     const Preconditioner* M, const SolveOptions& options, Control& ctl) {
-  const SolveOptions opt = krylov::resolved(options, A.rows);
+  const SolveOptions opt = krylov::resolved(options, A.rows());
   IterResult res;
-  const int64_t n = A.rows;
+  const int64_t n = A.rows();
   const double bnorm = ops::nrm2(e, b, n);
   if (bnorm == 0.0) {
     krylov::solve_zero_rhs(x, n, opt, res);
@@ -31,15 +32,21 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
   double* const php = M != nullptr ? ph.data() : p.data();  // M⁻¹p
   double* const shp = M != nullptr ? sh.data() : r.data();  // M⁻¹s
 
-  double rnorm = krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res);
+  double rnorm;
+  if (!krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res, rnorm)) return res;
   krylov::Iteration iter(ctl, opt, res, tol, bnorm);
   if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
   bool exact = true;  // rnorm is the true residual norm of the current x (saves the exit matvec)
   // r := b − A x, the true residual, and its norm: the confirmations, true_residual_every and
   // the exit.
+  // A failed product (op_failed) makes it NaN and the solve ends as Aborted.
+  bool op_failed = false;
   auto true_residual = [&]() {
+    double t = std::numeric_limits<double>::quiet_NaN();
+    if (op_failed) return t;
     ++res.matvecs;
-    return krylov::residual(e, A, b, x, r.data());
+    if (!krylov::residual(e, A, b, x, r.data(), t)) op_failed = true;
+    return t;
   };
   ops::copy(e, r.data(), rhat.data(), n);
 
@@ -75,7 +82,11 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
       res.reason = Reason::Aborted;
       break;
     }
-    const double sigma = ops::spmv_dot(e, A, php, v.data(), rhat.data());  // v = A M⁻¹p, r̂ᵀv
+    double sigma;  // v = A M⁻¹p, r̂ᵀv
+    if (!krylov::matvec_dot(e, A, php, v.data(), rhat.data(), sigma)) {
+      op_failed = true;
+      break;
+    }
     ++res.matvecs;
     if (!std::isfinite(sigma)) {
       res.reason = Reason::NonFinite;
@@ -109,13 +120,18 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
         res.reason = krylov::converged_reason(opt, bnorm);
         break;
       }
+      if (op_failed) break;
       // Missed: go on with the true s.
     }
     if (M != nullptr && !M->apply(e, r.data(), shp)) {
       res.reason = Reason::Aborted;
       break;
     }
-    const double ts = ops::spmv_dot(e, A, shp, t.data(), r.data());  // t = A M⁻¹s, tᵀs
+    double ts;  // t = A M⁻¹s, tᵀs
+    if (!krylov::matvec_dot(e, A, shp, t.data(), r.data(), ts)) {
+      op_failed = true;
+      break;
+    }
     ++res.matvecs;
     const double tt = ops::dot(e, t.data(), t.data(), n);
     if (!std::isfinite(ts) || !std::isfinite(tt)) {
@@ -143,9 +159,10 @@ IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* 
     exact = false;
     rho_old = rho;
     // A confirmation that misses leaves r the true residual; the recurrences go on from it.
-    if (iter.end(it, rnorm, exact, true_residual)) break;
+    if (iter.end(it, rnorm, exact, true_residual) || op_failed) break;
   }
   iter.finish(x, n, rnorm, exact, true_residual);
+  if (op_failed) krylov::operator_failed(x, n, res);
   return res;
 }
 

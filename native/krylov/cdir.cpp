@@ -4,6 +4,7 @@
 // With the identity oracle and memory ≥ 1 the iterates are CG's; memory 0 is steepest descent.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -12,12 +13,12 @@
 
 namespace itersolve {
 
-IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult conjugate_direction(const Engine& e, const LinearOperator& A, const double* b, double* x,
                                const Preconditioner* oracle, const SolveOptions& options,
                                Control& ctl) {
-  const SolveOptions opt = krylov::resolved(options, A.rows);
+  const SolveOptions opt = krylov::resolved(options, A.rows());
   IterResult res;
-  const int64_t n = A.rows;
+  const int64_t n = A.rows();
   const double bnorm = ops::nrm2(e, b, n);
   if (bnorm == 0.0) {
     krylov::solve_zero_rhs(x, n, opt, res);
@@ -35,14 +36,20 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
   std::vector<double> D(static_cast<size_t>(mem));
   int64_t stored = 0, head = 0;
 
-  double rnorm = krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res);
+  double rnorm;
+  if (!krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res, rnorm)) return res;
   krylov::Iteration iter(ctl, opt, res, tol, bnorm);
   if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
   bool exact = true;  // r is the true residual of the current x
   // r := b − A x and its norm: the confirmations, true_residual_every and the exit.
+  // A failed product (op_failed) makes it NaN and the solve ends as Aborted.
+  bool op_failed = false;
   auto true_residual = [&]() {
+    double t = std::numeric_limits<double>::quiet_NaN();
+    if (op_failed) return t;
     ++res.matvecs;
-    return krylov::residual(e, A, b, x, r.data());
+    if (!krylov::residual(e, A, b, x, r.data(), t)) op_failed = true;
+    return t;
   };
 
   for (int64_t it = 1; it <= opt.max_iterations; ++it) {
@@ -61,7 +68,10 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
     } else {
       ops::axpby(e, 1.0 / rnorm, r.data(), 0.0, q.data(), n);
     }
-    ops::spmv(e, A, q.data(), w.data());
+    if (!krylov::matvec(e, A, q.data(), w.data())) {
+      op_failed = true;
+      break;
+    }
     ++res.matvecs;
     // Modified Gram–Schmidt in the A inner product, oldest direction first; wᵀp_j = qᵀA p_j
     // (A symmetric) keeps w = A q without another product.
@@ -96,9 +106,10 @@ IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* 
       stored = std::min(stored + 1, mem);
     }
     // A confirmation that misses leaves r the true residual; the iteration goes on from it.
-    if (iter.end(it, rnorm, exact, true_residual)) break;
+    if (iter.end(it, rnorm, exact, true_residual) || op_failed) break;
   }
   iter.finish(x, n, rnorm, exact, true_residual);
+  if (op_failed) krylov::operator_failed(x, n, res);
   return res;
 }
 

@@ -23,7 +23,7 @@ namespace {
 
 struct Problem {
   const Engine& e;
-  const CsrView& A;
+  const LinearOperator& A;  // products go through A.csr()'s fused kernels when it has entries
   const double* b;
   double* x;
   int64_t n;
@@ -77,7 +77,7 @@ double weighted_norm2(const Engine& e, const double* d, const double* r, int64_t
 //   zero_start()   with opt.zero_start: set x = 0 and r = b itself (possibly fused with its own
 //                  set-up); false to leave it to krylov::start_residual;
 //   start(rr, rz)  set up the first direction from r; rz = rᵀM⁻¹r; false if M failed;
-//   product(pq)    q = (preconditioned) A p, pq = pᵀq;
+//   product(pq)    q = (preconditioned) A p, pq = pᵀq; false if the product with A failed;
 //   step(α, rz)    r −= αq; returns ‖r‖²; may give the next rᵀM⁻¹r in rz; x is then pending;
 //   sync_x(α)      bring x up to date (α: the last step's);
 //   refresh(rr, replaced, rz)  the next rᵀM⁻¹r (r was replaced by the true residual if
@@ -116,7 +116,9 @@ class Standard {
     if (!p_ready_) ops::copy(pb_.e, z(), p_.data(), pb_.n);
     return true;
   }
-  void product(double& pq) { pq = ops::spmv_dot(pb_.e, pb_.A, p_.data(), q_.data(), p_.data()); }
+  bool product(double& pq) {
+    return krylov::matvec_dot(pb_.e, pb_.A, p_.data(), q_.data(), p_.data(), pq);
+  }
   double step(double alpha, double&) {
     return ops::axpy_nrm2sq(pb_.e, -alpha, q_.data(), pb_.r.data(), pb_.n);
   }
@@ -166,7 +168,9 @@ class JacobiFused {
     });
     return true;
   }
-  void product(double& pq) { pq = ops::spmv_dot(pb_.e, pb_.A, p_.data(), q_.data(), p_.data()); }
+  bool product(double& pq) {
+    return krylov::matvec_dot(pb_.e, pb_.A, p_.data(), q_.data(), p_.data(), pq);
+  }
   double step(double alpha, double& rz) {
     double s[2];
     ops::sum_blocks<2>(
@@ -250,10 +254,11 @@ class Eisenstat {
     beta_ = 0.0;
     return refresh(rr, true, rz);
   }
-  void product(double& pq) {
+  bool product(double& pq) {
     if (f_.upper.adj.empty()) backward_sweep<false>();
     else backward_sweep<true>();
     pq = f_.lower.adj.empty() ? forward_sweep<false>() : forward_sweep<true>();
+    return true;
   }
   double step(double alpha, double& rz) {
     double s[2];
@@ -392,12 +397,14 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
   }
   const double tol = krylov::tolerance(opt, bnorm);
   // r = b − A x (or, from zero, b: no product with A)
-  double rt = opt.zero_start && v.zero_start()
-                  ? bnorm
-                  : krylov::start_residual(e, pb.A, pb.b, pb.x, pb.r.data(), opt, bnorm, res);
+  double rt = bnorm;
+  if (!(opt.zero_start && v.zero_start()) &&
+      !krylov::start_residual(e, pb.A, pb.b, pb.x, pb.r.data(), opt, bnorm, res, rt))
+    return res;
   krylov::Iteration iter(ctl, opt, res, tol, bnorm);
   bool have_true = true;    // rt is ‖b − A x‖ for the current x
   bool x_pending = false;   // x is behind the iterate (see sync_x)
+  bool op_failed = false;  // a product with A failed: Aborted, no final residual
   double alpha = 0.0, rz = 0.0;
   // history[0] and iteration 0's report go out before the variant's set-up (a preconditioner
   // application, scaling).
@@ -415,7 +422,10 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
         break;
       }
       double pq;
-      v.product(pq);
+      if (!v.product(pq)) {
+        op_failed = true;
+        break;
+      }
       res.matvecs += V::kMatvecs;
       if (!std::isfinite(pq)) {
         res.reason = Reason::NonFinite;
@@ -444,7 +454,10 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
       if (rn <= tol || (opt.true_residual_every > 0 && it % opt.true_residual_every == 0)) {
         if (x_pending) v.sync_x(alpha);
         x_pending = false;
-        rt = ops::residual(e, pb.A, pb.b, pb.x, pb.r.data());
+        if (!krylov::residual_fused(e, pb.A, pb.b, pb.x, pb.r.data(), rt)) {
+          op_failed = true;
+          break;
+        }
         ++res.matvecs;
         have_true = true;
         if (rt <= tol) {
@@ -474,25 +487,29 @@ IterResult run(Problem& pb, V& v, const SolveOptions& opt, Control& ctl) {
       rz = rz_next;
     }
   if (x_pending) v.sync_x(alpha);
-  if (!have_true) {
-    rt = ops::residual(e, pb.A, pb.b, pb.x, pb.r.data());
+  if (!have_true && !op_failed) {
+    if (!krylov::residual_fused(e, pb.A, pb.b, pb.x, pb.r.data(), rt)) op_failed = true;
     ++res.matvecs;
   }
   res.value = rt;
   krylov::flag_nonfinite(pb.x, pb.n, res);  // a non-finite entry in x is always 'non-finite'
+  if (op_failed) krylov::operator_failed(pb.x, pb.n, res);
   return res;
 }
 
 }  // namespace
 
-IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult cg(const Engine& e, const LinearOperator& A, const double* b, double* x,
               const Preconditioner* M, const SolveOptions& options, Control& ctl) {
-  const SolveOptions opt = krylov::resolved(options, A.rows);
-  Problem pb{e, A, b, x, A.rows, ops::scratch(e, A.rows)};
-  // Eisenstat's form needs the scaled factors (a positive diagonal) of this very A; otherwise
-  // SSOR goes through apply() like any preconditioner.
+  const int64_t n = A.rows();
+  const SolveOptions opt = krylov::resolved(options, n);
+  Problem pb{e, A, b, x, n, ops::scratch(e, n)};
+  // Eisenstat's form needs the scaled factors (a positive diagonal) of this very A (its entries:
+  // a CSR operator); otherwise SSOR goes through apply() like any preconditioner.
   const krylov::SsorFactors* f = krylov::ssor_factors(M);
-  if (f != nullptr && f->scaled && f->n == A.rows && f->source == krylov::fingerprint(A)) {
+  const CsrView* csr = A.csr();
+  if (f != nullptr && csr != nullptr && f->scaled && f->n == n &&
+      f->source == krylov::fingerprint(*csr)) {
     Eisenstat v(pb, *f);
     return run(pb, v, opt, ctl);
   }

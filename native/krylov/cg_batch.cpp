@@ -6,8 +6,11 @@
 // arrays, so later passes cost what the remaining slots need.
 // Per-slot sums are taken over fixed blocks of ops::kRowBlock rows whose partials are added in
 // block order: results do not depend on the number of threads.
+// An operator without entries (no csr(): a JS object, ...) is applied column by column: each
+// active slot's vector is gathered into a contiguous column, multiplied, and scattered back.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "krylov.hpp"
@@ -94,9 +97,9 @@ void spmm(const CsrView& A, const double* P, double* Q, int w, int64_t r0, int64
 
 class Batch {
  public:
-  Batch(const Engine& e, const CsrView& A, const double* B, double* X, int64_t k,
+  Batch(const Engine& e, const LinearOperator& A, const double* B, double* X, int64_t k,
         const Preconditioner* M, const SolveOptions& opt, Control& ctl)
-      : e_(e), A_(A), B_(B), X_(X), n_(A.rows), M_(M), opt_(opt), ctl_(ctl),
+      : e_(e), op_(A), A_(A.csr()), B_(B), X_(X), n_(A.rows()), M_(M), opt_(opt), ctl_(ctl),
         res_(static_cast<size_t>(k)) {
     for (int64_t c = 0; c < k; ++c) {
       const double bnorm = ops::nrm2(e_, B_ + c * n_, n_);
@@ -122,11 +125,11 @@ class Batch {
     r_ = ops::scratch(e_, len);
     p_ = ops::scratch(e_, len);
     q_ = ops::scratch(e_, len);
-    if (M_ != nullptr) {
-      z_ = ops::scratch(e_, len);
+    if (M_ != nullptr || A_ == nullptr) {
       cm_r_ = ops::scratch(e_, len);
       cm_z_ = ops::scratch(e_, len);
     }
+    if (M_ != nullptr) z_ = ops::scratch(e_, len);
     const int w = w_;
     ops::for_blocks(e_, n_, [&](int64_t i0, int64_t i1) {
       for (int s = 0; s < w; ++s) {
@@ -136,23 +139,30 @@ class Batch {
     });
     // r = b − A x for every slot, which may already meet its tolerance.
     for (Slot& s : slots_) s.confirm = true;
-    true_residuals();
+    if (!true_residuals()) {
+      for (Slot& s : slots_) {
+        if (opt_.history) result(s).history.push_back(std::numeric_limits<double>::quiet_NaN());
+      }
+      resolve_failed();
+      return std::move(res_);
+    }
     for (Slot& s : slots_) {
       s.r0 = s.rt;
       if (opt_.history) result(s).history.push_back(s.rt);
     }
     report(0);
-    resolve(0);
-    if (w_ > 0 && precondition()) {
+    if (resolve(0) && w_ > 0 && precondition()) {
       for (Slot& s : slots_) check_rz(s);
-      resolve(0);
-      std::copy(z(), z() + static_cast<size_t>(n_) * w_, p_.data());
-      for (Slot& s : slots_) s.rz = s.rz_next;
-      iterate();
+      if (resolve(0)) {
+        std::copy(z(), z() + static_cast<size_t>(n_) * w_, p_.data());
+        for (Slot& s : slots_) s.rz = s.rz_next;
+        iterate();
+      }
     }
-    // What still runs stops for a reason common to all (abort, time limit, M failed).
+    // What still runs stops for a reason common to all (abort, time limit, M or A failed).
     for (Slot& s : slots_) fail(s, reason_);
-    resolve(0);
+    if (reason_ == Reason::Aborted && op_failed_) resolve_failed();
+    else if (!resolve(0)) resolve_failed();
     return std::move(res_);
   }
 
@@ -193,7 +203,42 @@ class Batch {
     ctl_.progress(pi);
   }
   const double* z() const { return M_ != nullptr ? z_.data() : r_.data(); }
-  int64_t work() const { return (static_cast<int64_t>(A_.rowPtr[n_] - A_.rowPtr[0]) + n_) * w_; }
+  int64_t work() const {
+    const int64_t nnz = A_ != nullptr ? static_cast<int64_t>(A_->rowPtr[n_] - A_->rowPtr[0]) : 0;
+    return (nnz + n_) * w_;
+  }
+
+  // Q = A·P for the w interleaved slots (n × w row-major), acc: pᵀq per slot when not null. One
+  // pass over A's entries, or one apply() per slot. false: a product failed (reason_ Aborted).
+  bool multiply(const double* P, double* Q, double* acc) {
+    const int w = w_;
+    if (A_ != nullptr) {
+      for_row_blocks(e_, A_, n_, w, work(), partial_, acc, [&](int64_t r0, int64_t r1, double* a) {
+        spmm(*A_, P, Q, w, r0, r1, acc != nullptr ? a : nullptr);
+      });
+      return true;
+    }
+    for (int s = 0; s < w; ++s) {
+      double* in = cm_r_.data() + s * n_;
+      double* out = cm_z_.data() + s * n_;
+      for (int64_t i = 0; i < n_; ++i) in[i] = P[i * w + s];
+      if (!op_.apply(e_, in, out)) {
+        op_failed_ = true;
+        reason_ = Reason::Aborted;
+        return false;
+      }
+    }
+    for_row_blocks(e_, nullptr, n_, w, work(), partial_, acc,
+                   [&](int64_t r0, int64_t r1, double* a) {
+                     for (int64_t i = r0; i < r1; ++i)
+                       for (int s = 0; s < w; ++s) {
+                         const double q = cm_z_[static_cast<size_t>(s * n_ + i)];
+                         Q[i * w + s] = q;
+                         if (acc != nullptr) a[s] += P[i * w + s] * q;
+                       }
+                   });
+    return true;
+  }
 
   void fail(Slot& s, Reason why) {
     s.failing = true;
@@ -215,10 +260,7 @@ class Batch {
       }
       const int w = w_;
       // q = A p and pᵀq per slot.
-      for_row_blocks(e_, &A_, n_, w, work(), partial_, pq.data(),
-                     [&](int64_t r0, int64_t r1, double* acc) {
-                       spmm(A_, p_.data(), q_.data(), w, r0, r1, acc);
-                     });
+      if (!multiply(p_.data(), q_.data(), pq.data())) return;
       for (int s = 0; s < w; ++s) {
         Slot& sl = slots_[static_cast<size_t>(s)];
         ++result(sl).matvecs;
@@ -260,10 +302,9 @@ class Batch {
         else if (it >= opt_.max_iterations) fail(sl, Reason::MaxIterations);
       }
       report(it);
-      resolve(it);
-      if (w_ == 0 || !precondition()) return;
+      if (!resolve(it) || w_ == 0 || !precondition()) return;
       for (Slot& sl : slots_) check_rz(sl);
-      resolve(it);
+      if (!resolve(it)) return;
       // p = z + βp
       const int w2 = w_;
       for (int s = 0; s < w2; ++s) {
@@ -286,8 +327,9 @@ class Batch {
   }
 
   // r = b − A x and rt = ‖r‖ for the slots that confirm, or fail without a current rt: one
-  // pass over A for all of them (a product with each of those columns).
-  void true_residuals() {
+  // pass over A for all of them (a product with each of those columns). false: a product
+  // failed (nothing is updated; reason_ is Aborted).
+  bool true_residuals() {
     std::vector<char> want(static_cast<size_t>(w_), 0);
     bool any = false;
     for (int s = 0; s < w_; ++s) {
@@ -295,11 +337,9 @@ class Batch {
       want[static_cast<size_t>(s)] = !sl.have_true && (sl.confirm || sl.failing);
       any = any || want[static_cast<size_t>(s)];
     }
-    if (!any) return;
+    if (!any) return true;
     const int w = w_;
-    for_row_blocks(e_, &A_, n_, w, work(), partial_, nullptr, [&](int64_t r0, int64_t r1, double*) {
-      spmm(A_, x_.data(), q_.data(), w, r0, r1, nullptr);
-    });
+    if (op_failed_ || !multiply(x_.data(), q_.data(), nullptr)) return false;
     std::vector<double> sq(static_cast<size_t>(w));
     for_row_blocks(e_, nullptr, n_, w, work(), partial_, sq.data(),
                    [&](int64_t r0, int64_t r1, double* acc) {
@@ -322,15 +362,16 @@ class Batch {
       sl.rt = std::sqrt(sq[static_cast<size_t>(s)]);
       sl.have_true = true;
     }
+    return true;
   }
 
   // Settles the slots that confirm or fail (after their true residuals), then squeezes out the
-  // stopped ones.
-  void resolve(int64_t it) {
+  // stopped ones. false: a product with A failed (nothing settled; the caller stops).
+  bool resolve(int64_t it) {
     bool any = false;
     for (const Slot& s : slots_) any = any || s.confirm || s.failing;
-    if (!any) return;
-    true_residuals();
+    if (!any) return true;
+    if (!true_residuals()) return false;
     for (Slot& s : slots_) {
       if (s.failing) {
         finish(s, s.why);
@@ -342,6 +383,17 @@ class Batch {
       else if (!std::isfinite(s.rt)) finish(s, Reason::NonFinite);
       else if (it >= opt_.max_iterations) finish(s, Reason::MaxIterations);
       else s.rr = s.rt * s.rt;  // the true residual replaces the recurrence one
+    }
+    squeeze();
+    return true;
+  }
+
+  // A product with A failed: every slot still running stops as Aborted with its current x and
+  // value NaN (its true residual cannot be formed).
+  void resolve_failed() {
+    for (Slot& s : slots_) {
+      finish(s, Reason::Aborted);
+      result(s).value = std::numeric_limits<double>::quiet_NaN();
     }
     squeeze();
   }
@@ -412,7 +464,8 @@ class Batch {
   }
 
   const Engine& e_;
-  const CsrView& A_;
+  const LinearOperator& op_;
+  const CsrView* A_;  // op_.csr(): A's entries, or null
   const double* B_;
   double* X_;
   int64_t n_;
@@ -423,20 +476,22 @@ class Batch {
   std::vector<Slot> slots_;
   int w_ = 0;
   Reason reason_ = Reason::MaxIterations;
+  bool op_failed_ = false;
   ScratchVec x_, r_, p_, q_, z_, cm_r_, cm_z_;
   std::vector<double> partial_;
 };
 
 }  // namespace
 
-std::vector<IterResult> cg_batch(const Engine& e, const CsrView& A, const double* B, double* X,
-                                 int64_t k, const Preconditioner* M, const SolveOptions& options,
-                                 Control& ctl) {
-  const SolveOptions opt = krylov::resolved(options, A.rows);
+std::vector<IterResult> cg_batch(const Engine& e, const LinearOperator& A, const double* B,
+                                 double* X, int64_t k, const Preconditioner* M,
+                                 const SolveOptions& options, Control& ctl) {
+  const int64_t n = A.rows();
+  const SolveOptions opt = krylov::resolved(options, n);
   if (k <= 0) return {};
   Batch b(e, A, B, X, k, M, opt, ctl);
   std::vector<IterResult> out = b.run();
-  for (int64_t c = 0; c < k; ++c) krylov::flag_nonfinite(X + c * A.rows, A.rows, out[c]);
+  for (int64_t c = 0; c < k; ++c) krylov::flag_nonfinite(X + c * n, n, out[c]);
   return out;
 }
 

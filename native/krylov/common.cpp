@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "krylov.hpp"
 
@@ -22,6 +23,63 @@ double start_residual(const Engine& e, const CsrView& A, const double* b, double
   }
   ++res.matvecs;
   return residual(e, A, b, x, r);
+}
+
+bool matvec_dot(const Engine& e, const LinearOperator& A, const double* x, double* y,
+                const double* w, double& dot) {
+  if (const CsrView* m = A.csr()) {
+    dot = ops::spmv_dot(e, *m, x, y, w);
+    return true;
+  }
+  if (!A.apply(e, x, y)) return false;
+  dot = ops::dot(e, w, y, A.rows());
+  return true;
+}
+
+bool residual(const Engine& e, const LinearOperator& A, const double* b, const double* x, double* r,
+              double& norm) {
+  if (const CsrView* m = A.csr()) {
+    norm = residual(e, *m, b, x, r);
+    return true;
+  }
+  if (!A.apply(e, x, r)) {
+    norm = std::numeric_limits<double>::quiet_NaN();
+    return false;
+  }
+  ops::axpby(e, 1.0, b, -1.0, r, A.rows());
+  norm = ops::nrm2(e, r, A.rows());
+  return true;
+}
+
+bool residual_fused(const Engine& e, const LinearOperator& A, const double* b, const double* x,
+                    double* r, double& norm) {
+  if (const CsrView* m = A.csr()) {
+    norm = ops::residual(e, *m, b, x, r);
+    return true;
+  }
+  return residual(e, A, b, x, r, norm);
+}
+
+bool start_residual(const Engine& e, const LinearOperator& A, const double* b, double* x, double* r,
+                    const SolveOptions& opt, double bnorm, IterResult& res, double& rnorm) {
+  if (opt.zero_start) {
+    std::fill(x, x + A.rows(), 0.0);
+    ops::copy(e, b, r, A.rows());
+    rnorm = bnorm;
+    return true;
+  }
+  ++res.matvecs;
+  if (residual(e, A, b, x, r, rnorm)) return true;
+  res.reason = Reason::Aborted;
+  res.value = rnorm;
+  if (opt.history) res.history.push_back(rnorm);
+  return false;
+}
+
+void operator_failed(const double* x, int64_t n, IterResult& res) {
+  res.reason = Reason::Aborted;
+  res.value = std::numeric_limits<double>::quiet_NaN();
+  flag_nonfinite(x, n, res);
 }
 
 bool flag_nonfinite(const double* x, int64_t n, IterResult& res) {

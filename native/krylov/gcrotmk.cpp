@@ -47,11 +47,11 @@ constexpr double kStagnation = 1.4901161193847656e-08;  // √ε, as in gmres.cp
 constexpr int kStagnationCycles = 3;
 }  // namespace
 
-IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult gcrotmk(const Engine& e, const LinearOperator& A, const double* b, double* x,
                    const Preconditioner* M, const SolveOptions& options, Control& ctl) {
-  const SolveOptions opt = krylov::resolved(options, A.rows);
+  const SolveOptions opt = krylov::resolved(options, A.rows());
   IterResult res;
-  const int64_t n = A.rows;
+  const int64_t n = A.rows();
   const double bnorm = ops::nrm2(e, b, n);
   if (bnorm == 0.0) {
     krylov::solve_zero_rhs(x, n, opt, res);
@@ -84,14 +84,20 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
   krylov::IncrementalSigmaMin sigma_min(ld);
   double hmax = 0.0;  // largest ‖A M⁻¹ v_j‖ seen: the rank test's scale
 
-  double rnorm = krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res);
+  double rnorm;
+  if (!krylov::start_residual(e, A, b, x, r.data(), opt, bnorm, res, rnorm)) return res;
   krylov::Iteration iter(ctl, opt, res, tol, bnorm);
   if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
   bool known = true;  // r is the true residual of the current x
   // r := b − A x and its norm (the confirmations, true_residual_every and the exit).
+  // A failed product (op_failed) makes it NaN and the solve ends as Aborted.
+  bool op_failed = false;
   auto true_residual = [&]() {
+    double t = std::numeric_limits<double>::quiet_NaN();
+    if (op_failed) return t;
     ++res.matvecs;
-    return krylov::residual(e, A, b, x, r.data());
+    if (!krylov::residual(e, A, b, x, r.data(), t)) op_failed = true;
+    return t;
   };
   // After a replacement r is no longer orthogonal to C: x += U Cᵀr, r −= C Cᵀr restores it (a
   // free reduction, since A u_i = c_i).
@@ -136,7 +142,11 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
         break;
       }
       double* w = vec(j + 1);
-      ops::spmv(e, A, zvec(j), w);
+      if (!krylov::matvec(e, A, zvec(j), w)) {
+        res.reason = Reason::Aborted;  // as for M: columns 0..j−1 still update x
+        op_failed = stopped = true;
+        break;
+      }
       ++res.matvecs;
       const double wnorm = ops::nrm2(e, w, n);
       // Project out C (the B column), then orthogonalise against V (modified Gram–Schmidt).
@@ -270,6 +280,7 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
       }
       // Missed: go on from the true residual.
     }
+    if (op_failed) break;
     if (known) project();
     if (it >= opt.max_iterations) break;  // MaxIterations, also for a cycle cut short
     if (rnorm > prev * (1.0 - kStagnation)) {
@@ -283,6 +294,7 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
   }
   res.iterations = it;
   iter.finish(x, n, rnorm, known, true_residual);
+  if (op_failed) krylov::operator_failed(x, n, res);
   return res;
 }
 

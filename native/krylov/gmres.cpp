@@ -48,11 +48,11 @@ constexpr double kRankTol = 64 * std::numeric_limits<double>::epsilon();
 constexpr double kStagnation = 1.4901161193847656e-08;
 }  // namespace
 
-IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult gmres(const Engine& e, const LinearOperator& A, const double* b, double* x,
                  const Preconditioner* M, const SolveOptions& options, Control& ctl) {
-  const SolveOptions opt = krylov::resolved(options, A.rows);
+  const SolveOptions opt = krylov::resolved(options, A.rows());
   IterResult res;
-  const int64_t n = A.rows;
+  const int64_t n = A.rows();
   const double bnorm = ops::nrm2(e, b, n);
   if (bnorm == 0.0) {
     krylov::solve_zero_rhs(x, n, opt, res);
@@ -74,7 +74,9 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
   double hmax = 0.0;  // largest ‖A M⁻¹ v_j‖ seen: a lower bound on ‖A M⁻¹‖, the rank test's scale
 
   // V_0 holds the true residual at the start of every cycle.
-  double rnorm = krylov::start_residual(e, A, b, x, vec(0), opt, bnorm, res);
+  double rnorm;
+  if (!krylov::start_residual(e, A, b, x, vec(0), opt, bnorm, res, rnorm)) return res;
+  bool op_failed = false;  // a product with A failed: the solve ends as Aborted
   krylov::Iteration iter(ctl, opt, res, tol, bnorm);
   if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
 
@@ -113,7 +115,12 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
         zj = dst;
       }
       double* w = vec(j + 1);
-      ops::spmv(e, A, zj, w);
+      if (!krylov::matvec(e, A, zj, w)) {
+        res.reason = Reason::Aborted;
+        op_failed = stopped = true;
+        // The columns before j stand: the update uses them (x moves to their minimiser).
+        break;
+      }
       ++res.matvecs;
       double* h = H.data() + static_cast<size_t>(j) * ld;
       double hsq = 0.0;
@@ -189,7 +196,10 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
       break;
     }
     const double prev = rnorm;
-    rnorm = krylov::residual(e, A, b, x, vec(0));
+    if (op_failed || !krylov::residual(e, A, b, x, vec(0), rnorm)) {
+      op_failed = true;
+      break;
+    }
     ++res.matvecs;
     if (stopped) break;
     if (!std::isfinite(rnorm)) {
@@ -217,6 +227,7 @@ IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
   res.iterations = it;
   res.value = rnorm;
   krylov::flag_nonfinite(x, n, res);
+  if (op_failed) krylov::operator_failed(x, n, res);
   return res;
 }
 

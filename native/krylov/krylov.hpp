@@ -16,7 +16,12 @@
 //    not convergence stops with Reason::Breakdown; CG (and CG-like methods) stop with
 //    Reason::Indefinite when pᵀAp ≤ 0;
 //  - a preconditioner's apply() returning false (a JS callback threw, the job is stopping) stops
-//    the solver with Reason::Aborted and the partial x;
+//    the solver with Reason::Aborted and the partial x; so does the operator's apply() (A is any
+//    LinearOperator: a CSR matrix, a JS object, ...), and IterResult.value is then NaN when the
+//    final true residual could not be formed;
+//  - A's entries are used only when A.csr() gives them: SSOR in Eisenstat's form (cg), the one
+//    pass over A for every column (cg_batch), the fused product-and-dot kernels; any other
+//    operator costs its apply() plus a separate vector pass where a kernel was fused;
 //  - matvecs counts products with A (including the true-residual checks);
 //  - the caller checked dimensions: A is square (n×n) except for sketch solvers, b and x have
 //    the right lengths; A's arrays passed the CSR bounds checks.
@@ -30,6 +35,7 @@
 
 #include "../core/control.hpp"
 #include "../core/errors.hpp"
+#include "../core/operator.hpp"
 #include "../core/ops.hpp"
 #include "../core/result.hpp"
 
@@ -85,19 +91,19 @@ struct SolveOptions {
 //  gmres    — right-preconditioned restarted GMRES(restart), modified Gram–Schmidt, Givens
 //             rotations; flexible = FGMRES (stores M⁻¹v per step). One iteration = one inner step;
 //  minres   — preconditioned MINRES (M SPD); A symmetric, possibly indefinite;
-IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult cg(const Engine& e, const LinearOperator& A, const double* b, double* x,
               const Preconditioner* M, const SolveOptions& opt, Control& ctl);
-IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult bicgstab(const Engine& e, const LinearOperator& A, const double* b, double* x,
                     const Preconditioner* M, const SolveOptions& opt, Control& ctl);
-IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult gmres(const Engine& e, const LinearOperator& A, const double* b, double* x,
                  const Preconditioner* M, const SolveOptions& opt, Control& ctl);
-IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult minres(const Engine& e, const LinearOperator& A, const double* b, double* x,
                   const Preconditioner* M, const SolveOptions& opt, Control& ctl);
 
 // GCROT(m, k) (Hicken and Zingg; SciPy's gcrotmk): m = opt.restart inner GMRES steps per cycle,
 // right-preconditioned, recycling the k = opt.recycle (k < 0: k = m) most useful directions
 // across restarts. One iteration = one inner step (one product with A).
-IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult gcrotmk(const Engine& e, const LinearOperator& A, const double* b, double* x,
                    const Preconditioner* M, const SolveOptions& opt, Control& ctl);
 
 // Conjugate-direction method with a direction oracle (DCDM, Kaneda et al. 2023). Each iteration:
@@ -105,16 +111,50 @@ IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x
 // opt.memory stored (p, A p, pᵀA p); α = qᵀr / qᵀA q; x += α q; r −= α A q; store (q, A q, qᵀA q),
 // evicting the oldest. One matvec per iteration. memory 0 is steepest descent (with an identity
 // oracle). qᵀA q ≤ 0 stops with Reason::Indefinite.
-IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult conjugate_direction(const Engine& e, const LinearOperator& A, const double* b, double* x,
                                const Preconditioner* oracle, const SolveOptions& opt, Control& ctl);
 
 // k right-hand sides at once, B and X column-major n×k (column c at B + c·n). Each column runs
 // its own (P)CG recurrence; the products with A for all active columns share one pass over A.
 // Returns one IterResult per column (history per column when asked); a column stops (and is no
-// longer updated) when it converges or fails. Abort/time limit stop every active column.
-std::vector<IterResult> cg_batch(const Engine& e, const CsrView& A, const double* B, double* X,
-                                 int64_t k, const Preconditioner* M, const SolveOptions& opt,
-                                 Control& ctl);
+// longer updated) when it converges or fails. Abort/time limit stop every active column. An A
+// without csr() is applied once per active column (no shared pass); a failed apply stops every
+// active column with Reason::Aborted.
+std::vector<IterResult> cg_batch(const Engine& e, const LinearOperator& A, const double* B,
+                                 double* X, int64_t k, const Preconditioner* M,
+                                 const SolveOptions& opt, Control& ctl);
+
+// The same solvers on a CSR matrix (a CsrOperator over A).
+inline IterResult cg(const Engine& e, const CsrView& A, const double* b, double* x,
+                     const Preconditioner* M, const SolveOptions& opt, Control& ctl) {
+  return cg(e, CsrOperator(A), b, x, M, opt, ctl);
+}
+inline IterResult bicgstab(const Engine& e, const CsrView& A, const double* b, double* x,
+                           const Preconditioner* M, const SolveOptions& opt, Control& ctl) {
+  return bicgstab(e, CsrOperator(A), b, x, M, opt, ctl);
+}
+inline IterResult gmres(const Engine& e, const CsrView& A, const double* b, double* x,
+                        const Preconditioner* M, const SolveOptions& opt, Control& ctl) {
+  return gmres(e, CsrOperator(A), b, x, M, opt, ctl);
+}
+inline IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
+                         const Preconditioner* M, const SolveOptions& opt, Control& ctl) {
+  return minres(e, CsrOperator(A), b, x, M, opt, ctl);
+}
+inline IterResult gcrotmk(const Engine& e, const CsrView& A, const double* b, double* x,
+                          const Preconditioner* M, const SolveOptions& opt, Control& ctl) {
+  return gcrotmk(e, CsrOperator(A), b, x, M, opt, ctl);
+}
+inline IterResult conjugate_direction(const Engine& e, const CsrView& A, const double* b, double* x,
+                                      const Preconditioner* oracle, const SolveOptions& opt,
+                                      Control& ctl) {
+  return conjugate_direction(e, CsrOperator(A), b, x, oracle, opt, ctl);
+}
+inline std::vector<IterResult> cg_batch(const Engine& e, const CsrView& A, const double* B,
+                                        double* X, int64_t k, const Preconditioner* M,
+                                        const SolveOptions& opt, Control& ctl) {
+  return cg_batch(e, CsrOperator(A), B, X, k, M, opt, ctl);
+}
 
 }  // namespace itersolve
 
@@ -123,11 +163,37 @@ namespace krylov {
 
 // r = b − A x; returns ‖r‖₂ (one matvec).
 double residual(const Engine& e, const CsrView& A, const double* b, const double* x, double* r);
+// y = A x (ops::spmv when A has csr()); false when the product failed.
+inline bool matvec(const Engine& e, const LinearOperator& A, const double* x, double* y) {
+  if (const CsrView* m = A.csr()) {
+    ops::spmv(e, *m, x, y);
+    return true;
+  }
+  return A.apply(e, x, y);
+}
+// y = A x and dot = wᵀy (one fused pass with csr(), else apply() then a dot); false when the
+// product failed.
+bool matvec_dot(const Engine& e, const LinearOperator& A, const double* x, double* y,
+                const double* w, double& dot);
+// r = b − A x and norm = ‖r‖₂ (one matvec, not counted); false when the product failed (norm is
+// then NaN and r undefined).
+bool residual(const Engine& e, const LinearOperator& A, const double* b, const double* x, double* r,
+              double& norm);
+// residual() fused in one pass (ops::residual) when A has csr(): CG's confirmations.
+bool residual_fused(const Engine& e, const LinearOperator& A, const double* b, const double* x,
+                    double* r, double& norm);
 // The residual a solve starts from: residual() (counted in res.matvecs), or with
 // opt.zero_start x = 0 and r = b, whose norm is bnorm = ‖b‖₂ (no product: for the many small
 // solves that start from zero, one SpMV of fifteen).
 double start_residual(const Engine& e, const CsrView& A, const double* b, double* x, double* r,
                       const SolveOptions& opt, double bnorm, IterResult& res);
+// The same through an operator; false when the product failed: res is then the result to return
+// (Reason::Aborted, value NaN, x unchanged).
+bool start_residual(const Engine& e, const LinearOperator& A, const double* b, double* x, double* r,
+                    const SolveOptions& opt, double bnorm, IterResult& res, double& rnorm);
+// A solver whose true-residual product failed mid-solve ends with this: Reason::Aborted (unless
+// x holds a NaN or ±Inf: NonFinite, as flag_nonfinite) and value NaN.
+void operator_failed(const double* x, int64_t n, IterResult& res);
 // Every solver's last step before returning: a returned x with a NaN or ±Inf entry always reports
 // Reason::NonFinite (whatever stopped the iteration: max-iterations, abort, …), because no other
 // reason describes such an x honestly. Returns true when it changed the reason.

@@ -16,11 +16,11 @@
 
 namespace itersolve {
 
-IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
+IterResult minres(const Engine& e, const LinearOperator& A, const double* b, double* x,
                   const Preconditioner* M, const SolveOptions& options, Control& ctl) {
-  const SolveOptions opt = krylov::resolved(options, A.rows);
+  const SolveOptions opt = krylov::resolved(options, A.rows());
   IterResult res;
-  const int64_t n = A.rows;
+  const int64_t n = A.rows();
   const double bnorm = ops::nrm2(e, b, n);
   if (bnorm == 0.0) {
     krylov::solve_zero_rhs(x, n, opt, res);
@@ -40,7 +40,8 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
 
   // rnorm: the residual norm the iteration goes by, the true one when exact, otherwise the
   // estimate κ·φ̄.
-  double rnorm = krylov::start_residual(e, A, b, x, r_cur, opt, bnorm, res);
+  double rnorm;
+  if (!krylov::start_residual(e, A, b, x, r_cur, opt, bnorm, res, rnorm)) return res;
   krylov::Iteration iter(ctl, opt, res, tol, bnorm);
   if (iter.start(rnorm, x, n, /*report_zero=*/false)) return res;
   bool exact = true;
@@ -80,8 +81,12 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
     return true;
   };
   // The true residual norm of the current x (the residual into the spare buffer), recalibrating κ.
+  // A failed product (op_failed) makes it NaN and the solve ends as Aborted.
+  bool op_failed = false;
   auto true_residual = [&]() {
-    const double t = krylov::residual(e, A, b, x, spare);
+    double t = std::numeric_limits<double>::quiet_NaN();
+    if (op_failed) return t;
+    if (!krylov::residual(e, A, b, x, spare, t)) op_failed = true;
     ++res.matvecs;
     if (phibar > 0.0) kappa = t / phibar;
     return t;
@@ -95,7 +100,10 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
       }
       // Lanczos step: v = z/β, r_{k+1} = A v − (β/β_old) r_{k−1} − (α/β) r_k.
       ops::axpby(e, 1.0 / beta, z, 0.0, v.data(), n);
-      ops::spmv(e, A, v.data(), spare);
+      if (!krylov::matvec(e, A, v.data(), spare)) {
+        op_failed = true;
+        break;
+      }
       ++res.matvecs;
       if (!first) ops::axpy(e, -beta / oldb, r_prev, spare, n);
       const double alfa = ops::dot(e, v.data(), spare, n);
@@ -155,7 +163,7 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
         rnorm = true_residual();
         exact = true;
       }
-      if (iter.end(it, rnorm, exact, true_residual)) break;
+      if (iter.end(it, rnorm, exact, true_residual) || op_failed) break;
       if (invariant) {
         // The recurrences cannot continue past β = 0: restart from the true residual.
         std::swap(r_cur, spare);
@@ -164,6 +172,7 @@ IterResult minres(const Engine& e, const CsrView& A, const double* b, double* x,
     }
   }
   iter.finish(x, n, rnorm, exact, true_residual);
+  if (op_failed) krylov::operator_failed(x, n, res);
   return res;
 }
 

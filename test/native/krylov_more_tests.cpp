@@ -4,6 +4,7 @@
 // bit-identical results for 1 and 2 pool threads. The preconditioners are defined here (the
 // library's own are tested elsewhere). Built by CMakeLists.txt (target krylov_more_tests) or
 //   test/native/build.sh krylov_more_tests /tmp/out && /tmp/out/krylov_more_tests
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -306,7 +307,7 @@ static void test_nonsymmetric(const Engine& e) {
          {static_cast<const Preconditioner*>(nullptr), static_cast<const Preconditioner*>(&jac),
           static_cast<const Preconditioner*>(&rd), static_cast<const Preconditioner*>(&mr)}) {
       // A nonlinear M needs the flexible variant (or BiCGSTAB's single use per step is fine).
-      if (M == &mr && s.fn == gmres && !s.flexible) continue;
+      if (M == &mr && s.fn == SolveFn(gmres) && !s.flexible) continue;
       ctx = std::string("convdiff ") + s.name +
             (M == nullptr ? ""
              : M == &jac  ? "+jacobi"
@@ -421,7 +422,7 @@ static void test_small(const Engine& e) {
     CHECK(r.value == 1.0);
   }
   for (const Solver& s : kSolvers) {
-    if (s.fn == bicgstab || s.fn == conjugate_direction) continue;
+    if (s.fn == SolveFn(bicgstab) || s.fn == SolveFn(conjugate_direction)) continue;
     ctx = std::string(s.name) + " on [[0,1],[1,0]]";
     Vec x(2, 0.0);
     IterResult r = run(s, e, swap2, e0, x, nullptr, opts_for(s, 1e-12, 100));
@@ -430,7 +431,7 @@ static void test_small(const Engine& e) {
     CHECK(std::fabs(x[0]) < 1e-14 && std::fabs(x[1] - 1) < 1e-14);
   }
   for (const Solver& s : kSolvers) {
-    if (s.fn != gmres && s.fn != minres) continue;
+    if (s.fn != SolveFn(gmres) && s.fn != SolveFn(minres)) continue;
     ctx = std::string(s.name) + " singular, b ∉ range";
     Vec x(2, 0.0);
     IterResult r = run(s, e, sing, e1, x, nullptr, opts_for(s, 1e-12, 100));
@@ -443,7 +444,7 @@ static void test_small(const Engine& e) {
     const Mat S = poisson(12), N = convdiff(12, 30.0, 20.0);
     const ExactInverse invS(S), invN(N);
     for (const Solver& s : kSolvers) {
-      if (s.fn == conjugate_direction) continue;  // its oracle test is in test_cdir
+      if (s.fn == SolveFn(conjugate_direction)) continue;  // its oracle test is in test_cdir
       ctx = std::string(s.name) + " exact-inverse M";
       const Mat& A = s.symmetric_only ? S : N;
       const Vec b = random_vec(A.n, 8);
@@ -516,7 +517,7 @@ static void test_conventions(const Engine& e) {
       const IterResult r = run(s, e, A, b, xt, M, ot);
       CHECK(r.reason == Reason::Rtol);
       check_result(r, A, b, xt, ot);
-      if (s.fn != gmres) CHECK(r.matvecs > base.matvecs);
+      if (s.fn != SolveFn(gmres)) CHECK(r.matvecs > base.matvecs);
     }
     // atol binding
     {
@@ -848,6 +849,143 @@ static void test_cdir(const Engine& e) {
   }
 }
 
+// ---- matrix-free operators (native/core/operator.hpp) ----
+
+// A's products through apply() only (csr() is null: the solvers' generic path); with
+// fail_after >= 0 every product after the first fail_after ones fails (a JS multiply that threw).
+class PlainOperator final : public LinearOperator {
+ public:
+  explicit PlainOperator(const Mat& A, int64_t fail_after = -1)
+      : A_(A.view()), fail_after_(fail_after) {}
+  int64_t rows() const override { return A_.rows; }
+  int64_t cols() const override { return A_.cols; }
+  bool apply(const Engine& e, const double* x, double* y) const override {
+    if (calls.fetch_add(1) >= fail_after_ && fail_after_ >= 0) return false;
+    ops::spmv(e, A_, x, y);
+    return true;
+  }
+  mutable std::atomic<int64_t> calls{0};
+
+ private:
+  CsrView A_;
+  int64_t fail_after_;
+};
+
+using OpSolveFn = IterResult (*)(const Engine&, const LinearOperator&, const double*, double*,
+                                 const Preconditioner*, const SolveOptions&, Control&);
+struct OpSolver {
+  const char* name;
+  OpSolveFn fn;
+  int restart;
+};
+static const OpSolver kOpSolvers[] = {
+    {"cg", cg, 30},
+    {"bicgstab", bicgstab, 30},
+    {"gmres(30)", gmres, 30},
+    {"gmres(5)", gmres, 5},
+    {"minres", minres, 30},
+    {"cdir(m=2)", conjugate_direction, 30},
+    {"gcrotmk(10)", gcrotmk, 10},
+};
+
+static void test_linear_operator(const Engine& e) {
+  const Mat A = poisson(12, 0.1);  // SPD: every solver applies
+  const Vec b = random_vec(A.n, 21), x0 = random_vec(A.n, 22);
+  const Diag jac(A);
+  for (const OpSolver& s : kOpSolvers)
+    for (const Preconditioner* M :
+         {static_cast<const Preconditioner*>(nullptr), static_cast<const Preconditioner*>(&jac)}) {
+      ctx = std::string("operator ") + s.name + (M == nullptr ? "" : "+jacobi");
+      SolveOptions o;
+      o.rtol = 1e-10;
+      o.max_iterations = 2000;
+      o.restart = s.restart;
+      o.history = true;
+      // The same solve on the CSR operator (fast paths) and on apply() only.
+      Vec xc = x0, xp = x0;
+      Control c1, c2;
+      const IterResult rc = s.fn(e, CsrOperator(A.view()), b.data(), xc.data(), M, o, c1);
+      const PlainOperator op(A);
+      const IterResult rp = s.fn(e, op, b.data(), xp.data(), M, o, c2);
+      CHECK(rc.reason == Reason::Rtol && rp.reason == Reason::Rtol);
+      // Not bitwise: the fused product-and-dot kernels round differently from apply() + dot
+      // (BiCGSTAB amplifies that most: 3e-12 here).
+      CHECK(rel(xc, xp) <= 1e-11);
+      CHECK(std::llabs(rc.iterations - rp.iterations) <= 1);
+      CHECK(rp.matvecs == op.calls.load());
+      CHECK(std::fabs(rc.value - rp.value) <= 1e-11 * norm(b));
+      // A product that fails mid-solve: Aborted, the partial x (finite, moved from x0), value NaN.
+      for (int64_t after : {int64_t{0}, int64_t{1}, int64_t{7}}) {
+        ctx = std::string("operator ") + s.name + (M == nullptr ? "" : "+jacobi") +
+              " failing after " + std::to_string(after);
+        Vec xf = x0;
+        Control c3;
+        const PlainOperator bad(A, after);
+        const IterResult rf = s.fn(e, bad, b.data(), xf.data(), M, o, c3);
+        CHECK(rf.reason == Reason::Aborted);
+        CHECK(std::isnan(rf.value));
+        CHECK(all_finite(xf));
+        CHECK(rf.history.size() == static_cast<size_t>(rf.iterations) + 1);
+        if (after == 0) CHECK(xf == x0 && rf.iterations == 0);
+        if (after == 7) CHECK(rf.iterations > 0 && xf != x0);
+        // No product is attempted after the failed one.
+        CHECK(bad.calls.load() == after + 1);
+      }
+    }
+  // Zero start: no product before the first iteration.
+  {
+    ctx = "operator cg zero start, failing at once";
+    SolveOptions o;
+    o.zero_start = true;
+    o.history = true;
+    Vec x(b.size(), 5.0);
+    Control c;
+    const PlainOperator bad(A, 0);
+    const IterResult r = cg(e, bad, b.data(), x.data(), nullptr, o, c);
+    CHECK(r.reason == Reason::Aborted && r.iterations == 0 && std::isnan(r.value));
+    CHECK(std::all_of(x.begin(), x.end(), [](double v) { return v == 0.0; }));
+  }
+  // cg_batch: one apply per active column instead of the shared pass.
+  {
+    ctx = "operator cg_batch";
+    const int64_t k = 3;
+    Vec B(static_cast<size_t>(A.n * k)), X1(B.size(), 0.0), X2(B.size(), 0.0);
+    for (int64_t c = 0; c < k; ++c) {
+      const Vec bc = random_vec(A.n, 30 + static_cast<uint64_t>(c));
+      std::copy(bc.begin(), bc.end(), B.begin() + c * A.n);
+    }
+    std::fill(B.begin() + 2 * A.n, B.end(), 0.0);  // a zero column
+    SolveOptions o;
+    o.rtol = 1e-10;
+    o.history = true;
+    Control c1, c2, c3;
+    const std::vector<IterResult> r1 =
+        cg_batch(e, A.view(), B.data(), X1.data(), k, nullptr, o, c1);
+    const PlainOperator op(A);
+    const std::vector<IterResult> r2 = cg_batch(e, op, B.data(), X2.data(), k, nullptr, o, c2);
+    CHECK(rel(X1, X2) <= 1e-12);
+    int64_t products = 0;
+    for (int64_t c = 0; c < k; ++c) {
+      CHECK(reason_converged(r1[size_t(c)].reason) && reason_converged(r2[size_t(c)].reason));
+      CHECK(r1[size_t(c)].iterations == r2[size_t(c)].iterations);
+      products += r2[size_t(c)].matvecs;
+    }
+    CHECK(products == op.calls.load());
+    ctx = "operator cg_batch failing after 5";
+    Vec X3(B.size(), 0.0);
+    const PlainOperator bad(A, 5);
+    const std::vector<IterResult> r3 = cg_batch(e, bad, B.data(), X3.data(), k, nullptr, o, c3);
+    for (int64_t c = 0; c < 2; ++c) {
+      CHECK(r3[size_t(c)].reason == Reason::Aborted);
+      CHECK(std::isnan(r3[size_t(c)].value));
+      CHECK(r3[size_t(c)].history.size() == size_t(r3[size_t(c)].iterations) + 1);
+    }
+    CHECK(reason_converged(r3[2].reason));  // b = 0: solved before any product
+    CHECK(all_finite(X3));
+    CHECK(bad.calls.load() == 6);
+  }
+}
+
 int main() {
   std::printf("krylov_more_tests (SIMD: %s)\n", simd_name(detect_simd()));
   ThreadPool pool(2);
@@ -861,6 +999,7 @@ int main() {
   test_library_precond(e);
 #endif
   test_cdir(e);
+  test_linear_operator(e);
   std::printf("krylov_more_tests: %d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

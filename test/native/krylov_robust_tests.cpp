@@ -527,7 +527,7 @@ static void test_nilpotent(const Engine& e, const Json& robust) {
     CHECK(!reason_converged(r.reason) && r.reason != Reason::NonFinite);
     for (double h : r.history) CHECK(h >= 1.0 - 1e-12);
     check_contract(r, N, b, x, o);
-    if (run.fn == gmres && !run.flexible) {
+    if (run.fn == SolveFn(gmres) && !run.flexible) {
       // One cycle of 4 steps: the rank loss in its last step ends the solve (no restart helps).
       CHECK(r.reason == Reason::Breakdown);
       CHECK(r.iterations == 4);
@@ -672,8 +672,9 @@ static void test_reasons(const Engine& e) {
   {
     const Mat C = convdiff(24, 30.0, 20.0);
     const Vec bc = sin_rhs(C.n);
-    for (SolveFn fn : {gmres, gcrotmk}) {
-      ctx = std::string(fn == gmres ? "gmres(30)" : "gcrotmk(30,30)") + " convdiff maxit 45";
+    for (SolveFn fn : {SolveFn(gmres), SolveFn(gcrotmk)}) {
+      ctx =
+          std::string(fn == SolveFn(gmres) ? "gmres(30)" : "gcrotmk(30,30)") + " convdiff maxit 45";
       Vec x(bc.size(), 0.0);
       const SolveOptions o = opts(1e-12, 45, 30, 30);
       const IterResult r = solve(fn, e, C, bc, x, nullptr, o);
@@ -771,7 +772,7 @@ static void test_nonfinite_x(const Engine& e) {
     ctx = std::string(run.name) + " NaN from M";
     const NaNAfter M(P.n, 3);
     Vec x(bp.size(), 0.0);
-    SolveOptions o = opts(1e-10, 200, 10, -1, run.fn == gmres);
+    SolveOptions o = opts(1e-10, 200, 10, -1, run.fn == SolveFn(gmres));
     const IterResult r = solve(run.fn, e, P, bp, x, &M, o);
     CHECK(r.reason == Reason::NonFinite || all_finite(x));
     if (!all_finite(x)) CHECK(r.reason == Reason::NonFinite);
