@@ -828,20 +828,29 @@ struct Dissector {
       }
       return height;
     }
+    // A few independent multilevel bisections on large graphs (where the separator costs the
+    // most); the smallest separator is kept (ties: the better balance).
     Rng rng(seed);
-    std::vector<uint8_t> part = multilevel_bisect(g, o, rng, fw);
-    std::vector<uint8_t> side = vertex_separator(g, part);
+    const int trials = g.n >= o.trialsAbove ? std::max(1, o.separatorTrials) : 1;
+    const int64_t maxw = static_cast<int64_t>(static_cast<double>(g.n) * (1.0 + o.imbalance) / 2.0);
+    std::vector<uint8_t> side;
     int64_t pw[2] = {0, 0};
-    for (int32_t v = 0; v < g.n; ++v)
-      if (side[z(v)] < 2) pw[side[z(v)]] += 1;
-    thin_separator(g, side, pw);
-    {
-      int64_t pw3[3] = {pw[0], pw[1], g.n - pw[0] - pw[1]};
-      const int64_t maxw =
-          static_cast<int64_t>(static_cast<double>(g.n) * (1.0 + o.imbalance) / 2.0);
-      node_refine(g, side, pw3, maxw, 6, nw);
-      pw[0] = pw3[0];
-      pw[1] = pw3[1];
+    for (int t = 0; t < trials; ++t) {
+      std::vector<uint8_t> part = multilevel_bisect(g, o, rng, fw);
+      std::vector<uint8_t> sd = vertex_separator(g, part);
+      int64_t w2[2] = {0, 0};
+      for (int32_t v = 0; v < g.n; ++v)
+        if (sd[z(v)] < 2) w2[sd[z(v)]] += 1;
+      thin_separator(g, sd, w2);
+      int64_t pw3[3] = {w2[0], w2[1], g.n - w2[0] - w2[1]};
+      node_refine(g, sd, pw3, maxw, 6, nw);
+      const int64_t sep = pw3[2], diff = std::abs(pw3[0] - pw3[1]);
+      if (t == 0 || sep < g.n - pw[0] - pw[1] ||
+          (sep == g.n - pw[0] - pw[1] && diff < std::abs(pw[0] - pw[1]))) {
+        side.swap(sd);
+        pw[0] = pw3[0];
+        pw[1] = pw3[1];
+      }
     }
     int64_t ns = g.n - pw[0] - pw[1];
     if (pw[0] == 0 || pw[1] == 0 || ns * 2 > g.n)

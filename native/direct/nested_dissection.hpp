@@ -37,7 +37,9 @@ struct NestedDissectionOptions {
   double imbalance = 0.10;    // each side of a bisection holds at most (1 + imbalance)/2 of it
   int32_t initialTries = 4;   // greedy-growing starts on the coarsest graph
   uint64_t seed = 1;
-  bool constrained = true;    // order by constrained AMD of the whole graph (else AMD per leaf)
+  int separatorTrials = 1;  // independent bisections tried on graphs of >= trialsAbove vertices
+  int32_t trialsAbove = 2000;
+  bool constrained = true;  // order by constrained AMD of the whole graph (else AMD per leaf)
 };
 
 // perm[k] = the original index at position k (new → old). Pattern: n×n CSR (rowPtr[n+1],
