@@ -24,12 +24,17 @@ std::string num(int64_t v) { return std::to_string(v); }
 
 // Per-task scratch of the row builder: a dense accumulator over the result's columns with a
 // stamp per column (the row last seen there), and the list of the row's columns.
+// The loops below copy the raw pointers into locals: with the vectors' members read through
+// `acc` the compiler must reload them after every store (they could alias), which made the
+// numeric pass of the product several times slower than the symbolic one.
 struct Acc {
   std::vector<int32_t> mark;
   std::vector<double> val;
-  std::vector<int32_t> list;
+  std::vector<int32_t> list;  // the row's columns: list[0, len)
+  int64_t len = 0;
   explicit Acc(int64_t cols)
-      : mark(static_cast<size_t>(cols), -1), val(static_cast<size_t>(cols), 0.0) {}
+      : mark(static_cast<size_t>(cols), -1), val(static_cast<size_t>(cols)),
+        list(static_cast<size_t>(cols)) {}
 };
 
 // Builds out's rows [0, rows) in two passes over the Engine's threads. work: rows + 1 prefix
@@ -37,9 +42,11 @@ struct Acc {
 // distinct columns; fill(r, acc, cols, vals) → writes the row (sorted) and returns how many it
 // kept (≤ count; fewer when exact zeros are dropped). Every row is computed by one task, so the
 // result does not depend on the split.
+// accCols: the accumulator's width (0 when count / fill do not use it).
 template <class Count, class Fill>
-void build_rows(const Engine& e, int64_t rows, int64_t cols, const std::vector<int64_t>& work,
-                const char* what, const char* arg, Count&& count, Fill&& fill, Owned& out) {
+void build_rows(const Engine& e, int64_t rows, int64_t cols, int64_t accCols,
+                const std::vector<int64_t>& work, const char* what, const char* arg, Count&& count,
+                Fill&& fill, Owned& out) {
   out.rows = rows;
   out.cols = cols;
   std::vector<int64_t> ptr(static_cast<size_t>(rows) + 1, 0);
@@ -62,7 +69,7 @@ void build_rows(const Engine& e, int64_t rows, int64_t cols, const std::vector<i
     range(task, ntasks, r0, r1);
     if (r0 >= r1) return;
     try {
-      Acc acc(cols);
+      Acc acc(accCols);
       for (int64_t r = r0; r < r1; ++r) ptr[static_cast<size_t>(r) + 1] = count(r, acc);
     } catch (const std::bad_alloc&) {
       oom = true;
@@ -80,7 +87,7 @@ void build_rows(const Engine& e, int64_t rows, int64_t cols, const std::vector<i
     range(task, ntasks, r0, r1);
     if (r0 >= r1) return;
     try {
-      Acc acc(cols);
+      Acc acc(accCols);
       for (int64_t r = r0; r < r1; ++r) {
         const size_t b = static_cast<size_t>(ptr[static_cast<size_t>(r)]);
         kept[static_cast<size_t>(r)] = fill(r, acc, out.colIdx.data() + b, out.values.data() + b);
@@ -109,16 +116,32 @@ void build_rows(const Engine& e, int64_t rows, int64_t cols, const std::vector<i
 // Writes the accumulated row (acc.list, acc.val) sorted into cols/vals; drops exact zeros when
 // dropZeros. Returns the count written and leaves acc.list empty.
 int64_t flush(Acc& acc, int32_t* cols, double* vals, bool dropZeros) {
-  std::sort(acc.list.begin(), acc.list.end());
+  int32_t* list = acc.list.data();
+  const double* val = acc.val.data();
+  const int64_t len = acc.len;
+  if (len <= 32) {  // insertion sort: rows are short in the common case
+    for (int64_t i = 1; i < len; ++i) {
+      const int32_t c = list[i];
+      int64_t j = i;
+      while (j > 0 && list[j - 1] > c) {
+        list[j] = list[j - 1];
+        --j;
+      }
+      list[j] = c;
+    }
+  } else {
+    std::sort(list, list + len);
+  }
   int64_t n = 0;
-  for (int32_t c : acc.list) {
-    const double v = acc.val[static_cast<size_t>(c)];
+  for (int64_t i = 0; i < len; ++i) {
+    const int32_t c = list[i];
+    const double v = val[c];
     if (dropZeros && v == 0.0) continue;
     cols[n] = c;
     vals[n] = v;
     ++n;
   }
-  acc.list.clear();
+  acc.len = 0;
   return n;
 }
 
@@ -128,7 +151,7 @@ inline void accumulate(Acc& acc, int32_t stamp, int32_t c, double v) {
   if (acc.mark[j] != stamp) {
     acc.mark[j] = stamp;
     acc.val[j] = v;
-    acc.list.push_back(c);
+    acc.list[static_cast<size_t>(acc.len++)] = c;
   } else {
     acc.val[j] += v;
   }
@@ -171,6 +194,51 @@ void add(const Engine& e, const CsrView& A, const CsrView& B, double alpha, doub
     work[static_cast<size_t>(r) + 1] = work[static_cast<size_t>(r)] +
                                        (A.rowPtr[r + 1] - A.rowPtr[r]) +
                                        (B.rowPtr[r + 1] - B.rowPtr[r]);
+  if (is_canonical(A) && is_canonical(B)) {
+    // Both sorted: merge the two rows (no accumulator, no sort).
+    build_rows(
+        e, A.rows, A.cols, 0, work, "the sum", nameB,
+        [&](int64_t r, Acc&) {
+          int32_t ka = A.rowPtr[r], kb = B.rowPtr[r];
+          const int32_t ea = A.rowPtr[r + 1], eb = B.rowPtr[r + 1];
+          int64_t n = 0;
+          while (ka < ea && kb < eb) {
+            const int32_t ca = A.colIdx[ka], cb = B.colIdx[kb];
+            ka += ca <= cb;
+            kb += cb <= ca;
+            ++n;
+          }
+          return n + (ea - ka) + (eb - kb);
+        },
+        [&](int64_t r, Acc&, int32_t* cols, double* vals) {
+          int32_t ka = A.rowPtr[r], kb = B.rowPtr[r];
+          const int32_t ea = A.rowPtr[r + 1], eb = B.rowPtr[r + 1];
+          int64_t n = 0;
+          while (ka < ea || kb < eb) {
+            const int32_t ca = ka < ea ? A.colIdx[ka] : INT32_MAX;
+            const int32_t cb = kb < eb ? B.colIdx[kb] : INT32_MAX;
+            double v;
+            int32_t c;
+            if (ca < cb) {
+              c = ca;
+              v = alpha * A.values[ka++];
+            } else if (cb < ca) {
+              c = cb;
+              v = beta * B.values[kb++];
+            } else {
+              c = ca;
+              v = alpha * A.values[ka++] + beta * B.values[kb++];
+            }
+            if (v == 0.0) continue;
+            cols[n] = c;
+            vals[n] = v;
+            ++n;
+          }
+          return n;
+        },
+        out);
+    return;
+  }
   auto gather = [&](int64_t r, Acc& acc, bool values) {
     const int32_t s = static_cast<int32_t>(r);
     for (int32_t k = A.rowPtr[r]; k < A.rowPtr[r + 1]; ++k)
@@ -179,11 +247,11 @@ void add(const Engine& e, const CsrView& A, const CsrView& B, double alpha, doub
       accumulate(acc, s, B.colIdx[k], values ? beta * B.values[k] : 0.0);
   };
   build_rows(
-      e, A.rows, A.cols, work, "the sum", nameB,
+      e, A.rows, A.cols, A.cols, work, "the sum", nameB,
       [&](int64_t r, Acc& acc) {
         gather(r, acc, false);
-        const int64_t n = static_cast<int64_t>(acc.list.size());
-        acc.list.clear();
+        const int64_t n = acc.len;
+        acc.len = 0;
         return n;
       },
       [&](int64_t r, Acc& acc, int32_t* c, double* v) {
@@ -211,32 +279,52 @@ void matmul(const Engine& e, const CsrView& A, const CsrView& B, Owned& out, con
     work[static_cast<size_t>(r) + 1] = work[static_cast<size_t>(r)] + f;
   }
   build_rows(
-      e, A.rows, B.cols, work, "the product", nameB,
+      e, A.rows, B.cols, B.cols, work, "the product", nameB,
       [&](int64_t r, Acc& acc) {
         const int32_t s = static_cast<int32_t>(r);
+        int32_t* __restrict mark = acc.mark.data();
+        const int32_t* __restrict brp = B.rowPtr;
+        const int32_t* __restrict bci = B.colIdx;
         int64_t n = 0;
-        for (int32_t k = A.rowPtr[r]; k < A.rowPtr[r + 1]; ++k) {
+        for (int32_t k = A.rowPtr[r], ke = A.rowPtr[r + 1]; k < ke; ++k) {
           const int32_t j = A.colIdx[k];
-          for (int32_t q = B.rowPtr[j]; q < B.rowPtr[j + 1]; ++q) {
-            const size_t c = static_cast<size_t>(B.colIdx[q]);
-            if (acc.mark[c] != s) {
-              acc.mark[c] = s;
+          for (int32_t q = brp[j], qe = brp[j + 1]; q < qe; ++q) {
+            const int32_t c = bci[q];
+            if (mark[c] != s) {
+              mark[c] = s;
               ++n;
             }
           }
         }
         return n;
       },
-      [&](int64_t r, Acc& acc, int32_t* c, double* v) {
-        // The symbolic pass stamped with r too: stamp −2 − r here so the marks are fresh.
+      [&](int64_t r, Acc& acc, int32_t* cols, double* vals) {
+        // The symbolic pass stamped with r: stamp −2 − r here so the marks are fresh.
         const int32_t s = static_cast<int32_t>(-2 - r);
-        for (int32_t k = A.rowPtr[r]; k < A.rowPtr[r + 1]; ++k) {
+        int32_t* __restrict mark = acc.mark.data();
+        double* __restrict val = acc.val.data();
+        int32_t* __restrict list = acc.list.data();
+        const int32_t* __restrict brp = B.rowPtr;
+        const int32_t* __restrict bci = B.colIdx;
+        const double* __restrict bv = B.values;
+        int64_t len = 0;
+        for (int32_t k = A.rowPtr[r], ke = A.rowPtr[r + 1]; k < ke; ++k) {
           const int32_t j = A.colIdx[k];
           const double a = A.values[k];
-          for (int32_t q = B.rowPtr[j]; q < B.rowPtr[j + 1]; ++q)
-            accumulate(acc, s, B.colIdx[q], a * B.values[q]);
+          for (int32_t q = brp[j], qe = brp[j + 1]; q < qe; ++q) {
+            const int32_t c = bci[q];
+            const double p = a * bv[q];
+            if (mark[c] != s) {
+              mark[c] = s;
+              val[c] = p;
+              list[len++] = c;
+            } else {
+              val[c] += p;
+            }
+          }
         }
-        return flush(acc, c, v, true);
+        acc.len = len;
+        return flush(acc, cols, vals, true);
       },
       out);
 }
@@ -316,11 +404,11 @@ void slice(const Engine& e, const CsrView& A, const int32_t* rows, int64_t nrows
     }
   };
   build_rows(
-      e, nrows, ncols, work, "the slice", "rows",
+      e, nrows, ncols, ncols, work, "the slice", "rows",
       [&](int64_t r, Acc& acc) {
         gather(r, static_cast<int32_t>(r), acc);
-        const int64_t n = static_cast<int64_t>(acc.list.size());
-        acc.list.clear();
+        const int64_t n = acc.len;
+        acc.len = 0;
         return n;
       },
       [&](int64_t r, Acc& acc, int32_t* c, double* v) {
