@@ -25,22 +25,31 @@ constexpr double kGemmMin = 24.0 * 24.0 * 24.0;  // multiply-adds from which den
 constexpr int32_t kRelaxSmall = 16;
 constexpr double kRelaxZeroFraction = 0.1;
 
-// C (m × n) −= A (m × k) · B (k × n), all column-major.
+// y += a·x through the kernel table's axpy (the active ISA's vectors; a plain loop without one).
+inline void axpy(const Engine& e, double a, const double* x, double* y, int64_t n) {
+  if (e.k != nullptr && n >= 8) {
+    e.k->axpy(a, x, y, n);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// C (m × n) −= A (m × k) · op(B), column-major; op(B) = B (k × n, ld ldb) or, with tb, the
+// transpose of the stored n × k matrix B.
 void gemm_sub(const Engine& e, int64_t m, int64_t n, int64_t k, const double* A, int64_t lda,
-              const double* B, int64_t ldb, double* C, int64_t ldc) {
+              const double* B, int64_t ldb, bool tb, double* C, int64_t ldc) {
   if (m <= 0 || n <= 0 || k <= 0) return;
   if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) >= kGemmMin) {
     dense::gemm(e, m, n, k, -1.0, dense::MatRef{A, lda, dense::Order::Col}, false,
-                dense::MatRef{B, ldb, dense::Order::Col}, false, 1.0, C, ldc, dense::Order::Col);
+                dense::MatRef{B, ldb, dense::Order::Col}, tb, 1.0, C, ldc, dense::Order::Col);
     return;
   }
+  const int64_t bs = tb ? ldb : 1, bj = tb ? 1 : ldb;  // op(B)(p, j) = B[p·bs + j·bj]
   for (int64_t j = 0; j < n; ++j) {
-    double* __restrict c = C + j * ldc;
-    const double* b = B + j * ldb;
+    double* c = C + j * ldc;
     for (int64_t p = 0; p < k; ++p) {
-      const double bp = b[p];
-      const double* __restrict a = A + p * lda;
-      for (int64_t i = 0; i < m; ++i) c[i] -= a[i] * bp;
+      const double bp = B[p * bs + j * bj];
+      if (bp != 0.0) axpy(e, -bp, A + p * lda, c, m);
     }
   }
 }
@@ -58,13 +67,22 @@ void trsm_unit_lower_small(int64_t b, const double* L, int64_t ldl, int64_t ncol
   }
 }
 
-// The same for a w × w L, blocked: small triangles plus GEMM updates of the rows below.
-void trsm_unit_lower(const Engine& e, int64_t w, const double* L, int64_t ldl, int64_t ncol,
-                     double* X, int64_t ldx) {
+// Y (r × w, column-major, ld r) = Y · L⁻ᵀ for the unit lower w × w L: the transposed panel
+// Uᵀ = F12ᵀ L11⁻ᵀ, i.e. U12 = L11⁻¹ F12 with each row of U12 a contiguous column of Y. Blocks
+// of kPanelBlock columns: axpy sweeps inside a block, GEMM for the columns right of it.
+void trsm_right_unit_lower_t(const Engine& e, int64_t r, int64_t w, const double* L, int64_t ldl,
+                             double* Y) {
   for (int64_t kb = 0; kb < w; kb += kPanelBlock) {
     const int64_t b = std::min(kPanelBlock, w - kb);
-    trsm_unit_lower_small(b, L + kb + kb * ldl, ldl, ncol, X + kb, ldx);
-    gemm_sub(e, w - kb - b, ncol, b, L + (kb + b) + kb * ldl, ldl, X + kb, ldx, X + kb + b, ldx);
+    for (int64_t k = kb; k < kb + b; ++k) {
+      const double* yk = Y + k * r;
+      const double* l = L + k * ldl;
+      for (int64_t i = k + 1; i < kb + b; ++i)
+        if (l[i] != 0.0) axpy(e, -l[i], yk, Y + i * r, r);
+    }
+    // Y(:, kb+b:w) −= Y(:, kb:kb+b) · L(kb+b:w, kb:kb+b)ᵀ
+    gemm_sub(e, r, w - kb - b, b, Y + kb * r, r, L + (kb + b) + kb * ldl, ldl, true,
+             Y + (kb + b) * r, r);
   }
 }
 
@@ -261,11 +279,17 @@ int SupernodalLu::numeric(const Engine& e, const double* values, Control* ctl) {
         rel.resize(static_cast<size_t>(mc));
         for (int64_t i = 0; i < mc; ++i) rel[i] = pos[crow[i]];
         const double* cb = stack.data() + off;
+        const bool contiguous = mc > 0 && rel[mc - 1] - rel[0] == mc - 1;
         for (int64_t j = 0; j < mc; ++j) {
           const int64_t tc = rel[j];
           double* __restrict dst = tc < w ? P + tc * m : R + (tc - w) * m;
           const double* __restrict src = cb + j * mc;
-          for (int64_t i = 0; i < mc; ++i) dst[rel[i]] += src[i];
+          if (contiguous) {
+            double* __restrict d0 = dst + rel[0];
+            for (int64_t i = 0; i < mc; ++i) d0[i] += src[i];
+          } else {
+            for (int64_t i = 0; i < mc; ++i) dst[rel[i]] += src[i];
+          }
         }
         off += mc * mc;
       }
@@ -315,28 +339,29 @@ int SupernodalLu::numeric(const Engine& e, const double* values, Control* ctl) {
         const double inv = 1.0 / col[k];
         for (int64_t i = k + 1; i < m; ++i) col[i] *= inv;
         for (int64_t j = k + 1; j < kb + b; ++j) {
-          double* __restrict cj = P + j * m;
+          double* cj = P + j * m;
           const double u = cj[k];
           if (u == 0.0) continue;
-          for (int64_t i = k + 1; i < m; ++i) cj[i] -= col[i] * u;
+          axpy(e, -u, col + k + 1, cj + k + 1, m - k - 1);
         }
       }
       if (kb + b < w) {
         const int64_t rest = w - kb - b;
         trsm_unit_lower_small(b, P + kb + kb * m, m, rest, P + kb + (kb + b) * m, m);
-        gemm_sub(e, m - kb - b, rest, b, P + (kb + b) + kb * m, m, P + kb + (kb + b) * m, m,
+        gemm_sub(e, m - kb - b, rest, b, P + (kb + b) + kb * m, m, P + kb + (kb + b) * m, m, false,
                  P + (kb + b) + (kb + b) * m, m);
       }
     }
     if (mr > 0) {
-      // U12 = L11⁻¹ F12, then the contribution block F22 −= L21 · U12.
-      trsm_unit_lower(e, w, P, m, mr, R, m);
-      gemm_sub(e, mr, mr, w, P + w, m, R, m, R + w, m);
-      double* U = ux_.data() + uPtr_[s];  // row k of U12 contiguous
+      // U12 = L11⁻¹ F12, computed transposed in the U panel (row k of U12 contiguous), then the
+      // contribution block F22 −= L21 · U12.
+      double* UT = ux_.data() + uPtr_[s];
       for (int64_t k = 0; k < w; ++k) {
-        double* __restrict u = U + k * mr;
+        double* __restrict u = UT + k * mr;
         for (int64_t j = 0; j < mr; ++j) u[j] = R[k + j * m];
       }
+      trsm_right_unit_lower_t(e, mr, w, P, m, UT);
+      gemm_sub(e, mr, mr, w, P + w, m, UT, mr, true, R + w, m);
       double* cb = stack.data() + top;
       for (int64_t j = 0; j < mr; ++j)
         std::memcpy(cb + j * mr, R + w + j * m, static_cast<size_t>(mr) * sizeof(double));
