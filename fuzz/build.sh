@@ -84,16 +84,41 @@ else
   echo "[fuzz] clang++ not found; building with $CXXC -fsanitize=address,undefined + standalone driver"
 fi
 
-build_target() {  # build_target NAME SOURCES...
-  local name="$1"; shift
-  local objs=()
-  if [[ "$name" != mmio && "$(uname -m)" == x86_64 ]]; then
-    # the SIMD translation units keep their own flags, as in the addon build
-    "$CXXC" "${COMMON[@]}" "${SAN[@]/fuzzer,/fuzzer-no-link,}" "${AVX2_FLAGS[@]}" -c "$ROOT/${AVX2[0]}" -o "$OUT/${name}_avx2.o"
-    "$CXXC" "${COMMON[@]}" "${SAN[@]/fuzzer,/fuzzer-no-link,}" "${AVX512_FLAGS[@]}" -Wno-uninitialized -c "$ROOT/${AVX512[0]}" -o "$OUT/${name}_avx512.o"
-    objs=("$OUT/${name}_avx2.o" "$OUT/${name}_avx512.o")
+JOBS="${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+SAN_OBJ=("${SAN[@]/fuzzer,/fuzzer-no-link,}")
+
+# The core (kernels with their own SIMD flags included) is compiled ONCE, in parallel, into a
+# static archive every target but mmio links: only the objects a target needs are pulled in.
+CORE_LIB="$OUT/libcore.a"
+build_core() {
+  [[ -f "$CORE_LIB" && -n "${CORE_BUILT:-}" ]] && return
+  mkdir -p "$OUT/core"
+  local jobs=()
+  for f in "${CORE[@]}"; do
+    jobs+=("$f|")
+  done
+  if [[ "$(uname -m)" == x86_64 ]]; then
+    jobs+=("${AVX2[0]}|${AVX2_FLAGS[*]}" "${AVX512[0]}|${AVX512_FLAGS[*]} -Wno-uninitialized")
   fi
-  "$CXXC" "${COMMON[@]}" "${SAN[@]}" "$@" "${objs[@]}" "${DRIVER[@]}" -pthread -o "$OUT/fuzz_$name"
+  echo "[fuzz] compiling the core once (${#jobs[@]} sources, $JOBS jobs)"
+  printf '%s\n' "${jobs[@]}" | CXXC="$CXXC" ROOT="$ROOT" OUT="$OUT" \
+    FLAGS="${COMMON[*]} ${SAN_OBJ[*]}" xargs -P "$JOBS" -I{} bash -c '
+      src="${1%%|*}"; extra="${1#*|}"
+      obj="$OUT/core/$(echo "$src" | tr / _).o"
+      $CXXC $FLAGS $extra -c "$ROOT/$src" -o "$obj"' _ {}
+  rm -f "$CORE_LIB"
+  ar qc "$CORE_LIB" "$OUT"/core/*.o
+  CORE_BUILT=1
+}
+
+build_target() {  # build_target NAME SOURCES...   (every target but mmio links the core archive)
+  local name="$1"; shift
+  local libs=()
+  if [[ "$name" != mmio ]]; then
+    build_core
+    libs=("$CORE_LIB")
+  fi
+  "$CXXC" "${COMMON[@]}" "${SAN[@]}" "$@" "${DRIVER[@]}" "${libs[@]}" -pthread -o "$OUT/fuzz_$name"
 }
 
 run_target() {  # run_target NAME SEEDS
@@ -119,20 +144,9 @@ run_target() {  # run_target NAME SEEDS
 for target in ${FUZZ_TARGETS:-mmio csr ot bcd}; do
   case "$target" in
     mmio) build_target mmio "${SRCS[@]}"; seeds="$SEEDS" ;;
-    csr)
-      srcs=("$ROOT/fuzz/fuzz_csr.cpp")
-      for f in "${CORE[@]}"; do srcs+=("$ROOT/$f"); done
-      build_target csr "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/csr" ;;
-    ot)
-      srcs=("$ROOT/fuzz/fuzz_ot.cpp")
-      for f in "${CORE[@]}"; do srcs+=("$ROOT/$f"); done
-      build_target ot "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/ot" ;;
-    bcd)  # only what the target links against: the kernels, core, bcd/lasso.cpp and bcd/path.cpp
-      srcs=("$ROOT/fuzz/fuzz_bcd.cpp")
-      for f in "${CORE[@]}"; do
-        case "$f" in native/kernels/* | native/core/* | native/bcd/lasso.cpp | native/bcd/path.cpp) srcs+=("$ROOT/$f") ;; esac
-      done
-      build_target bcd "${srcs[@]}"; seeds="$ROOT/fuzz/corpus/bcd" ;;
+    csr) build_target csr "$ROOT/fuzz/fuzz_csr.cpp"; seeds="$ROOT/fuzz/corpus/csr" ;;
+    ot) build_target ot "$ROOT/fuzz/fuzz_ot.cpp"; seeds="$ROOT/fuzz/corpus/ot" ;;
+    bcd) build_target bcd "$ROOT/fuzz/fuzz_bcd.cpp"; seeds="$ROOT/fuzz/corpus/bcd" ;;
     *) echo "[fuzz] unknown target $target" >&2; exit 2 ;;
   esac
   [[ "${FUZZ_BUILD_ONLY:-0}" == 1 ]] && continue
