@@ -9,6 +9,8 @@
 #include "amd.hpp"
 #include "btf.hpp"
 #include "colamd.hpp"
+#include "lu_supernodal.hpp"
+#include "ordering.hpp"
 
 namespace itersolve {
 namespace direct {
@@ -129,6 +131,7 @@ void LuFactor::analyse(const CsrView& A, LuOrdering which) {
   if (n == 0) {
     rowPtr_.assign(1, 0);
     used_ = which == LuOrdering::Auto ? LuOrdering::Natural : which;
+    name_ = lu_ordering_name(used_);
     blockStart_.assign(1, 0);
     Cp_.assign(1, 0);
     Op_.assign(1, 0);
@@ -142,6 +145,7 @@ void LuFactor::analyse(const CsrView& A, LuOrdering which) {
     which =
         structural_symmetry(n, A.rowPtr, A.colIdx) >= 0.9 ? LuOrdering::Amd : LuOrdering::Colamd;
   used_ = which;
+  name_ = lu_ordering_name(used_);
   P0_.resize(Z(n));
   Q_.resize(Z(n));
   if (which == LuOrdering::Natural) {
@@ -231,6 +235,11 @@ void LuFactor::factor_numeric(const double* Ax, Control* ctl) {
   std::vector<int32_t>& pinv = pinv0_;  // pre-order position -> final position, −1: not pivotal
   std::vector<double> x(Z(n), 0.0);
   std::vector<int32_t> mark(Z(n), -1), xi(Z(n)), stack(Z(n)), ptr(Z(n));
+  // Symmetric pruning (Eisenstat & Liu, "Exploiting structural symmetry in a sparse partial
+  // pivoting code", SIAM J. Sci. Comput. 14(1), 1993): the depth-first search over column c of L
+  // only needs the rows before lend[c]; see below.
+  std::vector<int32_t> lend(Z(n), 0);
+  std::vector<char> pruned(Z(n), 0);
   const double tau = tau_;
   for (int32_t blk = 0; blk + 1 < static_cast<int32_t>(blockStart_.size()); ++blk) {
     const int32_t r0 = blockStart_[Z(blk)], r1 = blockStart_[Z(blk) + 1];
@@ -266,7 +275,7 @@ void LuFactor::factor_numeric(const double* Ax, Control* ctl) {
           const int32_t c = pinv[Z(j)];
           bool pushed = false;
           if (c >= 0) {
-            const int32_t end = Lp_[Z(c) + 1];
+            const int32_t end = lend[Z(c)];
             for (int32_t& p = ptr[Z(j)]; p < end; ++p) {
               const int32_t r = Li_[Z(p)];
               if (mark[Z(r)] == k) continue;
@@ -335,6 +344,31 @@ void LuFactor::factor_numeric(const double* Ax, Control* ctl) {
       P_[Z(k)] = P0_[Z(piv)];
       Lp_.push_back(static_cast<int32_t>(Li_.size()));
       Up_.push_back(static_cast<int32_t>(Ui_.size()));
+      lend[Z(k)] = Lp_[Z(k) + 1];
+      // Prune: for U(c, k) ≠ 0 with L(piv, c) ≠ 0 (the symmetric pair), every row of L(:, c)
+      // that is not pivotal yet is also a row of L(:, k), so a search reaching c reaches them
+      // through piv: keep only the pivotal rows of L(:, c) in front for the search.
+      for (int32_t p = Up_[Z(k)]; p < Up_[Z(k) + 1]; ++p) {
+        const int32_t c = Ui_[Z(p)];
+        if (pruned[Z(c)]) continue;
+        int32_t q0 = Lp_[Z(c)];
+        const int32_t q1 = Lp_[Z(c) + 1];
+        bool hit = false;
+        for (int32_t q = q0; q < q1; ++q)
+          if (Li_[Z(q)] == piv) {
+            hit = true;
+            break;
+          }
+        if (!hit) continue;
+        for (int32_t q = q0; q < q1; ++q)
+          if (pinv[Z(Li_[Z(q)])] >= 0) {
+            std::swap(Li_[Z(q)], Li_[Z(q0)]);
+            std::swap(Lx_[Z(q)], Lx_[Z(q0)]);
+            ++q0;
+          }
+        lend[Z(c)] = q0;
+        pruned[Z(c)] = 1;
+      }
       if (Li_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max() - n) ||
           Ui_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max() - n))
         throw SolverError("ERR_INVALID_ARGUMENT", "lu: the factors exceed 2^31 entries", -1, "A");
@@ -398,6 +432,10 @@ void LuFactor::finish_offdiag(const double* Ax) {
     Oi_[p] = pinv0_[Z(Oi0_[p])];
     Ox_[p] = Ax[Os_[p]];
   }
+  compute_anorm(Ax);
+}
+
+void LuFactor::compute_anorm(const double* Ax) {
   // ‖A‖₁: the largest column sum of |A| (duplicate entries summed first).
   anorm_ = 0;
   std::vector<double> colsum(Z(n_), 0.0), acc(Z(n_), 0.0);
@@ -412,23 +450,78 @@ void LuFactor::finish_offdiag(const double* Ax) {
   for (double s : colsum) anorm_ = std::max(anorm_, s);
 }
 
+LuFactor::~LuFactor() = default;
+
+int64_t LuFactor::nnzL() const {
+  if (sn_) return sn_->nnzL();
+  return static_cast<int64_t>(Li_.size()) + n_;
+}
+int64_t LuFactor::nnzU() const {
+  if (sn_) return sn_->nnzU();
+  return static_cast<int64_t>(Ui_.size()) + n_ + static_cast<int64_t>(Oi_.size());
+}
+int64_t LuFactor::btf_blocks() const {
+  if (sn_) return n_ > 0 ? 1 : 0;
+  return static_cast<int64_t>(blockStart_.size()) - 1;
+}
+
+namespace {
+
+// Every diagonal entry present with a nonzero value (duplicates summed).
+bool zero_free_diagonal(const CsrView& A) {
+  for (int64_t i = 0; i < A.rows; ++i) {
+    double d = 0;
+    for (int32_t p = A.rowPtr[i]; p < A.rowPtr[i + 1]; ++p)
+      if (A.colIdx[p] == i) d += A.values[p];
+    if (d == 0.0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::unique_ptr<LuFactor> LuFactor::factorize(const Engine& e, const CsrView& A, const LuOptions& o,
                                               Control* ctl) {
-  (void)e;
   if (!(o.pivot_threshold > 0.0 && o.pivot_threshold <= 1.0))
     throw SolverError("ERR_INVALID_ARGUMENT", "lu: pivotThreshold must be in (0, 1]", -1,
                       "pivotThreshold");
   validate(A);
   std::unique_ptr<LuFactor> f(new LuFactor());
   f->tau_ = o.pivot_threshold;
-  f->analyse(A, o.ordering);
+  const int32_t n = static_cast<int32_t>(A.rows);
+  // Which path: see lu.hpp.
+  LuOrdering gp = o.ordering;
+  bool trySupernodal = false;
+  Ordering sym = Ordering::Amd;
+  if (o.ordering == LuOrdering::Auto && n > 0) {
+    const bool nearlySymmetric = structural_symmetry(n, A.rowPtr, A.colIdx) >= 0.9;
+    trySupernodal = nearlySymmetric && zero_free_diagonal(A);
+    sym = Ordering::Auto;
+    gp = nearlySymmetric ? LuOrdering::Amd : LuOrdering::Colamd;
+  } else if (o.ordering == LuOrdering::Amd && n > 0) {
+    trySupernodal = true;
+  }
+  if (trySupernodal) {
+    const OrderingResult ord = order_symmetric(e, n, A.rowPtr, A.colIdx, sym);
+    std::unique_ptr<SupernodalLu> sn = SupernodalLu::factorize(e, A, ord.perm, f->tau_, ctl);
+    if (sn) {
+      f->n_ = n;
+      f->sn_ = std::move(sn);
+      f->name_ = direct::ordering_name(ord.used);
+      f->rowPtr_.assign(A.rowPtr, A.rowPtr + n + 1);
+      f->colIdx_.assign(A.colIdx, A.colIdx + A.rowPtr[n]);
+      f->compute_anorm(A.values);
+      f->valid_ = true;
+      return f;
+    }
+  }
+  f->analyse(A, gp);
   f->factor_numeric(A.values, ctl);
   f->valid_ = true;
   return f;
 }
 
 void LuFactor::refactor(const Engine& e, const CsrView& A, Control* ctl) {
-  (void)e;
   if (A.rows != n_ || A.cols != n_)
     throw SolverError("ERR_INVALID_ARGUMENT", "lu refactor: A has another size than the factor", -1,
                       "A");
@@ -446,6 +539,20 @@ void LuFactor::refactor(const Engine& e, const CsrView& A, Control* ctl) {
     valid_ = true;
     return;
   }
+  if (sn_) {
+    if (sn_->refactor(e, A, ctl)) {
+      compute_anorm(A.values);
+      valid_ = true;
+      return;
+    }
+    // A pivot was rejected: the left-looking path with BTF + AMD, as factorize's fallback.
+    sn_.reset();
+    repivots_ = 1;
+    analyse(A, LuOrdering::Amd);
+    factor_numeric(A.values, ctl);
+    valid_ = true;
+    return;
+  }
   if (!patternOk_ || !refactor_numeric(A.values, ctl)) {
     repivots_ = 1;
     factor_numeric(A.values, ctl);
@@ -454,8 +561,11 @@ void LuFactor::refactor(const Engine& e, const CsrView& A, Control* ctl) {
 }
 
 void LuFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb) const {
-  (void)e;
   check_valid();
+  if (sn_) {
+    sn_->solve(e, B, nrhs, ldb, false);
+    return;
+  }
   const int32_t n = n_;
   if (n == 0 || nrhs <= 0) return;
   if (ldb < n) throw SolverError("ERR_INVALID_ARGUMENT", "lu solve: ldb < n", -1, "B");
@@ -491,8 +601,11 @@ void LuFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb) cons
 }
 
 void LuFactor::solve_transpose(const Engine& e, double* B, int64_t nrhs, int64_t ldb) const {
-  (void)e;
   check_valid();
+  if (sn_) {
+    sn_->solve(e, B, nrhs, ldb, true);
+    return;
+  }
   const int32_t n = n_;
   if (n == 0 || nrhs <= 0) return;
   if (ldb < n) throw SolverError("ERR_INVALID_ARGUMENT", "lu solve: ldb < n", -1, "B");

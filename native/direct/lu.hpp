@@ -21,19 +21,24 @@
 //     κ₁ ≈ ‖A‖₁ · est(‖A⁻¹‖₁), a lower bound of the true κ₁ (up to rounding).
 //
 // Engines (method()):
-//   "left-looking"  the Gilbert–Peierls path above (KLU-style), for every matrix.
-//   "supernodal"    reserved for the supernodal LU (lu_supernodal.hpp) once it is integrated;
-//                   until then every ordering runs the left-looking path.
+//   "supernodal"    SupernodalLu (lu_supernodal.hpp: multifrontal, dense GEMM updates, pivoting
+//                   restricted to each supernode's diagonal block) on a symmetric ordering of
+//                   A + Aᵀ (ordering.hpp order_symmetric). Fast on nearly structurally symmetric
+//                   matrices (PDE discretisations such as convection-diffusion); it declines
+//                   (nullptr) when a supernode has no acceptable pivot in its diagonal block.
+//   "left-looking"  the Gilbert–Peierls path above (KLU-style): robust for every matrix, and the
+//                   one for circuit-like, unsymmetric or reducible matrices.
 // Orderings (ordering_name(): the one used, never "auto"):
-//   Colamd  BTF, then a column ordering from AᵀA (colamd.hpp) inside each block, applied to the
-//           block's rows too (the block has a zero-free diagonal after the transversal, so the
-//           symmetric application keeps it on the diagonal).
-//   Amd     BTF, then AMD on the pattern of B + Bᵀ of each block B (KLU's default; best for
-//           nearly structurally symmetric matrices such as convection-diffusion).
-//   Natural no BTF and no ordering: one block, the original rows and columns (pivoting only).
-//   Auto    Amd when the pattern is nearly structurally symmetric (at least 90% of the
-//           off-diagonal entries have their transposed partner) — the supernodal engine's case —
-//           else Colamd (circuit-like, unsymmetric matrices).
+//   Auto    nearly structurally symmetric pattern (structural_symmetry ≥ 0.9) with a zero-free
+//           diagonal: supernodal on order_symmetric(Auto) (AMD, or nested dissection when AMD's
+//           fill is high; the name is then "amd" or "nested-dissection"); if it declines,
+//           left-looking with Amd below. Otherwise left-looking with Colamd.
+//   Amd     supernodal on AMD of A + Aᵀ first; if it declines, left-looking: BTF, then AMD on
+//           the pattern of B + Bᵀ of each diagonal block B (KLU's default).
+//   Colamd  left-looking: BTF, then a column ordering from AᵀA (colamd.hpp) inside each block,
+//           applied to the block's rows too (the block has a zero-free diagonal after the
+//           transversal, so the symmetric application keeps it on the diagonal).
+//   Natural left-looking, no BTF and no ordering: one block, the original rows and columns.
 //
 // Errors (SolverError): a non-square or malformed A -> ERR_INVALID_MATRIX / ERR_DIMENSION_MISMATCH
 // ("A"); a non-finite value -> ERR_INVALID_MATRIX ("A"); pivot_threshold outside (0, 1] ->
@@ -64,8 +69,11 @@ struct LuOptions {
 // is also present (1 for an empty off-diagonal pattern); duplicates count once. A: n×n CSR.
 double structural_symmetry(int32_t n, const int32_t* rowPtr, const int32_t* colIdx);
 
+class SupernodalLu;
+
 class LuFactor {
  public:
+  ~LuFactor();
   // A: n×n CSR (duplicates are summed; explicit zeros are structural entries).
   static std::unique_ptr<LuFactor> factorize(const Engine& e, const CsrView& A, const LuOptions& o,
                                              Control* ctl);
@@ -87,15 +95,15 @@ class LuFactor {
   int64_t n() const { return n_; }
   // nnz(L) with its unit diagonal; nnz(U) with its diagonal and the off-diagonal blocks of the
   // block triangular form (the whole upper factor of the block form).
-  int64_t nnzL() const { return static_cast<int64_t>(Li_.size()) + n_; }
-  int64_t nnzU() const {
-    return static_cast<int64_t>(Ui_.size()) + n_ + static_cast<int64_t>(Oi_.size());
-  }
-  const char* ordering_name() const { return lu_ordering_name(used_); }
-  const char* method() const { return "left-looking"; }
-  int64_t btf_blocks() const { return static_cast<int64_t>(blockStart_.size()) - 1; }
+  int64_t nnzL() const;
+  int64_t nnzU() const;
+  const char* ordering_name() const { return name_; }
+  const char* method() const { return sn_ ? "supernodal" : "left-looking"; }
+  // Diagonal blocks of the block triangular form (1 for the supernodal and natural paths).
+  int64_t btf_blocks() const;
   double pivot_threshold() const { return tau_; }
-  // Final permutations: row k of L·U is A's row rowPerm()[k], column k is A's colPerm()[k].
+  // Final permutations of the left-looking path (empty on the supernodal one): row k of L·U is
+  // A's row rowPerm()[k], column k is A's colPerm()[k].
   const std::vector<int32_t>& rowPerm() const { return P_; }
   const std::vector<int32_t>& colPerm() const { return Q_; }
   // Times the last refactor fell back to a fresh pivoting factorisation (0 or 1 per call).
@@ -108,10 +116,13 @@ class LuFactor {
   bool refactor_numeric(const double* Ax, Control* ctl);  // reused pivots; false: threshold failed
   void finish_offdiag(const double* Ax);  // off-diagonal blocks' values
   void check_valid() const;
+  void compute_anorm(const double* Ax);
 
   int32_t n_ = 0;
   double tau_ = 0.1;
-  LuOrdering used_ = LuOrdering::Natural;
+  LuOrdering used_ = LuOrdering::Natural;  // of the left-looking path
+  const char* name_ = "natural";
+  std::unique_ptr<SupernodalLu> sn_;  // the supernodal factor, when that path ran
   bool valid_ = false;
   bool patternOk_ = false;  // L/U patterns and pivots complete (refactor may reuse them)
   int64_t repivots_ = 0;

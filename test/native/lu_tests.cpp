@@ -739,18 +739,14 @@ void test_determinism_abort() {
       std::printf("  convdiff 40 %s: backward error %.2e\n", f->ordering_name(), be);
     CHECK(be < 1e-12);
   }
-  // Auto on a nearly symmetric pattern uses AMD; on an unsymmetric one COLAMD.
+  // Auto on an unsymmetric pattern: left-looking with COLAMD.
   {
-    const Mat S = convdiff2d(40, 30.0, nullptr);
-    auto f = LuFactor::factorize(e, S.view(), opts(LuOrdering::Auto), nullptr);
-    CHECK(std::strcmp(f->ordering_name(), "amd") == 0);
-    CHECK(std::strcmp(f->method(), "left-looking") == 0);
-    CHECK(structural_symmetry(S.n, S.rowPtr.data(), S.colIdx.data()) == 1.0);
     CHECK(structural_symmetry(A.n, A.rowPtr.data(), A.colIdx.data()) < 0.1);
     const Mat U = random_unsym(rng, 200, 0.01, true);
     CHECK(structural_symmetry(U.n, U.rowPtr.data(), U.colIdx.data()) < 0.5);
     auto g = LuFactor::factorize(e, U.view(), opts(LuOrdering::Auto), nullptr);
     CHECK(std::strcmp(g->ordering_name(), "colamd") == 0);
+    CHECK(std::strcmp(g->method(), "left-looking") == 0);
   }
   // Abort and time limit.
   {
@@ -776,6 +772,103 @@ void test_determinism_abort() {
   }
 }
 
+// Arrow: hub 0 joined to every leaf; diagonal values given.
+Mat arrow(int32_t n, double hubDiag, double leafDiag) {
+  std::vector<Trip> t;
+  t.push_back({0, 0, hubDiag});
+  for (int32_t i = 1; i < n; ++i) {
+    t.push_back({i, i, leafDiag});
+    t.push_back({0, i, 1.0});
+    t.push_back({i, 0, -1.0 + 0.01 * i});
+  }
+  return from_trips(n, t);
+}
+
+// The supernodal engine: Auto and Amd on nearly symmetric patterns with a zero-free diagonal;
+// its refusal (no acceptable pivot inside a supernode's diagonal block) falls back to the
+// left-looking path, in factorize and in refactor.
+void test_supernodal_path() {
+  const Engine e = engine();
+  const Mat S = convdiff2d(40, 30.0, nullptr);
+  CHECK(structural_symmetry(S.n, S.rowPtr.data(), S.colIdx.data()) == 1.0);
+  for (LuOrdering o : {LuOrdering::Auto, LuOrdering::Amd}) {
+    auto f = LuFactor::factorize(e, S.view(), opts(o), nullptr);
+    CHECK(std::strcmp(f->method(), "supernodal") == 0);
+    CHECK(std::strcmp(f->ordering_name(), "amd") == 0 ||
+          std::strcmp(f->ordering_name(), "nested-dissection") == 0);
+    CHECK(f->btf_blocks() == 1);
+    CHECK(f->nnzL() > S.n && f->nnzU() > S.n);
+    std::vector<double> x;
+    CHECK(solve_check(S, opts(o), x, false) < 1e-13);
+    CHECK(solve_check(S, opts(o), x, true) < 1e-13);
+    // Refactor with new values (same pattern) stays supernodal and agrees with a fresh factor.
+    Mat S2 = S;
+    for (size_t p = 0; p < S2.values.size(); ++p) S2.values[p] *= 1.0 + 0.001 * std::cos(double(p));
+    f->refactor(e, S2.view(), nullptr);
+    CHECK(f->refactor_repivots() == 0);
+    CHECK(std::strcmp(f->method(), "supernodal") == 0);
+    std::vector<double> b(S.n), y;
+    for (int32_t i = 0; i < S.n; ++i) b[i] = std::sin(0.1 * i);
+    y = b;
+    f->solve(e, y.data(), 1, S.n);
+    CHECK(backward_error(dense(S2), S.n, y, b) < 1e-13);
+  }
+  // Natural and Colamd never take it.
+  for (LuOrdering o : {LuOrdering::Natural, LuOrdering::Colamd}) {
+    auto f = LuFactor::factorize(e, S.view(), opts(o), nullptr);
+    CHECK(std::strcmp(f->method(), "left-looking") == 0);
+  }
+  // Tiny leaf diagonals: the leaf's supernode has no acceptable pivot in its diagonal block, so
+  // the supernodal engine declines and the left-looking path (BTF + AMD) factorises.
+  {
+    const Mat T = arrow(60, 1e-12, 1e-12);
+    auto f = LuFactor::factorize(e, T.view(), opts(LuOrdering::Auto), nullptr);
+    CHECK(std::strcmp(f->method(), "left-looking") == 0);
+    CHECK(std::strcmp(f->ordering_name(), "amd") == 0);
+    std::vector<double> x;
+    CHECK(solve_check(T, opts(LuOrdering::Auto), x, false) < 1e-13);
+    CHECK(solve_check(T, opts(LuOrdering::Auto), x, true) < 1e-13);
+    // A refactor that makes the supernodal pivots fail: factorised dominant, refactored tiny.
+    const Mat D = arrow(60, 100.0, 4.0);
+    auto g = LuFactor::factorize(e, D.view(), opts(LuOrdering::Auto), nullptr);
+    CHECK(std::strcmp(g->method(), "supernodal") == 0);
+    g->refactor(e, T.view(), nullptr);
+    CHECK(g->refactor_repivots() == 1);
+    CHECK(std::strcmp(g->method(), "left-looking") == 0);
+    std::vector<double> b(60), y;
+    for (int32_t i = 0; i < 60; ++i) b[i] = 1.0 + i % 4;
+    y = b;
+    g->solve(e, y.data(), 1, 60);
+    CHECK(backward_error(dense(T), 60, y, b) < 1e-13);
+  }
+  // Multi-RHS, condest and a singular column on the supernodal path.
+  {
+    const Mat M = convdiff2d(9, 50.0, nullptr);
+    auto f = LuFactor::factorize(e, M.view(), opts(LuOrdering::Auto), nullptr);
+    CHECK(std::strcmp(f->method(), "supernodal") == 0);
+    const int32_t n = M.n, k = 3, ldb = n + 2;
+    std::vector<double> B(static_cast<size_t>(ldb) * k, 0.0);
+    for (int32_t c = 0; c < k; ++c)
+      for (int32_t i = 0; i < n; ++i) B[c * ldb + i] = std::cos(i + 3.0 * c);
+    std::vector<double> X = B;
+    f->solve(e, X.data(), k, ldb);
+    for (int32_t c = 0; c < k; ++c) {
+      std::vector<double> b(B.begin() + c * ldb, B.begin() + c * ldb + n);
+      std::vector<double> x(X.begin() + c * ldb, X.begin() + c * ldb + n);
+      CHECK(backward_error(dense(M), n, x, b) < 1e-14);
+    }
+    const double est = f->condest(e), kap = kappa1(M);
+    CHECK(est <= kap * (1 + 1e-8) && est >= kap / 3);
+    // Column 17 zeroed (values only; the pattern and the diagonal entry stay): singular.
+    Mat Z = M;
+    for (int32_t i = 0; i < n; ++i)
+      for (int32_t p = Z.rowPtr[i]; p < Z.rowPtr[i + 1]; ++p)
+        if (Z.colIdx[p] == 17) Z.values[p] = 0.0;
+    CHECK(singular_column(Z, LuOrdering::Auto) == 17);
+    CHECK(singular_column(Z, LuOrdering::Amd) == 17);
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -789,6 +882,7 @@ int main() {
   test_refactor();
   test_condest();
   test_determinism_abort();
+  test_supernodal_path();
   std::printf("%d checks, %d failures\n", checks, failures);
   return failures != 0;
 }
