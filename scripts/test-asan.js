@@ -31,7 +31,9 @@ const testBins = [
   'csc_tests',
   'amd_tests',
   'symbolic_tests',
+  'cholesky_tests',
   'lu_supernodal_tests',
+  'lu_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
