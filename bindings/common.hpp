@@ -14,6 +14,7 @@
 #include "../native/kernels/kernels.hpp"
 
 namespace itersolve {
+class Preconditioner;  // native/krylov/krylov.hpp
 namespace binding {
 
 class JobRunner;  // bindings/async.hpp
@@ -35,6 +36,11 @@ struct Addon {
   const Kernels* kernels = nullptr;
   Napi::FunctionReference cancelCtor;
   Napi::FunctionReference precondCtor;  // NativePreconditioner (bindings/solvers.cpp)
+  Napi::FunctionReference factorCtor;   // NativeFactor (bindings/direct.cpp)
+  // Set by bindings/direct.cpp: a NativeFactor as a Preconditioner (z = A⁻¹ r through the
+  // factor, sharing it), or null when v is not a NativeFactor. precond_arg asks it.
+  std::shared_ptr<const Preconditioner> (*factorPreconditioner)(Napi::Env env,
+                                                                Napi::Value v) = nullptr;
   std::atomic<bool> closing{false};
   // Runs the Promise-form jobs: at most pool.threads() at once, on the addon's own threads
   // (never libuv's pool); see bindings/async.hpp.

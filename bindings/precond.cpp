@@ -112,13 +112,17 @@ PrecondArg precond_arg(Napi::Env env, Napi::Value v, int64_t n, double omega, bo
     return p;
   }
   PrecondWrap* w = unwrap_precond(env, v);
-  if (w == nullptr) throw_error(env, "ERR_INVALID_ARGUMENT", expected, "preconditioner");
-  if (w->get()->size() != n)
+  // A sparse direct factor (CholeskyFactor / LuFactor, bindings/direct.cpp) is one too.
+  std::shared_ptr<const Preconditioner> m =
+      w ? w->get()
+        : (addon(env).factorPreconditioner ? addon(env).factorPreconditioner(env, v) : nullptr);
+  if (!m) throw_error(env, "ERR_INVALID_ARGUMENT", expected, "preconditioner");
+  if (m->size() != n)
     throw_error(env, "ERR_DIMENSION_MISMATCH",
                 "preconditioner: expected one built for " + std::to_string(n) +
-                    " unknowns, received one for " + std::to_string(w->get()->size()),
+                    " unknowns, received one for " + std::to_string(m->size()),
                 "preconditioner");
-  p.shared = w->get();
+  p.shared = std::move(m);
   return p;
 }
 

@@ -4,6 +4,20 @@ import { native, NativePreconditioner } from './native';
 import { checkOptions } from './options';
 import * as v from './validate';
 
+/**
+ * The key under which a sparse direct factor (lib/direct.ts: CholeskyFactor, LuFactor) gives its
+ * native handle and size, so that it can be a solver's preconditioner (applied natively: x = A⁻¹ r
+ * through the factor) without this module importing lib/direct.ts.
+ * @internal
+ */
+export const FACTOR_HANDLE: unique symbol = Symbol('itersolve.factorHandle');
+
+/** A sparse direct factor ({@link CholeskyFactor} or {@link LuFactor}) used as a preconditioner. */
+export interface FactorPreconditioner {
+  /** @internal */
+  readonly [FACTOR_HANDLE]: { handle: unknown; n: number };
+}
+
 /** A preconditioner's kind. */
 export type PreconditionerKind = 'jacobi' | 'ssor' | 'ic0' | 'ilu0';
 
@@ -13,6 +27,7 @@ export type PreconditionerKind = 'jacobi' | 'ssor' | 'ic0' | 'ilu0';
  *   `{ type: 'jacobi' }` and so on): built from A for this solve (off the event loop in the
  *   Promise forms);
  * - a {@link Preconditioner} built once and reused across any number of solves;
+ * - a sparse direct factor (`cholesky` / `lu`), applied natively: z = A⁻¹ r through the factor;
  * - a function `(r, z) => void` that writes z = M⁻¹ r (called once per application; `r` and `z`
  *   are only valid during the call).
  */
@@ -22,6 +37,7 @@ export type PreconditionerSpec =
   | { type: 'none' | 'jacobi' | 'ic0' | 'ilu0' }
   | { type: 'ssor'; omega?: number }
   | Preconditioner
+  | FactorPreconditioner
   | ((r: Float64Array, z: Float64Array) => void);
 
 const KINDS = new Set(['jacobi', 'ssor', 'ic0', 'ilu0']);
@@ -138,6 +154,11 @@ export function resolvePreconditioner(
     if (spec.size !== n)
       throw v.mismatch(argument, `a preconditioner for ${n} unknowns`, `one for ${spec.size}`);
     return [spec.handle, 1];
+  }
+  if (typeof spec === 'object' && FACTOR_HANDLE in spec) {
+    const f = (spec as FactorPreconditioner)[FACTOR_HANDLE];
+    if (f.n !== n) throw v.mismatch(argument, `a factor of ${n} unknowns`, `one of ${f.n}`);
+    return [f.handle as NativePrecondArg, 1];
   }
   if (typeof spec === 'function') {
     if (!allowFunction)

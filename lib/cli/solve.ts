@@ -1,6 +1,7 @@
 /**
  * `itersolve solve A.mtx [b.mtx]`: solve A x = b with a Krylov or a stationary method (Jacobi,
- * Gauss-Seidel, SOR, SSOR) and report how it went.
+ * Gauss-Seidel, SOR, SSOR), or a sparse direct one (`--method direct`: spsolve, Cholesky or LU),
+ * and report how it went.
  *
  * parse → run → report: parseSolve() turns the arguments into a SolveCommand (usage errors, exit
  * 2) and checkWritable() makes sure --plot and --out can be written before any work is done;
@@ -22,6 +23,8 @@ import {
   solveBy,
 } from '../index';
 import type { PreconditionerSpec, SolveResult } from '../index';
+import { spsolve } from '../direct';
+import type { SpsolveResult } from '../direct';
 import { METHODS as LAYOUT_METHODS, STATIONARY_METHODS } from '../layout';
 import { checkOptions, OPTIONS, variantOf } from '../options';
 import type { Operation, OptionSpec, SolverMethod, StationaryMethod } from '../options';
@@ -61,6 +64,10 @@ export const METHODS: Readonly<Record<string, SolveMethod>> = Object.fromEntries
   [...LAYOUT_METHODS, ...STATIONARY_METHODS].map((m) => [CLI_NAME[m] ?? m, m]),
 );
 const METHOD_NAMES = Object.keys(METHODS);
+/** `--method direct`: spsolve (Cholesky or LU, chosen from A), not one of METHODS. */
+const DIRECT = 'direct';
+/** The flags --method direct takes besides --method (the solver options do not apply). */
+const DIRECT_FLAGS = ['--time-limit', '--threads', '--out', '--json'];
 const cliName = (m: Operation): string => CLI_NAME[m as SolveMethod] ?? m;
 const KRYLOV_NAMES = LAYOUT_METHODS.map(cliName);
 const STATIONARY_NAMES = STATIONARY_METHODS.map(cliName);
@@ -205,8 +212,8 @@ export const SOLVE_FLAGS: readonly SolveFlag[] = [
   {
     flag: '--method',
     meta: 'M',
-    spec: { kind: 'choice', choices: METHOD_NAMES },
-    doc: `Krylov: ${KRYLOV_NAMES.join(', ')} (cd: conjugate directions); stationary: ${STATIONARY_NAMES.join(', ')}.`,
+    spec: { kind: 'choice', choices: [...METHOD_NAMES, DIRECT] },
+    doc: `Krylov: ${KRYLOV_NAMES.join(', ')} (cd: conjugate directions); stationary: ${STATIONARY_NAMES.join(', ')}; direct: sparse Cholesky (symmetric A with a positive diagonal) or LU, with iterative refinement (spsolve; takes only --time-limit, --threads, --out and --json).`,
     default: METHOD_NAMES[0],
   },
   ...solverFlags(),
@@ -260,7 +267,7 @@ export function solveFlagsUsage(): string {
 }
 
 export const SOLVE_USAGE = `  solve <A.mtx> [b.mtx] [--method M] [--precond P] [solve options] [--json]
-                             solve A x = b with a Krylov or stationary method and report;
+                             solve A x = b with a Krylov, stationary or direct method and report;
                              without b.mtx, b = A * ones (so the exact solution is all ones)`;
 
 // ---------------------------------------------------------------------------------------------
@@ -270,9 +277,9 @@ export const SOLVE_USAGE = `  solve <A.mtx> [b.mtx] [--method M] [--precond P] [
 export interface SolveCommand {
   file: string;
   bFile?: string;
-  /** The CLI's name (cd) and the API's (conjugateDirection). */
+  /** The CLI's name (cd) and the API's (conjugateDirection); 'direct' for --method direct. */
   method: string;
-  op: SolveMethod;
+  op: SolveMethod | typeof DIRECT;
   precond: Precond;
   omega?: number;
   /** The solver options the flags set, by OPTIONS key (rtol, maxIterations, …); the facade applies the defaults. */
@@ -302,6 +309,11 @@ export function parseSolve(args: string[]): SolveCommand {
   // Options that would silently do nothing are mistakes.
   for (const f of SOLVE_FLAGS) {
     if (!p.flags.has(f.flag)) continue;
+    if (method === DIRECT) {
+      if (f.flag !== '--method' && !DIRECT_FLAGS.includes(f.flag))
+        throw new UsageError(`${cmd}: option '${f.flag}' does not apply to --method direct`);
+      continue;
+    }
     if (f.methods && !f.methods.includes(method))
       throw new UsageError(
         `${cmd}: option '${f.flag}' applies only to ${f.methods.map((m) => `--method ${m}`).join(' or ')}`,
@@ -322,14 +334,14 @@ export function parseSolve(args: string[]): SolveCommand {
   const [file, bFile] = p.positional;
   if (file === undefined)
     throw new UsageError(`${cmd}: missing the Matrix Market file (itersolve solve A.mtx [b.mtx])`);
-  const op = METHODS[method];
+  const op = method === DIRECT ? DIRECT : METHODS[method];
   const given: Record<string, number | boolean | string> = {};
   for (const f of SOLVE_FLAGS) {
     // --precond and (for a Krylov method) --omega make the preconditioner
     if (
       f.key === undefined ||
       f.flag === '--precond' ||
-      (f.flag === '--omega' && !isStationaryMethod(op))
+      (f.flag === '--omega' && (op === DIRECT || !isStationaryMethod(op)))
     )
       continue;
     const value = flag(p, f.flag);
@@ -478,12 +490,14 @@ async function readSystem(
 
 /** Reads A (and b), solves, and checks the residual independently. */
 export async function runSolve(c: SolveCommand, io: CommandIO): Promise<SolveRun> {
+  const op = c.op;
+  if (op === DIRECT) throw new Error('runSolve: --method direct runs through runDirect');
   const { A, b, readMs } = await readSystem(c, io);
   checkAborted(io.signal);
   const n = A.rows;
   // The defaults (rtol 1e-8, maxIterations 10 n, restart 30 …) as the facade will apply them, for
   // the progress bar and the report.
-  const resolved = checkOptions(c.op, c.given, false, n) as unknown as Record<string, unknown>;
+  const resolved = checkOptions(op, c.given, false, n) as unknown as Record<string, unknown>;
   const settings: Record<string, unknown> = {};
   for (const f of SOLVE_FLAGS)
     if (f.key !== undefined && f.key in resolved) settings[f.key] = resolved[f.key];
@@ -508,14 +522,14 @@ export async function runSolve(c: SolveCommand, io: CommandIO): Promise<SolveRun
       signal: io.signal,
       onProgress: solveProgress(bar, bNorm, target, maxIterations, timeLimitMs),
     };
-    result = isStationaryMethod(c.op)
-      ? await stationaryBy(c.op, A, b, common)
-      : await solveBy(c.op, A, b, {
+    result = isStationaryMethod(op)
+      ? await stationaryBy(op, A, b, common)
+      : await solveBy(op, A, b, {
           ...common,
           // cd takes any preconditioner as its direction oracle, under its own option name.
           ...(spec === undefined
             ? {}
-            : c.op === 'conjugateDirection'
+            : op === 'conjugateDirection'
               ? { oracle: spec }
               : { preconditioner: spec }),
         });
@@ -626,7 +640,8 @@ const PRECOND_FLAGS = ['--precond', '--omega'];
 
 /** ω in effect: the stationary method's own (jacobi, sor, ssor), SSOR's as a preconditioner, else null. */
 function omegaOf(c: SolveCommand, run: SolveRun): number | null {
-  if (isStationaryMethod(c.op)) return (run.settings.omega as number | undefined) ?? null;
+  if (c.op !== DIRECT && isStationaryMethod(c.op))
+    return (run.settings.omega as number | undefined) ?? null;
   return c.precond === 'ssor' ? (c.omega ?? 1) : null;
 }
 
@@ -645,7 +660,7 @@ function solverSettings(run: SolveRun): Record<string, unknown> {
  * method's omega, and any other given explicitly (true-residual-every 50).
  */
 function methodDetails(c: SolveCommand, run: SolveRun): string {
-  const stationary = isStationaryMethod(c.op);
+  const stationary = c.op !== DIRECT && isStationaryMethod(c.op);
   const family = stationary ? STATIONARY_NAMES : KRYLOV_NAMES;
   const parts: string[] = [];
   for (const f of SOLVE_FLAGS) {
@@ -758,11 +773,140 @@ export function reportSolve(
 }
 
 // ---------------------------------------------------------------------------------------------
+// --method direct
+
+/** What a direct solve produced, for writing and reporting. */
+export interface DirectRun {
+  rows: number;
+  cols: number;
+  nnz: number;
+  readMs: number;
+  bNorm: number;
+  timeLimitMs?: number;
+  result: SpsolveResult;
+  /** ‖b − A x‖ recomputed from x. */
+  residual: number;
+  relative: number;
+  threads: number;
+  simd: string;
+}
+
+/** Reads A (and b) and solves by spsolve (Cholesky or LU, refined). */
+export async function runDirect(c: SolveCommand, io: CommandIO): Promise<DirectRun> {
+  const { A, b, readMs } = await readSystem(c, io);
+  checkAborted(io.signal);
+  const timeLimitMs = c.given.timeLimitMs as number | undefined;
+  const result = await spsolve(A, b, { signal: io.signal, timeLimitMs });
+  const bNorm = norm2(b);
+  const residual = trueResidual(A, b, result.x);
+  return {
+    rows: A.rows,
+    cols: A.cols,
+    nnz: A.nnz,
+    readMs,
+    bNorm,
+    timeLimitMs,
+    result,
+    residual,
+    relative: bNorm > 0 ? residual / bNorm : residual === 0 ? 0 : Infinity,
+    threads: getThreads(),
+    simd: info().simd,
+  };
+}
+
+/** The factorisation in words: 'cholesky (ordering amd)', 'lu (ordering colamd; cholesky failed: not SPD)'. */
+function directText(r: SpsolveResult): string {
+  return `${r.method} (ordering ${r.ordering}${r.fellBack ? '; A is not positive definite: cholesky fell back to lu' : ''})`;
+}
+
+/** Writes --out, prints the summary (text or JSON) and the write error if any; the exit code. */
+export function reportDirect(c: SolveCommand, run: DirectRun, io: CommandIO): number {
+  const r = run.result;
+  let writeError: ItersolveError | undefined;
+  if (c.outFile !== undefined) {
+    try {
+      writeVectorMarket(
+        c.outFile,
+        r.x,
+        `itersolve solve ${path.basename(c.file)}: direct, ${directText(r)}, relative residual ${fmtSci(run.relative)}`,
+      );
+    } catch (e) {
+      writeError = ioError('--out', c.outFile, `${errText(e)} (the solve itself finished)`, e);
+    }
+  }
+  if (c.json) {
+    writeJson(io.stdout, {
+      file: c.file,
+      rows: run.rows,
+      cols: run.cols,
+      nnz: run.nnz,
+      readMs: run.readMs,
+      rhs: c.bFile ?? 'A*ones',
+      method: DIRECT,
+      factorization: r.method,
+      fellBack: r.fellBack,
+      ordering: r.ordering,
+      nnzL: r.nnzL,
+      nnzU: r.method === 'lu' ? r.nnzU : null,
+      refinementSteps: r.refinementSteps,
+      threads: run.threads,
+      simd: run.simd,
+      timeLimitMs: run.timeLimitMs ?? null,
+      bNorm: run.bNorm,
+      residualNorm: run.residual,
+      relativeResidual: run.relative,
+      solverResidualNorm: r.residualNorm,
+      factorMs: r.factorMs,
+      solveMs: r.solveMs,
+      elapsedMs: r.elapsedMs,
+      out: c.outFile ?? null,
+      ...(writeError ? { error: errorJson(writeError) } : {}),
+    });
+  } else {
+    const out = new Out(io.stdout, 16);
+    out.row('matrix', c.file);
+    out.row(
+      'size',
+      `${fmtInt(run.rows)} x ${fmtInt(run.cols)}, ${fmtInt(run.nnz)} nonzeros (read in ${fmtTime(run.readMs)})`,
+    );
+    out.row('b', c.bFile ?? 'A * ones (no b.mtx given: the exact solution is all ones)');
+    out.row('method', `direct: ${directText(r)}`);
+    out.row(
+      'factor',
+      r.method === 'lu'
+        ? `nnz(L) ${fmtInt(r.nnzL)}, nnz(U) ${fmtInt(r.nnzU)}`
+        : `nnz(L) ${fmtInt(r.nnzL)}`,
+    );
+    out.row('threads', `${run.threads} (simd ${run.simd})`);
+    out.row('refinement', `${r.refinementSteps} step${r.refinementSteps === 1 ? '' : 's'}`);
+    out.row(
+      'residual',
+      `|b - A x| = ${fmtSci(run.residual)}, relative ${fmtSci(run.relative)} (recomputed from x)`,
+    );
+    out.row(
+      'time',
+      `${fmtTime(r.elapsedMs)} (factorise ${fmtTime(r.factorMs)}, solve and refine ${fmtTime(r.solveMs)})`,
+    );
+    if (c.outFile !== undefined)
+      out.row(
+        'solution',
+        writeError
+          ? `${c.outFile} NOT written (error below)`
+          : `${c.outFile} (Matrix Market array, ${fmtInt(run.rows)} x 1)`,
+      );
+  }
+  if (writeError) io.stderr.write(`itersolve: ${writeError.message}\n`);
+  return writeError ? EXIT.outputFailed : EXIT.ok;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export async function cmdSolve(args: string[], io: CommandIO): Promise<number> {
   const c = parseSolve(args);
   if (c.plotFile !== undefined) checkWritable('--plot', c.plotFile);
   if (c.outFile !== undefined) checkWritable('--out', c.outFile);
+  if (c.op === DIRECT)
+    return withThreads(c.threads, async () => reportDirect(c, await runDirect(c, io), io));
   return withThreads(c.threads, async () => {
     const run = await runSolve(c, io);
     return reportSolve(c, run, writeOutputs(c, run), io);
