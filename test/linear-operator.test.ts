@@ -2,7 +2,9 @@
 // (lib/operator.ts, bindings/linear_operator.cpp): the same x as with the CsrMatrix in the Sync and
 // Promise forms, errors thrown by multiply, abort, JS preconditioner + JS operator, bad operators,
 // preconditioners that need A's entries.
+import * as path from 'path';
 import t from 'tap';
+import { Worker } from 'worker_threads';
 import {
   AbortError,
   bicgstab,
@@ -359,3 +361,32 @@ t.test('aslinearoperator and isLinearOperator', (t) => {
   );
   t.end();
 });
+
+t.test(
+  'operators in worker threads: same x, and a terminated worker shuts down cleanly',
+  async (t) => {
+    const fixture = path.join(__dirname, 'fixtures', 'worker-operator.js');
+    const n = 12;
+    const w = new Worker(fixture, { workerData: { mode: 'solve', n }, execArgv: [] });
+    const xs = (await new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    })) as Float64Array[];
+    await w.terminate();
+    const A = poisson2d(n);
+    const b = new Float64Array(A.rows).fill(1);
+    const op = operatorOf(A);
+    t.same(xs[0], cgSync(op, b, { rtol: 1e-10 }).x, 'cg in a worker');
+    t.same(xs[1], gmresSync(op, b, { rtol: 1e-10 }).x, 'gmres in a worker');
+    t.same(xs[2], cgBatchSync(op, b, { rtol: 1e-10 }).x, 'cgBatch in a worker');
+    const h = new Worker(fixture, { workerData: { mode: 'hang', n: 100 }, execArgv: [] });
+    const msg = await new Promise((resolve, reject) => {
+      h.once('message', resolve);
+      h.once('error', reject);
+    });
+    t.equal(msg, 'running');
+    t.equal(await h.terminate(), 1, 'the worker waiting on multiply terminated');
+    t.ok(cgSync(operatorOf(A), b).converged, 'this process is healthy');
+    t.same(jobStats(), { running: 0, waiting: 0 });
+  },
+);
