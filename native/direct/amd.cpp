@@ -78,7 +78,18 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
               a.end());
 
   std::vector<std::vector<int32_t>> E(N);   // variable → adjacent elements
-  std::vector<std::vector<int32_t>> L(N);   // element → its variables (pruned lazily)
+  // Element → its variables (pruned lazily), packed in one pool: element e holds
+  // pool[Lstart[e], Lstart[e] + Llen[e]). Absorbed elements leave holes, squeezed out when the
+  // pool reaches twice its live size (garbage collection as in the paper's implementation).
+  std::vector<int32_t> pool;
+  std::vector<size_t> Lstart(N, 0);
+  std::vector<int32_t> Llen(N, 0);
+  std::vector<int32_t> created;  // elements in creation order (= pool order)
+  size_t liveL = 0;
+  auto kill = [&](size_t es) {
+    liveL -= static_cast<size_t>(Llen[es]);
+    Llen[es] = 0;
+  };
   std::vector<int64_t> nv(N, 1);            // supervariable weight (0 once merged away)
   std::vector<int64_t> degE(N, 0);          // element: Σ nv over its live variables
   std::vector<int64_t> deg(N, 0);           // variable: approximate external degree
@@ -149,6 +160,10 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
   int32_t stamp = 0;
   std::vector<int32_t> Lp;
   std::vector<int32_t> touched;  // elements whose w was set this step
+  std::vector<int32_t> order;    // L_p sorted by hash (supervariable detection)
+  std::vector<int64_t> dpart(N, 0);     // degree terms computed while pruning
+  std::vector<int32_t> emark(N, 0);     // set comparison of element lists
+  int32_t estamp = 0;
   for (;;) {
     if (inQueue == 0) {
       if (!constraint) break;
@@ -190,38 +205,62 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
     for (int32_t e : E[ps]) {
       const size_t es = static_cast<size_t>(e);
       if (status[es] != kElement) continue;
-      for (int32_t j : L[es]) add(j);
+      for (size_t k = Lstart[es], ke = k + static_cast<size_t>(Llen[es]); k < ke; ++k) add(pool[k]);
       status[es] = kDead;
-      std::vector<int32_t>().swap(L[es]);
+      kill(es);
     }
-    std::vector<int32_t>().swap(A[ps]);
-    std::vector<int32_t>().swap(E[ps]);
+    A[ps].clear();
+    E[ps].clear();
     status[ps] = kElement;
     std::sort(Lp.begin(), Lp.end());
     int64_t degLp = 0;
     for (int32_t j : Lp) degLp += nv[static_cast<size_t>(j)];
     degE[ps] = degLp;
-    L[ps] = Lp;
+    if (pool.size() + Lp.size() > 2 * liveL + 4 * N) {  // squeeze out absorbed elements
+      size_t to = 0;
+      size_t keep = 0;
+      for (int32_t e : created) {
+        const size_t es = static_cast<size_t>(e);
+        if (status[es] != kElement) continue;
+        const size_t from = Lstart[es];
+        Lstart[es] = to;
+        for (int32_t k = 0; k < Llen[es]; ++k) pool[to++] = pool[from + static_cast<size_t>(k)];
+        created[keep++] = e;
+      }
+      created.resize(keep);
+      pool.resize(to);
+    }
+    Lstart[ps] = pool.size();
+    Llen[ps] = static_cast<int32_t>(Lp.size());
+    pool.insert(pool.end(), Lp.begin(), Lp.end());
+    liveL += Lp.size();
+    created.push_back(p);
 
     // w(e) = |L_e \ L_p| for every element adjacent to L_p.
     touched.clear();
     for (int32_t i : Lp) {
-      for (int32_t e : E[static_cast<size_t>(i)]) {
+      auto& el = E[static_cast<size_t>(i)];
+      const int64_t nvi = nv[static_cast<size_t>(i)];
+      size_t keep = 0;  // absorbed elements are dropped from E_i on the way
+      for (size_t k = 0; k < el.size(); ++k) {
+        const int32_t e = el[k];
         const size_t es = static_cast<size_t>(e);
         if (status[es] != kElement) continue;
+        el[keep++] = e;
         if (w[es] < 0) {
           w[es] = degE[es];
           touched.push_back(e);
         }
-        w[es] -= nv[static_cast<size_t>(i)];
+        w[es] -= nvi;
       }
+      el.resize(keep);
     }
     // Aggressive absorption: an element whose variables all lie in L_p is absorbed into p.
     for (int32_t e : touched) {
       const size_t es = static_cast<size_t>(e);
       if (w[es] == 0) {
         status[es] = kDead;
-        std::vector<int32_t>().swap(L[es]);
+        kill(es);
       }
     }
 
@@ -236,22 +275,34 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
                                return status[js] != kVariable || mark[js] == stamp;
                              }),
               a.end());
-      auto& el = E[is];
-      el.erase(
-          std::remove_if(el.begin(), el.end(),
-                         [&](int32_t e) { return status[static_cast<size_t>(e)] != kElement; }),
-          el.end());
-      el.push_back(p);
-      std::sort(el.begin(), el.end());
+      // In the same pass: the hash (order-independent sum) and the part of the approximate
+      // degree that does not depend on merging, Σ_{e ∈ E_i \ p} |L_e \ L_p| + Σ_{j ∈ A_i} |j|.
       uint64_t h = 0;
-      for (int32_t j : a) h += static_cast<uint64_t>(j) * 2654435761u + 1;
-      for (int32_t e : el) h += static_cast<uint64_t>(e) * 40503u + 7;
+      int64_t d = 0;
+      for (int32_t j : a) {
+        h += static_cast<uint64_t>(j) * 2654435761u + 1;
+        d += nv[static_cast<size_t>(j)];
+      }
+      auto& el = E[is];
+      size_t keep = 0;
+      for (size_t k = 0; k < el.size(); ++k) {
+        const int32_t e = el[k];
+        const size_t es = static_cast<size_t>(e);
+        if (status[es] != kElement) continue;
+        el[keep++] = e;
+        h += static_cast<uint64_t>(e) * 40503u + 7;
+        d += w[es] >= 0 ? w[es] : degE[es];
+      }
+      el.resize(keep);
+      el.push_back(p);
+      h += static_cast<uint64_t>(p) * 40503u + 7;
       hash[is] = h;
+      dpart[is] = d;
     }
 
     // Supervariables: variables of L_p with identical A and E lists merge into the smallest.
     {
-      std::vector<int32_t> order(Lp);
+      order.assign(Lp.begin(), Lp.end());
       std::sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
         const size_t xs = static_cast<size_t>(x), ys = static_cast<size_t>(y);
         return hash[xs] != hash[ys] ? hash[xs] < hash[ys] : x < y;
@@ -271,16 +322,25 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
             if (nv[js] == 0 || A[js].size() != A[is].size() || E[js].size() != E[is].size() ||
                 cls(js) != cls(is))
               continue;
-            // A lists are sorted (pruned from sorted input), E lists sorted above.
-            if (A[js] != A[is] || E[js] != E[is]) continue;
+            // A lists are sorted (pruned from sorted input); E lists compared as sets.
+            if (A[js] != A[is]) continue;
+            ++estamp;
+            for (int32_t e : E[is]) emark[static_cast<size_t>(e)] = estamp;
+            bool same = true;
+            for (int32_t e : E[js])
+              if (emark[static_cast<size_t>(e)] != estamp) {
+                same = false;
+                break;
+              }
+            if (!same) continue;
             // Merge j into i.
             nv[is] += nv[js];
             nv[js] = 0;
             status[js] = kDead;
             nextMember[static_cast<size_t>(lastMember[is])] = j;
             lastMember[is] = lastMember[js];
-            std::vector<int32_t>().swap(A[js]);
-            std::vector<int32_t>().swap(E[js]);
+            A[js].clear();
+            E[js].clear();
           }
         }
         a0 = a1;
@@ -292,12 +352,7 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
       const size_t is = static_cast<size_t>(i);
       if (nv[is] == 0) continue;
       const int64_t ext = degLp - nv[is];
-      int64_t d = ext;
-      for (int32_t e : E[is])
-        if (e != p)
-          d += w[static_cast<size_t>(e)] >= 0 ? w[static_cast<size_t>(e)]
-                                              : degE[static_cast<size_t>(e)];
-      for (int32_t j : A[is]) d += nv[static_cast<size_t>(j)];
+      int64_t d = ext + dpart[is];
       d = std::min(d, deg[is] + ext);
       d = std::min(d, nleft - nv[is]);
       deg[is] = std::max<int64_t>(d, 0);
@@ -307,10 +362,14 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
     // its representative, which belongs to exactly the same elements.
     for (int32_t e : touched) w[static_cast<size_t>(e)] = -1;
     // Prune L_p of merged variables.
-    auto& lp = L[ps];
-    lp.erase(std::remove_if(lp.begin(), lp.end(),
-                            [&](int32_t j) { return nv[static_cast<size_t>(j)] == 0; }),
-             lp.end());
+    {
+      size_t to = Lstart[ps];
+      const size_t end = to + static_cast<size_t>(Llen[ps]);
+      for (size_t k = Lstart[ps]; k < end; ++k)
+        if (nv[static_cast<size_t>(pool[k])] != 0) pool[to++] = pool[k];
+      liveL -= end - to;
+      Llen[ps] = static_cast<int32_t>(to - Lstart[ps]);
+    }
   }
   for (int32_t d : denseList) out.perm.push_back(d);
   out.denseRows = static_cast<int64_t>(denseList.size());
