@@ -136,7 +136,8 @@ Mat random_unsym(std::mt19937& rng, int32_t n, double density, bool permuted) {
   return from_trips(n, t);
 }
 
-Engine engine() { return Engine{}; }
+// The kernel table of this machine, serial (the supernodal engine's dense products use it).
+Engine engine() { return Engine{kernels_for(detect_simd()), nullptr, nullptr}; }
 
 LuOptions opts(LuOrdering o, double tau = 0.1) {
   LuOptions r;
