@@ -132,7 +132,8 @@ double maxRelDiff(const std::vector<double>& a, const std::vector<double>& b) {
   return den > 0 ? num / den : num;
 }
 
-const Ordering kOrderings[] = {Ordering::Natural, Ordering::Amd, Ordering::Auto};
+const Ordering kOrderings[] = {Ordering::Natural, Ordering::Amd, Ordering::NestedDissection,
+                               Ordering::Auto};
 
 int cases = 0;
 
@@ -185,7 +186,7 @@ void checkCase(const Engine& e, const Problem& pr, bool ldlt, Ordering ord, std:
   // One column alone gives the same bits as inside the block.
   std::vector<double> b1(B0.begin() + ldb, B0.begin() + ldb + pr.n);
   F->solve(e, b1.data(), 1, pr.n);
-  CHECK(std::memcmp(b1.data(), X.data() + pr.n, sizeof(double) * pr.n) == 0);
+  CHECK(pr.n == 0 || std::memcmp(b1.data(), X.data() + pr.n, sizeof(double) * pr.n) == 0);
   if (failures != before)
     std::fprintf(stderr, "  in case %s (n = %d, ldlt %d, ordering %s)\n", what, pr.n, ldlt,
                  ordering_name(ord));
