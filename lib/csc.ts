@@ -1,7 +1,7 @@
-import { CsrMatrix } from './csr';
+import { CsrMatrix, type CooArrays } from './csr';
 import { checkDense, isDenseLike, type DenseMatrix } from './dense';
 import { callNative, ItersolveError } from './errors';
-import { native, NativeCsc } from './native';
+import { native, NativeCsc, NativeCsr } from './native';
 import * as v from './validate';
 
 /** Which construction checks to run. All default to true; turn one off only for trusted data. */
@@ -199,6 +199,102 @@ export class CscMatrix {
     const y = v.outF64('out', out, this.cols);
     return callNative(() => native().cscSpmvTranspose(...this.args(), x, y));
   }
+
+  // ---- arithmetic and access: the CSR kernels run on the transposed view (a CSC matrix's
+  // arrays are the CSR arrays of its transpose), so no conversion is made. Same semantics as
+  // CsrMatrix's methods (SciPy 1.17's explicit-zero rules; results canonical).
+
+  /** The CSR arguments of Aᵀ over this matrix's own arrays. */
+  private tArgs(): [number, number, Int32Array, Int32Array, Float64Array, boolean] {
+    return [this.cols, this.rows, this.colPtr, this.rowIdx, this.values, true];
+  }
+
+  private static fromTransposedCsr(m: NativeCsr): CscMatrix {
+    return CscMatrix.wrap({
+      rows: m.cols,
+      cols: m.rows,
+      colPtr: m.rowPtr,
+      rowIdx: m.colIdx,
+      values: m.values,
+    });
+  }
+
+  /** A + B (same shape; B a CscMatrix or CsrMatrix). Exactly zero sums are not stored. */
+  add(B: CscMatrix | CsrMatrix): CscMatrix {
+    return this.combine(B, 1);
+  }
+
+  /** A − B (same shape). Exactly zero differences are not stored. */
+  subtract(B: CscMatrix | CsrMatrix): CscMatrix {
+    return this.combine(B, -1);
+  }
+
+  private combine(B: CscMatrix | CsrMatrix, beta: number): CscMatrix {
+    const b = asCsc('B', B);
+    if (b.rows !== this.rows || b.cols !== this.cols)
+      throw v.mismatch(
+        'B',
+        `a ${this.rows}×${this.cols} matrix (the shape of A)`,
+        `a ${b.rows}×${b.cols} matrix`,
+      );
+    const C = CscMatrix.fromTransposedCsr(
+      callNative(() => native().csrAdd(...this.tArgs(), ...b.tArgs(), 1, beta)),
+    );
+    return finiteResult(C, 'B');
+  }
+
+  /** α·A: the same pattern (explicit zeros kept), values scaled. */
+  scale(alpha: number): CscMatrix {
+    v.num('alpha', alpha);
+    const vals = new Float64Array(this.values.length);
+    for (let k = 0; k < vals.length; k++) vals[k] = alpha * this.values[k];
+    const C = new CscMatrix(this.rows, this.cols, this.colPtr.slice(), this.rowIdx.slice(), vals, {
+      validate: false,
+    });
+    C.#sortedRows = this.#sortedRows;
+    return finiteResult(C, 'alpha');
+  }
+
+  /**
+   * A·B for a CscMatrix (or CsrMatrix) B as a CscMatrix: (AB)ᵀ = BᵀAᵀ by the threaded CSR
+   * product on the transposed views (deterministic for any thread count; exact zeros not
+   * stored). A Float64Array x gives the vector A·x.
+   */
+  matmul(B: CscMatrix | CsrMatrix): CscMatrix;
+  matmul(B: Float64Array): Float64Array;
+  matmul(B: CscMatrix | CsrMatrix | Float64Array): CscMatrix | Float64Array {
+    if (B instanceof Float64Array) return this.multiply(B);
+    const b = asCsc('B', B);
+    if (b.rows !== this.cols)
+      throw v.mismatch('B', `${this.cols} rows (the columns of A)`, `a ${b.rows}×${b.cols} matrix`);
+    const C = CscMatrix.fromTransposedCsr(
+      callNative(() => native().csrMatmul(...b.tArgs(), ...this.tArgs())),
+    );
+    return finiteResult(C, 'B');
+  }
+
+  /** Entry (i, j) (0 when not stored); negative indices count from the end, as in SciPy. */
+  get(i: number, j: number): number {
+    const r = wrapIndex('i', i, this.rows);
+    const c = wrapIndex('j', j, this.cols);
+    let s = 0;
+    for (let q = this.colPtr[c]; q < this.colPtr[c + 1]; q++)
+      if (this.rowIdx[q] === r) s += this.values[q];
+    return s;
+  }
+
+  /** The coordinate form: one (rowIdx, colIdx, value) triple per stored entry, column by column. */
+  toCoo(): CooArrays {
+    const colIdx = new Int32Array(this.nnz);
+    for (let c = 0; c < this.cols; c++) colIdx.fill(c, this.colPtr[c], this.colPtr[c + 1]);
+    return {
+      rows: this.rows,
+      cols: this.cols,
+      rowIdx: this.rowIdx.slice(),
+      colIdx,
+      values: this.values.slice(),
+    };
+  }
 }
 
 function checkFinite(A: CscMatrix): void {
@@ -211,4 +307,28 @@ function checkFinite(A: CscMatrix): void {
         { argument: 'values' },
       );
   }
+}
+
+function asCsc(name: string, B: unknown): CscMatrix {
+  if (B instanceof CscMatrix) return B;
+  if (B instanceof CsrMatrix) return CscMatrix.fromCsr(B);
+  throw v.invalid(name, 'a CscMatrix or CsrMatrix', B);
+}
+
+function finiteResult(C: CscMatrix, name: string): CscMatrix {
+  const vals = C.values;
+  for (let k = 0; k < vals.length; k++)
+    if (!Number.isFinite(vals[k]))
+      throw new ItersolveError(
+        'ERR_INVALID_ARGUMENT',
+        `${name}: expected a result with finite values, received ${vals[k]} (overflow) at entry ${k}`,
+        { argument: name },
+      );
+  return C;
+}
+
+function wrapIndex(name: string, i: number, n: number): number {
+  if (typeof i !== 'number' || !Number.isInteger(i) || i < -n || i >= n)
+    throw v.invalid(name, `an integer in [${-n}, ${n - 1}]`, i);
+  return i < 0 ? i + n : i;
 }

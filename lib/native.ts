@@ -192,6 +192,14 @@ export interface NativeBinding {
   csrTranspose(...args: M): NativeCsr;
   csrDiagonal(...args: [...M, Float64Array]): Float64Array;
   csrIsSymmetric(...args: [...M, number]): boolean;
+  csrAdd(...args: [...M, ...M, number, number]): NativeCsr;
+  csrMatmul(...args: [...M, ...M]): NativeCsr;
+  csrSlice(...args: [...M, Int32Array | null, Int32Array | null]): NativeCsr;
+  csrKron(...args: [...M, ...M]): NativeCsr;
+  csrStack(matrices: M[], horizontal: boolean): NativeCsr;
+  csrIdentity(n: number): NativeCsr;
+  csrDiagonalMatrix(d: Float64Array): NativeCsr;
+  csrSetDiagonal(...args: [...M, Float64Array, number]): NativeCsr;
   spmv(...args: [...M, Float64Array, Float64Array]): Float64Array;
   spmvTranspose(...args: [...M, Float64Array, Float64Array]): Float64Array;
   cscValidate(
