@@ -101,6 +101,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   export_fn<PoolStats>(env, exports, "poolStats");
   init_csr(env, exports);
   init_csc(env, exports);
+  init_csr_ops(env, exports);
   init_mmio(env, exports);
   init_eigen(env, exports);
   init_precond(env, exports);
@@ -115,6 +116,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_bcd_path(env, exports);
   init_mlp(env, exports);
   init_ot(env, exports);
+  init_direct(env, exports);
   return exports;
 }
 

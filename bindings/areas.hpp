@@ -11,6 +11,7 @@ namespace binding {
 
 void init_csr(Napi::Env env, Napi::Object exports);  // csr.cpp: CSR helpers, SpMV, vector ops
 void init_csc(Napi::Env env, Napi::Object exports);  // csc.cpp: CSC conversions and products
+void init_csr_ops(Napi::Env env, Napi::Object exports);  // csr_ops.cpp: sparse arithmetic, slicing
 void init_mmio(Napi::Env env, Napi::Object exports);  // mmio.cpp: Matrix Market
 void init_eigen(Napi::Env env, Napi::Object exports);  // eigen.cpp: power iteration
 void init_precond(Napi::Env env, Napi::Object exports);  // precond.cpp: NativePreconditioner
@@ -25,6 +26,7 @@ void init_group_lasso(Napi::Env env, Napi::Object exports);  // group_lasso.cpp:
 void init_prox_bcd(Napi::Env env, Napi::Object exports);  // prox_bcd.cpp: proxBcd, proxBcdAsync
 void init_bcd_path(Napi::Env env, Napi::Object exports);  // bcd_path.cpp: lassoPath(Async)
 void init_mlp(Napi::Env env, Napi::Object exports);  // mlp.cpp: trainMlp, mlpPredict
+void init_direct(Napi::Env env, Napi::Object exports);  // direct.cpp: cholesky, lu, spsolve
 
 // { rows, cols, rowPtr, colIdx, values } with copies of m's arrays (csr.cpp).
 Napi::Object csr_object(Napi::Env env, const csr::Owned& m);

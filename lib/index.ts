@@ -3,7 +3,14 @@
  * that read the caller's Float64Array / Int32Array buffers in place.
  */
 export { CsrMatrix } from './csr';
-export type { CsrMatrixOptions, CsrCheckOptions } from './csr';
+export type {
+  CsrMatrixOptions,
+  CsrCheckOptions,
+  IndexSelection,
+  SliceSpec,
+  CooArrays,
+  SparseRow,
+} from './csr';
 export { CscMatrix } from './csc';
 export type { CscMatrixOptions, CscCheckOptions } from './csc';
 export { ItersolveError, AbortError, ERROR_CODES } from './errors';
@@ -52,7 +59,32 @@ export type {
   SolverMethod,
 } from './krylov';
 export { Preconditioner } from './preconditioner';
-export type { PreconditionerKind, PreconditionerSpec } from './preconditioner';
+export type {
+  PreconditionerKind,
+  PreconditionerSpec,
+  FactorPreconditioner,
+} from './preconditioner';
+export {
+  cholesky,
+  choleskySync,
+  lu,
+  luSync,
+  spsolve,
+  spsolveSync,
+  CholeskyFactor,
+  LuFactor,
+} from './direct';
+export type {
+  CholeskyOptions,
+  CholeskyOrdering,
+  LuOptions,
+  LuOrdering,
+  FactorSolveOptions,
+  SpsolveOptions,
+  SpsolveResult,
+} from './direct';
+export { aslinearoperator, isLinearOperator } from './operator';
+export type { LinearOperatorLike, OperatorInput } from './operator';
 export { cgBatch, cgBatchSync } from './batch';
 export type { CgBatchOptions, CgBatchResult, CgBatchColumn, CgBatchFields } from './batch';
 export {
