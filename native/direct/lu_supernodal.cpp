@@ -34,12 +34,98 @@ inline void axpy(const Engine& e, double a, const double* x, double* y, int64_t 
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+// C (m × n, column-major) −= A (m × k, column-major) · Btᵀ (Bt: n × k, column-major): the
+// Schur-complement update of a front (A = L21, Bt = the transposed U panel). Blocked like
+// dense::gemm around the kernel table's 4 × 8 micro-kernel, with the roles arranged for these
+// layouts: the micro-kernel's 4 "rows" are 4 columns of C (slivers of Bt, 4 contiguous entries
+// per depth step) and its 8 "columns" are 8 contiguous rows of C (slivers of A), so packing
+// copies contiguous runs and the write-back subtracts 8 contiguous doubles per column. Tiles of
+// C are shared out over the pool; each entry's depth is summed in fixed chunks of kKc in a fixed
+// order, so the result does not depend on the thread count.
+void schur_update(const Engine& e, int64_t m, int64_t n, int64_t k, const double* A, int64_t lda,
+                  const double* Bt, int64_t bj, int64_t bp, double* C, int64_t ldc) {
+  // Bt(j, p) = Bt[j·bj + p·bp] (bj = 1: column-major Bt with ld bp; bp = 1: B = Btᵀ
+  // column-major with ld bj).
+  using dense::kKc;
+  constexpr int64_t kRowsTile = 128;  // rows of C per tile (A panel: kRowsTile × kKc)
+  constexpr int64_t kColsTile = 256;  // columns of C per tile
+  void (*micro)(int64_t, const double*, const double*, double*) = e.k->gemm_micro_4x8;
+  const int64_t mt = (m + kRowsTile - 1) / kRowsTile, nt = (n + kColsTile - 1) / kColsTile;
+  const int64_t tiles = mt * nt;
+  const double work = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  parallel_run(e.pool, tiles > 1 && work >= 2e6, [&](int task, int ntasks) {
+    const int64_t t0 = tiles * task / ntasks, t1 = tiles * (task + 1) / ntasks;
+    if (t0 >= t1) return;
+    const int64_t kc_max = std::min(k, kKc);
+    std::vector<double> pr(static_cast<size_t>(kRowsTile * kc_max));  // rows of C (A)
+    std::vector<double> pc(static_cast<size_t>(kColsTile * kc_max));  // columns of C (Bt)
+    alignas(64) double acc[32];
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t i0 = (t % mt) * kRowsTile, j0 = (t / mt) * kColsTile;
+      const int64_t mc = std::min(kRowsTile, m - i0), nc = std::min(kColsTile, n - j0);
+      const int64_t mcp = (mc + 7) / 8 * 8, ncp = (nc + 3) / 4 * 4;
+      for (int64_t p0 = 0; p0 < k; p0 += kKc) {
+        const int64_t kc = std::min(kKc, k - p0);
+        for (int64_t jr = 0; jr < mcp; jr += 8) {  // 8-row slivers of A: s[p·8 + j]
+          double* sl = pr.data() + jr * kc;
+          const int64_t h = std::min<int64_t>(8, mc - jr);
+          const double* src = A + (i0 + jr) + p0 * lda;
+          if (h == 8) {
+            for (int64_t p = 0; p < kc; ++p)
+              for (int j = 0; j < 8; ++j) sl[p * 8 + j] = src[p * lda + j];
+          } else {
+            for (int64_t p = 0; p < kc; ++p)
+              for (int j = 0; j < 8; ++j) sl[p * 8 + j] = j < h ? src[p * lda + j] : 0.0;
+          }
+        }
+        for (int64_t ir = 0; ir < ncp; ir += 4) {  // 4-column slivers of Bt: s[p·4 + i]
+          double* sl = pc.data() + ir * kc;
+          const int64_t h = std::min<int64_t>(4, nc - ir);
+          const double* src = Bt + (j0 + ir) * bj + p0 * bp;
+          if (h == 4 && bj == 1) {
+            for (int64_t p = 0; p < kc; ++p)
+              for (int i = 0; i < 4; ++i) sl[p * 4 + i] = src[p * bp + i];
+          } else if (h == 4) {
+            for (int i = 0; i < 4; ++i)
+              for (int64_t p = 0; p < kc; ++p) sl[p * 4 + i] = src[p * bp + i * bj];
+          } else {
+            for (int64_t p = 0; p < kc; ++p)
+              for (int i = 0; i < 4; ++i) sl[p * 4 + i] = i < h ? src[p * bp + i * bj] : 0.0;
+          }
+        }
+        for (int64_t ir = 0; ir < nc; ir += 4) {
+          const int64_t hc = std::min<int64_t>(4, nc - ir);
+          for (int64_t jr = 0; jr < mc; jr += 8) {
+            const int64_t hr = std::min<int64_t>(8, mc - jr);
+            micro(kc, pc.data() + ir * kc, pr.data() + jr * kc, acc);
+            double* c0 = C + (i0 + jr) + (j0 + ir) * ldc;
+            if (hr == 8) {
+              for (int64_t i = 0; i < hc; ++i) {
+                double* __restrict c = c0 + i * ldc;
+                const double* a = acc + i * 8;
+                for (int j = 0; j < 8; ++j) c[j] -= a[j];
+              }
+            } else {
+              for (int64_t i = 0; i < hc; ++i)
+                for (int64_t j = 0; j < hr; ++j) c0[j + i * ldc] -= acc[i * 8 + j];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
 // C (m × n) −= A (m × k) · op(B), column-major; op(B) = B (k × n, ld ldb) or, with tb, the
 // transpose of the stored n × k matrix B.
 void gemm_sub(const Engine& e, int64_t m, int64_t n, int64_t k, const double* A, int64_t lda,
               const double* B, int64_t ldb, bool tb, double* C, int64_t ldc) {
   if (m <= 0 || n <= 0 || k <= 0) return;
   if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) >= kGemmMin) {
+    if (e.k != nullptr && e.k->gemm_micro_4x8 != nullptr) {
+      schur_update(e, m, n, k, A, lda, B, tb ? 1 : ldb, tb ? ldb : 1, C, ldc);
+      return;
+    }
     dense::gemm(e, m, n, k, -1.0, dense::MatRef{A, lda, dense::Order::Col}, false,
                 dense::MatRef{B, ldb, dense::Order::Col}, tb, 1.0, C, ldc, dense::Order::Col);
     return;
