@@ -34,6 +34,7 @@ const testBins = [
   'cholesky_tests',
   'lu_supernodal_tests',
   'lu_tests',
+  'csr_ops_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
