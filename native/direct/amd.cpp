@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -49,35 +50,59 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
   if (n == 0) return out;
   const size_t N = static_cast<size_t>(n);
 
-  // A + Aᵀ without the diagonal, deduplicated.
-  std::vector<std::vector<int32_t>> A(N);  // variable → adjacent variables (pruned lazily)
+  // Quotient graph storage, packed (the paper's single workspace): variable i owns the segment
+  // iw[vstart[i], vstart[i] + cap[i]) holding its element list E_i (elen[i] entries) followed by
+  // its variable list A_i (alen[i] entries, sorted). |E_i| + |A_i| never grows: when i enters
+  // L_p it loses p from A_i or an absorbed element from E_i before p is appended to E_i.
+  // A + Aᵀ without the diagonal, deduplicated, by counting sort.
+  std::vector<size_t> vstart(N + 1, 0);
   for (int32_t i = 0; i < n; ++i)
     for (int32_t k = rowPtr[i]; k < rowPtr[i + 1]; ++k) {
       const int32_t j = colIdx[k];
       if (j == i) continue;
-      A[static_cast<size_t>(i)].push_back(j);
-      A[static_cast<size_t>(j)].push_back(i);
+      ++vstart[static_cast<size_t>(i) + 1];
+      ++vstart[static_cast<size_t>(j) + 1];
     }
-  for (auto& a : A) {
-    std::sort(a.begin(), a.end());
-    a.erase(std::unique(a.begin(), a.end()), a.end());
+  for (size_t i = 0; i < N; ++i) vstart[i + 1] += vstart[i];
+  std::vector<int32_t> iw(vstart[N]);
+  std::vector<int32_t> elen(N, 0), alen(N, 0), cap(N, 0);
+  {
+    std::vector<size_t> fillPos(vstart.begin(), vstart.end() - 1);
+    for (int32_t i = 0; i < n; ++i)
+      for (int32_t k = rowPtr[i]; k < rowPtr[i + 1]; ++k) {
+        const int32_t j = colIdx[k];
+        if (j == i) continue;
+        iw[fillPos[static_cast<size_t>(i)]++] = j;
+        iw[fillPos[static_cast<size_t>(j)]++] = i;
+      }
+  }
+  for (size_t i = 0; i < N; ++i) {
+    int32_t* b = iw.data() + vstart[i];
+    int32_t* e = iw.data() + vstart[i + 1];
+    std::sort(b, e);
+    alen[i] = static_cast<int32_t>(std::unique(b, e) - b);
+    cap[i] = static_cast<int32_t>(e - b);
   }
 
   std::vector<uint8_t> status(N, kVariable);
   const int64_t dense = amd_dense_threshold(n64);
   std::vector<int32_t> denseList;
   for (int32_t i = 0; i < n; ++i)
-    if (static_cast<int64_t>(A[static_cast<size_t>(i)].size()) > dense) {
+    if (static_cast<int64_t>(alen[static_cast<size_t>(i)]) > dense) {
       status[static_cast<size_t>(i)] = kDense;
       denseList.push_back(i);
     }
   if (!denseList.empty())
-    for (auto& a : A)
-      a.erase(std::remove_if(a.begin(), a.end(),
-                             [&](int32_t j) { return status[static_cast<size_t>(j)] == kDense; }),
-              a.end());
+    for (size_t i = 0; i < N; ++i) {
+      int32_t* b = iw.data() + vstart[i];
+      alen[i] = static_cast<int32_t>(
+          std::remove_if(b, b + alen[i],
+                         [&](int32_t j) { return status[static_cast<size_t>(j)] == kDense; }) -
+          b);
+    }
+  auto Ebegin = [&](size_t i) { return iw.data() + vstart[i]; };
+  auto Abegin = [&](size_t i) { return iw.data() + vstart[i] + static_cast<size_t>(elen[i]); };
 
-  std::vector<std::vector<int32_t>> E(N);   // variable → adjacent elements
   // Element → its variables (pruned lazily), packed in one pool: element e holds
   // pool[Lstart[e], Lstart[e] + Llen[e]). Absorbed elements leave holes, squeezed out when the
   // pool reaches twice its live size (garbage collection as in the paper's implementation).
@@ -152,7 +177,7 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
     const size_t s = static_cast<size_t>(i);
     lastMember[s] = i;
     if (status[s] != kVariable) continue;
-    deg[s] = static_cast<int64_t>(A[s].size());
+    deg[s] = static_cast<int64_t>(alen[s]);
     push(i);
     ++nleft;
   }
@@ -201,16 +226,16 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
       mark[js] = stamp;
       Lp.push_back(j);
     };
-    for (int32_t j : A[ps]) add(j);
-    for (int32_t e : E[ps]) {
+    for (const int32_t *a = Abegin(ps), *ae = a + alen[ps]; a < ae; ++a) add(*a);
+    for (const int32_t *ep = Ebegin(ps), *ee = ep + elen[ps]; ep < ee; ++ep) {
+      const int32_t e = *ep;
       const size_t es = static_cast<size_t>(e);
       if (status[es] != kElement) continue;
       for (size_t k = Lstart[es], ke = k + static_cast<size_t>(Llen[es]); k < ke; ++k) add(pool[k]);
       status[es] = kDead;
       kill(es);
     }
-    A[ps].clear();
-    E[ps].clear();
+    elen[ps] = alen[ps] = 0;
     status[ps] = kElement;
     std::sort(Lp.begin(), Lp.end());
     int64_t degLp = 0;
@@ -239,21 +264,17 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
     // w(e) = |L_e \ L_p| for every element adjacent to L_p.
     touched.clear();
     for (int32_t i : Lp) {
-      auto& el = E[static_cast<size_t>(i)];
-      const int64_t nvi = nv[static_cast<size_t>(i)];
-      size_t keep = 0;  // absorbed elements are dropped from E_i on the way
-      for (size_t k = 0; k < el.size(); ++k) {
-        const int32_t e = el[k];
-        const size_t es = static_cast<size_t>(e);
+      const size_t is = static_cast<size_t>(i);
+      const int64_t nvi = nv[is];
+      for (const int32_t *ep = Ebegin(is), *ee = ep + elen[is]; ep < ee; ++ep) {
+        const size_t es = static_cast<size_t>(*ep);
         if (status[es] != kElement) continue;
-        el[keep++] = e;
         if (w[es] < 0) {
           w[es] = degE[es];
-          touched.push_back(e);
+          touched.push_back(*ep);
         }
         w[es] -= nvi;
       }
-      el.resize(keep);
     }
     // Aggressive absorption: an element whose variables all lie in L_p is absorbed into p.
     for (int32_t e : touched) {
@@ -268,33 +289,47 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
     for (int32_t i : Lp) {
       const size_t is = static_cast<size_t>(i);
       remove(i);
-      auto& a = A[is];
-      a.erase(std::remove_if(a.begin(), a.end(),
-                             [&](int32_t j) {
-                               const size_t js = static_cast<size_t>(j);
-                               return status[js] != kVariable || mark[js] == stamp;
-                             }),
-              a.end());
-      // In the same pass: the hash (order-independent sum) and the part of the approximate
-      // degree that does not depend on merging, Σ_{e ∈ E_i \ p} |L_e \ L_p| + Σ_{j ∈ A_i} |j|.
+      // A_i: drop L_p, p and non-variables (in place, order kept); E_i: drop dead elements;
+      // then A_i slides to follow E_i + p. In the same pass: the hash (an order-independent
+      // sum) and the part of the approximate degree that does not depend on merging,
+      // Σ_{e ∈ E_i \ p} |L_e \ L_p| + Σ_{j ∈ A_i} |j|.
       uint64_t h = 0;
       int64_t d = 0;
-      for (int32_t j : a) {
+      int32_t* seg = iw.data() + vstart[is];
+      const int32_t eOld = elen[is], aOld = alen[is];
+      int32_t keepA = 0;
+      for (int32_t k = 0; k < aOld; ++k) {
+        const int32_t j = seg[eOld + k];
+        const size_t js = static_cast<size_t>(j);
+        if (status[js] != kVariable || mark[js] == stamp) continue;
+        seg[eOld + keepA++] = j;
         h += static_cast<uint64_t>(j) * 2654435761u + 1;
-        d += nv[static_cast<size_t>(j)];
+        d += nv[js];
       }
-      auto& el = E[is];
-      size_t keep = 0;
-      for (size_t k = 0; k < el.size(); ++k) {
-        const int32_t e = el[k];
+      int32_t keepE = 0;
+      for (int32_t k = 0; k < eOld; ++k) {
+        const int32_t e = seg[k];
         const size_t es = static_cast<size_t>(e);
         if (status[es] != kElement) continue;
-        el[keep++] = e;
+        seg[keepE++] = e;
         h += static_cast<uint64_t>(e) * 40503u + 7;
         d += w[es] >= 0 ? w[es] : degE[es];
       }
-      el.resize(keep);
-      el.push_back(p);
+      if (keepE + 1 + keepA > cap[is]) {  // (cannot happen, see above; kept safe regardless)
+        const size_t at = iw.size();
+        iw.resize(at + static_cast<size_t>(keepE + 1 + keepA));
+        seg = iw.data() + vstart[is];
+        std::copy(seg, seg + keepE, iw.data() + at);
+        std::copy(seg + eOld, seg + eOld + keepA, iw.data() + at + keepE + 1);
+        vstart[is] = at;
+        cap[is] = keepE + 1 + keepA;
+        seg = iw.data() + at;
+      } else {
+        std::memmove(seg + keepE + 1, seg + eOld, static_cast<size_t>(keepA) * sizeof(int32_t));
+      }
+      seg[keepE] = p;
+      elen[is] = keepE + 1;
+      alen[is] = keepA;
       h += static_cast<uint64_t>(p) * 40503u + 7;
       hash[is] = h;
       dpart[is] = d;
@@ -319,16 +354,16 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
           for (size_t y = x + 1; y < a1; ++y) {
             const int32_t j = order[y];
             const size_t js = static_cast<size_t>(j);
-            if (nv[js] == 0 || A[js].size() != A[is].size() || E[js].size() != E[is].size() ||
-                cls(js) != cls(is))
+            if (nv[js] == 0 || alen[js] != alen[is] || elen[js] != elen[is] || cls(js) != cls(is))
               continue;
             // A lists are sorted (pruned from sorted input); E lists compared as sets.
-            if (A[js] != A[is]) continue;
+            if (!std::equal(Abegin(is), Abegin(is) + alen[is], Abegin(js))) continue;
             ++estamp;
-            for (int32_t e : E[is]) emark[static_cast<size_t>(e)] = estamp;
+            for (const int32_t *ep = Ebegin(is), *ee = ep + elen[is]; ep < ee; ++ep)
+              emark[static_cast<size_t>(*ep)] = estamp;
             bool same = true;
-            for (int32_t e : E[js])
-              if (emark[static_cast<size_t>(e)] != estamp) {
+            for (const int32_t *ep = Ebegin(js), *ee = ep + elen[js]; ep < ee; ++ep)
+              if (emark[static_cast<size_t>(*ep)] != estamp) {
                 same = false;
                 break;
               }
@@ -339,8 +374,7 @@ AmdOrdering amd_order_constrained(int64_t n64, const int32_t* rowPtr, const int3
             status[js] = kDead;
             nextMember[static_cast<size_t>(lastMember[is])] = j;
             lastMember[is] = lastMember[js];
-            A[js].clear();
-            E[js].clear();
+            elen[js] = alen[js] = 0;
           }
         }
         a0 = a1;
