@@ -35,6 +35,7 @@ const testBins = [
   'lu_supernodal_tests',
   'lu_tests',
   'csr_ops_tests',
+  'nd_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {
