@@ -32,18 +32,21 @@
 // refactor) and the children's contribution blocks; blocked right-looking LU of the m × w panel
 // (blocks of kPanelBlock columns, rank-1 updates inside a block, GEMM for the rest of the panel);
 // U12 = L11⁻¹ F12 (blocked triangular solve); F22 −= L21 · U12 (the contribution block).
-// Dense products of at least kGemmMin multiply-adds go through dense::gemm (native/core/gemm:
-// packed, register-blocked SIMD micro-kernel of the Engine's kernel table, threaded over tiles
-// of C with a fixed summation order); smaller ones through plain column axpy loops the compiler
-// vectorises. Results depend only on the data and the ISA, never on the thread count.
+// Dense products of at least kGemmMin multiply-adds use the Engine kernel table's packed 4 × 8
+// SIMD micro-kernel (the one native/core/gemm uses) inside a blocked product written for these
+// layouts (contiguous packing of L21 rows and Uᵀ panel columns, vectorised write-back), threaded
+// over tiles of C with a fixed summation order; smaller ones, the rank-1 panel updates and the
+// U12 triangular solve use the kernel table's axpy. Relaxed supernodes: width ≤ 16 or ≤ 10 %
+// stored zeros (wider than Cholesky's defaults: every front costs an m × m zeroing and
+// extend-add). No subtree parallelism yet: threads help only the large fronts' products.
 //
 // Pivoting: threshold partial pivoting restricted to the rows of the supernode's diagonal block.
 // At pivot step k the candidate column is the whole panel column (rows k..m−1 of the front,
 // after all previous updates); amax = max |entry| over it. The diagonal entry is kept when
-// |a_kk| ≥ τ·amax; otherwise the largest entry among the block's remaining rows (k..w−1) is taken
-// if it passes |a_ik| ≥ τ·amax; if none passes, factorize() returns nullptr (refactor() false)
-// and the caller falls back to a general LU. amax = 0 (an entirely zero column) or a non-finite
-// column is ERR_SINGULAR .withColumn(the column of A).
+// |a_kk| ≥ τ·amax and a_kk ≠ 0; otherwise the largest entry among the block's remaining rows
+// (k..w−1) is taken if it passes |a_ik| ≥ τ·amax; if none passes, factorize() returns nullptr
+// (refactor() false) and the caller falls back to a general LU. amax = 0 (an entirely zero column)
+// or a non-finite column is ERR_SINGULAR .withColumn(the column of A).
 //
 // Solves (const, thread-safe: each call uses its own work vector): A x = b as M y = b(p), x(p) = y,
 // forward with Pᵀ L supernode by supernode (gather the block rows in pivot order, unit lower
