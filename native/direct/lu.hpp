@@ -3,7 +3,10 @@
 //   - J. R. Gilbert & T. Peierls, "Sparse partial pivoting in time proportional to arithmetic
 //     operations", SIAM J. Sci. Stat. Comput. 9(5), 1988: left-looking LU, column j of L and U
 //     from a sparse triangular solve L·x = A(:, j) whose nonzero pattern is the set reachable in
-//     the graph of L from A(:, j)'s rows (a depth-first search, taken in topological order).
+//     the graph of L from A(:, j)'s rows (a depth-first search, taken in topological order);
+//     the search runs on the symmetrically pruned graph of S. C. Eisenstat & J. W. H. Liu,
+//     "Exploiting structural symmetry in a sparse partial pivoting code", SIAM J. Sci. Comput.
+//     14(1), 1993 (numerics use the full columns).
 //   - T. A. Davis & E. Palamadai Natarajan, "Algorithm 907: KLU", ACM TOMS 37(3), 2010: the
 //     block triangular pre-order (btf.hpp: Duff 1981 maximum transversal + Tarjan 1972 strongly
 //     connected components), a fill-reducing ordering of each diagonal block, factorisation of
