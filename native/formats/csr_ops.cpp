@@ -102,7 +102,7 @@ void build_rows(const Engine& e, int64_t rows, int64_t cols, int64_t accCols,
   int64_t w = 0;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t b = ptr[static_cast<size_t>(r)], n = kept[static_cast<size_t>(r)];
-    if (w != b) {
+    if (w != b && n > 0) {
       std::memmove(out.colIdx.data() + w, out.colIdx.data() + b, static_cast<size_t>(n) * 4);
       std::memmove(out.values.data() + w, out.values.data() + b, static_cast<size_t>(n) * 8);
     }
@@ -362,8 +362,10 @@ void slice(const Engine& e, const CsrView& A, const int32_t* rows, int64_t nrows
     int64_t w = 0;
     for (int64_t r = 0; r < nrows; ++r) {
       const int32_t b = A.rowPtr[src(r)], n = A.rowPtr[src(r) + 1] - b;
-      std::memcpy(out.colIdx.data() + w, A.colIdx + b, static_cast<size_t>(n) * 4);
-      std::memcpy(out.values.data() + w, A.values + b, static_cast<size_t>(n) * 8);
+      if (n > 0) {  // (empty vectors may hand out null data pointers)
+        std::memcpy(out.colIdx.data() + w, A.colIdx + b, static_cast<size_t>(n) * 4);
+        std::memcpy(out.values.data() + w, A.values + b, static_cast<size_t>(n) * 8);
+      }
       w += n;
       out.rowPtr[static_cast<size_t>(r) + 1] = static_cast<int32_t>(w);
     }

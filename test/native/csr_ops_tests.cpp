@@ -88,7 +88,8 @@ bool same(const std::vector<double>& a, const std::vector<double>& b) {
 bool bitwise(const csr::Owned& a, const csr::Owned& b) {
   return a.rows == b.rows && a.cols == b.cols && a.rowPtr == b.rowPtr && a.colIdx == b.colIdx &&
          a.values.size() == b.values.size() &&
-         std::memcmp(a.values.data(), b.values.data(), a.values.size() * 8) == 0;
+         (a.values.empty() ||
+          std::memcmp(a.values.data(), b.values.data(), a.values.size() * 8) == 0);
 }
 
 // Number of non-zeros of a dense matrix.
