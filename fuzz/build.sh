@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the fuzz targets: the Matrix Market parser (mmio), the CSR validator (csr),
-# optimal transport (ot) and the coordinate-descent solvers (bcd).
+# optimal transport (ot), the coordinate-descent solvers (bcd) and the sparse direct
+# factorisations with the sparse arithmetic (direct).
 #
 #   fuzz/build.sh                    build, replay the seed corpus, fuzz for $FUZZ_SECONDS (30)
 #   FUZZ_SECONDS=0 fuzz/build.sh     build + replay the corpus only
@@ -68,8 +69,10 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 
 # Targets: mmio (the Matrix Market parser), csr (the CSR validator and every kernel and
 # conversion that trusts it), ot (optimal transport: argument checks, every Sinkhorn method,
-# SNS, emd, batches, cost matrices) and bcd (lasso / elastic net and lambda_max on small dense and
-# CSC designs). FUZZ_TARGETS="mmio csr ot bcd" by default.
+# SNS, emd, batches, cost matrices), bcd (lasso / elastic net and lambda_max on small dense and
+# CSC designs) and direct (Cholesky LLᵀ/LDLᵀ and LU on small arbitrary matrices, every ordering,
+# refactor, solve residuals; csr_ops on the same matrix). FUZZ_TARGETS="mmio csr ot bcd direct"
+# by default.
 CORE=($(cd "$ROOT" && node scripts/sources.js core))
 AVX2=($(cd "$ROOT" && node scripts/sources.js avx2))
 AVX512=($(cd "$ROOT" && node scripts/sources.js avx512))
@@ -141,12 +144,13 @@ run_target() {  # run_target NAME SEEDS
   fi
 }
 
-for target in ${FUZZ_TARGETS:-mmio csr ot bcd}; do
+for target in ${FUZZ_TARGETS:-mmio csr ot bcd direct}; do
   case "$target" in
     mmio) build_target mmio "${SRCS[@]}"; seeds="$SEEDS" ;;
     csr) build_target csr "$ROOT/fuzz/fuzz_csr.cpp"; seeds="$ROOT/fuzz/corpus/csr" ;;
     ot) build_target ot "$ROOT/fuzz/fuzz_ot.cpp"; seeds="$ROOT/fuzz/corpus/ot" ;;
     bcd) build_target bcd "$ROOT/fuzz/fuzz_bcd.cpp"; seeds="$ROOT/fuzz/corpus/bcd" ;;
+    direct) build_target direct "$ROOT/fuzz/fuzz_direct.cpp"; seeds="$ROOT/fuzz/corpus/direct" ;;
     *) echo "[fuzz] unknown target $target" >&2; exit 2 ;;
   esac
   [[ "${FUZZ_BUILD_ONLY:-0}" == 1 ]] && continue

@@ -2,7 +2,7 @@
 // about five minutes): `npx tap --disable-coverage --timeout=840 test/ci/fuzz-native.test.ts`
 // (four targets built under ASan take longer than .taprc's 300 s per file on 2 cores).
 // Builds the native fuzz targets (Matrix Market parser, CSR validator, optimal transport,
-// coordinate descent) under
+// coordinate descent, direct factorisations) under
 // ASan + UBSan and runs each for a few seconds after replaying its seed corpus: libFuzzer when
 // clang is present, otherwise the g++ driver in fuzz/standalone_main.cpp (random mutation, no coverage feedback).
 // Longer campaigns: `FUZZ_SECONDS=600 bash fuzz/build.sh`.
@@ -39,6 +39,7 @@ t.test('native fuzz targets: zero crashes', { timeout: 600000 }, async (t) => {
   t.match(out, /\[fuzz\] csr: /, 'CSR target ran');
   t.match(out, /\[fuzz\] ot: /, 'optimal-transport target ran');
   t.match(out, /\[fuzz\] bcd: /, 'coordinate-descent target ran');
+  t.match(out, /\[fuzz\] direct: /, 'direct-solver target ran');
   t.match(out, /\[fuzz\] OK/);
   t.notMatch(out, /AddressSanitizer|runtime error:/, 'no sanitizer report');
 });
