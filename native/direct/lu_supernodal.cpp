@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include "../core/errors.hpp"
@@ -207,9 +208,11 @@ std::unique_ptr<SupernodalLu> SupernodalLu::factorize(const Engine& e, const Csr
   F->rowPtrA_.assign(A.rowPtr, A.rowPtr + n + 1);
   F->colIdxA_.assign(A.colIdx, A.colIdx + nnz);
   F->perm_ = S.perm;
+  std::vector<int32_t> sparent;
   {
     const UpperPattern U = permutedUpper(n, A.rowPtr, A.colIdx, S.perm.data());
     SupernodalStructure SS = supernodalStructure(S, U);
+    sparent = SS.superParent;
     F->superStart_ = std::move(SS.superStart);
     F->rsPtr_ = std::move(SS.rowPtr);
     F->rows_ = std::move(SS.rows);
@@ -228,27 +231,67 @@ std::unique_ptr<SupernodalLu> SupernodalLu::factorize(const Engine& e, const Csr
   const std::vector<int32_t>& ss = F->superStart_;
   const std::vector<int32_t>& rp = F->rsPtr_;
 
-  // Storage, the contribution-block stack's peak, counts.
+  // Storage, counts.
   F->lPtr_.assign(static_cast<size_t>(ns) + 1, 0);
   F->uPtr_.assign(static_cast<size_t>(ns) + 1, 0);
+  std::vector<double> work(static_cast<size_t>(ns), 0.0);  // front work, then subtree work
+  for (int32_t s = 0; s < ns; ++s) {
+    const int64_t w = ss[s + 1] - ss[s], m = rp[s + 1] - rp[s];
+    F->lPtr_[s + 1] = F->lPtr_[s] + m * w;
+    F->uPtr_[s + 1] = F->uPtr_[s] + (m - w) * w;
+    F->maxRight_ = std::max(F->maxRight_, m * (m - w));
+    F->nnzL_ += m * w - w * (w - 1) / 2;
+    F->nnzU_ += w * (w + 1) / 2 + (m - w) * w;
+    double fl = 0.0;
+    for (int64_t k = 0; k < w; ++k) fl += static_cast<double>(m - k - 1) * (m - k - 1);
+    F->flops_ += fl;
+    work[s] = fl + static_cast<double>(m) * m;  // products + zeroing / extend-add
+  }
+  // Two worker groups of whole subtrees: descend from the roots while there is a single child;
+  // at the first node (or the forest) with several children, hand the children's subtrees to
+  // groups 0 and 1, heaviest first to the lighter group (ties to the smaller index). The rest
+  // (that node and its ancestors, group 2) runs after both. Fixed by the structure alone.
+  F->group_.assign(static_cast<size_t>(ns), 2);
   {
-    std::vector<int64_t> cbSize(ns, 0);
-    int64_t top = 0, peak = 0;
-    for (int32_t s = 0; s < ns; ++s) {
-      const int64_t w = ss[s + 1] - ss[s], m = rp[s + 1] - rp[s];
-      F->lPtr_[s + 1] = F->lPtr_[s] + m * w;
-      F->uPtr_[s + 1] = F->uPtr_[s] + (m - w) * w;
-      F->maxRight_ = std::max(F->maxRight_, m * (m - w));
-      F->nnzL_ += m * w - w * (w - 1) / 2;
-      F->nnzU_ += w * (w + 1) / 2 + (m - w) * w;
-      for (int64_t k = 0; k < w; ++k)
-        F->flops_ += static_cast<double>(m - k - 1) * static_cast<double>(m - k - 1);
-      for (int32_t c = F->childHead_[s]; c != -1; c = F->childNext_[c]) top -= cbSize[c];
-      cbSize[s] = (m - w) * (m - w);
-      top += cbSize[s];
-      peak = std::max(peak, top);
+    std::vector<int32_t> firstDesc(static_cast<size_t>(ns));
+    for (int32_t s = 0; s < ns; ++s) firstDesc[s] = s;
+    for (int32_t s = 0; s < ns; ++s)
+      if (sparent[s] >= 0) {
+        work[sparent[s]] += work[s];
+        firstDesc[sparent[s]] = std::min(firstDesc[sparent[s]], firstDesc[s]);
+      }
+    std::vector<int32_t> cand;
+    for (int32_t s = 0; s < ns; ++s)
+      if (sparent[s] < 0) cand.push_back(s);
+    while (cand.size() == 1) {
+      const int32_t x = cand[0];
+      cand.clear();
+      for (int32_t c = F->childHead_[x]; c != -1; c = F->childNext_[c]) cand.push_back(c);
     }
-    F->maxStack_ = peak;
+    if (cand.size() >= 2) {
+      std::stable_sort(cand.begin(), cand.end(),
+                       [&](int32_t a, int32_t b) { return work[a] > work[b]; });
+      double load[2] = {0.0, 0.0};
+      for (int32_t c : cand) {
+        const int g = load[1] < load[0] ? 1 : 0;
+        load[g] += work[c];
+        for (int32_t t = firstDesc[c]; t <= c; ++t) F->group_[t] = static_cast<int8_t>(g);
+      }
+    }
+  }
+  // Each group's contribution-block stack peak.
+  {
+    std::vector<int64_t> cbSize(static_cast<size_t>(ns), 0);
+    int64_t top[3] = {0, 0, 0};
+    for (int32_t s = 0; s < ns; ++s) {
+      const int g = F->group_[s];
+      const int64_t mr = (rp[s + 1] - rp[s]) - (ss[s + 1] - ss[s]);
+      for (int32_t c = F->childHead_[s]; c != -1; c = F->childNext_[c])
+        if (F->group_[c] == g) top[g] -= cbSize[c];
+      cbSize[s] = mr * mr;
+      top[g] += cbSize[s];
+      F->groupStack_[g] = std::max(F->groupStack_[g], top[g]);
+    }
   }
   F->lx_.assign(static_cast<size_t>(F->lPtr_[ns]), 0.0);
   F->ux_.assign(static_cast<size_t>(F->uPtr_[ns]), 0.0);
@@ -319,16 +362,43 @@ bool SupernodalLu::refactor(const Engine& e, const CsrView& A, Control* ctl) {
   return valid_;
 }
 
+namespace {
+// One worker's state: its front buffer, contribution-block stack and index maps.
+struct FrontCtx {
+  std::vector<double> right, stack;
+  std::vector<int32_t> pos, rel;
+  int64_t top = 0;
+  int64_t offDiag = 0;
+  int32_t failAt = INT32_MAX;  // the first supernode that failed (rejected or threw)
+  bool rejected = false;
+  std::exception_ptr error;
+};
+}  // namespace
+
 int SupernodalLu::numeric(const Engine& e, const double* values, Control* ctl) {
   valid_ = false;
   offDiagPivots_ = 0;
   const int32_t ns = static_cast<int32_t>(superStart_.size()) - 1;
-  std::vector<double> right(static_cast<size_t>(maxRight_));
-  std::vector<double> stack(static_cast<size_t>(maxStack_));
-  std::vector<int32_t> pos(n_, 0), rel;
-  int64_t top = 0;
   const double tau = tau_;
-  for (int32_t s = 0; s < ns; ++s) {
+  std::vector<double*> cbLoc(static_cast<size_t>(ns), nullptr);
+  FrontCtx ctx[3];
+  int64_t members[3] = {0, 0, 0};
+  for (int32_t s = 0; s < ns; ++s) ++members[group_[s]];
+  for (int g = 0; g < 3; ++g) {
+    ctx[g].stack.resize(static_cast<size_t>(groupStack_[g]));
+    if (members[g] > 0) {
+      ctx[g].right.resize(static_cast<size_t>(maxRight_));
+      ctx[g].pos.assign(n_, 0);
+    }
+  }
+  // Factorises supernode s in cx's buffers: false when a pivot is rejected; throws on a
+  // singular column or a stop request.
+  auto front = [&](int32_t s, FrontCtx& cx, const Engine& e) -> bool {
+    std::vector<double>& stack = cx.stack;
+    std::vector<int32_t>& pos = cx.pos;
+    std::vector<int32_t>& rel = cx.rel;
+    int64_t& top = cx.top;
+    double* right = cx.right.data();
     if (ctl != nullptr) {
       const StopReason r = ctl->poll();
       if (r != StopReason::None) throw_stop(r);
@@ -339,7 +409,7 @@ int SupernodalLu::numeric(const Engine& e, const double* values, Control* ctl) {
     const int64_t mr = m - w;
     const int32_t* rows = rows_.data() + rsPtr_[s];
     double* P = lx_.data() + lPtr_[s];  // the front's first w columns: the L panel (ld m)
-    double* R = right.data();           // the other m − w columns (ld m)
+    double* R = right;  // the other m − w columns (ld m)
     std::fill(P, P + m * w, 0.0);
     std::fill(R, R + m * mr, 0.0);
     // Assemble A.
@@ -350,21 +420,23 @@ int SupernodalLu::numeric(const Engine& e, const double* values, Control* ctl) {
       else R[-1 - d] += v;
     }
     // Extend-add the children's contribution blocks (on the stack top, in increasing order).
-    int64_t cbTotal = 0;
+    // Children of another worker's group (only at the main group's fronts) keep their blocks
+    // on that worker's stack; the others are popped from this one.
+    int64_t cbTotal = 0, cbOwn = 0;
     for (int32_t c = childHead_[s]; c != -1; c = childNext_[c]) {
       const int64_t mc = (rsPtr_[c + 1] - rsPtr_[c]) - (superStart_[c + 1] - superStart_[c]);
       cbTotal += mc * mc;
+      if (group_[c] == group_[s]) cbOwn += mc * mc;
     }
     if (cbTotal > 0) {
       for (int64_t k = 0; k < m; ++k) pos[rows[k]] = static_cast<int32_t>(k);
-      int64_t off = top - cbTotal;
       for (int32_t c = childHead_[s]; c != -1; c = childNext_[c]) {
         const int64_t wc = superStart_[c + 1] - superStart_[c];
         const int64_t mc = (rsPtr_[c + 1] - rsPtr_[c]) - wc;
         const int32_t* crow = rows_.data() + rsPtr_[c] + wc;
         rel.resize(static_cast<size_t>(mc));
         for (int64_t i = 0; i < mc; ++i) rel[i] = pos[crow[i]];
-        const double* cb = stack.data() + off;
+        const double* cb = cbLoc[c];
         const bool contiguous = mc > 0 && rel[mc - 1] - rel[0] == mc - 1;
         for (int64_t j = 0; j < mc; ++j) {
           const int64_t tc = rel[j];
@@ -377,9 +449,8 @@ int SupernodalLu::numeric(const Engine& e, const double* values, Control* ctl) {
             for (int64_t i = 0; i < mc; ++i) dst[rel[i]] += src[i];
           }
         }
-        off += mc * mc;
       }
-      top -= cbTotal;
+      top -= cbOwn;
     }
     // Panel LU with pivoting restricted to the diagonal block's rows.
     int32_t* piv = pivot_.data() + f;
@@ -414,10 +485,10 @@ int SupernodalLu::numeric(const Engine& e, const double* values, Control* ctl) {
               bmax = std::fabs(col[i]);
               p = i;
             }
-          if (p < 0 || !(bmax >= tau * amax) || bmax == 0.0) return 0;  // rejected
+          if (p < 0 || !(bmax >= tau * amax) || bmax == 0.0) return false;  // rejected
         }
         if (p != k) {
-          ++offDiagPivots_;
+          ++cx.offDiag;
           std::swap(piv[k], piv[p]);
           for (int64_t j = 0; j < w; ++j) std::swap(P[k + j * m], P[p + j * m]);
           for (int64_t j = 0; j < mr; ++j) std::swap(R[k + j * m], R[p + j * m]);
@@ -449,11 +520,51 @@ int SupernodalLu::numeric(const Engine& e, const double* values, Control* ctl) {
       trsm_right_unit_lower_t(e, mr, w, P, m, UT);
       gemm_sub(e, mr, mr, w, P + w, m, UT, mr, true, R + w, m);
       double* cb = stack.data() + top;
+      cbLoc[s] = cb;
       for (int64_t j = 0; j < mr; ++j)
         std::memcpy(cb + j * mr, R + w + j * m, static_cast<size_t>(mr) * sizeof(double));
       top += mr * mr;
     }
+    return true;
+  };
+  // Runs group g's supernodes in increasing order, recording its first failure.
+  auto runGroup = [&](int g, const Engine& eg) {
+    FrontCtx& cx = ctx[g];
+    for (int32_t s = 0; s < ns; ++s) {
+      if (group_[s] != g) continue;
+      try {
+        if (!front(s, cx, eg)) {
+          cx.failAt = s;
+          cx.rejected = true;
+          return;
+        }
+      } catch (...) {
+        cx.failAt = s;
+        cx.error = std::current_exception();
+        return;
+      }
+    }
+  };
+  // Groups 0 and 1 (two disjoint sets of whole subtrees) are independent: one worker each when
+  // the pool has threads, their products then serial; the same arithmetic either way.
+  if (members[0] > 0 || members[1] > 0) {
+    const Engine serial{e.k, nullptr, nullptr};
+    parallel_run(e.pool, true, [&](int task, int ntasks) {
+      for (int g = task; g < 2; g += ntasks) runGroup(g, ntasks > 1 ? serial : e);
+    });
   }
+  int first = -1;
+  for (int g = 0; g < 2; ++g)
+    if (ctx[g].failAt != INT32_MAX && (first < 0 || ctx[g].failAt < ctx[first].failAt)) first = g;
+  if (first < 0) {
+    runGroup(2, e);
+    if (ctx[2].failAt != INT32_MAX) first = 2;
+  }
+  if (first >= 0) {
+    if (ctx[first].error) std::rethrow_exception(ctx[first].error);
+    return 0;
+  }
+  offDiagPivots_ = ctx[0].offDiag + ctx[1].offDiag + ctx[2].offDiag;
   valid_ = true;
   return 1;
 }

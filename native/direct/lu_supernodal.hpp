@@ -38,7 +38,13 @@
 // over tiles of C with a fixed summation order; smaller ones, the rank-1 panel updates and the
 // U12 triangular solve use the kernel table's axpy. Relaxed supernodes: width ≤ 16 or ≤ 10 %
 // stored zeros (wider than Cholesky's defaults: every front costs an m × m zeroing and
-// extend-add). No subtree parallelism yet: threads help only the large fronts' products.
+// extend-add).
+//
+// Threads: the supernodes are split once by the structure into two disjoint sets of whole
+// subtrees (descending from the roots to the first node with several children, whose child
+// subtrees go heaviest-first to the lighter set) factorised concurrently, each with its own
+// buffers and stack, then the remaining ancestors with threaded products. Every front's arithmetic
+// is the same whatever the thread count; the first failure in supernode order is reported.
 //
 // Pivoting: threshold partial pivoting restricted to the rows of the supernode's diagonal block.
 // At pivot step k the candidate column is the whole panel column (rows k..m−1 of the front,
@@ -124,7 +130,10 @@ class SupernodalLu {
   std::vector<int32_t> asmSrc_;
   std::vector<int64_t> asmDst_;
   int64_t maxRight_ = 0;  // largest m·(m − w)
-  int64_t maxStack_ = 0;  // peak contribution-block stack
+  // Worker group of each supernode (0, 1: disjoint whole subtrees factorised concurrently; 2:
+  // the rest, afterwards) and each group's contribution-block stack peak.
+  std::vector<int8_t> group_;
+  int64_t groupStack_[3] = {0, 0, 0};
   int64_t nnzL_ = 0, nnzU_ = 0, offDiagPivots_ = 0;
   double flops_ = 0;
 };
