@@ -104,6 +104,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   init_csr_ops(env, exports);
   init_mmio(env, exports);
   init_eigen(env, exports);
+  init_eigsh(env, exports);
   init_precond(env, exports);
   init_krylov(env, exports);
   init_batch(env, exports);

@@ -14,6 +14,7 @@ void init_csc(Napi::Env env, Napi::Object exports);  // csc.cpp: CSC conversions
 void init_csr_ops(Napi::Env env, Napi::Object exports);  // csr_ops.cpp: sparse arithmetic, slicing
 void init_mmio(Napi::Env env, Napi::Object exports);  // mmio.cpp: Matrix Market
 void init_eigen(Napi::Env env, Napi::Object exports);  // eigen.cpp: power iteration
+void init_eigsh(Napi::Env env, Napi::Object exports);  // eigsh.cpp: eigsh, eigshAsync
 void init_precond(Napi::Env env, Napi::Object exports);  // precond.cpp: NativePreconditioner
 void init_krylov(Napi::Env env, Napi::Object exports);  // krylov.cpp: krylov, krylovAsync
 void init_batch(Napi::Env env, Napi::Object exports);  // batch.cpp: cgBatch
