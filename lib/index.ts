@@ -32,6 +32,8 @@ export { simd, simdSupported, setSimd, setThreads, getThreads, info } from './ru
 export type { SimdPath, RuntimeInfo } from './runtime';
 export { powerIteration, powerIterationSync } from './eigen';
 export type { PowerIterationOptions, PowerIterationResult, PowerIterationFields } from './eigen';
+export { eigsh, eigshSync } from './eigsh';
+export type { EigshOptions, EigshResult, EigshFields } from './eigsh';
 export {
   cg,
   cgSync,

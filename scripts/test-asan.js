@@ -36,6 +36,7 @@ const testBins = [
   'lu_tests',
   'csr_ops_tests',
   'nd_tests',
+  'lanczos_tests',
 ].map((n) => path.join(root, 'build-asan', n));
 for (const f of [addon, ...testBins]) {
   if (!fs.existsSync(f)) {

@@ -135,9 +135,14 @@ t.test('demo --n 60', async (t) => {
   const exact = Number(/exact\s+([\d.]+)/.exec(r.out)?.[1]);
   const want = 8 * Math.cos(Math.PI / (2 * (n + 1))) ** 2;
   t.ok(Math.abs(exact - want) < 1e-8, `exact printed: ${exact}`);
-  t.ok(Math.abs(lam - want) / want < 5e-3, `power iteration ${lam} close to ${want}`);
-  t.ok(lam <= want + 1e-9, 'Rayleigh quotient does not exceed λmax');
-  t.match(r.out, /relative error \d\.\de-\d/);
+  t.ok(Math.abs(lam - want) / want < 1e-8, `eigsh largest ${lam} close to ${want}`);
+  t.ok(lam <= want + 1e-9, 'a Ritz value does not exceed λmax');
+  const lmin = Number(/smallest\s+([\d.]+) \(eigsh, shift-invert σ = 0/.exec(r.out)?.[1]);
+  const wantMin = 8 * Math.sin(Math.PI / (2 * (n + 1))) ** 2;
+  t.ok(Math.abs(lmin - wantMin) / wantMin < 1e-8, `eigsh smallest ${lmin} close to ${wantMin}`);
+  t.match(r.out, /relative errors \d\.\de[-+]\d+, \d\.\de[-+]\d+/);
+  const kappa = Number(/condition\s+κ₂\(A\) = λmax\/λmin = (\S+) /.exec(r.out)?.[1]);
+  t.ok(Math.abs(kappa - want / wantMin) / kappa < 1e-5, `condition number ${kappa}`);
   const it = Number(
     /cg\s+(\d+) iterations in [\d.]+ (µs|ms|s) \([\d.]+ (µs|ms) per iteration\), converged \(rtol\)/.exec(
       r.out,
@@ -252,7 +257,7 @@ t.test('help and usage errors', async (t) => {
     t.match(r.out, /solve <A\.mtx> \[b\.mtx\]/);
     t.match(
       r.out,
-      /--method M\s+Krylov: cg, bicgstab, gmres, minres, cd, gcrotmk \(cd: conjugate directions\);\s+stationary: jacobi, gauss-seidel, sor, ssor\.\s+Default: cg\./,
+      /--method M\s+Krylov: cg, bicgstab, gmres, minres, cd, gcrotmk \(cd: conjugate directions\);\s+stationary: jacobi, gauss-seidel, sor, ssor;\s+direct: sparse Cholesky[^]*?Default:\s+cg\./,
     );
     t.match(r.out, /^ {2}3 {4}solve stopped without converging/m);
     t.match(
@@ -937,7 +942,7 @@ t.test('solve: usage errors exit 2', async (t) => {
     [['solve', poisson, 'b.mtx', 'c.mtx'], /solve: unexpected argument 'c\.mtx'/],
     [
       ['solve', poisson, '--method', 'lsqr'],
-      /solve: option '--method' expects one of cg, bicgstab, gmres, minres, cd, gcrotmk, jacobi, gauss-seidel, sor, ssor, received 'lsqr'/,
+      /solve: option '--method' expects one of cg, bicgstab, gmres, minres, cd, gcrotmk, jacobi, gauss-seidel, sor, ssor, direct, received 'lsqr'/,
     ],
     [
       ['solve', poisson, '--precond', 'amg'],
