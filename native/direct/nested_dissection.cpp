@@ -945,7 +945,9 @@ std::vector<int32_t> nested_dissection(int32_t n, const int32_t* rowPtr, const i
   g.adj = std::move(adj);
   std::vector<int32_t> map(z(n));
   for (int32_t i = 0; i < n; ++i) map[z(i)] = i;
-  Dissector d(options, perm);
+  NestedDissectionOptions opt = options;
+  if (opt.leafSize <= 0) opt.leafSize = std::min<int32_t>(20000, std::max<int32_t>(200, n / 8));
+  Dissector d(opt, perm);
   Graph s;
   std::vector<int32_t> smap, local;
   Dissector::induced(g, map, sel, 1, s, smap, local);

@@ -191,19 +191,19 @@ void test_disconnected_and_dense() {
 }
 
 void test_fill_on_grids() {
-  // 3D 20³: nested dissection needs clearly fewer flops than AMD and about the same nnz(L).
+  // 3D 24³: nested dissection has less fill than AMD and needs clearly fewer flops.
   {
-    const Pattern P = grid(20, 3);
+    const Pattern P = grid(24, 3);
     const Cost a = cost(P, amd_order(P.n, P.rowPtr.data(), P.colIdx.data()).perm);
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<int32_t> nd = nested_dissection(P.n, P.rowPtr.data(), P.colIdx.data());
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const Cost c = cost(P, nd);
-    std::printf("  3D 20^3: AMD nnz(L) %lld flops %.3g | ND nnz(L) %lld flops %.3g (%.3f s)\n",
+    std::printf("  3D 24^3: AMD nnz(L) %lld flops %.3g | ND nnz(L) %lld flops %.3g (%.3f s)\n",
                 static_cast<long long>(a.nnzL), a.flops, static_cast<long long>(c.nnzL), c.flops,
                 s);
-    CHECK(c.flops < 0.92 * a.flops);
-    CHECK(c.nnzL < 1.15 * static_cast<double>(a.nnzL));
+    CHECK(c.flops < 0.85 * a.flops);
+    CHECK(c.nnzL < a.nnzL);
     // Far below the natural (banded) ordering.
     std::vector<int32_t> id(static_cast<size_t>(P.n));
     for (int32_t i = 0; i < P.n; ++i) id[static_cast<size_t>(i)] = i;
