@@ -194,6 +194,8 @@ t.test('every package export survives random malformed arguments', async (t) => 
     lib.AbortError,
     lib.Preconditioner,
     lib.RelaxationTuner,
+    lib.CholeskyFactor,
+    lib.LuFactor,
   ];
   const fns = Object.entries(lib).filter(
     ([, v]) => typeof v === 'function' && !classes.includes(v),
@@ -397,7 +399,11 @@ t.test('the native binding re-checks what a caller could bypass', async (t) => {
   const b = native() as unknown as Record<string, (...x: unknown[]) => unknown>;
   const stats = { ok: 0, err: 0 };
   const names = Object.keys(b).filter(
-    (k) => typeof b[k] === 'function' && k !== 'Cancel' && k !== 'NativePreconditioner',
+    (k) =>
+      typeof b[k] === 'function' &&
+      k !== 'Cancel' &&
+      k !== 'NativePreconditioner' &&
+      k !== 'NativeFactor',
   );
   t.ok(names.length >= 20, `${names.length} binding functions`);
   for (const name of names) {
