@@ -63,7 +63,8 @@ export interface SpsolveOptions {
    */
   method?: 'auto' | 'cholesky' | 'lu';
   /**
-   * Iterative refinement steps at most (default 3; 0: none): x += A⁻¹(b − A x) in double while
+   * Iterative refinement steps at most (default 3; 0: none): x += A⁻¹(b − A x), the residual in
+   * double-double, while
    * each step at least halves the residual; a step that does not reduce it is undone.
    */
   refine?: number;
