@@ -64,8 +64,8 @@ export interface SpsolveOptions {
   method?: 'auto' | 'cholesky' | 'lu';
   /**
    * Iterative refinement steps at most (default 3; 0: none): x += A⁻¹(b − A x), the residual in
-   * double-double, while
-   * each step at least halves the residual; a step that does not reduce it is undone.
+   * double-double, while each step at least halves the residual; a step that does not reduce it
+   * is undone.
    */
   refine?: number;
   /** LU's threshold partial pivoting τ in (0, 1] (default 0.1). */
