@@ -98,10 +98,18 @@ export function convectionDiffusion(
   n: number,
   options: { dim?: 2 | 3; peclet?: number } = {},
 ): CsrMatrix {
-  const dim = options.dim ?? 2;
+  const o = v.options<{ dim: 2 | 3; peclet: number }>('options', options);
+  for (const key of Object.keys(o))
+    if (key !== 'dim' && key !== 'peclet')
+      throw v.invalid(
+        `options.${key}`,
+        'no such option (convectionDiffusion takes dim, peclet)',
+        key,
+      );
+  const dim = o.dim ?? 2;
   if (dim !== 2 && dim !== 3) throw v.invalid('options.dim', '2 or 3', dim);
   v.int('n', n, 1, dim === 2 ? 46340 : 1290);
-  const peclet = options.peclet ?? 10;
+  const peclet = o.peclet ?? 10;
   v.num('options.peclet', peclet);
   const c = peclet / (n + 1);
   const N = dim === 2 ? n * n : n * n * n;

@@ -64,6 +64,11 @@ t.test('convectionDiffusion 3D: Kronecker sum of three axes, structurally symmet
 
 t.test('convectionDiffusion validates its arguments', async (t) => {
   t.throws(() => convectionDiffusion(0), ItersolveError);
+  t.equal(convectionDiffusion(3, null as unknown as {}).rows, 9, 'null options are the defaults');
+  t.throws(() => convectionDiffusion(3, { dims: 3 } as {}), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'options.dims',
+  });
   t.throws(() => convectionDiffusion(4, { dim: 4 as 2 }), {
     code: 'ERR_INVALID_ARGUMENT',
     argument: 'options.dim',
