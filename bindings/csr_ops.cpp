@@ -21,24 +21,60 @@ CsrView matrix_args(const Napi::CallbackInfo& info, size_t i) {
   return get_csr(info, i, !trusted);
 }
 
+// A sum's or product's arrays allocated as JS typed arrays (V8-owned buffers, not external
+// ones) once the symbolic pass knows their size: the numeric pass writes into them directly.
+// When exact zeros were dropped the arrays are copied to their final length.
+struct JsSink : csr::ResultSink {
+  explicit JsSink(Napi::Env e) : env(e) {}
+  void allocate(int64_t r, int64_t c, int64_t nnz, int32_t*& rowPtr, int32_t*& colIdx,
+                double*& values) override {
+    rows = r;
+    cols = c;
+    rp = Napi::Int32Array::New(env, static_cast<size_t>(r) + 1);
+    ci = Napi::Int32Array::New(env, static_cast<size_t>(nnz));
+    v = Napi::Float64Array::New(env, static_cast<size_t>(nnz));
+    rowPtr = rp.Data();
+    colIdx = ci.Data();
+    values = v.Data();
+  }
+  void finish(int64_t nnz) override {
+    if (static_cast<size_t>(nnz) == ci.ElementLength()) return;
+    ci = new_i32(env, ci.Data(), static_cast<size_t>(nnz));
+    v = new_f64(env, v.Data(), static_cast<size_t>(nnz));
+  }
+  Napi::Object object() const {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("rows", Napi::Number::New(env, static_cast<double>(rows)));
+    o.Set("cols", Napi::Number::New(env, static_cast<double>(cols)));
+    o.Set("rowPtr", rp);
+    o.Set("colIdx", ci);
+    o.Set("values", v);
+    return o;
+  }
+  Napi::Env env;
+  int64_t rows = 0, cols = 0;
+  Napi::Int32Array rp, ci;
+  Napi::Float64Array v;
+};
+
 // csrAdd(A..., B..., alpha, beta): alpha A + beta B
 Napi::Value CsrAdd(const Napi::CallbackInfo& info) {
   const CsrView A = matrix_args(info, 0);
   const CsrView B = matrix_args(info, 6);
   const double alpha = get_number(info, 12, "alpha");
   const double beta = get_number(info, 13, "beta");
-  csr::Owned C;
+  JsSink C(info.Env());
   csr::add(addon(info.Env()).engine(), A, B, alpha, beta, C);
-  return csr_object(info.Env(), C);
+  return C.object();
 }
 
 // csrMatmul(A..., B...): A B
 Napi::Value CsrMatmul(const Napi::CallbackInfo& info) {
   const CsrView A = matrix_args(info, 0);
   const CsrView B = matrix_args(info, 6);
-  csr::Owned C;
+  JsSink C(info.Env());
   csr::matmul(addon(info.Env()).engine(), A, B, C);
-  return csr_object(info.Env(), C);
+  return C.object();
 }
 
 // An Int32Array of indices, or null (every index): length −1.

@@ -46,9 +46,7 @@ struct Acc {
 template <class Count, class Fill>
 void build_rows(const Engine& e, int64_t rows, int64_t cols, int64_t accCols,
                 const std::vector<int64_t>& work, const char* what, const char* arg, Count&& count,
-                Fill&& fill, Owned& out) {
-  out.rows = rows;
-  out.cols = cols;
+                Fill&& fill, ResultSink& out) {
   std::vector<int64_t> ptr(static_cast<size_t>(rows) + 1, 0);
   const int64_t total = work[static_cast<size_t>(rows)];
   const bool parallel = total + rows >= ops::kParallelMin;
@@ -79,8 +77,10 @@ void build_rows(const Engine& e, int64_t rows, int64_t cols, int64_t accCols,
   for (int64_t r = 0; r < rows; ++r) ptr[static_cast<size_t>(r) + 1] += ptr[static_cast<size_t>(r)];
   const int64_t nnz = ptr[static_cast<size_t>(rows)];
   if (nnz > kMaxIndex) too_many(what, arg, nnz, "entries");
-  out.colIdx.resize(static_cast<size_t>(nnz));
-  out.values.resize(static_cast<size_t>(nnz));
+  int32_t* outPtr = nullptr;
+  int32_t* outCol = nullptr;
+  double* outVal = nullptr;
+  out.allocate(rows, cols, nnz, outPtr, outCol, outVal);
   std::vector<int64_t> kept(static_cast<size_t>(rows), 0);
   parallel_run(e.pool, parallel, [&](int task, int ntasks) {
     int64_t r0, r1;
@@ -90,28 +90,48 @@ void build_rows(const Engine& e, int64_t rows, int64_t cols, int64_t accCols,
       Acc acc(accCols);
       for (int64_t r = r0; r < r1; ++r) {
         const size_t b = static_cast<size_t>(ptr[static_cast<size_t>(r)]);
-        kept[static_cast<size_t>(r)] = fill(r, acc, out.colIdx.data() + b, out.values.data() + b);
+        kept[static_cast<size_t>(r)] = fill(r, acc, outCol + b, outVal + b);
       }
     } catch (const std::bad_alloc&) {
       oom = true;
     }
   });
   if (oom) throw std::bad_alloc();
-  out.rowPtr.assign(static_cast<size_t>(rows) + 1, 0);
   // Compact the rows that dropped zeros (in place, front to back).
+  outPtr[0] = 0;
   int64_t w = 0;
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t b = ptr[static_cast<size_t>(r)], n = kept[static_cast<size_t>(r)];
     if (w != b && n > 0) {
-      std::memmove(out.colIdx.data() + w, out.colIdx.data() + b, static_cast<size_t>(n) * 4);
-      std::memmove(out.values.data() + w, out.values.data() + b, static_cast<size_t>(n) * 8);
+      std::memmove(outCol + w, outCol + b, static_cast<size_t>(n) * 4);
+      std::memmove(outVal + w, outVal + b, static_cast<size_t>(n) * 8);
     }
     w += n;
-    out.rowPtr[static_cast<size_t>(r) + 1] = static_cast<int32_t>(w);
+    outPtr[r + 1] = static_cast<int32_t>(w);
   }
-  out.colIdx.resize(static_cast<size_t>(w));
-  out.values.resize(static_cast<size_t>(w));
+  out.finish(w);
 }
+
+// The Owned sink: vectors sized by allocate, trimmed by finish.
+struct OwnedSink : ResultSink {
+  explicit OwnedSink(Owned& o) : out(o) {}
+  void allocate(int64_t rows, int64_t cols, int64_t nnz, int32_t*& rowPtr, int32_t*& colIdx,
+                double*& values) override {
+    out.rows = rows;
+    out.cols = cols;
+    out.rowPtr.assign(static_cast<size_t>(rows) + 1, 0);
+    out.colIdx.resize(static_cast<size_t>(nnz));
+    out.values.resize(static_cast<size_t>(nnz));
+    rowPtr = out.rowPtr.data();
+    colIdx = out.colIdx.data();
+    values = out.values.data();
+  }
+  void finish(int64_t nnz) override {
+    out.colIdx.resize(static_cast<size_t>(nnz));
+    out.values.resize(static_cast<size_t>(nnz));
+  }
+  Owned& out;
+};
 
 // Writes the accumulated row (acc.list, acc.val) sorted into cols/vals; drops exact zeros when
 // dropZeros. Returns the count written and leaves acc.list empty.
@@ -184,6 +204,12 @@ void canonicalize(const CsrView& A, Owned& out) {
 
 void add(const Engine& e, const CsrView& A, const CsrView& B, double alpha, double beta, Owned& out,
          const char* nameB) {
+  OwnedSink sink(out);
+  add(e, A, B, alpha, beta, sink, nameB);
+}
+
+void add(const Engine& e, const CsrView& A, const CsrView& B, double alpha, double beta,
+         ResultSink& out, const char* nameB) {
   if (A.rows != B.rows || A.cols != B.cols)
     throw SolverError("ERR_DIMENSION_MISMATCH",
                       std::string(nameB) + ": expected a " + num(A.rows) + " x " + num(A.cols) +
@@ -262,6 +288,12 @@ void add(const Engine& e, const CsrView& A, const CsrView& B, double alpha, doub
 }
 
 void matmul(const Engine& e, const CsrView& A, const CsrView& B, Owned& out, const char* nameB) {
+  OwnedSink sink(out);
+  matmul(e, A, B, sink, nameB);
+}
+
+void matmul(const Engine& e, const CsrView& A, const CsrView& B, ResultSink& out,
+            const char* nameB) {
   if (A.cols != B.rows)
     throw SolverError("ERR_DIMENSION_MISMATCH",
                       std::string(nameB) + ": expected " + num(A.cols) +
@@ -405,6 +437,7 @@ void slice(const Engine& e, const CsrView& A, const int32_t* rows, int64_t nrows
       }
     }
   };
+  OwnedSink slice_sink(out);
   build_rows(
       e, nrows, ncols, ncols, work, "the slice", "rows",
       [&](int64_t r, Acc& acc) {
@@ -417,7 +450,7 @@ void slice(const Engine& e, const CsrView& A, const int32_t* rows, int64_t nrows
         gather(r, static_cast<int32_t>(-2 - r), acc);
         return flush(acc, c, v, false);
       },
-      out);
+      slice_sink);
 }
 
 void kron(const CsrView& A0, const CsrView& B0, Owned& out) {

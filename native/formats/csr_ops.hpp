@@ -39,13 +39,30 @@ bool is_canonical(const CsrView& A);
 // Sorted rows with repeated entries summed in storage order (a copy even when A is canonical).
 void canonicalize(const CsrView& A, Owned& out);
 
+// Where the arrays of a sum or product are written. The Owned overloads below keep them in an
+// Owned; the binding's sink allocates JS typed arrays instead, so the numeric pass writes the
+// result where JS reads it (no copy). allocate() is called once, on the calling thread, after
+// the symbolic pass, with the entry count before exact zeros are dropped (rowPtr: rows + 1
+// entries, colIdx / values: nnz); finish() with the final count (≤ nnz; the first entries of
+// colIdx / values hold the result).
+struct ResultSink {
+  virtual ~ResultSink() = default;
+  virtual void allocate(int64_t rows, int64_t cols, int64_t nnz, int32_t*& rowPtr, int32_t*& colIdx,
+                        double*& values) = 0;
+  virtual void finish(int64_t nnz) = 0;
+};
+
 // C = alpha·A + beta·B (same shape, else ERR_DIMENSION_MISMATCH naming `nameB`). Union pattern;
 // exactly zero results dropped.
+void add(const Engine& e, const CsrView& A, const CsrView& B, double alpha, double beta,
+         ResultSink& out, const char* nameB = "B");
 void add(const Engine& e, const CsrView& A, const CsrView& B, double alpha, double beta, Owned& out,
          const char* nameB = "B");
 
 // C = A·B (A.cols == B.rows, else ERR_DIMENSION_MISMATCH naming `nameB`). Exactly zero results
 // dropped. Threaded and deterministic (see above).
+void matmul(const Engine& e, const CsrView& A, const CsrView& B, ResultSink& out,
+            const char* nameB = "B");
 void matmul(const Engine& e, const CsrView& A, const CsrView& B, Owned& out,
             const char* nameB = "B");
 
