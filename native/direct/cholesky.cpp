@@ -316,7 +316,6 @@ void CholeskyFactor::assemble_and_factor(const Engine& e, const CsrView& A, Cont
 }
 
 void CholeskyFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb) const {
-  (void)e;
   if (!valid_)
     throw SolverError("ERR_INVALID_ARGUMENT",
                       "factor: the last factorisation failed; refactor before solving", -1,
@@ -325,12 +324,25 @@ void CholeskyFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb
     throw SolverError("ERR_INVALID_ARGUMENT", "B: nrhs must be >= 0 and ldb >= n", -1, "B");
   const int64_t n = n_;
   if (n == 0 || nrhs == 0) return;
+  // Right-hand sides are independent: with several, tasks of the pool take contiguous groups of
+  // columns (each column's arithmetic is the same whichever task runs it).
+  const bool parallel = nrhs > 1 && static_cast<double>(nnzL_) * static_cast<double>(nrhs) >= 1e6;
+  parallel_run(e.pool, parallel, [&](int task, int ntasks) {
+    const int64_t r0 = nrhs * task / ntasks, r1 = nrhs * (task + 1) / ntasks;
+    if (r0 < r1) solve_range(B, r0, r1, ldb);
+  });
+}
+
+void CholeskyFactor::solve_range(double* B, int64_t r0, int64_t r1, int64_t ldb) const {
+  const int64_t n = n_;
+  const int64_t nr = r1 - r0;
+  B += r0 * ldb;
   const int32_t ns = static_cast<int32_t>(super_.size()) - 1;
   int64_t ymax = 1;
   for (int32_t s = 0; s < ns; ++s)
     ymax = std::max<int64_t>(ymax, (rptr_[s + 1] - rptr_[s]) - (super_[s + 1] - super_[s]));
-  std::vector<double> X(static_cast<size_t>(n * nrhs)), Y(static_cast<size_t>(ymax));
-  for (int64_t r = 0; r < nrhs; ++r)
+  std::vector<double> X(static_cast<size_t>(n * nr)), Y(static_cast<size_t>(ymax));
+  for (int64_t r = 0; r < nr; ++r)
     for (int64_t k = 0; k < n; ++k) X[k + r * n] = B[perm_[k] + r * ldb];
   const double* Lx = Lx_.get();
   // Forward: L y = b (unit L for ldlt).
@@ -340,7 +352,7 @@ void CholeskyFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb
     const int64_t m = rptr_[s + 1] - rptr_[s];
     const int32_t* rs = rows_.data() + rptr_[s];
     const double* P = Lx + px_[s];
-    for (int64_t r = 0; r < nrhs; ++r) {
+    for (int64_t r = 0; r < nr; ++r) {
       double* x = X.data() + r * n + a;
       double* y = Y.data();
       for (int64_t i = 0; i < m - w; ++i) y[i] = 0.0;
@@ -358,7 +370,7 @@ void CholeskyFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb
     }
   }
   if (ldlt_)
-    for (int64_t r = 0; r < nrhs; ++r)
+    for (int64_t r = 0; r < nr; ++r)
       for (int64_t k = 0; k < n; ++k) X[k + r * n] /= D_[k];
   // Backward: Lᵀ x = y.
   for (int32_t s = ns - 1; s >= 0; --s) {
@@ -367,7 +379,7 @@ void CholeskyFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb
     const int64_t m = rptr_[s + 1] - rptr_[s];
     const int32_t* rs = rows_.data() + rptr_[s];
     const double* P = Lx + px_[s];
-    for (int64_t r = 0; r < nrhs; ++r) {
+    for (int64_t r = 0; r < nr; ++r) {
       double* xg = X.data() + r * n;
       double* x = xg + a;
       double* y = Y.data();
@@ -384,7 +396,7 @@ void CholeskyFactor::solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb
       }
     }
   }
-  for (int64_t r = 0; r < nrhs; ++r)
+  for (int64_t r = 0; r < nr; ++r)
     for (int64_t k = 0; k < n; ++k) B[perm_[k] + r * ldb] = X[k + r * n];
 }
 

@@ -60,7 +60,8 @@ class CholeskyFactor {
   // refactor succeeds.
   void refactor(const Engine& e, const CsrView& A, Control* ctl);
   // B: n×nrhs column-major (ldb >= n), overwritten with A⁻¹B. const and thread-safe (several
-  // solves at once; each uses its own scratch).
+  // solves at once; each uses its own scratch). Several right-hand sides are shared out over
+  // the Engine's pool by columns (bitwise the same as one at a time).
   void solve(const Engine& e, double* B, int64_t nrhs, int64_t ldb) const;
 
   int64_t n() const { return n_; }
@@ -77,6 +78,7 @@ class CholeskyFactor {
  private:
   CholeskyFactor() = default;
   void assemble_and_factor(const Engine& e, const CsrView& A, Control* ctl);
+  void solve_range(double* B, int64_t r0, int64_t r1, int64_t ldb) const;
 
   int64_t n_ = 0;
   int64_t nnzL_ = 0;

@@ -541,6 +541,18 @@ void testThreads(const Engine& e1, const Engine& e2) {
       std::vector<double> b0(b.begin(), b.begin() + M->n), xs(x1.begin(), x1.begin() + M->n);
       CHECK(relResidual(*M, xs, b0) < 1e-11);
     }
+  // Many right-hand sides (shared out over the pool by columns): bitwise one at a time.
+  {
+    auto F = CholeskyFactor::factorize(e2, G.view(), CholeskyOptions(), nullptr);
+    CHECK(static_cast<double>(F->nnzL()) * 24 >= 1e6);  // large enough to run in parallel
+    const int64_t nrhs = 24, ldb = G.n + 1;
+    std::vector<double> Bm(static_cast<size_t>(ldb * nrhs));
+    for (size_t i = 0; i < Bm.size(); ++i) Bm[i] = std::sin(0.011 * static_cast<double>(i));
+    std::vector<double> X2 = Bm, X1 = Bm;
+    F->solve(e2, X2.data(), nrhs, ldb);
+    for (int64_t r = 0; r < nrhs; ++r) F->solve(e1, X1.data() + r * ldb, 1, G.n);
+    CHECK(std::memcmp(X1.data(), X2.data(), sizeof(double) * X1.size()) == 0);
+  }
 }
 
 // The dense kernels alone: factor_panel against the dense reference for panel shapes around
