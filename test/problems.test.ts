@@ -64,8 +64,8 @@ t.test('convectionDiffusion 3D: Kronecker sum of three axes, structurally symmet
 
 t.test('convectionDiffusion validates its arguments', async (t) => {
   t.throws(() => convectionDiffusion(0), ItersolveError);
-  t.equal(convectionDiffusion(3, null as unknown as {}).rows, 9, 'null options are the defaults');
-  t.throws(() => convectionDiffusion(3, { dims: 3 } as {}), {
+  t.equal(convectionDiffusion(3, null as never).rows, 9, 'null options are the defaults');
+  t.throws(() => convectionDiffusion(3, { dims: 3 } as never), {
     code: 'ERR_INVALID_ARGUMENT',
     argument: 'options.dims',
   });

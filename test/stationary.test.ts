@@ -477,7 +477,8 @@ t.test('options these methods do not take, and bad values, are named', async (t)
   });
   t.throws(() => jacobiSync(A, b, { ordering: 'multicolor' } as never), {
     argument: 'ordering',
-    message: /^ordering: not an option of jacobi \(gaussSeidel, sor, ssor, cholesky and lu take it\)/,
+    message:
+      /^ordering: not an option of jacobi \(gaussSeidel, sor, ssor, cholesky and lu take it\)/,
   });
   t.throws(() => sorSync(A, b, { signal: new AbortController().signal } as never), {
     argument: 'signal',
