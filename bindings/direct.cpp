@@ -202,9 +202,9 @@ direct::LuOrdering lu_ordering(Napi::Env env, const std::string& s) {
 }
 double pivot_threshold_arg(Napi::Env env, Napi::Value v) {
   const double t = num_arg(env, v, "pivotThreshold");
-  if (!(t > 0 && t <= 1))
+  if (!(t >= 0 && t <= 1))
     throw_error(env, "ERR_INVALID_ARGUMENT",
-                "pivotThreshold: expected a number in (0, 1], received " + std::to_string(t),
+                "pivotThreshold: expected a number in [0, 1], received " + std::to_string(t),
                 "pivotThreshold");
   return t;
 }

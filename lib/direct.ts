@@ -44,7 +44,7 @@ export interface LuOptions {
    * (column ordering of AᵀA after a block triangular form), 'amd' (AMD on A + Aᵀ) or 'natural'.
    */
   ordering?: LuOrdering;
-  /** Threshold partial pivoting τ in (0, 1] (default 0.1; 1: partial pivoting). */
+  /** Threshold partial pivoting τ in [0, 1] (default 0.1; 1: partial pivoting; 0: any nonzero diagonal entry is kept). */
   pivotThreshold?: number;
   /** Stop after this many milliseconds: ERR_TIME_LIMIT. */
   timeLimitMs?: number;
@@ -68,7 +68,7 @@ export interface SpsolveOptions {
    * is undone.
    */
   refine?: number;
-  /** LU's threshold partial pivoting τ in (0, 1] (default 0.1). */
+  /** LU's threshold partial pivoting τ in [0, 1] (default 0.1). */
   pivotThreshold?: number;
   /** k when b holds an n×k column-major block (default: length / n). */
   columns?: number;
@@ -455,7 +455,6 @@ export function cholesky(
 function luArgs(A: unknown, options: unknown, sync: boolean) {
   const M = checkMatrix(A);
   const o = checkOptions('lu', options, sync, M.rows);
-  if (!(o.pivotThreshold > 0)) throw v.invalid('pivotThreshold', 'a number in (0, 1]', 0);
   return { M, o };
 }
 
@@ -493,7 +492,6 @@ function spsolveArgs(A: unknown, b: unknown, options: unknown, sync: boolean) {
   const M = checkMatrix(A);
   const bb = v.f64('b', b);
   const o = checkOptions('spsolve', options, sync, M.rows);
-  if (!(o.pivotThreshold > 0)) throw v.invalid('pivotThreshold', 'a number in (0, 1]', 0);
   const n = M.rows;
   const k = columnsOf('b', bb.length, n, o.columns);
   let x: Float64Array;

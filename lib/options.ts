@@ -743,7 +743,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     min: 0,
     max: 1,
     ops: ['lu', 'spsolve'],
-    doc: 'Threshold partial pivoting τ in (0, 1]: the diagonal is kept as pivot while |a_jj| ≥ τ·max |a_ij| (1: partial pivoting).',
+    doc: 'Threshold partial pivoting τ in [0, 1]: a nonzero diagonal entry is kept as pivot while |a_jj| ≥ τ·max |a_ij| (1: partial pivoting; 0: any nonzero diagonal).',
     flag: null,
   },
   {

@@ -536,8 +536,13 @@ t.test('errors name the argument (facade and binding)', async (t) => {
     },
   );
   t.match(
-    thrown(() => luSync(A, { pivotThreshold: 0 })),
+    thrown(() => luSync(A, { pivotThreshold: -0.1 })),
     { argument: 'pivotThreshold' },
+  );
+  t.equal(
+    luSync(A, { pivotThreshold: 0 }).n,
+    A.rows,
+    'pivotThreshold 0 (SciPy diag_pivot_thresh=0) is valid',
   );
   t.match(
     thrown(() => luSync(A, { pivotThreshold: 1.5 })),
@@ -620,7 +625,7 @@ t.test('errors name the argument (facade and binding)', async (t) => {
     { code: 'ERR_UNSUPPORTED' },
   );
   t.match(
-    thrown(() => nat.spsolve(...A.args(), b, 1, new Float64Array(n), 'auto', 3, 0, 0)),
+    thrown(() => nat.spsolve(...A.args(), b, 1, new Float64Array(n), 'auto', 3, -0.5, 0)),
     { argument: 'pivotThreshold' },
   );
   t.match(

@@ -324,7 +324,9 @@ void LuFactor::factor_numeric(const double* Ax, Control* ctl) {
         throw_singular(Q_[Z(k)], false);
       }
       int32_t piv = imax;
-      if (mark[Z(k)] == k && pinv[Z(k)] < 0 && std::fabs(x[Z(k)]) >= tau * amax) piv = k;
+      // (τ = 0 keeps any nonzero diagonal entry.)
+      if (mark[Z(k)] == k && pinv[Z(k)] < 0 && x[Z(k)] != 0.0 && std::fabs(x[Z(k)]) >= tau * amax)
+        piv = k;
       const double pv = x[Z(piv)];
       // Store U(:, k) (topological order), the pivot, L(:, k) (pre-order rows for now).
       for (int32_t t = top; t < n; ++t) {
@@ -482,8 +484,8 @@ bool zero_free_diagonal(const CsrView& A) {
 
 std::unique_ptr<LuFactor> LuFactor::factorize(const Engine& e, const CsrView& A, const LuOptions& o,
                                               Control* ctl) {
-  if (!(o.pivot_threshold > 0.0 && o.pivot_threshold <= 1.0))
-    throw SolverError("ERR_INVALID_ARGUMENT", "lu: pivotThreshold must be in (0, 1]", -1,
+  if (!(o.pivot_threshold >= 0.0 && o.pivot_threshold <= 1.0))
+    throw SolverError("ERR_INVALID_ARGUMENT", "lu: pivotThreshold must be in [0, 1]", -1,
                       "pivotThreshold");
   validate(A);
   std::unique_ptr<LuFactor> f(new LuFactor());

@@ -16,8 +16,8 @@
 //   - Threshold partial pivoting: in column j the candidate rows are those not yet pivotal; with
 //     m = max |x_i| over them, the DIAGONAL row (the row the pre-order placed at position j: the
 //     matched row, so a zero-free diagonal is preferred and the fill-reducing ordering is kept)
-//     is chosen when |x_diag| ≥ τ·m (τ = pivot_threshold in (0, 1]), else the first candidate
-//     of largest magnitude (in the order of the reach: deterministic).
+//     is chosen when |x_diag| ≥ τ·m (τ = pivot_threshold in [0, 1]; a zero diagonal is never kept),
+//     else the first candidate of largest magnitude (in the order of the reach: deterministic).
 //   - Condition estimate: N. J. Higham & F. Tisseur, "A block algorithm for matrix 1-norm
 //     estimation", SIAM J. Matrix Anal. Appl. 21(4), 2000, with block size 1 (Hager 1984 /
 //     Higham 1988: LAPACK's xLACON scheme, plus Higham's alternating-sign extra vector):
@@ -44,7 +44,7 @@
 //   Natural left-looking, no BTF and no ordering: one block, the original rows and columns.
 //
 // Errors (SolverError): a non-square or malformed A -> ERR_INVALID_MATRIX / ERR_DIMENSION_MISMATCH
-// ("A"); a non-finite value -> ERR_INVALID_MATRIX ("A"); pivot_threshold outside (0, 1] ->
+// ("A"); a non-finite value -> ERR_INVALID_MATRIX ("A"); pivot_threshold outside [0, 1] ->
 // ERR_INVALID_ARGUMENT ("pivotThreshold"); structurally singular (no maximum transversal) or a
 // column without a nonzero pivot candidate -> ERR_SINGULAR .withColumn(the ORIGINAL column); ctl
 // (may be null) is polled every few hundred columns / few million operations: Aborted ->
@@ -115,7 +115,7 @@ class LuFactor {
  private:
   LuFactor() = default;
   void analyse(const CsrView& A, LuOrdering which);
-  void factor_numeric(const double* Ax, Control* ctl);   // pivoting GP on every block
+  void factor_numeric(const double* Ax, Control* ctl);  // pivoting GP on every block
   bool refactor_numeric(const double* Ax, Control* ctl);  // reused pivots; false: threshold failed
   void finish_offdiag(const double* Ax);  // off-diagonal blocks' values
   void check_valid() const;

@@ -469,6 +469,17 @@ void test_pivoting() {
     auto f4 = LuFactor::factorize(e, B.view(), opts(LuOrdering::Natural, 0.5), nullptr);
     CHECK(f4->rowPerm()[0] == 0);
   }
+  // τ = 0: any nonzero diagonal entry is kept, however small; a zero one never is.
+  {
+    const Mat A = from_trips(2, {{0, 0, 1e-12}, {0, 1, 1.0}, {1, 0, 1.0}, {1, 1, 1.0}});
+    auto f = LuFactor::factorize(e, A.view(), opts(LuOrdering::Natural, 0.0), nullptr);
+    CHECK(f->rowPerm()[0] == 0);
+    const Mat Z = from_trips(2, {{0, 1, 1.0}, {1, 0, 2.0}, {1, 1, 1.0}});
+    for (LuOrdering o : kOrderings) {
+      std::vector<double> x;
+      CHECK(solve_check(Z, opts(o, 0.0), x, false) < 1e-14);
+    }
+  }
   // A matrix with an all-zero diagonal (cyclic shift plus a sub-diagonal): every ordering.
   {
     const int32_t n = 40;
@@ -487,7 +498,7 @@ void test_pivoting() {
   // Bad threshold.
   {
     const Mat A = from_trips(1, {{0, 0, 1.0}});
-    for (double tau : {0.0, -1.0, 1.5, std::nan("")}) {
+    for (double tau : {-1e-300, -1.0, 1.5, std::nan("")}) {
       bool threw = false;
       try {
         LuFactor::factorize(e, A.view(), opts(LuOrdering::Auto, tau), nullptr);
