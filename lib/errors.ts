@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'ERR_NATIVE_LOAD',
   'ERR_NATIVE',
   'ERR_TIME_LIMIT',
+  'ERR_UNAVAILABLE',
+  'ERR_EXTERNAL',
   'ABORT_ERR',
 ] as const;
 

@@ -26,6 +26,8 @@ inline constexpr const char* kErrorCodes[] = {
     "ERR_NATIVE_LOAD",  // (lib only) the addon could not be loaded
     "ERR_NATIVE",  // out of memory, unexpected native failure
     "ERR_TIME_LIMIT",  // a reader ran out of its time budget
+    "ERR_UNAVAILABLE",  // (lib only) an optional engine is not installed: bullmq, mpiexec, PETSc
+    "ERR_EXTERNAL",  // (lib only) an external engine failed: Redis, an MPI job, a PETSc rank
     "ABORT_ERR",
 };
 inline constexpr int kErrorCodeCount = sizeof(kErrorCodes) / sizeof(kErrorCodes[0]);
