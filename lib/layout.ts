@@ -22,6 +22,7 @@ export const REASONS = [
   'stagnation',
   'tol',
   'optimal',
+  'divergence',
 ] as const;
 
 /** Krylov methods, by the index the krylov io's `method` slot holds. */

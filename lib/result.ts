@@ -4,8 +4,9 @@ import type { REASONS } from './layout';
  * Why an iterative method stopped: 'rtol' / 'atol' (a linear solver converged), 'tol' (a method
  * with its own tolerance test converged, e.g. optimal transport's marginal error), 'optimal' (an
  * exact method reached its optimum), 'max-iterations', 'breakdown', 'indefinite', 'non-finite',
- * 'aborted' (only on an AbortError's `result`), 'time-limit' or 'stagnation' (a restarted method
- * stopped making progress).
+ * 'aborted' (only on an AbortError's `result`), 'time-limit', 'stagnation' (a restarted method
+ * stopped making progress) or 'divergence' (the residual grew past a divergence bound: PETSc's
+ * KSP_DIVERGED_DTOL, from petscSolve).
  */
 export type StopReason = (typeof REASONS)[number];
 

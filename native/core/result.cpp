@@ -15,6 +15,7 @@ const char* reason_name(Reason r) {
     case Reason::Stagnation: return "stagnation";
     case Reason::Tol: return "tol";
     case Reason::Optimal: return "optimal";
+    case Reason::Divergence: return "divergence";
   }
   return "unknown";
 }

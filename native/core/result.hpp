@@ -19,6 +19,7 @@ enum class Reason : int {
   Stagnation,  // a restarted method stopped improving (GMRES(m) cycles that reduce nothing)
   Tol,         // converged: the method's own tolerance test met (OT: marginal error ≤ tol)
   Optimal,     // converged: an exact method reached its optimum (network simplex)
+  Divergence,  // the residual grew past a divergence bound (PETSc's KSP_DIVERGED_DTOL)
 };
 
 const char* reason_name(Reason r);
