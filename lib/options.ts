@@ -47,7 +47,8 @@ export type Operation =
   | 'nnls'
   | 'trainMlpBcd'
   | DirectOperation
-  | 'eigsh';
+  | 'eigsh'
+  | 'petscSolve';
 
 /** Sparse direct solvers (lib/direct.ts); factorSolve is a factor's solve / solveAsync. */
 export type DirectOperation = 'cholesky' | 'lu' | 'spsolve' | 'factorSolve';
@@ -96,6 +97,7 @@ export const OPERATION_NAMES: {
   lu: { sync: 'luSync', async: 'lu' },
   spsolve: { sync: 'spsolveSync', async: 'spsolve' },
   factorSolve: { sync: 'factor.solve', async: 'factor.solveAsync' },
+  petscSolve: { sync: 'petscSolveSync', async: 'petscSolve' },
 };
 
 /** What a default or a range bound may depend on. */
@@ -113,7 +115,7 @@ type Computed<T> = T | ((c: OptionContext) => T);
 /**
  * - number: a finite number in [min, max] ((min, max) with `exclusive`)
  * - integer: an integer in [min, max]
- * - boolean, enum (one of `values`)
+ * - boolean, enum (one of `values`), string
  * - vector: a Float64Array (the facade checks its length)
  * - integers: an array (or Int32Array) of integers in [min, max], returned as a number[]
  * - object: a plain object (its contents checked by the facade, e.g. warmStart { f, g })
@@ -126,6 +128,7 @@ export type OptionKind =
   | 'integer'
   | 'boolean'
   | 'enum'
+  | 'string'
   | 'vector'
   | 'integers'
   | 'object'
@@ -222,7 +225,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     key: 'x0',
     kind: 'vector',
-    ops: [...ITERATIVE, ...PROX],
+    ops: [...ITERATIVE, ...PROX, 'petscSolve'],
     doc: 'Start vector (not modified). Default: zeros.',
     flag: null,
     per: {
@@ -230,6 +233,9 @@ export const OPTIONS: readonly OptionSpec[] = [
       cgBatch: { doc: 'Start vectors, column-major n×k like B (not modified). Default: zeros.' },
       powerIteration: {
         doc: 'Start vector (not modified). Default: seeded pseudo-random entries in [-1, 1).',
+      },
+      petscSolve: {
+        doc: 'Start vector (length n; written to a file, then the initial guess: KSPSetInitialGuessNonzero). Default: zeros.',
       },
     },
   },
@@ -894,11 +900,87 @@ export const OPTIONS: readonly OptionSpec[] = [
     per: { wasserstein: PASSED_ON },
   },
   {
+    key: 'ranks',
+    kind: 'integer',
+    default: 1,
+    min: 1,
+    max: 1048576,
+    ops: ['petscSolve'],
+    doc: 'MPI processes (mpiexec -n); PETSc gives each a contiguous block of rows.',
+    flag: null,
+  },
+  {
+    key: 'ksp',
+    kind: 'string',
+    default: 'gmres',
+    ops: ['petscSolve'],
+    doc: "PETSc's Krylov method (-ksp_type): 'cg', 'gmres', 'bcgs', 'minres', 'preonly', ... An unknown type is ERR_INVALID_ARGUMENT.",
+    flag: null,
+  },
+  {
+    key: 'pc',
+    kind: 'string',
+    ops: ['petscSolve'],
+    doc: "PETSc's preconditioner (-pc_type): 'gamg', 'asm', 'bjacobi', 'jacobi', 'ilu', 'lu', 'none', ... Default: PETSc's (ilu on 1 rank, block Jacobi with ilu blocks on more).",
+    flag: null,
+  },
+  {
+    key: 'hosts',
+    kind: 'spec',
+    ops: ['petscSolve'],
+    doc: "Hosts to run on, 'host' or 'host:slots' (written to a hostfile for mpiexec); workDir must be on a filesystem they all see.",
+    flag: null,
+  },
+  {
+    key: 'hostfile',
+    kind: 'string',
+    ops: ['petscSolve'],
+    doc: 'An mpiexec hostfile of your own (instead of hosts).',
+    flag: null,
+  },
+  {
+    key: 'mpiexec',
+    kind: 'string',
+    default: 'mpiexec',
+    ops: ['petscSolve'],
+    doc: 'The MPI launcher: a path, or a name looked up on PATH.',
+    flag: null,
+  },
+  {
+    key: 'program',
+    kind: 'string',
+    ops: ['petscSolve'],
+    doc: 'The itersolve-petsc program (npm run build:petsc). Default: $ITERSOLVE_PETSC_PROGRAM, else build-petsc/itersolve-petsc in the package.',
+    flag: null,
+  },
+  {
+    key: 'workDir',
+    kind: 'string',
+    ops: ['petscSolve'],
+    doc: 'Where the job’s directory (A, b, x files) is made, and removed afterwards. Default: the OS temp directory.',
+    flag: null,
+  },
+  {
+    key: 'petscOptions',
+    kind: 'spec',
+    ops: ['petscSolve'],
+    doc: 'More PETSc options: { pc_gamg_threshold: 0.02, ksp_gmres_restart: 50 } (true: a bare flag) or an argv array. An option PETSc never reads is ERR_INVALID_ARGUMENT naming it.',
+    flag: null,
+  },
+  {
+    key: 'keepFiles',
+    kind: 'boolean',
+    default: false,
+    ops: ['petscSolve'],
+    doc: 'Keep the job’s directory instead of removing it (the result’s petsc.workDir names it).',
+    flag: null,
+  },
+  {
     key: 'rtol',
     kind: 'number',
     default: 1e-8,
     min: 0,
-    ops: ITERATIVE,
+    ops: [...ITERATIVE, 'petscSolve'],
     doc: 'Stop when ‖b − A x‖₂ ≤ max(rtol·‖b‖₂, atol).',
     flag: '--rtol',
     per: {
@@ -907,6 +989,9 @@ export const OPTIONS: readonly OptionSpec[] = [
       gaussSeidel: STATIONARY_RTOL,
       sor: STATIONARY_RTOL,
       ssor: STATIONARY_RTOL,
+      petscSolve: {
+        doc: "-ksp_rtol: PETSc's test ‖r‖ ≤ max(rtol·‖b‖, atol), on the norm its KSP monitors (left-preconditioned by default: ‖B r‖ and ‖B b‖).",
+      },
     },
     instead: Object.fromEntries(ENTROPIC.map((op) => [op, 'tol'])),
   },
@@ -915,7 +1000,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'number',
     default: 0,
     min: 0,
-    ops: [...SOLVERS, ...STATIONARY],
+    ops: [...SOLVERS, ...STATIONARY, 'petscSolve'],
     doc: 'Absolute residual tolerance (see rtol).',
     flag: '--atol',
   },
@@ -938,6 +1023,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       ...PATH,
       ...LOGISTIC,
       'eigsh',
+      'petscSolve',
     ],
     doc: 'Iteration limit (reason max-iterations).',
     flag: '--max-iterations',
@@ -1114,6 +1200,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       ...LOGISTIC,
       ...DIRECT,
       'eigsh',
+      'petscSolve',
     ],
     doc: "Stop after this many milliseconds (reason 'time-limit').",
     flag: '--time-limit',
@@ -1126,6 +1213,9 @@ export const OPTIONS: readonly OptionSpec[] = [
       },
       spsolve: {
         doc: 'Stop after this many milliseconds: ERR_TIME_LIMIT (a factorisation has no partial result).',
+      },
+      petscSolve: {
+        doc: 'Kill the MPI job after this many milliseconds: ERR_TIME_LIMIT (PETSc hands back no partial x).',
       },
     },
   },
@@ -1145,6 +1235,7 @@ export const OPTIONS: readonly OptionSpec[] = [
       ...DIRECT,
       'factorSolve',
       'eigsh',
+      'petscSolve',
     ],
     asyncOnly: true,
     doc: 'Cancels the work: the promise rejects with an AbortError whose `result` is the partial result.',
@@ -1154,6 +1245,9 @@ export const OPTIONS: readonly OptionSpec[] = [
       lu: { doc: 'Cancels the factorisation: the promise rejects with an AbortError.' },
       spsolve: { doc: 'Cancels the solve: the promise rejects with an AbortError.' },
       factorSolve: { doc: 'Rejects with an AbortError when aborted before the solve starts.' },
+      petscSolve: {
+        doc: 'Kills the MPI job: the promise rejects with an AbortError (no partial result).',
+      },
     },
   },
   {
@@ -1422,6 +1516,8 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
           value,
         );
       return value;
+    case 'string':
+      return v.str(s.key, value);
     case 'vector':
       return v.f64(s.key, value);
     case 'integers': {
