@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `itersolve` command: `info`, `spmv A.mtx`, `solve A.mtx [b.mtx]`, `ot a.csv b.csv C.csv`,
- * `lasso data.csv --target y`, `demo` and `relax-demo`,
+ * `lasso data.csv --target y`, `demo`, `relax-demo` and `worker --redis URL` (itersolve/queue),
  * one file per command beside this one; args.ts parses, format.ts formats, common.ts holds what
  * several commands share. main() takes the arguments (without `node` and the script) and the
  * streams to write to, and resolves to the exit code, so tests run it in-process.
@@ -25,6 +25,7 @@ import { cmdOt, OT_USAGE } from './ot';
 import { cmdRelaxDemo, RELAX_DEMO_USAGE } from './relax-demo';
 import { solveFlagsUsage, SOLVE_USAGE, cmdSolve } from './solve';
 import { cmdSpmv, spmvBytes, SPMV_USAGE } from './spmv';
+import { cmdWorker, WORKER_USAGE } from './worker';
 
 export type { CliIO } from './common';
 export type { CliStream } from './format';
@@ -50,6 +51,7 @@ ${OT_USAGE}
 ${LASSO_USAGE}
 ${DEMO_USAGE}
 ${RELAX_DEMO_USAGE}
+${WORKER_USAGE}
   help                       this text
 
 Options:
@@ -156,6 +158,8 @@ export async function main(argv: string[], io?: Partial<CliIO>): Promise<number>
         return await cmdDemo(rest, full);
       case 'relax-demo':
         return await cmdRelaxDemo(rest, full);
+      case 'worker':
+        return await cmdWorker(rest, full);
       default:
         throw new UsageError(
           cmd.startsWith('-') ? `unknown option '${cmd}'` : `unknown command '${cmd}'`,
