@@ -217,14 +217,26 @@ function* writeChunks(data: CsrMatrix | Float64Array, buf: Buffer): Generator<Ui
         );
       return len;
     });
+    // Sorted rows too: PETSc's one-rank MatLoad keeps a row's order as written, and its AIJ
+    // kernels (MatSetValues, factorisations) assume sorted, duplicate-free rows.
+    let row = 0;
     yield* copied(colIdx.subarray(0, nnz), (s, e) => {
       for (let k = s; k < e; k++) {
+        while (rowPtr[row + 1] <= k) row++;
         const c = colIdx[k];
         if (!(c >= 0 && c < cols))
           throw new ItersolveError(
             'ERR_INVALID_MATRIX',
-            `data: expected column indices in [0, ${cols}), received colIdx[${k}] = ${c}`,
-            { argument: 'data' },
+            `data: expected column indices in [0, ${cols}), received colIdx[${k}] = ${c} in row ${row}`,
+            { argument: 'data', row },
+          );
+        if (k > rowPtr[row] && colIdx[k - 1] >= c)
+          throw new ItersolveError(
+            'ERR_INVALID_MATRIX',
+            `data: expected strictly increasing column indices in each row (PETSc's AIJ format), ` +
+              `received ${colIdx[k - 1]} then ${c} in row ${row} ` +
+              '(CsrMatrix.fromCoo sorts rows and sums duplicates)',
+            { argument: 'data', row },
           );
       }
     });
@@ -239,7 +251,9 @@ function stagingFor(data: CsrMatrix | Float64Array): Buffer {
   return Buffer.allocUnsafeSlow(n);
 }
 
-function removePartial(path: string): void {
+/** Removes what a failed write left, when it is a regular file (never a device such as /dev/full). */
+function removePartial(path: string, regular: boolean): void {
+  if (!regular) return;
   try {
     fs.unlinkSync(path);
   } catch {
@@ -250,10 +264,12 @@ function removePartial(path: string): void {
 /**
  * Writes a CsrMatrix (PETSc Mat, AIJ layout) or a Float64Array (PETSc Vec) to `path` in PETSc's
  * binary format (big-endian, 32-bit indices, double values), replacing the file. The arrays are
- * streamed through a staging buffer of at most 1 MiB. Entries are written in storage order (a
- * validated CsrMatrix has sorted rows, as PETSc's own MatView writes them). Errors: ERR_IO with
- * the system error as `cause`; a matrix built with `{ validate: false }` whose structure is
- * broken is ERR_INVALID_MATRIX, and no partial file is left behind.
+ * streamed through a staging buffer of at most 1 MiB; the bytes are those PETSc's own MatView /
+ * VecView write (PETSc 3.18 loads such a file and writes it back identical, on 1 and 2 ranks).
+ * Errors: ERR_IO with the system error as `cause`; a matrix built with `{ validate: false }` whose
+ * structure is broken (rowPtr decreasing, a column out of range, a row not strictly increasing,
+ * which PETSc's AIJ format requires) is ERR_INVALID_MATRIX naming the row. No partial file is
+ * left behind after an error.
  */
 export function writePetscBinarySync(
   data: CsrMatrix | Float64Array,
@@ -270,7 +286,9 @@ export function writePetscBinarySync(
   } catch (e) {
     throw ioError(path, 'open for writing', e);
   }
+  let regular = false;
   try {
+    regular = fs.fstatSync(fd).isFile();
     for (const chunk of writeChunks(d, buf)) {
       let off = 0;
       while (off < chunk.length) {
@@ -287,13 +305,13 @@ export function writePetscBinarySync(
     } catch {
       // the write already failed: that error is the one to report
     }
-    removePartial(path);
+    removePartial(path, regular);
     throw e;
   }
   try {
     fs.closeSync(fd);
   } catch (e) {
-    removePartial(path);
+    removePartial(path, regular);
     throw ioError(path, 'close', e);
   }
 }
@@ -319,7 +337,9 @@ export async function writePetscBinary(
   } catch (e) {
     throw ioError(path, 'open for writing', e);
   }
+  let regular = false;
   try {
+    regular = (await fh.stat()).isFile();
     for (const chunk of writeChunks(d, buf)) {
       if (signal?.aborted) throw abortError(signal);
       let off = 0;
@@ -334,13 +354,13 @@ export async function writePetscBinary(
     if (signal?.aborted) throw abortError(signal);
   } catch (e) {
     await fh.close().catch(() => undefined);
-    removePartial(path);
+    removePartial(path, regular);
     throw e;
   }
   try {
     await fh.close();
   } catch (e) {
-    removePartial(path);
+    removePartial(path, regular);
     throw ioError(path, 'close', e);
   }
 }
