@@ -208,4 +208,19 @@ export type {
   ConvergedReason,
   NotConvergedReason,
 } from './result';
+export {
+  petscSolve,
+  petscSolveSync,
+  readPetscBinary,
+  readPetscBinarySync,
+  writePetscBinary,
+  writePetscBinarySync,
+} from './petsc';
+export type {
+  PetscInfo,
+  PetscSolveOptions,
+  PetscSolveResult,
+  ReadPetscBinaryOptions,
+  WritePetscBinaryOptions,
+} from './petsc';
 export { REASONS, METHODS, SINKHORN_METHODS, METRICS } from './layout';
