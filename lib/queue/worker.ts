@@ -26,6 +26,10 @@ import {
   redisStore,
 } from './redis';
 import { localMethod, methodEntry, takesProgress } from './registry';
+import type { QueueMethod } from './registry';
+import { CsrMatrix } from '../csr';
+import { Preconditioner } from '../preconditioner';
+import type { PreconditionerKind } from '../preconditioner';
 import { AbortError, ItersolveError } from '../errors';
 
 /** Options of {@link startSolveWorker}. */
@@ -139,6 +143,7 @@ export async function startSolveWorker(options: SolveWorkerOptions): Promise<Sol
         last = now;
         job.updateProgress(p as unknown as object).catch(() => {});
       };
+      usePreconditionerCache(cache, entry, method, data.args as unknown[], args);
       const given = args[entry.options];
       args[entry.options] = {
         ...(typeof given === 'object' && given !== null ? given : {}),
@@ -223,6 +228,57 @@ export async function startSolveWorker(options: SolveWorkerOptions): Promise<Sol
       };
     },
   };
+}
+
+// Methods whose options take a preconditioner kind that is built from A inside the job: the
+// worker builds it once per (A, kind) instead, which gives bitwise the same iterates (checked for
+// every kind and method by test/queue-codec.test.ts).
+const PRECONDITIONED: Readonly<Record<string, string>> = {
+  cg: 'preconditioner',
+  bicgstab: 'preconditioner',
+  gmres: 'preconditioner',
+  minres: 'preconditioner',
+  gcrotmk: 'preconditioner',
+  solveBy: 'preconditioner',
+  cgBatch: 'preconditioner',
+  conjugateDirection: 'oracle',
+};
+const CACHED_KINDS: ReadonlySet<string> = new Set(['jacobi', 'ssor', 'ic0', 'ilu0']);
+
+/**
+ * Replaces a preconditioner kind ('ic0', …) in the decoded options by the Preconditioner built
+ * from A once and cached by (A's content hash, kind). A build that fails leaves the kind in place,
+ * so the job fails exactly as the local call does.
+ * @internal
+ */
+export function usePreconditionerCache(
+  cache: LruCache,
+  entry: QueueMethod,
+  method: string,
+  encoded: unknown[],
+  args: unknown[],
+): void {
+  const key = PRECONDITIONED[method];
+  if (key === undefined) return;
+  const ai = entry.params.indexOf('A');
+  const A = args[ai];
+  const desc = encoded[ai] as { $csr?: string; key?: string } | undefined;
+  const o = args[entry.options] as Record<string, unknown> | undefined;
+  if (!(A instanceof CsrMatrix) || desc?.$csr === undefined || typeof o !== 'object' || o === null)
+    return;
+  const kind = o[key];
+  if (typeof kind !== 'string' || !CACHED_KINDS.has(kind)) return;
+  const ck = `${desc.key as string}:pc:${kind}`;
+  let P = cache.get(ck) as Preconditioner | undefined;
+  if (P === undefined) {
+    try {
+      P = Preconditioner.create(A, kind as PreconditionerKind);
+    } catch {
+      return;
+    }
+    cache.set(ck, P, A.nnz * 12 + A.rows * 16);
+  }
+  args[entry.options] = { ...o, [key]: P };
 }
 
 /** Result keys' lifetime: the client's payloadTtlMs (it deletes them when it reads them). */
