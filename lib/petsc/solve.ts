@@ -466,26 +466,34 @@ function parseStatus(text: string): Status | undefined {
   }
 }
 
-/** Keeps the marker lines and the tail of a stream. */
+/**
+ * Keeps the marker lines and the last TAIL characters of the other lines of a stream (without
+ * PETSc's error banner's configure line, thousands of characters that say nothing about the error).
+ */
 class Collector {
   private tail = '';
   private partial = '';
   readonly markers: string[] = [];
   constructor(private readonly marker: RegExp) {}
   push(s: string): void {
-    const text = this.partial + s;
-    const lines = text.split('\n');
+    const lines = (this.partial + s).split('\n');
     this.partial = lines.pop()!;
-    for (const l of lines) if (this.marker.test(l)) this.markers.push(l);
-    this.tail = (this.tail + s).slice(-TAIL);
+    // a line this long is output, not one of ours: keep its end only
+    if (this.partial.length > 1 << 16) this.partial = this.partial.slice(-TAIL);
+    for (const l of lines) this.line(l);
+  }
+  private line(l: string): void {
+    if (this.marker.test(l)) this.markers.push(l);
+    else if (!NOISE.test(l)) this.tail = (this.tail + l + '\n').slice(-TAIL);
   }
   end(): string {
-    if (this.partial && this.marker.test(this.partial)) this.markers.push(this.partial);
+    if (this.partial) this.line(this.partial);
     this.partial = '';
     return this.markers.join('\n') + '\n' + this.tail;
   }
 }
 
+const NOISE = /PETSC ERROR: Configure options /;
 const MARKER = /^ITERSOLVE-PETSC(-ERROR)? \{/;
 
 function superviseSync(cmd: string, args: string[], limitMs: number): Outcome {
