@@ -136,6 +136,13 @@ export const EXCLUDED: Readonly<Record<string, string>> = {
     'resolves with a CholeskyFactor, a native factorisation held by the process that built it ' +
     '(use spsolve through the queue)',
   lu: 'resolves with an LuFactor, a native factorisation held by the process that built it (use spsolve through the queue)',
+  petscSolve:
+    'runs its own scale-out: an MPI job over files, hosts and a program path local to the ' +
+    'calling machine (workDir, hostfile, mpiexec), which mean nothing on a queue worker',
+  readPetscBinary:
+    "reads a file on the calling machine's filesystem: a path means nothing on a queue worker",
+  writePetscBinary:
+    "writes a file on the calling machine's filesystem: a path means nothing on a queue worker",
   trainMlpBcd:
     "the result's predict() is a closure over the trained parameters in the worker's memory; " +
     'no public constructor rebuilds it on the client',
