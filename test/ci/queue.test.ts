@@ -439,6 +439,15 @@ t.test(
       `queue drained: ${JSON.stringify(counts)}`,
     );
     t.ok(counts.completed <= COUNT, 'no job completed twice');
+    // The client deletes the result payloads it read; what is left (a result the killed worker
+    // wrote before it died) expires.
+    const left = await scanKeys(`${PREFIX}:${MAIN}:res:*`);
+    const ttl = await Promise.all(left.map((k) => redis.pttl(k)));
+    t.ok(left.length <= 16, `${left.length} result payload keys left`);
+    t.ok(
+      ttl.every((ms) => ms > 0),
+      'each of them expires',
+    );
     await bq.close();
     await events.close();
   },
@@ -572,6 +581,17 @@ t.test('bad input is rejected at submit with the local call error', async (t) =>
     'nothing was enqueued',
   );
   t.same(await scanKeys(`${PREFIX}:${name}:*:*`), [], 'nothing was uploaded');
+});
+
+t.test('an unreachable Redis: ERR_EXTERNAL with the cause, no hang', async (t) => {
+  const port = await freePort(); // nothing listens there
+  const qx = new SolveQueue({ connection: `redis://127.0.0.1:${port}`, queueName: queueName('x') });
+  const t0 = Date.now();
+  const e = await rejection(qx.solve('cg', P, randomVector(P.rows, 5)));
+  t.match(errorParts(e), { code: 'ERR_EXTERNAL', isItersolveError: true }, 'ERR_EXTERNAL');
+  t.ok((e as Error).cause !== undefined, `with the cause (${String((e as Error).cause)})`);
+  t.ok(Date.now() - t0 < 15000, `after ${Date.now() - t0} ms`);
+  await qx.close();
 });
 
 t.test('worker-side failures come back as ItersolveErrors with their code', async (t) => {
