@@ -525,9 +525,22 @@ class FakeWorker extends EventEmitter {
 function fakeBullmq(srv: FakeServer): BullmqModule {
   class Queue extends EventEmitter {
     client: Promise<unknown>;
-    constructor(readonly name: string) {
+    constructor(
+      readonly name: string,
+      opts: { connection: { host?: string } },
+    ) {
       super();
-      this.client = Promise.resolve(srv.redis());
+      if (opts.connection.host === 'down') {
+        // as ioredis: an 'error' event, then the connection's promise rejects
+        this.client = new Promise((_, reject) =>
+          setImmediate(() => {
+            const e = new Error('connect ECONNREFUSED 127.0.0.1:1');
+            this.emit('error', e);
+            reject(e);
+          }),
+        );
+        this.client.catch(() => {});
+      } else this.client = Promise.resolve(srv.redis());
     }
     async add(name: string, data: unknown, opts: { jobId: string }) {
       if (srv.failNextAdd) {
@@ -557,6 +570,7 @@ function fakeBullmq(srv: FakeServer): BullmqModule {
     async close() {}
   }
   class QueueEvents extends EventEmitter {
+    client = Promise.resolve(srv.redis());
     constructor(readonly name: string) {
       super();
       const ev = srv.queue(name).events;
@@ -847,6 +861,18 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
   for (const x of s.workers) x.pump();
   t.match(await rogueFailed, { jobId: rogue, failedReason: /not an itersolve\/queue job/ });
 
+  // Redis unreachable: ERR_EXTERNAL with the cause, from the client and from a worker
+  const down = new q.SolveQueue({ connection: { host: 'down' }, queueName });
+  await t.rejects(down.solve('cg', A, b), {
+    code: 'ERR_EXTERNAL',
+    message: /connecting to Redis: connect ECONNREFUSED/,
+    cause: Error,
+  });
+  await down.close();
+  await t.rejects(q.startSolveWorker({ connection: { host: 'down' }, queueName }), {
+    code: 'ERR_EXTERNAL',
+    message: /worker: connecting to Redis/,
+  });
   // Redis failing while adding: ERR_EXTERNAL with the cause
   srv.failNextAdd = true;
   await t.rejects(sq.solve('cg', A, b), {
@@ -932,6 +958,10 @@ t.test('itersolve worker: usage, ready line, stop on abort', async (t) => {
       '1',
       '--prefix',
       'pp',
+      '--lock-ms',
+      '5000',
+      '--stalled-ms',
+      '5000',
       '--threads',
       '1',
     ],

@@ -9,8 +9,10 @@ import { EXIT, withThreads } from './common';
 import type { CommandIO } from './common';
 
 export const WORKER_USAGE = `  worker --redis URL [--queue NAME] [--concurrency N] [--prefix P] [--cache-mb M]
+         [--lock-ms MS] [--stalled-ms MS]
                              run the jobs of an itersolve/queue SolveQueue (needs bullmq) until
-                             SIGTERM or Ctrl-C, which let running jobs finish`;
+                             SIGTERM or Ctrl-C, which let running jobs finish; a killed worker's
+                             jobs go back to the queue after --lock-ms (default 30000)`;
 
 const FLAGS = {
   '--redis': { kind: 'path' },
@@ -18,6 +20,8 @@ const FLAGS = {
   '--prefix': { kind: 'path' },
   '--concurrency': { kind: 'int', min: 1, max: 1024 },
   '--cache-mb': { kind: 'number', min: 0 },
+  '--lock-ms': { kind: 'int', min: 1000, max: 2147483647 },
+  '--stalled-ms': { kind: 'int', min: 1000, max: 2147483647 },
   '--threads': THREADS,
 } as const;
 
@@ -45,6 +49,8 @@ export async function cmdWorker(
   const concurrency = numFlag(p, '--concurrency') ?? 1;
   const cacheMb = numFlag(p, '--cache-mb');
   const threads = flag(p, '--threads') as number | undefined;
+  const lockMs = numFlag(p, '--lock-ms');
+  const stalledMs = numFlag(p, '--stalled-ms');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startSolveWorker } = require('../queue/index') as typeof import('../queue/index');
   return withThreads(threads, async () => {
@@ -54,6 +60,8 @@ export async function cmdWorker(
       ...(prefix !== undefined ? { prefix } : {}),
       concurrency,
       ...(cacheMb !== undefined ? { cacheBytes: Math.round(cacheMb * 1024 * 1024) } : {}),
+      ...(lockMs !== undefined ? { lockDurationMs: lockMs } : {}),
+      ...(stalledMs !== undefined ? { stalledIntervalMs: stalledMs } : {}),
     });
     io.stdout.write(
       `itersolve worker: queue ${queueName} on ${redacted(redis)}, concurrency ${worker.concurrency}` +

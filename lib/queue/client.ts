@@ -31,6 +31,8 @@ import {
   external,
   loadBullmq,
   namespace,
+  readyOrError,
+  closeQuietly,
   RedisConnection,
   RedisLike,
   redisStore,
@@ -163,7 +165,11 @@ export class SolveQueue {
   private start(): Promise<RedisLike> {
     if (this.ready === undefined) {
       this.ready = (async () => {
-        const redis = await this.queue.client;
+        const redis = await readyOrError(
+          this.queue,
+          this.queue.client,
+          `queue ${this.queueName}: connecting to Redis`,
+        );
         // Events are read from the stream's last entry as of now: none of a job added after
         // this point can be missed, however late the event reader's first read is.
         const last = (await redis.xrevrange(`${this.ns}:events`, '+', '-', 'COUNT', 1)) as [
@@ -188,10 +194,13 @@ export class SolveQueue {
           job.onProgress?.(data as Progress);
         });
         this.events = events;
-        await events.waitUntilReady();
+        await readyOrError(events, events.waitUntilReady(), `queue ${this.queueName}: events`);
         return redis;
       })();
-      this.ready.catch(() => {});
+      // A failed connection is retried by the next job.
+      this.ready.catch(() => {
+        this.ready = undefined;
+      });
     }
     return this.ready;
   }
@@ -360,7 +369,7 @@ export class SolveQueue {
       this.settle(job, () =>
         job.reject(new ItersolveError('ERR_EXTERNAL', `job ${job.id}: the SolveQueue was closed`)),
       );
-    await Promise.all([this.events?.close(), this.queue.close()]);
+    await Promise.all([this.events && closeQuietly(this.events), closeQuietly(this.queue)]);
   }
 
   /** The last connection error reported by BullMQ / ioredis (undefined when none). */

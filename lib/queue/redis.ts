@@ -63,6 +63,7 @@ export interface BullQueueEvents {
   on(event: 'progress', fn: (a: { jobId: string; data: unknown }) => void): unknown;
   on(event: 'error', fn: (e: Error) => void): unknown;
   waitUntilReady(): Promise<unknown>;
+  readonly client: Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -208,4 +209,65 @@ export function external(what: string, e: unknown): ItersolveError {
   if (e instanceof ItersolveError) return e;
   const m = e instanceof Error ? e.message : String(e);
   return new ItersolveError('ERR_EXTERNAL', `${what}: ${m}`, { cause: e });
+}
+
+/**
+ * `p` (a connection becoming ready), or ERR_EXTERNAL with the cause when `emitter` reports an
+ * error first (ioredis reports a refused or failed connection as an 'error' event and keeps
+ * retrying; the caller should not wait for ever).
+ * @internal
+ */
+export function readyOrError<T>(
+  emitter: { on(event: 'error', fn: (e: Error) => void): unknown },
+  p: Promise<T>,
+  what: string,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    emitter.on('error', (e) => {
+      if (done) return;
+      done = true;
+      reject(external(what, e));
+    });
+    p.then(
+      (v) => {
+        done = true;
+        resolve(v);
+      },
+      (e: unknown) => {
+        done = true;
+        reject(external(what, e));
+      },
+    );
+  });
+}
+
+/**
+ * Closes a BullMQ object without leaving an 'error' event unheard: a connection that never got
+ * ready rejects its initialisation after close() has removed the listeners (BullMQ re-emits that
+ * rejection as an 'error' event, which would end the process), so the initialisation is given
+ * up to a second to settle first, and the connection keeps a listener after closing.
+ * @internal
+ */
+export async function closeQuietly(o: {
+  close(): Promise<void>;
+  readonly client: Promise<unknown>;
+}): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    o.client.then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 1000);
+    }),
+  ]);
+  clearTimeout(timer);
+  const conn = (o as { connection?: { on?(e: 'error', fn: () => void): unknown } }).connection;
+  try {
+    await o.close();
+  } finally {
+    conn?.on?.('error', () => {});
+  }
 }

@@ -20,6 +20,9 @@ import {
   connectionOption,
   loadBullmq,
   namespace,
+  readyOrError,
+  closeQuietly,
+  external,
   RedisConnection,
   RedisLike,
   RedisSubscriber,
@@ -178,6 +181,24 @@ export async function startSolveWorker(options: SolveWorkerOptions): Promise<Sol
     return enc.data;
   };
 
+  // Connect first, through a Queue object (the connection the payload reads and the cancel
+  // subscription use), so an unreachable Redis fails here, before a Worker is made.
+  const keys = new bull.Queue(queueName, { connection, prefix });
+  keys.on('error', () => {
+    // ioredis reconnects by itself; an error event must have a listener.
+  });
+  let sub: RedisSubscriber | undefined;
+  try {
+    redis = await readyOrError(keys, keys.client, 'worker: connecting to Redis');
+    sub = redis.duplicate();
+    sub.on('error', () => {});
+    sub.on('message', (_channel, id) => running.get(id)?.abort());
+    await sub.subscribe(cancelChannel(ns));
+  } catch (e) {
+    sub?.disconnect();
+    await closeQuietly(keys).catch(() => {});
+    throw external('worker: connecting to Redis', e);
+  }
   const worker = new bull.Worker(queueName, processor, {
     connection,
     prefix,
@@ -187,26 +208,10 @@ export async function startSolveWorker(options: SolveWorkerOptions): Promise<Sol
     maxStalledCount,
     autorun: true,
   });
-  worker.on('error', () => {
-    // BullMQ reconnects by itself; an error event must have a listener.
-  });
+  worker.on('error', () => {});
   worker.on('completed', () => counts.completed++);
   worker.on('failed', () => counts.failed++);
-  let sub: RedisSubscriber | undefined;
-  try {
-    redis = await worker.client;
-    sub = redis.duplicate();
-    sub.on('error', () => {});
-    sub.on('message', (_channel, id) => running.get(id)?.abort());
-    await sub.subscribe(cancelChannel(ns));
-    await worker.waitUntilReady();
-  } catch (e) {
-    sub?.disconnect();
-    await worker.close(true).catch(() => {});
-    throw new ItersolveError('ERR_EXTERNAL', `worker: connecting to Redis: ${String(e)}`, {
-      cause: e,
-    });
-  }
+  await worker.waitUntilReady();
   let closing: Promise<void> | undefined;
   return {
     queueName,
@@ -215,6 +220,7 @@ export async function startSolveWorker(options: SolveWorkerOptions): Promise<Sol
       closing ??= (async () => {
         await worker.close();
         await sub?.quit().catch(() => sub?.disconnect());
+        await closeQuietly(keys);
       })();
       return closing;
     },
