@@ -558,6 +558,9 @@ function fakeBullmq(srv: FakeServer): BullmqModule {
       for (const w of s.workers) setImmediate(() => w.pump());
       return { id: opts.jobId };
     }
+    async getJobState(id: string) {
+      return srv.queue(this.name).jobs.get(id)?.state ?? 'unknown';
+    }
     async remove(id: string) {
       const s = srv.queue(this.name);
       const j = s.jobs.get(id);
@@ -746,6 +749,24 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
     0,
     'result keys deleted once read',
   );
+
+  // a burst of submits against one new A uploads it once
+  const A4 = poisson(13);
+  const matPuts = () =>
+    [...srv.puts].filter(([k]) => k.includes(':mat:')).reduce((a, [, n]) => a + n, 0);
+  const before4 = matPuts();
+  const b4 = new Float64Array(A4.rows).fill(1);
+  const burst = await Promise.all(
+    Array.from({ length: 8 }, (_, k) =>
+      sq.solve<Lib.SolveResult>(
+        'cg',
+        A4,
+        b4.map((x) => x + k),
+      ),
+    ),
+  );
+  t.equal(burst.length, 8);
+  t.equal(matPuts(), before4 + 1, 'A uploaded once for the burst');
 
   // the worker's typed errors: code, argument, column, message
   const S = new CsrMatrix(

@@ -56,6 +56,13 @@ export interface SolveQueueOptions {
 
 const QUEUE_KEYS = ['connection', 'queueName', 'prefix', 'payloadTtlMs'] as const;
 
+const WAITING: ReadonlySet<string> = new Set([
+  'waiting',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+]);
+
 /** A submitted job: its id, result, cancellation and progress events. */
 export interface SolveJob<R = unknown> {
   /** The BullMQ job id. */
@@ -134,6 +141,7 @@ export class SolveQueue {
   private ready?: Promise<RedisLike>;
   private readonly jobs = new Map<string, Job<unknown>>();
   private closed = false;
+  private readonly uploads = new Map<string, { at: number; done: Promise<void> }>();
   private lastError?: Error;
 
   constructor(options: SolveQueueOptions) {
@@ -305,7 +313,7 @@ export class SolveQueue {
       const blobs = new Map<string, Buffer>();
       for (const e of encoded) for (const [k, b] of e.blobs) blobs.set(k, b);
       try {
-        await storeBlobs(redisStore(redis), blobs, this.payloadTtlMs);
+        await this.upload(redis, blobs);
         const age = Math.ceil(this.payloadTtlMs / 1000);
         await this.queue.add(
           method,
@@ -334,6 +342,29 @@ export class SolveQueue {
     }
   }
 
+  /**
+   * Stores payloads once per process: a key uploaded (or refreshed) within half the TTL, or being
+   * uploaded now by another submit, is not sent again (a burst of right-hand sides against one A
+   * transfers A once); older ones get a PEXPIRE refresh.
+   */
+  private async upload(redis: RedisLike, blobs: Map<string, Buffer>): Promise<void> {
+    const store = redisStore(redis);
+    const now = Date.now();
+    const fresh = this.payloadTtlMs / 2;
+    if (this.uploads.size > 4096)
+      for (const [k, u] of this.uploads) if (now - u.at > fresh) this.uploads.delete(k);
+    await Promise.all(
+      [...blobs].map(([key, bytes]) => {
+        const u = this.uploads.get(key);
+        if (u !== undefined && now - u.at <= fresh) return u.done;
+        const done = storeBlobs(store, new Map([[key, bytes]]), this.payloadTtlMs).then(() => {});
+        this.uploads.set(key, { at: now, done });
+        done.catch(() => this.uploads.delete(key));
+        return done;
+      }),
+    );
+  }
+
   /** @internal */
   async cancelJob(job: Job<unknown>, reason?: unknown): Promise<void> {
     if (job.settled || job.cancelled) return;
@@ -351,8 +382,11 @@ export class SolveQueue {
       // one that runs it already gets the message.
       await redis.set(cancelKey(this.ns, job.id), '1', 'PX', this.payloadTtlMs);
       await redis.publish(cancelChannel(this.ns), job.id);
-      // A job still waiting is removed (1); a running (locked) one stays for its worker (0).
-      if ((await this.queue.remove(job.id)) === 1)
+      // A job still waiting is removed (1; 0 when a worker took it meanwhile: it sees the flag).
+      // A running one is left to its worker, a finished one to its event: either brings the
+      // partial (or whole) result.
+      const state = await this.queue.getJobState(job.id);
+      if (WAITING.has(state) && (await this.queue.remove(job.id)) === 1)
         this.settle(job, () =>
           job.reject(new AbortError('The operation was aborted', { cause: reason })),
         );

@@ -52,6 +52,7 @@ export interface BullQueue {
   readonly client: Promise<RedisLike>;
   add(name: string, data: unknown, opts: Record<string, unknown>): Promise<{ id?: string }>;
   remove(id: string): Promise<number>;
+  getJobState(id: string): Promise<string>;
   waitUntilReady(): Promise<unknown>;
   on(event: 'error', fn: (e: Error) => void): unknown;
   close(): Promise<void>;
