@@ -750,6 +750,12 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
     'result keys deleted once read',
   );
 
+  // `out`: filled with the result, and the result's x is the caller's array (as locally)
+  const out = new Float64Array(A.rows);
+  const withOut = await sq.solve<Lib.SolveResult>('cg', A, b, { out, rtol: 1e-10 });
+  t.equal(withOut.x, out, "x is the caller's out");
+  t.ok(sameBits(out, (await lib.cg(A, b, { rtol: 1e-10 })).x));
+
   // a burst of submits against one new A uploads it once
   const A4 = poisson(13);
   const matPuts = () =>

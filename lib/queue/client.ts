@@ -89,6 +89,8 @@ class Job<R> extends EventEmitter implements SolveJob<R> {
   cancelReason: unknown;
   cancelled = false;
   onProgress?: (p: Progress) => void;
+  /** The caller's `out` and the result field it becomes. */
+  out?: { field: string; array: Float64Array };
 
   constructor(
     id: string,
@@ -123,6 +125,18 @@ class Job<R> extends EventEmitter implements SolveJob<R> {
   cancel(reason?: unknown): Promise<void> {
     return this.owner.cancelJob(this as unknown as Job<unknown>, reason);
   }
+}
+
+/** Writes a result's `out` field into the caller's `out` and puts that array in its place. */
+function fillOut(job: Job<unknown>, r: unknown): unknown {
+  const o = job.out;
+  if (o === undefined || typeof r !== 'object' || r === null) return r;
+  const x = (r as Record<string, unknown>)[o.field];
+  if (x instanceof Float64Array && x.length === o.array.length) {
+    o.array.set(x);
+    (r as Record<string, unknown>)[o.field] = o.array;
+  }
+  return r;
 }
 
 /**
@@ -218,7 +232,7 @@ export class SolveQueue {
     if (job === undefined || job.settled) return;
     try {
       const data = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
-      const r = await this.readResult(data);
+      const r = fillOut(job, await this.readResult(data));
       this.settle(job, () => job.resolve(r));
     } catch (e) {
       this.settle(job, () => job.reject(external(`job ${jobId}: reading the result`, e)));
@@ -236,7 +250,8 @@ export class SolveQueue {
       return;
     }
     try {
-      const partial = w.result === undefined ? undefined : await this.readResult(w.result);
+      const partial =
+        w.result === undefined ? undefined : fillOut(job, await this.readResult(w.result));
       const cause = job.cancelled ? job.cancelReason : undefined;
       this.settle(job, () => job.reject(errorFromWire(w, partial, cause)));
     } catch (e) {
@@ -273,6 +288,7 @@ export class SolveQueue {
     let signal: AbortSignal | undefined;
     let onProgress: ((p: Progress) => void) | undefined;
     const opts = a[entry.options];
+    let out: Float64Array | undefined;
     if (typeof opts === 'object' && opts !== null) {
       const {
         signal: s,
@@ -281,9 +297,15 @@ export class SolveQueue {
       } = opts as {
         signal?: AbortSignal;
         onProgress?: (p: Progress) => void;
+        out?: unknown;
       };
       signal = s ?? undefined;
       onProgress = f ?? undefined;
+      // The caller's `out` is filled here from the result (the dry run checked it).
+      if (entry.out !== undefined && rest.out instanceof Float64Array) {
+        out = rest.out;
+        delete rest.out;
+      }
       a[entry.options] = rest;
     }
     // Trailing undefined arguments are the local call's defaults: they need not travel.
@@ -294,6 +316,7 @@ export class SolveQueue {
     );
     const job = new Job<R>(randomUUID(), this);
     job.onProgress = onProgress;
+    if (out !== undefined) job.out = { field: entry.out as string, array: out };
     if (signal?.aborted) {
       job.reject(new AbortError('The operation was aborted', { cause: signal.reason }));
       return job;

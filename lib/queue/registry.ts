@@ -22,6 +22,11 @@ export interface QueueMethod {
   options: number;
   /** What the dry run (validation with an aborted signal) does before it stops. */
   dryRun: string;
+  /**
+   * The result field that the option `out` becomes (the local call writes into `out` and returns
+   * it): the client fills the caller's `out` and puts it there; `out` itself does not travel.
+   */
+  out?: string;
 }
 
 const KRYLOV_DRY =
@@ -40,16 +45,19 @@ const krylov = (): QueueMethod => ({
   params: ['A', 'b', 'options'],
   options: 2,
   dryRun: KRYLOV_DRY,
+  out: 'x',
 });
 const stationary = (): QueueMethod => ({
   params: ['A', 'b', 'options'],
   options: 2,
   dryRun: STATIONARY_DRY,
+  out: 'x',
 });
-const ot = (batch = false): QueueMethod => ({
+const ot = (batch = false, out?: string): QueueMethod => ({
   params: batch ? ['A', 'B', 'C', 'options'] : ['a', 'b', 'C', 'options'],
   options: 3,
   dryRun: OT_DRY,
+  ...(out ? { out } : {}),
 });
 const bcd = (x = 'X', y = 'y'): QueueMethod => ({
   params: [x, y, 'options'],
@@ -65,11 +73,12 @@ export const REGISTRY: Readonly<Record<string, QueueMethod>> = {
   minres: krylov(),
   gcrotmk: krylov(),
   conjugateDirection: krylov(),
-  solveBy: { params: ['method', 'A', 'b', 'options'], options: 3, dryRun: KRYLOV_DRY },
+  solveBy: { params: ['method', 'A', 'b', 'options'], options: 3, dryRun: KRYLOV_DRY, out: 'x' },
   cgBatch: {
     params: ['A', 'B', 'options'],
     options: 2,
     dryRun: 'checks A, B (n·k) and the options; allocates X (O(n·k))',
+    out: 'x',
   },
   jacobi: stationary(),
   gaussSeidel: stationary(),
@@ -79,11 +88,13 @@ export const REGISTRY: Readonly<Record<string, QueueMethod>> = {
     params: ['A', 'b', 'options'],
     options: 2,
     dryRun: 'checks A, b and the options; the sketch is drawn inside the job',
+    out: 'x',
   },
   spsolve: {
     params: ['A', 'b', 'options'],
     options: 2,
     dryRun: 'checks A, b, columns and the options; the factorisation runs only inside the job',
+    out: 'x',
   },
   eigsh: {
     params: ['A', 'options'],
@@ -96,15 +107,17 @@ export const REGISTRY: Readonly<Record<string, QueueMethod>> = {
     params: ['A', 'options'],
     options: 1,
     dryRun: 'checks A and the options; allocates x',
+    out: 'vector',
   },
-  sinkhorn: ot(),
+  sinkhorn: ot(false, 'plan'),
   sinkhornBatch: ot(true),
-  sinkhornNewton: ot(),
+  sinkhornNewton: ot(false, 'plan'),
   emd: ot(),
   wasserstein: {
     params: ['a', 'b', 'C', 'options'],
     options: 3,
     dryRun: `${OT_DRY}; forms C^p elementwise (O(n·m), as the local call does before it starts)`,
+    out: 'plan',
   },
   lasso: bcd(),
   elasticNet: bcd(),
