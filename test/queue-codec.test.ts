@@ -197,6 +197,14 @@ t.test('codec: content hashing stores one A once; payloads missing or corrupt', 
     q.decodeValue(e1.data, async (k) => k.map(() => Buffer.alloc(3))),
     { code: 'ERR_EXTERNAL', message: /expected/ },
   );
+  // a matrix payload with an index out of range is refused, not trusted
+  const [matKey] = [...e1.blobs.keys()];
+  const evil = Buffer.from(store.map.get(matKey)!);
+  evil.writeInt32LE(1 << 30, (A.rows + 1) * 4); // colIdx[0]
+  await t.rejects(
+    q.decodeValue(e1.data, async (k) => k.map((x) => (x === matKey ? evil : store.map.get(x)!))),
+    { code: 'ERR_INVALID_MATRIX', argument: 'colIdx' },
+  );
   // decode cache: the matrix is decoded once and shared
   const cache = new q.LruCache(1 << 20);
   const d1 = (await q.decodeValue(e1.data, store.fetch, cache)) as unknown[];

@@ -302,10 +302,13 @@ function matrixFrom(d: Record<string, unknown>, key: string, b: Buffer): CsrMatr
   const ptr = typedFrom(Int32Array, b, 0, np * 4);
   const idx = typedFrom(Int32Array, b, np * 4, nnz * 4);
   const values = typedFrom(Float64Array, b, np * 4 + nnz * 4, nnz * 8);
-  // The sender's matrix was checked when it was built; the O(1) bounds checks still run.
+  // Bytes from Redis are not trusted: the structure (pointers, indices in range) is checked once
+  // per decode (decoded matrices are cached); sortedness and finiteness are the sender's business,
+  // as they were when it built the matrix.
+  const validate = { structure: true, sorted: false, finite: false };
   return csr
-    ? new CsrMatrix(rows, cols, ptr, idx, values, { validate: false })
-    : new CscMatrix(rows, cols, ptr, idx, values, { validate: false });
+    ? new CsrMatrix(rows, cols, ptr, idx, values, { validate })
+    : new CscMatrix(rows, cols, ptr, idx, values, { validate });
 }
 
 /**
