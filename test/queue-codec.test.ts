@@ -908,6 +908,20 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
     code: 'ERR_EXTERNAL',
     message: /worker: connecting to Redis/,
   });
+  // Redis failing while cancelling: cancel() rejects with ERR_EXTERNAL, the job with AbortError
+  const unlucky = sq.submit('cg', A, b);
+  const owner = sq as unknown as { queue: { getJobState(id: string): Promise<string> } };
+  const getState = owner.queue.getJobState;
+  owner.queue.getJobState = async () => {
+    throw new Error('connection lost');
+  };
+  await t.rejects(unlucky.cancel('stop'), {
+    code: 'ERR_EXTERNAL',
+    message: /cancelling.*connection lost/,
+  });
+  owner.queue.getJobState = getState;
+  await t.rejects(unlucky.result(), { name: 'AbortError', cause: 'stop' });
+
   // Redis failing while adding: ERR_EXTERNAL with the cause
   srv.failNextAdd = true;
   await t.rejects(sq.solve('cg', A, b), {

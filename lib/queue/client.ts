@@ -323,7 +323,8 @@ export class SolveQueue {
     }
     this.jobs.set(job.id, job as Job<unknown>);
     if (signal) {
-      const onAbort = () => void job.cancel(signal.reason);
+      // A failed cancel has settled the job already (see cancelJob).
+      const onAbort = () => job.cancel(signal.reason).catch(() => {});
       signal.addEventListener('abort', onAbort, { once: true });
       job.result().then(
         () => signal.removeEventListener('abort', onAbort),
@@ -414,6 +415,11 @@ export class SolveQueue {
           job.reject(new AbortError('The operation was aborted', { cause: reason })),
         );
     } catch (e) {
+      // Redis did not take the cancel: the job may still run, but the caller asked to stop, so
+      // its result rejects here, as an abort does locally; cancel() itself reports the failure.
+      this.settle(job, () =>
+        job.reject(new AbortError('The operation was aborted', { cause: reason })),
+      );
       throw external(`queue ${this.queueName}: cancelling job ${job.id}`, e);
     }
   }
