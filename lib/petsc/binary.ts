@@ -158,18 +158,87 @@ function fileBytes(data: CsrMatrix | Float64Array): number {
   return 16 + 4 * data.rows + 12 * data.nnz;
 }
 
+/** Where {@link scanColumns} is: the row of the next entry, that row's end, its last column. */
+interface ColumnScan {
+  row: number;
+  end: number;
+  prev: number;
+}
+
+/**
+ * Scans colIdx[s, e) row by row (rows from rowPtr, the position carried in `at` across chunks):
+ * the first entry k out of [0, cols) or not above its row's previous column, or −1 when none.
+ * With `unsorted`, an entry not above its predecessor (but in range) records its row there
+ * instead of stopping the scan.
+ */
+function scanColumns(
+  rowPtr: Int32Array,
+  colIdx: Int32Array,
+  cols: number,
+  s: number,
+  e: number,
+  at: ColumnScan,
+  unsorted?: number[],
+): number {
+  let { row, end, prev } = at;
+  for (let k = s; k < e; k++) {
+    if (k >= end) {
+      do row++;
+      while (rowPtr[row + 1] <= k);
+      end = rowPtr[row + 1];
+      prev = -1;
+    }
+    const c = colIdx[k];
+    if (c <= prev || c >= cols) {
+      if (unsorted === undefined || c < 0 || c >= cols) {
+        at.row = row;
+        at.end = end;
+        at.prev = prev;
+        return k;
+      }
+      if (unsorted[unsorted.length - 1] !== row) unsorted.push(row);
+    }
+    prev = c;
+  }
+  at.row = row;
+  at.end = end;
+  at.prev = prev;
+  return -1;
+}
+
 function* writeChunks(data: CsrMatrix | Float64Array, buf: Buffer): Generator<Uint8Array> {
   const cap = buf.length;
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = 0;
-  function* int32s(count: number, at: (i: number) => number): Generator<Uint8Array> {
-    for (let i = 0; i < count;) {
+  // Row lengths rowPtr[i + 1] − rowPtr[i], as int32s swapped in place (pos stays a multiple of
+  // 4 up to the values, and the buffer starts an ArrayBuffer: the Int32Array view is aligned).
+  const words = new Int32Array(buf.buffer, buf.byteOffset, cap >> 2);
+  function* rowLengths(rowPtr: Int32Array, rows: number): Generator<Uint8Array> {
+    for (let i = 0; i < rows;) {
       if (pos + 4 > cap) {
         yield buf.subarray(0, pos);
         pos = 0;
       }
-      const end = Math.min(count, i + ((cap - pos) >> 2));
-      for (; i < end; i++, pos += 4) dv.setInt32(pos, at(i), false);
+      const k = Math.min(rows - i, (cap - pos) >> 2);
+      const w0 = pos >> 2;
+      let min = 0;
+      for (let j = 0; j < k; j++) {
+        const len = rowPtr[i + j + 1] - rowPtr[i + j];
+        words[w0 + j] = len;
+        min = Math.min(min, len);
+      }
+      if (min < 0) {
+        let r = i;
+        while (rowPtr[r + 1] >= rowPtr[r]) r++;
+        throw new ItersolveError(
+          'ERR_INVALID_MATRIX',
+          `data: expected a non-decreasing rowPtr, received rowPtr[${r + 1}] = ${rowPtr[r + 1]} < rowPtr[${r}] = ${rowPtr[r]}`,
+          { argument: 'data', row: r },
+        );
+      }
+      toBigEndian(buf.subarray(pos, pos + 4 * k), 4);
+      pos += 4 * k;
+      i += k;
     }
   }
   // Copies `count` elements of `a` from `start` as bytes, swapped in the staging buffer; `check`
@@ -207,38 +276,27 @@ function* writeChunks(data: CsrMatrix | Float64Array, buf: Buffer): Generator<Ui
     pos = 16;
     // A matrix built with { validate: false } was not checked: never write a file PETSc cannot
     // load (negative row lengths, columns out of range).
-    yield* int32s(rows, (i) => {
-      const len = rowPtr[i + 1] - rowPtr[i];
-      if (len < 0)
-        throw new ItersolveError(
-          'ERR_INVALID_MATRIX',
-          `data: expected a non-decreasing rowPtr, received rowPtr[${i + 1}] = ${rowPtr[i + 1]} < rowPtr[${i}] = ${rowPtr[i]}`,
-          { argument: 'data', row: i },
-        );
-      return len;
-    });
+    yield* rowLengths(rowPtr, rows);
     // Sorted rows too: PETSc's one-rank MatLoad keeps a row's order as written, and its AIJ
     // kernels (MatSetValues, factorisations) assume sorted, duplicate-free rows.
-    let row = 0;
+    const at = { row: 0, end: rowPtr[1] ?? 0, prev: -1 };
     yield* copied(colIdx.subarray(0, nnz), (s, e) => {
-      for (let k = s; k < e; k++) {
-        while (rowPtr[row + 1] <= k) row++;
-        const c = colIdx[k];
-        if (!(c >= 0 && c < cols))
-          throw new ItersolveError(
-            'ERR_INVALID_MATRIX',
-            `data: expected column indices in [0, ${cols}), received colIdx[${k}] = ${c} in row ${row}`,
-            { argument: 'data', row },
-          );
-        if (k > rowPtr[row] && colIdx[k - 1] >= c)
-          throw new ItersolveError(
-            'ERR_INVALID_MATRIX',
-            `data: expected strictly increasing column indices in each row (PETSc's AIJ format), ` +
-              `received ${colIdx[k - 1]} then ${c} in row ${row} ` +
-              '(CsrMatrix.fromCoo sorts rows and sums duplicates)',
-            { argument: 'data', row },
-          );
-      }
+      const k = scanColumns(rowPtr, colIdx, cols, s, e, at);
+      if (k < 0) return;
+      const c = colIdx[k];
+      if (c < 0 || c >= cols)
+        throw new ItersolveError(
+          'ERR_INVALID_MATRIX',
+          `data: expected column indices in [0, ${cols}), received colIdx[${k}] = ${c} in row ${at.row}`,
+          { argument: 'data', row: at.row },
+        );
+      throw new ItersolveError(
+        'ERR_INVALID_MATRIX',
+        `data: expected strictly increasing column indices in each row (PETSc's AIJ format), ` +
+          `received ${colIdx[k - 1]} then ${c} in row ${at.row} ` +
+          '(CsrMatrix.fromCoo sorts rows and sums duplicates)',
+        { argument: 'data', row: at.row },
+      );
     });
     yield* copied(values.subarray(0, nnz));
   }
@@ -602,19 +660,14 @@ function* readPlan(path: string, size: number, finite: boolean): ReadPlan {
 
   const colIdx = new Int32Array(nnz);
   const unsorted: number[] = [];
-  let row = 0;
+  const at: ColumnScan = { row: 0, end: rowPtr[1] ?? 0, prev: -1 };
   yield* fill(colIdx, 0, nnz, 'column indices', (s, e) => {
-    for (let k = s; k < e; k++) {
-      while (rowPtr[row + 1] <= k) row++;
-      const c = colIdx[k];
-      if (c < 0 || c >= cols)
-        throw parseError(
-          path,
-          `expected column indices in [0, ${cols}), found ${c} in row ${row} (entry ${k})`,
-        );
-      if (k > rowPtr[row] && colIdx[k - 1] >= c && unsorted[unsorted.length - 1] !== row)
-        unsorted.push(row);
-    }
+    const k = scanColumns(rowPtr, colIdx, cols, s, e, at, unsorted);
+    if (k >= 0)
+      throw parseError(
+        path,
+        `expected column indices in [0, ${cols}), found ${colIdx[k]} in row ${at.row} (entry ${k})`,
+      );
   });
 
   const values = new Float64Array(nnz);
