@@ -794,6 +794,23 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
   const remote = await sq.solve('spsolve', S, new Float64Array(2)).catch((e) => e);
   t.ok(remote instanceof ItersolveError);
   t.same(fields(remote), fields(local), `worker error ${fields(local).code}`);
+  // a zero pivot (row), also where the worker's preconditioner cache fails to build
+  const Z = new CsrMatrix(
+    2,
+    2,
+    new Int32Array([0, 2, 3]),
+    new Int32Array([0, 1, 0]),
+    new Float64Array([1, 1, 1]),
+  );
+  const ones = new Float64Array(2).fill(1);
+  for (const [method, args] of [
+    ['jacobi', [Z, ones]],
+    ['cg', [Z, ones, { preconditioner: 'jacobi' }]],
+  ] as [string, unknown[]][]) {
+    const l = await localError(method, args);
+    const r = await sq.solve(method, ...args).catch((e) => e);
+    t.same(fields(r), fields(l), `${method}: ${fields(l).code} row ${fields(l).row}`);
+  }
   // bad input throws at submit with the local error; solve rejects with it
   for (const [method, args] of badInputs().slice(0, 6)) {
     const l = await localError(method, args);
