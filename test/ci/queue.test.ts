@@ -4,7 +4,7 @@
 // (and stops it); it fails at once, saying so, when redis-server is not installed.
 //
 // The solve queue (lib/queue, `itersolve/queue`) end to end against real `itersolve worker`
-// PROCESSES: 200 solves of eight methods on two workers, one of them SIGKILLed after a third of
+// PROCESSES: 200 solves of fourteen methods on two workers, one of them SIGKILLed after a third of
 // the results (BullMQ's stalled-job recovery hands its jobs to the other): every result arrives,
 // once, bitwise equal to the local Sync call; one upload of A for a stream of right-hand sides;
 // payload TTLs; progress; cancel (running and waiting) and AbortSignal; bad input rejected at
@@ -239,7 +239,7 @@ const X = { rows: 80, cols: 20, data: randomVector(80 * 20, 77, -1, 1) };
 /** The i-th of the 200 solves: [method, args]; A, C and X shared by many right-hand sides. */
 function job(i: number): [string, Args] {
   const seed = 1000 + i;
-  switch (i % 8) {
+  switch (i % 14) {
     case 0:
       return ['cg', [P, randomVector(P.rows, seed), { rtol: 1e-10 }]];
     case 1:
@@ -251,18 +251,34 @@ function job(i: number): [string, Args] {
     case 4:
       return ['sor', [P, randomVector(P.rows, seed), { omega: 1.7, rtol: 1e-8 }]];
     case 5: {
-      const A = i % 16 === 5 ? P : CD;
+      const A = i % 28 === 5 ? P : CD;
       return ['spsolve', [A, randomVector(A.rows, seed)]];
     }
     case 6:
       return ['sinkhorn', [histogram(OT_N, seed), OT_B, C, { epsilon: 0.05, tol: 1e-9 }]];
-    default:
+    case 7:
       return ['lasso', [X, randomVector(X.rows, seed, -2, 2), { lambda: 0.02, tol: 1e-8 }]];
+    case 8:
+      return ['solveBy', ['gcrotmk', CD, randomVector(CD.rows, seed), { rtol: 1e-10 }]];
+    case 9:
+      return ['cgBatch', [P, randomVector(3 * P.rows, seed), { rtol: 1e-10 }]];
+    case 10:
+      return ['eigsh', [P, { k: 3, seed: i }]];
+    case 11:
+      return ['emd', [histogram(OT_N, seed), OT_B, C]];
+    case 12:
+      return ['nnls', [X, randomVector(X.rows, seed, -2, 2)]];
+    default:
+      return [
+        'elasticNet',
+        [X, randomVector(X.rows, seed, -2, 2), { lambda: 0.02, l1Ratio: 0.5, tol: 1e-8 }],
+      ];
   }
 }
 
 function localSync(method: string, args: Args): AnyResult {
-  const fn = (lib as unknown as Record<string, (...a: unknown[]) => unknown>)[`${method}Sync`];
+  const name = method === 'solveBy' ? 'solveSyncBy' : `${method}Sync`;
+  const fn = (lib as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
   return fn(...args);
 }
 
@@ -716,6 +732,18 @@ t.test(
       diff(await q.solve(m, ...a), localSync(m, a)),
       null,
       'the worker keeps working after the cancels',
+    );
+
+    // timeLimitMs travels with the job: the worker stops the solve (a result, not an error).
+    const tl = (await q.solve('cg', L, LB, { ...long, timeLimitMs: 300 })) as AnyResult;
+    t.match(
+      tl,
+      { converged: false, reason: 'time-limit' },
+      `timeLimitMs: reason 'time-limit' after ${tl.iterations} iterations`,
+    );
+    t.ok(
+      tl.elapsedMs >= 250 && tl.elapsedMs < 5000,
+      `elapsedMs ${tl.elapsedMs.toFixed(0)} (the worker's)`,
     );
   },
 );
