@@ -13,6 +13,10 @@
 # corpus and then mutates it at random for FUZZ_SECONDS (no coverage feedback).
 # Outputs go to build-fuzz/ (gitignored); new inputs found by libFuzzer land in
 # build-fuzz/corpus-mmio, crashes in build-fuzz/artifacts/.
+# The g++ build links the core objects of build-asan/ (npm run build:asan: the same sources,
+# -O1 -g, ASan + UBSan, the same warnings as errors) when that folder holds a sanitizer build
+# made with this compiler, after bringing them up to date with cmake --build; otherwise (no
+# build-asan/, clang, FUZZ_OWN_CORE=1) it compiles the core itself.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -93,8 +97,37 @@ SAN_OBJ=("${SAN[@]/fuzzer,/fuzzer-no-link,}")
 # The core (kernels with their own SIMD flags included) is compiled ONCE, in parallel, into a
 # static archive every target but mmio links: only the objects a target needs are pulled in.
 CORE_LIB="$OUT/libcore.a"
+ASAN_DIR="$ROOT/build-asan"
+# The core objects of build-asan/, when they can stand in for our own: g++ (libFuzzer builds
+# need -fsanitize=fuzzer-no-link on the core for coverage feedback), a cmake-js sanitizer build
+# made with this very compiler, brought up to date here (a no-op right after npm run build:asan).
+asan_core_objects() {
+  [[ -z "$CLANG" && "${FUZZ_OWN_CORE:-0}" != 1 ]] || return 1
+  [[ -f "$ASAN_DIR/CMakeCache.txt" ]] || return 1
+  grep -q '^ITERSOLVE_SANITIZE:BOOL=ON$' "$ASAN_DIR/CMakeCache.txt" || return 1
+  local cached ours
+  cached="$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$ASAN_DIR/CMakeCache.txt")"
+  ours="$(command -v "$CXXC" || true)"
+  [[ -n "$cached" && -n "$ours" && "$(readlink -f "$cached")" == "$(readlink -f "$ours")" ]] || return 1
+  local targets=(itersolve_core)
+  [[ "$(uname -m)" == x86_64 ]] && targets+=(itersolve_avx2 itersolve_avx512)
+  cmake --build "$ASAN_DIR" --target "${targets[@]}" >&2 || return 1
+  local t
+  for t in "${targets[@]}"; do
+    find "$ASAN_DIR/CMakeFiles/$t.dir" -name '*.o' | sort
+  done
+}
+
 build_core() {
   [[ -f "$CORE_LIB" && -n "${CORE_BUILT:-}" ]] && return
+  local reuse
+  if reuse="$(asan_core_objects)" && [[ -n "$reuse" ]]; then
+    echo "[fuzz] linking the core objects of build-asan/ ($(wc -l <<<"$reuse") objects)"
+    rm -f "$CORE_LIB"
+    tr '\n' '\0' <<<"$reuse" | xargs -0 ar qc "$CORE_LIB"
+    CORE_BUILT=1
+    return
+  fi
   mkdir -p "$OUT/core"
   local jobs=()
   for f in "${CORE[@]}"; do

@@ -1,6 +1,9 @@
-// CI-only (.ci/run runs it as its own step; not part of `npm test`, which it would slow by
-// about five minutes): `npx tap --disable-coverage --timeout=840 test/ci/fuzz-native.test.ts`
-// (four targets built under ASan take longer than .taprc's 300 s per file on 2 cores).
+// CI-only (.ci/run runs it as its own step, after the asan step; not part of `npm test`, which it
+// would slow by minutes): `npx tap --disable-coverage --timeout=840 test/ci/fuzz-native.test.ts`
+// (the core compiled under ASan takes longer than .taprc's 300 s per file on 2 cores). When
+// build-asan/ holds a sanitizer build (npm run build:asan, as .ci/run's asan step leaves it),
+// fuzz/build.sh links its core objects instead of compiling the core again; alone in a clean
+// clone it compiles the core itself.
 // Builds the native fuzz targets (Matrix Market parser, CSR validator, optimal transport,
 // coordinate descent, direct factorisations) under
 // ASan + UBSan and runs each for a few seconds after replaying its seed corpus: libFuzzer when
