@@ -25,6 +25,10 @@ const loadedByIndex = Object.keys(require.cache).filter(
 const q = require('../lib/queue/index') as typeof Queue;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { main } = require('../lib/cli/index') as typeof import('../lib/cli/index');
+// lib/queue (and the CLI) load bullmq only when a queue or a worker is made.
+const bullmqAtRequire = Object.keys(require.cache).filter((f) =>
+  /[\\/]node_modules[\\/](bullmq|ioredis)[\\/]/.test(f),
+);
 
 const { CsrMatrix, CscMatrix, ItersolveError, AbortError } = lib;
 
@@ -67,6 +71,7 @@ function poisson(n: number) {
 
 t.test('requiring lib/index loads neither bullmq nor lib/queue', async (t) => {
   t.same(loadedByIndex, []);
+  t.same(bullmqAtRequire, [], 'nor does requiring lib/queue or the CLI');
 });
 
 t.test('codec: typed arrays of every type, special numbers, nested values', async (t) => {
