@@ -137,6 +137,14 @@ const OPTION_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const HOST = /^[A-Za-z0-9][A-Za-z0-9._-]*(:[1-9][0-9]*)?$/;
 /** After SIGTERM, how long the job has to end before every process of it gets SIGKILL. */
 const GRACE_MS = 2000;
+/**
+ * How long some of the job's processes may outlive others before the job counts as stranded
+ * (ITERSOLVE_PETSC_STRANDED_MS overrides it: the CI test's knob).
+ */
+function strandedMs(): number {
+  const e = Number(process.env.ITERSOLVE_PETSC_STRANDED_MS);
+  return Number.isFinite(e) && e > 0 ? e : 10000;
+}
 const TAIL = 4000;
 
 interface Plan {
@@ -256,6 +264,8 @@ const BUILD_HINT =
 function checkProgram(program: string): void {
   try {
     fs.accessSync(program, fs.constants.X_OK);
+    if (!fs.statSync(program).isFile())
+      throw Object.assign(new Error('not a file'), { code: 'not a file' });
   } catch (e) {
     throw unavailable(
       'program',
@@ -380,7 +390,8 @@ const SUPERVISOR = `'use strict';
 const { spawn } = require('child_process');
 const fs = require('fs');
 const cfg = JSON.parse(process.argv[process.argv.length - 1]);
-let child, terminating = false, timedOut = false, aborted = false, killTimer, limitTimer;
+let child, terminating = false, timedOut = false, aborted = false, stranded = false;
+let killTimer, limitTimer, watchTimer;
 function members(sid) {
   let names;
   try { names = fs.readdirSync('/proc'); } catch { return null; }
@@ -404,14 +415,14 @@ function killAll(sig) {
   return m.length;
 }
 function terminate(why) {
-  if (why === 'time') timedOut = true; else aborted = true;
+  if (why === 'time') timedOut = true; else if (why === 'stranded') stranded = true; else aborted = true;
   if (terminating || !child || !child.pid) return;
   terminating = true;
   try { child.kill('SIGTERM'); } catch {}
   killTimer = setTimeout(() => killAll('SIGKILL'), cfg.graceMs);
 }
 function report(o) {
-  fs.writeSync(3, JSON.stringify(Object.assign({ timedOut, aborted }, o)) + '\\n');
+  fs.writeSync(3, JSON.stringify(Object.assign({ timedOut, aborted, stranded }, o)) + '\\n');
   process.exit(0);
 }
 for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(s, () => terminate('abort'));
@@ -423,9 +434,24 @@ if (cfg.watchStdin) {
 child = spawn(cfg.cmd, cfg.args, { detached: true, stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
 child.on('error', (e) => report({ spawnError: { code: e.code || null, message: String(e.message) } }));
 if (cfg.limitMs > 0) limitTimer = setTimeout(() => terminate('time'), cfg.limitMs);
+// Watchdog: the job's processes (mpiexec's children) end together; when some have gone and the
+// others are still there strandedMs later, a rank died and MPI did not end the job: end it.
+let peak = 0, since = 0;
+if (child.pid) watchTimer = setInterval(() => {
+  if (terminating) return;
+  const m = members(child.pid);
+  if (m === null) return clearInterval(watchTimer);
+  const n = m.filter((p) => p !== child.pid).length;
+  if (n > peak) peak = n;
+  if (n > 0 && n < peak) {
+    if (!since) since = Date.now();
+    else if (Date.now() - since > cfg.strandedMs) terminate('stranded');
+  } else since = 0;
+}, 250);
 child.on('exit', (code, signal) => {
   clearTimeout(killTimer);
   clearTimeout(limitTimer);
+  clearInterval(watchTimer);
   const wait = new Int32Array(new SharedArrayBuffer(4));
   let left = 0;
   for (let i = 0; i < 100; i++) {
@@ -440,6 +466,7 @@ child.on('exit', (code, signal) => {
 interface Status {
   timedOut: boolean;
   aborted: boolean;
+  stranded?: boolean;
   code?: number | null;
   signal?: string | null;
   left?: number;
@@ -453,7 +480,14 @@ interface Outcome {
 }
 
 function supervisorConfig(cmd: string, args: string[], limitMs: number, watchStdin: boolean) {
-  return JSON.stringify({ cmd, args, limitMs, graceMs: GRACE_MS, watchStdin });
+  return JSON.stringify({
+    cmd,
+    args,
+    limitMs,
+    graceMs: GRACE_MS,
+    strandedMs: strandedMs(),
+    watchStdin,
+  });
 }
 
 function parseStatus(text: string): Status | undefined {
@@ -493,6 +527,9 @@ class Collector {
   }
 }
 
+/** Open MPI's messages for a program it could not start on some host. */
+const NOT_RUNNABLE =
+  /could not access\s+or execute an executable|unable to find the specified executable|fork a new process via the\s+"execve" system call/;
 const NOISE = /PETSC ERROR: Configure options /;
 const MARKER = /^ITERSOLVE-PETSC(-ERROR)? \{/;
 
@@ -593,6 +630,11 @@ function interpret(plan: Plan, cmd: string, r: Outcome): Report {
       `petscSolve: the time limit of ${plan.o.timeLimitMs} ms ran out; the MPI job was killed (PETSc hands back no partial x)`,
       { argument: 'timeLimitMs' },
     );
+  if (s.stranded)
+    throw external(
+      `a process of the MPI job ended and the others were still running ${strandedMs() / 1000} s later; the job was killed`,
+      r.stderr,
+    );
   const errors = markerJson(r.stderr, 'ITERSOLVE-PETSC-ERROR');
   const unknownType = errors.find((e) => e.kind === 'unknown-type');
   if (unknownType) {
@@ -627,6 +669,17 @@ function interpret(plan: Plan, cmd: string, r: Outcome): Report {
     throw external(
       `PETSc failed on rank ${String(petscError.rank)} (error ${String(petscError.code)}: ${String(petscError.message)})`,
       r.stderr,
+    );
+  if (s.code !== 0 && /not enough slots available/.test(r.stderr))
+    throw new ItersolveError(
+      'ERR_INVALID_ARGUMENT',
+      `ranks: ${plan.o.ranks} ranks need more slots than the hosts offer (give more 'host:slots', or fewer ranks)`,
+      { argument: 'ranks' },
+    );
+  if (s.code !== 0 && NOT_RUNNABLE.test(r.stderr))
+    throw unavailable(
+      'program',
+      `program: mpiexec could not run ${plan.program} on a host (it must be at that path on every host); ${BUILD_HINT}\n${lastTail(r.stderr)}`,
     );
   if (s.code !== 0)
     throw external(

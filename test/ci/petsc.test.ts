@@ -90,7 +90,15 @@ async function until(what: () => boolean, ms = 15000): Promise<void> {
 /** A job that runs for minutes (Jacobi-preconditioned Richardson, tolerance 0): to be killed. */
 const slow = poisson2d(150);
 const slowB = rhs(slow.rows, 9);
-const SLOW = { ranks: 2, ksp: 'richardson', pc: 'jacobi', rtol: 0, atol: 0, maxIterations: 1e9 };
+const SLOW = {
+  ranks: 2,
+  ksp: 'richardson',
+  pc: 'jacobi',
+  rtol: 0,
+  atol: 0,
+  maxIterations: 1e9,
+  timeLimitMs: 120000, // a safety net: a job that escaped its test ends anyway
+};
 
 function freshDir(name: string): string {
   const d = path.join(tmp, name);
@@ -157,6 +165,11 @@ t.test('Sync form, 1 rank, x0, hosts and hostfile', async (t) => {
   t.same([h.converged, h.petsc.ranks], [true, 2]);
   const hostfile = path.join(tmp, 'hostfile');
   fs.writeFileSync(hostfile, 'localhost slots=2\n');
+  // more ranks than the hosts' slots (no --oversubscribe with hosts)
+  await t.rejects(petscSolve(A, b, { ranks: 3, hosts: ['localhost:2'] }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'ranks',
+  });
   const hf = petscSolveSync(A, b, { ranks: 2, hostfile, ksp: 'cg', pc: 'gamg' });
   t.same([hf.converged, hf.petsc.ranks], [true, 2]);
   t.ok(relDiff(hf.x, h.x) < 1e-12, 'the same run through hosts and hostfile');
@@ -249,6 +262,16 @@ t.test('errors', async (t) => {
     argument: 'program',
     message: /npm run build:petsc/,
   });
+  t.throws(() => petscSolveSync(A, b, { program: tmp }), { argument: 'program' }, 'a directory');
+  // an executable file that is no program: mpiexec cannot start it (as on a host without it)
+  const junk = path.join(tmp, 'junk');
+  fs.writeFileSync(junk, 'not a program');
+  fs.chmodSync(junk, 0o755);
+  await t.rejects(petscSolve(A, b, { program: junk }), {
+    code: 'ERR_UNAVAILABLE',
+    argument: 'program',
+    message: /could not run/,
+  });
   // a PETSc error (LU of a parallel matrix needs MUMPS / SuperLU_dist: this one names a solver
   // package that does not exist) is ERR_EXTERNAL with PETSc's message
   await t.rejects(
@@ -270,6 +293,30 @@ t.test('a crashed rank is ERR_EXTERNAL; nothing is left behind', async (t) => {
   await new Promise((r) => setTimeout(r, 300));
   process.kill(ranks()[1].pid, 'SIGKILL');
   await t.rejects(p, { code: 'ERR_EXTERNAL', message: /MPI job failed|signal|rank/i });
+  await cleanedUp(t, dir);
+});
+
+t.test('a job left with some of its ranks gone (MPI did not end it) is killed', async (t) => {
+  // rank 1 exits after a second, rank 0 runs on (its command line names the job's files, as a
+  // rank's does): Open MPI waits for it
+  const script = path.join(tmp, 'stranded.sh');
+  fs.writeFileSync(
+    script,
+    '#!/bin/sh\nif [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then sleep 1; exit 0; fi\nwhile :; do sleep 0.2; done\n',
+  );
+  fs.chmodSync(script, 0o755);
+  const dir = freshDir('stranded');
+  process.env.ITERSOLVE_PETSC_STRANDED_MS = '2000';
+  const t0 = Date.now();
+  try {
+    await t.rejects(petscSolve(slow, slowB, { ranks: 2, program: script, workDir: dir }), {
+      code: 'ERR_EXTERNAL',
+      message: /still running 2 s later; the job was killed/,
+    });
+  } finally {
+    delete process.env.ITERSOLVE_PETSC_STRANDED_MS;
+  }
+  t.ok(Date.now() - t0 < 20000, `killed after ${Date.now() - t0} ms`);
   await cleanedUp(t, dir);
 });
 
