@@ -8,8 +8,9 @@
  *     choleskySync(A) then factor.solve(b) (analyse + factorise + solve), and cgSync with the
  *     'ic0' and 'ssor' preconditioners to rtol 1e-8 (true relative residual ≤ 1e-8). The fastest
  *     of them is the anchor every PETSc row's ratio divides by; each one's relative residual
- *     ‖b − A x‖/‖b‖ is in the notes. (Measured here: Cholesky wins, 1.8–2.5× ahead of CG + SSOR
- *     and CG + IC(0) at N = 1000; Jacobi-CG is 2.5× slower than those, so it is not run.)
+ *     ‖b − A x‖/‖b‖ is in the notes. (Measured here: Cholesky wins at N = 1000, 2–4× ahead of
+ *     CG + SSOR and CG + IC(0); Jacobi-CG is 2.5× slower than those, so it is not run. At
+ *     N = 300 CG + IC(0) wins.)
  *  2. petscSolve(A, b, { ksp: 'cg', pc: 'gamg', rtol: 1e-8, ranks }) with 1 and 2 ranks: wall clock
  *     of the whole call — writing A and b in PETSc's binary format, mpiexec's start, each rank's
  *     MatLoad of its row block, GAMG setup, the solve, reading x back. PETSc's own load / setup /
