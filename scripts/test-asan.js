@@ -3,8 +3,9 @@
 // Runs the native unit tests and the whole tap suite against the ASan + UBSan build
 // (build-asan/, made by `npm run build:asan`). Node itself is not instrumented, so the sanitizer
 // runtimes are preloaded; leak checking is off because V8 keeps allocations alive until exit.
-const { execFileSync, spawnSync } = require('child_process');
+const { execFileSync, spawn, spawnSync } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 
 const root = path.join(__dirname, '..');
@@ -15,8 +16,10 @@ const testBins = [
   'mmio_tests',
   'krylov_cg_tests',
   'krylov_more_tests',
+  'krylov_robust_tests',
   'sketch_tests',
   'ordering_tests',
+  'precond_tests',
   'stationary_tests',
   'sinkhorn_tests',
   'emd_tests',
@@ -55,11 +58,51 @@ const env = {
   ITERSOLVE_ADDON: addon,
 };
 
-let r;
-for (const bin of testBins) {
-  console.log(`# ${path.basename(bin)} under ASan + UBSan`);
-  r = spawnSync(bin, [], { stdio: 'inherit', env: { ...env, LD_PRELOAD: '' } });
-  if (r.status !== 0) process.exit(r.status || 1);
+// The native test programs run ITERSOLVE_ASAN_JOBS at a time (default: the cores, at most 2),
+// each one's output printed whole when it ends, with its wall time.
+function runNative(bins, jobs) {
+  return new Promise((resolve) => {
+    const queue = [...bins];
+    let running = 0;
+    let failed = 0;
+    const next = () => {
+      if (queue.length === 0) {
+        if (running === 0) resolve(failed);
+        return;
+      }
+      const bin = queue.shift();
+      const t0 = Date.now();
+      const child = spawn(bin, [], {
+        env: { ...env, LD_PRELOAD: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const out = [];
+      child.stdout.on('data', (d) => out.push(d));
+      child.stderr.on('data', (d) => out.push(d));
+      running++;
+      child.on('close', (code, signal) => {
+        running--;
+        const secs = ((Date.now() - t0) / 1000).toFixed(1);
+        console.log(`# ${path.basename(bin)} under ASan + UBSan (${secs} s)`);
+        process.stdout.write(Buffer.concat(out));
+        if (code !== 0) {
+          console.log(`# ${path.basename(bin)} FAILED (${signal || `exit ${code}`})`);
+          failed = failed || code || 1;
+        }
+        next();
+      });
+    };
+    for (let i = 0; i < Math.min(jobs, queue.length); i++) next();
+  });
+}
+
+async function main() {
+  const jobs =
+    Number(process.env.ITERSOLVE_ASAN_JOBS) ||
+    Math.min(2, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
+  const failed = await runNative(testBins, jobs);
+  if (failed) process.exit(failed);
+  runTap();
 }
 
 // The tap files that exercise no native code of their own under this build, left out of the
@@ -86,20 +129,24 @@ const files =
         .sort()
         .map((f) => path.join('test', f));
 
-console.log('# tap suite against build-asan/Debug/itersolve.node');
-// Coverage is off here: this run is about memory errors, not lines.
-r = spawnSync(
-  process.execPath,
-  [
-    path.join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'),
-    '--disable-coverage',
-    '--timeout=900',
-    ...files,
-  ],
-  {
-    stdio: 'inherit',
-    env,
-    cwd: root,
-  },
-);
-process.exit(r.status === null ? 1 : r.status);
+function runTap() {
+  console.log('# tap suite against build-asan/Debug/itersolve.node');
+  // Coverage is off here: this run is about memory errors, not lines.
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'),
+      '--disable-coverage',
+      '--timeout=900',
+      ...files,
+    ],
+    {
+      stdio: 'inherit',
+      env,
+      cwd: root,
+    },
+  );
+  process.exit(r.status === null ? 1 : r.status);
+}
+
+main();
