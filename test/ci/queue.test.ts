@@ -654,6 +654,11 @@ t.test('worker-side failures come back as ItersolveErrors with their code', asyn
   // The pool still works afterwards.
   const [m, a] = job(0);
   t.equal(diff(await q.solve(m, ...a), localSync(m, a)), null, 'a solve after the failures');
+  // options.out: the result's x is the caller's array, filled, as in the local call.
+  const out = new Float64Array(P.rows);
+  const ro = (await q.solve('cg', P, a[1], { rtol: 1e-10, out })) as AnyResult;
+  t.equal(ro.x, out, "options.out: x is the caller's array");
+  t.equal(diff(ro, lib.cgSync(P, a[1] as Float64Array, { rtol: 1e-10 })), null, 'filled, bitwise');
 });
 
 // A CG long enough for several progress reports: unpreconditioned, rtol 0 never met, fixed work.
@@ -693,7 +698,10 @@ t.test(
     // cancel() of a running job: AbortError with the partial result; the worker keeps working.
     const long = { rtol: 1e-300, maxIterations: 10_000_000 };
     const running = q.submit('cg', L, LB, long);
-    await new Promise<void>((resolve) => running.on('progress', () => resolve()));
+    // (the first report of a Krylov solve is at iteration 0: wait until it has iterated)
+    await new Promise<void>((resolve) =>
+      running.on('progress', (p: Progress) => p.iteration > 0 && resolve()),
+    );
     const t0 = Date.now();
     await running.cancel('test');
     const e = (await rejection(running.result())) as AnyResult;
@@ -717,7 +725,9 @@ t.test(
     // AbortSignal in the options: the same.
     const ac = new AbortController();
     const viaSignal = q.submit('cg', L, LB, { ...long, signal: ac.signal });
-    await new Promise<void>((resolve) => viaSignal.on('progress', () => resolve()));
+    await new Promise<void>((resolve) =>
+      viaSignal.on('progress', (p: Progress) => p.iteration > 0 && resolve()),
+    );
     ac.abort(new Error('stop'));
     const e2 = (await rejection(viaSignal.result())) as AnyResult;
     t.match(
