@@ -363,22 +363,19 @@ t.test('dry run: the local error for bad input; valid input passes without work'
   for (const [method, args] of badInputs()) {
     const local = await localError(method, args);
     t.ok(local instanceof ItersolveError, `${method}: local error ${fields(local).code}`);
-    let thrown: unknown;
-    try {
-      const p = q.dryRun(method, args);
-      if (p) await p;
-    } catch (e) {
-      thrown = e;
-    }
+    const thrown = await q.dryRun(method, args).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     t.same(fields(thrown), fields(local), `${method}: ${fields(local).message}`);
   }
   // valid input: nothing thrown, no native job started
   const A = poisson(20);
   const b = new Float64Array(A.rows).fill(1);
   const before = lib.info();
-  t.equal(q.dryRun('cg', [A, b]), undefined);
+  t.equal(await q.dryRun('cg', [A, b]), undefined);
   t.equal(
-    q.dryRun('cg', [A, b, { preconditioner: 'ic0', signal: new AbortController().signal }]),
+    await q.dryRun('cg', [A, b, { preconditioner: 'ic0', signal: new AbortController().signal }]),
     undefined,
   );
   // A singular matrix passes the dry run: spsolve's factorisation only runs in the job.
@@ -389,14 +386,17 @@ t.test('dry run: the local error for bad input; valid input passes without work'
     new Int32Array([0]),
     new Float64Array([1]),
   );
-  t.equal(q.dryRun('spsolve', [S, new Float64Array(2)]), undefined);
-  t.equal(q.dryRun('eigsh', [A, { k: 2, which: 'nearest', sigma: 0.5 }]), undefined);
+  t.equal(await q.dryRun('spsolve', [S, new Float64Array(2)]), undefined);
+  t.equal(await q.dryRun('eigsh', [A, { k: 2, which: 'nearest', sigma: 0.5 }]), undefined);
   t.equal(
-    q.dryRun('wasserstein', [new Float64Array([1]), new Float64Array([1]), new Float64Array([0])]),
+    await q.dryRun('wasserstein', [
+      new Float64Array([1]),
+      new Float64Array([1]),
+      new Float64Array([0]),
+    ]),
     undefined,
   );
   t.equal(lib.info().threads, before.threads);
-  t.equal(Promise.reject, Promise.reject, 'Promise.reject restored');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -427,6 +427,8 @@ class FakeServer {
     return s;
   }
   failNextAdd = false;
+  /** Jobs added to any queue. */
+  added = 0;
   redis() {
     return fakeRedis(this);
   }
@@ -560,6 +562,7 @@ function fakeBullmq(srv: FakeServer): BullmqModule {
         srv.failNextAdd = false;
         throw new Error('connect ECONNREFUSED 127.0.0.1:1');
       }
+      srv.added++;
       const s = srv.queue(this.name);
       s.jobs.set(opts.jobId, {
         id: opts.jobId,
@@ -682,7 +685,7 @@ t.test('options of SolveQueue and startSolveWorker are checked', async (t) => {
   t.equal(s.prefix, 'p');
   await s.close();
   await s.close();
-  t.throws(() => s.submit('cg'), { message: /closed/ });
+  await t.rejects(s.submit('cg').result(), { code: 'ERR_INVALID_ARGUMENT', message: /closed/ });
 });
 
 t.test('client and worker over the in-memory bullmq', async (t) => {
@@ -816,25 +819,44 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
     const r = await sq.solve(method, ...args).catch((e) => e);
     t.same(fields(r), fields(l), `${method}: ${fields(l).code} row ${fields(l).row}`);
   }
-  // bad input throws at submit with the local error; solve rejects with it
+  // bad input: the job is never queued and its result rejects with the local error (the local
+  // Promise form rejects the same way); solve rejects with it
+  const added = srv.added;
   for (const [method, args] of badInputs().slice(0, 6)) {
     const l = await localError(method, args);
-    t.throws(() => sq.submit(method, ...args), fields(l) as { code: string }, `submit ${method}`);
+    const j = sq.submit(method, ...args);
+    t.type(j.id, 'string');
+    await t.rejects(j.result(), fields(l) as { code: string }, `submit ${method}`);
     await t.rejects(sq.solve(method, ...args), fields(l) as { code: string });
   }
-  t.throws(() => sq.submit('cg', lib.aslinearoperator(A), b), {
+  await t.rejects(sq.submit('cg', lib.aslinearoperator(A), b).result(), {
     code: 'ERR_INVALID_ARGUMENT',
     argument: 'A',
     message: /LinearOperator/,
   });
-  t.throws(
-    () => sq.submit('cg', A, b, { preconditioner: (r: Float64Array, z: Float64Array) => z.set(r) }),
+  await t.rejects(
+    sq
+      .submit('cg', A, b, { preconditioner: (r: Float64Array, z: Float64Array) => z.set(r) })
+      .result(),
     {
       code: 'ERR_INVALID_ARGUMENT',
       argument: 'options.preconditioner',
     },
   );
-  t.throws(() => sq.submit('nope', A, b), { code: 'ERR_INVALID_ARGUMENT', argument: 'method' });
+  await t.rejects(sq.submit('nope', A, b).result(), {
+    code: 'ERR_INVALID_ARGUMENT',
+    argument: 'method',
+  });
+  // the local error wins over a transfer error: b is bad and A cannot travel
+  await t.rejects(sq.submit('cg', lib.aslinearoperator(A), new Float64Array(1)).result(), {
+    code: 'ERR_DIMENSION_MISMATCH',
+  });
+  t.equal(srv.added, added, 'no invalid job was queued');
+  // cancelled while its arguments are being checked: never queued
+  const early = sq.submit('cg', A, b);
+  await early.cancel('early');
+  await t.rejects(early.result(), { name: 'AbortError', cause: 'early' });
+  t.equal(srv.added, added, 'the cancelled job was not queued');
 
   // running job: progress events, then cancel -> AbortError with the partial result
   const big = poisson(100); // Jacobi on it: thousands of iterations to converge
@@ -931,7 +953,9 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
     message: /worker: connecting to Redis/,
   });
   // Redis failing while cancelling: cancel() rejects with ERR_EXTERNAL, the job with AbortError
+  const queued = srv.added;
   const unlucky = sq.submit('cg', A, b);
+  while (srv.added === queued) await new Promise((res) => setImmediate(res));
   const owner = sq as unknown as { queue: { getJobState(id: string): Promise<string> } };
   const getState = owner.queue.getJobState;
   owner.queue.getJobState = async () => {

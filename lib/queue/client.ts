@@ -20,6 +20,7 @@ import {
   payloadKeys,
   storeBlobs,
 } from './codec';
+import type { Encoded } from './codec';
 import {
   BullQueue,
   BullQueueEvents,
@@ -126,6 +127,9 @@ class Job<R> extends EventEmitter implements SolveJob<R> {
     return this.owner.cancelJob(this as unknown as Job<unknown>, reason);
   }
 }
+
+/** An encoded argument, or the error that kept it from being encoded. */
+type Pending = Encoded & { error?: unknown };
 
 /** Writes a result's `out` field into the caller's `out` and puts that array in its place. */
 function fillOut(job: Job<unknown>, r: unknown): unknown {
@@ -275,48 +279,27 @@ export class SolveQueue {
   }
 
   /**
-   * Submits `method` with `args` (as the local call takes them); throws at once, with the local
-   * call's ItersolveError, when the arguments are invalid, and ERR_INVALID_ARGUMENT naming the
-   * argument path when one cannot be sent to a worker (a function, an operator, a built
-   * preconditioner). `signal` and `onProgress` in the options act here: abort cancels the job.
+   * Submits `method` with `args` (as the local call takes them) and returns the job at once. The
+   * job is added to the queue only when the arguments are valid: otherwise its result rejects, as
+   * the local Promise form rejects, with the local call's very ItersolveError, or with
+   * ERR_INVALID_ARGUMENT naming the argument path when one cannot be sent to a worker (a function,
+   * an operator, a built preconditioner), an unknown method or a closed queue. `signal` and
+   * `onProgress` in the options act here: abort cancels the job.
    */
   submit<R = unknown>(method: string, ...args: unknown[]): SolveJob<R> {
-    if (this.closed) throw new ItersolveError('ERR_INVALID_ARGUMENT', 'the SolveQueue is closed');
-    const entry = methodEntry(method);
-    const later = dryRun(method, args);
-    const a = args.slice();
-    let signal: AbortSignal | undefined;
-    let onProgress: ((p: Progress) => void) | undefined;
-    const opts = a[entry.options];
-    let out: Float64Array | undefined;
-    if (typeof opts === 'object' && opts !== null) {
-      const {
-        signal: s,
-        onProgress: f,
-        ...rest
-      } = opts as {
-        signal?: AbortSignal;
-        onProgress?: (p: Progress) => void;
-        out?: unknown;
-      };
-      signal = s ?? undefined;
-      onProgress = f ?? undefined;
-      // The caller's `out` is filled here from the result (the dry run checked it).
-      if (entry.out !== undefined && rest.out instanceof Float64Array) {
-        out = rest.out;
-        delete rest.out;
-      }
-      a[entry.options] = rest;
-    }
-    // Trailing undefined arguments are the local call's defaults: they need not travel.
-    while (a.length > 0 && a[a.length - 1] === undefined) a.pop();
-    const params = entry.params;
-    const encoded = a.map((x, i) =>
-      encodeValue(x, params[i] ?? `args[${i}]`, contentKeys(this.ns)),
-    );
     const job = new Job<R>(randomUUID(), this);
-    job.onProgress = onProgress;
-    if (out !== undefined) job.out = { field: entry.out as string, array: out };
+    let prepared: { encoded: Pending[]; signal?: AbortSignal };
+    try {
+      if (this.closed)
+        throw new ItersolveError('ERR_INVALID_ARGUMENT', 'the SolveQueue is closed', {
+          argument: 'queue',
+        });
+      prepared = this.prepare(job as Job<unknown>, method, args);
+    } catch (e) {
+      job.reject(e);
+      return job;
+    }
+    const { encoded, signal } = prepared;
     if (signal?.aborted) {
       job.reject(new AbortError('The operation was aborted', { cause: signal.reason }));
       return job;
@@ -331,8 +314,18 @@ export class SolveQueue {
         () => signal.removeEventListener('abort', onAbort),
       );
     }
+    const validated = dryRun(method, args);
     job.added = (async () => {
-      if (later) await later;
+      // The local call's own error comes first (it is what the same call made locally gives).
+      await validated;
+      for (const e of encoded) if (e.error !== undefined) throw e.error;
+      if (job.cancelled) {
+        // Cancelled while being validated: never queued.
+        this.settle(job as Job<unknown>, () =>
+          job.reject(new AbortError('The operation was aborted', { cause: job.cancelReason })),
+        );
+        return;
+      }
       const redis = await this.start();
       const blobs = new Map<string, Buffer>();
       for (const e of encoded) for (const [k, b] of e.blobs) blobs.set(k, b);
@@ -357,13 +350,54 @@ export class SolveQueue {
     return job;
   }
 
+  /**
+   * Takes `signal`, `onProgress` and `out` off the options (they act here) and encodes the rest;
+   * an argument that cannot travel is kept as its error, thrown once the local validation passed.
+   */
+  private prepare(
+    job: Job<unknown>,
+    method: string,
+    args: unknown[],
+  ): { encoded: Pending[]; signal?: AbortSignal } {
+    const entry = methodEntry(method);
+    const a = args.slice();
+    let signal: AbortSignal | undefined;
+    const opts = a[entry.options];
+    if (typeof opts === 'object' && opts !== null) {
+      const {
+        signal: s,
+        onProgress: f,
+        ...rest
+      } = opts as {
+        signal?: AbortSignal;
+        onProgress?: (p: Progress) => void;
+        out?: unknown;
+      };
+      if (s instanceof AbortSignal) signal = s;
+      if (typeof f === 'function') job.onProgress = f;
+      // The caller's `out` is filled here from the result (the dry run checks it).
+      if (entry.out !== undefined && rest.out instanceof Float64Array) {
+        job.out = { field: entry.out, array: rest.out };
+        delete rest.out;
+      }
+      a[entry.options] = rest;
+    }
+    // Trailing undefined arguments are the local call's defaults: they need not travel.
+    while (a.length > 0 && a[a.length - 1] === undefined) a.pop();
+    const params = entry.params;
+    const encoded = a.map((x, i): Pending => {
+      try {
+        return encodeValue(x, params[i] ?? `args[${i}]`, contentKeys(this.ns));
+      } catch (e) {
+        return { data: null, blobs: new Map(), error: e };
+      }
+    });
+    return { encoded, signal };
+  }
+
   /** Submits and waits: resolves with the result, rejects as {@link submit} / the worker does. */
   solve<R = unknown>(method: string, ...args: unknown[]): Promise<R> {
-    try {
-      return this.submit<R>(method, ...args).result();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.submit<R>(method, ...args).result();
   }
 
   /**

@@ -201,13 +201,11 @@ const PROBE = Symbol('itersolve.queue.dryRun');
  * Validates `args` for `method` exactly as the local call does: runs the local Promise form with
  * an already-aborted signal in place of the caller's. The facades check everything, then reach
  * runJob, which rejects at once with an AbortError whose cause is the probe's reason: that
- * rejection means "valid"; any other error is the local one and is thrown. The facades reject
- * through Promise.reject inside their own synchronous call, so the error is caught there,
- * synchronously (Promise.reject is observed for the duration of that one call only); a
- * rejection that is not seen synchronously is returned as a promise to await.
+ * rejection means "valid" (the promise resolves); any other rejection is the local call's own
+ * error, and the promise rejects with it.
  * @internal
  */
-export function dryRun(method: string, args: unknown[]): Promise<void> | undefined {
+export async function dryRun(method: string, args: unknown[]): Promise<void> {
   const entry = methodEntry(method);
   const a = args.slice();
   const i = entry.options;
@@ -221,38 +219,14 @@ export function dryRun(method: string, args: unknown[]): Promise<void> | undefin
     if (sig === undefined || sig === null || sig instanceof AbortSignal)
       a[i] = { ...(given as object), signal: probe };
   }
-  const isProbe = (e: unknown) =>
-    e instanceof lib.AbortError && e.cause === PROBE && e.result === undefined;
-  const reject = Promise.reject;
-  let caught: { e: unknown } | undefined;
-  let p: Promise<unknown>;
-  Promise.reject = function <T = never>(this: PromiseConstructor, e?: unknown): Promise<T> {
-    if (caught === undefined) caught = { e };
-    return reject.call(this, e) as Promise<T>;
-  } as PromiseConstructor['reject'];
   try {
-    p = localMethod(method)(...a);
+    await localMethod(method)(...a);
   } catch (e) {
-    if (isProbe(e)) return undefined;
+    if (e instanceof lib.AbortError && e.cause === PROBE && e.result === undefined) return;
     throw e;
-  } finally {
-    Promise.reject = reject;
   }
-  p.catch(() => {});
-  if (caught !== undefined) {
-    if (isProbe(caught.e)) return undefined;
-    throw caught.e;
-  }
-  // Not seen synchronously: settle it asynchronously (a facade that validates after an await).
-  return p.then(
-    () => {
-      throw new ItersolveError(
-        'ERR_EXTERNAL',
-        `${method}: the dry run resolved instead of stopping at the aborted signal`,
-      );
-    },
-    (e: unknown) => {
-      if (!isProbe(e)) throw e;
-    },
+  throw new ItersolveError(
+    'ERR_EXTERNAL',
+    `${method}: the dry run resolved instead of stopping at the aborted signal`,
   );
 }
