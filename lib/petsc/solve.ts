@@ -401,7 +401,7 @@ function members(sid) {
     let s;
     try { s = fs.readFileSync('/proc/' + n + '/stat', 'utf8'); } catch { continue; }
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    if (+f[3] === sid && f[0] !== 'Z') out.push(+n); // zombies are dead already
+    if (+f[3] === sid && f[0] !== 'Z') out.push([+n, +f[1]]); // [pid, ppid]; zombies are dead already
   }
   return out;
 }
@@ -411,7 +411,7 @@ function killAll(sig) {
     try { process.kill(-child.pid, sig); } catch {}
     return 0;
   }
-  for (const p of m) { try { process.kill(p, sig); } catch {} }
+  for (const [p] of m) { try { process.kill(p, sig); } catch {} }
   return m.length;
 }
 function terminate(why) {
@@ -441,7 +441,8 @@ if (child.pid) watchTimer = setInterval(() => {
   if (terminating) return;
   const m = members(child.pid);
   if (m === null) return clearInterval(watchTimer);
-  const n = m.filter((p) => p !== child.pid).length;
+  // mpiexec's children: the ranks (and the ssh sessions to other hosts), not what a rank starts
+  const n = m.filter((e) => e[1] === child.pid).length;
   if (n > peak) peak = n;
   if (n > 0 && n < peak) {
     if (!since) since = Date.now();
