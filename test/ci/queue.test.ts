@@ -8,8 +8,9 @@
 // the results (BullMQ's stalled-job recovery hands its jobs to the other): every result arrives,
 // once, bitwise equal to the local Sync call; one upload of A for a stream of right-hand sides;
 // payload TTLs; progress; cancel (running and waiting) and AbortSignal; bad input rejected at
-// submit exactly as the local call rejects it; worker-side failures (ERR_NOT_SPD, ERR_SINGULAR)
-// as ItersolveErrors; SIGTERM finishing the running job and exiting 0; close() leaving no handles.
+// submit (the job rejects, nothing is queued) exactly as the local call rejects it; worker-side
+// failures (ERR_NOT_SPD, ERR_SINGULAR) as ItersolveErrors; timeLimitMs and options.out; an
+// unreachable Redis; SIGTERM finishing the running job and exiting 0; close() leaving no handles.
 //
 // Worker processes run a compiled copy of lib/: ITERSOLVE_CLI names its cli/index.js (default
 // dist/cjs/cli/index.js, which `npm ci` builds); e.g. `npx tsc -p tsconfig.json --outDir
@@ -355,6 +356,20 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection, the promise resolved');
 }
 
+/**
+ * submit() never throws (as the local Promise forms never throw): bad input rejects the job's
+ * result, and nothing is queued.
+ */
+async function submitRejection(q: SolveQueue, method: string, args: Args): Promise<unknown> {
+  let job;
+  try {
+    job = q.submit(method, ...args);
+  } catch (e) {
+    throw new Error(`submit threw instead of returning a job that rejects: ${String(e)}`);
+  }
+  return rejection(job.result());
+}
+
 function thrown(fn: () => unknown): unknown {
   try {
     fn();
@@ -529,7 +544,7 @@ t.test(
   },
 );
 
-t.test('bad input is rejected at submit with the local call error', async (t) => {
+t.test('bad input: the job rejects with the local call error, nothing is queued', async (t) => {
   const name = queueName('idle-bad');
   const qb = new SolveQueue({ connection: redisUrl, queueName: name });
   t.teardown(() => qb.close());
@@ -564,27 +579,27 @@ t.test('bad input is rejected at submit with the local call error', async (t) =>
       true,
       `${m}: the local call rejects (${local.code} ${local.argument})`,
     );
-    const atSubmit = errorParts(thrown(() => qb.submit(m, ...a)));
+    const atSubmit = errorParts(await submitRejection(qb, m, a));
     t.same(
       atSubmit,
       local,
-      `${m}: submit throws the local error (${local.argument}: ${local.message})`,
+      `${m}: the job rejects with the local error (${local.argument}: ${local.message})`,
     );
     const viaSolve = errorParts(await rejection(qb.solve(m, ...a)));
     t.same(viaSolve, local, `${m}: solve rejects with it`);
   }
-  const unknown = errorParts(thrown(() => qb.submit('nosuchMethod', P, b)));
+  const unknown = errorParts(await submitRejection(qb, 'nosuchMethod', [P, b]));
   t.match(unknown, { code: 'ERR_INVALID_ARGUMENT', argument: 'method' }, 'unknown method');
   t.match(unknown.message, /\bcg\b.*\bgmres\b|\bgmres\b.*\bcg\b/, 'the message lists the methods');
   const pre = errorParts(
-    thrown(() => qb.submit('cg', P, b, { preconditioner: Preconditioner.jacobi(P) })),
+    await submitRejection(qb, 'cg', [P, b, { preconditioner: Preconditioner.jacobi(P) }]),
   );
   t.match(
     pre,
     { code: 'ERR_INVALID_ARGUMENT', argument: 'options.preconditioner' },
     'a Preconditioner object',
   );
-  const op = errorParts(thrown(() => qb.submit('cg', lib.aslinearoperator(P), b)));
+  const op = errorParts(await submitRejection(qb, 'cg', [lib.aslinearoperator(P), b]));
   t.match(op, { code: 'ERR_INVALID_ARGUMENT', isItersolveError: true }, 'a LinearOperator object');
   t.match(String(op.argument), /^A|^args/, `names the argument (${op.argument})`);
 
