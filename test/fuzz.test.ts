@@ -214,6 +214,14 @@ t.test('every package export survives random malformed arguments', async (t) => 
         if (typeof a[0] === 'number' && a[0] > 64) a[0] = 4;
       if (name === 'setThreads' && typeof a[0] === 'number' && a[0] > 8) a[0] = 2;
       if (name === 'writeMatrixMarket') a[1] = '/nonexistent-dir/itersolve-fuzz.mtx';
+      // never write into the working directory, never start an MPI job
+      if (name === 'writePetscBinary' || name === 'writePetscBinarySync')
+        a[1] = '/nonexistent-dir/itersolve-fuzz.bin';
+      if (name === 'petscSolve' || name === 'petscSolveSync') {
+        const o = a[2];
+        if (o === undefined || (typeof o === 'object' && o !== null && !ArrayBuffer.isView(o)))
+          a[2] = { ...(o as object), program: '/nonexistent-dir/itersolve-petsc' };
+      }
       // optimal transport: an epsilon (often valid) and few iterations when options are passed
       if (
         /^(sinkhorn|sinkhornBatch|sinkhornNewton|emd|wasserstein)(Sync)?$/.test(name) &&
