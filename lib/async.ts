@@ -28,21 +28,12 @@ export interface AsyncOptions {
   onProgress?: (p: Progress) => void;
 }
 
-function isAbortSignal(s: unknown): s is AbortSignal {
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof (s as AbortSignal).aborted === 'boolean' &&
-    typeof (s as AbortSignal).addEventListener === 'function'
-  );
-}
-
 /**
  * Checks the shared async options (also used by Sync forms for timeLimitMs).
  * @internal
  */
 export function checkAsyncOptions(o: Partial<AsyncOptions>): void {
-  if (o.signal !== undefined && !isAbortSignal(o.signal))
+  if (o.signal !== undefined && !v.isAbortSignal(o.signal))
     throw v.invalid('signal', 'an AbortSignal', o.signal);
   if (o.timeLimitMs !== undefined) v.num('timeLimitMs', o.timeLimitMs, { positive: true });
   v.optFn('onProgress', o.onProgress);

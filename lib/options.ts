@@ -1465,15 +1465,6 @@ function bound(b: Computed<number> | undefined, c: OptionContext): number | unde
   return typeof b === 'function' ? b(c) : b;
 }
 
-function isAbortSignal(s: unknown): s is AbortSignal {
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof (s as AbortSignal).aborted === 'boolean' &&
-    typeof (s as AbortSignal).addEventListener === 'function'
-  );
-}
-
 function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
   switch (s.kind) {
     case 'number': {
@@ -1541,7 +1532,7 @@ function checkValue(s: OptionSpec, value: unknown, c: OptionContext): unknown {
         throw v.invalid(s.key, 'an object', value);
       return value;
     case 'signal':
-      if (!isAbortSignal(value)) throw v.invalid(s.key, 'an AbortSignal', value);
+      if (!v.isAbortSignal(value)) throw v.invalid(s.key, 'an AbortSignal', value);
       return value;
     case 'function':
       if (typeof value !== 'function') throw v.invalid(s.key, 'a function', value);

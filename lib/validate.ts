@@ -142,3 +142,13 @@ export function optFn<F extends (...args: never[]) => unknown>(
   if (typeof v !== 'function') throw invalid(argument, 'a function', v);
   return v as F;
 }
+
+/** An AbortSignal, or an object that behaves as one (another realm's, a polyfill). */
+export function isAbortSignal(s: unknown): s is AbortSignal {
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof (s as AbortSignal).aborted === 'boolean' &&
+    typeof (s as AbortSignal).addEventListener === 'function'
+  );
+}

@@ -76,15 +76,6 @@ const READ: Form = {
 };
 const READ_SYNC: Form = { ...READ, name: 'readPetscBinarySync', sync: true };
 
-function isAbortSignal(s: unknown): s is AbortSignal {
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof (s as AbortSignal).aborted === 'boolean' &&
-    typeof (s as AbortSignal).addEventListener === 'function'
-  );
-}
-
 /** The options object, its keys checked against the form (ERR_INVALID_ARGUMENT naming a bad key). */
 function checkKeys<T extends object>(form: Form, options: unknown): Partial<T> {
   const o = v.options<T>('options', options) as Record<string, unknown>;
@@ -106,7 +97,7 @@ function checkKeys<T extends object>(form: Form, options: unknown): Partial<T> {
       );
     }
   }
-  if (o.signal !== undefined && !isAbortSignal(o.signal))
+  if (o.signal !== undefined && !v.isAbortSignal(o.signal))
     throw v.invalid('signal', 'an AbortSignal', o.signal);
   if (o.finite !== undefined) v.bool('options.finite', o.finite);
   return o as Partial<T>;
