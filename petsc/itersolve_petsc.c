@@ -69,6 +69,20 @@ static PetscErrorCode open_binary(const char* path, PetscFileMode mode, PetscVie
   PetscFunctionReturn(0);
 }
 
+/* Loads the vector in `path` into v (laid out as A's rows) and checks it has `rows` entries. */
+static PetscErrorCode load_vec(const char* path, const char* what, Vec v, PetscInt rows) {
+  PetscViewer viewer;
+  PetscInt n;
+  PetscFunctionBeginUser;
+  PetscCall(open_binary(path, FILE_MODE_READ, &viewer));
+  PetscCall(VecLoad(v, viewer));
+  PetscCall(PetscViewerDestroy(&viewer));
+  PetscCall(VecGetSize(v, &n));
+  PetscCheck(n == rows, PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ,
+             "%s has %" PetscInt_FMT " entries, A %" PetscInt_FMT " rows", what, n, rows);
+  PetscFunctionReturn(0);
+}
+
 /*
  * Checks that the type named by option `name` (e.g. -ksp_type), when set, is a registered type:
  * set_type is KSPSetType / PCSetType on obj. PETSc's own check (in KSPSetFromOptions) fails with
@@ -140,7 +154,7 @@ static PetscErrorCode run(int* status) {
   Vec b, x, r;
   KSP ksp;
   PC pc;
-  PetscInt rows, cols, n, iterations;
+  PetscInt rows, cols, iterations;
   PetscReal residual, ksp_residual;
   KSPConvergedReason reason;
   KSPType ksp_type;
@@ -171,20 +185,8 @@ static PetscErrorCode run(int* status) {
   PetscCheck(rows == cols, PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ,
              "A must be square: %" PetscInt_FMT " x %" PetscInt_FMT, rows, cols);
   PetscCall(MatCreateVecs(A, &x, &b));
-  PetscCall(open_binary(path_b, FILE_MODE_READ, &viewer));
-  PetscCall(VecLoad(b, viewer));
-  PetscCall(PetscViewerDestroy(&viewer));
-  PetscCall(VecGetSize(b, &n));
-  PetscCheck(n == rows, PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ,
-             "b has %" PetscInt_FMT " entries, A %" PetscInt_FMT " rows", n, rows);
-  if (has_x0) {
-    PetscCall(open_binary(path_x0, FILE_MODE_READ, &viewer));
-    PetscCall(VecLoad(x, viewer));
-    PetscCall(PetscViewerDestroy(&viewer));
-    PetscCall(VecGetSize(x, &n));
-    PetscCheck(n == rows, PETSC_COMM_WORLD, PETSC_ERR_ARG_SIZ,
-               "x0 has %" PetscInt_FMT " entries, A %" PetscInt_FMT " rows", n, rows);
-  }
+  PetscCall(load_vec(path_b, "b", b, rows));
+  if (has_x0) PetscCall(load_vec(path_x0, "x0", x, rows));
   PetscCall(PetscTime(&t1));
 
   /* The solver from the options; unknown type names reported with the option that held them. */
@@ -263,6 +265,10 @@ int main(int argc, char** argv) {
   PetscErrorCode ierr;
   int status = 0;
 
+  /* Line-buffered stderr: each line goes out in one write(), so mpiexec's own messages on the
+     same pipe cannot land inside an ITERSOLVE-PETSC-ERROR line (stderr is unbuffered by default:
+     one write per fputs). */
+  setvbuf(stderr, NULL, _IOLBF, 1 << 16);
   PetscCall(PetscInitialize(&argc, &argv, NULL, help));
   ierr = run(&status);
   if (ierr) {
