@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run lint` (check) and `npm run format` (write, `--fix`): ESLint and Prettier on the
-// TypeScript and JavaScript (lib/, test/, scripts/, bench/), clang-format on the C++ (native/,
-// bindings/, test/native/, fuzz/, bench/native/). Every tool runs even when an earlier one
-// fails; the exit code is non-zero when any failed. Files given after `--` limit the run to them:
+// TypeScript and JavaScript (lib/, test/, scripts/, bench/, examples/), clang-format on the C and
+// C++ (native/, bindings/, test/native/, fuzz/, bench/native/, petsc/). Every tool runs even when
+// an earlier one fails; the exit code is non-zero when any failed. Files given after `--` limit
+// the run to them:
 //   node scripts/lint.js --fix -- lib/cli/solve.ts native/krylov/cg.cpp
 // The tools are devDependencies (eslint, typescript-eslint, prettier, clang-format-node: a
 // clang-format binary in an npm package, so no system package is needed); configs:
@@ -17,10 +18,10 @@ const fix = process.argv.includes('--fix');
 const dd = process.argv.indexOf('--');
 const only = dd >= 0 ? process.argv.slice(dd + 1) : undefined;
 
-const TS_DIRS = ['lib', 'test', 'scripts', 'bench'];
-const CPP_DIRS = ['native', 'bindings', 'test/native', 'fuzz', 'bench/native'];
+const TS_DIRS = ['lib', 'test', 'scripts', 'bench', 'examples'];
+const CPP_DIRS = ['native', 'bindings', 'test/native', 'fuzz', 'bench/native', 'petsc'];
 const isTs = (f) => /\.(ts|mts|cts|js|mjs|cjs)$/.test(f) && !f.endsWith('.d.ts');
-const isCpp = (f) => /\.(cpp|cc|hpp|h|inc)$/.test(f);
+const isCpp = (f) => /\.(cpp|cc|c|hpp|h|inc)$/.test(f);
 const under = (dirs, f) => dirs.some((d) => f.startsWith(`${d}/`));
 
 /** Tracked and new (not ignored) files, or those given after `--`. */

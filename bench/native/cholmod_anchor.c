@@ -95,13 +95,15 @@ int main(int argc, char** argv) {
     cholmod_free_dense(&x, &cm);
     cholmod_free_factor(&L, &cm);
   }
-  static const char* names[] = {"natural", "given", "amd", "metis", "nesdis", "colamd", "postordered"};
-  printf("{\"n\":%ld,\"dim\":%d,\"N\":%ld,\"analyse\":%.6f,\"factorise\":%.6f,\"solve\":%.6f,"
-         "\"total\":%.6f,\"refactor\":%.6f,\"nnzL\":%.0f,\"ordering\":\"%s\",\"relres\":%.3e,"
-         "\"version\":\"%d.%d.%d\"}\n",
-         n, dim, N, tA, tF, tS, tTotal, tRe, lnz,
-         ordering >= 0 && ordering <= 6 ? names[ordering] : "other", relres, CHOLMOD_MAIN_VERSION,
-         CHOLMOD_SUB_VERSION, CHOLMOD_SUBSUB_VERSION);
+  static const char* names[] = {"natural", "given",  "amd",        "metis",
+                                "nesdis",  "colamd", "postordered"};
+  printf(
+      "{\"n\":%ld,\"dim\":%d,\"N\":%ld,\"analyse\":%.6f,\"factorise\":%.6f,\"solve\":%.6f,"
+      "\"total\":%.6f,\"refactor\":%.6f,\"nnzL\":%.0f,\"ordering\":\"%s\",\"relres\":%.3e,"
+      "\"version\":\"%d.%d.%d\"}\n",
+      n, dim, N, tA, tF, tS, tTotal, tRe, lnz,
+      ordering >= 0 && ordering <= 6 ? names[ordering] : "other", relres, CHOLMOD_MAIN_VERSION,
+      CHOLMOD_SUB_VERSION, CHOLMOD_SUBSUB_VERSION);
   cholmod_free_dense(&b, &cm);
   cholmod_free_sparse(&A, &cm);
   cholmod_free_triplet(&T, &cm);
