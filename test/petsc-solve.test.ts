@@ -364,7 +364,7 @@ t.test("PETSc's reasons onto ours", async (t) => {
       `mapReason ${name} (${mode}${resid ? ', residual ' + resid : ''})`,
     );
   t.equal(mapReason('CONVERGED_ITS', Infinity, bnorm, 1e-10, 0), 'non-finite');
-  const piped = [0, 4, 14, 16, 17, 18, 21].map((i) => cases[i]);
+  const piped = [4, 14, 17].map((i) => cases[i]);
   const results = await Promise.all(
     piped.map(([name, mode, resid]) => {
       const petscOptions: Record<string, string> = { fake_reason: name, fake_mode: mode };
@@ -382,18 +382,9 @@ t.test("PETSc's reasons onto ours", async (t) => {
       t.equal(r.petsc.kspResidualNorm, null);
     } else t.equal(r.residualNorm, residual(r.x));
   });
-  // the atol side of a reason judged on the true residual: ‖b‖ ≤ atol
-  const r = petscSolveSync(
-    A,
-    b,
-    base({
-      rtol: 0,
-      atol: 2 * bnorm,
-      petscOptions: { fake_reason: 'KSP_CONVERGED_ITS', fake_mode: 'zero', fake_its: '0' },
-    }),
-  );
-  t.equal(r.reason, 'atol');
-  t.equal(r.iterations, 0);
+  // the atol side of a reason judged on the true residual: ‖r‖ ≤ atol
+  t.equal(mapReason('KSP_CONVERGED_ITS', bnorm, bnorm, 0, 2 * bnorm), 'atol');
+  t.equal(mapReason('KSP_CONVERGED_ITS', bnorm, bnorm, 0, 0.5 * bnorm), 'max-iterations');
 });
 
 t.test('ITERSOLVE-PETSC-ERROR lines, crashes and malformed output', async (t) => {
@@ -555,51 +546,75 @@ t.test('hosts, hostfile and the mpiexec flavours', async (t) => {
 t.test(
   'time limit, abort, stranded ranks: the whole job killed, its directory removed',
   async (t) => {
-    for (const sync of [true, false]) {
+    /** A job of the fake's `mode` that runs until killed; what it left behind checked afterwards. */
+    const job = async (
+      name: string,
+      mode: string,
+      go: (o: PetscSolveOptions, pidfile: string) => Promise<void>,
+    ) => {
       const wd = workDir();
-      const pidfile = path.join(tmp, `pids-time-${sync}`);
-      const o = base({
-        workDir: wd,
-        timeLimitMs: 1000,
-        petscOptions: { fake_mode: 'sleep', fake_pidfile: pidfile },
-      });
-      const t0 = Date.now();
-      if (sync)
-        t.throws(() => petscSolveSync(A, b, o), {
-          code: 'ERR_TIME_LIMIT',
-          argument: 'timeLimitMs',
-          message: /time limit of 1000 ms ran out; the MPI job was killed/,
-        });
-      else
-        await t.rejects(petscSolve(A, b, o), { code: 'ERR_TIME_LIMIT', argument: 'timeLimitMs' });
-      t.ok(Date.now() - t0 < 5000);
+      const pidfile = path.join(tmp, `pids-${name}`);
+      await go(
+        base({ workDir: wd, petscOptions: { fake_mode: mode, fake_pidfile: pidfile } }),
+        pidfile,
+      );
       const pids = await waitFor(pidfile);
-      t.equal(pids.length, 3);
-      t.ok(await allGone(pids), 'mpiexec and its ranks are gone');
-      t.same(fs.readdirSync(wd), []);
-    }
-    // abort while the job runs
-    const wd = workDir();
-    const pidfile = path.join(tmp, 'pids-abort');
-    const ac = new AbortController();
-    const p = petscSolve(A, b, {
-      ...base({ workDir: wd, petscOptions: { fake_mode: 'sleep', fake_pidfile: pidfile } }),
-      signal: ac.signal,
+      t.ok(pids.length >= 2, name);
+      t.ok(await allGone(pids), `${name}: mpiexec and its ranks are gone`);
+      t.same(fs.readdirSync(wd), [], `${name}: the job's directory is removed`);
+    };
+    await job('sync-time-limit', 'sleep', async (o) => {
+      const t0 = Date.now();
+      t.throws(() => petscSolveSync(A, b, { ...o, timeLimitMs: 2000 }), {
+        code: 'ERR_TIME_LIMIT',
+        argument: 'timeLimitMs',
+        message: /time limit of 2000 ms ran out; the MPI job was killed/,
+      });
+      t.ok(Date.now() - t0 < 8000);
     });
-    const pids = await waitFor(pidfile);
-    t.ok(pids.every(alive));
-    ac.abort();
-    await t.rejects(p, { name: 'AbortError', code: 'ABORT_ERR' });
-    t.ok(await allGone(pids));
-    t.same(fs.readdirSync(wd), []);
-    // abort right after the call: before the files are written
-    const ac2 = new AbortController();
-    const wd2 = workDir();
-    const p2 = petscSolve(A, b, { ...base({ workDir: wd2 }), signal: ac2.signal });
-    ac2.abort();
-    await t.rejects(p2, { name: 'AbortError' });
-    t.same(fs.readdirSync(wd2), []);
-    // a time limit used up before the job starts (a launcher not seen before: `--version` runs first)
+    // the Promise form's cases at once (the watchdog's patience shortened for the stranded job)
+    await withEnv('ITERSOLVE_PETSC_STRANDED_MS', '300', () =>
+      Promise.all([
+        job('time-limit', 'sleep', (o) =>
+          t.rejects(petscSolve(A, b, { ...o, timeLimitMs: 2000 }), {
+            code: 'ERR_TIME_LIMIT',
+            argument: 'timeLimitMs',
+          }),
+        ),
+        job('abort', 'sleep', async (o, pidfile) => {
+          const ac = new AbortController();
+          const p = petscSolve(A, b, { ...o, signal: ac.signal });
+          t.ok((await waitFor(pidfile)).every(alive));
+          ac.abort();
+          await t.rejects(p, { name: 'AbortError', code: 'ABORT_ERR' });
+        }),
+        // one rank gone, the other still running: the job is ended
+        job('stranded', 'stranded', (o) =>
+          t.rejects(petscSolve(A, b, o), {
+            code: 'ERR_EXTERNAL',
+            message: /still running 0.3 s later; the job was killed/,
+          }),
+        ),
+        (async () => {
+          // abort right after the call: before the files are written
+          const ac = new AbortController();
+          const wd = workDir();
+          const p = petscSolve(A, b, { ...base({ workDir: wd }), signal: ac.signal });
+          ac.abort();
+          await t.rejects(p, { name: 'AbortError' });
+          t.same(fs.readdirSync(wd), []);
+        })(),
+        // a time limit used up before the job starts (a launcher not seen before: `--version` runs first)
+        t.rejects(
+          petscSolve(
+            A,
+            b,
+            base({ mpiexec: `${fixtures}/../../fixtures/petsc/fake-mpiexec.js`, timeLimitMs: 1 }),
+          ),
+          { code: 'ERR_TIME_LIMIT', message: /before the MPI job started/ },
+        ),
+      ]),
+    );
     t.throws(
       () =>
         petscSolveSync(
@@ -607,39 +622,7 @@ t.test(
           b,
           base({ mpiexec: `${fixtures}/../petsc/fake-mpiexec.js`, timeLimitMs: 1 }),
         ),
-      {
-        code: 'ERR_TIME_LIMIT',
-        message: /ran out before the MPI job started/,
-      },
+      { code: 'ERR_TIME_LIMIT', message: /ran out before the MPI job started/ },
     );
-    await t.rejects(
-      petscSolve(
-        A,
-        b,
-        base({ mpiexec: `${fixtures}/../../fixtures/petsc/fake-mpiexec.js`, timeLimitMs: 1 }),
-      ),
-      {
-        code: 'ERR_TIME_LIMIT',
-        message: /before the MPI job started/,
-      },
-    );
-    // one rank gone, the other still running: the job is ended
-    const pidfile3 = path.join(tmp, 'pids-stranded');
-    const wd3 = workDir();
-    await withEnv('ITERSOLVE_PETSC_STRANDED_MS', '300', () =>
-      t.rejects(
-        petscSolve(
-          A,
-          b,
-          base({ workDir: wd3, petscOptions: { fake_mode: 'stranded', fake_pidfile: pidfile3 } }),
-        ),
-        {
-          code: 'ERR_EXTERNAL',
-          message: /still running 0.3 s later; the job was killed/,
-        },
-      ),
-    );
-    t.ok(await allGone(await waitFor(pidfile3)));
-    t.same(fs.readdirSync(wd3), []);
   },
 );
