@@ -143,7 +143,10 @@ export function optFn<F extends (...args: never[]) => unknown>(
   return v as F;
 }
 
-/** An AbortSignal, or an object that behaves as one (another realm's, a polyfill). */
+/**
+ * An AbortSignal, or an object that behaves as one (another realm's, a polyfill).
+ * @internal
+ */
 export function isAbortSignal(s: unknown): s is AbortSignal {
   return (
     typeof s === 'object' &&
