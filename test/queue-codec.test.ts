@@ -953,11 +953,15 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
     message: /worker: connecting to Redis/,
   });
   // Redis failing while cancelling: cancel() rejects with ERR_EXTERNAL, the job with AbortError
+  // (on a queue no worker serves, so the job is surely still waiting when cancel() runs)
+  const idle = new q.SolveQueue({
+    connection: { host: '127.0.0.1' },
+    queueName: `${queueName}-idle`,
+  });
   const queued = srv.added;
-  const unlucky = sq.submit('cg', A, b);
+  const unlucky = idle.submit('cg', A, b);
   while (srv.added === queued) await new Promise((res) => setImmediate(res));
-  const owner = sq as unknown as { queue: { getJobState(id: string): Promise<string> } };
-  const getState = owner.queue.getJobState;
+  const owner = idle as unknown as { queue: { getJobState(id: string): Promise<string> } };
   owner.queue.getJobState = async () => {
     throw new Error('connection lost');
   };
@@ -965,8 +969,8 @@ t.test('client and worker over the in-memory bullmq', async (t) => {
     code: 'ERR_EXTERNAL',
     message: /cancelling.*connection lost/,
   });
-  owner.queue.getJobState = getState;
   await t.rejects(unlucky.result(), { name: 'AbortError', cause: 'stop' });
+  await idle.close();
 
   // Redis failing while adding: ERR_EXTERNAL with the cause
   srv.failNextAdd = true;
