@@ -302,4 +302,4 @@ async function run(opts) {
   return { rows, notes, data };
 }
 
-module.exports = { run };
+module.exports = { run, relres };

@@ -420,4 +420,4 @@ async function run({ lib, native, quick, machine, log }) {
   return { rows, notes, data };
 }
 
-module.exports = { run };
+module.exports = { run, tridiag };

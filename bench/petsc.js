@@ -30,19 +30,9 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { relres } = require('./direct');
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
-
-function relres(A, x, b) {
-  const r = A.multiply(x);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < r.length; i++) {
-    num += (b[i] - r[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 /** petscSolve and the binary functions: from the library's exports, else lib's petsc folder. */
 function petscApi(lib, dist) {

@@ -25,6 +25,7 @@ const net = require('net');
 const path = require('path');
 const { spawn, spawnSync } = require('child_process');
 const { summarize } = require('./probe');
+const { tridiag } = require('./krylov');
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -105,27 +106,6 @@ async function startWorkers(cli, url, queueName, count, concurrency) {
     procs.map((c, i) => waitForLine(c, /^itersolve worker: /, 20000, `worker ${i + 1}`)),
   );
   return { procs, lines };
-}
-
-function tridiag(lib, n, diag) {
-  const nnz = 3 * n - 2;
-  const rowPtr = new Int32Array(n + 1);
-  const colIdx = new Int32Array(nnz);
-  const values = new Float64Array(nnz);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    for (const [j, v] of [
-      [i - 1, -1],
-      [i, diag],
-      [i + 1, -1],
-    ]) {
-      if (j < 0 || j >= n) continue;
-      colIdx[k] = j;
-      values[k++] = v;
-    }
-    rowPtr[i + 1] = k;
-  }
-  return new lib.CsrMatrix(n, n, rowPtr, colIdx, values);
 }
 
 function sameBits(a, b) {
