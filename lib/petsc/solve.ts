@@ -29,6 +29,7 @@ import { checkOptions } from '../options';
 import { squareCheck } from '../preconditioner';
 import type { IterativeResult, StopReason } from '../result';
 import * as v from '../validate';
+import { norm2 } from '../vector';
 import {
   readPetscBinary,
   readPetscBinarySync,
@@ -706,12 +707,6 @@ function interpret(plan: Plan, cmd: string, r: Outcome): Report {
 function external(what: string, stderr: string): ItersolveError {
   const tail = lastTail(stderr);
   return new ItersolveError('ERR_EXTERNAL', `petscSolve: ${what}${tail ? `\n${tail}` : ''}`);
-}
-
-function norm2(b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < b.length; i++) s += b[i] * b[i];
-  return Math.sqrt(s);
 }
 
 /**
