@@ -109,7 +109,9 @@ async function main() {
 // ASan pass (they still run in `npm test`): type-level checks of the .d.ts files (tsc only), the
 // SVG plot writer (pure TypeScript), the package manifest checks, and the CLI tests that spawn a
 // fresh node per case (each child would load the sanitizer runtimes again; the code paths they
-// reach are the same facades and bindings the in-process tests cover), and the two files .taprc
+// reach are the same facades and bindings the in-process tests cover; petsc-solve's cases each start
+// a supervisor node and a fake mpiexec node with its ranks, and reach no native code but norm2),
+// and the two files .taprc
 // excludes from `npm test` (CI runs them as steps of their own). Arguments given to this script
 // replace the default list.
 const ASAN_SKIP = new Set([
@@ -117,6 +119,7 @@ const ASAN_SKIP = new Set([
   'plot.test.ts',
   'package.test.ts',
   'cli.test.ts',
+  'petsc-solve.test.ts',
   'native-avx512-emulated.test.ts',
   'simd-isolation.test.ts',
 ]);
