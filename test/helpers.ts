@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { CsrMatrix, rng } from '../lib/index';
 
 /** Plain-JS reference y = A x. */
@@ -67,4 +68,24 @@ export function randomVector(n: number, seed: number): Float64Array {
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = rand() * 2 - 1;
   return x;
+}
+
+/**
+ * Live processes (other than this one) with `text` in an argument of their command line, read from
+ * /proc (Linux): how the PETSc tests find what is left of a job (mpiexec, its ranks, the supervisor
+ * node, whose arguments name the job's directory or pidfile).
+ */
+export function processesMentioning(text: string): { pid: number; argv: string[] }[] {
+  const out: { pid: number; argv: string[] }[] = [];
+  for (const n of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(n) || +n === process.pid) continue;
+    let argv: string[];
+    try {
+      argv = fs.readFileSync(`/proc/${n}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (argv.some((a) => a.includes(text))) out.push({ pid: +n, argv });
+  }
+  return out;
 }

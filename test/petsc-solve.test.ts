@@ -15,6 +15,7 @@ import { petscSolve, petscSolveSync } from '../lib/petsc';
 import { mapReason } from '../lib/petsc/solve';
 import type { PetscSolveOptions } from '../lib/petsc';
 import { poisson2d } from '../lib/problems';
+import { processesMentioning } from './helpers';
 
 const fixtures = path.join(__dirname, 'fixtures', 'petsc');
 const fake = path.join(fixtures, 'fake-mpiexec.js');
@@ -81,21 +82,6 @@ async function waitFor(file: string, ms = 30000): Promise<number[] | null> {
   } catch {
     return null;
   }
-}
-
-/** Live processes whose command line has `arg` as a word (the fake and its ranks name their pidfile). */
-function naming(arg: string): number[] {
-  const found: number[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(arg) && alive(+d))
-        found.push(+d);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
 }
 
 async function allGone(pids: () => number[]): Promise<boolean> {
@@ -588,7 +574,10 @@ t.test(
         t.ok(pids.length >= 2, name);
         t.ok(await allGone(() => pids.filter(alive)), `${name}: mpiexec and its ranks are gone`);
       } else t.ok(timed, `${name}: killed before its ranks started`);
-      t.ok(await allGone(() => naming(pidfile)), `${name}: no process of the job is left`);
+      t.ok(
+        await allGone(() => processesMentioning(pidfile).map((q) => q.pid)),
+        `${name}: no process of the job is left`,
+      );
       t.same(fs.readdirSync(wd), [], `${name}: the job's directory is removed`);
     };
     await job('sync-time-limit', 'sleep', async (o) => {

@@ -23,6 +23,7 @@ import {
 } from '../../lib/petsc';
 import { mapReason } from '../../lib/petsc/solve';
 import { convectionDiffusion, poisson2d, rng } from '../../lib/problems';
+import { processesMentioning } from '../helpers';
 
 const program =
   process.env.ITERSOLVE_PETSC_PROGRAM || path.join(packageRoot, 'build-petsc', 'itersolve-petsc');
@@ -61,24 +62,6 @@ function residual(A: CsrMatrix, x: Float64Array, b: Float64Array): number {
   return Math.sqrt(s);
 }
 
-/** The processes whose command line mentions `dir`: the job's. */
-function jobProcesses(dir: string): { pid: number; argv0: string }[] {
-  const out: { pid: number; argv0: string }[] = [];
-  for (const n of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(n) || +n === process.pid) continue;
-    let cmd: string;
-    try {
-      cmd = fs.readFileSync(`/proc/${n}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    // mpiexec, the ranks and the supervisor (`node -e ...`, the job's command line in its argument)
-    const argv = cmd.split('\0');
-    if (argv.some((a) => a.includes(dir))) out.push({ pid: +n, argv0: argv[0] });
-  }
-  return out;
-}
-
 async function until(what: () => boolean, ms = 15000): Promise<void> {
   const end = Date.now() + ms;
   while (!what()) {
@@ -109,8 +92,8 @@ function freshDir(name: string): string {
 /** No process of the job is left and its directory in `dir` is gone. */
 async function cleanedUp(t: Test, dir: string) {
   // processes already killed may linger for a moment as zombies of init
-  await until(() => jobProcesses(dir).length === 0, 5000).catch(() => undefined);
-  t.same(jobProcesses(dir), [], 'no mpiexec / itersolve-petsc process of the job is left');
+  await until(() => processesMentioning(dir).length === 0, 5000).catch(() => undefined);
+  t.same(processesMentioning(dir), [], 'no mpiexec / itersolve-petsc process of the job is left');
   t.same(fs.readdirSync(dir), [], 'the job directory was removed');
 }
 
@@ -288,7 +271,7 @@ t.test('errors', async (t) => {
 t.test('a crashed rank is ERR_EXTERNAL; nothing is left behind', async (t) => {
   const dir = freshDir('crash');
   const p = petscSolve(slow, slowB, { ...SLOW, workDir: dir });
-  const ranks = () => jobProcesses(dir).filter((q) => q.argv0.endsWith('itersolve-petsc'));
+  const ranks = () => processesMentioning(dir).filter((q) => q.argv[0].endsWith('itersolve-petsc'));
   await until(() => ranks().length === 2);
   await new Promise((r) => setTimeout(r, 300));
   process.kill(ranks()[1].pid, 'SIGKILL');
@@ -343,7 +326,8 @@ t.test('an AbortSignal kills the whole job: AbortError', async (t) => {
   const ac = new AbortController();
   const p = petscSolve(slow, slowB, { ...SLOW, workDir: dir, signal: ac.signal });
   await until(
-    () => jobProcesses(dir).filter((q) => q.argv0.endsWith('itersolve-petsc')).length === 2,
+    () =>
+      processesMentioning(dir).filter((q) => q.argv[0].endsWith('itersolve-petsc')).length === 2,
   );
   ac.abort();
   await t.rejects(p, { name: 'AbortError', code: 'ABORT_ERR' });
