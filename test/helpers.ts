@@ -19,6 +19,17 @@ export function naiveSpmvT(A: CsrMatrix, x: Float64Array): Float64Array {
   return y;
 }
 
+/** ‖b − A x‖₂ in plain JS. */
+export function residualNorm(A: CsrMatrix, b: ArrayLike<number>, x: ArrayLike<number>): number {
+  const Ax = naiveSpmv(A, x);
+  let s = 0;
+  for (let i = 0; i < Ax.length; i++) {
+    const r = b[i] - Ax[i];
+    s += r * r;
+  }
+  return Math.sqrt(s);
+}
+
 /** max_i |a_i − b_i| / max(max_i |b_i|, tiny) */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;

@@ -41,6 +41,7 @@ const base = (o: PetscSolveOptions = {}): PetscSolveOptions => ({
   ...o,
 });
 
+/** ‖b − A x‖₂ summed in the fake's order (it reports this as PETSc's true residual; compared exactly). */
 function residual(x: Float64Array): number {
   let s = 0;
   for (let i = 0; i < n; i++) {
