@@ -76,6 +76,13 @@ Napi::Value GetThreads(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Addon* a = new Addon(ThreadPool::default_threads());
+  // Handed to the environment before anything that calls into JS: a worker terminated while it
+  // loads the addon makes those calls throw, and an Addon not yet handed over would be leaked
+  // with its hold on the process's compute pool (test/pool.test.ts, terminate while loading).
+  env.SetInstanceData<Addon>(a);
+  // Stops the job runner while the environment's thread-safe functions still exist (the hooks
+  // of those, created later, run first and only mark them closing; they are freed afterwards).
+  napi_add_env_cleanup_hook(env, [](void* arg) { static_cast<Addon*>(arg)->shutdown(); }, a);
   SimdLevel level = detect_simd();
   if (const char* forced = std::getenv("ITERSOLVE_SIMD")) {
     // Forces a path; a request for more than this CPU has keeps the detected one.
@@ -86,10 +93,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (a->kernels == nullptr) a->kernels = kernels_scalar();
   Napi::Function cancel = Cancel::Define(env);
   a->cancelCtor = Napi::Persistent(cancel);
-  env.SetInstanceData<Addon>(a);
-  // Stops the job runner while the environment's thread-safe functions still exist (the hooks
-  // of those, created later, run first and only mark them closing; they are freed afterwards).
-  napi_add_env_cleanup_hook(env, [](void* arg) { static_cast<Addon*>(arg)->shutdown(); }, a);
 
   exports.Set("Cancel", cancel);
   exports.Set("layout", layout::make_layout(env));

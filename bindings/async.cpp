@@ -476,6 +476,11 @@ Addon::~Addon() {
 void Addon::shutdown() {
   closing.store(true);
   if (runner) runner->shutdown();
+  // Let go of the compute pool and the scratch memory as the environment tears down, rather
+  // than when the instance-data finalizer runs later: a worker's 'exit' then finds its
+  // environment already off the pool's count.
+  pool.detach();
+  workspace.trim();
 }
 
 }  // namespace binding

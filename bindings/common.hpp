@@ -26,9 +26,10 @@ struct Addon {
   // The environment's teardown (a worker_thread terminated, the process exiting) runs shutdown()
   // from an environment cleanup hook, while every thread-safe function still exists: it sets
   // `closing` (running jobs stop at their next check, JS-callback waits give up), joins the job
-  // runner threads and frees the jobs that never settled. The destructor (instance-data
-  // finalizer, later) calls it again in case the hook did not run; it does nothing the second
-  // time. Both are defined in bindings/async.cpp.
+  // runner threads, frees the jobs that never settled, leaves the process's compute pool and
+  // frees the Sync entries' scratch. The destructor (instance-data finalizer, later) calls it
+  // again in case the hook did not run; it does nothing the second time. Both are defined in
+  // bindings/async.cpp.
   ~Addon();
   void shutdown();
 

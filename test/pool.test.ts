@@ -79,9 +79,10 @@ async function solve(b, n) {
 }
 
 /**
- * The pool's figures once it is at rest: the workers' environments detached, nothing computing or
- * waiting. Polled (an exited worker's environment detaches as its teardown ends, which a loaded
- * machine can delay), up to 30 s; what it last saw is returned either way, for the assertions.
+ * The pool's figures once it is at rest: the workers' environments detached (each leaves the pool
+ * in its environment cleanup hook, before its 'exit' event), nothing computing or waiting. Polled
+ * up to 30 s all the same, in case a loaded machine delays a runner thread; what it last saw is
+ * returned either way, for the assertions.
  */
 async function settled(): Promise<PoolStats> {
   let s = poolStats();
@@ -185,14 +186,10 @@ t.test(
 t.test('worker teardown while its jobs wait for a core is safe', async (t) => {
   // Fill the cores from several workers, terminate some of them mid-way: the others finish, and
   // the terminated ones' runner threads waiting for a slot leave without computing.
-  const src = WORKER_SOURCE.replace(
-    'parentPort.postMessage({ times, runs });',
-    'parentPort.postMessage({ times, runs });',
-  );
   const ws = Array.from(
     { length: 6 },
     () =>
-      new Worker(src, {
+      new Worker(WORKER_SOURCE, {
         eval: true,
         workerData: { root: path.join(__dirname, '..'), n: N, solves: 3 },
       }),
@@ -207,5 +204,49 @@ t.test('worker teardown while its jobs wait for a core is safe', async (t) => {
   await Promise.all(exits);
   const s = await settled();
   t.equal(s.environments, 1, 'every worker environment detached');
+  t.equal(s.computing, 0, 'nothing computes');
+});
+
+t.test('a worker terminated while it loads the addon leaves nothing attached', async (t) => {
+  // Terminating a worker during the addon's initialisation makes its calls into JS throw. The
+  // environment's state (and its hold on the compute pool) used to be created before it was
+  // handed to the environment, so such a worker left it attached for good: poolStats counted
+  // one environment more for each (about 1 in 25 workers terminated at random moments).
+  // Each worker says when it starts loading; it is terminated 0–3 ms after the parent hears it.
+  const LOAD_SOURCE = `
+const { parentPort, workerData } = require('worker_threads');
+const path = require('path');
+parentPort.postMessage('loading');
+const b = process.env.ITERSOLVE_ADDON
+  ? require(path.resolve(process.env.ITERSOLVE_ADDON))
+  : require(path.join(workerData.root, 'node_modules', 'node-gyp-build'))(workerData.root);
+parentPort.postMessage('loaded');
+setInterval(() => b.getThreads(), 1000);
+`;
+  const ROUNDS = 12;
+  const PER_ROUND = 4;
+  let loaded = 0;
+  for (let k = 0; k < ROUNDS; ++k) {
+    const runs = Array.from({ length: PER_ROUND }, (_, i) => {
+      const w = new Worker(LOAD_SOURCE, {
+        eval: true,
+        workerData: { root: path.join(__dirname, '..') },
+      });
+      const exit = new Promise<void>((r) => w.on('exit', () => r()));
+      const delay = (k * PER_ROUND + i) % 4;
+      w.on('message', (m: string) => {
+        if (m === 'loaded') loaded++;
+        else setTimeout(() => void w.terminate(), delay);
+      });
+      return exit;
+    });
+    await Promise.all(runs);
+  }
+  const s = await settled();
+  t.equal(
+    s.environments,
+    1,
+    `every worker environment detached (${loaded} of ${ROUNDS * PER_ROUND} had loaded the addon)`,
+  );
   t.equal(s.computing, 0, 'nothing computes');
 });

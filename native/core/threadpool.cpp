@@ -247,8 +247,12 @@ ThreadPool::ThreadPool(int threads) : shared_(ComputePool::instance()) {
   ++shared_->users_;
 }
 
-ThreadPool::~ThreadPool() {
+ThreadPool::~ThreadPool() { detach(); }
+
+void ThreadPool::detach() {
   std::lock_guard<std::mutex> lk(shared_->mu_);
+  if (!attached_) return;
+  attached_ = false;
   --shared_->users_;
 }
 

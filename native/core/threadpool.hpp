@@ -104,7 +104,7 @@ class ThreadPool {
 
   // Attaches to the process's ComputePool; `threads` is this environment's cap.
   explicit ThreadPool(int threads);
-  ~ThreadPool();
+  ~ThreadPool();  // detach()es
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
@@ -127,6 +127,10 @@ class ThreadPool {
   void leave_compute() { shared_->leave(); }
   void wake_compute() { shared_->wake(); }
 
+  // No longer counted among the environments holding the pool (ComputePool::Stats::users). The
+  // binding calls it from the environment's cleanup hook, before the destructor. Idempotent.
+  void detach();
+
   ComputePool& shared() const { return *shared_; }
 
   static int default_threads();
@@ -135,6 +139,7 @@ class ThreadPool {
   std::shared_ptr<ComputePool> shared_;
   std::atomic<int> threads_{1};
   std::atomic<int> jobs_{0};
+  bool attached_ = true;  // counted in shared_->users_ (shared_->mu_)
   std::mutex mu_;
   int helpers_ = 0;  // helpers (and self slots) this environment holds now (mu_)
 };

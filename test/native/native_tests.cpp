@@ -259,6 +259,17 @@ static void test_compute_pool() {
   CHECK(&cp == &p2.shared());
   CHECK(cp.limit() == ComputePool::available_cores());
   CHECK(cp.stats().users >= 2);
+  {
+    // detach() takes a pool off the count once, whether the destructor follows or not
+    const int before = cp.stats().users;
+    ThreadPool p3(2);
+    CHECK(cp.stats().users == before + 1);
+    p3.detach();
+    CHECK(cp.stats().users == before);
+    p3.detach();
+    CHECK(cp.stats().users == before);
+  }
+  CHECK(cp.stats().users >= 2);
   cp.stats(true);
   // limit + 2 "runner threads", each computing with kernels that ask for helpers
   const int nthreads = cp.limit() + 2;
