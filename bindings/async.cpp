@@ -7,6 +7,16 @@
 namespace itersolve {
 namespace binding {
 
+namespace {
+// Successive progress reports reach the main thread at least this far apart (20 a second).
+constexpr int64_t kProgressIntervalNs = 50'000'000;
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // Cancel
 
@@ -128,8 +138,14 @@ void Job::execute() {
   ctl.add_stop_flag(&addon_.closing);
   if (timeLimitMs_ > 0) ctl.set_time_limit_ms(timeLimitMs_);
   // The heartbeat lets the main thread notice detached buffers while the work runs, and carries
-  // progress to onProgress when there is one (then the first report goes out at once).
-  ctl.set_progress(&Job::Heartbeat, this, 50.0, !hasProgress_);
+  // progress to onProgress when there is one (then the first report goes out at once, else the
+  // first heartbeat after 50 ms). Control offers a report every 5 ms; post_heartbeat lets one
+  // through when the previous one was delivered 50 ms ago or more.
+  if (!hasProgress_) {
+    std::lock_guard<std::mutex> lk(shared_->progressMu);
+    shared_->nextProgressNs = steady_ns() + kProgressIntervalNs;
+  }
+  ctl.set_progress(&Job::Heartbeat, this, 5.0);
   addon_.pool.job_started();
   try {
     Run(ctl);
@@ -305,8 +321,21 @@ void JobRunner::thread_main() {
 }
 
 void JobRunner::post_heartbeat(Job* job, const ProgressInfo& info) {
-  HeartbeatMsg* m = new HeartbeatMsg{job->shared_, info};
-  if (napi_call_threadsafe_function(tsfn_, m, napi_tsfn_nonblocking) != napi_ok) delete m;
+  JobShared& s = *job->shared_;
+  const int64_t now = steady_ns();
+  std::lock_guard<std::mutex> lk(s.progressMu);
+  if (s.progressQueued) {
+    s.latest = info;  // the queued message delivers the newest figures
+    return;
+  }
+  if (now < s.nextProgressNs) return;
+  s.latest = info;
+  s.progressQueued = true;
+  HeartbeatMsg* m = new HeartbeatMsg{job->shared_};
+  if (napi_call_threadsafe_function(tsfn_, m, napi_tsfn_nonblocking) != napi_ok) {
+    delete m;
+    s.progressQueued = false;
+  }
 }
 
 void JobRunner::on_message(napi_env env, napi_value, void* ctx, void* data) {
@@ -317,7 +346,7 @@ void JobRunner::on_message(napi_env env, napi_value, void* ctx, void* data) {
     if (env == nullptr) return;
     JobRunner* r = static_cast<JobRunner*>(ctx);
     if (r->shut_) return;
-    deliver_progress(Napi::Env(env), *m->shared, m->info);
+    deliver_progress(Napi::Env(env), *m->shared);
     r->check_queue_head(Napi::Env(env));
     return;
   }
@@ -376,7 +405,22 @@ void JobRunner::check_queue_head(Napi::Env env) {
   }
 }
 
-void JobRunner::deliver_progress(Napi::Env env, JobShared& s, const ProgressInfo& info) {
+void JobRunner::deliver_progress(Napi::Env env, JobShared& s) {
+  ProgressInfo info;
+  {
+    std::lock_guard<std::mutex> lk(s.progressMu);
+    info = s.latest;
+    s.nextProgressNs = steady_ns() + kProgressIntervalNs;
+  }
+  // Reports the job makes while onProgress runs update `latest` and post nothing; the next one
+  // is posted once this returns and 50 ms have passed since the delivery began.
+  struct Unqueue {
+    JobShared& s;
+    ~Unqueue() {
+      std::lock_guard<std::mutex> lk(s.progressMu);
+      s.progressQueued = false;
+    }
+  } unqueue{s};
   if (s.finished || s.stop.load()) return;
   // No exception may leave a thread-safe function callback: a JS exception from onProgress (or
   // any Node-API failure while the environment is going away) stops the work instead.

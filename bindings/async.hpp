@@ -10,7 +10,10 @@
 //    heartbeat, at most 20 a second, for the jobs next in the queue, and again before settling:
 //    a detached buffer makes the job reject with ERR_BUFFER_DETACHED and nothing is written back
 //    or read from it afterwards);
-//  - reports progress to onProgress, throttled by Control to one call per 50 ms.
+//  - reports progress to onProgress at most once per 50 ms as the main thread sees it: a report
+//    is posted only when none of the job's is still queued and 50 ms have passed since the last
+//    one was delivered (a report made while one is queued updates that one's figures instead),
+//    so a busy main thread never receives a backlog of stale reports back to back.
 #pragma once
 #include <napi.h>
 
@@ -61,6 +64,12 @@ struct JobShared {
   Napi::Reference<Napi::Value> callbackError;  // an exception thrown by onProgress
   Napi::FunctionReference onProgress;
   bool finished = false;                 // settled: late heartbeats are dropped
+
+  // Progress hand-off between the runner thread and the main thread (progressMu).
+  std::mutex progressMu;
+  ProgressInfo latest;                   // the figures the queued message delivers
+  bool progressQueued = false;           // a heartbeat message of this job is in the queue
+  int64_t nextProgressNs = 0;            // steady clock: no report is posted before this
 
   // Checks every pinned buffer; returns the first detached one's name, or "".
   std::string check_detached(Napi::Env env);
@@ -165,8 +174,7 @@ class JobRunner {
 
  private:
   struct HeartbeatMsg {
-    std::shared_ptr<JobShared> shared;
-    ProgressInfo info;
+    std::shared_ptr<JobShared> shared;  // its `latest` holds the figures to deliver
   };
   friend class Job;
   void thread_main();
@@ -174,7 +182,7 @@ class JobRunner {
   void post_heartbeat(Job* job, const ProgressInfo& info);  // runner thread
   void settle_done(Napi::Env env);        // main thread
   void check_queue_head(Napi::Env env);   // main thread
-  static void deliver_progress(Napi::Env env, JobShared& s, const ProgressInfo& info);
+  static void deliver_progress(Napi::Env env, JobShared& s);
   static void on_message(napi_env env, napi_value, void* ctx, void* data);
 
   Addon& addon_;

@@ -24,7 +24,11 @@ export interface AsyncOptions {
   signal?: AbortSignal;
   /** Stops the work after this many milliseconds (reason 'time-limit'). */
   timeLimitMs?: number;
-  /** Called on the main thread with progress, throttled to at most 20 calls a second. */
+  /**
+   * Called on the main thread with progress, at most 20 calls a second: each call comes 50 ms or
+   * more after the previous one, with the newest figures (reports never queue up behind a busy
+   * event loop).
+   */
   onProgress?: (p: Progress) => void;
 }
 
